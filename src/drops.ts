@@ -1,0 +1,73 @@
+// Drop reasons: the data plane never throws; it returns a verdict and counts one of these.
+
+export const DROP_NONE = 0;
+export const DROP_SHORT_FRAME = 1; // shorter than its headers claim
+export const DROP_BAD_ETHERTYPE = 2; // not a protocol we handle and not to be passed
+export const DROP_BAD_IP_VERSION = 3;
+export const DROP_BAD_IP_HEADER = 4; // IHL < 5, total length out of bounds, ...
+export const DROP_BAD_IP_CHECKSUM = 5;
+export const DROP_BAD_L4_HEADER = 6; // TCP data offset < 5, truncated UDP/ICMP header, ...
+export const DROP_FRAGMENT = 7; // non-first fragment with no connection context
+export const DROP_TTL_EXCEEDED = 8;
+export const DROP_NO_SERVICE = 9; // to an owned address, no matching virtual service
+export const DROP_NO_DEST = 10; // scheduler found no available real server
+export const DROP_NOT_SYN = 11; // TCP without SYN and no connection (only a SYN creates one)
+export const DROP_CONN_TABLE_FULL = 12;
+export const DROP_PORTS_EXHAUSTED = 13; // full NAT local port pool empty
+export const DROP_NO_ROUTE = 14;
+export const DROP_NEIGH_UNRESOLVED = 15; // next hop ARP pending queue full or failed
+export const DROP_ICMP_UNRELATED = 16; // ICMP error about no known connection
+export const DROP_TX_FULL = 17;
+export const DROP_BAD_ARP = 18;
+export const DROP_NOT_FOR_US = 19;
+export const DROP_DEST_QUIESCED = 20; // packet for a conn whose dest was removed (expire_nodest_conn)
+export const DROP_COUNT = 21;
+
+export const DROP_NAMES: readonly string[] = [
+  'none',
+  'short_frame',
+  'bad_ethertype',
+  'bad_ip_version',
+  'bad_ip_header',
+  'bad_ip_checksum',
+  'bad_l4_header',
+  'fragment',
+  'ttl_exceeded',
+  'no_service',
+  'no_dest',
+  'not_syn',
+  'conn_table_full',
+  'ports_exhausted',
+  'no_route',
+  'neigh_unresolved',
+  'icmp_unrelated',
+  'tx_full',
+  'bad_arp',
+  'not_for_us',
+  'dest_quiesced',
+];
+
+/** Per-reason drop counters, one Float64Array so counting never allocates. */
+export class DropCounters {
+  readonly counts = new Float64Array(DROP_COUNT);
+
+  count(reason: number): void {
+    this.counts[reason] = (this.counts[reason] ?? 0) + 1;
+  }
+
+  get(reason: number): number {
+    return this.counts[reason] ?? 0;
+  }
+
+  total(): number {
+    let t = 0;
+    for (let i = 1; i < DROP_COUNT; i++) t += this.counts[i] ?? 0;
+    return t;
+  }
+
+  toRecord(): Record<string, number> {
+    const r: Record<string, number> = {};
+    for (let i = 1; i < DROP_COUNT; i++) r[DROP_NAMES[i] ?? String(i)] = this.counts[i] ?? 0;
+    return r;
+  }
+}

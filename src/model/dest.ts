@@ -1,0 +1,82 @@
+// Dest: one real server of a virtual service (struct ip_vs_dest, include/net/ip_vs.h).
+// The control plane owns the config fields; the data plane updates the counters.
+
+/** Forwarding methods (IP_VS_CONN_F_FWD_MASK values in include/uapi/linux/ip_vs.h), plus our full NAT. */
+export const FWD_MASQ = 0; // -m  "Masq"
+export const FWD_LOCAL = 1; //     "Local"
+export const FWD_TUNNEL = 2; // -i "Tunnel"
+export const FWD_ROUTE = 3; // -g  "Route" (ipvsadm's default)
+export const FWD_FULLNAT = 7; // tsvs extension: source also rewritten to a local address (DIP side)
+
+/** dest->flags (include/net/ip_vs.h). */
+export const DEST_F_AVAILABLE = 0x0001;
+export const DEST_F_OVERLOAD = 0x0002;
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+let nextSeq = 1;
+
+export class Dest {
+  /** Address family of addr (AF_INET for now; IPv6 keeps addr6 in a later issue). */
+  af: number;
+  /** Real server address, IPv4 as uint32 (host order, 192.168.99.100 = 0xc0a86364). */
+  addr: number;
+  port: number;
+  fwd: number;
+  /** 0..65535; 0 = quiesced: no new connections. */
+  weight: number;
+  /** -x upper connection threshold, 0 = none. */
+  uThreshold: number;
+  /** -y lower connection threshold, 0 = none. */
+  lThreshold: number;
+  /** DEST_F_* bits. */
+  flags: number;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  /**
+   * Scan-order key: a new dest goes to the HEAD of svc.dests (list_add_rcu in
+   * __ip_vs_update_dest, ip_vs_ctl.c), so a higher seq is scanned earlier. Reassigned on re-add.
+   */
+  seq: number;
+  /** Slot for a scheduler's per-dest bookkeeping (e.g. heap position); -1 when unused. */
+  schedIdx: number;
+  /** 64-bit-safe counters (doubles hold integers exactly to 2^53). */
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+
+  constructor(af: number, addr: number, port: number) {
+    this.af = af;
+    this.addr = addr >>> 0;
+    this.port = port;
+    this.fwd = FWD_ROUTE;
+    this.weight = 1;
+    this.uThreshold = 0;
+    this.lThreshold = 0;
+    this.flags = DEST_F_AVAILABLE;
+    this.activeConns = 0;
+    this.inactConns = 0;
+    this.persistConns = 0;
+    this.seq = nextSeq++;
+    this.schedIdx = -1;
+    this.conns = 0;
+    this.inPkts = 0;
+    this.outPkts = 0;
+    this.inBytes = 0;
+    this.outBytes = 0;
+  }
+
+  /** Mark this dest as newly inserted at the head of its service's list. */
+  renewSeq(): void {
+    this.seq = nextSeq++;
+  }
+}
+
+/** ip_vs_dest_conn_overhead() in include/net/ip_vs.h: active conns weigh 256 inactive ones. */
+export function destOverhead(d: Dest): number {
+  return d.activeConns * 256 + d.inactConns;
+}

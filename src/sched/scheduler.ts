@@ -1,0 +1,46 @@
+// Scheduler contract and registry (struct ip_vs_scheduler / register_ip_vs_scheduler, ip_vs_sched.c).
+
+import type { Dest } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+
+/**
+ * What a scheduler may look at for a new connection. One instance is preallocated by the
+ * data plane and refilled per new connection (no allocation per packet).
+ */
+export class SchedInput {
+  protocol = 0;
+  caddr = 0;
+  cport = 0;
+  vaddr = 0;
+  vport = 0;
+  /** Destination address of the packet (dh/lblc hash it; equals vaddr for address services). */
+  daddr = 0;
+}
+
+/**
+ * A per-service scheduler instance (the kernel keeps this in svc->sched_data).
+ * Every hook runs on the control plane or on connection setup, never per established packet.
+ */
+export interface Scheduler {
+  readonly name: string;
+  /** init_service: the service gets this scheduler (-A, or -E switching scheduler); svc.dests is already filled. */
+  init(svc: Service): void;
+  /** done_service: the service drops this scheduler. */
+  done(svc: Service): void;
+  /** add_dest: dest was just inserted at svc.dests[0]. */
+  addDest(svc: Service, dest: Dest): void;
+  /** del_dest: dest was just removed from svc.dests, where it stood at index oldIndex. */
+  delDest(svc: Service, dest: Dest, oldIndex: number): void;
+  /** upd_dest: weight, thresholds or forwarding of dest were edited in place (-e, health checks). */
+  updDest(svc: Service, dest: Dest): void;
+  /** dest.activeConns / inactConns or DEST_F_OVERLOAD changed (connection accounting). */
+  loadChanged(svc: Service, dest: Dest): void;
+  /** schedule: pick a real server for a new connection, or null when none is available. */
+  schedule(svc: Service, input: SchedInput): Dest | null;
+}
+
+export interface SchedulerFactory {
+  /** ipvsadm name: rr, wrr, lc, wlc, ... */
+  readonly name: string;
+  create(svcFlags: number): Scheduler;
+}
