@@ -15,6 +15,8 @@ export class SchedInput {
   vport = 0;
   /** Destination address of the packet (dh/lblc hash it; equals vaddr for address services). */
   daddr = 0;
+  /** One clock read per batch (lblc/lblcr age their tables with it). */
+  nowMs = 0;
 }
 
 /**
