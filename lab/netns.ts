@@ -1,0 +1,105 @@
+// netns: small helpers to build and remove network namespaces and veth links, shared by the lab
+// and the integration tests. Everything happens inside namespaces this process creates: nothing
+// is added to the root namespace (links are created directly inside their namespaces).
+
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Why namespace tests cannot run here, or null when they can. */
+export function netnsUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'network namespaces need Linux';
+  if (!isRoot()) return 'network namespace tests need root (run npm test as root; CI does)';
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return 'iproute2 (`ip`) is missing or cannot list namespaces';
+  return null;
+}
+
+/** Run a command, throwing with its stderr on failure. */
+export function sh(cmd: string, args: readonly string[], input?: string): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...(input === undefined ? {} : { input }) });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim()}`);
+  }
+}
+
+export function ip(...args: string[]): string {
+  return sh('ip', args);
+}
+
+export function nsExec(ns: string, cmd: string, ...args: string[]): string {
+  return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
+}
+
+export function listNetns(): string[] {
+  const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n !== '');
+}
+
+export function nsExists(ns: string): boolean {
+  return listNetns().includes(ns);
+}
+
+export function addNetns(ns: string): void {
+  ip('netns', 'add', ns);
+  nsExec(ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+  ip('-n', ns, 'link', 'set', 'lo', 'up');
+}
+
+/** A veth pair created inside nsA with its peer moved straight into nsB. */
+export function addVeth(nsA: string, nameA: string, nsB: string, nameB: string): void {
+  ip('-n', nsA, 'link', 'add', nameA, 'type', 'veth', 'peer', 'name', nameB, 'netns', nsB);
+}
+
+/** Kill every process still inside ns (it was started by us), then delete ns. */
+export function delNetns(ns: string): void {
+  if (!nsExists(ns)) return;
+  const pids = () =>
+    (spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '')
+      .split('\n')
+      .filter((p) => p !== '')
+      .map(Number);
+  for (const pid of pids()) tryKill(pid, 'SIGTERM');
+  const deadline = Date.now() + 2000;
+  while (pids().length > 0 && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+  for (const pid of pids()) tryKill(pid, 'SIGKILL');
+  spawnSync('ip', ['netns', 'del', ns]);
+}
+
+export function tryKill(pid: number, sig: NodeJS.Signals = 'SIGTERM'): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Start a long-running process inside ns; the caller kills it by PID. */
+export function spawnInNs(ns: string, cmd: string, args: readonly string[], opts: { stdio?: 'ignore' | 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+    stdio: opts.stdio ?? 'ignore',
+    env: opts.env ?? process.env,
+  });
+}
+
+/** Stop a child we started: SIGTERM, wait, then SIGKILL. */
+export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  tryKill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => child.pid !== undefined && tryKill(child.pid, 'SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
+/** A short random suffix for unique test namespace names. */
+export function uniqueSuffix(): string {
+  return Math.random().toString(36).slice(2, 7);
+}

@@ -1,0 +1,197 @@
+// LabTopology: the classic LVS-NAT lab in network namespaces (the reference topology of the brief,
+// built like ../shared/anchors/lab-up.sh: a switch namespace keeps lvs1's eth1 a real veth).
+//
+//   client  eth0 192.168.88.10/24, default via 192.168.88.5
+//     | veth
+//   lvs1    eth0 (VIP side: 192.168.88.5 is owned by tsvs in userspace, not by the kernel)
+//           eth1 192.168.99.5/24 (DIP, a kernel address: gateway of the real servers, source of
+//                health checks); ip_forward=0, so the kernel never forwards what tsvs forwards
+//     | veth
+//   sw99    bridge br0 (a plain L2 switch)
+//     | veth              | veth
+//   web1 192.168.99.100   web2 192.168.99.200   (default via 192.168.99.5), HTTP :80 naming the host
+//
+// mode 'routed' puts the VIP on lvs1's kernel with ip_forward=1 instead (the kernel-forwarding
+// and nftables baselines of bench/compare).
+
+import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { addNetns, addVeth, delNetns, ip, nsExec, nsExists, spawnInNs, tryKill } from './netns.ts';
+
+export const CIP = '192.168.88.10';
+export const VIP = '192.168.88.5';
+export const DIP = '192.168.99.5';
+/** Full-NAT local address on the real-server side, owned by tsvs. */
+export const LIP = '192.168.99.6';
+export const RIP1 = '192.168.99.100';
+export const RIP2 = '192.168.99.200';
+
+export interface LabOptions {
+  mode?: 'tsvs' | 'routed';
+  offloads?: 'default' | 'off';
+  /** Use nginx when installed (default), or force the Node fallback server. */
+  web?: 'auto' | 'node';
+  /** Per-web extra delay (ms) for the Node server, e.g. to make one server slow. */
+  webDelayMs?: readonly [number, number];
+}
+
+export class LabTopology {
+  readonly client: string;
+  readonly lvs: string;
+  readonly web1: string;
+  readonly web2: string;
+  readonly sw: string;
+  readonly stateDir: string;
+
+  constructor(readonly prefix = 'tsvs') {
+    this.client = `${prefix}-client`;
+    this.lvs = `${prefix}-lvs1`;
+    this.web1 = `${prefix}-web1`;
+    this.web2 = `${prefix}-web2`;
+    this.sw = `${prefix}-sw99`;
+    this.stateDir = join('/run/tsvs-lab', prefix);
+  }
+
+  get namespaces(): string[] {
+    return [this.client, this.lvs, this.web1, this.web2, this.sw];
+  }
+
+  isUp(): boolean {
+    return this.namespaces.every((n) => nsExists(n));
+  }
+
+  anyLeft(): boolean {
+    return this.namespaces.some((n) => nsExists(n));
+  }
+
+  up(opts: LabOptions = {}): void {
+    const mode = opts.mode ?? 'tsvs';
+    if (this.anyLeft()) this.down();
+    mkdirSync(this.stateDir, { recursive: true });
+    try {
+      for (const n of this.namespaces) addNetns(n);
+      addVeth(this.client, 'eth0', this.lvs, 'eth0');
+      addVeth(this.lvs, 'eth1', this.sw, 'p-lvs1');
+      addVeth(this.web1, 'eth1', this.sw, 'p-web1');
+      addVeth(this.web2, 'eth1', this.sw, 'p-web2');
+      ip('-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+      for (const p of ['p-lvs1', 'p-web1', 'p-web2']) {
+        ip('-n', this.sw, 'link', 'set', p, 'master', 'br0');
+        ip('-n', this.sw, 'link', 'set', p, 'up');
+      }
+      ip('-n', this.sw, 'link', 'set', 'br0', 'up');
+      for (const k of ['iptables', 'ip6tables', 'arptables']) {
+        spawnSync('ip', ['netns', 'exec', this.sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], { stdio: 'ignore' });
+      }
+
+      ip('-n', this.client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
+      ip('-n', this.client, 'link', 'set', 'eth0', 'up');
+      ip('-n', this.client, 'route', 'add', 'default', 'via', VIP);
+      nsExec(this.client, 'sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1');
+
+      if (mode === 'routed') ip('-n', this.lvs, 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
+      ip('-n', this.lvs, 'addr', 'add', `${DIP}/24`, 'dev', 'eth1');
+      ip('-n', this.lvs, 'link', 'set', 'eth0', 'up');
+      ip('-n', this.lvs, 'link', 'set', 'eth1', 'up');
+      nsExec(this.lvs, 'sysctl', '-qw', `net.ipv4.ip_forward=${mode === 'routed' ? 1 : 0}`);
+
+      for (const [ns, rip] of [[this.web1, RIP1], [this.web2, RIP2]] as const) {
+        ip('-n', ns, 'addr', 'add', `${rip}/24`, 'dev', 'eth1');
+        ip('-n', ns, 'link', 'set', 'eth1', 'up');
+        ip('-n', ns, 'route', 'add', 'default', 'via', DIP);
+      }
+      if (opts.offloads === 'off') this.offloadsOff();
+      this.startWeb(opts);
+    } catch (e) {
+      this.down();
+      throw e;
+    }
+  }
+
+  /** Turn off tso/gso/gro/tx/rx checksum offloads on every lab veth. */
+  offloadsOff(): void {
+    const pairs: [string, string][] = [
+      [this.client, 'eth0'], [this.lvs, 'eth0'], [this.lvs, 'eth1'], [this.web1, 'eth1'], [this.web2, 'eth1'],
+      [this.sw, 'p-lvs1'], [this.sw, 'p-web1'], [this.sw, 'p-web2'],
+    ];
+    for (const [ns, dev] of pairs) {
+      for (const f of ['tso', 'gso', 'gro', 'tx', 'rx']) spawnSync('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, f, 'off'], { stdio: 'ignore' });
+    }
+  }
+
+  private startWeb(opts: LabOptions): void {
+    const useNginx = (opts.web ?? 'auto') === 'auto' && !opts.webDelayMs && hasCommand('nginx');
+    const webs = [[this.web1, RIP1, 'web1', opts.webDelayMs?.[0] ?? 0], [this.web2, RIP2, 'web2', opts.webDelayMs?.[1] ?? 0]] as const;
+    for (const [ns, rip, name, delayMs] of webs) {
+      const dir = join(this.stateDir, name);
+      mkdirSync(dir, { recursive: true });
+      if (useNginx) {
+        const conf = join(dir, 'nginx.conf');
+        writeFileSync(conf, nginxConf(dir, rip, name));
+        nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
+      } else {
+        const script = new URL('./web-server.ts', import.meta.url).pathname;
+        const js = script.replace(/\.ts$/, '.js');
+        const args = existsSync(js) ? [js] : ['--import', 'tsx', script];
+        const child = spawnInNs(ns, process.execPath, [...args, name, rip, '80', String(delayMs)]);
+        child.unref();
+        writeFileSync(join(dir, 'web.pid'), String(child.pid));
+      }
+    }
+    for (const [ns, rip] of webs) waitListen(ns, rip, 80);
+  }
+
+  /** Stop what the lab started (by PID) and delete its namespaces. Safe to call at any time. */
+  down(): void {
+    for (const name of ['web1', 'web2']) {
+      for (const f of ['nginx.pid', 'web.pid']) {
+        const pf = join(this.stateDir, name, f);
+        if (existsSync(pf)) {
+          const pid = Number(readFileSync(pf, 'utf8').trim());
+          if (pid > 0) tryKill(pid, 'SIGTERM');
+        }
+      }
+    }
+    for (const n of this.namespaces) delNetns(n);
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function waitListen(ns: string, addr: string, port: number): void {
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htln', `( sport = :${port} )`], { encoding: 'utf8' });
+    if ((r.stdout ?? '').includes(addr) || (r.stdout ?? '').includes('*:')) return;
+    spawnSync('sleep', ['0.05']);
+  }
+  throw new Error(`nothing listening on ${addr}:${port} in ${ns}`);
+}
+
+function nginxConf(dir: string, rip: string, name: string): string {
+  return `user www-data;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 65s;
+    default_type text/plain;
+    client_body_temp_path ${dir};
+    proxy_temp_path ${dir};
+    fastcgi_temp_path ${dir};
+    uwsgi_temp_path ${dir};
+    scgi_temp_path ${dir};
+    server {
+        listen ${rip}:80 backlog=4096;
+        location / { return 200 "${name}\\n"; }
+    }
+}
+`;
+}

@@ -1,0 +1,30 @@
+// EngineConfig: the interfaces the director owns and the addresses it answers for in userspace.
+//
+// tsvs owns the VIPs and the full-NAT local addresses in userspace: it answers ARP and ICMP echo
+// for them, and the director's kernel has no copy of them (with ip_forward=0 the kernel drops its
+// copy of a frame to an address it does not own silently: no RST, no ICMP). The DIP stays a
+// kernel address on the real-server side, as on an LVS director: the real servers use it as their
+// gateway, and health checks and management traffic leave from it through the kernel's own stack.
+
+export interface PortConfig {
+  /** Interface name, e.g. eth0. */
+  readonly name: string;
+  /** Addresses tsvs answers ARP/ICMP echo for on this port, uint32. */
+  readonly owned: readonly number[];
+  /** Connected subnets reachable on this port: [address, prefixLen] pairs (address uint32). */
+  readonly subnets: readonly (readonly [number, number])[];
+  /** Default gateway reachable through this port, uint32, or 0. */
+  readonly gateway: number;
+}
+
+export interface EngineConfig {
+  readonly ports: readonly PortConfig[];
+  /** Full-NAT local addresses (tsvs-owned, on the real-server side), uint32. */
+  readonly fullNatAddrs: readonly number[];
+  /** Connection table capacity. */
+  readonly connCapacity: number;
+}
+
+export function prefixMask(prefixLen: number): number {
+  return prefixLen <= 0 ? 0 : prefixLen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixLen)) >>> 0;
+}
