@@ -1,0 +1,185 @@
+// config-checkers: the checker blocks of a real_server (TCP_CHECK, HTTP_GET, UDP_CHECK,
+// PING_CHECK, MISC_CHECK) to checker specs, with keepalived's inheritance: a virtual_server
+// setting is the default for its real servers, a real_server setting the default for its checkers
+// (keepalived.conf(5)); then the per-kind defaults (check_api.c, check_http.c, check_misc.c).
+
+import type { Stmt } from './config-lexer.ts';
+import type { Ctx } from './config-values.ts';
+import type { ConnOpts } from './checker.ts';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './checker.ts';
+import {
+  DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS, DEFAULT_MISC_RETRY, DEFAULT_RETRY, type LoopConfig,
+} from './checker-loop.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STATUS_CODES, type HttpCheckOpts, type HttpProtocol, type HttpUrl, type StatusRange } from './http-check.ts';
+import type { UdpCheckOpts } from './udp-check.ts';
+import type { MiscCheckOpts } from './misc-check.ts';
+import { readHexStr } from './hex-str.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Settings a checker inherits from its real_server and virtual_server. */
+export interface Inherited {
+  delayLoopMs?: number;
+  connectTimeoutMs?: number;
+  retry?: number;
+  delayBeforeRetryMs?: number;
+  warmupMs?: number;
+  alpha?: boolean;
+  virtualhost?: string;
+}
+
+export type CheckerSpec =
+  | { readonly kind: 'TCP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: ConnOpts }
+  | { readonly kind: 'PING_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: ConnOpts }
+  | { readonly kind: 'HTTP_GET'; readonly line: number; readonly loop: LoopConfig; readonly opts: HttpCheckOpts }
+  | { readonly kind: 'UDP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: UdpCheckOpts }
+  | { readonly kind: 'MISC_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: MiscCheckOpts };
+
+export const CHECKER_KINDS = ['TCP_CHECK', 'HTTP_GET', 'UDP_CHECK', 'PING_CHECK', 'MISC_CHECK'];
+export const UNSUPPORTED_CHECKERS = ['SSL_GET', 'SMTP_CHECK', 'DNS_CHECK', 'BFD_CHECK', 'FILE_CHECK'];
+
+/** The options every checker (and real_server / virtual_server) takes; true when st was one. */
+export function readInherited(ctx: Ctx, st: Stmt, inh: Inherited): boolean {
+  switch (st.key) {
+    case 'delay_loop':
+      inh.delayLoopMs = ctx.timerMs(st);
+      return true;
+    case 'connect_timeout':
+      inh.connectTimeoutMs = ctx.timerMs(st);
+      return true;
+    case 'retry':
+    case 'nb_get_retry': // the pre-2.0 name
+      inh.retry = ctx.int(st, 0, 1000000);
+      return true;
+    case 'delay_before_retry':
+      inh.delayBeforeRetryMs = ctx.timerMs(st);
+      return true;
+    case 'warmup':
+      inh.warmupMs = ctx.timerMs(st);
+      return true;
+    case 'alpha':
+      inh.alpha = ctx.bool(st);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function statusRanges(ctx: Ctx, st: Stmt): StatusRange[] {
+  if (st.args.length === 0) ctx.fail(st, 'status_code needs codes or ranges (e.g. 200-299 503)');
+  return st.args.map((w) => {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(w.text);
+    const lo = m === null ? NaN : Number(m[1]);
+    const hi = m === null ? NaN : m[2] !== undefined ? Number(m[2]) : lo;
+    // HTTP_STATUS_CODE_MIN..MAX (check_http.h): 100..599.
+    if (!(lo >= 100 && hi <= 599 && lo <= hi)) ctx.fail(st, `status_code: invalid code or range '${w.text}' (100-599)`);
+    return [lo, hi] as const;
+  });
+}
+
+function readUrl(ctx: Ctx, st: Stmt): HttpUrl {
+  const u: Mutable<HttpUrl> = { path: '', statusCodes: DEFAULT_STATUS_CODES };
+  for (const s of st.block ?? []) {
+    ctx.noBlock(s);
+    if (s.key === 'path') u.path = ctx.arg(s, 0, 'a path');
+    else if (s.key === 'digest') {
+      const d = ctx.arg(s, 0, 'an MD5 digest');
+      if (!/^[0-9a-fA-F]{32}$/.test(d)) ctx.fail(s, `digest: '${d}' is not an MD5 digest (32 hex digits)`);
+      u.digest = d.toLowerCase();
+    } else if (s.key === 'status_code') u.statusCodes = statusRanges(ctx, s);
+    else if (s.key === 'virtualhost') u.virtualhost = ctx.arg(s, 0, 'a host name');
+    else if (s.key === 'substring') u.substring = ctx.arg(s, 0, 'text');
+    else if (s.key === 'regex') {
+      const src = ctx.arg(s, 0, 'a regular expression');
+      try {
+        u.regex = new RegExp(src);
+      } catch (e) {
+        ctx.fail(s, `regex: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else if (s.key === 'regex_no_match') u.regexNoMatch = ctx.bool(s);
+    else ctx.fail(s, `unknown keyword '${s.key}' in url`);
+  }
+  if (u.path === '') ctx.fail(st, 'url needs a path');
+  return u;
+}
+
+/** One checker block; `inh` holds what the real_server and virtual_server set. */
+export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec {
+  if (UNSUPPORTED_CHECKERS.includes(st.key)) ctx.fail(st, `${st.key} is not supported by tsvs (supported: ${CHECKER_KINDS.join(' ')})`);
+  if (st.block === undefined) ctx.fail(st, `${st.key} needs a block: ${st.key} { ... }`);
+  const kind = st.key;
+  const own: Inherited = {};
+  const co: Mutable<Omit<ConnOpts, 'connectTimeoutMs'>> = {};
+  const http = { urls: [] as HttpUrl[], httpProtocol: '1.0' as HttpProtocol, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
+  const udp: Mutable<Omit<UdpCheckOpts, keyof ConnOpts>> = { requireReply: false, minReplyLength: 0, maxReplyLength: 255 };
+  const misc = { argv: [] as string[], timeoutMs: 0, dynamic: false };
+  for (const s of st.block) {
+    if (kind === 'HTTP_GET' && s.key === 'url') {
+      http.urls.push(readUrl(ctx, s));
+      continue;
+    }
+    ctx.noBlock(s);
+    if (readInherited(ctx, s, own)) continue;
+    if (s.key === 'log_all_failures') continue; // logging only
+    if (kind !== 'MISC_CHECK') {
+      if (s.key === 'connect_ip') co.connectIp = ctx.ipv4(s, 0);
+      else if (s.key === 'connect_port') co.connectPort = ctx.port(s, 0);
+      else if (s.key === 'bindto') co.bindTo = ctx.ipv4(s, 0);
+      else if (s.key === 'bind_port') co.bindPort = ctx.port(s, 0);
+      else if (kind === 'HTTP_GET' && s.key === 'http_protocol') {
+        const v = ctx.arg(s, 0, '1.0, 1.0C or 1.1');
+        if (v !== '1.0' && v !== '1.0C' && v !== '1.0c' && v !== '1.1') ctx.fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
+        http.httpProtocol = v === '1.0c' ? '1.0C' : v;
+      } else if (kind === 'HTTP_GET' && s.key === 'virtualhost') own.virtualhost = ctx.arg(s, 0, 'a host name');
+      else if (kind === 'HTTP_GET' && s.key === 'fast_recovery') continue; // every url is checked in one run anyway
+      else if (kind === 'HTTP_GET' && s.key === 'max_response_bytes') http.maxResponseBytes = ctx.int(s, 1, 1 << 30);
+      else if (kind === 'UDP_CHECK' && s.key === 'payload') {
+        const hex = readHexStr(s.args.map((w) => w.text).join(' '), false);
+        if (hex === undefined) ctx.fail(s, 'payload: invalid hex string');
+        udp.payload = hex.data;
+      } else if (kind === 'UDP_CHECK' && s.key === 'require_reply') {
+        udp.requireReply = true;
+        if (s.args.length > 0) {
+          const hex = readHexStr(s.args.map((w) => w.text).join(' '), true);
+          if (hex === undefined) ctx.fail(s, 'require_reply: invalid hex string');
+          udp.reply = hex;
+        }
+      } else if (kind === 'UDP_CHECK' && s.key === 'min_reply_length') udp.minReplyLength = ctx.int(s, 0, 65535);
+      else if (kind === 'UDP_CHECK' && s.key === 'max_reply_length') udp.maxReplyLength = ctx.int(s, 0, 65535);
+      else ctx.fail(s, `unknown keyword '${s.key}' in ${kind}`);
+    } else if (s.key === 'misc_path') misc.argv = ctx.script(s);
+    else if (s.key === 'misc_timeout') misc.timeoutMs = ctx.int(s, 1, 1000000) * 1000;
+    else if (s.key === 'misc_dynamic') misc.dynamic = ctx.bool(s);
+    else if (s.key === 'user') ctx.fail(s, 'MISC_CHECK user is not supported by tsvs (scripts run as the daemon user)');
+    else ctx.fail(s, `unknown keyword '${s.key}' in MISC_CHECK`);
+  }
+  const delayLoopMs = own.delayLoopMs ?? parent.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  const loop: LoopConfig = {
+    delayLoopMs,
+    retry: own.retry ?? parent.retry ?? (kind === 'MISC_CHECK' ? DEFAULT_MISC_RETRY : DEFAULT_RETRY),
+    delayBeforeRetryMs: own.delayBeforeRetryMs ?? parent.delayBeforeRetryMs ?? (kind === 'HTTP_GET' ? DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS : DEFAULT_DELAY_BEFORE_RETRY_MS),
+    alpha: own.alpha ?? parent.alpha ?? false,
+    retryWhileDown: kind === 'TCP_CHECK',
+    warmupMs: own.warmupMs ?? parent.warmupMs ?? delayLoopMs,
+  };
+  const conn: ConnOpts = { ...co, connectTimeoutMs: own.connectTimeoutMs ?? parent.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
+  const line = st.line;
+  switch (kind) {
+    case 'TCP_CHECK':
+    case 'PING_CHECK':
+      return { kind, line, loop, opts: conn };
+    case 'HTTP_GET': {
+      if (http.urls.length === 0) ctx.fail(st, 'HTTP_GET needs at least one url { path ... }');
+      const vhost = own.virtualhost ?? parent.virtualhost;
+      return { kind, line, loop, opts: { ...conn, ...http, ...(vhost !== undefined ? { virtualhost: vhost } : {}) } };
+    }
+    case 'UDP_CHECK':
+      return { kind, line, loop, opts: { ...conn, ...udp } };
+    case 'MISC_CHECK':
+      if (misc.argv.length === 0) ctx.fail(st, 'MISC_CHECK needs misc_path');
+      // misc_timeout defaults to delay_loop (misc_check_thread).
+      return { kind, line, loop, opts: { argv: misc.argv, timeoutMs: misc.timeoutMs > 0 ? misc.timeoutMs : delayLoopMs, dynamic: misc.dynamic } };
+    default:
+      return ctx.fail(st, `unknown checker '${kind}' (supported: ${CHECKER_KINDS.join(' ')})`);
+  }
+}

@@ -1,0 +1,76 @@
+// config-values: typed readers for keepalived.conf arguments (<TIMER> seconds with fractions,
+// <INTEGER>, <BOOL>, addresses, scripts), each failing with "source:line: ..." (keepalived
+// lib/parser.c read_timer / read_unsigned / check_true_false).
+
+import { configError, type Stmt } from './config-lexer.ts';
+import { parseIpv4 } from './addr.ts';
+import { splitScript } from './command.ts';
+
+export class Ctx {
+  readonly source: string;
+
+  constructor(source: string) {
+    this.source = source;
+  }
+
+  fail(st: Stmt | number, msg: string): never {
+    throw configError(this.source, typeof st === 'number' ? st : st.line, msg);
+  }
+
+  arg(st: Stmt, i: number, what: string): string {
+    const w = st.args[i];
+    if (w === undefined) this.fail(st, `${st.key} needs ${what}`);
+    return w.text;
+  }
+
+  noBlock(st: Stmt): void {
+    if (st.block !== undefined) this.fail(st, `${st.key} does not take a block`);
+  }
+
+  /** <TIMER>: seconds, fractions allowed, to milliseconds. */
+  timerMs(st: Stmt): number {
+    const t = this.arg(st, 0, 'a time in seconds');
+    if (!/^\d+(\.\d+)?$/.test(t)) this.fail(st, `${st.key}: invalid time '${t}' (seconds, e.g. 3 or 0.5)`);
+    return Math.round(Number(t) * 1000);
+  }
+
+  int(st: Stmt, min: number, max: number, i = 0): number {
+    const t = this.arg(st, i, 'a number');
+    if (!/^-?\d+$/.test(t)) this.fail(st, `${st.key}: invalid number '${t}'`);
+    const n = Number(t);
+    if (n < min || n > max) this.fail(st, `${st.key}: ${t} is out of range ${min}..${max}`);
+    return n;
+  }
+
+  /** A flag keyword alone is true; else one of on|off|true|false|yes|no. */
+  bool(st: Stmt): boolean {
+    const w = st.args[0];
+    if (w === undefined) return true;
+    const t = w.text.toLowerCase();
+    if (t === 'on' || t === 'true' || t === 'yes') return true;
+    if (t === 'off' || t === 'false' || t === 'no') return false;
+    return this.fail(st, `${st.key}: invalid boolean '${w.text}' (on|off|true|false|yes|no)`);
+  }
+
+  ipv4(st: Stmt, i: number): number {
+    const t = this.arg(st, i, 'an IPv4 address');
+    const a = parseIpv4(t);
+    if (a === undefined) this.fail(st, `${st.key}: invalid IPv4 address '${t}'`);
+    return a;
+  }
+
+  port(st: Stmt, i: number): number {
+    return this.int(st, 1, 65535, i);
+  }
+
+  /** A script: one word or one quoted string, split into argv like keepalived (set_script_params_array). */
+  script(st: Stmt): string[] {
+    if (st.args.length === 0) this.fail(st, `${st.key} needs a script`);
+    // keepalived: <STRING>|<QUOTED-STRING> [username [:][groupname]]; a quoted string holds the arguments.
+    const user = st.args[1];
+    if (user !== undefined) this.fail(st, `${st.key}: running a script as user '${user.text}' is not supported (quote the script and its arguments)`);
+    const argv = splitScript(st.args[0]?.text ?? '');
+    if (argv.length === 0 || argv[0] === '') this.fail(st, `${st.key}: empty script`);
+    return argv;
+  }
+}

@@ -1,0 +1,50 @@
+// registry: checker specs (config.ts) to Checker instances, and a parsed config to the
+// HealthMonitor's input (keepalived's install_checkers_keyword / queue_checker, check_api.c).
+
+import type { Checker } from './checker.ts';
+import type { CheckerSpec } from './config-checkers.ts';
+import type { HealthConfig } from './config.ts';
+import type { MonitoredService } from './monitor-types.ts';
+import { TcpCheck } from './tcp-check.ts';
+import { HttpCheck } from './http-check.ts';
+import { UdpCheck } from './udp-check.ts';
+import { IcmpCheck } from './icmp-check.ts';
+import { MiscCheck } from './misc-check.ts';
+
+export function createChecker(spec: CheckerSpec): Checker {
+  switch (spec.kind) {
+    case 'TCP_CHECK':
+      return new TcpCheck(spec.opts);
+    case 'HTTP_GET':
+      return new HttpCheck(spec.opts);
+    case 'UDP_CHECK':
+      return new UdpCheck(spec.opts);
+    case 'PING_CHECK':
+      return new IcmpCheck(spec.opts);
+    case 'MISC_CHECK':
+      return new MiscCheck(spec.opts);
+  }
+}
+
+/** Every virtual server of the config as a MonitoredService (checkers instantiated). */
+export function toMonitoredServices(cfg: HealthConfig): MonitoredService[] {
+  return cfg.virtualServers.map((vs) => ({
+    key: vs.key,
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    ...(vs.quorumUp !== undefined ? { quorumUp: vs.quorumUp } : {}),
+    ...(vs.quorumDown !== undefined ? { quorumDown: vs.quorumDown } : {}),
+    // The sorry server is allocated like a real server, with the default weight 1.
+    ...(vs.sorryServer !== undefined ? { sorryServer: { key: vs.sorryServer.key, weight: 1, inhibit: vs.sorryServer.inhibit } } : {}),
+    servers: vs.realServers.map((rs) => ({
+      key: rs.key,
+      addr: rs.addr,
+      port: rs.port,
+      weight: rs.weight,
+      inhibitOnFailure: rs.inhibitOnFailure,
+      ...(rs.notifyUp !== undefined ? { notifyUp: rs.notifyUp } : {}),
+      ...(rs.notifyDown !== undefined ? { notifyDown: rs.notifyDown } : {}),
+      checkers: rs.checkers.map((spec) => ({ checker: createChecker(spec), loop: spec.loop })),
+    })),
+  }));
+}

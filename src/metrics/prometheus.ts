@@ -1,0 +1,153 @@
+// prometheus: tsvs's metrics (virtual services, real servers, health, connection table, drops by
+// reason, engine batch sizes) as Prometheus text, from a provider that returns plain data, plus a
+// tiny opt-in HTTP endpoint (node:http) serving it at /metrics.
+
+import http from 'node:http';
+import type { StatsValues } from './counters.ts';
+import type { RateValues } from './estimator.ts';
+import { PROM_CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily, type MetricType, type Sample } from './prom-text.ts';
+import { DROP_NAMES } from '../drops.ts';
+
+export interface DestMetrics {
+  /** Real server address as text, e.g. "192.168.99.100". */
+  readonly rip: string;
+  readonly rport: number;
+  readonly weight: number;
+  readonly activeConns: number;
+  readonly inactConns: number;
+  /** Counters as ipvsadm --stats shows them (after -Z). */
+  readonly stats: StatsValues;
+  /** Decoded estimator rates (ipvsadm --rate). */
+  readonly rates?: RateValues;
+  /** Health check verdict; absent when the server has no checker. */
+  readonly up?: boolean;
+}
+
+export interface ServiceMetrics {
+  /** "tcp" | "udp" | "sctp" (or "fwm" for a firewall-mark service, vip then holds the mark). */
+  readonly proto: string;
+  readonly vip: string;
+  readonly vport: number;
+  readonly stats: StatsValues;
+  readonly rates?: RateValues;
+  readonly dests: readonly DestMetrics[];
+}
+
+export interface MetricsSnapshot {
+  readonly services: readonly ServiceMetrics[];
+  readonly connTable?: { readonly entries: number; readonly capacity: number };
+  /** Drop counts indexed by DROP_* (a DropCounters' counts array fits). */
+  readonly drops?: ArrayLike<number>;
+  /** Packets per engine batch: cumulative buckets [le, count], sum and count. */
+  readonly batchSizes?: { readonly buckets: readonly (readonly [number, number])[]; readonly sum: number; readonly count: number };
+}
+
+export type MetricsProvider = () => MetricsSnapshot;
+
+const STAT_FIELDS: ReadonlyArray<[keyof StatsValues, string, string]> = [
+  ['conns', 'connections_total', 'Connections scheduled'],
+  ['inPkts', 'in_packets_total', 'Packets client to real server'],
+  ['outPkts', 'out_packets_total', 'Packets real server to client'],
+  ['inBytes', 'in_bytes_total', 'Bytes client to real server'],
+  ['outBytes', 'out_bytes_total', 'Bytes real server to client'],
+];
+const RATE_FIELDS: ReadonlyArray<[keyof RateValues, string, string]> = [
+  ['cps', 'connections_per_second', 'Connection rate from the IPVS estimator (2 s ticks, 8 s average)'],
+  ['inPps', 'in_packets_per_second', 'Incoming packet rate from the IPVS estimator'],
+  ['outPps', 'out_packets_per_second', 'Outgoing packet rate from the IPVS estimator'],
+  ['inBps', 'in_bytes_per_second', 'Incoming byte rate from the IPVS estimator'],
+  ['outBps', 'out_bytes_per_second', 'Outgoing byte rate from the IPVS estimator'],
+];
+
+function fam(name: string, help: string, type: MetricType, samples: Sample[]): MetricFamily {
+  return { name, help, type, samples };
+}
+
+/** All tsvs metric families for one snapshot, in a fixed order. */
+export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
+  const out: MetricFamily[] = [];
+  const svcLabels = (s: ServiceMetrics) => ({ proto: s.proto, vip: s.vip, vport: String(s.vport) });
+  const destRows = snap.services.flatMap((s) => s.dests.map((d) => ({ labels: { ...svcLabels(s), rip: d.rip, rport: String(d.rport) }, d })));
+  for (const [key, suffix, help] of STAT_FIELDS) {
+    out.push(fam(`tsvs_service_${suffix}`, `${help} (virtual service)`, 'counter', snap.services.map((s) => ({ labels: svcLabels(s), value: s.stats[key] }))));
+  }
+  for (const [key, suffix, help] of RATE_FIELDS) {
+    out.push(fam(`tsvs_service_${suffix}`, `${help} (virtual service)`, 'gauge', snap.services.flatMap((s) => (s.rates ? [{ labels: svcLabels(s), value: s.rates[key] }] : []))));
+  }
+  for (const [key, suffix, help] of STAT_FIELDS) {
+    out.push(fam(`tsvs_real_server_${suffix}`, `${help} (real server)`, 'counter', destRows.map(({ labels, d }) => ({ labels, value: d.stats[key] }))));
+  }
+  for (const [key, suffix, help] of RATE_FIELDS) {
+    out.push(fam(`tsvs_real_server_${suffix}`, `${help} (real server)`, 'gauge', destRows.flatMap(({ labels, d }) => (d.rates ? [{ labels, value: d.rates[key] }] : []))));
+  }
+  out.push(fam('tsvs_real_server_weight', 'Current IPVS weight of the real server', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.weight }))));
+  out.push(fam('tsvs_real_server_active_connections', 'Active connections (ActiveConn)', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.activeConns }))));
+  out.push(fam('tsvs_real_server_inactive_connections', 'Inactive connections (InActConn)', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.inactConns }))));
+  out.push(fam('tsvs_real_server_up', 'Health check verdict: 1 up, 0 down', 'gauge', destRows.flatMap(({ labels, d }) => (d.up === undefined ? [] : [{ labels, value: d.up ? 1 : 0 }]))));
+  if (snap.connTable !== undefined) {
+    out.push(fam('tsvs_conn_table_entries', 'Entries in the connection table', 'gauge', [{ value: snap.connTable.entries }]));
+    out.push(fam('tsvs_conn_table_capacity', 'Capacity of the connection table', 'gauge', [{ value: snap.connTable.capacity }]));
+  }
+  if (snap.drops !== undefined) {
+    const drops = snap.drops;
+    const samples: Sample[] = [];
+    for (let i = 1; i < DROP_NAMES.length; i++) samples.push({ labels: { reason: DROP_NAMES[i] ?? String(i) }, value: drops[i] ?? 0 });
+    out.push(fam('tsvs_drops_total', 'Packets dropped by the data plane, by reason', 'counter', samples));
+  }
+  if (snap.batchSizes !== undefined) {
+    const b = snap.batchSizes;
+    out.push(fam('tsvs_engine_batch_packets', 'Packets per engine batch', 'histogram', histogramSamples(b.buckets, b.sum, b.count)));
+  }
+  return out;
+}
+
+export function renderTsvsMetrics(snap: MetricsSnapshot): string {
+  return renderExposition(tsvsFamilies(snap));
+}
+
+export interface MetricsServer {
+  /** Bound address and port. */
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serve GET /metrics on host:port (opt-in; e.g. 127.0.0.1:9110). Port 0 picks a free one. */
+export function startMetricsServer(host: string, port: number, provider: MetricsProvider): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' }).end('Method Not Allowed\n');
+      return;
+    }
+    let body: string;
+    try {
+      body = renderTsvsMetrics(provider());
+    } catch (e) {
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': PROM_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address();
+      const bound = typeof a === 'object' && a !== null ? a : { address: host, port };
+      resolve({
+        host: bound.address,
+        port: bound.port,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
