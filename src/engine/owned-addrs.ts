@@ -1,0 +1,40 @@
+// OwnedAddrs: the addresses tsvs answers for in userspace (VIPs, full-NAT local addresses) and the
+// port each lives on. A handful of entries: a linear scan of an Int32Array beats any hash here.
+
+import type { EngineConfig } from './engine-config.ts';
+
+export class OwnedAddrs {
+  private readonly addr: Int32Array;
+  private readonly port: Int32Array;
+  private readonly fnat: Uint8Array;
+
+  constructor(cfg: EngineConfig) {
+    const rows: [number, number, number][] = [];
+    cfg.ports.forEach((p, i) => {
+      for (const a of p.owned) rows.push([a | 0, i, cfg.fullNatAddrs.includes(a >>> 0) ? 1 : 0]);
+    });
+    this.addr = Int32Array.from(rows.map((r) => r[0]));
+    this.port = Int32Array.from(rows.map((r) => r[1]));
+    this.fnat = Uint8Array.from(rows.map((r) => r[2]));
+  }
+
+  /** Port that owns addr, or -1. */
+  portOf(addr: number): number {
+    const a = addr | 0;
+    const n = this.addr.length;
+    for (let i = 0; i < n; i++) if (this.addr[i] === a) return this.port[i]!;
+    return -1;
+  }
+
+  /** Whether addr is a full-NAT local address (replies from real servers come back to it). */
+  isFullNat(addr: number): boolean {
+    const a = addr | 0;
+    const n = this.addr.length;
+    for (let i = 0; i < n; i++) if (this.addr[i] === a) return this.fnat[i] === 1;
+    return false;
+  }
+
+  entries(): [number, number][] {
+    return Array.from(this.addr, (a, i) => [a >>> 0, this.port[i]!] as [number, number]);
+  }
+}
