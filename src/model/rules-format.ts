@@ -1,0 +1,153 @@
+// The ipvsadm rules text: `ipvsadm -S` output (print_service_entry() with FMT_RULE in
+// ipvsadm.c) and the line splitting of `ipvsadm -R` (config_stream_read() in config_stream.c).
+// The lines themselves are parsed by the command-line parser (src/ctl/argv.ts), as ipvsadm
+// feeds each restored line to process_options().
+
+import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
+import { ipToString } from './inet.ts';
+import type { DestSpec, ServiceRule, ServiceSpec } from './rule-spec.ts';
+
+/** Formats "addr:port" for a rule line: numeric (-S -n) or with names (-S). */
+export type AddrPortNamer = (af: number, addr: number, port: number, protocol: number) => string;
+
+export const numericNamer: AddrPortNamer = (_af, addr, port) => `${ipToString(addr)}:${port}`;
+
+export interface RulesFormatOptions {
+  readonly namer?: AddrPortNamer;
+  /**
+   * tsvs extension for its own rules file: also write -x/-y when set. ipvsadm -S drops
+   * thresholds (they are lost on save/restore); our persistence must not lose them.
+   */
+  readonly thresholds?: boolean;
+}
+
+/** option_from_protocol(): -t, -u or --sctp-service. */
+function protocolSwitch(protocol: number): string {
+  switch (protocol) {
+    case IPPROTO_TCP:
+      return '-t';
+    case IPPROTO_UDP:
+      return '-u';
+    case IPPROTO_SCTP:
+      return '--sctp-service';
+    default:
+      return '--xxx-service';
+  }
+}
+
+/** fwd_switch(): -m, -i, -g; full NAT is tsvs's --fullnat (see src/ctl/argv-options.ts). */
+export function fwdSwitch(fwd: number): string {
+  switch (fwd) {
+    case FWD_MASQ:
+      return '-m';
+    case FWD_TUNNEL:
+      return '-i';
+    case FWD_LOCAL:
+    case FWD_ROUTE:
+      return '-g';
+    case FWD_FULLNAT:
+      return '--fullnat';
+    default:
+      return '(null)';
+  }
+}
+
+/** print_sched_flags(): names depend on the scheduler (sh-*, mh-*, else flag-N). */
+export function schedFlagsText(schedName: string, flags: number): string {
+  const out: string[] = [];
+  if (schedName === 'sh' || schedName === 'mh') {
+    if (flags & SVC_F_SCHED1) out.push(`${schedName}-fallback`);
+    if (flags & SVC_F_SCHED2) out.push(`${schedName}-port`);
+  } else {
+    if (flags & SVC_F_SCHED1) out.push('flag-1');
+    if (flags & SVC_F_SCHED2) out.push('flag-2');
+    if (flags & SVC_F_SCHED3) out.push('flag-3');
+  }
+  return out.join(',');
+}
+
+/** svc_name with FMT_RULE: "-t 192.168.88.5:80" or "-f 1". */
+export function serviceRuleName(s: ServiceSpec, namer: AddrPortNamer): string {
+  if (s.fwmark !== 0) return `-f ${s.fwmark}`;
+  return `${protocolSwitch(s.protocol)} ${namer(s.af, s.addr, s.port, s.protocol)}`;
+}
+
+/** `-A <svc> -s <sched>[ -p N[ -M mask]][ --pe pe][ -o][ -b flags]` */
+export function formatServiceLine(s: ServiceSpec, namer: AddrPortNamer = numericNamer): string {
+  let line = `-A ${serviceRuleName(s, namer)} -s ${s.schedName}`;
+  if (s.flags & SVC_F_PERSISTENT) {
+    line += ` -p ${s.timeoutSec}`;
+    if (s.netmask >>> 0 !== 0xffffffff) line += ` -M ${ipToString(s.netmask)}`;
+  }
+  if (s.peName !== '') line += ` --pe ${s.peName}`;
+  if (s.flags & SVC_F_ONEPACKET) line += ' -o';
+  if (s.flags & (SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3)) line += ` -b ${schedFlagsText(s.schedName, s.flags)}`;
+  return line;
+}
+
+/** `-a <svc> -r <dest> <fwd> -w <weight>` (print_tunnel_rule() adds --tun-type ipip for -i). */
+export function formatDestLine(s: ServiceSpec, d: DestSpec, opts: RulesFormatOptions = {}): string {
+  const namer = opts.namer ?? numericNamer;
+  let line = `-a ${serviceRuleName(s, namer)} -r ${namer(d.af, d.addr, d.port, s.protocol)} ${fwdSwitch(d.fwd)} -w ${d.weight}`;
+  if (d.fwd === FWD_TUNNEL) line += ' --tun-type ipip';
+  if (opts.thresholds === true) {
+    if (d.uThreshold !== 0) line += ` -x ${d.uThreshold}`;
+    if (d.lThreshold !== 0) line += ` -y ${d.lThreshold}`;
+  }
+  return line;
+}
+
+/** The whole -S text for rules in the order given, one "\n"-terminated line per rule. */
+export function formatRules(rules: readonly ServiceRule[], opts: RulesFormatOptions = {}): string {
+  let out = '';
+  for (const r of rules) {
+    out += formatServiceLine(r.service, opts.namer) + '\n';
+    for (const d of r.dests) out += formatDestLine(r.service, d, opts) + '\n';
+  }
+  return out;
+}
+
+/** `--set tcp tcpfin udp`, a line -R accepts. */
+export function formatTimeoutsLine(tcp: number, tcpFin: number, udp: number): string {
+  return `--set ${tcp} ${tcpFin} ${udp}`;
+}
+
+/** One restorable line: 1-based line number and its tokens (argv without argv[0]). */
+export interface RuleLine {
+  readonly line: number;
+  readonly tokens: readonly string[];
+}
+
+/**
+ * config_stream_read(): split each line on blanks, drop every "ipvsadm" token and skip lines
+ * left empty. Also drops a leading "tsvsadm" and, as config_stream.c's comment promises (its
+ * code never manages it), everything from a '#' on.
+ */
+export function splitRuleLines(text: string): RuleLine[] {
+  const out: RuleLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let raw = lines[i]!;
+    const hash = raw.indexOf('#');
+    if (hash >= 0) raw = raw.slice(0, hash);
+    const tokens = raw.split(/[ \t\r]+/).filter((t) => t.length > 0 && t !== 'ipvsadm');
+    if (tokens[0] === 'tsvsadm') tokens.shift();
+    if (tokens.length > 0) out.push({ line: i + 1, tokens });
+  }
+  return out;
+}
+
+/** A rules text that cannot be restored, and the 1-based line at fault. */
+export class RuleLineError extends Error {
+  readonly line: number;
+  /** Stable error code of the underlying failure (usage error, ESRCH, ...). */
+  readonly code: string;
+
+  constructor(line: number, message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RuleLineError';
+    this.line = line;
+    this.code = code;
+  }
+}
