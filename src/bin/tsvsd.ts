@@ -6,6 +6,7 @@
 import { TsvsDaemon } from '../ctl/daemon.ts';
 import { isLevel, Logger, type Level } from '../ctl/logger.ts';
 import { TSVS_VERSION } from '../ctl/usage.ts';
+import { startEngine, type RunningEngine } from '../engine/engine-runner.ts';
 
 const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--log-level LEVEL]
 
@@ -13,6 +14,8 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--lo
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
   --socket PATH      control socket (default $TSVS_SOCKET, else /run/tsvs/tsvsd.sock)
   --log-level LEVEL  debug, info, warn or error (default info)
+  --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
+                     (none: control plane only, no packet engine)
   --help             this help
   --version          version
 
@@ -24,6 +27,7 @@ interface Flags {
   rules?: string;
   socket?: string;
   logLevel?: Level;
+  backend?: string;
 }
 
 function usageError(msg: string): never {
@@ -52,6 +56,11 @@ function parseFlags(argv: readonly string[]): Flags {
     } else if (name === '--config') f.config = value();
     else if (name === '--rules') f.rules = value();
     else if (name === '--socket') f.socket = value();
+    else if (name === '--backend') {
+      const v = value();
+      if (!['auto', 'native', 'pcap', 'none'].includes(v)) usageError('--backend must be auto, native, pcap or none');
+      f.backend = v;
+    }
     else if (name === '--log-level') {
       const v = value();
       if (!isLevel(v)) usageError(`--log-level must be debug, info, warn or error`);
@@ -78,12 +87,26 @@ async function main(): Promise<void> {
     log.error('tsvsd cannot start', { error: (e as Error).message });
     process.exit(1);
   }
+  let engine: RunningEngine | null = null;
+  const engineCfg = daemon.engineConfig;
+  if (flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0) {
+    try {
+      engine = startEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
+    } catch (e) {
+      log.error('tsvsd cannot start its packet engine', { error: (e as Error).message });
+      await daemon.stop();
+      process.exit(1);
+    }
+  } else {
+    log.info('no [engine] interfaces configured: control plane only');
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1); // a second signal: give up waiting
     stopping = true;
     log.info('stopping', { signal });
+    engine?.stop();
     daemon.stop().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -33,6 +33,9 @@ export interface DaemonOptions {
   readonly onEngineConfig?: (cfg: EngineConfig) => void;
 }
 
+/** Extra control ops served next to the ipvsadm ones (engine trace and stats, health states). */
+export type ExtraOp = (args: Record<string, unknown>) => unknown;
+
 export class TsvsDaemon {
   readonly table: ServiceTable;
   private dp: DataPlane;
@@ -43,6 +46,7 @@ export class TsvsDaemon {
   private config: DaemonConfig | null = null;
   private rulesFile: string;
   private socketFile: string;
+  private readonly extraOps = new Map<string, ExtraOp>();
   private trashTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: DaemonOptions) {
@@ -77,6 +81,11 @@ export class TsvsDaemon {
    * The engine hook: from now on `dp` answers for connections, rates and timeouts. The
    * timeouts set so far (--set, the rules file) are handed over to it.
    */
+  /** Serve another control op (engine.stats, trace, health, ...). */
+  addOp(name: string, fn: ExtraOp): void {
+    this.extraOps.set(name, fn);
+  }
+
   attachDataPlane(dp: DataPlane): void {
     dp.setTimeouts(this.dp.timeouts());
     this.dp = dp;
@@ -108,6 +117,8 @@ export class TsvsDaemon {
       path: this.socketPath,
       handle: (op, args) => {
         this.log.debug('control request', { op });
+        const extra = this.extraOps.get(op);
+        if (extra !== undefined) return Promise.resolve(extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}));
         return handlers.handle(op, args);
       },
       onProtocolError: (message) => this.log.warn(message),

@@ -1,7 +1,7 @@
 // OwnedAddrs: the addresses tsvs answers for in userspace (VIPs, full-NAT local addresses) and the
 // port each lives on. A handful of entries: a linear scan of an Int32Array beats any hash here.
 
-import type { EngineConfig } from './engine-config.ts';
+import { prefixMask, type EngineConfig } from './engine-config.ts';
 
 export class OwnedAddrs {
   private readonly addr: Int32Array;
@@ -13,6 +13,12 @@ export class OwnedAddrs {
     cfg.ports.forEach((p, i) => {
       for (const a of p.owned) rows.push([a | 0, i, cfg.fullNatAddrs.includes(a >>> 0) ? 1 : 0]);
     });
+    // A full-NAT local address is owned on the port whose subnet holds it, even if not listed there.
+    for (const a of cfg.fullNatAddrs) {
+      if (rows.some((r) => r[0] === (a | 0))) continue;
+      const port = cfg.ports.findIndex((p) => p.subnets.some(([net, len]) => ((a & prefixMask(len)) >>> 0) === ((net & prefixMask(len)) >>> 0)));
+      if (port >= 0) rows.push([a | 0, port, 1]);
+    }
     this.addr = Int32Array.from(rows.map((r) => r[0]));
     this.port = Int32Array.from(rows.map((r) => r[1]));
     this.fnat = Uint8Array.from(rows.map((r) => r[2]));
