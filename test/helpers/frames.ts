@@ -1,0 +1,291 @@
+// Test-only frame crafting: Ethernet (+802.1Q) + IPv4 (+options) + TCP/UDP/ICMP from a plain
+// description, with correct checksums, and full-recompute checkers.
+//
+// Deliberately independent of src/packet: its own naive checksum (a plain loop over 16-bit words,
+// no incremental maths), so tests compare two implementations. Allocation is fine here.
+
+export type Proto = 'tcp' | 'udp' | 'icmp';
+
+export interface FrameSpec {
+  /** 'aa:bb:cc:dd:ee:ff'; defaults 02:00:00:00:00:02 (dst) and 02:00:00:00:00:01 (src). */
+  dstMac?: string;
+  srcMac?: string;
+  /** 802.1Q tag control information (PCP/DEI/VID); omitted = untagged. */
+  vlan?: number;
+  src: string;
+  dst: string;
+  proto: Proto | number;
+  sport?: number;
+  dport?: number;
+  /** TCP flags as letters (any of 'FSRPAUEC', e.g. 'S', 'SA', 'PA', 'FA', 'R') or a number. */
+  flags?: string | number;
+  seq?: number;
+  ack?: number;
+  window?: number;
+  /** TCP options, raw bytes, a multiple of 4. */
+  tcpOptions?: Uint8Array;
+  icmpType?: number;
+  icmpCode?: number;
+  /** Bytes 4-7 of the ICMP header: id and seq for echo, or `icmpRest` for errors. */
+  icmpId?: number;
+  icmpSeq?: number;
+  icmpRest?: number;
+  payload?: Uint8Array | string;
+  ttl?: number;
+  id?: number;
+  tos?: number;
+  df?: boolean;
+  mf?: boolean;
+  /** Fragment offset in bytes (multiple of 8). */
+  fragOff?: number;
+  /** IPv4 options, a multiple of 4 bytes (e.g. NOP x4 = [1,1,1,1]). */
+  ipOptions?: Uint8Array;
+  /** CHECKSUM_PARTIAL: the L4 checksum field = the folded pseudo-header sum, not complemented. */
+  partialCsum?: boolean;
+  /** UDP: send checksum 0 ("no checksum"). */
+  udpZeroCsum?: boolean;
+  /** Append this many zero bytes after the IP packet (Ethernet padding). */
+  pad?: number;
+  /** Override the IP total length field (the IP checksum is computed over the overridden value). */
+  totLenOverride?: number;
+  /** Override the UDP length field. */
+  udpLenOverride?: number;
+  /** Use these bytes as the whole L4 part, untouched (no header built, no checksum). */
+  rawL4?: Uint8Array;
+}
+
+const TCP_FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U: 32, E: 64, C: 128 };
+
+export function ipToU32(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 address ${ip}`);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export function u32ToIp(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+export function macToBytes(mac: string): Buffer {
+  const b = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+  if (b.length !== 6) throw new Error(`bad MAC ${mac}`);
+  return b;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(h: string): Buffer {
+  return Buffer.from(h.replace(/\s+/g, ''), 'hex');
+}
+
+/** Naive RFC 1071 sum of b[off, off+len): 16-bit big-endian words, odd byte padded, folded. */
+export function naiveSum(b: Uint8Array, off: number, len: number): number {
+  let s = 0;
+  for (let i = 0; i < len; i += 2) {
+    const hi = b[off + i]!;
+    const lo = i + 1 < len ? b[off + i + 1]! : 0;
+    s += hi * 256 + lo;
+  }
+  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
+  return s;
+}
+
+function pseudo(saddr: number, daddr: number, proto: number, len: number): number {
+  return Math.floor(saddr / 0x10000) + (saddr % 0x10000) + Math.floor(daddr / 0x10000) + (daddr % 0x10000) + proto + len;
+}
+
+function fold(s: number): number {
+  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
+  return s;
+}
+
+function protoNumber(p: Proto | number): number {
+  return p === 'tcp' ? 6 : p === 'udp' ? 17 : p === 'icmp' ? 1 : p;
+}
+
+function tcpFlags(f: string | number | undefined): number {
+  if (f === undefined) return TCP_FLAG_BITS.A!;
+  if (typeof f === 'number') return f;
+  let v = 0;
+  for (const c of f) {
+    const bit = TCP_FLAG_BITS[c];
+    if (bit === undefined) throw new Error(`bad TCP flag ${c}`);
+    v |= bit;
+  }
+  return v;
+}
+
+/** Build a whole Ethernet frame from a description, checksums correct (or partial if asked). */
+export function buildFrame(s: FrameSpec): Buffer {
+  const proto = protoNumber(s.proto);
+  const payload = typeof s.payload === 'string' ? Buffer.from(s.payload) : Buffer.from(s.payload ?? new Uint8Array(0));
+  const opts = Buffer.from(s.ipOptions ?? new Uint8Array(0));
+  if (opts.length % 4 !== 0 || opts.length > 40) throw new Error('IP options must be a multiple of 4, at most 40');
+  let l4: Buffer;
+  if (s.rawL4 !== undefined) {
+    l4 = Buffer.from(s.rawL4);
+  } else if (proto === 6) {
+    const to = Buffer.from(s.tcpOptions ?? new Uint8Array(0));
+    if (to.length % 4 !== 0) throw new Error('TCP options must be a multiple of 4');
+    l4 = Buffer.alloc(20 + to.length + payload.length);
+    l4.writeUInt16BE(s.sport ?? 40000, 0);
+    l4.writeUInt16BE(s.dport ?? 80, 2);
+    l4.writeUInt32BE((s.seq ?? 1000) >>> 0, 4);
+    l4.writeUInt32BE((s.ack ?? 0) >>> 0, 8);
+    l4[12] = ((20 + to.length) / 4) << 4;
+    l4[13] = tcpFlags(s.flags);
+    l4.writeUInt16BE(s.window ?? 65535, 14);
+    to.copy(l4, 20);
+    payload.copy(l4, 20 + to.length);
+  } else if (proto === 17) {
+    l4 = Buffer.alloc(8 + payload.length);
+    l4.writeUInt16BE(s.sport ?? 40000, 0);
+    l4.writeUInt16BE(s.dport ?? 53, 2);
+    l4.writeUInt16BE(s.udpLenOverride ?? 8 + payload.length, 4);
+    payload.copy(l4, 8);
+  } else if (proto === 1) {
+    l4 = Buffer.alloc(8 + payload.length);
+    l4[0] = s.icmpType ?? 8;
+    l4[1] = s.icmpCode ?? 0;
+    if (s.icmpRest !== undefined) l4.writeUInt32BE(s.icmpRest >>> 0, 4);
+    else {
+      l4.writeUInt16BE(s.icmpId ?? 0x1234, 4);
+      l4.writeUInt16BE(s.icmpSeq ?? 1, 6);
+    }
+    payload.copy(l4, 8);
+  } else {
+    l4 = Buffer.from(payload);
+  }
+  const saddr = ipToU32(s.src);
+  const daddr = ipToU32(s.dst);
+  if (s.rawL4 !== undefined) {
+    // as given
+  } else if (proto === 6 || proto === 17) {
+    const at = proto === 6 ? 16 : 6;
+    const ps = pseudo(saddr, daddr, proto, l4.length);
+    let c: number;
+    if (s.partialCsum) c = fold(ps);
+    else if (proto === 17 && s.udpZeroCsum) c = 0;
+    else {
+      c = ~fold(ps + naiveSum(l4, 0, l4.length)) & 0xffff;
+      if (proto === 17 && c === 0) c = 0xffff;
+    }
+    l4.writeUInt16BE(c, at);
+  } else if (proto === 1) {
+    l4.writeUInt16BE(~naiveSum(l4, 0, l4.length) & 0xffff, 2);
+  }
+  const ihl = 20 + opts.length;
+  const ip = Buffer.alloc(ihl);
+  ip[0] = 0x40 | (ihl / 4);
+  ip[1] = s.tos ?? 0;
+  ip.writeUInt16BE(s.totLenOverride ?? ihl + l4.length, 2);
+  ip.writeUInt16BE(s.id ?? 0x1c46, 4);
+  ip.writeUInt16BE((s.df ? 0x4000 : 0) | (s.mf ? 0x2000 : 0) | ((s.fragOff ?? 0) >>> 3), 6);
+  ip[8] = s.ttl ?? 64;
+  ip[9] = proto;
+  ip.writeUInt32BE(saddr, 12);
+  ip.writeUInt32BE(daddr, 16);
+  opts.copy(ip, 20);
+  ip.writeUInt16BE(~naiveSum(ip, 0, ihl) & 0xffff, 10);
+  const eth = Buffer.alloc(s.vlan === undefined ? 14 : 18);
+  macToBytes(s.dstMac ?? '02:00:00:00:00:02').copy(eth, 0);
+  macToBytes(s.srcMac ?? '02:00:00:00:00:01').copy(eth, 6);
+  if (s.vlan === undefined) eth.writeUInt16BE(0x0800, 12);
+  else {
+    eth.writeUInt16BE(0x8100, 12);
+    eth.writeUInt16BE(s.vlan, 14);
+    eth.writeUInt16BE(0x0800, 16);
+  }
+  return Buffer.concat([eth, ip, l4, Buffer.alloc(s.pad ?? 0)]);
+}
+
+/** Offset of the IP header in a frame (after one optional 802.1Q tag). */
+export function l3Offset(buf: Uint8Array): number {
+  return buf[12] === 0x81 && buf[13] === 0x00 ? 18 : 14;
+}
+
+/** Full recompute: does the IPv4 header checksum verify? */
+export function verifyIpChecksum(buf: Uint8Array): boolean {
+  const ip = l3Offset(buf);
+  const ihl = (buf[ip]! & 15) * 4;
+  return naiveSum(buf, ip, ihl) === 0xffff;
+}
+
+/** The IP header checksum computed from scratch (field treated as zero). */
+export function expectedIpChecksum(buf: Uint8Array): number {
+  const ip = l3Offset(buf);
+  const ihl = (buf[ip]! & 15) * 4;
+  const copy = Buffer.from(buf.subarray(ip, ip + ihl));
+  copy.writeUInt16BE(0, 10);
+  return ~naiveSum(copy, 0, ihl) & 0xffff;
+}
+
+interface L4View {
+  ip: number;
+  l4: number;
+  len: number;
+  proto: number;
+  saddr: number;
+  daddr: number;
+  csumAt: number;
+}
+
+function l4View(buf: Uint8Array): L4View {
+  const ip = l3Offset(buf);
+  const ihl = (buf[ip]! & 15) * 4;
+  const tot = (buf[ip + 2]! << 8) | buf[ip + 3]!;
+  const proto = buf[ip + 9]!;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const l4 = ip + ihl;
+  const csumAt = proto === 6 ? l4 + 16 : proto === 17 ? l4 + 6 : proto === 1 ? l4 + 2 : -1;
+  return { ip, l4, len: tot - ihl, proto, saddr: dv.getUint32(ip + 12), daddr: dv.getUint32(ip + 16), csumAt };
+}
+
+/**
+ * The L4 checksum field value computed from scratch: full (complemented; UDP 0 -> 0xFFFF) or,
+ * with partial = true, the folded pseudo-header sum. ICMP has no pseudo-header.
+ */
+export function expectedL4Checksum(buf: Uint8Array, partial = false): number {
+  const v = l4View(buf);
+  const copy = Buffer.from(buf.subarray(v.l4, v.l4 + v.len));
+  copy.writeUInt16BE(0, v.csumAt - v.l4);
+  if (v.proto === 1) return ~naiveSum(copy, 0, copy.length) & 0xffff;
+  const ps = pseudo(v.saddr, v.daddr, v.proto, v.len);
+  if (partial) return fold(ps);
+  const c = ~fold(ps + naiveSum(copy, 0, copy.length)) & 0xffff;
+  return v.proto === 17 && c === 0 ? 0xffff : c;
+}
+
+/** The L4 checksum field as it is in the frame. */
+export function l4ChecksumField(buf: Uint8Array): number {
+  const v = l4View(buf);
+  return (buf[v.csumAt]! << 8) | buf[v.csumAt + 1]!;
+}
+
+/** Full recompute: does the TCP/UDP/ICMP checksum verify (UDP 0 = none counts as valid)? */
+export function verifyL4Checksum(buf: Uint8Array): boolean {
+  const v = l4View(buf);
+  if (v.proto === 17 && l4ChecksumField(buf) === 0) return true;
+  const s = naiveSum(buf, v.l4, v.len);
+  if (v.proto === 1) return s === 0xffff;
+  return fold(pseudo(v.saddr, v.daddr, v.proto, v.len) + s) === 0xffff;
+}
+
+/** A partial-checksum frame is right when its field equals the folded pseudo-header sum. */
+export function verifyPartialChecksum(buf: Uint8Array): boolean {
+  return l4ChecksumField(buf) === expectedL4Checksum(buf, true);
+}
+
+/** Deterministic PRNG (mulberry32) for property tests. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
