@@ -10,7 +10,7 @@ import { DROP_BAD_L4_HEADER, DROP_ICMP_UNRELATED, DROP_NONE, DROP_TTL_EXCEEDED }
 import { FWD_FULLNAT, FWD_MASQ } from '../model/dest.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
-import { icmpChecksumOk } from '../packet/icmp.ts';
+import { ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, icmpChecksumOk } from '../packet/icmp.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { natIcmpFull, natIcmpIn, natIcmpOut } from '../nat/nat-icmp.ts';
 import { decTtl } from '../nat/rewrite.ts';
@@ -18,6 +18,9 @@ import { RXF_VNET_HDR } from './packet-io.ts';
 import type { Xmit } from './xmit.ts';
 
 export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOwned: boolean, conns: ConnManager, xmit: Xmit): number {
+  // ip_vs_in_icmp / ip_vs_out_icmp handle only these three; anything else is not NATed.
+  const type = f.icmpType;
+  if (type !== ICMP_DEST_UNREACH && type !== ICMP_SOURCE_QUENCH && type !== ICMP_TIME_EXCEEDED) return toOwned ? DROP_ICMP_UNRELATED : DROP_NONE;
   const t = conns.table;
   const p = f.innerProtocol;
   // The quoted packet went real server-ward: look it up as its reply would be.
@@ -39,6 +42,7 @@ export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOw
     if (fwd === FWD_MASQ) natIcmpIn(buf, f, t.daddr[id]!, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) natIcmpFull(buf, f, t.laddr[id]!, t.daddr[id]!, t.daddr[id]!, t.dport[id]!, t.laddr[id]!, t.lport[id]!);
     else return DROP_ICMP_UNRELATED;
+    if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]!);
   }
   return toOwned ? DROP_ICMP_UNRELATED : DROP_NONE;

@@ -171,6 +171,8 @@ export class Pipeline {
     if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]!, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
     else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
+    // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
+    if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
     if (this.trace.enabled) {
       this.trace.record(this.nowMs, TR_IN, isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0), f.protocol, f.tcpFlags,

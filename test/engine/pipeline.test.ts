@@ -51,7 +51,7 @@ function lab(opts: { fullNat?: boolean; sched?: string; proto?: number } = {}) {
 
 const syn: FrameSpec = { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1000, ttl: 64 };
 
-t.test('a SYN to the VIP is rewritten to the scheduled real server, byte for byte', async (t) => {
+t.test('a SYN to the VIP is rewritten to the scheduled real server (TTL decremented), byte for byte', async (t) => {
   const { io, engine } = lab();
   io.inject(0, buildFrame(syn));
   io.deliver();
@@ -59,7 +59,7 @@ t.test('a SYN to the VIP is rewritten to the scheduled real server, byte for byt
   const out = io.sent[0]!;
   t.equal(out.port, 1, 'leaves on the DIP side');
   // rr over the scan order: web2 was added last, so it is the list head and picked first.
-  const want = buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, dst: RIP2 });
+  const want = buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, dst: RIP2, ttl: 63 });
   t.equal(hex(out.frame), hex(want));
   t.ok(verifyIpChecksum(out.frame) && verifyL4Checksum(out.frame));
   t.equal(engine.conns.count, 1);
@@ -120,7 +120,7 @@ t.test('full NAT rewrites both ends and the reply to the local address comes bac
   t.ok(verifyIpChecksum(out) && verifyL4Checksum(out));
   const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32(CIP), 40000, ipToU32(VIP), 80);
   const lport = engine.conns.table.lport[id]!;
-  t.equal(hex(out), hex(buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, src: LIP, sport: lport, dst: RIP2 })));
+  t.equal(hex(out), hex(buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, src: LIP, sport: lport, dst: RIP2, ttl: 63 })));
   const synack: FrameSpec = { dstMac: LVS1, srcMac: W2MAC, src: RIP2, dst: LIP, proto: 'tcp', sport: 80, dport: lport, flags: 'SA', seq: 9, ack: 1001, ttl: 64 };
   io.inject(1, buildFrame(synack));
   io.deliver();
@@ -133,7 +133,7 @@ t.test('UDP with a zero checksum gets one computed on NAT, as IPVS does', async 
   io.inject(0, buildFrame(dgram));
   io.deliver();
   const out = io.sent[0]!.frame;
-  t.equal(hex(out), hex(buildFrame({ ...dgram, udpZeroCsum: false, dstMac: W2MAC, srcMac: LVS1, dst: RIP2 })));
+  t.equal(hex(out), hex(buildFrame({ ...dgram, udpZeroCsum: false, dstMac: W2MAC, srcMac: LVS1, dst: RIP2, ttl: 63 })));
 });
 
 t.test('a service with no available server answers ICMP port unreachable from the VIP', async (t) => {
