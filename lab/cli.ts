@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// lab: the LVS-NAT teaching lab. `npm run lab` runs the demo; `npm run lab -- <command>` for the rest.
+import { spawnSync } from 'node:child_process';
+import { LabDaemon } from './lab-daemon.ts';
+import { netnsUnavailable } from './netns.ts';
+import { LabTopology, VIP } from './topology.ts';
+import { drive, ratioText } from './traffic.ts';
+import { printTrace, watchTrace } from './lab-trace.ts';
+
+const HELP = `tsvs lab: the classic LVS-NAT lab in network namespaces
+
+Usage: npm run lab [-- COMMAND [ARGS]] [--prefix NAME] [--offloads off]
+
+Commands:
+  demo                 (default) build the lab, start tsvsd, run the tutorial's commands,
+                       drive traffic and show the -Ln table, the distribution and a trace;
+                       the lab stays up for exploration
+  up                   build the topology and start tsvsd (no rules)
+  down                 stop everything the lab started and remove its namespaces
+  status               namespaces, tsvsd, and tsvsadm -Ln
+  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1 or web2
+  sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
+  mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
+  curl [N]             N requests from the client (default 30), counted per web server
+  trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
+  help                 this text
+
+Topology (names with the default prefix "tsvs"):
+  tsvs-client 192.168.88.10 --- eth0 [tsvs-lvs1: tsvsd owns VIP 192.168.88.5] eth1 192.168.99.5 (DIP)
+                                    --- tsvs-sw99 (switch) --- tsvs-web1 192.168.99.100:80
+                                                           --- tsvs-web2 192.168.99.200:80
+With the default prefix, \`npx tsvsadm ...\` from the project root talks to the lab's tsvsd.
+`;
+
+function say(s = ''): void {
+  process.stdout.write(`${s}\n`);
+}
+
+function typed(d: LabDaemon, args: string[]): string {
+  say(`$ tsvsadm ${args.join(' ')}`);
+  const r = d.tsvsadm(args);
+  if (r.stdout !== '') process.stdout.write(r.stdout);
+  return r.stdout;
+}
+
+async function up(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
+  if (lab.anyLeft()) {
+    say('A lab with these names exists: tearing it down first.');
+    d.stop();
+    lab.down();
+  }
+  lab.up({ mode: 'tsvs', offloads });
+  const pid = await d.start();
+  say(`Lab up: ${lab.namespaces.join(', ')}; tsvsd pid ${pid} in ${lab.lvs} (log: ${d.logFile}).`);
+}
+
+async function demo(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
+  say('== tsvs: the LVS-NAT lab ==\n');
+  await up(lab, d, offloads);
+  say('\nThe tutorial\'s commands, as typed (tsvsadm is ipvsadm for tsvs):');
+  typed(d, ['-A', '-t', `${VIP}:80`, '-s', 'rr']);
+  typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-w', '1', '-m']);
+  typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-w', '2', '-m']);
+  typed(d, ['-Ln']);
+
+  say(`\n$ ping -c 1 ${VIP}   (from the client: tsvsd answers for the VIP in userspace)`);
+  const ping = spawnSync('ip', ['netns', 'exec', lab.client, 'ping', '-c', '1', '-W', '2', VIP], { encoding: 'utf8' });
+  say((ping.stdout ?? '').split('\n').find((l) => l.includes('bytes from')) ?? `ping failed: ${ping.stderr}`);
+
+  say('\nOne request, every rewrite (IN = client -> director, OUT = real server -> director):');
+  await printTrace(lab, d, () => drive(lab.client, 1));
+
+  say('\n300 requests from the client, a new connection each, scheduler rr:');
+  say(`  ${ratioText(drive(lab.client, 300))}`);
+  say('  rr takes turns and ignores the weights: 1:1, although web2 has weight 2.');
+  typed(d, ['-Ln', '--stats']);
+
+  say('\nSwitch to weighted round robin:');
+  typed(d, ['-E', '-t', `${VIP}:80`, '-s', 'wrr']);
+  say('300 more requests:');
+  say(`  ${ratioText(drive(lab.client, 300))}`);
+  say('  wrr honours the weights: web2 (weight 2) gets twice the connections of web1 (weight 1).');
+  typed(d, ['-Ln']);
+
+  say(`
+The lab stays up. Try:
+  npx tsvsadm -Lnc                  the connection table (state, expiry) as ipvsadm -Lnc prints it
+  npm run lab -- trace              watch every rewrite while you curl from another terminal
+  npm run lab -- shell client       a shell on the client: curl http://${VIP}/
+  npm run lab -- sched lc           try lc, wlc, sh, mh, ...
+  npm run lab -- mode fullnat       full NAT: the web servers see 192.168.99.6, not the client
+  npm run lab -- down               remove everything
+Exercises: lab/README.md`);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let prefix = 'tsvs';
+  let offloads: 'default' | 'off' = 'default';
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--prefix') prefix = argv[++i] ?? prefix;
+    else if (a === '--offloads') offloads = argv[++i] === 'off' ? 'off' : 'default';
+    else if (a === '-h' || a === '--help') rest.unshift('help');
+    else rest.push(a);
+  }
+  const cmd = rest.shift() ?? 'demo';
+  if (cmd === 'help') {
+    say(HELP);
+    return;
+  }
+  const why = netnsUnavailable();
+  if (why !== null) {
+    process.stderr.write(`lab: ${why}\n`);
+    process.exit(1);
+  }
+  const lab = new LabTopology(prefix);
+  const d = new LabDaemon(lab);
+  const needUp = (): void => {
+    if (!lab.isUp() || d.pid() === null) {
+      process.stderr.write('lab: the lab is not running: start it with `npm run lab` (or `npm run lab -- up`)\n');
+      process.exit(1);
+    }
+  };
+  switch (cmd) {
+    case 'demo':
+      await demo(lab, d, offloads);
+      break;
+    case 'up':
+      await up(lab, d, offloads);
+      break;
+    case 'down':
+      d.stop();
+      lab.down();
+      say(lab.anyLeft() ? 'some namespaces are still there' : 'lab down: namespaces removed, processes stopped');
+      break;
+    case 'status':
+      say(`namespaces: ${lab.namespaces.join(' ')} -> ${lab.isUp() ? 'up' : lab.anyLeft() ? 'partly up' : 'down'}`);
+      say(`tsvsd: ${d.pid() ?? 'not running'}`);
+      if (d.pid() !== null) typed(d, ['-Ln']);
+      break;
+    case 'shell': {
+      needUp();
+      const host = rest.shift() ?? 'client';
+      const ns = `${prefix}-${host}`;
+      const r = spawnSync('ip', ['netns', 'exec', ns, ...(rest.length > 0 ? rest : ['bash'])], { stdio: 'inherit' });
+      process.exit(r.status ?? 1);
+      break;
+    }
+    case 'sched':
+      needUp();
+      typed(d, ['-E', '-t', `${VIP}:80`, '-s', rest[0] ?? 'rr']);
+      typed(d, ['-Ln']);
+      break;
+    case 'mode': {
+      needUp();
+      const m = rest[0] === 'fullnat' ? '-F' : '-m';
+      for (const [rip, w] of [['192.168.99.100:80', '1'], ['192.168.99.200:80', '2']] as const) {
+        const cur = d.tsvsadm(['-Ln']).stdout;
+        const weight = new RegExp(`${rip.replace(/\./g, '\\.')}\\s+\\S+\\s+(\\d+)`).exec(cur)?.[1] ?? w;
+        typed(d, ['-e', '-t', `${VIP}:80`, '-r', rip, m, '-w', weight]);
+      }
+      typed(d, ['-Ln']);
+      break;
+    }
+    case 'curl':
+      needUp();
+      say(ratioText(drive(lab.client, Number(rest[0] ?? 30))));
+      break;
+    case 'trace':
+      needUp();
+      await watchTrace(lab, d, Number(rest[0] ?? 15) * 1000);
+      break;
+    default:
+      process.stderr.write(`lab: unknown command ${cmd}\n${HELP}`);
+      process.exit(2);
+  }
+}
+
+// `npm run lab -- status | head` closes our stdout early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+main().catch((e: unknown) => {
+  process.stderr.write(`lab: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+// LabDaemon: runs tsvsd inside the lab's lvs1 namespace and tsvsadm against it, the way a student
+// would type it. The default lab (prefix tsvs) uses tsvsd's default socket, so `npx tsvsadm ...`
+// from the project root reaches it with no flags; other prefixes get their own socket.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DIP, LIP, VIP, type LabTopology } from './topology.ts';
+import { tryKill } from './netns.ts';
+import { ControlClient } from '../src/ctl/client.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Project root, from lab/ (sources) or dist/lab/ (built). */
+export const ROOT = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
+
+/** Command line to run one of our bins: the built JS when present, else the TypeScript source. */
+export function binArgs(name: 'tsvsd' | 'tsvsadm'): string[] {
+  const js = join(ROOT, 'dist', 'src', 'bin', `${name}.js`);
+  return existsSync(js) ? [js] : ['--import', 'tsx', join(ROOT, 'src', 'bin', `${name}.ts`)];
+}
+
+export class LabDaemon {
+  readonly socket: string;
+  readonly dir: string;
+
+  constructor(private readonly lab: LabTopology) {
+    this.dir = lab.stateDir;
+    this.socket = lab.prefix === 'tsvs' ? '/run/tsvs/tsvsd.sock' : join(lab.stateDir, 'tsvsd.sock');
+  }
+
+  get pidFile(): string {
+    return join(this.dir, 'tsvsd.pid');
+  }
+
+  get logFile(): string {
+    return join(this.dir, 'tsvsd.log');
+  }
+
+  pid(): number | null {
+    if (!existsSync(this.pidFile)) return null;
+    const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
+  async start(): Promise<number> {
+    mkdirSync(this.dir, { recursive: true });
+    const conf = join(this.dir, 'tsvsd.conf');
+    writeFileSync(
+      conf,
+      `# tsvsd for the LVS-NAT lab (written by lab/lab-daemon.ts)
+[daemon]
+log-level info
+
+[engine]
+# eth0: the VIP side. tsvs answers ARP and ping for ${VIP}; lvs1's kernel has no copy of it.
+interface eth0 owned ${VIP} subnet 192.168.88.0/24
+# eth1: the real-server side. ${DIP} (the DIP, the web servers' gateway) is a kernel address.
+interface eth1 subnet 192.168.99.0/24
+# full NAT (tsvsadm -F): connections reach the web servers from ${LIP}
+fullnat-address ${LIP}
+`,
+    );
+    rmSync(join(this.dir, 'rules'), { force: true });
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', this.lab.lvs, process.execPath, ...binArgs('tsvsd'), '--config', conf, '--rules', join(this.dir, 'rules'), '--socket', this.socket],
+      { stdio: ['ignore', log, log], detached: true },
+    );
+    child.unref();
+    writeFileSync(this.pidFile, String(child.pid));
+    for (let i = 0; i < 100; i++) {
+      if (existsSync(this.socket) && this.tsvsadm(['-Ln'], true).status === 0) return child.pid!;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`tsvsd did not start; its log (${this.logFile}):\n${existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : ''}`);
+  }
+
+  stop(): void {
+    const pid = this.pid();
+    if (pid !== null) {
+      tryKill(pid, 'SIGTERM');
+      for (let i = 0; i < 40; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        spawnSync('sleep', ['0.05']);
+      }
+      tryKill(pid, 'SIGKILL');
+    }
+    rmSync(this.pidFile, { force: true });
+  }
+
+  /** Run tsvsadm with this lab's socket; returns its status and output. */
+  tsvsadm(args: readonly string[], quiet = false): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [...binArgs('tsvsadm'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, TSVS_SOCKET: this.socket },
+    });
+    if (!quiet && r.status !== 0) throw new Error(`tsvsadm ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+    return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** A raw control request (the JSON-lines protocol), for ops tsvsadm has no flag for. */
+  async request(op: string, args: Record<string, unknown> = {}): Promise<unknown> {
+    const c = await ControlClient.connect(this.socket);
+    try {
+      return await c.request(op, args);
+    } finally {
+      c.close();
+    }
+  }
+}
