@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIP, LIP, VIP, type LabTopology } from './topology.ts';
-import { tryKill } from './netns.ts';
+import { isAlive, tryKill } from './netns.ts';
 import { ControlClient } from '../src/ctl/client.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,16 +40,11 @@ export class LabDaemon {
   pid(): number | null {
     if (!existsSync(this.pidFile)) return null;
     const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return null;
-    }
+    return isAlive(pid) ? pid : null;
   }
 
   /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
-  async start(): Promise<number> {
+  async start(opts: { keepRules?: boolean } = {}): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'tsvsd.conf');
     writeFileSync(
@@ -67,7 +62,7 @@ interface eth1 subnet 192.168.99.0/24
 fullnat-address ${LIP}
 `,
     );
-    rmSync(join(this.dir, 'rules'), { force: true });
+    if (opts.keepRules !== true) rmSync(join(this.dir, 'rules'), { force: true });
     const log = openSync(this.logFile, 'a');
     const child = spawn(
       'ip',
@@ -88,15 +83,8 @@ fullnat-address ${LIP}
     const pid = this.pid();
     if (pid !== null) {
       tryKill(pid, 'SIGTERM');
-      for (let i = 0; i < 40; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          break;
-        }
-        spawnSync('sleep', ['0.05']);
-      }
-      tryKill(pid, 'SIGKILL');
+      for (let i = 0; i < 40 && isAlive(pid); i++) spawnSync('sleep', ['0.05']);
+      if (isAlive(pid)) tryKill(pid, 'SIGKILL');
     }
     rmSync(this.pidFile, { force: true });
   }

@@ -3,6 +3,7 @@
 // is added to the root namespace (links are created directly inside their namespaces).
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -71,6 +72,16 @@ export function delNetns(ns: string): void {
   while (pids().length > 0 && Date.now() < deadline) spawnSync('sleep', ['0.05']);
   for (const pid of pids()) tryKill(pid, 'SIGKILL');
   spawnSync('ip', ['netns', 'del', ns]);
+}
+
+/** Whether pid is a running process (a zombie, e.g. an unreaped child, counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return false;
+  }
 }
 
 export function tryKill(pid: number, sig: NodeJS.Signals = 'SIGTERM'): void {

@@ -190,7 +190,7 @@ http {
     scgi_temp_path ${dir};
     server {
         listen ${rip}:80 backlog=4096;
-        location / { return 200 "${name}\\n"; }
+        location / { add_header X-Client-Addr $remote_addr always; return 200 "${name}\\n"; }
     }
 }
 `;
