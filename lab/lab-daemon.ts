@@ -14,10 +14,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Project root, from lab/ (sources) or dist/lab/ (built). */
 export const ROOT = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
 
-/** Command line to run one of our bins: the built JS when present, else the TypeScript source. */
+/**
+ * Command line to run one of our bins: the built JS when this file runs built (npm run lab), the
+ * TypeScript source when it runs from source (tests), so a stale build is never what is tested.
+ */
 export function binArgs(name: 'tsvsd' | 'tsvsadm'): string[] {
   const js = join(ROOT, 'dist', 'src', 'bin', `${name}.js`);
-  return existsSync(js) ? [js] : ['--import', 'tsx', join(ROOT, 'src', 'bin', `${name}.ts`)];
+  const fromSource = import.meta.url.endsWith('.ts');
+  return !fromSource && existsSync(js) ? [js] : ['--import', 'tsx', join(ROOT, 'src', 'bin', `${name}.ts`)];
 }
 
 export class LabDaemon {
@@ -44,7 +48,7 @@ export class LabDaemon {
   }
 
   /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
-  async start(opts: { keepRules?: boolean } = {}): Promise<number> {
+  async start(opts: { keepRules?: boolean; extraArgs?: readonly string[] } = {}): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'tsvsd.conf');
     writeFileSync(
@@ -66,7 +70,7 @@ fullnat-address ${LIP}
     const log = openSync(this.logFile, 'a');
     const child = spawn(
       'ip',
-      ['netns', 'exec', this.lab.lvs, process.execPath, ...binArgs('tsvsd'), '--config', conf, '--rules', join(this.dir, 'rules'), '--socket', this.socket],
+      ['netns', 'exec', this.lab.lvs, process.execPath, ...binArgs('tsvsd'), '--config', conf, '--rules', join(this.dir, 'rules'), '--socket', this.socket, ...(opts.extraArgs ?? [])],
       { stdio: ['ignore', log, log], detached: true },
     );
     child.unref();

@@ -120,26 +120,50 @@ export class LabTopology {
     }
   }
 
+  private webOpts: LabOptions = {};
+
   private startWeb(opts: LabOptions): void {
+    this.webOpts = opts;
+    for (const name of ['web1', 'web2'] as const) this.startWebServer(name);
+  }
+
+  /** (Re)start one web server, as the lab first started it. */
+  startWebServer(name: 'web1' | 'web2'): void {
+    const opts = this.webOpts;
     const useNginx = (opts.web ?? 'auto') === 'auto' && !opts.webDelayMs && hasCommand('nginx');
-    const webs = [[this.web1, RIP1, 'web1', opts.webDelayMs?.[0] ?? 0], [this.web2, RIP2, 'web2', opts.webDelayMs?.[1] ?? 0]] as const;
-    for (const [ns, rip, name, delayMs] of webs) {
-      const dir = join(this.stateDir, name);
-      mkdirSync(dir, { recursive: true });
-      if (useNginx) {
-        const conf = join(dir, 'nginx.conf');
-        writeFileSync(conf, nginxConf(dir, rip, name));
-        nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
-      } else {
-        const script = new URL('./web-server.ts', import.meta.url).pathname;
-        const js = script.replace(/\.ts$/, '.js');
-        const args = existsSync(js) ? [js] : ['--import', 'tsx', script];
-        const child = spawnInNs(ns, process.execPath, [...args, name, rip, '80', String(delayMs)]);
-        child.unref();
-        writeFileSync(join(dir, 'web.pid'), String(child.pid));
-      }
+    const [ns, rip, delayMs] = name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
+    const dir = join(this.stateDir, name);
+    mkdirSync(dir, { recursive: true });
+    if (useNginx) {
+      const conf = join(dir, 'nginx.conf');
+      writeFileSync(conf, nginxConf(dir, rip, name));
+      nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
+    } else {
+      const script = new URL('./web-server.ts', import.meta.url).pathname;
+      const js = script.replace(/\.ts$/, '.js');
+      const args = existsSync(js) ? [js] : ['--import', 'tsx', script];
+      const child = spawnInNs(ns, process.execPath, [...args, name, rip, '80', String(delayMs)]);
+      child.unref();
+      writeFileSync(join(dir, 'web.pid'), String(child.pid));
     }
-    for (const [ns, rip] of webs) waitListen(ns, rip, 80);
+    waitListen(ns, rip, 80);
+  }
+
+  /** Stop one web server (by the PID it recorded) and wait until nothing listens on :80. */
+  stopWebServer(name: 'web1' | 'web2'): void {
+    for (const f of ['nginx.pid', 'web.pid']) {
+      const pf = join(this.stateDir, name, f);
+      if (!existsSync(pf)) continue;
+      const pid = Number(readFileSync(pf, 'utf8').trim());
+      if (pid > 0) tryKill(pid, 'SIGTERM');
+      rmSync(pf, { force: true });
+    }
+    const ns = name === 'web1' ? this.web1 : this.web2;
+    for (let i = 0; i < 100; i++) {
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htln', '( sport = :80 )'], { encoding: 'utf8' });
+      if ((r.stdout ?? '').trim() === '') return;
+      spawnSync('sleep', ['0.05']);
+    }
   }
 
   /** Stop what the lab started (by PID) and delete its namespaces. Safe to call at any time. */

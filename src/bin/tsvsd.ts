@@ -7,6 +7,7 @@ import { TsvsDaemon } from '../ctl/daemon.ts';
 import { isLevel, Logger, type Level } from '../ctl/logger.ts';
 import { TSVS_VERSION } from '../ctl/usage.ts';
 import { startEngine, type RunningEngine } from '../engine/engine-runner.ts';
+import { HealthWiring } from '../ctl/health-wiring.ts';
 
 const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--log-level LEVEL]
 
@@ -14,6 +15,9 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--lo
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
   --socket PATH      control socket (default $TSVS_SOCKET, else /run/tsvs/tsvsd.sock)
   --log-level LEVEL  debug, info, warn or error (default info)
+  --health FILE      health checks and virtual servers in keepalived.conf syntax
+                     (virtual_server / real_server / TCP_CHECK, HTTP_GET, UDP_CHECK,
+                     PING_CHECK, MISC_CHECK; see src/health/config.ts)
   --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
                      (none: control plane only, no packet engine)
   --help             this help
@@ -28,6 +32,7 @@ interface Flags {
   socket?: string;
   logLevel?: Level;
   backend?: string;
+  health?: string;
 }
 
 function usageError(msg: string): never {
@@ -56,6 +61,7 @@ function parseFlags(argv: readonly string[]): Flags {
     } else if (name === '--config') f.config = value();
     else if (name === '--rules') f.rules = value();
     else if (name === '--socket') f.socket = value();
+    else if (name === '--health') f.health = value();
     else if (name === '--backend') {
       const v = value();
       if (!['auto', 'native', 'pcap', 'none'].includes(v)) usageError('--backend must be auto, native, pcap or none');
@@ -100,6 +106,21 @@ async function main(): Promise<void> {
   } else {
     log.info('no [engine] interfaces configured: control plane only');
   }
+  let health: HealthWiring | null = null;
+  if (flags.health !== undefined) {
+    try {
+      health = new HealthWiring(daemon.table, log, flags.health);
+      health.start();
+      const h = health;
+      daemon.addOp('health', () => h.states());
+      log.info('health checks running', { file: flags.health, virtualServers: h.cfg.virtualServers.length });
+    } catch (e) {
+      log.error('tsvsd cannot start its health checks', { error: (e as Error).message });
+      engine?.stop();
+      await daemon.stop();
+      process.exit(1);
+    }
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -107,6 +128,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     engine?.stop();
+    void health?.stop();
     daemon.stop().then(
       () => process.exit(0),
       (e: unknown) => {
