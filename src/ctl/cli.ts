@@ -10,6 +10,7 @@ import { ControlClient, socketPath } from './client.ts';
 import { parseArgvResolving } from './resolve-hosts.ts';
 import { runRestore } from './cli-restore.ts';
 import { execute } from './cli-exec.ts';
+import { EXTENSIONS, runExtension } from './cli-extensions.ts';
 import { EXIT_FAILURE, PROGRAM, reportError, type CliIo } from './cli-report.ts';
 
 export type { CliIo } from './cli-report.ts';
@@ -44,6 +45,13 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   const { argv, socket } = extractSocketFlag(rawArgv);
   const path = socketPath(socket, io.env);
   let cmd: Command;
+  if (argv.length === 1 && (EXTENSIONS as readonly string[]).includes(argv[0]!)) {
+    try {
+      return await withClient(path, (c) => runExtension(argv[0]!, c, io));
+    } catch (e) {
+      return reportError(io, e, EXIT_FAILURE);
+    }
+  }
   if (argv.length === 0) {
     cmd = await parseArgvResolving(['-L'], { program: PROGRAM, ...(io.services ? { services: io.services } : {}) });
   } else {

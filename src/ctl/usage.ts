@@ -100,6 +100,8 @@ export function usageText(program: string): string {
     'tsvs:\n' +
     '  --socket PATH                       control socket of tsvsd (default /run/tsvs/tsvsd.sock,\n' +
     '                                      or $TSVS_SOCKET); any command talks to tsvsd through it\n' +
+    '  tsvsadm --health               health-check state of every real server (tsvsd --health)\n' +
+    '  tsvsadm --engine               packet engine counters, drops by reason, ARP table\n' +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }

@@ -61,6 +61,7 @@ if (why !== null) {
       t.not(detectMs, -1, `web1 removed after it stopped (${detectMs} ms; delay_loop 0.5 s x (retry 1 + 1) plus timeouts)`);
       const health = (await d.request('health')) as { dest: string; alive: boolean }[];
       t.same(health.map((h) => [h.dest, h.alive]), [['192.168.99.100:80', false], ['192.168.99.200:80', true]]);
+      t.match(d.tsvsadm(['--health']).stdout, /TCP 192\.168\.88\.5:80\s+192\.168\.99\.100:80\s+DOWN\s/, 'tsvsadm --health lists the check states');
       const after = drive(lab.client, 40);
       t.same(Object.fromEntries(after), { web2: 40 }, 'zero failed requests after detection: all go to web2');
 
