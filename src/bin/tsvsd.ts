@@ -8,6 +8,8 @@ import { isLevel, Logger, type Level } from '../ctl/logger.ts';
 import { TSVS_VERSION } from '../ctl/usage.ts';
 import { startEngine, type RunningEngine } from '../engine/engine-runner.ts';
 import { HealthWiring } from '../ctl/health-wiring.ts';
+import { metricsSnapshot } from '../ctl/metrics-provider.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/prometheus.ts';
 
 const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--log-level LEVEL]
 
@@ -18,6 +20,7 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--lo
   --health FILE      health checks and virtual servers in keepalived.conf syntax
                      (virtual_server / real_server / TCP_CHECK, HTTP_GET, UDP_CHECK,
                      PING_CHECK, MISC_CHECK; see src/health/config.ts)
+  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics (opt-in)
   --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
                      (none: control plane only, no packet engine)
   --help             this help
@@ -33,6 +36,7 @@ interface Flags {
   logLevel?: Level;
   backend?: string;
   health?: string;
+  metrics?: string;
 }
 
 function usageError(msg: string): never {
@@ -62,6 +66,11 @@ function parseFlags(argv: readonly string[]): Flags {
     else if (name === '--rules') f.rules = value();
     else if (name === '--socket') f.socket = value();
     else if (name === '--health') f.health = value();
+    else if (name === '--metrics') {
+      const v = value();
+      if (!/^[\d.]+:\d+$/.test(v)) usageError('--metrics takes ADDR:PORT, e.g. 127.0.0.1:9101');
+      f.metrics = v;
+    }
     else if (name === '--backend') {
       const v = value();
       if (!['auto', 'native', 'pcap', 'none'].includes(v)) usageError('--backend must be auto, native, pcap or none');
@@ -122,6 +131,17 @@ async function main(): Promise<void> {
     }
   }
 
+  let metrics: MetricsServer | null = null;
+  if (flags.metrics !== undefined) {
+    const [host, port] = [flags.metrics.slice(0, flags.metrics.lastIndexOf(':')), Number(flags.metrics.slice(flags.metrics.lastIndexOf(':') + 1))];
+    try {
+      metrics = await startMetricsServer(host, port, () => metricsSnapshot(daemon.table, daemon.dataPlane(), engine?.engine ?? null, health));
+      log.info('metrics served', { url: `http://${flags.metrics}/metrics` });
+    } catch (e) {
+      log.error('cannot serve metrics', { address: flags.metrics, error: (e as Error).message });
+    }
+  }
+
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1); // a second signal: give up waiting
@@ -129,6 +149,7 @@ async function main(): Promise<void> {
     log.info('stopping', { signal });
     engine?.stop();
     void health?.stop();
+    void metrics?.close();
     daemon.stop().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -30,6 +30,8 @@ export class Engine {
   readonly pipeline: Pipeline;
   /** Batch size histogram: batches with 1, 2-3, 4-7, ... frames (power-of-two buckets). */
   readonly batchSizes = new Float64Array(12);
+  /** Frames over all batches (the histogram's sum). */
+  batchFrames = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
 
@@ -57,6 +59,7 @@ export class Engine {
   private onBatch(b: RxBatch): void {
     const n = b.count;
     this.batchSizes[n <= 1 ? 0 : Math.min(11, 31 - Math.clz32(n))]!++;
+    this.batchFrames += n;
     this.pipeline.processBatch(b, this.now());
   }
 

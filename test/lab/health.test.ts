@@ -4,7 +4,7 @@ import t from 'tap';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
-import { netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
+import { netnsUnavailable, nsExec, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology } from '../../lab/topology.ts';
 import { drive } from '../../lab/traffic.ts';
 
@@ -51,10 +51,16 @@ if (why !== null) {
       mkdirSync(lab.stateDir, { recursive: true });
       const conf = join(lab.stateDir, 'health.conf');
       writeFileSync(conf, HEALTH);
-      await d.start({ extraArgs: ['--health', conf] });
+      await d.start({ extraArgs: ['--health', conf, '--metrics', '127.0.0.1:9101'] });
       const listed = (): string => d.tsvsadm(['-Ln']).stdout;
       t.not(await waitFor(() => /192\.168\.99\.100:80.*\n.*192\.168\.99\.200:80/.test(listed()), 5000), -1, 'the health config creates the service and both servers');
       t.same(Object.fromEntries(drive(lab.client, 30)), { web1: 15, web2: 15 });
+      // The Prometheus endpoint (inside lvs1) counts exactly that traffic.
+      const prom = nsExec(lab.lvs, 'curl', '-s', 'http://127.0.0.1:9101/metrics');
+      t.match(prom, /^tsvs_service_connections_total\{proto="tcp",vip="192\.168\.88\.5",vport="80"\} 30$/m, 'connections counted in /metrics');
+      t.match(prom, /^tsvs_real_server_connections_total\{[^}]*rip="192\.168\.99\.100"[^}]*\} 15$/m);
+      t.match(prom, /^tsvs_real_server_up\{[^}]*rip="192\.168\.99\.100"[^}]*\} 1$/m, 'health verdict exported');
+      t.match(prom, /^tsvs_conn_table_capacity 65536$/m);
 
       lab.stopWebServer('web1');
       const detectMs = await waitFor(() => !listed().includes('192.168.99.100'), 10_000);
