@@ -1,11 +1,14 @@
 // tsvsadm's own commands beyond ipvsadm's (not in ipvsadm's option grid, so they stand alone):
 //   tsvsadm --health     the health-check state of every real server (tsvsd --health FILE)
 //   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, ARP table
+//   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
+//                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
 
+import { resolve as resolvePath } from 'node:path';
 import type { ControlClient } from './client.ts';
 import type { CliIo } from './cli-report.ts';
 
-export const EXTENSIONS = ['--health', '--engine'] as const;
+export const EXTENSIONS = ['--health', '--engine', '--capture'] as const;
 
 interface HealthRow {
   service: string;
@@ -36,7 +39,18 @@ export function formatEngine(s: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runExtension(which: string, c: ControlClient, io: CliIo): Promise<number> {
+export async function runExtension(which: string, c: ControlClient, io: CliIo, args: readonly string[] = []): Promise<number> {
+  if (which === '--capture') {
+    const prefix = args[0];
+    const seconds = Number(args[1] ?? 10);
+    if (prefix === undefined || !(seconds > 0)) {
+      io.stderr('tsvsadm: --capture needs PREFIX [SECONDS], e.g. tsvsadm --capture /tmp/lvs 10\n');
+      return 2;
+    }
+    const r = await c.request<{ files: string[] }>('capture', { prefix: resolvePath(prefix), seconds });
+    io.stdout(`capturing for ${seconds} s to ${r.files.join(' and ')}\n`);
+    return 0;
+  }
   if (which === '--health') {
     try {
       io.stdout(formatHealth(await c.request<HealthRow[]>('health')));

@@ -45,9 +45,9 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   const { argv, socket } = extractSocketFlag(rawArgv);
   const path = socketPath(socket, io.env);
   let cmd: Command;
-  if (argv.length === 1 && (EXTENSIONS as readonly string[]).includes(argv[0]!)) {
+  if (argv.length >= 1 && (EXTENSIONS as readonly string[]).includes(argv[0]!) && (argv.length === 1 || argv[0] === '--capture')) {
     try {
-      return await withClient(path, (c) => runExtension(argv[0]!, c, io));
+      return await withClient(path, (c) => runExtension(argv[0]!, c, io, argv.slice(1)));
     } catch (e) {
       return reportError(io, e, EXIT_FAILURE);
     }

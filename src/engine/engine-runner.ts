@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { TsvsDaemon } from '../ctl/daemon.ts';
 import type { Logger } from '../ctl/logger.ts';
 import { DROP_NAMES } from '../drops.ts';
+import { TsvsError } from '../errors.ts';
 import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
@@ -60,6 +61,14 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;
     return { head: engine.trace.head, enabled: engine.trace.enabled, events: engine.trace.readSince(cursor, 1000) };
   });
+  daemon.addOp('capture', (args) => {
+    const prefix = typeof args['prefix'] === 'string' ? args['prefix'] : '';
+    if (!prefix.startsWith('/')) throw new TsvsError('EBADREQ', 'capture needs an absolute file prefix, e.g. /tmp/lvs');
+    const seconds = typeof args['seconds'] === 'number' && args['seconds'] > 0 ? Math.min(args['seconds'], 3600) : 10;
+    const frames = typeof args['frames'] === 'number' && args['frames'] > 0 ? args['frames'] : 100_000;
+    const c = engine.startCapture(prefix, seconds, frames);
+    return { files: c.files, seconds, frames };
+  });
   log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
   return {
     engine,
@@ -85,10 +94,12 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     forwardedOut: p.forwardedOut,
     local: p.local,
     passed: p.passed,
+    gsoFrames: p.gsoFrames,
     drops,
     connections: engine.conns.count,
     connCapacity: engine.conns.table.capacity,
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
+    io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
   };
 }

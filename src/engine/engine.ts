@@ -10,6 +10,7 @@ import type { PacketIo, RxBatch } from './packet-io.ts';
 import { Pipeline, type ServiceView } from './pipeline.ts';
 import { TraceRing } from './trace.ts';
 import { Xmit } from './xmit.ts';
+import { Capture } from './capture.ts';
 
 export interface EngineOptions {
   conn?: ConnManagerOptions;
@@ -56,8 +57,20 @@ export class Engine {
     this.timers.push(setInterval(() => this.xmit.neigh.tick(this.now()), neighMs).unref());
   }
 
+  /** Start capturing what enters and leaves to PREFIX-in.pcap / PREFIX-out.pcap. */
+  startCapture(prefix: string, seconds: number, maxFrames: number): Capture {
+    this.xmit.capture?.stop();
+    const c = new Capture(prefix, seconds, maxFrames, () => {
+      if (this.xmit.capture === c) this.xmit.capture = null;
+    });
+    this.xmit.capture = c;
+    return c;
+  }
+
   private onBatch(b: RxBatch): void {
     const n = b.count;
+    const cap = this.xmit.capture;
+    if (cap !== null) for (let i = 0; i < n; i++) cap.captureIn(b.buf, b.off[i]!, b.len[i]!);
     this.batchSizes[n <= 1 ? 0 : Math.min(11, 31 - Math.clz32(n))]!++;
     this.batchFrames += n;
     this.pipeline.processBatch(b, this.now());

@@ -8,6 +8,7 @@ import type { EngineConfig } from './engine-config.ts';
 import { NeighTable, type NeighSink } from './neigh.ts';
 import type { PacketIo } from './packet-io.ts';
 import { RouteTable } from './route.ts';
+import type { Capture } from './capture.ts';
 
 export class Xmit implements NeighSink {
   readonly route: RouteTable;
@@ -19,6 +20,8 @@ export class Xmit implements NeighSink {
   private readonly scratch: Buffer;
   private nowMs: number;
   txFrames: number;
+  /** On-demand capture of frames sent (null when none runs). */
+  capture: Capture | null = null;
 
   constructor(private readonly io: PacketIo, cfg: EngineConfig, private readonly drops: DropCounters) {
     this.route = new RouteTable(cfg);
@@ -63,6 +66,7 @@ export class Xmit implements NeighSink {
   queue(port: number, buf: Buffer, off: number, len: number, flags: number): number {
     if (!this.io.queueTx(port, buf, off, len, flags)) return DROP_TX_FULL;
     this.txFrames++;
+    if (this.capture !== null) this.capture.captureOut(buf, off, len);
     return DROP_NONE;
   }
 
@@ -77,6 +81,7 @@ export class Xmit implements NeighSink {
   transmit(port: number, buf: Buffer, off: number, len: number, flags: number): void {
     if (this.io.queueTx(port, buf, off, len, flags)) {
       this.txFrames++;
+      if (this.capture !== null) this.capture.captureOut(buf, off, len);
       this.io.flush();
     } else this.drops.count(DROP_TX_FULL);
   }

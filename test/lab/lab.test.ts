@@ -35,12 +35,23 @@ if (why !== null) {
 
       const rr = drive(lab.client, 300);
       t.same(Object.fromEntries(rr), { web1: 150, web2: 150 }, 'rr ignores the weights: 1:1');
+      // On-demand capture: what entered and what left the director, readable by tshark.
+      const cap = `${lab.stateDir}/cap`;
+      t.match(d.tsvsadm(['--capture', cap, '2']).stdout, /capturing for 2 s/);
+      drive(lab.client, 2);
+      await new Promise((r) => setTimeout(r, 2300));
+      if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0) {
+        const syns = (file: string, filter: string): number =>
+          spawnSync('tshark', ['-r', file, '-Y', filter], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim() !== '').length;
+        t.equal(syns(`${cap}-in.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.88.5'), 2, 'capture: 2 SYNs entered to the VIP');
+        t.equal(syns(`${cap}-out.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.99.0/24'), 2, 'capture: 2 SYNs left toward the real servers');
+      } else t.comment('tshark missing: capture files not decoded');
       d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wrr']);
       const wrr = drive(lab.client, 300);
       t.same(Object.fromEntries(wrr), { web1: 100, web2: 200 }, 'wrr honours the weights: 1:2');
 
       const stats = d.tsvsadm(['-Ln', '--stats', '--exact']).stdout;
-      t.match(stats, /TCP  192\.168\.88\.5:80\s+600\s/, '600 connections counted on the service');
+      t.match(stats, /TCP  192\.168\.88\.5:80\s+602\s/, '602 connections counted on the service');
 
       const masqHead = nsExec(lab.client, 'curl', '-si', '-m', '2', `http://${VIP}/`);
       t.match(masqHead, /X-Client-Addr: 192\.168\.88\.10\r?\n/i, 'classic NAT keeps the client address');
