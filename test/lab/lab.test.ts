@@ -71,7 +71,7 @@ if (why !== null) {
     t.notOk(isAlive(pid), 'tsvsd is gone');
   });
 
-  t.test('lc sends new connections away from a slow server; rr does not', async (t) => {
+  t.test('lc and wlc send new connections away from a slow server; rr and wrr do not', async (t) => {
     const lab = new LabTopology(`tl${uniqueSuffix()}`);
     const d = new LabDaemon(lab);
     try {
@@ -94,6 +94,14 @@ if (why !== null) {
       const lc = count();
       t.ok((lc['web2'] ?? 0) >= 28, `lc: most go to the fast server (web1 ${lc['web1'] ?? 0}, web2 ${lc['web2'] ?? 0})`);
       t.equal((lc['web1'] ?? 0) + (lc['web2'] ?? 0), 40);
+      // wlc with web2 at weight 3: overhead/weight keeps even more off the slow web1.
+      d.tsvsadm(['-e', '-t', '192.168.88.5:80', '-r', '192.168.99.200:80', '-m', '-w', '3']);
+      d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wlc']);
+      const wlc = count();
+      t.ok((wlc['web2'] ?? 0) >= 30, `wlc: weighted toward the fast server (web1 ${wlc['web1'] ?? 0}, web2 ${wlc['web2'] ?? 0})`);
+      // wrr 1:3 ignores the slowness: exactly a quarter to web1.
+      d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wrr']);
+      t.equal(count()['web1'], 10, 'wrr: web1 gets its weight share (1 of 4) however slow it is');
     } finally {
       d.stop();
       lab.down();
