@@ -90,7 +90,9 @@ function ensureNative() {
   if (existsSync(out) && statSync(out).mtimeMs >= src) return;
   log('building the native packet I/O addon');
   const nodeGyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  if (!run(process.execPath, [nodeGyp, 'rebuild', '--silent'], { cwd: join(root, 'native') })) {
+  // Build against the headers installed with Node when they are there (no download needed).
+  const nodedir = existsSync('/usr/include/node/node_api.h') ? ['--nodedir=/usr'] : [];
+  if (!run(process.execPath, [nodeGyp, 'rebuild', '--silent', ...nodedir], { cwd: join(root, 'native') })) {
     log('native addon failed to build; the engine will fall back to the pcap backend where available');
   }
 }

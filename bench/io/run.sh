@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Packet I/O bench: kernel forwarding vs the AF_PACKET addon + a JS MAC-rewrite forwarder, in one run.
+#
+#   ns gen  eth0 10.1.0.1 ---veth--- ns fwd eth0 10.1.0.254 | eth1 10.2.0.254 ---veth--- ns sink eth0 10.2.0.2
+#
+# pktgen (C, AF_PACKET + sendmmsg x64 + PACKET_QDISC_BYPASS) sends 60-byte UDP frames to 10.2.0.3
+# through fwd; fwd knows 10.2.0.3 at sink's MAC (static neighbour), and sink (ip_forward=0) drops
+# them after its eth0 counted them. Phases:
+#   kernel:   ip_forward=1 in fwd
+#   addon V2: ip_forward=0, bench/io/fwd.ts on AfPacketIo (TPACKET_V2 ring)
+#   addon V3: the same with a TPACKET_V3 ring
+#   addon V2i: V2 without adaptive polling (one wakeup per frame at any load)
+#   (RINGS="2 3 2i" picks the addon variants; default "2 3")
+# Each phase: warm-up, DUR seconds at full rate (pps = sink rx delta / time), then LAT_S seconds at
+# 200 pps with pktgen sink timestamping (SO_TIMESTAMPNS) for one-way latency. Phases alternate for
+# REPS rounds, each after waiting (at most 30 s) for the shared box to be idle; medians are printed.
+# gen is pinned to CPU 0 and fwd.ts to CPU 1. Namespaces and processes go away on any exit.
+#
+# Usage (root): bench/io/run.sh     env: REPS=3 DUR=3 LAT_S=5 LAT_PPS=200 RINGS="2 3" IDLE_MAX=15 FWD_PRIO=fifo
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" = 0 ] || { echo "run as root (namespaces, AF_PACKET)" >&2; exit 1; }
+DUR=${DUR:-3}
+LAT_S=${LAT_S:-5}
+LAT_PPS=${LAT_PPS:-200}
+RINGS=${RINGS:-"2 3"}
+MAXPKT=50000000
+[ "$DUR" -le 10 ] && [ "$LAT_S" -le 20 ] || { echo "DUR <= 10 and LAT_S <= 20, please" >&2; exit 1; }
+
+OUT=bench/out
+mkdir -p "$OUT"
+cc -O2 -Wall -o "$OUT/pktgen" bench/io/pktgen.c
+[ -f native/build/Release/tsvs_native.node ] || { echo "build the addon first: npm run setup" >&2; exit 1; }
+
+SUF=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+GEN=tsvs-gen-$SUF FWD=tsvs-fwd-$SUF SINK=tsvs-sink-$SUF
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for n in $GEN $FWD $SINK; do ip netns delete "$n" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+for n in $GEN $FWD $SINK; do ip netns add "$n"; ip -n "$n" link set lo up; done
+ip -n $GEN link add eth0 type veth peer name eth0 netns $FWD
+ip -n $SINK link add eth0 type veth peer name eth1 netns $FWD
+for x in "$GEN eth0" "$FWD eth0" "$FWD eth1" "$SINK eth0"; do set -- $x; ip -n "$1" link set "$2" up; done
+ip -n $GEN addr add 10.1.0.1/24 dev eth0
+ip -n $FWD addr add 10.1.0.254/24 dev eth0
+ip -n $FWD addr add 10.2.0.254/24 dev eth1
+ip -n $SINK addr add 10.2.0.2/24 dev eth0
+for n in $GEN $FWD $SINK; do ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
+ip netns exec $SINK sysctl -qw net.ipv4.ip_forward=0
+mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
+FWD_MAC0=$(mac $FWD eth0)
+SINK_MAC=$(mac $SINK eth0)
+ip -n $FWD neigh add 10.2.0.3 lladdr "$SINK_MAC" dev eth1 nud permanent
+
+rx_sink() { ip netns exec $SINK cat /sys/class/net/eth0/statistics/rx_packets; }
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; } # busy total (jiffies)
+pcpu() { awk '{print $14+$15}' "/proc/$1/stat"; }                                 # utime+stime (ticks)
+KSOFTIRQD=$(pgrep -d' ' '^ksoftirqd/' || true)
+ksoft() { local t=0 p; for p in $KSOFTIRQD; do t=$((t + $(pcpu "$p"))); done; echo $t; } # softirq work deferred to ksoftirqd
+HZ=$(getconf CLK_TCK)
+GEN_CPUS=0
+gen() { ip netns exec $GEN taskset -c "$GEN_CPUS" "$OUT/pktgen" gen eth0 "$FWD_MAC0" 10.1.0.1 10.2.0.3 "$@"; }
+
+# throughput [FWD_PID]: prints "pps gen_pps machine_us_per_pkt fwd_us_per_pkt others_pct", where
+# others_pct is the CPU the rest of the (shared) box used meanwhile, in % of one CPU: all busy time
+# minus pktgen's, fwd.ts's and ksoftirqd's (softirq work the kernel deferred from them).
+throughput() {
+  local pid=${1:-} r0 r1 b0 b1 t0 t1 c0=0 c1=0 g
+  gen $MAXPKT 1 >/dev/null # warm-up
+  sleep 0.3
+  local w0 w1
+  local k0 k1
+  r0=$(rx_sink); read -r b0 t0 < <(busy); [ -n "$pid" ] && c0=$(pcpu "$pid"); k0=$(ksoft); w0=$(date +%s.%N)
+  g=$(gen $MAXPKT "$DUR")
+  r1=$(rx_sink); read -r b1 t1 < <(busy); [ -n "$pid" ] && c1=$(pcpu "$pid"); k1=$(ksoft); w1=$(date +%s.%N)
+  local secs gpps gcpu
+  secs=$(echo "$g" | sed -E 's/.*"seconds":([0-9.]+).*/\1/')
+  gpps=$(echo "$g" | sed -E 's/.*"pps":([0-9.]+).*/\1/')
+  gcpu=$(echo "$g" | sed -E 's/.*"cpu_s":([0-9.]+).*/\1/')
+  awk -v r=$((r1 - r0)) -v s="$secs" -v g="$gpps" -v b=$((b1 - b0)) -v hz="$HZ" -v c=$((c1 - c0)) -v pid="$pid" -v gc="$gcpu" -v w0="$w0" -v w1="$w1" -v ks=$((k1 - k0)) 'BEGIN {
+    pps = r / s; mus = b / hz * 1e6 / (r > 0 ? r : 1); fus = pid == "" ? "-" : sprintf("%.2f", c / hz * 1e6 / (r > 0 ? r : 1));
+    oth = (b / hz - gc - c / hz - ks / hz) / (w1 - w0) * 100; if (oth < 0) oth = 0;
+    printf "%.0f %.0f %.2f %s %.0f\n", pps, g, mus, fus, oth }'
+}
+
+# latency [free]: one-way latency at LAT_PPS. free: gen, sink and fwd.ts may run on any CPU (the
+# scheduler may wake fwd.ts next to the sender); else gen on CPU 0 and fwd.ts stays on CPU 1.
+latency() {
+  local out cpus=0
+  out=$(mktemp)
+  [ "${1:-}" = free ] && cpus=0-1
+  GEN_CPUS=$cpus
+  ip netns exec $SINK taskset -c "$cpus" "$OUT/pktgen" sink eth0 $((LAT_S + 3)) $((LAT_S * LAT_PPS)) >"$out" &
+  PIDS+=($!)
+  local sp=$!
+  for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.1; done
+  gen $((LAT_S * LAT_PPS)) "$LAT_S" "$LAT_PPS" >/dev/null
+  wait "$sp" || true
+  GEN_CPUS=0
+  tail -n1 "$out"
+  rm -f "$out"
+}
+
+# Waits (at most 60 s) until the other CPU users of this shared box calm down; prints busy %.
+wait_idle() {
+  local b0 t0 b1 t1 pct=100
+  for _ in $(seq 30); do
+    read -r b0 t0 < <(busy); sleep 1; read -r b1 t1 < <(busy)
+    pct=$(( (b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+    [ "$pct" -le "${IDLE_MAX:-15}" ] && break
+  done
+  echo "$pct"
+}
+
+run_fwd() { # ring (2, 3, or 2i = V2 without adaptive polling) -> starts fwd.ts, sets FP and FLOG
+  FLOG=$(mktemp)
+  # FWD_PRIO=fifo: run fwd.ts as SCHED_FIFO 10 (a data plane that other tenants cannot preempt)
+  local prio=()
+  [ "${FWD_PRIO:-}" = fifo ] && prio=(chrt -f 10)
+  local poll=()
+  [ "${1%i}" != "$1" ] && poll=(0)
+  ip netns exec $FWD taskset -c 1 "${prio[@]}" node --import tsx bench/io/fwd.ts eth0 eth1 "$SINK_MAC" "${1%i}" "${poll[@]}" >"$FLOG" 2>&1 &
+  FP=$!
+  PIDS+=($FP)
+  for _ in $(seq 100); do grep -q ready "$FLOG" && break; sleep 0.1; done
+  grep -q ready "$FLOG" || { cat "$FLOG"; exit 1; }
+}
+
+KEYS="kernel $(for r in $RINGS; do echo addon-v$r; done)"
+declare -A ROWS
+for rep in $(seq "${REPS:-3}"); do
+  for k in $KEYS; do
+    idle=$(wait_idle)
+    if [ "$k" = kernel ]; then
+      ip netns exec $FWD sysctl -qw net.ipv4.ip_forward=1
+      read -r pps gpps mus fus oth < <(throughput)
+      lat=$(latency free)
+      latx=$lat
+      ip netns exec $FWD sysctl -qw net.ipv4.ip_forward=0
+    else
+      run_fwd "${k#addon-v}"
+      read -r pps gpps mus fus oth < <(throughput "$FP")
+      latx=$(latency)
+      taskset -a -p -c 0-1 "$FP" >/dev/null
+      lat=$(latency free)
+      kill -TERM "$FP"; wait "$FP" || true
+      echo "   rep $rep $k fwd.ts: $(grep -m1 '^{' "$FLOG" | sed -E 's/"stats":\[\{[^}]*"kernelDrops":([0-9]+)[^}]*\}.*/"ringDrops":\1}/')"
+      rm -f "$FLOG"
+    fi
+    p50=$(echo "$lat" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); p99=$(echo "$lat" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')
+    x50=$(echo "$latx" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); x99=$(echo "$latx" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')
+    ROWS[$k]+="$pps $gpps $mus $fus ${p50:-nan} ${p99:-nan} ${x50:-nan} ${x99:-nan} $oth;"
+    echo "rep $rep $k: fwd ${pps} pps (gen ${gpps}), machine ${mus} us/pkt, fwd.ts ${fus} us/pkt, latency p50/p99 ${p50:-?}/${p99:-?} us unpinned, ${x50:-?}/${x99:-?} us cross-CPU (box busy ${idle}% before, others ${oth}% of a CPU during)"
+  done
+done
+
+# median of field F over the reps of key K (only reps where the rest of the box used <= QUIET% of a
+# CPU during the throughput phase, if any; all reps otherwise)
+QUIET=${QUIET:-10}
+reps_of() { local r; r=$(echo "${ROWS[$1]}" | tr ';' '\n' | awk -v q="$QUIET" 'NF && $9 <= q'); [ -n "$r" ] && echo "$r" || echo "${ROWS[$1]}" | tr ';' '\n' | awk NF; }
+nq() { echo "${ROWS[$1]}" | tr ';' '\n' | awk -v q="$QUIET" 'NF && $9 <= q' | wc -l; }
+med() { reps_of "$1" | awk -v f="$2" '{ print $f }' | sort -g | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : "-") }'; }
+best() { echo "${ROWS[$1]}" | tr ';' '\n' | awk -v f="$2" 'NF { print $f }' | sort -g | tail -n1; }
+
+echo
+echo "${REPS:-3} reps; ${DUR}s per throughput phase, latency ${LAT_S}s at ${LAT_PPS} pps; $(uname -r), $(nproc) CPUs"
+echo "Medians over the quiet reps (the rest of the box used <= ${QUIET}% of a CPU during the throughput phase; all reps when none was quiet); best = highest pps of any rep."
+echo "| path | quiet reps | forwarded pps | best pps | ratio to kernel (median / best) | machine CPU us/pkt | fwd.ts CPU us/pkt | latency p50 / p99 us, unpinned | latency p50 / p99 us, fwd.ts on the other CPU |"
+echo "|---|---|---|---|---|---|---|---|---|"
+kp=$(med kernel 1)
+kb=$(best kernel 1)
+for k in $KEYS; do
+  printf '| %s | %s | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s |\n' "$k" "$(nq "$k")" "$(med "$k" 1)" "$(best "$k" 1)" \
+    "$(awk -v a="$(med "$k" 1)" -v b="$kp" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$(best "$k" 1)" -v b="$kb" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(med "$k" 3)" "$(med "$k" 4)" "$(med "$k" 5)" "$(med "$k" 6)" "$(med "$k" 7)" "$(med "$k" 8)"
+done
+echo
+echo "All reps (pps gen_pps machine_us fwd_us p50 p99 p50x p99x others%):"
+for k in $KEYS; do echo "  $k: ${ROWS[$k]}"; done

@@ -1,0 +1,400 @@
+/* addon.c: N-API glue for tsvs_native.node. No packet logic here: argument checks, the external
+ * Buffer over the region (ring.c), handles and errors; the event-loop side is loop.c.
+ *
+ * Batch loop (loop.c, on the event loop thread):
+ *   collect up to rxCap frames into the RxBatch arrays  ->  onRx(n) in JS (one call)
+ *   JS returns how many frames it queued in the TX arrays  ->  sendmmsg per port  ->  release RX
+ * repeated at most maxBatches times per wakeup, so the event loop keeps turning. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addon.h"
+
+#define CHECK(call)                                   \
+  do {                                                \
+    if ((call) != napi_ok) return throw_last(env);    \
+  } while (0)
+
+
+static napi_value throw_last(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) {
+    napi_get_last_error_info(env, &info);
+    napi_throw_error(env, "ENATIVE", info && info->error_message ? info->error_message : "N-API call failed");
+  }
+  return NULL;
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *msg) {
+  napi_value e, m, code, num;
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &e);
+  napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
+  napi_set_named_property(env, e, "code", code);
+  napi_create_int32(env, err, &num);
+  napi_set_named_property(env, e, "errno", num);
+  napi_throw(env, e);
+  return NULL;
+}
+
+/* Stops the polls, closes the sockets and drops the JS references. Idempotent. */
+static void shut(napi_env env, struct addon_io *a) {
+  uint32_t k;
+  if (a->closing) return;
+  a->closing = 1;
+  loop_stop(a); /* stop watching the fds before they are closed */
+  tsvs_io_close(&a->io);
+  if (a->on_rx) napi_delete_reference(env, a->on_rx);
+  a->on_rx = NULL;
+  if (a->actx) napi_async_destroy(env, a->actx);
+  a->actx = NULL;
+  for (k = 0; k < 8; k++) {
+    if (a->arrays[k]) napi_delete_reference(env, a->arrays[k]);
+    a->arrays[k] = NULL;
+  }
+  if (a->buffer_ref) napi_delete_reference(env, a->buffer_ref);
+  a->buffer_ref = NULL;
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  struct addon_io *a = data;
+  shut(env, a);
+  a->finalized = 1;
+  loop_free_if_done(a);
+}
+
+static void finalize_region(napi_env env, void *data, void *hint) {
+  tsvs_region_unmap(data, (size_t)(uintptr_t)hint);
+}
+
+static struct addon_io *get_io(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
+    napi_throw_type_error(env, "EINVAL", "expected a tsvs_native handle");
+    return NULL;
+  }
+  return p;
+}
+
+static int get_u32_prop(napi_env env, napi_value obj, const char *key, uint32_t *out) {
+  napi_value v;
+  napi_valuetype t;
+  bool has = false;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return 0;
+  if (napi_get_named_property(env, obj, key, &v) != napi_ok) return 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
+  return napi_get_value_uint32(env, v, out) == napi_ok;
+}
+
+static napi_value mac_buffer(napi_env env, const uint8_t mac[6]) {
+  napi_value b;
+  void *d;
+  napi_create_buffer_copy(env, 6, mac, &d, &b);
+  return b;
+}
+
+/* ifInfo(name) -> { ifindex, mac, mtu } */
+static napi_value js_if_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], o, v;
+  char name[IF_NAMESIZE + 8];
+  size_t nl;
+  int ifindex = 0, mtu = 0, rc;
+  uint8_t mac[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &nl) != napi_ok)
+    return throw_errno(env, EINVAL, "ifInfo(name): name must be a string");
+  rc = tsvs_if_info(name, &ifindex, mac, &mtu);
+  if (rc < 0) return throw_errno(env, -rc, strerror(-rc));
+  CHECK(napi_create_object(env, &o));
+  napi_create_int32(env, ifindex, &v);
+  napi_set_named_property(env, o, "ifindex", v);
+  napi_set_named_property(env, o, "mac", mac_buffer(env, mac));
+  napi_create_int32(env, mtu, &v);
+  napi_set_named_property(env, o, "mtu", v);
+  return o;
+}
+
+/* open(names[], opts) -> { handle, buffer, stageOff, stageLen, version, ports: [{ifindex, mac, mtu}] } */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out, ports, handle, buffer, v;
+  uint32_t n = 0, i, u;
+  char names[TSVS_MAX_PORTS][IF_NAMESIZE + 8];
+  const char *np[TSVS_MAX_PORTS];
+  struct tsvs_opts o;
+  struct addon_io *a;
+  char err[256];
+  bool isarr = false;
+  int rc;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_is_array(env, argv[0], &isarr) != napi_ok || !isarr)
+    return throw_errno(env, EINVAL, "open(names, opts): names must be an array of interface names");
+  CHECK(napi_get_array_length(env, argv[0], &n));
+  if (n == 0 || n > TSVS_MAX_PORTS) return throw_errno(env, EINVAL, "open(names, opts): 1 to 16 interfaces");
+  for (i = 0; i < n; i++) {
+    size_t nl;
+    CHECK(napi_get_element(env, argv[0], i, &v));
+    if (napi_get_value_string_utf8(env, v, names[i], sizeof names[i], &nl) != napi_ok)
+      return throw_errno(env, EINVAL, "open(names, opts): names must be strings");
+    np[i] = names[i];
+  }
+  tsvs_opts_default(&o);
+  if (argc >= 2) {
+    if (get_u32_prop(env, argv[1], "version", &u)) o.version = (int)u;
+    get_u32_prop(env, argv[1], "ringBytes", &o.ring_bytes);
+    get_u32_prop(env, argv[1], "frameBytes", &o.frame_bytes);
+    get_u32_prop(env, argv[1], "blockBytes", &o.block_bytes);
+    get_u32_prop(env, argv[1], "blockTimeoutMs", &o.block_tov_ms);
+    get_u32_prop(env, argv[1], "bigSlots", &o.big_slots);
+    get_u32_prop(env, argv[1], "stageBytes", &o.stage_bytes);
+    get_u32_prop(env, argv[1], "txCapacity", &o.tx_cap);
+  }
+  a = calloc(1, sizeof *a);
+  if (!a) return throw_errno(env, ENOMEM, "out of memory");
+  rc = tsvs_io_open(&a->io, np, n, &o, err, sizeof err);
+  if (rc < 0) {
+    free(a);
+    return throw_errno(env, -rc, err);
+  }
+  a->env = env;
+  a->tfd = -1;
+  a->max_batches = 8;
+  a->poll_us = 100;
+  a->poll_enter = 16;
+  a->poll_exit = 4;
+  if (argc >= 2) {
+    get_u32_prop(env, argv[1], "pollIntervalUs", &a->poll_us);
+    get_u32_prop(env, argv[1], "pollEnterFrames", &a->poll_enter);
+    get_u32_prop(env, argv[1], "pollExitFrames", &a->poll_exit);
+  }
+  if (napi_create_external(env, a, finalize_handle, NULL, &handle) != napi_ok) {
+    tsvs_io_close(&a->io);
+    tsvs_region_unmap(a->io.region, a->io.region_len);
+    free(a);
+    return throw_last(env);
+  }
+  if (napi_create_external_buffer(env, a->io.region_len, a->io.region, finalize_region,
+                                  (void *)(uintptr_t)a->io.region_len, &buffer) != napi_ok) {
+    tsvs_region_unmap(a->io.region, a->io.region_len); /* handle finalizer closes the sockets */
+    a->io.region = NULL;
+    return throw_last(env);
+  }
+  napi_create_reference(env, buffer, 1, &a->buffer_ref);
+  CHECK(napi_create_object(env, &out));
+  napi_set_named_property(env, out, "handle", handle);
+  napi_set_named_property(env, out, "buffer", buffer);
+  napi_create_double(env, (double)a->io.stage_off, &v);
+  napi_set_named_property(env, out, "stageOff", v);
+  napi_create_double(env, (double)a->io.stage_len, &v);
+  napi_set_named_property(env, out, "stageLen", v);
+  napi_create_int32(env, a->io.version, &v);
+  napi_set_named_property(env, out, "version", v);
+  napi_create_uint32(env, a->io.tx_cap, &v);
+  napi_set_named_property(env, out, "txCapacity", v);
+  CHECK(napi_create_array_with_length(env, n, &ports));
+  for (i = 0; i < n; i++) {
+    napi_value p;
+    napi_create_object(env, &p);
+    napi_create_int32(env, a->io.port[i].ifindex, &v);
+    napi_set_named_property(env, p, "ifindex", v);
+    napi_set_named_property(env, p, "mac", mac_buffer(env, a->io.port[i].mac));
+    napi_create_int32(env, a->io.port[i].mtu, &v);
+    napi_set_named_property(env, p, "mtu", v);
+    napi_create_uint32(env, a->io.version == 3 ? a->io.port[i].block_nr : a->io.port[i].frame_nr, &v);
+    napi_set_named_property(env, p, "ringSlots", v);
+    napi_set_element(env, ports, i, p);
+  }
+  napi_set_named_property(env, out, "ports", ports);
+  return out;
+}
+
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  napi_typedarray_type t;
+  napi_value ab;
+  size_t off;
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
+  if (napi_get_typedarray_info(env, v, &t, len, data, &ab, &off) != napi_ok) return 0;
+  return t == want;
+}
+
+/* setArrays(handle, rxOff, rxLen, rxFlags, rxPort, txOff, txLen, txFlags, txPort) */
+static napi_value js_set_arrays(napi_env env, napi_callback_info info) {
+  size_t argc = 9, l[8];
+  napi_value argv[9];
+  void *d[8];
+  static const napi_typedarray_type want[8] = {napi_int32_array, napi_int32_array, napi_uint8_array, napi_uint8_array,
+                                               napi_int32_array, napi_int32_array, napi_uint8_array, napi_uint8_array};
+  struct addon_io *a;
+  int k;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9 || !(a = get_io(env, argv[0]))) return NULL;
+  for (k = 0; k < 8; k++)
+    if (!typed(env, argv[k + 1], want[k], &d[k], &l[k]))
+      return throw_errno(env, EINVAL, "setArrays: expected Int32Array, Int32Array, Uint8Array, Uint8Array x2");
+  if (l[1] != l[0] || l[2] != l[0] || l[3] != l[0] || l[5] != l[4] || l[6] != l[4] || l[7] != l[4])
+    return throw_errno(env, EINVAL, "setArrays: RX arrays and TX arrays must each have one length");
+  for (k = 0; k < 8; k++) {
+    if (a->arrays[k]) napi_delete_reference(env, a->arrays[k]);
+    napi_create_reference(env, argv[k + 1], 1, &a->arrays[k]);
+  }
+  a->rx_off = d[0];
+  a->rx_len = d[1];
+  a->rx_flags = d[2];
+  a->rx_port = d[3];
+  a->rx_cap = (uint32_t)l[0];
+  a->tx_off = d[4];
+  a->tx_len = d[5];
+  a->tx_flags = d[6];
+  a->tx_port = d[7];
+  a->tx_cap = (uint32_t)l[4];
+  return NULL;
+}
+
+/* start(handle, onRx(n) -> queued, maxBatches) */
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], name;
+  napi_valuetype t;
+  struct addon_io *a;
+  uv_loop_t *loop;
+  uint32_t mb = 0;
+  int rc;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !(a = get_io(env, argv[0]))) return NULL;
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function)
+    return throw_errno(env, EINVAL, "start(handle, onRx): onRx must be a function");
+  if (a->closing) return throw_errno(env, EBADF, "start: the packet I/O is closed");
+  if (a->started) return throw_errno(env, EBUSY, "start: already started");
+  if (!a->rx_off || !a->tx_off) return throw_errno(env, EINVAL, "start: setArrays() first");
+  if (argc >= 3 && napi_get_value_uint32(env, argv[2], &mb) == napi_ok && mb > 0) a->max_batches = mb;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  CHECK(napi_create_reference(env, argv[1], 1, &a->on_rx));
+  napi_create_string_utf8(env, "tsvs:af_packet", NAPI_AUTO_LENGTH, &name);
+  CHECK(napi_async_init(env, NULL, name, &a->actx));
+  a->env = env;
+  rc = loop_start(a, loop);
+  if (rc < 0) return throw_errno(env, -rc, "watching the packet sockets (uv_poll) failed");
+  return NULL;
+}
+
+/* send(handle, n) -> frames accepted by the kernel */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], r;
+  struct addon_io *a;
+  uint32_t n = 0, sent = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !(a = get_io(env, argv[0]))) return NULL;
+  napi_get_value_uint32(env, argv[1], &n);
+  if (!a->closing && a->tx_off && n > 0)
+    sent = tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, n < a->tx_cap ? n : a->tx_cap);
+  napi_create_uint32(env, sent, &r);
+  return r;
+}
+
+/* copyIn(handle, src, srcOff, dstOff, len): copies caller memory into the region (TX staging). */
+static napi_value js_copy_in(napi_env env, napi_callback_info info) {
+  size_t argc = 5, slen = 0;
+  napi_value argv[5];
+  struct addon_io *a;
+  void *src = NULL;
+  uint32_t so = 0, dst = 0, len = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5 || !(a = get_io(env, argv[0]))) return NULL;
+  if (!typed(env, argv[1], napi_uint8_array, &src, &slen))
+    return throw_errno(env, EINVAL, "copyIn: src must be a Buffer or Uint8Array");
+  napi_get_value_uint32(env, argv[2], &so);
+  napi_get_value_uint32(env, argv[3], &dst);
+  napi_get_value_uint32(env, argv[4], &len);
+  if ((size_t)so + len > slen || (size_t)dst + len > a->io.region_len || !a->io.region)
+    return throw_errno(env, ERANGE, "copyIn: out of bounds");
+  memcpy(a->io.region + dst, (uint8_t *)src + so, len);
+  return NULL;
+}
+
+#define NSTAT 13
+/* stats(handle) -> Float64Array(ports x 11): rxFrames rxBytes rxBig rxTrunc rxOutgoing txFrames
+ * txBytes txErrors kernelPackets kernelDrops kernelFreeze txGso lastTxErrno */
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ab, arr;
+  struct addon_io *a;
+  double *d;
+  uint32_t i;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
+  if (!a->closing) tsvs_io_poll_stats(&a->io);
+  CHECK(napi_create_arraybuffer(env, sizeof(double) * NSTAT * a->io.nports, (void **)&d, &ab));
+  for (i = 0; i < a->io.nports; i++) {
+    const struct tsvs_port_stats *s = &a->io.port[i].st;
+    double *o = d + (size_t)i * NSTAT;
+    o[0] = (double)s->rx_frames;
+    o[1] = (double)s->rx_bytes;
+    o[2] = (double)s->rx_big;
+    o[3] = (double)s->rx_trunc;
+    o[4] = (double)s->rx_outgoing;
+    o[5] = (double)s->tx_frames;
+    o[6] = (double)s->tx_bytes;
+    o[7] = (double)s->tx_errors;
+    o[8] = (double)s->k_packets;
+    o[9] = (double)s->k_drops;
+    o[10] = (double)s->k_freeze;
+    o[11] = (double)s->tx_gso;
+    o[12] = (double)s->last_tx_errno;
+  }
+  CHECK(napi_create_typedarray(env, napi_float64_array, NSTAT * a->io.nports, ab, 0, &arr));
+  return arr;
+}
+
+/* loopStats(handle) -> Float64Array [wakeups, ticks, switches, batches, polling] */
+static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ab, arr;
+  struct addon_io *a;
+  double *d;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
+  CHECK(napi_create_arraybuffer(env, sizeof(double) * 5, (void **)&d, &ab));
+  d[0] = (double)a->wakeups;
+  d[1] = (double)a->ticks;
+  d[2] = (double)a->switches;
+  d[3] = (double)a->batches;
+  d[4] = a->polling;
+  CHECK(napi_create_typedarray(env, napi_float64_array, 5, ab, 0, &arr));
+  return arr;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  struct addon_io *a;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
+  shut(env, a);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor d[] = {
+      {"ifInfo", NULL, js_if_info, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"setArrays", NULL, js_set_arrays, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"start", NULL, js_start, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"copyIn", NULL, js_copy_in, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"loopStats", NULL, js_loop_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+  };
+  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

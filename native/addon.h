@@ -1,0 +1,41 @@
+/* addon.h: the state behind one tsvs_native handle, shared by addon.c (N-API functions) and
+ * loop.c (the event-loop side: readiness, adaptive polling, one JS call per batch). */
+#ifndef TSVS_ADDON_H
+#define TSVS_ADDON_H
+
+#include <node_api.h>
+#include <uv.h>
+
+#include "ring.h"
+
+struct addon_io {
+  struct tsvs_io io;
+  napi_env env;
+  napi_ref buffer_ref;
+  napi_ref on_rx;
+  napi_ref arrays[8];
+  napi_async_context actx;
+  uv_poll_t polls[TSVS_MAX_PORTS]; /* readiness of each RX socket ("interrupt" mode) */
+  uint32_t npolls;
+  uv_poll_t tick;                  /* the timerfd ("polling" mode) */
+  int tfd, tick_inited, polling, quick;
+  uint32_t pending_close;
+  int started, closing, in_cb, finalized;
+  uint32_t max_batches;
+  uint32_t poll_us, poll_enter, poll_exit;
+  uint64_t wakeups, ticks, switches, batches;
+  int32_t *rx_off, *rx_len;
+  uint8_t *rx_flags, *rx_port;
+  uint32_t rx_cap;
+  int32_t *tx_off, *tx_len;
+  uint8_t *tx_flags, *tx_port;
+  uint32_t tx_cap;
+};
+
+/* Starts delivering batches to a->on_rx; 0 or a negative libuv error. */
+int loop_start(struct addon_io *a, uv_loop_t *loop);
+/* Stops and closes the uv handles (a is freed once they are closed and it was finalized). */
+void loop_stop(struct addon_io *a);
+void loop_free_if_done(struct addon_io *a);
+
+#endif

@@ -1,0 +1,151 @@
+/* loop.c: the event-loop side of the addon. Per batch, one JS call (napi_make_callback), then one
+ * sendmmsg per port and the RX slots go back to the kernel.
+ *
+ * Adaptive wakeups, as NAPI does for a NIC (net/core/dev.c, napi_schedule / busy polling):
+ *   interrupt mode  uv_poll on each RX socket: woken for the first frame (TPACKET_V2 readies the
+ *                   socket per frame), so a lone packet is handled at once (low latency).
+ *   polling mode    when one wakeup found >= poll_enter frames, the sockets leave epoll and a
+ *                   timerfd wakes us every poll_us instead: no more wakeup per frame for the
+ *                   kernel to deliver (ep_poll_callback, IPIs), and batches grow. When a tick finds
+ *                   fewer than poll_exit frames, back to interrupt mode.
+ * Work per wakeup is capped at max_batches batches, so timers and I/O keep their turn. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "addon.h"
+
+void loop_free_if_done(struct addon_io *a) {
+  if (a->finalized && a->pending_close == 0) free(a);
+}
+
+/* Runs up to max_batches batches; returns the frames handled. */
+static uint32_t run_batches(struct addon_io *a) {
+  napi_env env = a->env;
+  napi_handle_scope scope;
+  napi_value fn, recv, arg, res;
+  uint32_t b, total = 0;
+  if (a->closing || a->in_cb || !a->on_rx) return 0;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
+  napi_get_reference_value(env, a->on_rx, &fn);
+  napi_get_global(env, &recv);
+  for (b = 0; b < a->max_batches; b++) {
+    uint32_t n = tsvs_io_collect(&a->io, a->rx_off, a->rx_len, a->rx_flags, a->rx_port, a->rx_cap);
+    uint32_t ntx = 0;
+    napi_status st;
+    if (n == 0) {
+      tsvs_io_release(&a->io); /* frames skipped in collect (truncated, our own) */
+      break;
+    }
+    total += n;
+    a->batches++;
+    napi_create_uint32(env, n, &arg);
+    a->in_cb = 1;
+    st = napi_make_callback(env, a->actx, recv, fn, 1, &arg, &res);
+    a->in_cb = 0;
+    if (st != napi_ok) {
+      napi_value exc;
+      if (!a->closing) tsvs_io_release(&a->io);
+      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+      break;
+    }
+    if (a->closing) break;
+    if (napi_get_value_uint32(env, res, &ntx) == napi_ok && ntx > 0)
+      tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, ntx < a->tx_cap ? ntx : a->tx_cap);
+    tsvs_io_release(&a->io);
+    if (n < a->rx_cap) break;
+  }
+  napi_close_handle_scope(env, scope);
+  return total;
+}
+
+static void arm(struct addon_io *a, uint32_t us) {
+  struct itimerspec t = {{0, 0}, {(time_t)(us / 1000000), (long)(us % 1000000) * 1000}};
+  timerfd_settime(a->tfd, 0, &t, NULL);
+}
+
+static void on_ring(uv_poll_t *h, int status, int events);
+
+static void on_tick(uv_poll_t *h, int status, int events) {
+  struct addon_io *a = h->data;
+  uint64_t expirations;
+  uint32_t n, i;
+  if (read(a->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN) return;
+  if (a->closing || !a->polling) return;
+  a->ticks++;
+  n = run_batches(a);
+  if (a->closing) return;
+  if (n >= a->max_batches * a->rx_cap) {
+    arm(a, 1); /* capped with a backlog left: come back at once */
+    a->quick = 1;
+    return;
+  }
+  if (n >= a->poll_exit || a->quick) {
+    arm(a, a->poll_us); /* a tick right after a capped one says nothing about the rate */
+    a->quick = 0;
+    return;
+  }
+  a->polling = 0; /* quiet: back to one wakeup per frame */
+  a->switches++;
+  uv_poll_stop(&a->tick);
+  for (i = 0; i < a->npolls; i++) uv_poll_start(&a->polls[i], UV_READABLE, on_ring);
+}
+
+static void on_ring(uv_poll_t *h, int status, int events) {
+  struct addon_io *a = h->data;
+  uint32_t n, i;
+  if (a->closing || a->polling) return;
+  a->wakeups++;
+  n = run_batches(a);
+  if (a->closing || a->poll_us == 0 || a->tfd < 0 || n < a->poll_enter) return;
+  a->polling = 1; /* busy: leave epoll, poll on a timer */
+  a->quick = 0;
+  a->switches++;
+  for (i = 0; i < a->npolls; i++) uv_poll_stop(&a->polls[i]);
+  arm(a, a->poll_us);
+  uv_poll_start(&a->tick, UV_READABLE, on_tick);
+}
+
+int loop_start(struct addon_io *a, uv_loop_t *loop) {
+  uint32_t i;
+  int rc;
+  a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (a->tfd >= 0) {
+    if ((rc = uv_poll_init(loop, &a->tick, a->tfd)) < 0) return rc;
+    a->tick.data = a;
+    a->tick_inited = 1;
+  }
+  for (i = 0; i < a->io.nports; i++) {
+    if ((rc = uv_poll_init(loop, &a->polls[i], a->io.port[i].fd)) < 0) return rc;
+    a->polls[i].data = a;
+    a->npolls++;
+    if ((rc = uv_poll_start(&a->polls[i], UV_READABLE, on_ring)) < 0) return rc;
+  }
+  a->started = 1;
+  return 0;
+}
+
+static void on_closed(uv_handle_t *h) {
+  struct addon_io *a = h->data;
+  a->pending_close--;
+  loop_free_if_done(a);
+}
+
+void loop_stop(struct addon_io *a) {
+  uint32_t i;
+  for (i = 0; i < a->npolls; i++) {
+    uv_poll_stop(&a->polls[i]);
+    a->pending_close++;
+    uv_close((uv_handle_t *)&a->polls[i], on_closed);
+  }
+  a->npolls = 0;
+  if (a->tick_inited) {
+    uv_poll_stop(&a->tick);
+    a->pending_close++;
+    uv_close((uv_handle_t *)&a->tick, on_closed);
+    a->tick_inited = 0;
+  }
+  if (a->tfd >= 0) close(a->tfd); /* uv_close() has already taken it out of epoll */
+  a->tfd = -1;
+}

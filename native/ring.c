@@ -1,0 +1,281 @@
+/* ring.c: opening the AF_PACKET sockets of each port, their RX ring geometry and the one region
+ * they are mapped into (see ring.h); closing; PACKET_STATISTICS. User side of
+ * net/packet/af_packet.c (packet_setsockopt, packet_set_ring, packet_mmap). */
+#include "ring.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+#ifndef PACKET_QDISC_BYPASS
+#define PACKET_QDISC_BYPASS 20
+#endif
+
+#define PAGE 4096u
+#define BIG_SLOT (65536u + 4096u) /* a 64 KiB GSO frame + Ethernet + vnet header, page multiple */
+/* tpacket_rcv: netoff = TPACKET_ALIGN(tp_hdrlen + 16) + vnet; macoff = netoff - 14. */
+#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_VNET_LEN - ETH_HLEN)
+
+static size_t page_up(size_t n) { return (n + PAGE - 1) & ~(size_t)(PAGE - 1); }
+
+static uint32_t pow2_up(uint32_t n) {
+  uint32_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+void tsvs_opts_default(struct tsvs_opts *o) {
+  o->version = 2;
+  o->ring_bytes = 16u << 20;
+  o->frame_bytes = 0;
+  o->block_bytes = 256u << 10;
+  o->block_tov_ms = 1;
+  o->big_slots = 64;
+  o->stage_bytes = 1u << 20;
+  o->tx_cap = 1024;
+  o->sock_buf_bytes = 8 << 20;
+}
+
+int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu) {
+  struct ifreq ifr;
+  int fd, rc = 0;
+  if (strlen(name) >= IF_NAMESIZE) return -ENODEV;
+  fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, name, IF_NAMESIZE - 1);
+  if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) { rc = -errno; goto out; }
+  *ifindex = ifr.ifr_ifindex;
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) { rc = -errno; goto out; }
+  memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+  if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) { rc = -errno; goto out; }
+  *mtu = ifr.ifr_mtu;
+out:
+  close(fd);
+  return rc;
+}
+
+static int fail(char *err, size_t errlen, const char *what, const char *ifname) {
+  int e = errno;
+  snprintf(err, errlen, "%s on %s: %s", what, ifname, strerror(e));
+  return -e;
+}
+
+static int setopt(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }
+
+/* A transmit-only socket: bound with protocol 0, so no packet is ever queued to it, and never
+ * polled, so freeing its sent skbs (sock_wfree -> sock_def_write_space) finds no waiter to wake.
+ * bypass: PACKET_QDISC_BYPASS (dev_direct_xmit); vnet: PACKET_VNET_HDR. Returns the fd or -errno. */
+static int tx_socket(struct tsvs_port *p, int bypass, int vnet, const struct tsvs_opts *o, char *err, size_t errlen) {
+  struct sockaddr_ll sll;
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW) for transmit", p->name);
+  if (vnet && setopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) {
+    int rc = fail(err, errlen, "setsockopt(PACKET_VNET_HDR)", p->name);
+    close(fd);
+    return rc;
+  }
+  if (bypass && setopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) < 0) {
+    int rc = fail(err, errlen, "setsockopt(PACKET_QDISC_BYPASS)", p->name);
+    close(fd);
+    return rc;
+  }
+  if (setopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, o->sock_buf_bytes) < 0) (void)setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sock_buf_bytes);
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = p->ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int rc = fail(err, errlen, "bind(AF_PACKET) for transmit", p->name);
+    close(fd);
+    return rc;
+  }
+  return fd;
+}
+
+/* Socket options and ring geometry for one port; the ring is mapped later, at ring_off. */
+static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); /* protocol 0: no traffic before bind */
+  if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW)", p->name);
+  p->fd = fd;
+  /* The vnet header must be set before the ring exists (packet_setsockopt returns EBUSY after). */
+  if (setopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) return fail(err, errlen, "setsockopt(PACKET_VNET_HDR)", p->name);
+  if (setopt(fd, SOL_PACKET, PACKET_VERSION, io->version == 3 ? TPACKET_V3 : TPACKET_V2) < 0)
+    return fail(err, errlen, "setsockopt(PACKET_VERSION)", p->name);
+  if (io->version == 2 && setopt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0)
+    return fail(err, errlen, "setsockopt(PACKET_COPY_THRESH)", p->name);
+  /* Old kernels lack it: frames we sent are then skipped by sll_pkttype in collect. */
+  (void)setopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+  if ((fd = tx_socket(p, 1, 0, o, err, errlen)) < 0) return fd;
+  p->plain_fd = fd;
+  if ((fd = tx_socket(p, 1, 1, o, err, errlen)) < 0) return fd;
+  p->tx_fd = fd;
+  if ((fd = tx_socket(p, 0, 1, o, err, errlen)) < 0) return fd;
+  p->gso_fd = fd;
+  fd = p->fd;
+  if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0) (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
+
+  if (io->version == 3) {
+    struct tpacket_req3 req;
+    p->block_size = (uint32_t)page_up(o->block_bytes);
+    p->block_nr = o->ring_bytes / p->block_size;
+    if (p->block_nr < 2) p->block_nr = 2;
+    p->frame_size = 2048; /* only checked by the kernel: frames are variable in V3 */
+    memset(&req, 0, sizeof req);
+    req.tp_block_size = p->block_size;
+    req.tp_block_nr = p->block_nr;
+    req.tp_frame_size = p->frame_size;
+    req.tp_frame_nr = (p->block_size / p->frame_size) * p->block_nr;
+    req.tp_retire_blk_tov = o->block_tov_ms;
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+      return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V3)", p->name);
+    p->ring_len = (size_t)p->block_size * p->block_nr;
+  } else {
+    struct tpacket_req req;
+    uint32_t need = V2_MACOFF + ETH_HLEN + 4 + (uint32_t)p->mtu;
+    p->frame_size = o->frame_bytes ? o->frame_bytes : pow2_up(need < 2048 ? 2048 : need);
+    p->block_size = p->frame_size < PAGE ? PAGE : p->frame_size;
+    p->block_nr = o->ring_bytes / p->block_size;
+    if (p->block_nr < 2) p->block_nr = 2;
+    p->frame_nr = (p->block_size / p->frame_size) * p->block_nr;
+    memset(&req, 0, sizeof req);
+    req.tp_block_size = p->block_size;
+    req.tp_block_nr = p->block_nr;
+    req.tp_frame_size = p->frame_size;
+    req.tp_frame_nr = p->frame_nr;
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+      return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V2)", p->name);
+    p->ring_len = (size_t)p->block_size * p->block_nr;
+  }
+  return 0;
+}
+
+int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o, char *err,
+                 size_t errlen) {
+  size_t off = 0;
+  uint32_t i;
+  int rc;
+  memset(io, 0, sizeof *io);
+  io->version = o->version == 3 ? 3 : 2;
+  io->tx_cap = o->tx_cap ? o->tx_cap : 1024;
+  for (i = 0; i < TSVS_MAX_PORTS; i++) io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = -1;
+  if (n == 0 || n > TSVS_MAX_PORTS) {
+    snprintf(err, errlen, "between 1 and %d interfaces are needed, got %u", TSVS_MAX_PORTS, n);
+    return -EINVAL;
+  }
+  io->nports = n;
+  for (i = 0; i < n; i++) {
+    struct tsvs_port *p = &io->port[i];
+    if (strlen(names[i]) >= IF_NAMESIZE) {
+      snprintf(err, errlen, "interface name too long: %s", names[i]);
+      return -ENODEV;
+    }
+    strncpy(p->name, names[i], IF_NAMESIZE - 1);
+    rc = tsvs_if_info(p->name, &p->ifindex, p->mac, &p->mtu);
+    if (rc < 0) {
+      errno = -rc;
+      return fail(err, errlen, "interface lookup", p->name);
+    }
+    if ((rc = port_socket(io, p, o, err, errlen)) < 0) goto bad;
+    p->ring_off = off;
+    off += page_up(p->ring_len);
+    p->msgs = calloc(io->tx_cap, sizeof *p->msgs);
+    p->iov = calloc(io->tx_cap, sizeof *p->iov);
+    p->cls = calloc(io->tx_cap, 1);
+    if (!p->msgs || !p->iov || !p->cls) {
+      errno = ENOMEM;
+      rc = fail(err, errlen, "allocating the TX queue", p->name);
+      goto bad;
+    }
+  }
+  io->big_slot = BIG_SLOT;
+  io->big_nslots = io->version == 2 ? (o->big_slots ? o->big_slots : 1) : 0;
+  io->big_off = off;
+  off += (size_t)io->big_slot * io->big_nslots;
+  io->stage_off = off;
+  io->stage_len = page_up(o->stage_bytes ? o->stage_bytes : PAGE);
+  off += io->stage_len;
+  io->region_len = off;
+
+  /* Reserve the whole region, then map each ring over its part. */
+  io->region = mmap(NULL, io->region_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (io->region == MAP_FAILED) {
+    io->region = NULL;
+    rc = fail(err, errlen, "mmap(region)", names[0]);
+    goto bad;
+  }
+  for (i = 0; i < n; i++) {
+    struct tsvs_port *p = &io->port[i];
+    struct sockaddr_ll sll;
+    void *m = mmap(io->region + p->ring_off, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+                   p->fd, 0);
+    if (m == MAP_FAILED) {
+      rc = fail(err, errlen, "mmap(PACKET_RX_RING)", p->name);
+      goto bad;
+    }
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = p->ifindex;
+    if (bind(p->fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+      rc = fail(err, errlen, "bind(AF_PACKET)", p->name);
+      goto bad;
+    }
+  }
+  return 0;
+bad:
+  tsvs_io_close(io);
+  if (io->region) tsvs_region_unmap(io->region, io->region_len);
+  io->region = NULL;
+  return rc;
+}
+
+void tsvs_io_poll_stats(struct tsvs_io *io) {
+  uint32_t i;
+  for (i = 0; i < io->nports; i++) {
+    struct tsvs_port *p = &io->port[i];
+    struct tpacket_stats_v3 s;
+    socklen_t sl = sizeof s;
+    if (p->fd < 0) continue;
+    memset(&s, 0, sizeof s);
+    if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &s, &sl) == 0) {
+      p->st.k_packets += s.tp_packets;
+      p->st.k_drops += s.tp_drops;
+      if (io->version == 3) p->st.k_freeze += s.tp_freeze_q_cnt;
+    }
+  }
+}
+
+void tsvs_io_close(struct tsvs_io *io) {
+  uint32_t i;
+  tsvs_io_poll_stats(io);
+  for (i = 0; i < TSVS_MAX_PORTS; i++) {
+    struct tsvs_port *p = &io->port[i];
+    if (p->fd >= 0) close(p->fd);
+    if (p->plain_fd >= 0) close(p->plain_fd);
+    if (p->tx_fd >= 0) close(p->tx_fd);
+    if (p->gso_fd >= 0) close(p->gso_fd);
+    p->fd = p->plain_fd = p->tx_fd = p->gso_fd = -1;
+    free(p->msgs);
+    free(p->iov);
+    free(p->cls);
+    p->msgs = NULL;
+    p->iov = NULL;
+    p->cls = NULL;
+  }
+}
+
+void tsvs_region_unmap(uint8_t *region, size_t len) {
+  if (region) munmap(region, len);
+}

@@ -1,0 +1,131 @@
+/* ring.h: AF_PACKET sockets with TPACKET_V2/V3 RX rings mapped into one region, batched
+ * receive and batched sendmmsg transmit (the userspace side of net/packet/af_packet.c).
+ * Plain C, no N-API: addon.c is the glue.
+ *
+ * One region of virtual memory holds everything JS can see, so one Buffer covers it and every
+ * frame is addressed by one offset, whatever port it came from or goes to:
+ *
+ *   region (one external Buffer, page-aligned parts)
+ *   +------------------+------------------+-----+--------------------------+----------------+
+ *   | port 0 RX ring   | port 1 RX ring   | ... | big slots (V2 only)      | TX staging     |
+ *   | mmap(fd0,FIXED)  | mmap(fd1,FIXED)  |     | frames too big for a slot| caller frames  |
+ *   +------------------+------------------+-----+--------------------------+----------------+
+ *
+ * V2 ring: fixed frame slots, each with its own status word, so the socket turns readable per
+ * frame (low latency). A frame bigger than a slot (a GSO superpacket) lands truncated with
+ * TP_STATUS_COPY, and the kernel queues the whole skb on the socket (PACKET_COPY_THRESH); we
+ * read it with recv() into a big slot, keeping ring order. V3 ring: variable-size frames packed
+ * in blocks that the kernel hands over when full or after tp_retire_blk_tov ms.
+ *
+ * Every frame carries a 10-byte struct virtio_net_hdr just before it (PACKET_VNET_HDR), on
+ * receive and on send.
+ *
+ * Transmit uses two more sockets per port, neither of which receives nor is polled. Plain frames
+ * go out through one with PACKET_QDISC_BYPASS (dev_direct_xmit). GSO frames go out through one
+ * without it: dev_direct_xmit
+ * drops any skb that validate_xmit_skb() had to replace, and that is every GSO frame on a device
+ * without TSO, where the kernel must segment it in software. Runs of each kind are sent in queue
+ * order, so a flow's frames keep their order.
+ */
+#ifndef TSVS_RING_H
+#define TSVS_RING_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define TSVS_MAX_PORTS 16
+#define TSVS_VNET_LEN 10
+
+/* Per-frame flags, as src/engine/packet-io.ts RXF_*. */
+#define TSVS_RXF_CSUM_PARTIAL 0x01
+#define TSVS_RXF_VNET_HDR 0x02
+#define TSVS_RXF_GSO 0x04
+#define TSVS_RXF_CSUM_VALID 0x08
+
+struct tsvs_opts {
+  int version;           /* 2 = TPACKET_V2 (default), 3 = TPACKET_V3 */
+  uint32_t ring_bytes;   /* RX ring per port */
+  uint32_t frame_bytes;  /* V2 slot size; 0 = smallest power of two that holds an MTU frame */
+  uint32_t block_bytes;  /* V3 block size */
+  uint32_t block_tov_ms; /* V3 tp_retire_blk_tov */
+  uint32_t big_slots;    /* V2: slots for frames that do not fit a ring slot */
+  uint32_t stage_bytes;  /* TX staging for frames queued from caller memory */
+  uint32_t tx_cap;       /* messages per sendmmsg */
+  int sock_buf_bytes;    /* SO_RCVBUF(FORCE)/SO_SNDBUF(FORCE) */
+};
+
+struct tsvs_port_stats {
+  uint64_t rx_frames, rx_bytes, rx_big, rx_trunc, rx_outgoing;
+  uint64_t tx_frames, tx_bytes, tx_errors, tx_gso, last_tx_errno;
+  uint64_t k_packets, k_drops, k_freeze; /* PACKET_STATISTICS, accumulated */
+};
+
+struct tsvs_port {
+  int fd;     /* RX: the ring, polled by the event loop */
+  int plain_fd; /* TX with PACKET_QDISC_BYPASS, no vnet header */
+  int tx_fd;  /* TX with PACKET_QDISC_BYPASS and a vnet header (NEEDS_CSUM frames) */
+  int gso_fd; /* TX of GSO frames, through the qdisc layer (software segmentation possible) */
+  int ifindex;
+  int mtu;
+  uint8_t mac[6];
+  char name[IF_NAMESIZE];
+  size_t ring_off, ring_len;
+  uint32_t frame_size, frame_nr; /* V2 */
+  uint32_t block_size, block_nr;
+  uint32_t head;    /* V2: next frame to read; V3: block being read */
+  uint32_t tail;    /* first frame/block not yet given back to the kernel */
+  uint32_t held;    /* frames/blocks read and not yet given back */
+  uint32_t v3_next; /* V3: offset of the next frame in the head block */
+  uint32_t v3_left; /* V3: frames left in the head block */
+  int v3_open;      /* V3: the head block is being read */
+  struct mmsghdr *msgs;
+  struct iovec *iov;
+  uint8_t *cls; /* per queued message: TX_PLAIN, TX_CSUM or TX_GSO (tx.c) */
+  uint32_t ntx;
+  struct tsvs_port_stats st;
+};
+
+struct tsvs_io {
+  int version;
+  uint8_t *region;
+  size_t region_len;
+  uint32_t nports;
+  struct tsvs_port port[TSVS_MAX_PORTS];
+  size_t big_off;
+  uint32_t big_slot, big_nslots, big_used;
+  size_t stage_off, stage_len;
+  uint32_t rr;
+  uint32_t tx_cap;
+};
+
+void tsvs_opts_default(struct tsvs_opts *o);
+
+/* Interface facts by name (works unprivileged). 0 or -errno. */
+int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
+
+/* Opens one socket per interface and maps the region. 0, or -errno with err[] saying which step. */
+int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o,
+                 char *err, size_t errlen);
+
+/* Fills up to cap frames (region offsets of the Ethernet header) from all ports, round robin.
+ * The frames stay ours until tsvs_io_release(). */
+uint32_t tsvs_io_collect(struct tsvs_io *io, int32_t *off, int32_t *len, uint8_t *flags, uint8_t *port,
+                         uint32_t cap);
+
+/* Sends n queued frames (region offsets), one sendmmsg per port. Returns frames accepted. */
+uint32_t tsvs_io_send(struct tsvs_io *io, const int32_t *off, const int32_t *len, const uint8_t *flags,
+                      const uint8_t *port, uint32_t n);
+
+/* Gives every collected frame/block back to the kernel. */
+void tsvs_io_release(struct tsvs_io *io);
+
+/* Reads PACKET_STATISTICS into the accumulated counters. */
+void tsvs_io_poll_stats(struct tsvs_io *io);
+
+/* Closes the sockets; the region stays mapped (JS may still hold it) until tsvs_region_unmap(). */
+void tsvs_io_close(struct tsvs_io *io);
+void tsvs_region_unmap(uint8_t *region, size_t len);
+
+#endif

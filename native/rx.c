@@ -1,0 +1,164 @@
+/* rx.c: reading the RX rings (TPACKET_V2 frames, TPACKET_V3 blocks) into batch arrays and giving
+ * the slots back; the reader side of tpacket_rcv() in net/packet/af_packet.c. */
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <sys/socket.h>
+
+#include "ring.h"
+
+#ifndef TP_STATUS_GSO_TCP
+#define TP_STATUS_GSO_TCP (1 << 8)
+#endif
+
+static uint8_t vnet_flags(const uint8_t *v) {
+  uint8_t f = TSVS_RXF_VNET_HDR;
+  if (v[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) f |= TSVS_RXF_CSUM_PARTIAL;
+  if (v[0] & VIRTIO_NET_HDR_F_DATA_VALID) f |= TSVS_RXF_CSUM_VALID;
+  if ((v[1] & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) f |= TSVS_RXF_GSO;
+  return f;
+}
+
+static uint8_t status_flags(uint32_t st) {
+  uint8_t f = 0;
+  if (st & TP_STATUS_CSUMNOTREADY) f |= TSVS_RXF_CSUM_PARTIAL;
+  if (st & TP_STATUS_CSUM_VALID) f |= TSVS_RXF_CSUM_VALID;
+  if (st & TP_STATUS_GSO_TCP) f |= TSVS_RXF_GSO;
+  return f;
+}
+
+/* A TP_STATUS_COPY frame: the whole skb waits on the socket queue, in ring order. */
+static int read_big(struct tsvs_io *io, struct tsvs_port *p, int32_t *off, int32_t *len, uint8_t *flags) {
+  uint8_t *slot = io->region + io->big_off + (size_t)io->big_used * io->big_slot;
+  ssize_t r = recv(p->fd, slot, io->big_slot, MSG_DONTWAIT | MSG_TRUNC);
+  io->big_used++;
+  if (r < TSVS_VNET_LEN + ETH_HLEN || (size_t)r > io->big_slot) {
+    p->st.rx_trunc++;
+    return 0;
+  }
+  *off = (int32_t)(io->big_off + (size_t)(io->big_used - 1) * io->big_slot + TSVS_VNET_LEN);
+  *len = (int32_t)(r - TSVS_VNET_LEN);
+  *flags = vnet_flags(slot);
+  p->st.rx_big++;
+  return 1;
+}
+
+static uint32_t collect_v2(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, int32_t *off, int32_t *len,
+                           uint8_t *flags, uint8_t *port, uint32_t n, uint32_t cap) {
+  while (n < cap && p->held < p->frame_nr) {
+    size_t fo = p->ring_off + (size_t)p->head * p->frame_size;
+    struct tpacket2_hdr *h = (struct tpacket2_hdr *)(io->region + fo);
+    uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+    const struct sockaddr_ll *sll;
+    int ok = 0;
+    if (!(st & TP_STATUS_USER)) break;
+    sll = (const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+    if (st & TP_STATUS_COPY) {
+      if (io->big_used >= io->big_nslots) break; /* no big slot left: next batch */
+      ok = read_big(io, p, &off[n], &len[n], &flags[n]);
+    } else if (h->tp_snaplen < h->tp_len || h->tp_mac < TSVS_VNET_LEN) {
+      p->st.rx_trunc++; /* bigger than a slot and no room to copy it (SO_RCVBUF full) */
+    } else {
+      off[n] = (int32_t)(fo + h->tp_mac);
+      len[n] = (int32_t)h->tp_snaplen;
+      flags[n] = (uint8_t)(vnet_flags(io->region + fo + h->tp_mac - TSVS_VNET_LEN) | status_flags(st));
+      ok = 1;
+    }
+    if (ok && sll->sll_pkttype == PACKET_OUTGOING) {
+      p->st.rx_outgoing++;
+      ok = 0;
+    }
+    if (ok) {
+      port[n] = pi;
+      p->st.rx_frames++;
+      p->st.rx_bytes += (uint32_t)len[n];
+      n++;
+    }
+    p->head = p->head + 1 == p->frame_nr ? 0 : p->head + 1;
+    p->held++;
+  }
+  return n;
+}
+
+static void v3_finish_block(struct tsvs_port *p) {
+  p->v3_open = 0;
+  p->head = p->head + 1 == p->block_nr ? 0 : p->head + 1;
+  p->held++;
+}
+
+static uint32_t collect_v3(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, int32_t *off, int32_t *len,
+                           uint8_t *flags, uint8_t *port, uint32_t n, uint32_t cap) {
+  while (n < cap) {
+    size_t bo = p->ring_off + (size_t)p->head * p->block_size;
+    struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(io->region + bo);
+    struct tpacket3_hdr *h;
+    const struct sockaddr_ll *sll;
+    if (!p->v3_open) {
+      if (p->held >= p->block_nr) break;
+      if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
+      p->v3_open = 1;
+      p->v3_left = bd->hdr.bh1.num_pkts;
+      p->v3_next = bd->hdr.bh1.offset_to_first_pkt;
+    }
+    if (p->v3_left == 0) {
+      v3_finish_block(p);
+      continue;
+    }
+    h = (struct tpacket3_hdr *)(io->region + bo + p->v3_next);
+    sll = (const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+    if (h->tp_snaplen < h->tp_len || h->tp_mac < TSVS_VNET_LEN) {
+      p->st.rx_trunc++;
+    } else if (sll->sll_pkttype == PACKET_OUTGOING) {
+      p->st.rx_outgoing++;
+    } else {
+      size_t fo = bo + p->v3_next + h->tp_mac;
+      off[n] = (int32_t)fo;
+      len[n] = (int32_t)h->tp_snaplen;
+      flags[n] = (uint8_t)(vnet_flags(io->region + fo - TSVS_VNET_LEN) | status_flags(h->tp_status));
+      port[n] = pi;
+      p->st.rx_frames++;
+      p->st.rx_bytes += h->tp_snaplen;
+      n++;
+    }
+    p->v3_next += h->tp_next_offset;
+    if (--p->v3_left == 0) v3_finish_block(p);
+  }
+  return n;
+}
+
+uint32_t tsvs_io_collect(struct tsvs_io *io, int32_t *off, int32_t *len, uint8_t *flags, uint8_t *port, uint32_t cap) {
+  uint32_t n = 0, k;
+  uint32_t start = io->rr++ % io->nports;
+  for (k = 0; k < io->nports && n < cap; k++) {
+    uint32_t pi = (start + k) % io->nports;
+    struct tsvs_port *p = &io->port[pi];
+    if (p->fd < 0) continue;
+    n = io->version == 3 ? collect_v3(io, p, (uint8_t)pi, off, len, flags, port, n, cap)
+                         : collect_v2(io, p, (uint8_t)pi, off, len, flags, port, n, cap);
+  }
+  return n;
+}
+
+void tsvs_io_release(struct tsvs_io *io) {
+  uint32_t i;
+  for (i = 0; i < io->nports; i++) {
+    struct tsvs_port *p = &io->port[i];
+    while (p->held) {
+      if (io->version == 3) {
+        struct tpacket_block_desc *bd =
+            (struct tpacket_block_desc *)(io->region + p->ring_off + (size_t)p->tail * p->block_size);
+        __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        p->tail = p->tail + 1 == p->block_nr ? 0 : p->tail + 1;
+      } else {
+        struct tpacket2_hdr *h =
+            (struct tpacket2_hdr *)(io->region + p->ring_off + (size_t)p->tail * p->frame_size);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        p->tail = p->tail + 1 == p->frame_nr ? 0 : p->tail + 1;
+      }
+      p->held--;
+    }
+  }
+  io->big_used = 0;
+}
+
