@@ -55,6 +55,8 @@ export class Pipeline {
   local = 0;
   forwardedIn = 0;
   forwardedOut = 0;
+  /** GSO superpackets carried through whole (one rewrite for many segments). */
+  gsoFrames = 0;
 
   constructor(
     private readonly services: ServiceView,
@@ -95,6 +97,7 @@ export class Pipeline {
     }
     const ownerPort = this.owned.portOf(f.daddr);
     const proto = f.protocol;
+    this.gsoFrames += f.gso;
     if (f.fragOff !== 0) {
       if (ownerPort >= 0) return DROP_FRAGMENT; // IPVS defragments first; we keep no fragment state
       this.passed++;
