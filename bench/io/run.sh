@@ -10,7 +10,9 @@
 #   addon V2: ip_forward=0, bench/io/fwd.ts on AfPacketIo (TPACKET_V2 ring)
 #   addon V3: the same with a TPACKET_V3 ring
 #   addon V2i: V2 without adaptive polling (one wakeup per frame at any load)
-#   (RINGS="2 3 2i" picks the addon variants; default "2 3")
+#   tsvs:     the real Engine (bench/io/fwd-tsvs.ts): UDP to a VIP, connection lookup, classic NAT
+#             (with the UDP checksum computed, as IPVS does for checksum 0), V2 ring
+#   (RINGS="2 3 2i tsvs" picks the addon variants; default "2 3 tsvs")
 # Each phase: warm-up, DUR seconds at full rate (pps = sink rx delta / time), then LAT_S seconds at
 # 200 pps with pktgen sink timestamping (SO_TIMESTAMPNS) for one-way latency. Phases alternate for
 # REPS rounds, each after waiting (at most 30 s) for the shared box to be idle; medians are printed.
@@ -23,7 +25,7 @@ cd "$(dirname "$0")/../.."
 DUR=${DUR:-3}
 LAT_S=${LAT_S:-5}
 LAT_PPS=${LAT_PPS:-200}
-RINGS=${RINGS:-"2 3"}
+RINGS=${RINGS:-"2 3 tsvs"}
 MAXPKT=50000000
 [ "$DUR" -le 10 ] && [ "$LAT_S" -le 20 ] || { echo "DUR <= 10 and LAT_S <= 20, please" >&2; exit 1; }
 
@@ -63,7 +65,8 @@ KSOFTIRQD=$(pgrep -d' ' '^ksoftirqd/' || true)
 ksoft() { local t=0 p; for p in $KSOFTIRQD; do t=$((t + $(pcpu "$p"))); done; echo $t; } # softirq work deferred to ksoftirqd
 HZ=$(getconf CLK_TCK)
 GEN_CPUS=0
-gen() { ip netns exec $GEN taskset -c "$GEN_CPUS" "$OUT/pktgen" gen eth0 "$FWD_MAC0" 10.1.0.1 10.2.0.3 "$@"; }
+GEN_DST=10.2.0.3
+gen() { ip netns exec $GEN taskset -c "$GEN_CPUS" "$OUT/pktgen" gen eth0 "$FWD_MAC0" 10.1.0.1 "$GEN_DST" "$@"; }
 
 # throughput [FWD_PID]: prints "pps gen_pps machine_us_per_pkt fwd_us_per_pkt others_pct", where
 # others_pct is the CPU the rest of the (shared) box used meanwhile, in % of one CPU: all busy time
@@ -123,7 +126,14 @@ run_fwd() { # ring (2, 3, or 2i = V2 without adaptive polling) -> starts fwd.ts,
   [ "${FWD_PRIO:-}" = fifo ] && prio=(chrt -f 10)
   local poll=()
   [ "${1%i}" != "$1" ] && poll=(0)
-  ip netns exec $FWD taskset -c 1 "${prio[@]}" node --import tsx bench/io/fwd.ts eth0 eth1 "$SINK_MAC" "${1%i}" "${poll[@]}" >"$FLOG" 2>&1 &
+  if [ "$1" = tsvs ]; then
+    # the real director: NAT + connection lookup; pktgen then targets the VIP 10.1.0.100 (UDP :9)
+    GEN_DST=10.1.0.100
+    ip netns exec $FWD taskset -c 1 "${prio[@]}" node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd-tsvs.ts "$SINK_MAC" 9 >"$FLOG" 2>&1 &
+  else
+    GEN_DST=10.2.0.3
+    ip netns exec $FWD taskset -c 1 "${prio[@]}" node --import tsx bench/io/fwd.ts eth0 eth1 "$SINK_MAC" "${1%i}" "${poll[@]}" >"$FLOG" 2>&1 &
+  fi
   FP=$!
   PIDS+=($FP)
   for _ in $(seq 100); do grep -q ready "$FLOG" && break; sleep 0.1; done
@@ -136,6 +146,7 @@ for rep in $(seq "${REPS:-3}"); do
   for k in $KEYS; do
     idle=$(wait_idle)
     if [ "$k" = kernel ]; then
+      GEN_DST=10.2.0.3
       ip netns exec $FWD sysctl -qw net.ipv4.ip_forward=1
       read -r pps gpps mus fus oth < <(throughput)
       lat=$(latency free)
@@ -148,7 +159,7 @@ for rep in $(seq "${REPS:-3}"); do
       taskset -a -p -c 0-1 "$FP" >/dev/null
       lat=$(latency free)
       kill -TERM "$FP"; wait "$FP" || true
-      echo "   rep $rep $k fwd.ts: $(grep -m1 '^{' "$FLOG" | sed -E 's/"stats":\[\{[^}]*"kernelDrops":([0-9]+)[^}]*\}.*/"ringDrops":\1}/')"
+      echo "   rep $rep $k fwd: $(grep -m1 '^{' "$FLOG" | cut -c1-400)"
       rm -f "$FLOG"
     fi
     p50=$(echo "$lat" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); p99=$(echo "$lat" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')
