@@ -15,7 +15,7 @@ const mode = process.argv[2] ?? 'test';
 const APT = {
   test: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', 'pcap-config': 'libpcap-dev', nginx: 'nginx-light', tshark: 'tshark', nft: 'nftables' },
   lab: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light' },
-  bench: { ip: 'iproute2', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', wrk: 'wrk', iperf3: 'iperf3', haproxy: 'haproxy', nft: 'nftables' },
+  bench: { ip: 'iproute2', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', wrk: 'wrk', iperf3: 'iperf3', haproxy: 'haproxy', nft: 'nftables', conntrack: 'conntrack', '/usr/lib/nginx/modules/ngx_stream_module.so': 'libnginx-mod-stream' },
 };
 
 function log(msg) {
@@ -23,6 +23,7 @@ function log(msg) {
 }
 
 function have(cmd) {
+  if (cmd.startsWith('/')) return existsSync(cmd); // a file a package installs (e.g. an nginx module)
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
