@@ -1,0 +1,130 @@
+// tsvs-peer: tsvs as a bench/compare peer: tsvsd started inside lvs1 with the lab's engine config
+// (the VIP owned in userspace, ip_forward=0), the rules loaded with `tsvsadm -R`, classic NAT (-m)
+// or full NAT (-F); engine counters read over the control socket after each test.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIP, RIP1, RIP2, VIP } from '../../lab/topology.ts';
+import { ControlClient } from '../../src/ctl/client.ts';
+import { killPid, routedOff, type Peer, type PeerContext } from './peers.ts';
+import { pidState, run, sleepMs } from './sys.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface TsvsOptions {
+  readonly fullNat: boolean;
+  /** 'src': node --import tsx src/bin/*.ts; 'dist': the compiled dist/src/bin/*.js. */
+  readonly build: 'src' | 'dist';
+  /** [engine] conn-capacity; undefined = the daemon's default. */
+  readonly connCapacity: number | undefined;
+}
+
+/** The argv (after `node`) of a tsvs binary. */
+export function tsvsBin(name: 'tsvsd' | 'tsvsadm', build: 'src' | 'dist'): string[] {
+  return build === 'dist' ? [join(REPO_ROOT, 'dist', 'src', 'bin', `${name}.js`)] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'bin', `${name}.ts`)];
+}
+
+/** ipvsadm -S lines for the lab: VIP:80 rr over web1/web2, VIP:5201 -> web1 (iperf3). */
+export function labRules(fullNat: boolean): string {
+  const fwd = fullNat ? '-F' : '-m';
+  return [
+    `-A -t ${VIP}:80 -s rr`,
+    `-a -t ${VIP}:80 -r ${RIP1}:80 ${fwd} -w 1`,
+    `-a -t ${VIP}:80 -r ${RIP2}:80 ${fwd} -w 1`,
+    `-A -t ${VIP}:5201 -s rr`,
+    `-a -t ${VIP}:5201 -r ${RIP1}:5201 ${fwd} -w 1`,
+    '',
+  ].join('\n');
+}
+
+export class TsvsPeer implements Peer {
+  readonly name: string;
+  readonly target = VIP;
+  private child: ChildProcess | null = null;
+  private readonly dir: string;
+  private readonly sock: string;
+  private readonly logFile: string;
+
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly opts: TsvsOptions,
+  ) {
+    this.name = opts.fullNat ? 'tsvs-fullnat' : 'tsvs';
+    this.dir = join(ctx.dir, this.name);
+    this.sock = join(this.dir, 'tsvsd.sock');
+    this.logFile = join(this.dir, 'tsvsd.log');
+  }
+
+  start(): void {
+    const { lab } = this.ctx;
+    routedOff(lab);
+    mkdirSync(this.dir, { recursive: true });
+    const conf = join(this.dir, 'tsvsd.conf');
+    const rules = join(this.dir, 'rules');
+    rmSync(rules, { force: true });
+    rmSync(this.sock, { force: true });
+    writeFileSync(
+      conf,
+      `[engine]
+interface eth0 owned ${VIP} subnet 192.168.88.0/24
+interface eth1 subnet 192.168.99.0/24
+fullnat-address ${LIP}
+${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCapacity}\n`}`,
+    );
+    const logStart = this.log().length;
+    const fd = openSync(this.logFile, 'a');
+    try {
+      const argv = [...tsvsBin('tsvsd', this.opts.build), '--config', conf, '--rules', rules, '--socket', this.sock];
+      this.child = spawn('ip', ['netns', 'exec', lab.lvs, process.execPath, ...argv], { stdio: ['ignore', fd, fd], cwd: REPO_ROOT });
+    } finally {
+      closeSync(fd);
+    }
+    this.child.on('error', () => {});
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(this.sock) || !this.log().slice(logStart).includes('packet engine running')) {
+      const p = this.problem();
+      if (p !== null) throw new Error(p);
+      if (Date.now() > deadline) throw new Error(`tsvsd did not start its engine within 20 s: ${this.logTail()}`);
+      sleepMs(100);
+    }
+    this.adm(['-R'], labRules(this.opts.fullNat));
+  }
+
+  /** Runs tsvsadm against this daemon; throws with its output on failure. */
+  adm(args: readonly string[], input?: string): string {
+    const r = run(process.execPath, [...tsvsBin('tsvsadm', this.opts.build), '--socket', this.sock, ...args], 30, input);
+    if (r.status !== 0) throw new Error(`tsvsadm ${args.join(' ')} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
+    return r.stdout;
+  }
+
+  stop(): void {
+    if (this.child?.pid !== undefined) killPid(this.child.pid);
+    this.child = null;
+  }
+
+  problem(): string | null {
+    const pid = this.child?.pid;
+    if (pid === undefined) return 'tsvsd is not running';
+    const s = pidState(pid);
+    return s === '' || s === 'Z' ? `tsvsd (pid ${pid}) exited: ${this.logTail()}` : null;
+  }
+
+  async stats(): Promise<Record<string, unknown>> {
+    const c = await ControlClient.connect(this.sock, 5000);
+    try {
+      return await c.request<Record<string, unknown>>('engine.stats');
+    } finally {
+      c.close();
+    }
+  }
+
+  private log(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  logTail(lines = 5): string {
+    return this.log().trim().split('\n').slice(-lines).join(' | ');
+  }
+}
