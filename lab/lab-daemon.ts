@@ -48,7 +48,7 @@ export class LabDaemon {
   }
 
   /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
-  async start(opts: { keepRules?: boolean; extraArgs?: readonly string[] } = {}): Promise<number> {
+  async start(opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string } = {}): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'tsvsd.conf');
     writeFileSync(
@@ -64,7 +64,7 @@ interface eth0 owned ${VIP} subnet 192.168.88.0/24
 interface eth1 subnet 192.168.99.0/24
 # full NAT (tsvsadm -F): connections reach the web servers from ${LIP}
 fullnat-address ${LIP}
-`,
+${opts.engineExtra ?? ''}`,
     );
     if (opts.keepRules !== true) rmSync(join(this.dir, 'rules'), { force: true });
     const log = openSync(this.logFile, 'a');

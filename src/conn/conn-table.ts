@@ -42,6 +42,8 @@ export class ConnTable {
   /** Source the real server sees: a local address in full NAT, else caddr/cport. */
   readonly laddr: Uint32Array;
   readonly lport: Uint16Array;
+  /** Full NAT TCP timestamp translation (src/nat/tcp-timestamp.ts); 0 = none. */
+  readonly tsDelta: Int32Array;
   /** CONN_F_* bits. */
   readonly flags: Uint32Array;
   /** Protocol state (IP_VS_TCP_S_*, UDP 0) or template state (CTPL_S_*). */
@@ -79,6 +81,7 @@ export class ConnTable {
     this.dport = new Uint16Array(cap);
     this.laddr = new Uint32Array(cap);
     this.lport = new Uint16Array(cap);
+    this.tsDelta = new Int32Array(cap);
     this.flags = new Uint32Array(cap);
     this.state = new Uint8Array(cap);
     this.timeoutMs = new Uint32Array(cap);
@@ -102,6 +105,7 @@ export class ConnTable {
     this.freeHead = this.freeNext[id]!;
     this.freeNext[id] = -1;
     this.flags[id] = CONN_F_LIVE;
+    this.tsDelta[id] = 0;
     this.state[id] = 0;
     this.timeoutMs[id] = 0;
     this.control[id] = -1;

@@ -9,6 +9,7 @@
 //   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
 //   interface eth1 subnet 192.168.99.0/24
 //   fullnat-address 192.168.99.250
+//   fullnat-ports 1024-65535       # local ports per full-NAT address
 //   conn-capacity 65536
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
@@ -87,6 +88,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   const ports: PortConfig[] = [];
   const fullNatAddrs: number[] = [];
   let connCapacity = DEFAULT_CONN_CAPACITY;
+  let fullNatPorts: [number, number] | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -118,12 +120,18 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ports.push(parseInterface(path, n, words));
     } else if (key === 'fullnat-address') {
       fullNatAddrs.push(...addrList(path, n, val, 'fullnat-address'));
+    } else if (key === 'fullnat-ports') {
+      const m = words.length === 2 ? /^(\d{1,5})-(\d{1,5})$/.exec(val ?? '') : null;
+      const lo = m === null ? NaN : Number(m[1]);
+      const hi = m === null ? NaN : Number(m[2]);
+      if (!(lo >= 1 && hi <= 65535 && lo <= hi)) throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
+      fullNatPorts = [lo, hi];
     } else if (key === 'conn-capacity') {
       const c = Number(val);
       if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
       connCapacity = c;
     } else {
-      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, conn-capacity)`);
+      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, conn-capacity)`);
     }
   }
   return {
@@ -131,7 +139,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
     ...(socket !== undefined ? { socketPath: socket } : {}),
     ...(rules !== undefined ? { rulesPath: rules } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
-    engine: { ports, fullNatAddrs, connCapacity },
+    engine: { ports, fullNatAddrs, connCapacity, ...(fullNatPorts !== undefined ? { fullNatPorts } : {}) },
     ruleLines,
   };
 }

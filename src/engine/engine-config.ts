@@ -23,6 +23,8 @@ export interface EngineConfig {
   readonly fullNatAddrs: readonly number[];
   /** Connection table capacity. */
   readonly connCapacity: number;
+  /** Full-NAT local port range [min, max] per local address; default 1024-65535. */
+  readonly fullNatPorts?: readonly [number, number];
 }
 
 export function prefixMask(prefixLen: number): number {

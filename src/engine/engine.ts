@@ -38,7 +38,8 @@ export class Engine {
 
   constructor(readonly io: PacketIo, readonly cfg: EngineConfig, services: ServiceView, private readonly opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
-    const fnat = cfg.fullNatAddrs.length > 0 ? { localAddrs: [...cfg.fullNatAddrs] } : {};
+    const ports = cfg.fullNatPorts === undefined ? {} : { lportMin: cfg.fullNatPorts[0], lportMax: cfg.fullNatPorts[1] };
+    const fnat = cfg.fullNatAddrs.length > 0 ? { localAddrs: [...cfg.fullNatAddrs], ...ports } : {};
     this.conns = new ConnManager({ capacity: cfg.connCapacity, startMs: this.now(), ...fnat, ...(opts.conn ?? {}) });
     this.owned = new OwnedAddrs(cfg);
     this.xmit = new Xmit(io, cfg, this.drops);

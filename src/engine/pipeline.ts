@@ -26,6 +26,7 @@ import { ETH_P_ARP } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
+import { tsDeltaForSyn, tsTranslateIn, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../sched/scheduler.ts';
 import { handleIcmpError } from './icmp-path.ts';
 import { handleArp, handleEcho } from './local.ts';
@@ -172,8 +173,15 @@ export class Pipeline {
     const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]!, t.dport[id]!);
-    else if (fwd === FWD_FULLNAT) rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
-    else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
+    else if (fwd === FWD_FULLNAT) {
+      rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
+      if (proto === IPPROTO_TCP) {
+        // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
+        if (isNew !== 0) t.tsDelta[id] = tsDeltaForSyn(buf, f, this.nowMs);
+        const d = t.tsDelta[id]!;
+        if (d !== 0) tsTranslateIn(buf, f, d);
+      }
+    } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
@@ -202,8 +210,11 @@ export class Pipeline {
     }
     const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd === FWD_FULLNAT) rewriteBoth(buf, f, t.vaddr[id]!, t.vport[id]!, t.caddr[id]!, t.cport[id]!);
-    else rewriteSource(buf, f, t.vaddr[id]!, t.vport[id]!);
+    if (fwd === FWD_FULLNAT) {
+      rewriteBoth(buf, f, t.vaddr[id]!, t.vport[id]!, t.caddr[id]!, t.cport[id]!);
+      const d = t.tsDelta[id]!;
+      if (d !== 0 && f.protocol === IPPROTO_TCP) tsTranslateOut(buf, f, d);
+    } else rewriteSource(buf, f, t.vaddr[id]!, t.vport[id]!);
     // Replies cross the director's FORWARD path in the kernel (ip_forward decrements TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedOut++;

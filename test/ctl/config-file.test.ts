@@ -38,6 +38,12 @@ t.test('the example config parses into daemon settings, an EngineConfig and numb
   ]);
 });
 
+t.test('fullnat-ports sets the local port range of every full NAT address', async (t) => {
+  const c = parseConfig('[engine]\nfullnat-address 192.168.99.6\nfullnat-ports 40000-40015\n', '/c');
+  t.same(c.engine.fullNatPorts, [40000, 40015]);
+  t.equal(parseConfig('[engine]\n', '/c').engine.fullNatPorts, undefined);
+});
+
 const errors: [string, string][] = [
   ['socket /x\n', '/c:1: setting outside a section; start with [daemon], [engine] or [rules]'],
   ['[nope]\n', '/c:1: unknown section [nope] (daemon, engine, rules)'],
@@ -49,7 +55,11 @@ const errors: [string, string][] = [
   ['[engine]\ninterface eth0 subnet 10.0.0.0/33\n', '/c:2: subnet: not an IPv4 prefix: 10.0.0.0/33'],
   ['[engine]\ninterface eth0 mtu 9000\n', '/c:2: unknown interface setting mtu (owned, subnet, gateway)'],
   ['[engine]\nconn-capacity 0\n', '/c:2: conn-capacity must be a positive integer'],
-  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, conn-capacity)'],
+  ['[engine]\nfullnat-ports 2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, conn-capacity)'],
 ];
 for (const [text, message] of errors) {
   t.test(`config errors name file and line: ${message}`, async (t) => {
