@@ -51,6 +51,9 @@ export class Pipeline {
   private icmpUsed = 0;
   private ipId = 1;
   private nowMs = 0;
+  /** Full NAT: per local port, the newest TSval sent toward a real server (tsSet: 1 once set). */
+  private readonly tsLast = new Uint32Array(65536);
+  private readonly tsSet = new Uint8Array(65536);
   rxFrames = 0;
   passed = 0;
   local = 0;
@@ -177,9 +180,16 @@ export class Pipeline {
       rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
       if (proto === IPPROTO_TCP) {
         // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
-        if (isNew !== 0) t.tsDelta[id] = tsDeltaForSyn(buf, f, this.nowMs);
+        const lport = t.lport[id]!;
+        if (isNew !== 0) t.tsDelta[id] = tsDeltaForSyn(buf, f, this.nowMs, this.tsSet[lport] !== 0 ? this.tsLast[lport]! : -1);
         const d = t.tsDelta[id]!;
-        if (d !== 0) tsTranslateIn(buf, f, d);
+        if (d !== 0) {
+          const v = tsTranslateIn(buf, f, d);
+          if (v >= 0 && (this.tsSet[lport] === 0 || ((v - this.tsLast[lport]!) | 0) > 0)) {
+            this.tsLast[lport] = v;
+            this.tsSet[lport] = 1;
+          }
+        }
       }
     } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.

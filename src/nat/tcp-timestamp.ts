@@ -17,7 +17,10 @@
 // then sees one clock per local address, the director's millisecond clock, which only moves
 // forward (also across a restart of tsvsd: it is wall-clock time), so a reused port's SYN always
 // carries a newer TSval than the TIME_WAIT socket holds and is accepted as a new connection.
-// RTT measurement is untouched: each end still gets back exactly the TSval it sent.
+// RTT measurement is untouched: each end still gets back exactly the TSval it sent. The pipeline
+// also keeps, per local port, the newest TSval sent toward a real server and never starts a new
+// connection on that port at or before it (floorTs): a client whose clock runs faster than 1 ms
+// per ms (tcp_usec_ts routes) or a wall clock stepped backwards cannot break the order.
 //
 // Checksums: a full checksum is updated incrementally over the 16-bit words the changed 32 bits
 // cover (the option may start at an odd offset); a partial checksum (CHECKSUM_PARTIAL, GSO) does
@@ -82,17 +85,22 @@ export function addToTcpWord(buf: Uint8Array, f: ParsedFrame, off: number, delta
  * The delta for a new full NAT connection whose SYN is in f: nowMs - TSval (mod 2^32, as int32),
  * or 0 when the SYN carries no timestamp option (then the connection has none either).
  */
-export function tsDeltaForSyn(buf: Uint8Array, f: ParsedFrame, nowMs: number): number {
+export function tsDeltaForSyn(buf: Uint8Array, f: ParsedFrame, nowMs: number, floorTs = -1): number {
   const off = tsOptionOff(buf, f);
   if (off < 0) return 0;
-  const d = (nowMs - rd32(buf, off)) | 0;
+  const tsval = rd32(buf, off);
+  let d = (nowMs - tsval) | 0;
+  // Never at or before the newest TSval this local port already sent (after() in include/net/tcp.h).
+  if (floorTs >= 0 && ((((tsval + d) >>> 0) - floorTs) | 0) <= 0) d = (floorTs + 1 - tsval) | 0;
   return d === 0 ? 1 : d; // 0 means "no translation"; one millisecond ahead is as good
 }
 
 /** Client -> real server: TSval += delta. */
-export function tsTranslateIn(buf: Uint8Array, f: ParsedFrame, delta: number): void {
+export function tsTranslateIn(buf: Uint8Array, f: ParsedFrame, delta: number): number {
   const off = tsOptionOff(buf, f);
-  if (off >= 0) addToTcpWord(buf, f, off, delta);
+  if (off < 0) return -1;
+  addToTcpWord(buf, f, off, delta);
+  return rd32(buf, off);
 }
 
 /** Real server -> client: TSecr -= delta (the client gets back the TSval it sent). */
