@@ -172,6 +172,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     get_u32_prop(env, argv[1], "pollIntervalUs", &a->poll_us);
     get_u32_prop(env, argv[1], "pollEnterFrames", &a->poll_enter);
     get_u32_prop(env, argv[1], "pollExitFrames", &a->poll_exit);
+    get_u32_prop(env, argv[1], "spinUs", &a->spin_us);
   }
   if (napi_create_external(env, a, finalize_handle, NULL, &handle) != napi_ok) {
     tsvs_io_close(&a->io);
@@ -353,7 +354,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* loopStats(handle) -> Float64Array [wakeups, ticks, switches, batches, polling] */
+/* loopStats(handle) -> Float64Array [wakeups, ticks, switches, batches, polling, spins, spinFrames] */
 static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], ab, arr;
@@ -361,13 +362,15 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   double *d;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
-  CHECK(napi_create_arraybuffer(env, sizeof(double) * 5, (void **)&d, &ab));
+  CHECK(napi_create_arraybuffer(env, sizeof(double) * 7, (void **)&d, &ab));
   d[0] = (double)a->wakeups;
   d[1] = (double)a->ticks;
   d[2] = (double)a->switches;
   d[3] = (double)a->batches;
   d[4] = a->polling;
-  CHECK(napi_create_typedarray(env, napi_float64_array, 5, ab, 0, &arr));
+  d[5] = (double)a->spins;
+  d[6] = (double)a->spin_frames;
+  CHECK(napi_create_typedarray(env, napi_float64_array, 7, ab, 0, &arr));
   return arr;
 }
 

@@ -23,6 +23,8 @@ struct addon_io {
   int started, closing, in_cb, finalized;
   uint32_t max_batches;
   uint32_t poll_us, poll_enter, poll_exit;
+  uint32_t spin_us;                /* busy-poll window after frames, 0 = off */
+  uint64_t spins, spin_frames;
   uint64_t wakeups, ticks, switches, batches;
   int32_t *rx_off, *rx_len;
   uint8_t *rx_flags, *rx_port;

@@ -4,14 +4,20 @@
  * Adaptive wakeups, as NAPI does for a NIC (net/core/dev.c, napi_schedule / busy polling):
  *   interrupt mode  uv_poll on each RX socket: woken for the first frame (TPACKET_V2 readies the
  *                   socket per frame), so a lone packet is handled at once (low latency).
- *   polling mode    when one wakeup found >= poll_enter frames, the sockets leave epoll and a
- *                   timerfd wakes us every poll_us instead: no more wakeup per frame for the
- *                   kernel to deliver (ep_poll_callback, IPIs), and batches grow. When a tick finds
- *                   fewer than poll_exit frames, back to interrupt mode.
+ *                   With busy polling (spin_us > 0), after frames we keep polling the rings for
+ *                   spin_us before sleeping: medium loads (request/response traffic, a TCP stream)
+ *                   are served with no wakeup per burst and no timer delay.
+ *   polling mode    when one wakeup found >= poll_enter frames (with busy polling: a spin session
+ *                   ran 1 ms without a pause and found >= 16 x poll_enter frames, a flood), the
+ *                   sockets leave epoll and a timerfd wakes us every poll_us instead: no more
+ *                   wakeup per frame for the kernel to deliver (ep_poll_callback, IPIs), and
+ *                   batches grow to hundreds of frames. When a tick finds fewer than poll_exit
+ *                   frames, back to interrupt mode.
  * Work per wakeup is capped at max_batches batches, so timers and I/O keep their turn. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addon.h"
@@ -60,6 +66,48 @@ static uint32_t run_batches(struct addon_io *a) {
   return total;
 }
 
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Busy polling (what SO_BUSY_POLL does for a socket, net/core/dev.c napi_busy_loop), in
+ * interrupt mode: after a wakeup that found frames, keep looking at the rings for spin_us more
+ * before sleeping again. Frames that arrive meanwhile are handled without a wakeup (no
+ * ep_poll_callback, no IPI, no context switch: costly in a VM) and at once (no poll-timer delay);
+ * each batch found restarts the window. A session ends after SPIN_MAX_NS so timers and the control
+ * socket keep their turn, and *full is set when traffic never paused that long: that is a flood,
+ * better served by the poll timer's bigger batches. Returns the frames handled. */
+#define SPIN_MAX_NS 1000000u
+static uint32_t spin(struct addon_io *a, int *full) {
+  uint64_t start, last, t, win = (uint64_t)a->spin_us * 1000u;
+  uint32_t total = 0;
+  *full = 0;
+  if (win == 0) return 0;
+  start = last = now_ns();
+  for (;;) {
+    if (tsvs_io_ready(&a->io)) {
+      total += run_batches(a);
+      if (a->closing) break;
+      last = now_ns();
+      if (last - start > SPIN_MAX_NS) {
+        *full = 1;
+        break;
+      }
+      continue;
+    }
+    t = now_ns();
+    if (t - last >= win || t - start > SPIN_MAX_NS) break;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  a->spins++;
+  a->spin_frames += total;
+  return total;
+}
+
 static void arm(struct addon_io *a, uint32_t us) {
   struct itimerspec t = {{0, 0}, {(time_t)(us / 1000000), (long)(us % 1000000) * 1000}};
   timerfd_settime(a->tfd, 0, &t, NULL);
@@ -95,10 +143,21 @@ static void on_tick(uv_poll_t *h, int status, int events) {
 static void on_ring(uv_poll_t *h, int status, int events) {
   struct addon_io *a = h->data;
   uint32_t n, i;
+  int full = 0, busy;
   if (a->closing || a->polling) return;
   a->wakeups++;
   n = run_batches(a);
-  if (a->closing || a->poll_us == 0 || a->tfd < 0 || n < a->poll_enter) return;
+  if (a->closing) return;
+  if (a->spin_us > 0 && n > 0) {
+    /* Busy polling on: the poll timer takes over only for a flood, a spin session that never
+     * paused for 1 ms and handled >= 16 x poll_enter frames (256: >= 256k frames/s). */
+    uint32_t s = spin(a, &full);
+    if (a->closing) return;
+    busy = full && n + s >= 16u * a->poll_enter;
+  } else {
+    busy = n >= a->poll_enter;
+  }
+  if (a->poll_us == 0 || a->tfd < 0 || !busy) return;
   a->polling = 1; /* busy: leave epoll, poll on a timer */
   a->quick = 0;
   a->switches++;

@@ -120,6 +120,8 @@ uint32_t tsvs_io_send(struct tsvs_io *io, const int32_t *off, const int32_t *len
 
 /* Gives every collected frame/block back to the kernel. */
 void tsvs_io_release(struct tsvs_io *io);
+/* 1 when a ring has a frame (V2) or a block (V3) ready for us: a load per port, no syscall. */
+int tsvs_io_ready(const struct tsvs_io *io);
 
 /* Reads PACKET_STATISTICS into the accumulated counters. */
 void tsvs_io_poll_stats(struct tsvs_io *io);

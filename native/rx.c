@@ -140,6 +140,25 @@ uint32_t tsvs_io_collect(struct tsvs_io *io, int32_t *off, int32_t *len, uint8_t
   return n;
 }
 
+int tsvs_io_ready(const struct tsvs_io *io) {
+  uint32_t i;
+  for (i = 0; i < io->nports; i++) {
+    const struct tsvs_port *p = &io->port[i];
+    if (p->fd < 0) continue;
+    if (io->version == 3) {
+      const struct tpacket_block_desc *bd;
+      if (p->v3_open) return 1;
+      bd =
+          (const struct tpacket_block_desc *)(io->region + p->ring_off + (size_t)p->head * p->block_size);
+      if (p->held < p->block_nr && (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;
+    } else {
+      const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)(io->region + p->ring_off + (size_t)p->head * p->frame_size);
+      if (p->held < p->frame_nr && (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;
+    }
+  }
+  return 0;
+}
+
 void tsvs_io_release(struct tsvs_io *io) {
   uint32_t i;
   for (i = 0; i < io->nports; i++) {

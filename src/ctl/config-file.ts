@@ -10,6 +10,8 @@
 //   interface eth1 subnet 192.168.99.0/24
 //   fullnat-address 192.168.99.250
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
+//   busy-poll-us 20                # keep polling the rings this long after frames (0 = off)
+//   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
 //   conn-capacity 65536
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
@@ -89,6 +91,8 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   const fullNatAddrs: number[] = [];
   let connCapacity = DEFAULT_CONN_CAPACITY;
   let fullNatPorts: [number, number] | undefined;
+  let busyPollUs: number | undefined;
+  let pollIntervalUs: number | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -126,12 +130,17 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       const hi = m === null ? NaN : Number(m[2]);
       if (!(lo >= 1 && hi <= 65535 && lo <= hi)) throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
       fullNatPorts = [lo, hi];
+    } else if (key === 'busy-poll-us' || key === 'poll-interval-us') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000) throw configError(path, n, `${key} must be an integer from 0 to 1000`);
+      if (key === 'busy-poll-us') busyPollUs = v;
+      else pollIntervalUs = v;
     } else if (key === 'conn-capacity') {
       const c = Number(val);
       if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
       connCapacity = c;
     } else {
-      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, conn-capacity)`);
+      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, conn-capacity)`);
     }
   }
   return {
@@ -139,7 +148,14 @@ export function parseConfig(text: string, path: string): DaemonConfig {
     ...(socket !== undefined ? { socketPath: socket } : {}),
     ...(rules !== undefined ? { rulesPath: rules } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
-    engine: { ports, fullNatAddrs, connCapacity, ...(fullNatPorts !== undefined ? { fullNatPorts } : {}) },
+    engine: {
+      ports,
+      fullNatAddrs,
+      connCapacity,
+      ...(fullNatPorts !== undefined ? { fullNatPorts } : {}),
+      ...(busyPollUs !== undefined ? { busyPollUs } : {}),
+      ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
+    },
     ruleLines,
   };
 }

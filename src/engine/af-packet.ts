@@ -39,7 +39,16 @@ export interface AfPacketOptions {
   pollIntervalUs?: number;
   pollEnterFrames?: number;
   pollExitFrames?: number;
+  /**
+   * Busy polling: after a wakeup that found frames, keep checking the rings for spinUs more
+   * (each batch found restarts the window; at most 1 ms per wakeup). 0 = off. Default
+   * DEFAULT_SPIN_US.
+   */
+  spinUs?: number;
 }
+
+/** Busy-poll window after frames (AfPacketOptions.spinUs) unless set: see bench/RESULTS-compare.md. */
+export const DEFAULT_SPIN_US = 20;
 
 export interface AfPacketLoopStats {
   /** Wakeups by socket readiness (interrupt mode) and by the poll timer (polling mode). */
@@ -49,6 +58,9 @@ export interface AfPacketLoopStats {
   readonly switches: number;
   readonly batches: number;
   readonly polling: boolean;
+  /** Busy-poll sessions (spinUs), and the frames they found without a wakeup. */
+  readonly spins: number;
+  readonly spinFrames: number;
 }
 
 export interface AfPacketPortStats {
@@ -126,8 +138,13 @@ export class AfPacketIo implements PacketIo {
     }
     const version = opts.ringVersion ?? 2;
     // Adaptive polling suits V2 (a wakeup per frame); a V3 ring wakes per block already.
-    const nopts: NativeOpenOptions = { version, txCapacity: opts.txCapacity ?? 1024, pollIntervalUs: version === 3 ? 0 : 100 };
-    const keys = ['ringBytes', 'frameBytes', 'blockBytes', 'blockTimeoutMs', 'bigSlots', 'stageBytes', 'pollIntervalUs', 'pollEnterFrames', 'pollExitFrames'] as const;
+    const nopts: NativeOpenOptions = {
+      version,
+      txCapacity: opts.txCapacity ?? 1024,
+      pollIntervalUs: version === 3 ? 0 : 100,
+      spinUs: DEFAULT_SPIN_US,
+    };
+    const keys = ['ringBytes', 'frameBytes', 'blockBytes', 'blockTimeoutMs', 'bigSlots', 'stageBytes', 'pollIntervalUs', 'pollEnterFrames', 'pollExitFrames', 'spinUs'] as const;
     for (const k of keys) {
       const v = opts[k];
       if (v !== undefined) nopts[k] = v;
@@ -235,7 +252,15 @@ export class AfPacketIo implements PacketIo {
 
   loopStats(): AfPacketLoopStats {
     const s = this.nat.loopStats(this.handle);
-    return { wakeups: s[0] ?? 0, ticks: s[1] ?? 0, switches: s[2] ?? 0, batches: s[3] ?? 0, polling: s[4] === 1 };
+    return {
+      wakeups: s[0] ?? 0,
+      ticks: s[1] ?? 0,
+      switches: s[2] ?? 0,
+      batches: s[3] ?? 0,
+      polling: s[4] === 1,
+      spins: s[5] ?? 0,
+      spinFrames: s[6] ?? 0,
+    };
   }
 
   close(): void {

@@ -25,7 +25,12 @@ export interface EngineConfig {
   readonly connCapacity: number;
   /** Full-NAT local port range [min, max] per local address; default 1024-65535. */
   readonly fullNatPorts?: readonly [number, number];
+  /** Busy polling after frames, microseconds (AfPacketOptions.spinUs; default DEFAULT_SPIN_US). */
+  readonly busyPollUs?: number;
+  /** Poll-timer period under load, microseconds (AfPacketOptions.pollIntervalUs); 0 = stay on wakeups. */
+  readonly pollIntervalUs?: number;
 }
+
 
 export function prefixMask(prefixLen: number): number {
   return prefixLen <= 0 ? 0 : prefixLen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixLen)) >>> 0;

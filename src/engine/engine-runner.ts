@@ -26,7 +26,10 @@ function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
   const names = cfg.ports.map((p) => p.name);
   if (backend === 'pcap') return PcapIo.open(names);
   try {
-    return AfPacketIo.open(names);
+    return AfPacketIo.open(names, {
+      ...(cfg.busyPollUs !== undefined ? { spinUs: cfg.busyPollUs } : {}),
+      ...(cfg.pollIntervalUs !== undefined ? { pollIntervalUs: cfg.pollIntervalUs } : {}),
+    });
   } catch (e) {
     if (backend === 'native') throw e;
     log.warn('native AF_PACKET backend unavailable; falling back to libpcap', { error: (e as Error).message });
@@ -101,5 +104,6 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
+    loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,
   };
 }

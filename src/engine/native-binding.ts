@@ -29,6 +29,7 @@ export interface NativeOpenOptions {
   pollIntervalUs?: number;
   pollEnterFrames?: number;
   pollExitFrames?: number;
+  spinUs?: number;
 }
 
 export interface NativeOpened {

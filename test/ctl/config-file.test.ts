@@ -42,6 +42,8 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   const c = parseConfig('[engine]\nfullnat-address 192.168.99.6\nfullnat-ports 40000-40015\n', '/c');
   t.same(c.engine.fullNatPorts, [40000, 40015]);
   t.equal(parseConfig('[engine]\n', '/c').engine.fullNatPorts, undefined);
+  t.equal(parseConfig('[engine]\nbusy-poll-us 0\n', '/c').engine.busyPollUs, 0);
+  t.equal(parseConfig('[engine]\npoll-interval-us 50\n', '/c').engine.pollIntervalUs, 50);
 });
 
 const errors: [string, string][] = [
@@ -59,7 +61,10 @@ const errors: [string, string][] = [
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
-  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, conn-capacity)'],
+  ['[engine]\nbusy-poll-us -1\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
+  ['[engine]\nbusy-poll-us 5000\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
+  ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
+  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, conn-capacity)'],
 ];
 for (const [text, message] of errors) {
   t.test(`config errors name file and line: ${message}`, async (t) => {

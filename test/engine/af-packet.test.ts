@@ -65,10 +65,11 @@ interface RelayCounters {
   bad: number;
   txFull: number;
   stats: { rxBig?: number; rxTruncated?: number; txErrors?: number; kernelDrops?: number }[] | { txErrors: number } | null;
+  loop: { wakeups: number; ticks: number; batches: number; spins: number; spinFrames: number } | null;
 }
 
 interface LineOpts {
-  backend: 'af2' | 'af3' | 'pcap';
+  backend: 'af2' | 'af2nospin' | 'af3' | 'pcap';
   /** ethtool -K settings per namespace role, e.g. { m: ['tx', 'off'] }. */
   ethtool?: Partial<Record<'a' | 'b' | 'm', string[]>>;
   mb: number;
@@ -170,6 +171,18 @@ t.test('an AfPacketIo relay (TPACKET_V2) carries ping and TCP with default offlo
   checkAfRelay(t, r, 8, true);
   const stats = r.relay.stats as { rxBig: number }[];
   t.ok((stats[0]?.rxBig ?? 0) > 0, 'superpackets bigger than a ring slot were read whole from the socket queue');
+});
+
+t.test('busy polling: every wakeup that finds frames polls on; with spinUs 0 none does, and the traffic is the same', { skip: skipLab }, async (t) => {
+  const on = await runLine({ backend: 'af2', mb: 8 });
+  checkAfRelay(t, on, 8, true);
+  const l = on.relay.loop!;
+  t.ok(l.spins > 0 && l.spins <= l.wakeups, `busy-poll sessions (${l.spins}) follow wakeups (${l.wakeups}), one at most each`);
+  t.ok(l.batches >= l.wakeups + l.ticks, 'each wakeup or tick ran at least one batch');
+  t.comment(`${l.spinFrames} of ${on.relay.frames} frames were found by busy polling, without a wakeup`);
+  const off = await runLine({ backend: 'af2nospin', mb: 8 });
+  checkAfRelay(t, off, 8, true);
+  t.same([off.relay.loop!.spins, off.relay.loop!.spinFrames], [0, 0], 'spinUs 0: no busy polling');
 });
 
 t.test('an AfPacketIo relay (TPACKET_V3) carries the same traffic', { skip: skipLab }, async (t) => {
