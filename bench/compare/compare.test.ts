@@ -136,6 +136,17 @@ t.test('parseOptions has the anchors defaults and checks every option', async (t
   t.throws(() => parseOptions(['--reps']), new UsageError('--reps needs a value'));
 });
 
+t.test('--variant adds a tsvs peer with extra [engine] lines, after the listed peers', async (t) => {
+  const o = parseOptions(['--peers', 'nft,tsvs', '--variant', 'tsvs-nobp=busy-poll-us 0', '--variant=tsvs-x=busy-poll-us 50; conn-capacity 1000']);
+  if (o === 'help') throw new Error('unexpected help');
+  t.same(o.peers, ['nft', 'tsvs', 'tsvs-nobp', 'tsvs-x']);
+  t.same([...o.variants], [['tsvs-nobp', ['busy-poll-us 0']], ['tsvs-x', ['busy-poll-us 50', 'conn-capacity 1000']]]);
+  t.throws(() => parseOptions(['--variant', 'fast=busy-poll-us 0']), new UsageError('--variant must be NAME=SETTINGS with NAME tsvs-[a-z0-9-], got fast=busy-poll-us 0'));
+  t.throws(() => parseOptions(['--variant', 'tsvs-fullnat=busy-poll-us 0']), new UsageError('--variant tsvs-fullnat: name already taken'));
+  t.throws(() => parseOptions(['--variant', 'tsvs-a=busy-poll-us 0', '--variant', 'tsvs-a=busy-poll-us 1']), new UsageError('--variant tsvs-a: name already taken'));
+  t.throws(() => parseOptions(['--variant', 'tsvs-a=[rules]']), new UsageError('--variant tsvs-a: not an [engine] line: [rules]'));
+});
+
 t.test('clean-round ratios leave out rounds where another tenant used the box on either side', async (t) => {
   const nft = peer('nft', [60000, 30000, 50000], [], []);
   const tsvs = peer('tsvs', [45000, 40000, 40000], [], []);

@@ -30,6 +30,10 @@ and sequential curls (web1/web2 split). Prints the peers side by side, CPU, and 
   --lb-workers N      haproxy nbthread / nginx worker_processes (default 1)
   --tsvs-build B      src (node --import tsx src/bin/*.ts, default) or dist (npm run build first)
   --conn-capacity N   tsvsd [engine] conn-capacity (default: the daemon's)
+  --variant NAME=SETTINGS
+                      one more peer: tsvs (classic NAT) with extra [engine] lines, ';' between
+                      them, e.g. --variant 'tsvs-nobp=busy-poll-us 0' (NAME starts with tsvs-);
+                      repeatable; an A/B of tsvs settings in one interleaved run
   --prefix NAME       lab namespace prefix (default cmp-<random>)
   --out DIR           raw logs, results.json and report.md (default /tmp/tsvs-compare-<time>)
   --help
@@ -51,6 +55,8 @@ export interface Options {
   lbWorkers: number;
   tsvsBuild: 'src' | 'dist';
   connCapacity: number | undefined;
+  /** --variant peers: name -> extra [engine] lines. */
+  variants: Map<string, string[]>;
   prefix: string;
   out: string;
 }
@@ -86,6 +92,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     lbWorkers: 1,
     tsvsBuild: 'src',
     connCapacity: undefined,
+    variants: new Map(),
     prefix: `cmp-${Math.random().toString(36).slice(2, 7)}`,
     out: `/tmp/tsvs-compare-${stamp}`,
   };
@@ -122,6 +129,16 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       case '--lb-workers': o.lbWorkers = int(name, v, 1, 64); break;
       case '--tsvs-build': o.tsvsBuild = oneOf(name, v, ['src', 'dist'] as const); break;
       case '--conn-capacity': o.connCapacity = int(name, v, 1, 1 << 24); break;
+      case '--variant': {
+        const m = /^(tsvs-[a-z0-9-]{1,20})=(.+)$/.exec(v);
+        if (m === null) throw new UsageError(`--variant must be NAME=SETTINGS with NAME tsvs-[a-z0-9-], got ${v}`);
+        const vname = m[1]!;
+        if ((ALL_PEERS as readonly string[]).includes(vname) || o.variants.has(vname)) throw new UsageError(`--variant ${vname}: name already taken`);
+        const lines = m[2]!.split(';').map((l) => l.trim()).filter((l) => l !== '');
+        for (const l of lines) if (!/^[a-z][a-z0-9-]* [^\n]+$/.test(l)) throw new UsageError(`--variant ${vname}: not an [engine] line: ${l}`);
+        o.variants.set(vname, lines);
+        break;
+      }
       case '--prefix':
         if (!/^[a-z0-9-]{1,12}$/.test(v)) throw new UsageError('--prefix: 1-12 characters of a-z, 0-9, -');
         o.prefix = v;
@@ -131,5 +148,6 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
         throw new UsageError(`unknown option ${a}`);
     }
   }
+  if (o.variants.size > 0) o.peers = [...o.peers, ...o.variants.keys()];
   return o;
 }

@@ -33,8 +33,9 @@ function need(cmds: readonly string[]): void {
 }
 
 function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
-  if (name === 'tsvs' || name === 'tsvs-fullnat') {
-    return new TsvsPeer(ctx, { fullNat: name === 'tsvs-fullnat', build: o.tsvsBuild, connCapacity: o.connCapacity });
+  const variant = o.variants.get(name);
+  if (name === 'tsvs' || name === 'tsvs-fullnat' || variant !== undefined) {
+    return new TsvsPeer(ctx, { name, fullNat: name === 'tsvs-fullnat', build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: variant ?? [] });
   }
   const p = kernelPeer(name, ctx);
   if (p === null) throw new UsageError(`unknown peer ${name}`);

@@ -14,7 +14,11 @@ import { pidState, run, sleepMs } from './sys.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TsvsOptions {
+  /** Peer name in the report (tsvs, tsvs-fullnat, or a --variant name). */
+  readonly name: string;
   readonly fullNat: boolean;
+  /** Extra [engine] lines (a --variant). */
+  readonly engineLines: readonly string[];
   /** 'src': node --import tsx src/bin/*.ts; 'dist': the compiled dist/src/bin/*.js. */
   readonly build: 'src' | 'dist';
   /** [engine] conn-capacity; undefined = the daemon's default. */
@@ -51,7 +55,7 @@ export class TsvsPeer implements Peer {
     private readonly ctx: PeerContext,
     private readonly opts: TsvsOptions,
   ) {
-    this.name = opts.fullNat ? 'tsvs-fullnat' : 'tsvs';
+    this.name = opts.name;
     this.dir = join(ctx.dir, this.name);
     this.sock = join(this.dir, 'tsvsd.sock');
     this.logFile = join(this.dir, 'tsvsd.log');
@@ -71,7 +75,7 @@ export class TsvsPeer implements Peer {
 interface eth0 owned ${VIP} subnet 192.168.88.0/24
 interface eth1 subnet 192.168.99.0/24
 fullnat-address ${LIP}
-${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCapacity}\n`}`,
+${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCapacity}\n`}${this.opts.engineLines.map((l) => `${l}\n`).join('')}`,
     );
     const logStart = this.log().length;
     const fd = openSync(this.logFile, 'a');
