@@ -170,7 +170,7 @@ for rep in $(seq "${REPS:-3}"); do
       taskset -a -p -c 0-1 "$FP" >/dev/null
       lat=$(latency free)
       kill -TERM "$FP"; wait "$FP" || true
-      echo "   rep $rep $k fwd: $(grep -m1 '^{' "$FLOG" | cut -c1-400)"
+      echo "   rep $rep $k fwd: $(grep -m1 '^{' "$FLOG" | cut -c1-2000)"
       rm -f "$FLOG"
     fi
     p50=$(echo "$lat" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); p99=$(echo "$lat" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')

@@ -26,6 +26,10 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--lo
   --help             this help
   --version          version
 
+Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
+fullnat-ports MIN-MAX; conn-capacity N; busy-poll-us N (default 20, 0 = off);
+poll-interval-us N (default 100, 0 = wakeups only).
+
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config. Manage it with tsvsadm.
 `;
 
