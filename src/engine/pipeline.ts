@@ -26,7 +26,7 @@ import { ETH_P_ARP } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
-import { tsDeltaForSyn, tsTranslateIn, tsTranslateOut } from '../nat/tcp-timestamp.ts';
+import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../sched/scheduler.ts';
 import { handleIcmpError } from './icmp-path.ts';
 import { handleArp, handleEcho } from './local.ts';
@@ -51,9 +51,8 @@ export class Pipeline {
   private icmpUsed = 0;
   private ipId = 1;
   private nowMs = 0;
-  /** Full NAT: per local port, the newest TSval sent toward a real server (tsSet: 1 once set). */
-  private readonly tsLast = new Uint32Array(65536);
-  private readonly tsSet = new Uint8Array(65536);
+  /** Full NAT: the timestamp clock toward the real servers. */
+  private readonly tsClock = new LocalPortTsClock();
   rxFrames = 0;
   passed = 0;
   local = 0;
@@ -178,18 +177,10 @@ export class Pipeline {
     if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]!, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) {
       rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
-      if (proto === IPPROTO_TCP) {
-        // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
-        const lport = t.lport[id]!;
-        if (isNew !== 0) t.tsDelta[id] = tsDeltaForSyn(buf, f, this.nowMs, this.tsSet[lport] !== 0 ? this.tsLast[lport]! : -1);
-        const d = t.tsDelta[id]!;
-        if (d !== 0) {
-          const v = tsTranslateIn(buf, f, d);
-          if (v >= 0 && (this.tsSet[lport] === 0 || ((v - this.tsLast[lport]!) | 0) > 0)) {
-            this.tsLast[lport] = v;
-            this.tsSet[lport] = 1;
-          }
-        }
+      // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
+      const d = t.tsDelta[id]!;
+      if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
+        t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
       }
     } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.

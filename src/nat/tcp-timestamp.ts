@@ -81,26 +81,56 @@ export function addToTcpWord(buf: Uint8Array, f: ParsedFrame, off: number, delta
   wr16(buf, at, csumFold((~rd16(buf, at) & 0xffff) + (~fold16(before) & 0xffff) + after));
 }
 
+/** nowMs - tsval as int32, moved past floorTs (>= 0) when not after it; never 0 (0 = no translation). */
+function deltaFor(tsval: number, nowMs: number, floorTs: number): number {
+  let d = (nowMs - tsval) | 0;
+  // Never at or before the newest TSval this local port already sent (after() in include/net/tcp.h).
+  if (floorTs >= 0 && ((((tsval + d) >>> 0) - floorTs) | 0) <= 0) d = (floorTs + 1 - tsval) | 0;
+  return d === 0 ? 1 : d; // one millisecond ahead is as good
+}
+
 /**
  * The delta for a new full NAT connection whose SYN is in f: nowMs - TSval (mod 2^32, as int32),
  * or 0 when the SYN carries no timestamp option (then the connection has none either).
  */
 export function tsDeltaForSyn(buf: Uint8Array, f: ParsedFrame, nowMs: number, floorTs = -1): number {
   const off = tsOptionOff(buf, f);
-  if (off < 0) return 0;
-  const tsval = rd32(buf, off);
-  let d = (nowMs - tsval) | 0;
-  // Never at or before the newest TSval this local port already sent (after() in include/net/tcp.h).
-  if (floorTs >= 0 && ((((tsval + d) >>> 0) - floorTs) | 0) <= 0) d = (floorTs + 1 - tsval) | 0;
-  return d === 0 ? 1 : d; // 0 means "no translation"; one millisecond ahead is as good
+  return off < 0 ? 0 : deltaFor(rd32(buf, off), nowMs, floorTs);
 }
 
-/** Client -> real server: TSval += delta. */
+/** Client -> real server: TSval += delta; returns the new TSval, or -1 without a TS option. */
 export function tsTranslateIn(buf: Uint8Array, f: ParsedFrame, delta: number): number {
   const off = tsOptionOff(buf, f);
   if (off < 0) return -1;
   addToTcpWord(buf, f, off, delta);
   return rd32(buf, off);
+}
+
+/**
+ * The director's timestamp clock toward the real servers: per local port the newest TSval sent
+ * (the floor of the next connection on that port), and the client -> server translation.
+ */
+export class LocalPortTsClock {
+  private readonly last = new Uint32Array(65536);
+  private readonly seen = new Uint8Array(65536);
+
+  /**
+   * A client -> real server segment of a full NAT TCP connection on local port lport: at the SYN
+   * (isNew) pick the connection's delta, then translate TSval. Returns the delta to keep.
+   */
+  translateIn(buf: Uint8Array, f: ParsedFrame, lport: number, delta: number, isNew: boolean, nowMs: number): number {
+    const off = tsOptionOff(buf, f);
+    if (off < 0) return isNew ? 0 : delta;
+    if (isNew) delta = deltaFor(rd32(buf, off), nowMs, this.seen[lport] !== 0 ? this.last[lport]! : -1);
+    if (delta === 0) return 0;
+    addToTcpWord(buf, f, off, delta);
+    const v = rd32(buf, off);
+    if (this.seen[lport] === 0 || ((v - this.last[lport]!) | 0) > 0) {
+      this.last[lport] = v;
+      this.seen[lport] = 1;
+    }
+    return delta;
+  }
 }
 
 /** Real server -> client: TSecr -= delta (the client gets back the TSval it sent). */

@@ -8,15 +8,13 @@ import t from 'tap';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { netnsUnavailable, nsExec, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, LIP, RIP1, VIP } from '../../lab/topology.ts';
+import { tcpCounters } from '../../bench/compare/sys.ts';
 
-/** TcpExt counter NAME inside namespace ns (from /proc/net/netstat, which is per namespace). */
+/** TcpExt counter NAME inside namespace ns (/proc/net/netstat is per namespace). */
 function tcpExt(ns: string, name: string): number {
-  const lines = nsExec(ns, 'cat', '/proc/net/netstat').split('\n').filter((l) => l.startsWith('TcpExt:'));
-  const keys = (lines[0] ?? '').split(/\s+/);
-  const vals = (lines[1] ?? '').split(/\s+/);
-  const i = keys.indexOf(name);
-  if (i < 0) throw new Error(`no TcpExt ${name} in ${ns}`);
-  return Number(vals[i]);
+  const v = tcpCounters(ns).get(`TcpExt${name}`);
+  if (v === undefined) throw new Error(`no TcpExt ${name} in ${ns}`);
+  return v;
 }
 
 const REQUESTS = 24;
