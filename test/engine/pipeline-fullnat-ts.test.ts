@@ -5,24 +5,15 @@
 // Expected frames are built from scratch by test/helpers/frames.ts (its own checksums).
 
 import t, { type Test } from 'tap';
-import { Engine } from '../../src/engine/engine.ts';
-import type { EngineConfig } from '../../src/engine/engine-config.ts';
-import { MemoryIo, type SentFrame } from '../../src/engine/memory-io.ts';
+import type { SentFrame } from '../../src/engine/memory-io.ts';
 import { RXF_CSUM_PARTIAL } from '../../src/engine/packet-io.ts';
-import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/model/service.ts';
-import { ServiceTable } from '../../src/model/service-table.ts';
 import { DROP_PORTS_EXHAUSTED } from '../../src/drops.ts';
+import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
 import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, verifyPartialChecksum, type FrameSpec } from '../helpers/frames.ts';
 
-const CMAC = '02:00:00:00:88:10';
-const LVS0 = '02:00:00:00:00:01'; // VIP side
-const LVS1 = '02:00:00:00:00:02'; // real-server side
 const W1MAC = '02:00:00:00:99:64';
-const VIP = '192.168.88.5';
-const CIP = '192.168.88.10';
 const RIP = '192.168.99.100';
-const LIP = '192.168.99.6';
 const LPORT = 40000;
 
 /** 2026-01-01T00:00:00.123Z: a wall-clock nowMs, far above 2^32. */
@@ -52,32 +43,15 @@ function oddOpts(tsval: number, tsecr: number): Uint8Array {
 }
 
 function lab(opts: { fullNat: boolean; start?: number; lport?: boolean }) {
-  const io = new MemoryIo([{ name: 'eth0', mac: LVS0 }, { name: 'eth1', mac: LVS1 }]);
-  const cfg: EngineConfig = {
-    ports: [
-      { name: 'eth0', owned: [ipToU32(VIP)], subnets: [[ipToU32('192.168.88.0'), 24]], gateway: 0 },
-      { name: 'eth1', owned: opts.fullNat ? [ipToU32(LIP)] : [], subnets: [[ipToU32('192.168.99.0'), 24]], gateway: 0 },
-    ],
-    fullNatAddrs: opts.fullNat ? [ipToU32(LIP)] : [],
+  // One real server, so every connection meets the same TIME_WAIT table; a one-port pool, so the
+  // second connection must get the first one's local port back.
+  const { io, engine, learn, now, advance } = engineLab({
+    dests: [{ ip: RIP, mac: W1MAC, weight: 1 }],
+    fullNat: opts.fullNat,
     connCapacity: 64,
-  };
-  const services = new ServiceTable();
-  const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
-  services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
-  // One real server, so every connection meets the same TIME_WAIT table.
-  const fwd = opts.fullNat ? FWD_FULLNAT : FWD_MASQ;
-  services.addDest(key, { af: AF_INET, addr: ipToU32(RIP), port: 80, fwd, weight: 1, uThreshold: 0, lThreshold: 0 });
-  let now = opts.start ?? T0;
-  // A one-port pool: the second connection must get the first one's local port back.
-  const engine = new Engine(io, cfg, services, { now: () => now, ...(opts.lport === false ? {} : { conn: { lportMin: LPORT, lportMax: LPORT } }) });
-  engine.start();
-  const learn = (): void => {
-    for (const [ip, mac, port] of [[CIP, CMAC, 0], [RIP, W1MAC, 1]] as const) {
-      engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, now);
-    }
-  };
-  learn();
-  io.sent.length = 0;
+    startMs: opts.start ?? T0,
+    ...(opts.lport === false ? {} : { conn: { lportMin: LPORT, lportMax: LPORT } }),
+  });
   /** Inject one frame, deliver, and return the one frame the director sent for it. */
   const send = (port: number, spec: FrameSpec, flags = 0): SentFrame => {
     io.sent.length = 0;
@@ -90,9 +64,9 @@ function lab(opts: { fullNat: boolean; start?: number; lport?: boolean }) {
     io,
     engine,
     send,
-    now: () => now,
+    now,
     advance: (ms: number) => {
-      now += ms;
+      advance(ms);
       learn();
     },
   };

@@ -1,52 +1,21 @@
 // The director end to end on the in-memory I/O: frames in -> verdicts and exact frames out.
 // Expected frames are crafted independently with test/helpers/frames.ts (its own checksums).
 import t from 'tap';
-import { Engine } from '../../src/engine/engine.ts';
-import type { EngineConfig } from '../../src/engine/engine-config.ts';
-import { MemoryIo } from '../../src/engine/memory-io.ts';
-import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
+import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
-import { ServiceTable } from '../../src/model/service-table.ts';
 import { DROP_NOT_SYN, DROP_NO_SERVICE } from '../../src/drops.ts';
 import { buildFrame, ipToU32, verifyIpChecksum, verifyL4Checksum, hex, type FrameSpec } from '../helpers/frames.ts';
+import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
 
-const CMAC = '02:00:00:00:88:10';
-const LVS0 = '02:00:00:00:00:01'; // lvs1 eth0 (VIP side)
-const LVS1 = '02:00:00:00:00:02'; // lvs1 eth1 (DIP side)
 const W1MAC = '02:00:00:00:99:64';
 const W2MAC = '02:00:00:00:99:c8';
-const VIP = '192.168.88.5';
-const CIP = '192.168.88.10';
 const RIP1 = '192.168.99.100';
 const RIP2 = '192.168.99.200';
-const LIP = '192.168.99.6';
 
 function lab(opts: { fullNat?: boolean; sched?: string; proto?: number } = {}) {
-  const io = new MemoryIo([{ name: 'eth0', mac: LVS0 }, { name: 'eth1', mac: LVS1 }]);
-  const cfg: EngineConfig = {
-    ports: [
-      { name: 'eth0', owned: [ipToU32(VIP)], subnets: [[ipToU32('192.168.88.0'), 24]], gateway: 0 },
-      { name: 'eth1', owned: opts.fullNat ? [ipToU32(LIP)] : [], subnets: [[ipToU32('192.168.99.0'), 24]], gateway: 0 },
-    ],
-    fullNatAddrs: opts.fullNat ? [ipToU32(LIP)] : [],
-    connCapacity: 1024,
-  };
-  const services = new ServiceTable();
-  const proto = opts.proto ?? IPPROTO_TCP;
-  const key = { af: AF_INET, protocol: proto, addr: ipToU32(VIP), port: 80, fwmark: 0 };
-  services.addService({ ...key, schedName: opts.sched ?? 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
-  const fwd = opts.fullNat ? FWD_FULLNAT : FWD_MASQ;
-  services.addDest(key, { af: AF_INET, addr: ipToU32(RIP1), port: 80, fwd, weight: 1, uThreshold: 0, lThreshold: 0 });
-  services.addDest(key, { af: AF_INET, addr: ipToU32(RIP2), port: 80, fwd, weight: 2, uThreshold: 0, lThreshold: 0 });
-  let now = 1_000_000;
-  const engine = new Engine(io, cfg, services, { now: () => now });
-  engine.start();
-  // Pre-resolve neighbours as ARP replies would.
-  for (const [ip, mac, port] of [[CIP, CMAC, 0], [RIP1, W1MAC, 1], [RIP2, W2MAC, 1]] as const) {
-    engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, now);
-  }
-  io.sent.length = 0; // forget the gratuitous ARPs
-  return { io, engine, services, advance: (ms: number) => (now += ms) };
+  const dests = [{ ip: RIP1, mac: W1MAC, weight: 1 }, { ip: RIP2, mac: W2MAC, weight: 2 }];
+  const { io, engine, services, advance } = engineLab({ ...opts, dests });
+  return { io, engine, services, advance };
 }
 
 const syn: FrameSpec = { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1000, ttl: 64 };

@@ -1,0 +1,66 @@
+// engineLab: the lab topology as an Engine on MemoryIo for pipeline tests: client 192.168.88.10,
+// VIP 192.168.88.5 on eth0, real servers on eth1 (full NAT source 192.168.99.6), neighbours
+// resolved as ARP replies would, a manual clock. Frames are built with ./frames.ts.
+import type { ConnManagerOptions } from '../../src/conn/conn-manager.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { EngineConfig } from '../../src/engine/engine-config.ts';
+import { MemoryIo } from '../../src/engine/memory-io.ts';
+import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
+import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { ServiceTable } from '../../src/model/service-table.ts';
+import { ipToU32 } from './frames.ts';
+
+export const CMAC = '02:00:00:00:88:10';
+export const LVS0 = '02:00:00:00:00:01'; // lvs1 eth0 (VIP side)
+export const LVS1 = '02:00:00:00:00:02'; // lvs1 eth1 (DIP side)
+export const VIP = '192.168.88.5';
+export const CIP = '192.168.88.10';
+export const LIP = '192.168.99.6';
+
+export interface LabDest {
+  readonly ip: string;
+  readonly mac: string;
+  readonly weight: number;
+}
+
+export interface EngineLabOptions {
+  readonly dests: readonly LabDest[];
+  readonly fullNat?: boolean;
+  readonly sched?: string;
+  readonly proto?: number;
+  readonly connCapacity?: number;
+  readonly startMs?: number;
+  readonly conn?: ConnManagerOptions;
+}
+
+export function engineLab(opts: EngineLabOptions) {
+  const io = new MemoryIo([{ name: 'eth0', mac: LVS0 }, { name: 'eth1', mac: LVS1 }]);
+  const cfg: EngineConfig = {
+    ports: [
+      { name: 'eth0', owned: [ipToU32(VIP)], subnets: [[ipToU32('192.168.88.0'), 24]], gateway: 0 },
+      { name: 'eth1', owned: opts.fullNat ? [ipToU32(LIP)] : [], subnets: [[ipToU32('192.168.99.0'), 24]], gateway: 0 },
+    ],
+    fullNatAddrs: opts.fullNat ? [ipToU32(LIP)] : [],
+    connCapacity: opts.connCapacity ?? 1024,
+  };
+  const services = new ServiceTable();
+  const key = { af: AF_INET, protocol: opts.proto ?? IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
+  services.addService({ ...key, schedName: opts.sched ?? 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
+  const fwd = opts.fullNat ? FWD_FULLNAT : FWD_MASQ;
+  for (const d of opts.dests) {
+    services.addDest(key, { af: AF_INET, addr: ipToU32(d.ip), port: 80, fwd, weight: d.weight, uThreshold: 0, lThreshold: 0 });
+  }
+  let now = opts.startMs ?? 1_000_000;
+  const engine = new Engine(io, cfg, services, { now: () => now, ...(opts.conn !== undefined ? { conn: opts.conn } : {}) });
+  engine.start();
+  /** (Re)learn every neighbour at the current time, as ARP replies would. */
+  const learn = (): void => {
+    const hosts: [string, string, number][] = [[CIP, CMAC, 0], ...opts.dests.map((d): [string, string, number] => [d.ip, d.mac, 1])];
+    for (const [ip, mac, port] of hosts) {
+      engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, now);
+    }
+  };
+  learn();
+  io.sent.length = 0; // forget the gratuitous ARPs
+  return { io, engine, services, learn, now: () => now, advance: (ms: number) => (now += ms) };
+}
