@@ -3,13 +3,16 @@
 // fwd.ts's bare MAC rewrite. pktgen sends UDP to the VIP 10.1.0.100; one UDP virtual service
 // rewrites it to the real server 10.2.0.3 (the sink's MAC, learnt statically).
 //   node --import tsx bench/io/fwd-tsvs.ts <sink-mac> <dport>
-// Prints "ready", and on SIGTERM one JSON line of counters.
+// Prints "ready", and on SIGTERM one JSON line of counters. Like tsvsd, it installs the kernel
+// ingress filter (src/engine/kernel-filter.ts) unless FWD_KERNEL_FILTER=off.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AfPacketIo } from '../../src/engine/af-packet.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { EngineConfig } from '../../src/engine/engine-config.ts';
 import { engineStats } from '../../src/engine/engine-runner.ts';
+import { installKernelFilter } from '../../src/engine/kernel-filter.ts';
+import { Logger } from '../../src/ctl/logger.ts';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_UDP } from '../../src/model/service.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
@@ -37,6 +40,7 @@ table.addDest(key, { af: AF_INET, addr: ip('10.2.0.3'), port: dport, fwd: FWD_MA
 const io = AfPacketIo.open(['eth0', 'eth1'], process.env['FWD_OPTS'] ? JSON.parse(process.env['FWD_OPTS']) : {});
 const engine = new Engine(io, cfg, table);
 engine.start();
+const filter = process.env['FWD_KERNEL_FILTER'] === 'off' ? null : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
 engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now());
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
 setInterval(() => engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now()), 5000).unref();
@@ -49,6 +53,7 @@ process.on('SIGTERM', () => {
   delete s['neighbours'];
   const stats = io.stats();
   engine.stop();
+  filter?.remove();
   eld.disable();
   const loopDelayMs = { p99: +(eld.percentile(99) / 1e6).toFixed(1), max: +(eld.max / 1e6).toFixed(1) };
   process.stdout.write(JSON.stringify({ engine: s, loopDelayMs, stats }) + '\n', () => process.exit(0));

@@ -13,6 +13,8 @@
 #   tsvs:     the real Engine (bench/io/fwd-tsvs.ts): UDP to a VIP, connection lookup, classic NAT
 #             (with the UDP checksum computed, as IPVS does for checksum 0), V2 ring
 #   tsvs@poll=N,spin=M: the same with AfPacketOptions pollIntervalUs=N, spinUs=M (A/B of the wakeup policy)
+#   tsvs@nokf: the same without the kernel ingress filter (src/engine/kernel-filter.ts), as tsvsd's
+#   `kernel-filter off`
 #   (RINGS="2 3 2i tsvs" picks the addon variants; default "2 3 tsvs")
 # Each phase: warm-up, DUR seconds at full rate (pps = sink rx delta / time), then LAT_S seconds at
 # 200 pps with pktgen sink timestamping (SO_TIMESTAMPNS) for one-way latency. Phases alternate for
@@ -127,12 +129,14 @@ run_fwd() { # ring (2, 3, or 2i = V2 without adaptive polling) -> starts fwd.ts,
   if [ "${1%%@*}" = tsvs ]; then
     # the real director: NAT + connection lookup; pktgen then targets the VIP 10.1.0.100 (UDP :9).
     # tsvs@poll=0,spin=20 sets AfPacketOptions pollIntervalUs / spinUs for an A/B in one run.
-    local fo=${FWD_OPTS:-}
-    if [ "$1" != tsvs ]; then
+    local fo=${FWD_OPTS:-} kf=on
+    if [ "$1" = tsvs@nokf ]; then
+      kf=off
+    elif [ "$1" != tsvs ]; then
       fo=$(echo "${1#tsvs@}" | sed -E 's/poll=/"pollIntervalUs":/; s/spin=/"spinUs":/; s/^/{/; s/$/}/')
     fi
     GEN_DST=10.1.0.100
-    FWD_OPTS=$fo ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd-tsvs.ts "$SINK_MAC" 9 >"$FLOG" 2>&1 &
+    FWD_KERNEL_FILTER=$kf FWD_OPTS=$fo ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd-tsvs.ts "$SINK_MAC" 9 >"$FLOG" 2>&1 &
   else
     GEN_DST=10.2.0.3
     ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd.ts eth0 eth1 "$SINK_MAC" "${1%i}" "${poll[@]}" >"$FLOG" 2>&1 &

@@ -14,7 +14,7 @@ const mode = process.argv[2] ?? 'test';
 // command -> Debian package, per mode.
 const APT = {
   test: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', 'pcap-config': 'libpcap-dev', nginx: 'nginx-light', tshark: 'tshark', nft: 'nftables' },
-  lab: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light' },
+  lab: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', nft: 'nftables' },
   bench: { ip: 'iproute2', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', wrk: 'wrk', iperf3: 'iperf3', haproxy: 'haproxy', nft: 'nftables', conntrack: 'conntrack', '/usr/lib/nginx/modules/ngx_stream_module.so': 'libnginx-mod-stream' },
 };
 

@@ -12,6 +12,7 @@
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
 //   busy-poll-us 20                # keep polling the rings this long after frames (0 = off)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
+//   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
 //   conn-capacity 65536
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
@@ -93,6 +94,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let fullNatPorts: [number, number] | undefined;
   let busyPollUs: number | undefined;
   let pollIntervalUs: number | undefined;
+  let kernelFilter: boolean | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -135,12 +137,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000) throw configError(path, n, `${key} must be an integer from 0 to 1000`);
       if (key === 'busy-poll-us') busyPollUs = v;
       else pollIntervalUs = v;
+    } else if (key === 'kernel-filter') {
+      if (words.length !== 2 || (val !== 'on' && val !== 'off')) throw configError(path, n, 'kernel-filter must be on or off');
+      kernelFilter = val === 'on';
     } else if (key === 'conn-capacity') {
       const c = Number(val);
       if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
       connCapacity = c;
     } else {
-      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, conn-capacity)`);
+      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)`);
     }
   }
   return {
@@ -155,6 +160,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(fullNatPorts !== undefined ? { fullNatPorts } : {}),
       ...(busyPollUs !== undefined ? { busyPollUs } : {}),
       ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
+      ...(kernelFilter !== undefined ? { kernelFilter } : {}),
     },
     ruleLines,
   };

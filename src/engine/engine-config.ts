@@ -29,6 +29,8 @@ export interface EngineConfig {
   readonly busyPollUs?: number;
   /** Poll-timer period under load, microseconds (AfPacketOptions.pollIntervalUs); 0 = stay on wakeups. */
   readonly pollIntervalUs?: number;
+  /** Install the nft netdev ingress table (kernel-filter.ts); default true. */
+  readonly kernelFilter?: boolean;
 }
 
 

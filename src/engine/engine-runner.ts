@@ -11,6 +11,7 @@ import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
 import { Engine } from './engine.ts';
+import { installKernelFilter } from './kernel-filter.ts';
 import { AfPacketIo } from './af-packet.ts';
 import type { PacketIo } from './packet-io.ts';
 import { PcapIo } from './pcap-io.ts';
@@ -55,6 +56,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   }
   const engine = new Engine(io, cfg, daemon.table);
   engine.start();
+  const filter = cfg.kernelFilter === false ? null : installKernelFilter(cfg.ports.map((p) => p.name), log);
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
@@ -78,6 +80,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     stop() {
       dp.stop();
       engine.stop();
+      filter?.remove();
       if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
     },
   };

@@ -44,6 +44,9 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   t.equal(parseConfig('[engine]\n', '/c').engine.fullNatPorts, undefined);
   t.equal(parseConfig('[engine]\nbusy-poll-us 0\n', '/c').engine.busyPollUs, 0);
   t.equal(parseConfig('[engine]\npoll-interval-us 50\n', '/c').engine.pollIntervalUs, 50);
+  t.equal(parseConfig('[engine]\nkernel-filter off\n', '/c').engine.kernelFilter, false);
+  t.equal(parseConfig('[engine]\nkernel-filter on\n', '/c').engine.kernelFilter, true);
+  t.equal(parseConfig('[engine]\n', '/c').engine.kernelFilter, undefined, 'unset: the engine runner installs it');
 });
 
 const errors: [string, string][] = [
@@ -58,13 +61,14 @@ const errors: [string, string][] = [
   ['[engine]\ninterface eth0 mtu 9000\n', '/c:2: unknown interface setting mtu (owned, subnet, gateway)'],
   ['[engine]\nconn-capacity 0\n', '/c:2: conn-capacity must be a positive integer'],
   ['[engine]\nfullnat-ports 2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nkernel-filter yes\n', '/c:2: kernel-filter must be on or off'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nbusy-poll-us -1\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\nbusy-poll-us 5000\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
-  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, conn-capacity)'],
+  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)'],
 ];
 for (const [text, message] of errors) {
   t.test(`config errors name file and line: ${message}`, async (t) => {

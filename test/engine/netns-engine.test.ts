@@ -1,13 +1,16 @@
 // tsvsd's packet engine between real Linux TCP/IP stacks in namespaces, with the kernel's default
 // offloads on every veth: bulk TCP (GSO superpackets, partial checksums) through classic and full
 // NAT, again with software checksums on the director's egress, UDP, an ICMP error NATed back,
-// and a restart after kill -9 that keeps the rules.
+// a restart after kill -9 that keeps the rules, and the kernel ingress filter (kernel-filter.ts):
+// lvs1's kernel no longer routes-and-drops its copy of every forwarded frame, and the table goes
+// with tsvsd.
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { netnsUnavailable, nsExec, spawnInNs, stopChild, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
+import { tcpCounters } from '../../bench/compare/sys.ts';
 
 const BULK_BYTES = 32 * 1024 * 1024;
 
@@ -74,7 +77,21 @@ if (why !== null) {
         t.equal(out, `${BULK_BYTES} ${digest}`, `${label}: ${BULK_BYTES} bytes arrive intact`);
         if (out !== `${BULK_BYTES} ${digest}`) t.comment(`got: ${out}`);
       };
+      const addrErrors = (): number => tcpCounters(lab.lvs).get('IpInAddrErrors') ?? -1;
+      const filterDrops = (): number[] => [...run(lab.lvs, 'nft', ['list', 'table', 'netdev', 'tsvsd']).matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+      const forwarded = async (): Promise<number> => {
+        const s = (await d.request('engine.stats')) as { forwardedIn: number; forwardedOut: number };
+        return s.forwardedIn + s.forwardedOut;
+      };
+      const errors0 = addrErrors();
+      const fwd0 = await forwarded();
       bulk('classic NAT');
+      const fwd = (await forwarded()) - fwd0;
+      const dropped = filterDrops();
+      t.equal(dropped.length, 2, 'tsvsd installed one ingress chain per interface (eth0, eth1)');
+      const sum = dropped.reduce((a, b) => a + b, 0);
+      t.ok(sum >= fwd && fwd > 500, `the ingress filter dropped the kernel's copy of each of the ${fwd} frames tsvs forwarded (${dropped.join(' + ')})`);
+      t.ok(addrErrors() - errors0 < 10, `lvs1's kernel routed and dropped almost none of them itself (IpInAddrErrors +${addrErrors() - errors0})`);
       const stats1 = (await d.request('engine.stats')) as { gsoFrames: number; drops: Record<string, number> };
       t.ok(stats1.gsoFrames > 0, `GSO superpackets went through whole (${stats1.gsoFrames})`);
 
@@ -106,6 +123,9 @@ if (why !== null) {
       await d.start({ keepRules: true });
       t.equal(d.tsvsadm(['-Ln']).stdout.replace(/\d+\s+\d+\s+$/gm, ''), before.replace(/\d+\s+\d+\s+$/gm, ''), 'rules survive kill -9 and restart');
       bulk('after restart');
+      t.equal(filterDrops().length, 2, 'after kill -9 the restarted tsvsd replaces the stale ingress table (one chain per interface)');
+      d.stop();
+      t.notMatch(run(lab.lvs, 'nft', ['list', 'tables']), /netdev tsvsd/, 'SIGTERM removes the ingress table');
     } finally {
       for (const c of children) await stopChild(c);
       d.stop();
