@@ -32,7 +32,7 @@ export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOw
     else if (fwd === FWD_FULLNAT) natIcmpFull(buf, f, t.vaddr[id]!, t.caddr[id]!, t.caddr[id]!, t.cport[id]!, t.vaddr[id]!, t.vport[id]!);
     else return DROP_ICMP_UNRELATED;
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
-    return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.caddr[id]!);
+    return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.caddr[id]! | 0);
   }
   // The quoted packet went client-ward (a reply we rewrote to vaddr:vport -> caddr:cport).
   id = conns.lookupIn(p, f.innerDaddr, f.innerDport, f.innerSaddr, f.innerSport);
@@ -43,7 +43,7 @@ export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOw
     else if (fwd === FWD_FULLNAT) natIcmpFull(buf, f, t.laddr[id]!, t.daddr[id]!, t.daddr[id]!, t.dport[id]!, t.laddr[id]!, t.lport[id]!);
     else return DROP_ICMP_UNRELATED;
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
-    return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]!);
+    return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
   }
   return toOwned ? DROP_ICMP_UNRELATED : DROP_NONE;
 }

@@ -121,12 +121,12 @@ export class Pipeline {
     }
     if (ownerPort >= 0) {
       if (this.owned.isFullNat(f.daddr)) {
-        const id = this.conns.lookupOut(proto, f.saddr, f.sport, f.daddr, f.dport);
+        const id = this.conns.lookupOut(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
         return id < 0 ? DROP_NO_SERVICE : this.out(buf, f, flags, id);
       }
       return this.in(buf, f, flags);
     }
-    const id = this.conns.lookupOut(proto, f.saddr, f.sport, f.daddr, f.dport);
+    const id = this.conns.lookupOut(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
     if (id < 0) {
       this.passed++;
       return DROP_NONE;
@@ -139,7 +139,7 @@ export class Pipeline {
     const conns = this.conns;
     const t = conns.table;
     const proto = f.protocol;
-    let id = conns.lookupIn(proto, f.saddr, f.sport, f.daddr, f.dport);
+    let id = conns.lookupIn(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
     let isNew = 0;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
@@ -174,9 +174,9 @@ export class Pipeline {
     svc.inBytes += bytes;
     const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]!, t.dport[id]!);
+    if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]! | 0, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) {
-      rewriteBoth(buf, f, t.laddr[id]!, t.lport[id]!, t.daddr[id]!, t.dport[id]!);
+      rewriteBoth(buf, f, t.laddr[id]! | 0, t.lport[id]!, t.daddr[id]! | 0, t.dport[id]!);
       // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
       const d = t.tsDelta[id]!;
       if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
@@ -191,7 +191,7 @@ export class Pipeline {
         saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest.addr, dest.port);
     }
     // DR keeps the IP header and only changes the MACs: route toward the real server's address.
-    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]!);
+    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
   }
 
   /** Real server -> client (or -> full-NAT local address): rewrite back to VIP -> client, send. */
@@ -212,10 +212,10 @@ export class Pipeline {
     const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_FULLNAT) {
-      rewriteBoth(buf, f, t.vaddr[id]!, t.vport[id]!, t.caddr[id]!, t.cport[id]!);
+      rewriteBoth(buf, f, t.vaddr[id]! | 0, t.vport[id]!, t.caddr[id]! | 0, t.cport[id]!);
       const d = t.tsDelta[id]!;
       if (d !== 0 && f.protocol === IPPROTO_TCP) tsTranslateOut(buf, f, d);
-    } else rewriteSource(buf, f, t.vaddr[id]!, t.vport[id]!);
+    } else rewriteSource(buf, f, t.vaddr[id]! | 0, t.vport[id]!);
     // Replies cross the director's FORWARD path in the kernel (ip_forward decrements TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedOut++;
@@ -223,7 +223,7 @@ export class Pipeline {
       this.trace.record(this.nowMs, TR_OUT, fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0, f.protocol, f.tcpFlags,
         saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest ? dest.addr : 0, dest ? dest.port : 0);
     }
-    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr);
+    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
   }
 
   /** ip_vs_leave(): no real server available -> ICMP port unreachable to the client, from the VIP. */

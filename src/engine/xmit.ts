@@ -43,6 +43,7 @@ export class Xmit implements NeighSink {
    * header starts at off (an 802.1Q tag, if any, is kept). Returns DROP_NONE or a drop reason.
    */
   toAddr(buf: Buffer, off: number, len: number, flags: number, daddr: number): number {
+    daddr >>>= 0; // the caller may pass it as int32 (src/packet/bytes.ts: addresses as arguments)
     const port = this.route.lookup(daddr);
     if (port < 0) return DROP_NO_ROUTE;
     const nh = this.route.nextHop;

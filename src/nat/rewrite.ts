@@ -79,6 +79,7 @@ function hasPorts(f: ParsedFrame): boolean {
  * only the address changes and newPort is ignored.
  */
 export function rewriteDest(buf: Uint8Array, f: ParsedFrame, newAddr: number, newPort: number): void {
+  newAddr >>>= 0; // callers pass int32 (src/packet/bytes.ts rd32i: addresses as arguments)
   const ip = f.l3Off;
   const aDiff = diff4(f.daddr, newAddr);
   wr32(buf, ip + IPH_DADDR, newAddr);
@@ -96,6 +97,7 @@ export function rewriteDest(buf: Uint8Array, f: ParsedFrame, newAddr: number, ne
  * checksums updated, f.saddr / f.sport kept in step.
  */
 export function rewriteSource(buf: Uint8Array, f: ParsedFrame, newAddr: number, newPort: number): void {
+  newAddr >>>= 0;
   const ip = f.l3Off;
   const aDiff = diff4(f.saddr, newAddr);
   wr32(buf, ip + IPH_SADDR, newAddr);
@@ -121,6 +123,8 @@ export function rewriteBoth(
   newDaddr: number,
   newDport: number,
 ): void {
+  newSaddr >>>= 0;
+  newDaddr >>>= 0;
   const ip = f.l3Off;
   const aDiff = diff4(f.saddr, newSaddr) + diff4(f.daddr, newDaddr);
   wr32(buf, ip + IPH_SADDR, newSaddr);

@@ -2,7 +2,7 @@
 // Mirrors the header checks of arp_rcv()/arp_process() in net/ipv4/arp.c.
 
 import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ARP } from '../drops.ts';
-import { rd16, rd32 } from './bytes.ts';
+import { rd16, rd32i } from './bytes.ts';
 import { GROUP_ARP, type ParsedFrame } from './parsed-frame.ts';
 
 export const ARP_HLEN = 28;
@@ -29,8 +29,8 @@ export function parseArp(buf: Uint8Array, f: ParsedFrame, frameEnd: number): num
   f.arpSpaOff = o + 14;
   f.arpThaOff = o + 18;
   f.arpTpaOff = o + 24;
-  f.arpSpa = rd32(buf, o + 14);
-  f.arpTpa = rd32(buf, o + 24);
+  f.arpSpa = rd32i(buf, o + 14) >>> 0;
+  f.arpTpa = rd32i(buf, o + 24) >>> 0;
   f.groups |= GROUP_ARP;
   return DROP_NONE;
 }

@@ -3,7 +3,7 @@
 // read from an error before looking the connection up.
 
 import { DROP_NONE, DROP_BAD_L4_HEADER } from '../drops.ts';
-import { rd16, rd32 } from './bytes.ts';
+import { rd16, rd32i } from './bytes.ts';
 import { csumFold, csumPartial } from './checksum.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IP_OFFSET } from './ipv4.ts';
 import { GROUP_ICMP, GROUP_INNER, GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
@@ -74,8 +74,8 @@ export function parseIcmp(buf: Uint8Array, f: ParsedFrame): number {
   f.innerL3Off = io;
   f.innerIpHdrLen = ihl;
   f.innerProtocol = proto;
-  f.innerSaddr = rd32(buf, io + 12);
-  f.innerDaddr = rd32(buf, io + 16);
+  f.innerSaddr = rd32i(buf, io + 12) >>> 0;
+  f.innerDaddr = rd32i(buf, io + 16) >>> 0;
   f.innerFragOff = fragOff;
   f.innerL4Off = io + ihl;
   if (fragOff === 0 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP)) {

@@ -8,7 +8,7 @@ import {
   DROP_BAD_IP_HEADER,
   DROP_BAD_IP_CHECKSUM,
 } from '../drops.ts';
-import { rd16, rd32 } from './bytes.ts';
+import { rd16, rd32i } from './bytes.ts';
 import { ipFastCsum } from './checksum.ts';
 import { GROUP_IP, type ParsedFrame } from './parsed-frame.ts';
 
@@ -64,8 +64,8 @@ export function parseIpv4(buf: Uint8Array, f: ParsedFrame, frameEnd: number): nu
   f.fragOff = (frag & IP_OFFSET) << 3;
   f.ttl = buf[o + IPH_TTL]!;
   f.protocol = buf[o + IPH_PROTOCOL]!;
-  f.saddr = rd32(buf, o + IPH_SADDR);
-  f.daddr = rd32(buf, o + IPH_DADDR);
+  f.saddr = rd32i(buf, o + IPH_SADDR) >>> 0;
+  f.daddr = rd32i(buf, o + IPH_DADDR) >>> 0;
   f.l4Off = o + hlen;
   f.l4Len = tot - hlen;
   f.groups |= GROUP_IP;
