@@ -4,7 +4,8 @@
 // rewrites it to the real server 10.2.0.3 (the sink's MAC, learnt statically).
 //   node --import tsx bench/io/fwd-tsvs.ts <sink-mac> <dport>
 // Prints "ready", and on SIGTERM one JSON line of counters. Like tsvsd, it installs the kernel
-// ingress filter (src/engine/kernel-filter.ts) unless FWD_KERNEL_FILTER=off.
+// ingress filter (src/engine/kernel-filter.ts) unless FWD_KERNEL_FILTER=off, and with
+// FWD_CTL_SOCKET=PATH it serves tsvsd's engine.stats op on a control socket there (ctl-probe.ts).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AfPacketIo } from '../../src/engine/af-packet.ts';
@@ -13,6 +14,7 @@ import type { EngineConfig } from '../../src/engine/engine-config.ts';
 import { engineStats } from '../../src/engine/engine-runner.ts';
 import { installKernelFilter } from '../../src/engine/kernel-filter.ts';
 import { Logger } from '../../src/ctl/logger.ts';
+import { ControlServer } from '../../src/ctl/socket.ts';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_UDP } from '../../src/model/service.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
@@ -44,6 +46,17 @@ const filter = process.env['FWD_KERNEL_FILTER'] === 'off' ? null : installKernel
 engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now());
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
 setInterval(() => engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now()), 5000).unref();
+const ctlPath = process.env['FWD_CTL_SOCKET'];
+const ctl = ctlPath
+  ? new ControlServer({
+      path: ctlPath,
+      handle: async (op) => {
+        if (op !== 'engine.stats') throw new Error(`unknown op ${op}`);
+        return engineStats(engine);
+      },
+    })
+  : null;
+await ctl?.listen();
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 process.stdout.write('ready\n');
@@ -54,6 +67,7 @@ process.on('SIGTERM', () => {
   const stats = io.stats();
   engine.stop();
   filter?.remove();
+  void ctl?.close();
   eld.disable();
   const loopDelayMs = { p99: +(eld.percentile(99) / 1e6).toFixed(1), max: +(eld.max / 1e6).toFixed(1) };
   process.stdout.write(JSON.stringify({ engine: s, loopDelayMs, stats }) + '\n', () => process.exit(0));

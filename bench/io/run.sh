@@ -111,6 +111,23 @@ latency() {
   rm -f "$out"
 }
 
+# ctl_probe: one more flood of DUR s while ctl-probe.ts asks fwd-tsvs.ts's control socket for
+# engine.stats every 100 ms (what a tsvsadm call does); prints "p50_ms max_ms". Kept out of the
+# throughput phase so the probe's own CPU does not count there.
+ctl_probe() {
+  local out pp j
+  out=$(mktemp)
+  node --import tsx bench/io/ctl-probe.ts "$OUT/fwd-ctl.sock" "$DUR" 100 >"$out" 2>&1 &
+  pp=$!
+  PIDS+=($pp)
+  for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.1; done
+  gen $MAXPKT "$DUR" >/dev/null
+  wait "$pp" || true
+  j=$(tail -n1 "$out")
+  rm -f "$out"
+  echo "$(echo "$j" | sed -nE 's/.*"p50_ms":([0-9.]+).*/\1/p') $(echo "$j" | sed -nE 's/.*"max_ms":([0-9.]+).*/\1/p')"
+}
+
 # Waits (at most 60 s) until the other CPU users of this shared box calm down; prints busy %.
 wait_idle() {
   local b0 t0 b1 t1 pct=100
@@ -136,7 +153,7 @@ run_fwd() { # ring (2, 3, or 2i = V2 without adaptive polling) -> starts fwd.ts,
       fo=$(echo "${1#tsvs@}" | sed -E 's/poll=/"pollIntervalUs":/; s/spin=/"spinUs":/; s/^/{/; s/$/}/')
     fi
     GEN_DST=10.1.0.100
-    FWD_KERNEL_FILTER=$kf FWD_OPTS=$fo ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd-tsvs.ts "$SINK_MAC" 9 >"$FLOG" 2>&1 &
+    FWD_CTL_SOCKET=$OUT/fwd-ctl.sock FWD_KERNEL_FILTER=$kf FWD_OPTS=$fo ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd-tsvs.ts "$SINK_MAC" 9 >"$FLOG" 2>&1 &
   else
     GEN_DST=10.2.0.3
     ip netns exec $FWD node ${FWD_NODE_OPTS:-} --import tsx bench/io/fwd.ts eth0 eth1 "$SINK_MAC" "${1%i}" "${poll[@]}" >"$FLOG" 2>&1 &
@@ -160,6 +177,7 @@ declare -A ROWS
 for rep in $(seq "${REPS:-3}"); do
   for k in $KEYS; do
     idle=$(wait_idle)
+    c50=nan cmax=nan
     if [ "$k" = kernel ]; then
       GEN_DST=10.2.0.3
       ip netns exec $FWD sysctl -qw net.ipv4.ip_forward=1
@@ -170,6 +188,7 @@ for rep in $(seq "${REPS:-3}"); do
     else
       run_fwd "${k#addon-v}"
       read -r pps gpps mus fus oth < <(throughput "$FP")
+      case $k in addon-vtsvs*) read -r c50 cmax < <(ctl_probe) ;; esac
       latx=$(latency)
       taskset -a -p -c 0-1 "$FP" >/dev/null
       lat=$(latency free)
@@ -179,8 +198,8 @@ for rep in $(seq "${REPS:-3}"); do
     fi
     p50=$(echo "$lat" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); p99=$(echo "$lat" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')
     x50=$(echo "$latx" | sed -nE 's/.*"p50_us":([0-9.]+).*/\1/p'); x99=$(echo "$latx" | sed -nE 's/.*"p99_us":([0-9.]+).*/\1/p')
-    ROWS[$k]+="$pps $gpps $mus $fus ${p50:-nan} ${p99:-nan} ${x50:-nan} ${x99:-nan} $oth;"
-    echo "rep $rep $k: fwd ${pps} pps (gen ${gpps}), machine ${mus} us/pkt, fwd.ts ${fus} us/pkt, latency p50/p99 ${p50:-?}/${p99:-?} us unpinned, ${x50:-?}/${x99:-?} us cross-CPU (box busy ${idle}% before, others ${oth}% of a CPU during)"
+    ROWS[$k]+="$pps $gpps $mus $fus ${p50:-nan} ${p99:-nan} ${x50:-nan} ${x99:-nan} $oth ${c50:-nan} ${cmax:-nan};"
+    echo "rep $rep $k: fwd ${pps} pps (gen ${gpps}), machine ${mus} us/pkt, fwd.ts ${fus} us/pkt, latency p50/p99 ${p50:-?}/${p99:-?} us unpinned, ${x50:-?}/${x99:-?} us cross-CPU, control socket p50/max ${c50}/${cmax} ms under the flood (box busy ${idle}% before, others ${oth}% of a CPU during)"
   done
 done
 
@@ -195,15 +214,15 @@ best() { echo "${ROWS[$1]}" | tr ';' '\n' | awk -v f="$2" 'NF { print $f }' | so
 echo
 echo "${REPS:-3} reps; ${DUR}s per throughput phase, latency ${LAT_S}s at ${LAT_PPS} pps; $(uname -r), $(nproc) CPUs"
 echo "Medians over the quiet reps (the rest of the box used <= ${QUIET}% of a CPU during the throughput phase; all reps when none was quiet); best = highest pps of any rep."
-echo "| path | quiet reps | forwarded pps | best pps | ratio to kernel (median / best) | machine CPU us/pkt | fwd.ts CPU us/pkt | latency p50 / p99 us, unpinned | latency p50 / p99 us, fwd.ts on the other CPU |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| path | quiet reps | forwarded pps | best pps | ratio to kernel (median / best) | machine CPU us/pkt | fwd.ts CPU us/pkt | latency p50 / p99 us, unpinned | latency p50 / p99 us, fwd.ts on the other CPU | control socket ms p50 / max, under the flood |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 kp=$(med kernel 1)
 kb=$(best kernel 1)
 for k in $KEYS; do
-  printf '| %s | %s | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s |\n' "$k" "$(nq "$k")" "$(med "$k" 1)" "$(best "$k" 1)" \
+  printf '| %s | %s | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s | %s / %s |\n' "$k" "$(nq "$k")" "$(med "$k" 1)" "$(best "$k" 1)" \
     "$(awk -v a="$(med "$k" 1)" -v b="$kp" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$(best "$k" 1)" -v b="$kb" 'BEGIN { printf "%.2f", a / b }')" \
-    "$(med "$k" 3)" "$(med "$k" 4)" "$(med "$k" 5)" "$(med "$k" 6)" "$(med "$k" 7)" "$(med "$k" 8)"
+    "$(med "$k" 3)" "$(med "$k" 4)" "$(med "$k" 5)" "$(med "$k" 6)" "$(med "$k" 7)" "$(med "$k" 8)" "$(med "$k" 10)" "$(med "$k" 11)"
 done
 echo
-echo "All reps (pps gen_pps machine_us fwd_us p50 p99 p50x p99x others%):"
+echo "All reps (pps gen_pps machine_us fwd_us p50 p99 p50x p99x others% ctl_p50_ms ctl_max_ms):"
 for k in $KEYS; do echo "  $k: ${ROWS[$k]}"; done
