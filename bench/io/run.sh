@@ -146,7 +146,9 @@ run_fwd() { # ring (2, 3, or 2i = V2 without adaptive polling) -> starts fwd.ts,
   if [ "${1%%@*}" = tsvs ]; then
     # the real director: NAT + connection lookup; pktgen then targets the VIP 10.1.0.100 (UDP :9).
     # tsvs@poll=0,spin=20 sets AfPacketOptions pollIntervalUs / spinUs for an A/B in one run.
-    local fo=${FWD_OPTS:-} kf=on
+    # The forwarder here is a dedicated data plane (main thread pinned below, SCHED_FIFO with
+    # FWD_PRIO=fifo), the case busy polling is for (README: Pinning): spinUs 20 unless FWD_OPTS.
+    local fo=${FWD_OPTS:-'{"spinUs":20}'} kf=on
     if [ "$1" = tsvs@nokf ]; then
       kf=off
     elif [ "$1" != tsvs ]; then

@@ -27,7 +27,7 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--lo
   --version          version
 
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
-fullnat-ports MIN-MAX; conn-capacity N; busy-poll-us N (default 20, 0 = off);
+fullnat-ports MIN-MAX; conn-capacity N; busy-poll-us N (default 0 = off);
 poll-interval-us N (default 100, 0 = wakeups only); kernel-filter on|off (default on: an
 nft netdev ingress table so lvs1's kernel skips its copy of the frames tsvs handles).
 

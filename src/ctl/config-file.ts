@@ -10,7 +10,7 @@
 //   interface eth1 subnet 192.168.99.0/24
 //   fullnat-address 192.168.99.250
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
-//   busy-poll-us 20                # keep polling the rings this long after frames (0 = off)
+//   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
 //   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
 //   conn-capacity 65536

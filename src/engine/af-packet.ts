@@ -47,8 +47,12 @@ export interface AfPacketOptions {
   spinUs?: number;
 }
 
-/** Busy-poll window after frames (AfPacketOptions.spinUs) unless set: see bench/RESULTS-compare.md. */
-export const DEFAULT_SPIN_US = 20;
+/**
+ * Busy-poll window after frames (AfPacketOptions.spinUs) unless set. Off: with the kernel
+ * ingress filter a wakeup got cheap enough that spinning costs more than it saves (compare run I:
+ * keep-alive 48.6k req/s with 0, 37.1k with 20, 37.7k with 50; bench/RESULTS-compare.md).
+ */
+export const DEFAULT_SPIN_US = 0;
 
 export interface AfPacketLoopStats {
   /** Wakeups by socket readiness (interrupt mode) and by the poll timer (polling mode). */

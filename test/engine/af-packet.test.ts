@@ -69,7 +69,7 @@ interface RelayCounters {
 }
 
 interface LineOpts {
-  backend: 'af2' | 'af2nospin' | 'af3' | 'pcap';
+  backend: 'af2' | 'af2spin' | 'af2nospin' | 'af3' | 'pcap';
   /** ethtool -K settings per namespace role, e.g. { m: ['tx', 'off'] }. */
   ethtool?: Partial<Record<'a' | 'b' | 'm', string[]>>;
   mb: number;
@@ -174,7 +174,7 @@ t.test('an AfPacketIo relay (TPACKET_V2) carries ping and TCP with default offlo
 });
 
 t.test('busy polling: every wakeup that finds frames polls on; with spinUs 0 none does, and the traffic is the same', { skip: skipLab }, async (t) => {
-  const on = await runLine({ backend: 'af2', mb: 8 });
+  const on = await runLine({ backend: 'af2spin', mb: 8 });
   checkAfRelay(t, on, 8, true);
   const l = on.relay.loop!;
   t.ok(l.spins > 0 && l.spins <= l.wakeups, `busy-poll sessions (${l.spins}) follow wakeups (${l.wakeups}), one at most each`);
