@@ -192,7 +192,11 @@ for rep in $(seq "${REPS:-3}"); do
       read -r pps gpps mus fus oth < <(throughput "$FP")
       case $k in addon-vtsvs*) read -r c50 cmax < <(ctl_probe) ;; esac
       latx=$(latency)
+      # "unpinned" is tsvsd as it runs by default: any CPU, and back to SCHED_OTHER, so the
+      # scheduler may wake it next to the sender (an RT task wakes on its previous CPU, which on
+      # this VM means a cross-vCPU wakeup of ~80 us whenever that vCPU sleeps).
       taskset -a -p -c 0-1 "$FP" >/dev/null
+      chrt -o -p 0 "$FP"
       lat=$(latency free)
       kill -TERM "$FP"; wait "$FP" || true
       echo "   rep $rep $k fwd: $(grep -m1 '^{' "$FLOG" | cut -c1-2000)"
