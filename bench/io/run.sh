@@ -113,7 +113,8 @@ latency() {
 
 # ctl_probe: one more flood of DUR s while ctl-probe.ts asks fwd-tsvs.ts's control socket for
 # engine.stats every 100 ms (what a tsvsadm call does); prints "p50_ms max_ms". Kept out of the
-# throughput phase so the probe's own CPU does not count there.
+# throughput phase so the probe's own CPU does not count there; run after the unpinned latency
+# phase, with the forwarder as tsvsd runs by default (any CPU, SCHED_OTHER).
 ctl_probe() {
   local out pp j
   out=$(mktemp)
@@ -190,7 +191,6 @@ for rep in $(seq "${REPS:-3}"); do
     else
       run_fwd "${k#addon-v}"
       read -r pps gpps mus fus oth < <(throughput "$FP")
-      case $k in addon-vtsvs*) read -r c50 cmax < <(ctl_probe) ;; esac
       latx=$(latency)
       # "unpinned" is tsvsd as it runs by default: any CPU, and back to SCHED_OTHER, so the
       # scheduler may wake it next to the sender (an RT task wakes on its previous CPU, which on
@@ -198,6 +198,10 @@ for rep in $(seq "${REPS:-3}"); do
       taskset -a -p -c 0-1 "$FP" >/dev/null
       chrt -o -p 0 "$FP"
       lat=$(latency free)
+      # The control socket under a flood, also as tsvsd runs by default: a SCHED_FIFO forwarder
+      # that keeps its CPU busy is stopped by RT throttling (sched_rt_runtime_us 950000: 50 ms
+      # in every second; dmesg "RT throttling activated"), which stalls its event loop too.
+      case $k in addon-vtsvs*) read -r c50 cmax < <(ctl_probe) ;; esac
       kill -TERM "$FP"; wait "$FP" || true
       echo "   rep $rep $k fwd: $(grep -m1 '^{' "$FLOG" | cut -c1-2000)"
       rm -f "$FLOG"
