@@ -18,13 +18,14 @@
 //
 // `fib` is evaluated per frame, so addresses added to the kernel later are let through at once.
 // The table is replaced atomically at start (a stale one from a crashed tsvsd goes too) and
-// deleted at stop; `nft list table netdev tsvsd` shows its drop counters. Without nft, or where the kernel lacks netdev/fib support, tsvsd logs why and
-// runs without it: the kernel then drops its copy itself, only later and at a higher cost.
+// deleted at stop; `nft list table netdev tsvsd` shows its drop counters. Without nft, or where
+// the kernel lacks netdev/fib support, tsvsd logs why and runs without it: the kernel then drops
+// its copy itself, only later and at a higher cost.
 
 import { execFileSync } from 'node:child_process';
 import type { Logger } from '../ctl/logger.ts';
 
-export const KERNEL_FILTER_TABLE = 'tsvsd';
+const KERNEL_FILTER_TABLE = 'tsvsd';
 
 /** The nft script: replace table netdev tsvsd with one ingress chain per interface. */
 export function kernelFilterScript(ifnames: readonly string[]): string {
