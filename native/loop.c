@@ -13,7 +13,8 @@
  *                   wakeup per frame for the kernel to deliver (ep_poll_callback, IPIs), and
  *                   batches grow to hundreds of frames. When a tick finds fewer than poll_exit
  *                   frames, back to interrupt mode.
- * Work per wakeup is capped at max_batches batches, so timers and I/O keep their turn. */
+ * A wakeup (or tick) handles batches until the rings are empty, capped at max_batches batches so
+ * timers and I/O keep their turn. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/timerfd.h>
@@ -60,7 +61,11 @@ static uint32_t run_batches(struct addon_io *a) {
     if (napi_get_value_uint32(env, res, &ntx) == napi_ok && ntx > 0)
       tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, ntx < a->tx_cap ? ntx : a->tx_cap);
     tsvs_io_release(&a->io);
-    if (n < a->rx_cap) break;
+    /* No break on a short batch: go on while the rings hold frames. Our own sends put some there
+     * (a real server's kernel answers a SYN with its SYN-ACK inside our sendmmsg, on a veth), and
+     * in polling mode they would otherwise wait a whole tick: conn-close req/s +14% in the lab
+     * (13.5k vs 11.9k, 5 rounds in one process), keep-alive unchanged. The next collect finding
+     * nothing ends the loop. */
   }
   napi_close_handle_scope(env, scope);
   return total;
