@@ -43,9 +43,10 @@ const io = AfPacketIo.open(['eth0', 'eth1'], process.env['FWD_OPTS'] ? JSON.pars
 const engine = new Engine(io, cfg, table);
 engine.start();
 const filter = process.env['FWD_KERNEL_FILTER'] === 'off' ? null : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
-engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now());
+const learnSink = (): void => engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now());
+learnSink();
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
-setInterval(() => engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now()), 5000).unref();
+setInterval(learnSink, 5000).unref();
 const ctlPath = process.env['FWD_CTL_SOCKET'];
 const ctl = ctlPath
   ? new ControlServer({
