@@ -7,9 +7,9 @@ import { LRUCache } from 'lru-cache';
 import { ConnManager } from '../src/conn/conn-manager.ts';
 import { AF_INET, Dest, FWD_MASQ } from '../src/model/dest.ts';
 import { IPPROTO_TCP, Service } from '../src/model/service.ts';
-import { SchedInput, type Scheduler } from '../src/sched/scheduler.ts';
-import { DIR_INPUT } from '../src/proto/direction.ts';
-import { TCP_ACK, TCP_SYN } from '../src/proto/tcp.ts';
+import { SchedInput, type Scheduler } from '../src/model/scheduler.ts';
+import { DIR_INPUT } from '../src/conn/direction.ts';
+import { TCP_ACK, TCP_SYN } from '../src/conn/proto-tcp.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const CAPACITY = 1 << 20;

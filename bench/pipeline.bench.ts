@@ -10,13 +10,14 @@
 // measured on its own and reported, so it can be subtracted.
 
 import b from 'benny';
-import { Engine } from '../src/engine/engine.ts';
-import type { EngineConfig } from '../src/engine/engine-config.ts';
-import { RxBatch, type PacketIo, type PortInfo } from '../src/engine/packet-io.ts';
+import { Engine } from '../src/datapath/engine.ts';
+import type { EngineConfig } from '../src/datapath/engine-config.ts';
+import { RxBatch, type PacketIo, type PortInfo } from '../src/datapath/packet-io.ts';
 import { AF_INET, FWD_MASQ } from '../src/model/dest.ts';
 import { IPPROTO_TCP } from '../src/model/service.ts';
 import { ServiceTable } from '../src/model/service-table.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../test/helpers/frames.ts';
+import { findScheduler } from '../src/sched/registry.ts';
 
 const BATCH = 256;
 const CONNS = 1024;
@@ -48,7 +49,7 @@ const cfg: EngineConfig = {
   fullNatAddrs: [],
   connCapacity: 1 << 16,
 };
-const table = new ServiceTable();
+const table = new ServiceTable({ findScheduler });
 const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32('192.168.88.5'), port: 80, fwmark: 0 };
 table.addService({ ...key, schedName: 'wlc', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
 const rips = ['192.168.99.100', '192.168.99.200'];

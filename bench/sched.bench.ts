@@ -22,7 +22,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { AF_INET, Dest } from '../src/model/dest.ts';
 import { IPPROTO_TCP, Service } from '../src/model/service.ts';
-import { SchedInput, type Scheduler } from '../src/sched/scheduler.ts';
+import { SchedInput, type Scheduler } from '../src/model/scheduler.ts';
 import { findScheduler, schedulerNames } from '../src/sched/registry.ts';
 import { MH_TAB_SIZE } from '../src/sched/mh.ts';
 

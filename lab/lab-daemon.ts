@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIP, LIP, VIP, type LabTopology } from './topology.ts';
 import { isAlive, tryKill } from './netns.ts';
-import { ControlClient } from '../src/ctl/client.ts';
+import { ControlClient } from '../src/wire/client.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Project root, from lab/ (sources) or dist/lab/ (built). */

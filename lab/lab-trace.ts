@@ -1,7 +1,7 @@
-// lab-trace: turn the daemon's rewrite trace into lines a student reads (src/ctl/format-trace.ts).
-import { formatTrace, type TraceNames } from '../src/ctl/format-trace.ts';
-import type { TraceEvent } from '../src/engine/trace.ts';
-import { ipToString } from '../src/model/inet.ts';
+// lab-trace: turn the daemon's rewrite trace into lines a student reads (src/cli/format-trace.ts).
+import { formatTrace, type TraceNames } from '../src/cli/format-trace.ts';
+import type { TraceEvent } from '../src/datapath/trace.ts';
+import { ipToString } from '../src/lib/inet.ts';
 import type { LabDaemon } from './lab-daemon.ts';
 import { RIP1, RIP2, type LabTopology } from './topology.ts';
 

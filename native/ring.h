@@ -38,7 +38,7 @@
 #define TSVS_MAX_PORTS 16
 #define TSVS_VNET_LEN 10
 
-/* Per-frame flags, as src/engine/packet-io.ts RXF_*. */
+/* Per-frame flags, as src/datapath/packet-io.ts RXF_*. */
 #define TSVS_RXF_CSUM_PARTIAL 0x01
 #define TSVS_RXF_VNET_HDR 0x02
 #define TSVS_RXF_GSO 0x04

@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIP, RIP1, RIP2, VIP } from '../../lab/topology.ts';
-import { ControlClient } from '../../src/ctl/client.ts';
+import { ControlClient } from '../../src/wire/client.ts';
 import { killPid, routedOff, type Peer, type PeerContext } from './peers.ts';
 import { pidState, run, sleepMs } from './sys.ts';
 

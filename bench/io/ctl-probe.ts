@@ -4,7 +4,7 @@
 // (engine.stats), read the reply, close; it prints one JSON line of round-trip times in ms.
 //   node --import tsx bench/io/ctl-probe.ts <socket> <seconds> [interval-ms]
 
-import { ControlClient } from '../../src/ctl/client.ts';
+import { ControlClient } from '../../src/wire/client.ts';
 
 const [sock, secondsText, intervalText] = process.argv.slice(2);
 if (!sock || !secondsText) {

@@ -4,20 +4,21 @@
 // rewrites it to the real server 10.2.0.3 (the sink's MAC, learnt statically).
 //   node --import tsx bench/io/fwd-tsvs.ts <sink-mac> <dport>
 // Prints "ready", and on SIGTERM one JSON line of counters. Like tsvsd, it installs the kernel
-// ingress filter (src/engine/kernel-filter.ts) unless FWD_KERNEL_FILTER=off, and with
+// ingress filter (src/daemon/kernel-filter.ts) unless FWD_KERNEL_FILTER=off, and with
 // FWD_CTL_SOCKET=PATH it serves tsvsd's engine.stats op on a control socket there (ctl-probe.ts).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AfPacketIo } from '../../src/engine/af-packet.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import type { EngineConfig } from '../../src/engine/engine-config.ts';
-import { engineStats } from '../../src/engine/engine-runner.ts';
-import { installKernelFilter } from '../../src/engine/kernel-filter.ts';
-import { Logger } from '../../src/ctl/logger.ts';
-import { ControlServer } from '../../src/ctl/socket.ts';
+import { AfPacketIo } from '../../src/io/af-packet.ts';
+import { Engine } from '../../src/datapath/engine.ts';
+import type { EngineConfig } from '../../src/datapath/engine-config.ts';
+import { engineStats } from '../../src/daemon/engine-runner.ts';
+import { installKernelFilter } from '../../src/daemon/kernel-filter.ts';
+import { Logger } from '../../src/lib/logger.ts';
+import { ControlServer } from '../../src/wire/socket.ts';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_UDP } from '../../src/model/service.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
+import { findScheduler } from '../../src/sched/registry.ts';
 
 const [sinkMac, dportText] = process.argv.slice(2);
 if (!sinkMac || !dportText) {
@@ -34,7 +35,7 @@ const cfg: EngineConfig = {
   fullNatAddrs: [],
   connCapacity: 1 << 16,
 };
-const table = new ServiceTable();
+const table = new ServiceTable({ findScheduler });
 const key = { af: AF_INET, protocol: IPPROTO_UDP, addr: ip('10.1.0.100'), port: dport, fwmark: 0 };
 table.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
 table.addDest(key, { af: AF_INET, addr: ip('10.2.0.3'), port: dport, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0 });

@@ -5,8 +5,8 @@
 // a timer could wait behind the batch loop).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AfPacketIo } from '../../src/engine/af-packet.ts';
-import type { RxBatch } from '../../src/engine/packet-io.ts';
+import { AfPacketIo } from '../../src/io/af-packet.ts';
+import type { RxBatch } from '../../src/datapath/packet-io.ts';
 
 const [inIf, outIf, hop, ver, pollUs] = process.argv.slice(2);
 if (!inIf || !outIf || !hop) {

@@ -13,7 +13,7 @@
 #   tsvs:     the real Engine (bench/io/fwd-tsvs.ts): UDP to a VIP, connection lookup, classic NAT
 #             (with the UDP checksum computed, as IPVS does for checksum 0), V2 ring
 #   tsvs@poll=N,spin=M: the same with AfPacketOptions pollIntervalUs=N, spinUs=M (A/B of the wakeup policy)
-#   tsvs@nokf: the same without the kernel ingress filter (src/engine/kernel-filter.ts), as tsvsd's
+#   tsvs@nokf: the same without the kernel ingress filter (src/daemon/kernel-filter.ts), as tsvsd's
 #   `kernel-filter off`
 #   (RINGS="2 3 2i tsvs" picks the addon variants; default "2 3 tsvs")
 # Each phase: warm-up, DUR seconds at full rate (pps = sink rx delta / time), then LAT_S seconds at

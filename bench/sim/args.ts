@@ -1,6 +1,6 @@
 // Command line of npm run bench:sched (bench/sim/cli.ts). No kernel counterpart.
 
-import { TsvsError } from '../../src/errors.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
 
 export interface CliArgs {
   readonly scenarios: readonly string[];

@@ -4,9 +4,9 @@
 
 import { readdirSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
-import { isTsvsError } from '../../src/errors.ts';
+import { isTsvsError } from '../../src/lib/errors.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { TsvsError } from '../../src/errors.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { SCENARIO_DIR, loadScenario } from './scenario.ts';
 import { runBench, writeReport } from './run.ts';

@@ -20,11 +20,12 @@ import type { DestSpec, ServiceKey, ServiceSpec } from '../../src/model/rule-spe
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../../src/conn/conn-reuse.ts';
-import { SchedInput } from '../../src/sched/scheduler.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../../src/proto/direction.ts';
-import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/proto/tcp.ts';
-import { DROP_DEST_QUIESCED } from '../../src/drops.ts';
+import { SchedInput } from '../../src/model/scheduler.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/conn/proto-tcp.ts';
+import { DROP_DEST_QUIESCED } from '../../src/lib/drops.ts';
 import { schedFlagsFor, type Scenario, type ServerSpec } from './scenario.ts';
+import { findScheduler } from '../../src/sched/registry.ts';
 
 /** Live entries needed: arrivals over TIME_WAIT (120 s) plus a minute, plus templates. */
 export function connCapacityFor(sc: Scenario, peakRatePerSec: number): number {
@@ -53,7 +54,7 @@ export class Director {
   constructor(schedName: string, sc: Scenario, connCapacity: number, hashSeed: number) {
     this.specs = sc.servers;
     this.port = sc.service.port;
-    this.table = new ServiceTable({ nowMs: () => this.nowMs });
+    this.table = new ServiceTable({ findScheduler, nowMs: () => this.nowMs });
     this.conns = new ConnManager({ capacity: connCapacity, seed: hashSeed });
     const fwmark = sc.destinations !== null ? SIM_FWMARK : 0;
     const persistent = sc.service.persistentSec > 0;

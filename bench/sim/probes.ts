@@ -4,7 +4,7 @@
 // Stateful schedulers (rr, wrr, lc, lblc, twos, ...) are never probed: a probe pick would change
 // what they do next. No kernel counterpart.
 
-import { SchedInput } from '../../src/sched/scheduler.ts';
+import { SchedInput } from '../../src/model/scheduler.ts';
 import { IPPROTO_TCP } from '../../src/model/service.ts';
 import type { Director } from './director.ts';
 import type { Disruption } from './recorder.ts';

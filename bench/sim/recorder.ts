@@ -3,7 +3,7 @@
 // the table changes (with their disruption). Summaries are computed afterwards (summary.ts).
 // No kernel counterpart.
 
-import { DROP_COUNT } from '../../src/drops.ts';
+import { DROP_COUNT } from '../../src/lib/drops.ts';
 import type { ServerFarm } from './server-farm.ts';
 
 export interface Disruption {

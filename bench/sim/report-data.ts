@@ -4,7 +4,7 @@
 import type { Scenario } from './scenario.ts';
 import type { SchedResult } from './summary.ts';
 import type { CostRow } from './cost.ts';
-import { ipToString } from '../../src/model/inet.ts';
+import { ipToString } from '../../src/lib/inet.ts';
 
 export interface Report {
   readonly scenario: Scenario;

@@ -1,7 +1,7 @@
 // Field checks for scenario files (bench/sim/scenario.ts): each reads one key of a JSON object
 // and throws EINVAL naming the file, the key and what was expected. No kernel counterpart.
 
-import { TsvsError } from '../../src/errors.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
 
 export type Raw = Record<string, unknown>;
 

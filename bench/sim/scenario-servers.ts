@@ -1,8 +1,8 @@
 // Real servers of a scenario: explicit entries and generated groups (10,000 servers), with
 // capacity (service rate) and ipvsadm weight/thresholds per server. No kernel counterpart.
 
-import { TsvsError } from '../../src/errors.ts';
-import { parseDottedQuad } from '../../src/model/inet.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
+import { parseDottedQuad } from '../../src/lib/inet.ts';
 import { list, num, obj, optNum, str, type Raw } from './scenario-fields.ts';
 
 export interface ServerSpec {

@@ -5,8 +5,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TsvsError } from '../../src/errors.ts';
-import { parseDottedQuad } from '../../src/model/inet.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
+import { parseDottedQuad } from '../../src/lib/inet.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2 } from '../../src/model/service.ts';
 import { expandServers, type ServerSpec } from './scenario-servers.ts';
 import { field, list, num, obj, oneOf, optNum, str, type Raw } from './scenario-fields.ts';

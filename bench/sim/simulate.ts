@@ -6,7 +6,7 @@
 
 import { setTwosSeed } from '../../src/sched/twos.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { TsvsError } from '../../src/errors.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
 import type { Scenario } from './scenario.ts';
 import { Rng } from './rng.ts';
 import { Workload } from './workload.ts';

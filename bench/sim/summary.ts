@@ -2,7 +2,7 @@
 // share against weight share, imbalance, queueing at the slowest server, per-bin time series and
 // the table-change disruption. No kernel counterpart.
 
-import { DROP_NAMES } from '../../src/drops.ts';
+import { DROP_NAMES } from '../../src/lib/drops.ts';
 import type { EventRecord } from './recorder.ts';
 import { percentiles, quantile, spread, type Percentiles } from './stats.ts';
 

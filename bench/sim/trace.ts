@@ -6,8 +6,8 @@
 //   3.1,80,                           client optional: drawn from the scenario's clients then
 
 import { readFileSync } from 'node:fs';
-import { TsvsError } from '../../src/errors.ts';
-import { parseDottedQuad } from '../../src/model/inet.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
+import { parseDottedQuad } from '../../src/lib/inet.ts';
 
 export interface Trace {
   readonly timeMs: Float64Array;

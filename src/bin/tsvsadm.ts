@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // tsvsadm: the ipvsadm-compatible command line of tsvs (ipvsadm.c main()). Everything happens
-// in src/ctl/cli.ts; this file wires the process: argv, stdin for -R, and the exit status once
+// in src/cli/cli.ts; this file wires the process: argv, stdin for -R, and the exit status once
 // stdout and stderr are flushed (pending name lookups must not keep the process alive).
 
-import { runTsvsadm } from '../ctl/cli.ts';
+import { runTsvsadm } from '../cli/cli.ts';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {

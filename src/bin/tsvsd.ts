@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// tsvsd: the tsvs daemon (control-plane half: src/ctl/daemon.ts). Flags, logging, signals:
+// tsvsd: the tsvs daemon (control-plane half: src/daemon/daemon.ts). Flags, logging, signals:
 // SIGTERM/SIGINT stop cleanly (socket removed, pending saves written), SIGHUP reloads the
 // config without dropping state. The packet engine plugs in with daemon.attachDataPlane().
 
-import { TsvsDaemon } from '../ctl/daemon.ts';
-import { isLevel, Logger, type Level } from '../ctl/logger.ts';
-import { TSVS_VERSION } from '../ctl/usage.ts';
-import { startEngine, type RunningEngine } from '../engine/engine-runner.ts';
-import { HealthWiring } from '../ctl/health-wiring.ts';
-import { metricsSnapshot } from '../ctl/metrics-provider.ts';
+import { TsvsDaemon } from '../daemon/daemon.ts';
+import { isLevel, Logger, type Level } from '../lib/logger.ts';
+import { TSVS_VERSION } from '../ipvsadm/usage.ts';
+import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { HealthWiring } from '../daemon/health-wiring.ts';
+import { metricsSnapshot } from '../daemon/metrics-provider.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/prometheus.ts';
 
 const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--log-level LEVEL]

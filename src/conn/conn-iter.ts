@@ -3,7 +3,7 @@
 
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import { connStateName } from '../proto/state.ts';
+import { connStateName } from './proto-state.ts';
 import { CONN_F_FWD_MASK, CONN_F_LIVE, CONN_F_TEMPLATE } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
 import type { ConnExpiry } from './expiry.ts';

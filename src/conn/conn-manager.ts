@@ -15,9 +15,9 @@
 // Periodically (e.g. once per batch or every 100 ms): conns.expire(nowMs).
 
 import type { Service } from '../model/service.ts';
-import type { SchedInput } from '../sched/scheduler.ts';
-import { stateTransition } from '../proto/state.ts';
-import { Timeouts } from '../proto/timeouts.ts';
+import type { SchedInput } from '../model/scheduler.ts';
+import { stateTransition } from './proto-state.ts';
+import { Timeouts } from './proto-timeouts.ts';
 import { ConnTable, type ConnTableOptions } from './conn-table.ts';
 import { ConnExpiry, DEFAULT_EXPIRE_BUDGET, type ConnExpiryOptions } from './expiry.ts';
 import { ConnSetup, type ConnSetupOptions } from './conn-schedule.ts';

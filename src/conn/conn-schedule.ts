@@ -5,9 +5,9 @@
 
 import { DEST_F_AVAILABLE, FWD_FULLNAT, type Dest } from '../model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, type Service } from '../model/service.ts';
-import type { SchedInput } from '../sched/scheduler.ts';
-import { DROP_CONN_TABLE_FULL, DROP_NO_DEST, DROP_NO_SERVICE, DROP_NOT_FOR_US, DROP_NOT_SYN, DROP_PORTS_EXHAUSTED } from '../drops.ts';
-import { TCP_RST, TCP_SYN } from '../proto/tcp.ts';
+import type { SchedInput } from '../model/scheduler.ts';
+import { DROP_CONN_TABLE_FULL, DROP_NO_DEST, DROP_NO_SERVICE, DROP_NOT_FOR_US, DROP_NOT_SYN, DROP_PORTS_EXHAUSTED } from '../lib/drops.ts';
+import { TCP_RST, TCP_SYN } from './proto-tcp.ts';
 import { CONN_F_HASHED, CONN_F_LPORT_POOLED, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
 import { bindDest } from './bind-dest.ts';

@@ -8,7 +8,7 @@
 // Ports are unique per local address across all real servers and protocols, so the OUT key
 // <proto, daddr, dport, laddr, lport> of a full NAT connection is always unique.
 
-import { TsvsError } from '../errors.ts';
+import { TsvsError } from '../lib/errors.ts';
 
 export const DEFAULT_LPORT_MIN = 1024;
 export const DEFAULT_LPORT_MAX = 65535;

@@ -3,7 +3,7 @@
 // quote strings with shell-like escapes). A statement is a keyword and its arguments on one line,
 // optionally followed by a block (its '{' on the same or the next line).
 
-import { TsvsError } from '../errors.ts';
+import { TsvsError } from '../lib/errors.ts';
 
 export interface Word {
   readonly text: string;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { checkDst, checkFail, CHECK_OK, type Checker, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
 import { formatIpv4 } from './addr.ts';
 import { runProbe } from './probe.ts';
-import { TsvsError } from '../errors.ts';
+import { TsvsError } from '../lib/errors.ts';
 
 /** The slice of raw-socket 1.8 we use (CJS, loaded lazily). */
 interface RawSocket {

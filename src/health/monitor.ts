@@ -16,7 +16,7 @@ import type { CheckResult } from './checker.ts';
 import { CheckerState, epilog } from './checker-loop.ts';
 import { computeDesired, realWeight, type PolicyOutput } from './policy.ts';
 import type { DesiredEvent, HealthEvent, MonitoredChecker, MonitoredServer, MonitoredService, QuorumEvent, ResultEvent } from './monitor-types.ts';
-import { RealTimers, type TimerHandle, type Timers } from './timers.ts';
+import { RealTimers, type TimerHandle, type Timers } from '../lib/timers.ts';
 import { NotifyRunner } from './notify.ts';
 
 export interface MonitorOptions {

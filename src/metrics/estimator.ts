@@ -14,7 +14,7 @@
 // the kernel's u64 wrap-around is not modelled.
 
 import { loadStats, STAT_FIELDS, type StatsSource } from './counters.ts';
-import type { TimerHandle, Timers } from '../health/timers.ts';
+import type { TimerHandle, Timers } from '../lib/timers.ts';
 
 export const EST_INTERVAL_MS = 2000;
 

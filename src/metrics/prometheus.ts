@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { StatsValues } from './counters.ts';
 import type { RateValues } from './estimator.ts';
 import { PROM_CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily, type MetricType, type Sample } from './prom-text.ts';
-import { DROP_NAMES } from '../drops.ts';
+import { DROP_NAMES } from '../lib/drops.ts';
 
 export interface DestMetrics {
   /** Real server address as text, e.g. "192.168.99.100". */

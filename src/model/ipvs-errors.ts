@@ -2,7 +2,7 @@
 // for them: ipvs_strerror() in libipvs/libipvs.c picks a message by (calling function, errno),
 // falling back to strerror(errno). ipvsadm then exits with the -1 its main() returns (255).
 
-import { TsvsError } from '../errors.ts';
+import { TsvsError } from '../lib/errors.ts';
 
 export type Errno = 'EEXIST' | 'ENOENT' | 'ESRCH' | 'ERANGE' | 'EINVAL' | 'EPERM' | 'ENOMEM' | 'EAFNOSUPPORT';
 

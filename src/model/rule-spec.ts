@@ -3,7 +3,7 @@
 
 import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from './service.ts';
-import { ipToString } from './inet.ts';
+import { ipToString } from '../lib/inet.ts';
 
 /** Identifies a virtual service: <protocol, addr, port> or a firewall mark (fwmark != 0). */
 export interface ServiceKey {

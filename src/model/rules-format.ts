@@ -1,11 +1,11 @@
 // The ipvsadm rules text: `ipvsadm -S` output (print_service_entry() with FMT_RULE in
 // ipvsadm.c) and the line splitting of `ipvsadm -R` (config_stream_read() in config_stream.c).
-// The lines themselves are parsed by the command-line parser (src/ctl/argv.ts), as ipvsadm
+// The lines themselves are parsed by the command-line parser (src/ipvsadm/argv.ts), as ipvsadm
 // feeds each restored line to process_options().
 
 import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
-import { ipToString } from './inet.ts';
+import { ipToString } from '../lib/inet.ts';
 import type { DestSpec, ServiceRule, ServiceSpec } from './rule-spec.ts';
 
 /** Formats "addr:port" for a rule line: numeric (-S -n) or with names (-S). */
@@ -36,7 +36,7 @@ function protocolSwitch(protocol: number): string {
   }
 }
 
-/** fwd_switch(): -m, -i, -g; full NAT is tsvs's --fullnat (see src/ctl/argv-options.ts). */
+/** fwd_switch(): -m, -i, -g; full NAT is tsvs's --fullnat (see src/ipvsadm/argv-options.ts). */
 export function fwdSwitch(fwd: number): string {
   switch (fwd) {
     case FWD_MASQ:

@@ -5,7 +5,7 @@
 
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TsvsError } from '../errors.ts';
+import { TsvsError } from '../lib/errors.ts';
 import { RuleLineError } from './rules-format.ts';
 
 export const DEFAULT_RULES_PATH = '/var/lib/tsvs/rules';

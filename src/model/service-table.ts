@@ -8,8 +8,7 @@
 
 import { AF_INET, DEST_F_AVAILABLE, type Dest } from './dest.ts';
 import { Service, SVC_F_HASHED, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
-import type { SchedulerFactory } from '../sched/scheduler.ts';
-import { findScheduler as registryFind } from '../sched/registry.ts';
+import type { SchedulerFactory } from './scheduler.ts';
 import { ServiceLookup } from './service-lookup.ts';
 import { DestTrash } from './dest-trash.ts';
 import { addDest, deleteDest, editDest, zeroDestCounters } from './dest-ops.ts';
@@ -26,8 +25,11 @@ export type TableChange =
   | { readonly kind: 'zero'; readonly svc: Service };
 
 export interface ServiceTableOptions {
-  /** Scheduler registry (ip_vs_scheduler_get); defaults to src/sched/registry.ts. */
-  readonly findScheduler?: (name: string) => SchedulerFactory | undefined;
+  /**
+   * Scheduler registry (ip_vs_scheduler_get). Injected: the model sits below the schedulers, so
+   * callers pass findScheduler from src/sched/registry.ts (or a test's recording registry).
+   */
+  readonly findScheduler: (name: string) => SchedulerFactory | undefined;
   /** Clock for the dest trash; defaults to Date.now. */
   readonly nowMs?: () => number;
 }
@@ -43,8 +45,8 @@ export class ServiceTable {
   /** Bumped on every successful change. */
   generation = 0;
 
-  constructor(opts: ServiceTableOptions = {}) {
-    this.findSched = opts.findScheduler ?? registryFind;
+  constructor(opts: ServiceTableOptions) {
+    this.findSched = opts.findScheduler;
     this.nowMs = opts.nowMs ?? Date.now;
   }
 

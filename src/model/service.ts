@@ -1,7 +1,7 @@
 // Service: one virtual service (struct ip_vs_service, include/net/ip_vs.h).
 
 import type { Dest } from './dest.ts';
-import type { Scheduler } from '../sched/scheduler.ts';
+import type { Scheduler } from './scheduler.ts';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;

@@ -1,7 +1,7 @@
 // ARP for Ethernet/IPv4 (RFC 826): parse the 28-byte body into a ParsedFrame.
 // Mirrors the header checks of arp_rcv()/arp_process() in net/ipv4/arp.c.
 
-import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ARP } from '../drops.ts';
+import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ARP } from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
 import { GROUP_ARP, type ParsedFrame } from './parsed-frame.ts';
 

@@ -1,7 +1,7 @@
 // Ethernet II header (+ one 802.1Q tag): parse into a ParsedFrame and small MAC helpers.
 // Mirrors what eth_type_trans() + vlan untagging (net/ethernet/eth.c, net/8021q) leave the stack.
 
-import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ETHERTYPE } from '../drops.ts';
+import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ETHERTYPE } from '../lib/drops.ts';
 import { rd16 } from './bytes.ts';
 import type { ParsedFrame } from './parsed-frame.ts';
 

@@ -1,7 +1,7 @@
 // parseFrame: one frame -> the preallocated ParsedFrame, dispatching on EtherType then protocol
 // (the eth_type_trans -> ip_rcv -> tcp/udp/icmp_rcv path, header checks only, no allocation).
 //
-// Verdict: DROP_NONE or a drop reason from src/drops.ts. Every reader checks bounds before it
+// Verdict: DROP_NONE or a drop reason from src/lib/drops.ts. Every reader checks bounds before it
 // reads; a malformed frame never throws and never reads outside [off, off + len).
 //   Ethernet II, one 802.1Q tag        parseEthernet
 //   ARP (0x0806)                       parseArp
@@ -12,8 +12,8 @@
 // IPv6 slots in later as one more branch on ethType; IPv4 frames pay nothing for it.
 // A non-first fragment (f.fragOff > 0) returns DROP_NONE with only the IP fields set.
 
-import { DROP_NONE, DROP_BAD_ETHERTYPE } from '../drops.ts';
-import { RXF_CSUM_PARTIAL, RXF_GSO } from '../engine/packet-io.ts';
+import { DROP_NONE, DROP_BAD_ETHERTYPE } from '../lib/drops.ts';
+import { RXF_CSUM_PARTIAL, RXF_GSO } from './rx-flags.ts';
 import { parseArp } from './arp.ts';
 import { ETH_P_ARP, ETH_P_IP, parseEthernet } from './ethernet.ts';
 import { parseIcmp } from './icmp.ts';

@@ -2,7 +2,7 @@
 // of L4 into a ParsedFrame. What ip_vs_in_icmp()/ip_vs_out_icmp() (net/netfilter/ipvs/ip_vs_core.c)
 // read from an error before looking the connection up.
 
-import { DROP_NONE, DROP_BAD_L4_HEADER } from '../drops.ts';
+import { DROP_NONE, DROP_BAD_L4_HEADER } from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
 import { csumFold, csumPartial } from './checksum.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IP_OFFSET } from './ipv4.ts';

@@ -7,7 +7,7 @@ import {
   DROP_BAD_IP_VERSION,
   DROP_BAD_IP_HEADER,
   DROP_BAD_IP_CHECKSUM,
-} from '../drops.ts';
+} from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
 import { ipFastCsum } from './checksum.ts';
 import { GROUP_IP, type ParsedFrame } from './parsed-frame.ts';

@@ -25,7 +25,7 @@ export class ParsedFrame {
   // --- frame and receive metadata
   frameOff: number;
   frameLen: number;
-  /** rx flags as given to parseFrame (RXF_* in src/engine/packet-io.ts). */
+  /** rx flags as given to parseFrame (RXF_* in src/datapath/packet-io.ts). */
   rxFlags: number;
   /** 1 when RXF_CSUM_PARTIAL: the L4 checksum field holds only the folded pseudo-header sum. */
   csumPartial: number;

@@ -1,7 +1,7 @@
 // TCP header (RFC 9293): parse ports, flags and data offset into a ParsedFrame, with the header
 // checks of tcp_v4_rcv() (net/ipv4/tcp_ipv4.c: doff < 5 or beyond the segment -> bad header).
 
-import { DROP_NONE, DROP_BAD_L4_HEADER } from '../drops.ts';
+import { DROP_NONE, DROP_BAD_L4_HEADER } from '../lib/drops.ts';
 import { rd16 } from './bytes.ts';
 import { GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
 

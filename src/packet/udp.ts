@@ -1,7 +1,7 @@
 // UDP header (RFC 768): parse ports and length into a ParsedFrame, with the length checks of
 // __udp4_lib_rcv() in net/ipv4/udp.c (ulen < 8 or ulen > the IP payload -> bad header).
 
-import { DROP_NONE, DROP_BAD_L4_HEADER } from '../drops.ts';
+import { DROP_NONE, DROP_BAD_L4_HEADER } from '../lib/drops.ts';
 import { rd16 } from './bytes.ts';
 import { GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
 

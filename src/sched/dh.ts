@@ -8,7 +8,7 @@
 
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, Scheduler, SchedulerFactory } from './scheduler.ts';
+import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
 
 export const DH_TAB_BITS = 8;
 export const DH_TAB_SIZE = 1 << DH_TAB_BITS;

@@ -5,7 +5,7 @@
 // ties to the first in scan order. DestHeap key: -weight, then seq descending.
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 export class FoScheduler extends HeapScheduler {

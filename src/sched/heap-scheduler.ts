@@ -4,7 +4,7 @@
 
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, Scheduler } from './scheduler.ts';
+import type { SchedInput, Scheduler } from '../model/scheduler.ts';
 import { DestHeap } from './dest-heap.ts';
 
 export abstract class HeapScheduler implements Scheduler {

@@ -17,7 +17,7 @@
 
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, SchedulerFactory } from './scheduler.ts';
+import type { SchedInput, SchedulerFactory } from '../model/scheduler.ts';
 import { LocalityScheduler } from './locality-base.ts';
 import { LocalityTable } from './locality-table.ts';
 

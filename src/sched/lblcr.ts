@@ -19,7 +19,7 @@
 
 import { DEST_F_OVERLOAD, destOverhead, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, SchedulerFactory } from './scheduler.ts';
+import type { SchedInput, SchedulerFactory } from '../model/scheduler.ts';
 import { LocalityScheduler } from './locality-base.ts';
 import { LocalityTable } from './locality-table.ts';
 

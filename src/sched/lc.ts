@@ -6,7 +6,7 @@
 // added) wins. Here the same order lives in a DestHeap keyed (overhead, then seq descending).
 
 import { DEST_F_OVERLOAD, destOverhead, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 export class LcScheduler extends HeapScheduler {

@@ -9,7 +9,7 @@
 // most recently added idle server is on top.
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 export class NqScheduler extends HeapScheduler {

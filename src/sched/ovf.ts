@@ -6,7 +6,7 @@
 // server is within its weight changes with activeconns, so loadChanged re-ranks it.
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 export class OvfScheduler extends HeapScheduler {

@@ -1,6 +1,6 @@
 // Scheduler registry by ipvsadm name (register_ip_vs_scheduler / ip_vs_scheduler_get, ip_vs_sched.c).
 
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { dh } from './dh.ts';
 import { fo } from './fo.ts';
 import { lblc } from './lblc.ts';

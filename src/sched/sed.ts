@@ -7,7 +7,7 @@
 // So the pick is the minimum of (activeconns + 1) / weight, ties to the first in scan order.
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 export class SedScheduler extends HeapScheduler {

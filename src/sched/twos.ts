@@ -15,7 +15,7 @@
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, Scheduler, SchedulerFactory } from './scheduler.ts';
+import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
 import { ScanTree } from './scan-tree.ts';
 import { u32mod } from './u32mod.ts';
 

@@ -10,7 +10,7 @@
 // (overhead/weight exactly, then seq descending) holds that order.
 
 import { DEST_F_OVERLOAD, destOverhead, type Dest } from '../model/dest.ts';
-import type { SchedulerFactory } from './scheduler.ts';
+import type { SchedulerFactory } from '../model/scheduler.ts';
 import { HeapScheduler } from './heap-scheduler.ts';
 
 /** Rank d for the wlc scan (shared with the least-connection step of lblc and lblcr). */

@@ -19,7 +19,7 @@
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import type { SchedInput, Scheduler, SchedulerFactory } from './scheduler.ts';
+import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
 import { HEAD, ScanTree } from './scan-tree.ts';
 
 function gcd(a: number, b: number): number {

@@ -2,8 +2,8 @@ import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT } from '../../src/model/service.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../../src/proto/direction.ts';
-import { TCP_ACK, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
+import { TCP_ACK, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';
 
 t.test('the listing shows each entry with its state name and time left', async (t) => {

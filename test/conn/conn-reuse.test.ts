@@ -3,8 +3,8 @@ import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_KEEP, REUSE_RESCHEDULE } from '../../src/conn/conn-reuse.ts';
 import { DEST_F_AVAILABLE, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT } from '../../src/model/service.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../../src/proto/direction.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';
 
 const VIP = '192.168.88.5';

@@ -4,9 +4,9 @@ import { ConnTable } from '../../src/conn/conn-table.ts';
 import { TimerWheel, type TimerSink } from '../../src/conn/timer-wheel.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT } from '../../src/model/service.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../../src/proto/direction.ts';
-import { connStateName } from '../../src/proto/state.ts';
-import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
+import { connStateName } from '../../src/conn/proto-state.ts';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';
 
 const VIP = '192.168.88.5';

@@ -3,7 +3,7 @@
 
 import { AF_INET, Dest, DEST_F_OVERLOAD, FWD_MASQ, destOverhead } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
-import { SchedInput, type Scheduler } from '../../src/sched/scheduler.ts';
+import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 
 export function ip(s: string): number {
   const p = s.split('.').map(Number);

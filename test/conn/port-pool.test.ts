@@ -1,11 +1,11 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { LocalAddrPool, PortPool } from '../../src/conn/port-pool.ts';
-import { DROP_PORTS_EXHAUSTED } from '../../src/drops.ts';
+import { DROP_PORTS_EXHAUSTED } from '../../src/lib/drops.ts';
 import { FWD_FULLNAT } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/model/service.ts';
-import { DIR_INPUT } from '../../src/proto/direction.ts';
-import { TCP_RST, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT } from '../../src/conn/direction.ts';
+import { TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';
 
 t.test('a port pool hands out its range in order and reuses the longest-idle port', async (t) => {

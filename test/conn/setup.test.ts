@@ -1,10 +1,10 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { CONN_F_HASHED, CONN_F_HASHED_OUT, CONN_F_ONE_PACKET } from '../../src/conn/conn-flags.ts';
-import { DROP_CONN_TABLE_FULL, DROP_NO_DEST, DROP_NOT_FOR_US, DROP_NOT_SYN } from '../../src/drops.ts';
+import { DROP_CONN_TABLE_FULL, DROP_NO_DEST, DROP_NOT_FOR_US, DROP_NOT_SYN } from '../../src/lib/drops.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET } from '../../src/model/service.ts';
-import { DIR_INPUT } from '../../src/proto/direction.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT } from '../../src/conn/direction.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc, sched } from './helpers.ts';
 
 const VIP = '192.168.88.5';

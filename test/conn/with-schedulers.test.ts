@@ -3,8 +3,8 @@ import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { AF_INET, Dest, DEST_F_OVERLOAD, FWD_MASQ, destOverhead } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../../src/proto/direction.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/proto/tcp.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { input } from './helpers.ts';
 
 /** ip_vs_wlc_schedule over svc.dests, straight from the counters (the reference). */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseHealthConfig } from '../../src/health/config.ts';
 import { parseBlocks } from '../../src/health/config-lexer.ts';
-import { isTsvsError } from '../../src/errors.ts';
+import { isTsvsError } from '../../src/lib/errors.ts';
 
 const SAMPLE = `! keepalived-style configuration
 global_defs {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { IcmpCheck, assertIcmpAvailable, classifyIcmp, buildEcho } from '../../src/health/icmp-check.ts';
-import { isTsvsError } from '../../src/errors.ts';
+import { isTsvsError } from '../../src/lib/errors.ts';
 
 /** Internet checksum for building fixtures without the native module. */
 const sum = { createChecksum: (b: Buffer) => { let s = 0; for (let i = 0; i < b.length; i += 2) s += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0); while (s > 0xffff) s = (s & 0xffff) + (s >>> 16); return ~s & 0xffff; }, writeChecksum: (b: Buffer, off: number, v: number) => b.writeUInt16BE(v, off) };

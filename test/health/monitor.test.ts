@@ -3,7 +3,7 @@ import { HealthMonitor } from '../../src/health/monitor.ts';
 import type { HealthEvent, MonitoredService, DesiredEvent, QuorumEvent } from '../../src/health/monitor-types.ts';
 import type { Checker, CheckResult } from '../../src/health/checker.ts';
 import { CheckerState, epilog, type LoopConfig } from '../../src/health/checker-loop.ts';
-import { ManualTimers } from '../../src/health/timers.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 
 /** A checker answering from a script: a function of the call number, or a mutable verdict. */
 class FakeCheck implements Checker {

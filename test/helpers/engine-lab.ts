@@ -2,13 +2,14 @@
 // VIP 192.168.88.5 on eth0, real servers on eth1 (full NAT source 192.168.99.6), neighbours
 // resolved as ARP replies would, a manual clock. Frames are built with ./frames.ts.
 import type { ConnManagerOptions } from '../../src/conn/conn-manager.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import type { EngineConfig } from '../../src/engine/engine-config.ts';
-import { MemoryIo } from '../../src/engine/memory-io.ts';
+import { Engine } from '../../src/datapath/engine.ts';
+import type { EngineConfig } from '../../src/datapath/engine-config.ts';
+import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/model/service.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { ipToU32 } from './frames.ts';
+import { findScheduler } from '../../src/sched/registry.ts';
 
 export const CMAC = '02:00:00:00:88:10';
 export const LVS0 = '02:00:00:00:00:01'; // lvs1 eth0 (VIP side)
@@ -43,7 +44,7 @@ export function engineLab(opts: EngineLabOptions) {
     fullNatAddrs: opts.fullNat ? [ipToU32(LIP)] : [],
     connCapacity: opts.connCapacity ?? 1024,
   };
-  const services = new ServiceTable();
+  const services = new ServiceTable({ findScheduler });
   const key = { af: AF_INET, protocol: opts.proto ?? IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
   services.addService({ ...key, schedName: opts.sched ?? 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
   const fwd = opts.fullNat ? FWD_FULLNAT : FWD_MASQ;

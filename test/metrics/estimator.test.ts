@@ -3,7 +3,7 @@ import { RateEstimator, EstimatorSet, emptyRates, EST_INTERVAL_MS } from '../../
 import { Counters, StatsZero, emptyStats, loadStats, STAT_FIELDS } from '../../src/metrics/counters.ts';
 import { Service, IPPROTO_TCP } from '../../src/model/service.ts';
 import { Dest, AF_INET } from '../../src/model/dest.ts';
-import { ManualTimers } from '../../src/health/timers.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 
 const src = () => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import http from 'node:http';
 import { renderExposition, escapeLabelValue, escapeHelp, formatValue, histogramSamples, PROM_CONTENT_TYPE } from '../../src/metrics/prom-text.ts';
 import { renderTsvsMetrics, startMetricsServer, type MetricsSnapshot } from '../../src/metrics/prometheus.ts';
-import { DropCounters, DROP_NO_DEST, DROP_NOT_SYN } from '../../src/drops.ts';
+import { DropCounters, DROP_NO_DEST, DROP_NOT_SYN } from '../../src/lib/drops.ts';
 
 t.test('label values escape backslash, quote and newline; HELP escapes backslash and newline', async (t) => {
   t.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RulesStore } from '../../src/model/rules-store.ts';
 import { RuleLineError } from '../../src/model/rules-format.ts';
-import { TsvsError } from '../../src/errors.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'tsvs-store-'));

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { ServiceLookup } from '../../src/model/service-lookup.ts';
 import { Service, IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
-import type { Scheduler } from '../../src/sched/scheduler.ts';
+import type { Scheduler } from '../../src/model/scheduler.ts';
 
 const sched = { name: 'x' } as unknown as Scheduler;
 const mk = (protocol: number, addr: number, port: number, fwmark = 0) => new Service(2, protocol, addr, port, fwmark, 'x', sched);

@@ -4,7 +4,7 @@
 // client's view byte for byte.
 
 import t from 'tap';
-import { DROP_NONE } from '../../src/drops.ts';
+import { DROP_NONE } from '../../src/lib/drops.ts';
 import { natIcmpFull } from '../../src/nat/nat-icmp.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../../src/nat/rewrite.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';

@@ -3,8 +3,8 @@
 // test/helpers/frames.ts (its own naive RFC 1071 checksum) and against BigInt modular arithmetic.
 
 import t from 'tap';
-import { DROP_NONE } from '../../src/drops.ts';
-import { RXF_CSUM_PARTIAL } from '../../src/engine/packet-io.ts';
+import { DROP_NONE } from '../../src/lib/drops.ts';
+import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
 import { addToTcpWord, tsDeltaForSyn, tsOptionOff, tsTranslateIn, tsTranslateOut } from '../../src/nat/tcp-timestamp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
 import {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DROP_NONE } from '../../src/drops.ts';
+import { DROP_NONE } from '../../src/lib/drops.ts';
 import { ARP_MAX_FRAME, buildArpReply, buildArpRequest, buildGratuitousArp } from '../../src/packet/build-arp.ts';
 import {
   ICMP_ERROR_MAX_FRAME,

@@ -3,7 +3,7 @@
 // every expected output rebuilt from scratch, so it does not echo this implementation.
 
 import t from 'tap';
-import { DROP_NAMES } from '../../src/drops.ts';
+import { DROP_NAMES } from '../../src/lib/drops.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../../src/nat/rewrite.ts';
 import { natIcmpFull, natIcmpIn, natIcmpOut } from '../../src/nat/nat-icmp.ts';
 import { arpReplyInPlace } from '../../src/packet/build-arp.ts';

@@ -3,7 +3,7 @@
 // reply, ICMP port unreachable, echo reply) our builders produce the kernel's bytes.
 
 import t from 'tap';
-import { DROP_NONE } from '../../src/drops.ts';
+import { DROP_NONE } from '../../src/lib/drops.ts';
 import { rewriteDest, rewriteSource } from '../../src/nat/rewrite.ts';
 import { arpReplyInPlace } from '../../src/packet/build-arp.ts';
 import { ICMP_ERROR_MAX_FRAME, buildIcmpPortUnreach, icmpEchoReplyInPlace } from '../../src/packet/build-icmp.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DROP_BAD_L4_HEADER, DROP_NONE, DROP_SHORT_FRAME } from '../../src/drops.ts';
+import { DROP_BAD_L4_HEADER, DROP_NONE, DROP_SHORT_FRAME } from '../../src/lib/drops.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
 import { TCP_ACK, TCP_SYN } from '../../src/packet/tcp.ts';
 import { buildFrame, fromHex, ipToU32, mulberry32 } from '../helpers/frames.ts';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { RefFo, RefLblc, RefLc, RefNq, RefOvf, RefRr, RefTwos, RefWlc, RefWrr, sedOverhead } from './reference.ts';
 import { fuzz, type FuzzOptions } from './fuzz.ts';
-import type { Scheduler } from '../../src/sched/scheduler.ts';
+import type { Scheduler } from '../../src/model/scheduler.ts';
 import { TwosScheduler } from '../../src/sched/twos.ts';
 import { ip } from './harness.ts';
 

@@ -1,7 +1,7 @@
 // Randomized differential driver: runs a real scheduler and a literal kernel-loop reference side
 // by side through thousands of random ipvsadm-like operations and compares every pick.
 
-import type { Scheduler } from '../../src/sched/scheduler.ts';
+import type { Scheduler } from '../../src/model/scheduler.ts';
 import { Mulberry32 } from '../../src/sched/twos.ts';
 import { Lab, makeScheduler } from './harness.ts';
 

@@ -3,7 +3,7 @@
 
 import { AF_INET, DEST_F_AVAILABLE, DEST_F_OVERLOAD, Dest } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
-import { SchedInput, type Scheduler } from '../../src/sched/scheduler.ts';
+import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 
 export function ip(text: string): number {

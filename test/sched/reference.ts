@@ -4,7 +4,7 @@
 
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, destOverhead, type Dest } from '../../src/model/dest.ts';
 import type { Service } from '../../src/model/service.ts';
-import type { SchedInput, Scheduler } from '../../src/sched/scheduler.ts';
+import type { SchedInput, Scheduler } from '../../src/model/scheduler.ts';
 import { Mulberry32 } from '../../src/sched/twos.ts';
 
 const overloaded = (d: Dest): boolean => (d.flags & DEST_F_OVERLOAD) !== 0;

@@ -1,0 +1,68 @@
+// tsvsadm's own commands beyond ipvsadm's (not in ipvsadm's option grid, so they stand alone):
+//   tsvsadm --health     the health-check state of every real server (tsvsd --health FILE)
+//   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, ARP table
+//   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
+//                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
+
+import { resolve as resolvePath } from 'node:path';
+import type { ControlClient } from '../wire/client.ts';
+import type { CliIo } from './cli-report.ts';
+
+export const EXTENSIONS = ['--health', '--engine', '--capture'] as const;
+
+interface HealthRow {
+  service: string;
+  dest: string;
+  alive: boolean;
+  weight: number;
+  failures: number;
+}
+
+export function formatHealth(rows: readonly HealthRow[]): string {
+  let out = 'Virtual Server            Real Server              State  Weight Failures\n';
+  for (const r of rows) {
+    out += `${r.service.padEnd(25)} ${r.dest.padEnd(24)} ${(r.alive ? 'UP' : 'DOWN').padEnd(6)} ${String(r.weight).padEnd(6)} ${r.failures}\n`;
+  }
+  return out;
+}
+
+export function formatEngine(s: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'neighbours' && Array.isArray(v)) {
+      lines.push('neighbours:');
+      for (const n of v as { ip: number; mac: string; state: number; port: number }[]) {
+        lines.push(`  ${[n.ip >>> 24, (n.ip >>> 16) & 255, (n.ip >>> 8) & 255, n.ip & 255].join('.')} ${n.mac} port ${n.port} state ${n.state}`);
+      }
+    } else lines.push(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runExtension(which: string, c: ControlClient, io: CliIo, args: readonly string[] = []): Promise<number> {
+  if (which === '--capture') {
+    const prefix = args[0];
+    const seconds = Number(args[1] ?? 10);
+    if (prefix === undefined || !(seconds > 0)) {
+      io.stderr('tsvsadm: --capture needs PREFIX [SECONDS], e.g. tsvsadm --capture /tmp/lvs 10\n');
+      return 2;
+    }
+    const r = await c.request<{ files: string[] }>('capture', { prefix: resolvePath(prefix), seconds });
+    io.stdout(`capturing for ${seconds} s to ${r.files.join(' and ')}\n`);
+    return 0;
+  }
+  if (which === '--health') {
+    try {
+      io.stdout(formatHealth(await c.request<HealthRow[]>('health')));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EBADOP') {
+        io.stderr('tsvsadm: tsvsd runs no health checks (start it with --health FILE)\n');
+        return 1;
+      }
+      throw e;
+    }
+    return 0;
+  }
+  io.stdout(formatEngine(await c.request<Record<string, unknown>>('engine.stats')));
+  return 0;
+}

@@ -1,0 +1,37 @@
+// How tsvsadm reports failures, and its I/O seam: ipvsadm prints ipvs_strerror() text alone on
+// stderr and exits 255 after a failed set command, 1 after a failed listing; tsvs's own failures
+// (no daemon, rules not saved, not implemented) are prefixed with "tsvsadm: " and exit 1.
+
+import { TsvsError } from '../lib/errors.ts';
+import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
+import type { ReverseLookup } from './names.ts';
+import type { ServicesDb } from '../ipvsadm/services-db.ts';
+
+export interface CliIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  readStdin(): Promise<string>;
+  readonly env: NodeJS.ProcessEnv;
+  /** Name lookups (tests inject fixed tables). */
+  readonly reverse?: ReverseLookup;
+  readonly forward?: ForwardLookup;
+  readonly resolveTimeoutMs?: number;
+  /** /etc/services by default. */
+  readonly services?: ServicesDb;
+}
+
+export const PROGRAM = 'tsvsadm';
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+
+const OWN_ERRORS = new Set(['ENODAEMON', 'ENOSYS', 'EDISCONNECTED', 'ETIMEDOUT', 'EBADREPLY']);
+
+/** Prints a failure; returns the exit status (exitCode for ipvsadm-style errors). */
+export function reportError(io: Pick<CliIo, 'stderr'>, e: unknown, exitCode: number): number {
+  if (e instanceof TsvsError && (OWN_ERRORS.has(e.code) || e.code.startsWith('ERULES'))) {
+    io.stderr(`${PROGRAM}: ${e.message}\n`);
+    return EXIT_FAILURE;
+  }
+  io.stderr(`${e instanceof Error ? e.message : String(e)}\n`);
+  return exitCode;
+}

@@ -1,0 +1,177 @@
+// The tsvsd configuration file (default /etc/tsvs/tsvsd.conf): INI-like sections, '#' comments.
+//
+//   [daemon]                       # optional; command-line flags win
+//   socket /run/tsvs/tsvsd.sock
+//   rules /var/lib/tsvs/rules
+//   log-level info                 # debug | info | warn | error
+//
+//   [engine]                       # for the packet engine (parsed and kept; see EngineConfig)
+//   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
+//   interface eth1 subnet 192.168.99.0/24
+//   fullnat-address 192.168.99.250
+//   fullnat-ports 1024-65535       # local ports per full-NAT address
+//   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
+//   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
+//   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
+//   conn-capacity 65536
+//
+//   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
+//   -A -t 192.168.88.5:80 -s rr
+//   -a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1
+//
+// `owned`, `subnet` and `fullnat-address` take comma-separated lists and may repeat.
+
+import { readFile } from 'node:fs/promises';
+import { TsvsError } from '../lib/errors.ts';
+import { parseDottedQuad } from '../lib/inet.ts';
+import type { RuleLine } from '../model/rules-format.ts';
+import { splitRuleLines } from '../model/rules-format.ts';
+import type { EngineConfig, PortConfig } from '../datapath/engine-config.ts';
+import { isLevel, type Level } from '../lib/logger.ts';
+
+export const DEFAULT_CONN_CAPACITY = 65536;
+
+export interface DaemonConfig {
+  readonly path: string;
+  readonly socketPath?: string;
+  readonly rulesPath?: string;
+  readonly logLevel?: Level;
+  readonly engine: EngineConfig;
+  /** The [rules] lines with their line numbers in the file. */
+  readonly ruleLines: readonly RuleLine[];
+}
+
+function configError(path: string, line: number, msg: string): TsvsError {
+  return new TsvsError('ECONFIG', `${path}:${line}: ${msg}`);
+}
+
+function addrList(path: string, line: number, v: string | undefined, what: string): number[] {
+  if (v === undefined) throw configError(path, line, `${what} needs a value`);
+  return v.split(',').map((s) => {
+    const a = parseDottedQuad(s);
+    if (a === null) throw configError(path, line, `${what}: not an IPv4 address: ${s}`);
+    return a;
+  });
+}
+
+function subnetList(path: string, line: number, v: string | undefined): [number, number][] {
+  if (v === undefined) throw configError(path, line, 'subnet needs a value');
+  return v.split(',').map((s) => {
+    const m = /^([\d.]+)\/(\d{1,2})$/.exec(s);
+    const a = m === null ? null : parseDottedQuad(m[1]!);
+    const len = m === null ? NaN : Number(m[2]);
+    if (a === null || !(len >= 0 && len <= 32)) throw configError(path, line, `subnet: not an IPv4 prefix: ${s}`);
+    return [a, len];
+  });
+}
+
+function parseInterface(path: string, line: number, words: string[]): PortConfig {
+  const name = words[1];
+  if (name === undefined) throw configError(path, line, 'interface needs a name');
+  const owned: number[] = [];
+  const subnets: [number, number][] = [];
+  let gateway = 0;
+  for (let i = 2; i < words.length; i += 2) {
+    const key = words[i]!;
+    const val = words[i + 1];
+    if (key === 'owned') owned.push(...addrList(path, line, val, 'owned'));
+    else if (key === 'subnet') subnets.push(...subnetList(path, line, val));
+    else if (key === 'gateway') gateway = addrList(path, line, val, 'gateway')[0]!;
+    else throw configError(path, line, `unknown interface setting ${key} (owned, subnet, gateway)`);
+  }
+  return { name, owned, subnets, gateway };
+}
+
+/** Parses the text of a config file; errors name the file and line. */
+export function parseConfig(text: string, path: string): DaemonConfig {
+  let section = '';
+  let socket: string | undefined;
+  let rules: string | undefined;
+  let logLevel: Level | undefined;
+  const ports: PortConfig[] = [];
+  const fullNatAddrs: number[] = [];
+  let connCapacity = DEFAULT_CONN_CAPACITY;
+  let fullNatPorts: [number, number] | undefined;
+  let busyPollUs: number | undefined;
+  let pollIntervalUs: number | undefined;
+  let kernelFilter: boolean | undefined;
+  const ruleLines: RuleLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const n = i + 1;
+    const raw = lines[i]!;
+    const sec = /^\s*\[([a-z]+)\]\s*(#.*)?$/.exec(raw);
+    if (sec !== null) {
+      section = sec[1]!;
+      if (!['daemon', 'engine', 'rules'].includes(section)) throw configError(path, n, `unknown section [${section}] (daemon, engine, rules)`);
+      continue;
+    }
+    if (section === 'rules') {
+      // Kept with its own line number; parsed as ipvsadm lines by load-rules.ts.
+      for (const l of splitRuleLines(raw)) ruleLines.push({ line: n, tokens: l.tokens });
+      continue;
+    }
+    const words = raw.replace(/#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) continue;
+    const [key, val] = words;
+    if (section === '') throw configError(path, n, 'setting outside a section; start with [daemon], [engine] or [rules]');
+    if (section === 'daemon') {
+      if (val === undefined || words.length !== 2) throw configError(path, n, `${key} takes one value`);
+      if (key === 'socket') socket = val;
+      else if (key === 'rules') rules = val;
+      else if (key === 'log-level' && isLevel(val)) logLevel = val;
+      else if (key === 'log-level') throw configError(path, n, `log-level must be debug, info, warn or error`);
+      else throw configError(path, n, `unknown daemon setting ${key} (socket, rules, log-level)`);
+    } else if (key === 'interface') {
+      ports.push(parseInterface(path, n, words));
+    } else if (key === 'fullnat-address') {
+      fullNatAddrs.push(...addrList(path, n, val, 'fullnat-address'));
+    } else if (key === 'fullnat-ports') {
+      const m = words.length === 2 ? /^(\d{1,5})-(\d{1,5})$/.exec(val ?? '') : null;
+      const lo = m === null ? NaN : Number(m[1]);
+      const hi = m === null ? NaN : Number(m[2]);
+      if (!(lo >= 1 && hi <= 65535 && lo <= hi)) throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
+      fullNatPorts = [lo, hi];
+    } else if (key === 'busy-poll-us' || key === 'poll-interval-us') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000) throw configError(path, n, `${key} must be an integer from 0 to 1000`);
+      if (key === 'busy-poll-us') busyPollUs = v;
+      else pollIntervalUs = v;
+    } else if (key === 'kernel-filter') {
+      if (words.length !== 2 || (val !== 'on' && val !== 'off')) throw configError(path, n, 'kernel-filter must be on or off');
+      kernelFilter = val === 'on';
+    } else if (key === 'conn-capacity') {
+      const c = Number(val);
+      if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
+      connCapacity = c;
+    } else {
+      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)`);
+    }
+  }
+  return {
+    path,
+    ...(socket !== undefined ? { socketPath: socket } : {}),
+    ...(rules !== undefined ? { rulesPath: rules } : {}),
+    ...(logLevel !== undefined ? { logLevel } : {}),
+    engine: {
+      ports,
+      fullNatAddrs,
+      connCapacity,
+      ...(fullNatPorts !== undefined ? { fullNatPorts } : {}),
+      ...(busyPollUs !== undefined ? { busyPollUs } : {}),
+      ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
+      ...(kernelFilter !== undefined ? { kernelFilter } : {}),
+    },
+    ruleLines,
+  };
+}
+
+export async function readConfig(path: string): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new TsvsError('ECONFIG', `cannot read config file ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,75 @@
+// EngineDataPlane: the DataPlane the daemon's control handlers talk to, backed by the running
+// Engine: connection listing (-Lc), timeouts (--set / --timeout), rates (ip_vs_est.c estimators
+// over the model's counters, every 2 s) and -Z.
+
+import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
+import type { Dest } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+import type { TableChange } from '../model/service-table.ts';
+import { EstimatorSet, emptyRates } from '../metrics/estimator.ts';
+import { RealTimers } from '../lib/timers.ts';
+import type { Engine } from '../datapath/engine.ts';
+
+export class EngineDataPlane implements DataPlane {
+  private readonly est = new EstimatorSet();
+
+  constructor(private readonly engine: Engine, services: readonly Service[]) {
+    for (const s of services) {
+      this.est.add(s);
+      for (const d of s.dests) this.est.add(d);
+    }
+    this.est.start(new RealTimers());
+  }
+
+  connTableSize(): number {
+    return this.engine.conns.table.capacity;
+  }
+
+  connections(): ConnSnapshot[] {
+    return this.engine.conns.list(Date.now(), 'all').map((v) => ({
+      protocol: v.protocol,
+      caddr: v.caddr,
+      cport: v.cport,
+      vaddr: v.vaddr,
+      vport: v.vport,
+      daddr: v.daddr,
+      dport: v.dport,
+      state: v.stateName,
+      expireMs: v.remainingMs,
+    }));
+  }
+
+  timeouts(): TimeoutValues {
+    const t = this.engine.conns.timeouts.get();
+    return { tcpSec: t.tcp, tcpFinSec: t.tcpfin, udpSec: t.udp };
+  }
+
+  setTimeouts(t: TimeoutValues): void {
+    this.engine.conns.timeouts.set(t.tcpSec, t.tcpFinSec, t.udpSec);
+  }
+
+  rates(target: Service | Dest): Rates {
+    const e = this.est.get(target) ?? this.est.add(target);
+    const r = e.read(emptyRates());
+    return { cps: r.cps, inpps: r.inPps, outpps: r.outPps, inbps: r.inBps, outbps: r.outBps };
+  }
+
+  zeroStats(services: readonly Service[]): void {
+    for (const s of services) {
+      this.est.add(s).zero(s);
+      for (const d of s.dests) this.est.add(d).zero(d);
+    }
+  }
+
+  tableChanged(c: TableChange): void {
+    if (c.kind === 'add-service') this.est.add(c.svc);
+    else if (c.kind === 'del-service') {
+      this.est.remove(c.svc);
+      for (const d of c.svc.dests) this.est.remove(d);
+    } else if (c.kind === 'add-dest') this.est.add(c.dest);
+  }
+
+  stop(): void {
+    this.est.stop();
+  }
+}

@@ -1,0 +1,112 @@
+// engine-runner: starts the packet engine inside tsvsd — capabilities, the director's kernel
+// settings (restored on stop), the packet backend (native AF_PACKET, else libpcap), the Engine,
+// and the control ops that expose it (engine.stats, trace).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { TsvsDaemon } from './daemon.ts';
+import type { Logger } from '../lib/logger.ts';
+import { DROP_NAMES } from '../lib/drops.ts';
+import { TsvsError } from '../lib/errors.ts';
+import { assertEngineCaps } from './caps.ts';
+import type { EngineConfig } from '../datapath/engine-config.ts';
+import { EngineDataPlane } from './engine-data-plane.ts';
+import { Engine } from '../datapath/engine.ts';
+import { installKernelFilter } from './kernel-filter.ts';
+import { AfPacketIo } from '../io/af-packet.ts';
+import type { PacketIo } from '../datapath/packet-io.ts';
+import { PcapIo } from '../io/pcap-io.ts';
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+export interface RunningEngine {
+  readonly engine: Engine;
+  stop(): void;
+}
+
+function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
+  const names = cfg.ports.map((p) => p.name);
+  if (backend === 'pcap') return PcapIo.open(names);
+  try {
+    return AfPacketIo.open(names, {
+      ...(cfg.busyPollUs !== undefined ? { spinUs: cfg.busyPollUs } : {}),
+      ...(cfg.pollIntervalUs !== undefined ? { pollIntervalUs: cfg.pollIntervalUs } : {}),
+    });
+  } catch (e) {
+    if (backend === 'native') throw e;
+    log.warn('native AF_PACKET backend unavailable; falling back to libpcap', { error: (e as Error).message });
+    return PcapIo.open(names);
+  }
+}
+
+export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, backend = 'auto'): RunningEngine {
+  assertEngineCaps();
+  // The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
+  // neither owns the address nor forwards). Restored on stop.
+  const oldForward = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (oldForward !== '0') {
+    writeFileSync(IP_FORWARD, '0\n');
+    log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: oldForward });
+  }
+  let io: PacketIo;
+  try {
+    io = openIo(cfg, log, backend);
+  } catch (e) {
+    if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    throw e;
+  }
+  const engine = new Engine(io, cfg, daemon.table);
+  engine.start();
+  const filter = cfg.kernelFilter === false ? null : installKernelFilter(cfg.ports.map((p) => p.name), log);
+  const dp = new EngineDataPlane(engine, daemon.table.services());
+  daemon.attachDataPlane(dp);
+  daemon.table.onChange((c) => dp.tableChanged(c));
+  daemon.addOp('engine.stats', () => engineStats(engine));
+  daemon.addOp('trace', (args) => {
+    if (typeof args['enable'] === 'boolean') engine.trace.enabled = args['enable'];
+    const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;
+    return { head: engine.trace.head, enabled: engine.trace.enabled, events: engine.trace.readSince(cursor, 1000) };
+  });
+  daemon.addOp('capture', (args) => {
+    const prefix = typeof args['prefix'] === 'string' ? args['prefix'] : '';
+    if (!prefix.startsWith('/')) throw new TsvsError('EBADREQ', 'capture needs an absolute file prefix, e.g. /tmp/lvs');
+    const seconds = typeof args['seconds'] === 'number' && args['seconds'] > 0 ? Math.min(args['seconds'], 3600) : 10;
+    const frames = typeof args['frames'] === 'number' && args['frames'] > 0 ? args['frames'] : 100_000;
+    const c = engine.startCapture(prefix, seconds, frames);
+    return { files: c.files, seconds, frames };
+  });
+  log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
+  return {
+    engine,
+    stop() {
+      dp.stop();
+      engine.stop();
+      filter?.remove();
+      if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    },
+  };
+}
+
+export function engineStats(engine: Engine): Record<string, unknown> {
+  const p = engine.pipeline;
+  const drops: Record<string, number> = {};
+  engine.drops.counts.forEach((n, i) => {
+    if (i > 0 && n > 0) drops[DROP_NAMES[i] ?? String(i)] = n;
+  });
+  return {
+    backend: engine.io.name,
+    rxFrames: p.rxFrames,
+    txFrames: engine.xmit.txFrames,
+    forwardedIn: p.forwardedIn,
+    forwardedOut: p.forwardedOut,
+    local: p.local,
+    passed: p.passed,
+    gsoFrames: p.gsoFrames,
+    drops,
+    connections: engine.conns.count,
+    connCapacity: engine.conns.table.capacity,
+    batchSizes: Array.from(engine.batchSizes),
+    neighbours: engine.xmit.neigh.list(),
+    io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
+    loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,
+  };
+}

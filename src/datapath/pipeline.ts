@@ -1,0 +1,249 @@
+// Pipeline: the director's packet path over a batch — parse, look up or schedule, rewrite, route,
+// queue — the userspace counterpart of ip_vs_in() / ip_vs_out() (ip_vs_core.c) followed by the
+// transmitter bound to the connection (ip_vs_nat_xmit / ip_vs_dr_xmit in ip_vs_xmit.c).
+//
+//   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (local.ts)
+//                  ├ IPv4 to an owned address
+//                  │   ├ ICMP echo ────── reply in place                          (local.ts)
+//                  │   ├ ICMP error ───── NAT outer + quoted headers              (icmp-path.ts)
+//                  │   ├ TCP/UDP to a VIP: conn lookup | schedule ── "in" rewrite ─┐
+//                  │   └ TCP/UDP to a full-NAT local address: "out" rewrite ───────┤
+//                  ├ IPv4 from a real server (classic NAT reply): "out" rewrite ───┤
+//                  │                                                                └ xmit
+//                  └ anything else ── PASS (the director's kernel has it too and decides)
+//
+// Per packet: no allocation, no exceptions; one clock read per batch.
+
+import { DROP_BAD_ETHERTYPE, DROP_DEST_QUIESCED, DROP_FRAGMENT, DROP_NONE, DROP_NO_DEST, DROP_NO_SERVICE, DROP_TTL_EXCEEDED, type DropCounters } from '../lib/drops.ts';
+import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
+import type { ConnManager } from '../conn/conn-manager.ts';
+import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
+import { buildIcmpPortUnreach, icmpErrorAllowed } from '../packet/build-icmp.ts';
+import { ETH_P_ARP } from '../packet/ethernet.ts';
+import { parseFrame, ParsedFrame } from '../packet/frame.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
+import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
+import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
+import { SchedInput } from '../model/scheduler.ts';
+import { handleIcmpError } from './icmp-path.ts';
+import { handleArp, handleEcho } from './local.ts';
+import type { OwnedAddrs } from './owned-addrs.ts';
+import { type RxBatch } from './packet-io.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
+import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
+import type { Xmit } from './xmit.ts';
+
+/** The data plane's read-only view of the service table (ServiceTable.lookup). */
+export interface ServiceView {
+  lookup(protocol: number, vaddr: number, vport: number): Service | null;
+}
+
+const ICMP_SLOTS = 32;
+const ICMP_SLOT_BYTES = 640;
+
+export class Pipeline {
+  readonly f = new ParsedFrame();
+  private readonly inp = new SchedInput();
+  /** Frames the director originates in this batch (ICMP errors), valid until the batch is flushed. */
+  private readonly icmpBuf = Buffer.alloc(ICMP_SLOTS * ICMP_SLOT_BYTES);
+  private icmpUsed = 0;
+  private ipId = 1;
+  private nowMs = 0;
+  /** Full NAT: the timestamp clock toward the real servers. */
+  private readonly tsClock = new LocalPortTsClock();
+  rxFrames = 0;
+  passed = 0;
+  local = 0;
+  forwardedIn = 0;
+  forwardedOut = 0;
+  /** GSO superpackets carried through whole (one rewrite for many segments). */
+  gsoFrames = 0;
+
+  constructor(
+    private readonly services: ServiceView,
+    readonly conns: ConnManager,
+    private readonly owned: OwnedAddrs,
+    readonly xmit: Xmit,
+    readonly drops: DropCounters,
+    readonly trace: TraceRing,
+  ) {}
+
+  processBatch(b: RxBatch, nowMs: number): void {
+    this.nowMs = nowMs;
+    this.icmpUsed = 0;
+    this.xmit.setNow(nowMs);
+    const n = b.count;
+    const buf = b.buf;
+    for (let i = 0; i < n; i++) {
+      const r = this.processFrame(buf, b.off[i]!, b.len[i]!, b.flags[i]!, b.port[i]!);
+      if (r !== DROP_NONE) this.drops.count(r);
+    }
+    this.rxFrames += n;
+  }
+
+  /** One frame; returns DROP_NONE (sent, answered or passed) or the reason it was dropped. */
+  processFrame(buf: Buffer, off: number, len: number, flags: number, port: number): number {
+    const f = this.f;
+    const r = parseFrame(buf, off, len, flags, f);
+    if (r !== DROP_NONE) {
+      if (r === DROP_BAD_ETHERTYPE) {
+        this.passed++; // IPv6, LLDP, ...: not ours; the kernel has its copy
+        return DROP_NONE;
+      }
+      return r;
+    }
+    if (f.ethType === ETH_P_ARP) {
+      this.local++;
+      return handleArp(buf, f, port, this.owned, this.xmit, this.nowMs);
+    }
+    const ownerPort = this.owned.portOf(f.daddr);
+    const proto = f.protocol;
+    this.gsoFrames += f.gso;
+    if (f.fragOff !== 0) {
+      if (ownerPort >= 0) return DROP_FRAGMENT; // IPVS defragments first; we keep no fragment state
+      this.passed++;
+      return DROP_NONE;
+    }
+    if (proto === IPPROTO_ICMP) {
+      if (f.icmpIsError !== 0) return handleIcmpError(buf, f, flags, ownerPort >= 0, this.conns, this.xmit);
+      if (ownerPort < 0) {
+        this.passed++;
+        return DROP_NONE;
+      }
+      this.local++;
+      return handleEcho(buf, f, port, this.xmit);
+    }
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
+      this.passed++;
+      return DROP_NONE;
+    }
+    if (ownerPort >= 0) {
+      if (this.owned.isFullNat(f.daddr)) {
+        const id = this.conns.lookupOut(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
+        return id < 0 ? DROP_NO_SERVICE : this.out(buf, f, flags, id);
+      }
+      return this.in(buf, f, flags);
+    }
+    const id = this.conns.lookupOut(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
+    if (id < 0) {
+      this.passed++;
+      return DROP_NONE;
+    }
+    return this.out(buf, f, flags, id);
+  }
+
+  /** Client -> VIP: find or create the connection, rewrite toward the real server, send. */
+  private in(buf: Buffer, f: ParsedFrame, flags: number): number {
+    const conns = this.conns;
+    const t = conns.table;
+    const proto = f.protocol;
+    let id = conns.lookupIn(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
+    let isNew = 0;
+    if (id >= 0) {
+      const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
+      if (v === REUSE_DROP) return this.traceDrop(f, DROP_DEST_QUIESCED);
+      if (v === REUSE_RESCHEDULE) id = -1;
+    }
+    if (id < 0) {
+      const svc = this.services.lookup(proto, f.daddr, f.dport);
+      if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
+      const inp = this.inp;
+      inp.protocol = proto;
+      inp.caddr = f.saddr;
+      inp.cport = f.sport;
+      inp.vaddr = f.daddr;
+      inp.vport = f.dport;
+      inp.daddr = f.daddr;
+      inp.nowMs = this.nowMs;
+      id = conns.schedule(svc, inp, f.tcpFlags);
+      if (id < 0) {
+        if (-id === DROP_NO_DEST) this.portUnreachable(buf, f);
+        return this.traceDrop(f, -id);
+      }
+      isNew = TR_F_NEW;
+    }
+    conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
+    const dest = t.dest[id]!;
+    const svc = t.svc[id]!;
+    const bytes = f.ipTotalLen;
+    dest.inPkts++;
+    dest.inBytes += bytes;
+    svc.inPkts++;
+    svc.inBytes += bytes;
+    const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
+    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
+    if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]! | 0, t.dport[id]!);
+    else if (fwd === FWD_FULLNAT) {
+      rewriteBoth(buf, f, t.laddr[id]! | 0, t.lport[id]!, t.daddr[id]! | 0, t.dport[id]!);
+      // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
+      const d = t.tsDelta[id]!;
+      if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
+        t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
+      }
+    } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
+    // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
+    if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
+    this.forwardedIn++;
+    if (this.trace.enabled) {
+      this.trace.record(this.nowMs, TR_IN, isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0), f.protocol, f.tcpFlags,
+        saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest.addr, dest.port);
+    }
+    // DR keeps the IP header and only changes the MACs: route toward the real server's address.
+    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
+  }
+
+  /** Real server -> client (or -> full-NAT local address): rewrite back to VIP -> client, send. */
+  private out(buf: Buffer, f: ParsedFrame, flags: number, id: number): number {
+    const t = this.conns.table;
+    this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    const dest = t.dest[id];
+    const svc = t.svc[id];
+    const bytes = f.ipTotalLen;
+    if (dest) {
+      dest.outPkts++;
+      dest.outBytes += bytes;
+    }
+    if (svc) {
+      svc.outPkts++;
+      svc.outBytes += bytes;
+    }
+    const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
+    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
+    if (fwd === FWD_FULLNAT) {
+      rewriteBoth(buf, f, t.vaddr[id]! | 0, t.vport[id]!, t.caddr[id]! | 0, t.cport[id]!);
+      const d = t.tsDelta[id]!;
+      if (d !== 0 && f.protocol === IPPROTO_TCP) tsTranslateOut(buf, f, d);
+    } else rewriteSource(buf, f, t.vaddr[id]! | 0, t.vport[id]!);
+    // Replies cross the director's FORWARD path in the kernel (ip_forward decrements TTL).
+    if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
+    this.forwardedOut++;
+    if (this.trace.enabled) {
+      this.trace.record(this.nowMs, TR_OUT, fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0, f.protocol, f.tcpFlags,
+        saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest ? dest.addr : 0, dest ? dest.port : 0);
+    }
+    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
+  }
+
+  /** ip_vs_leave(): no real server available -> ICMP port unreachable to the client, from the VIP. */
+  private portUnreachable(buf: Buffer, f: ParsedFrame): void {
+    if (this.icmpUsed >= ICMP_SLOTS || !icmpErrorAllowed(buf, f)) return;
+    const off = this.icmpUsed++ * ICMP_SLOT_BYTES;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    const n = buildIcmpPortUnreach(this.icmpBuf, off, buf, f, f.daddr, this.ipId);
+    const m = this.xmit.macs;
+    const port = this.owned.portOf(f.daddr);
+    for (let i = 0; i < 6; i++) this.icmpBuf[off + 6 + i] = m[port * 6 + i]!;
+    this.xmit.queue(port, this.icmpBuf, off, n, 0);
+  }
+
+  private traceDrop(f: ParsedFrame, reason: number): number {
+    if (this.trace.enabled) {
+      this.trace.record(this.nowMs, TR_DROP, 0, f.protocol, f.tcpFlags, f.saddr, f.sport, f.daddr, f.dport,
+        f.saddr, f.sport, f.daddr, f.dport, reason, 0, 0);
+    }
+    return reason;
+  }
+}

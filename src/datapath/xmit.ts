@@ -1,0 +1,93 @@
+// Xmit: the last step of the director's packet path (what ip_vs_xmit.c leaves to the kernel's
+// ip_finish_output2 -> neigh_output): pick the output port and next hop, write the Ethernet
+// addresses, and queue the frame, or hold it in the ARP table until its next hop resolves.
+
+import { DROP_NONE, DROP_NEIGH_UNRESOLVED, DROP_NO_ROUTE, DROP_TX_FULL, type DropCounters } from '../lib/drops.ts';
+import { buildArpRequest } from '../packet/build-arp.ts';
+import type { EngineConfig } from './engine-config.ts';
+import { NeighTable, type NeighSink } from './neigh.ts';
+import type { PacketIo } from './packet-io.ts';
+import { RouteTable } from './route.ts';
+import type { Capture } from './capture.ts';
+
+export class Xmit implements NeighSink {
+  readonly route: RouteTable;
+  readonly neigh: NeighTable;
+  /** Port MACs, 6 bytes each, port i at i * 6. */
+  readonly macs: Uint8Array;
+  /** A source address per port for ARP requests (its first owned address, else its subnet address). */
+  private readonly arpSrc: Uint32Array;
+  private readonly scratch: Buffer;
+  private nowMs: number;
+  txFrames: number;
+  /** On-demand capture of frames sent (null when none runs). */
+  capture: Capture | null = null;
+
+  constructor(private readonly io: PacketIo, cfg: EngineConfig, private readonly drops: DropCounters) {
+    this.route = new RouteTable(cfg);
+    this.neigh = new NeighTable(this);
+    this.macs = new Uint8Array(io.ports.length * 6);
+    io.ports.forEach((p, i) => this.macs.set(p.mac.subarray(0, 6), i * 6));
+    this.arpSrc = Uint32Array.from(cfg.ports.map((p) => p.owned[0] ?? p.subnets[0]?.[0] ?? 0));
+    this.scratch = Buffer.alloc(64);
+    this.nowMs = 0;
+    this.txFrames = 0;
+  }
+
+  setNow(nowMs: number): void {
+    this.nowMs = nowMs;
+  }
+
+  /**
+   * Route the IPv4 frame at buf[off, off+len) toward daddr and queue it. The frame's Ethernet
+   * header starts at off (an 802.1Q tag, if any, is kept). Returns DROP_NONE or a drop reason.
+   */
+  toAddr(buf: Buffer, off: number, len: number, flags: number, daddr: number): number {
+    daddr >>>= 0; // the caller may pass it as int32 (src/packet/bytes.ts: addresses as arguments)
+    const port = this.route.lookup(daddr);
+    if (port < 0) return DROP_NO_ROUTE;
+    const nh = this.route.nextHop;
+    const m = port * 6;
+    const macs = this.macs;
+    buf[off + 6] = macs[m]!;
+    buf[off + 7] = macs[m + 1]!;
+    buf[off + 8] = macs[m + 2]!;
+    buf[off + 9] = macs[m + 3]!;
+    buf[off + 10] = macs[m + 4]!;
+    buf[off + 11] = macs[m + 5]!;
+    const slot = this.neigh.lookup(nh);
+    if (slot < 0) {
+      return this.neigh.enqueue(nh, port, buf, off, len, flags, this.nowMs) ? DROP_NONE : DROP_NEIGH_UNRESOLVED;
+    }
+    this.neigh.writeMac(slot, buf, off);
+    return this.queue(port, buf, off, len, flags);
+  }
+
+  /** Queue a frame whose Ethernet header is already complete. */
+  queue(port: number, buf: Buffer, off: number, len: number, flags: number): number {
+    if (!this.io.queueTx(port, buf, off, len, flags)) return DROP_TX_FULL;
+    this.txFrames++;
+    if (this.capture !== null) this.capture.captureOut(buf, off, len);
+    return DROP_NONE;
+  }
+
+  // NeighSink -----------------------------------------------------------------------------
+
+  arpRequest(port: number, ip: number): void {
+    const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, this.arpSrc[port]!, ip, -1);
+    // The scratch frame is reused at once: send it now rather than holding it until flush().
+    if (this.io.queueTx(port, this.scratch, 0, n, 0)) this.io.flush();
+  }
+
+  transmit(port: number, buf: Buffer, off: number, len: number, flags: number): void {
+    if (this.io.queueTx(port, buf, off, len, flags)) {
+      this.txFrames++;
+      if (this.capture !== null) this.capture.captureOut(buf, off, len);
+      this.io.flush();
+    } else this.drops.count(DROP_TX_FULL);
+  }
+
+  dropUnresolved(): void {
+    this.drops.count(DROP_NEIGH_UNRESOLVED);
+  }
+}

@@ -1,0 +1,277 @@
+// AfPacketIo: the fast PacketIo backend, AF_PACKET sockets with mmap'ed RX rings and batched
+// sendmmsg through the native addon (native/ring.c; the user side of net/packet/af_packet.c).
+//
+// Zero copy: the RxBatch frames live in the mmap'ed ring, seen by JS through one Buffer (the
+// region), and a frame queued for TX from that Buffer goes out by an iovec into the ring. A frame
+// queued from other memory is copied once into the region's staging area. Per batch there is one
+// call from C into JS; the frames JS queued are sent (one sendmmsg per port) and the RX slots are
+// given back to the kernel when that call returns.
+
+import { TsvsError } from '../lib/errors.ts';
+import { loadNative, NATIVE_STAT_COLUMNS, type NativeBinding, type NativeHandle, type NativeOpenOptions } from './native-binding.ts';
+import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+
+export interface AfPacketOptions {
+  /** RX ring kind: 2 = TPACKET_V2 (per-frame wakeups, lowest latency; default), 3 = TPACKET_V3. */
+  ringVersion?: 2 | 3;
+  /** RX ring size per port (default 16 MiB: 8192 V2 slots of 2 KiB, ~13 ms at 600k pps). */
+  ringBytes?: number;
+  /** V2 frame slot (default: the smallest power of two >= 2048 holding an MTU-sized frame). */
+  frameBytes?: number;
+  /** V3 block size (default 256 KiB) and block retire timeout (default 1 ms). */
+  blockBytes?: number;
+  blockTimeoutMs?: number;
+  /** V2: slots for frames bigger than a ring slot (GSO superpackets) per batch (default 64). */
+  bigSlots?: number;
+  /** TX staging for frames queued from memory outside the region (default 1 MiB). */
+  stageBytes?: number;
+  /** Frames per RxBatch (default 256). */
+  batchSize?: number;
+  /** Frames that can be queued for TX before flush (default 1024). */
+  txCapacity?: number;
+  /** Batches handled per wakeup before yielding to the event loop (default 8). */
+  maxBatchesPerWake?: number;
+  /**
+   * Adaptive wakeups (native/loop.c): when one wakeup finds >= pollEnterFrames frames (default 16),
+   * stop waking per frame and poll the rings every pollIntervalUs (default 100 with V2, 0 = never
+   * with V3); go back when a poll finds fewer than pollExitFrames (default 4).
+   */
+  pollIntervalUs?: number;
+  pollEnterFrames?: number;
+  pollExitFrames?: number;
+  /**
+   * Busy polling: after a wakeup that found frames, keep checking the rings for spinUs more
+   * (each batch found restarts the window; at most 1 ms per wakeup). 0 = off. Default
+   * DEFAULT_SPIN_US.
+   */
+  spinUs?: number;
+}
+
+/**
+ * Busy-poll window after frames (AfPacketOptions.spinUs) unless set. Off: with the kernel
+ * ingress filter a wakeup got cheap enough that spinning costs more than it saves (compare run I:
+ * keep-alive 48.6k req/s with 0, 37.1k with 20, 37.7k with 50; bench/RESULTS-compare.md).
+ */
+export const DEFAULT_SPIN_US = 0;
+
+export interface AfPacketLoopStats {
+  /** Wakeups by socket readiness (interrupt mode) and by the poll timer (polling mode). */
+  readonly wakeups: number;
+  readonly ticks: number;
+  /** Switches between the two modes. */
+  readonly switches: number;
+  readonly batches: number;
+  readonly polling: boolean;
+  /** Busy-poll sessions (spinUs), and the frames they found without a wakeup. */
+  readonly spins: number;
+  readonly spinFrames: number;
+}
+
+export interface AfPacketPortStats {
+  readonly name: string;
+  readonly rxFrames: number;
+  readonly rxBytes: number;
+  /** Frames bigger than a V2 slot, read whole from the socket queue. */
+  readonly rxBig: number;
+  /** Frames dropped because they did not fit (a V2 slot and no socket buffer room). */
+  readonly rxTruncated: number;
+  readonly rxOutgoing: number;
+  readonly txFrames: number;
+  readonly txBytes: number;
+  readonly txErrors: number;
+  /** PACKET_STATISTICS: frames the socket saw, and dropped for a full ring. */
+  readonly kernelPackets: number;
+  readonly kernelDrops: number;
+  readonly kernelFreeze: number;
+  /** Frames sent through the GSO socket (no qdisc bypass, so the kernel may segment them). */
+  readonly txGso: number;
+  /** errno of the last refused send, 0 if none. */
+  readonly lastTxErrno: number;
+}
+
+const CAP_HINT =
+  'needs CAP_NET_RAW (and CAP_NET_ADMIN for the large socket buffers): run as root, or grant them with ' +
+  '`setcap cap_net_raw,cap_net_admin+ep $(which node)`, or with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN in the systemd unit';
+
+function errCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : '';
+}
+
+export class AfPacketIo implements PacketIo {
+  readonly name: string;
+  readonly ports: readonly PortInfo[];
+  private readonly nat: NativeBinding;
+  private readonly handle: NativeHandle;
+  private readonly region: Buffer;
+  private readonly batch: RxBatch;
+  private readonly txOff: Int32Array;
+  private readonly txLen: Int32Array;
+  private readonly txFlags: Uint8Array;
+  private readonly txPort: Uint8Array;
+  private readonly txCap: number;
+  private txCount: number;
+  private readonly stageOff: number;
+  private readonly stageLen: number;
+  private stageUsed: number;
+  private readonly maxBatches: number;
+  private onBatch: ((batch: RxBatch) => void) | null;
+  private closed: boolean;
+  private readonly rx: (n: number) => number;
+
+  /** Opens one AF_PACKET socket per interface (in the caller's network namespace). */
+  static open(ifnames: readonly string[], opts: AfPacketOptions = {}): AfPacketIo {
+    return new AfPacketIo(ifnames, opts);
+  }
+
+  private constructor(ifnames: readonly string[], opts: AfPacketOptions) {
+    if (ifnames.length === 0 || ifnames.length > 16) {
+      throw new TsvsError('PACKET_IO_OPEN', `AF_PACKET I/O needs 1 to 16 interfaces, got ${ifnames.length}`);
+    }
+    const nat = loadNative();
+    for (const n of ifnames) {
+      try {
+        nat.ifInfo(n);
+      } catch (e) {
+        if (errCode(e) === 'ENODEV') {
+          throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${n} does not exist (in this network namespace)`, { cause: e });
+        }
+        throw e;
+      }
+    }
+    const version = opts.ringVersion ?? 2;
+    // Adaptive polling suits V2 (a wakeup per frame); a V3 ring wakes per block already.
+    const nopts: NativeOpenOptions = {
+      version,
+      txCapacity: opts.txCapacity ?? 1024,
+      pollIntervalUs: version === 3 ? 0 : 100,
+      spinUs: DEFAULT_SPIN_US,
+    };
+    const keys = ['ringBytes', 'frameBytes', 'blockBytes', 'blockTimeoutMs', 'bigSlots', 'stageBytes', 'pollIntervalUs', 'pollEnterFrames', 'pollExitFrames', 'spinUs'] as const;
+    for (const k of keys) {
+      const v = opts[k];
+      if (v !== undefined) nopts[k] = v;
+    }
+    let opened;
+    try {
+      opened = nat.open(ifnames, nopts);
+    } catch (e) {
+      const code = errCode(e);
+      const msg = e instanceof Error ? e.message : String(e);
+      if (code === 'EPERM' || code === 'EACCES') {
+        throw new TsvsError('NEED_CAP_NET_RAW', `Cannot open AF_PACKET on ${ifnames.join(', ')}: ${msg}; packet I/O ${CAP_HINT}`, {
+          cause: e,
+        });
+      }
+      if (code === 'ENODEV') {
+        throw new TsvsError('NO_SUCH_INTERFACE', `Cannot open AF_PACKET: ${msg} (interface does not exist)`, { cause: e });
+      }
+      throw new TsvsError('PACKET_IO_OPEN', `Cannot open AF_PACKET on ${ifnames.join(', ')}: ${msg}`, { cause: e });
+    }
+    this.name = version === 3 ? 'af_packet_v3' : 'af_packet';
+    this.nat = nat;
+    this.handle = opened.handle;
+    this.region = opened.buffer;
+    this.ports = opened.ports.map((p, i) => ({ name: ifnames[i] ?? '', ifindex: p.ifindex, mac: p.mac, mtu: p.mtu }));
+    this.batch = new RxBatch(opts.batchSize ?? 256, this.region);
+    this.txCap = opened.txCapacity;
+    this.txOff = new Int32Array(this.txCap);
+    this.txLen = new Int32Array(this.txCap);
+    this.txFlags = new Uint8Array(this.txCap);
+    this.txPort = new Uint8Array(this.txCap);
+    this.txCount = 0;
+    this.stageOff = opened.stageOff;
+    this.stageLen = opened.stageLen;
+    this.stageUsed = 0;
+    this.maxBatches = opts.maxBatchesPerWake ?? 8;
+    this.onBatch = null;
+    this.closed = false;
+    const b = this.batch;
+    nat.setArrays(this.handle, b.off, b.len, b.flags, b.port, this.txOff, this.txLen, this.txFlags, this.txPort);
+    this.rx = (n: number): number => this.deliver(n);
+  }
+
+  start(onBatch: (batch: RxBatch) => void): void {
+    if (this.closed) throw new TsvsError('PACKET_IO_CLOSED', 'AF_PACKET I/O is closed');
+    this.onBatch = onBatch;
+    this.nat.start(this.handle, this.rx, this.maxBatches);
+  }
+
+  /** Called from C once per batch; returns how many TX entries C must send now. */
+  private deliver(n: number): number {
+    const b = this.batch;
+    b.count = n;
+    let queued = 0;
+    try {
+      (this.onBatch as (batch: RxBatch) => void)(b);
+    } finally {
+      queued = this.txCount;
+      this.txCount = 0;
+      this.stageUsed = 0;
+    }
+    return queued;
+  }
+
+  queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
+    if (this.txCount >= this.txCap || port < 0 || port >= this.ports.length || len <= 0 || this.closed) return false;
+    if (buf !== this.region) {
+      const hdr = (flags & RXF_VNET_HDR) !== 0 ? VNET_HDR_LEN : 0;
+      if (off - hdr < 0 || off + len > buf.length) return false;
+      const need = (len + hdr + 15) & ~15;
+      if (this.stageUsed + need > this.stageLen) {
+        if (need > this.stageLen) return false;
+        this.flush();
+      }
+      const dst = this.stageOff + this.stageUsed;
+      this.nat.copyIn(this.handle, buf, off - hdr, dst, len + hdr);
+      this.stageUsed += need;
+      off = dst + hdr;
+    }
+    const i = this.txCount;
+    this.txOff[i] = off;
+    this.txLen[i] = len;
+    this.txFlags[i] = flags;
+    this.txPort[i] = port;
+    this.txCount = i + 1;
+    return true;
+  }
+
+  /** Sends the queued frames now (one sendmmsg per port). RX frames stay valid until the batch ends. */
+  flush(): void {
+    if (this.txCount > 0 && !this.closed) this.nat.send(this.handle, this.txCount);
+    this.txCount = 0;
+    this.stageUsed = 0;
+  }
+
+  stats(): AfPacketPortStats[] {
+    const s = this.nat.stats(this.handle);
+    const w = NATIVE_STAT_COLUMNS.length;
+    return this.ports.map((p, i) => {
+      const row: Record<string, number | string> = { name: p.name };
+      NATIVE_STAT_COLUMNS.forEach((c, k) => (row[c] = s[i * w + k] ?? 0));
+      return row as unknown as AfPacketPortStats;
+    });
+  }
+
+  loopStats(): AfPacketLoopStats {
+    const s = this.nat.loopStats(this.handle);
+    return {
+      wakeups: s[0] ?? 0,
+      ticks: s[1] ?? 0,
+      switches: s[2] ?? 0,
+      batches: s[3] ?? 0,
+      polling: s[4] === 1,
+      spins: s[5] ?? 0,
+      spinFrames: s[6] ?? 0,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.txCount = 0;
+    this.nat.close(this.handle);
+  }
+}

@@ -1,0 +1,185 @@
+// MemoryIo: an in-memory PacketIo for unit tests. Tests inject frames (with flags, a port and an
+// optional virtio_net_hdr), deliver them as batches, and read back what the pipeline queued and
+// flushed per port. Same rules as the real backends: frames live in one pool Buffer with 10 bytes
+// of headroom each, queued frames are sent (captured) when the batch callback returns.
+
+import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+
+export interface MemoryPortSpec {
+  name: string;
+  /** "02:00:00:00:00:01" or 6 bytes; default 02:00:00:00:00:<index+1>. */
+  mac?: string | Buffer;
+  mtu?: number;
+  ifindex?: number;
+}
+
+export interface MemoryIoOptions {
+  /** Frames per batch (default 64). */
+  batchSize?: number;
+  /** Pool for injected frames (default 1 MiB). */
+  poolBytes?: number;
+  /** TX queue length before queueTx returns false (default 1024). */
+  txCapacity?: number;
+}
+
+/** A frame the pipeline sent: a copy of its bytes, its flags and its virtio_net_hdr if flagged. */
+export interface SentFrame {
+  readonly port: number;
+  readonly frame: Buffer;
+  readonly flags: number;
+  readonly vnet: Buffer | null;
+}
+
+export function parseMac(mac: string): Buffer {
+  const parts = mac.split(':');
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new Error(`bad MAC address: ${mac}`);
+  return Buffer.from(parts.map((p) => parseInt(p, 16)));
+}
+
+export class MemoryIo implements PacketIo {
+  readonly name = 'memory';
+  readonly ports: readonly PortInfo[];
+  /** Frames flushed so far, in order, over all ports. */
+  readonly sent: SentFrame[] = [];
+  /** Batches delivered and flush() calls that sent something. */
+  batches = 0;
+  flushes = 0;
+  private readonly pool: Buffer;
+  private poolUsed = 0;
+  private readonly batch: RxBatch;
+  private readonly pendOff: number[] = [];
+  private readonly pendLen: number[] = [];
+  private readonly pendFlags: number[] = [];
+  private readonly pendPort: number[] = [];
+  private readonly txBuf: (Buffer | null)[];
+  private readonly txOff: Int32Array;
+  private readonly txLen: Int32Array;
+  private readonly txFlags: Uint8Array;
+  private readonly txPort: Uint8Array;
+  private txCount = 0;
+  private onBatch: ((b: RxBatch) => void) | null = null;
+  private closed = false;
+
+  constructor(ports: readonly MemoryPortSpec[], opts: MemoryIoOptions = {}) {
+    this.ports = ports.map((p, i) => ({
+      name: p.name,
+      ifindex: p.ifindex ?? i + 1,
+      mac: p.mac === undefined ? Buffer.from([2, 0, 0, 0, 0, i + 1]) : typeof p.mac === 'string' ? parseMac(p.mac) : p.mac,
+      mtu: p.mtu ?? 1500,
+    }));
+    this.pool = Buffer.alloc(opts.poolBytes ?? 1 << 20);
+    this.batch = new RxBatch(opts.batchSize ?? 64, this.pool);
+    const cap = opts.txCapacity ?? 1024;
+    this.txBuf = new Array<Buffer | null>(cap).fill(null);
+    this.txOff = new Int32Array(cap);
+    this.txLen = new Int32Array(cap);
+    this.txFlags = new Uint8Array(cap);
+    this.txPort = new Uint8Array(cap);
+  }
+
+  start(onBatch: (batch: RxBatch) => void): void {
+    this.onBatch = onBatch;
+  }
+
+  /** Frames injected and not yet delivered. */
+  get pending(): number {
+    return this.pendOff.length;
+  }
+
+  /** Frames queued for TX and not yet flushed. */
+  get queued(): number {
+    return this.txCount;
+  }
+
+  /**
+   * Queues a frame for the next deliver(). With vnet (10 bytes), the header is placed in front of
+   * the frame and RXF_VNET_HDR is added to flags.
+   */
+  inject(port: number, frame: Uint8Array, flags = 0, vnet?: Uint8Array): void {
+    if (port < 0 || port >= this.ports.length) throw new RangeError(`no port ${port}`);
+    const off = this.poolUsed + VNET_HDR_LEN;
+    const end = (off + frame.length + 15) & ~15;
+    if (end > this.pool.length) throw new RangeError('MemoryIo pool is full: deliver() first or raise poolBytes');
+    this.pool.fill(0, this.poolUsed, off);
+    if (vnet !== undefined) {
+      if (vnet.length !== VNET_HDR_LEN) throw new RangeError('a virtio_net_hdr is 10 bytes');
+      this.pool.set(vnet, off - VNET_HDR_LEN);
+      flags |= RXF_VNET_HDR;
+    }
+    this.pool.set(frame, off);
+    this.poolUsed = end;
+    this.pendOff.push(off);
+    this.pendLen.push(frame.length);
+    this.pendFlags.push(flags);
+    this.pendPort.push(port);
+  }
+
+  /** Delivers every pending frame in batches of batchSize; returns the number of batches. */
+  deliver(): number {
+    if (this.onBatch === null) throw new Error('MemoryIo: start() first');
+    const b = this.batch;
+    const cap = b.off.length;
+    let n = 0;
+    for (let i = 0; i < this.pendOff.length; i += cap) {
+      const k = Math.min(cap, this.pendOff.length - i);
+      for (let j = 0; j < k; j++) {
+        b.off[j] = this.pendOff[i + j]!;
+        b.len[j] = this.pendLen[i + j]!;
+        b.flags[j] = this.pendFlags[i + j]!;
+        b.port[j] = this.pendPort[i + j]!;
+      }
+      b.count = k;
+      this.batches++;
+      n++;
+      try {
+        this.onBatch(b);
+      } finally {
+        this.flush();
+      }
+    }
+    this.pendOff.length = this.pendLen.length = this.pendFlags.length = this.pendPort.length = 0;
+    this.poolUsed = 0;
+    return n;
+  }
+
+  queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
+    const i = this.txCount;
+    if (this.closed || i >= this.txOff.length || port < 0 || port >= this.ports.length) return false;
+    this.txBuf[i] = buf;
+    this.txOff[i] = off;
+    this.txLen[i] = len;
+    this.txFlags[i] = flags;
+    this.txPort[i] = port;
+    this.txCount = i + 1;
+    return true;
+  }
+
+  flush(): void {
+    if (this.txCount === 0) return;
+    for (let i = 0; i < this.txCount; i++) {
+      const buf = this.txBuf[i]!;
+      const off = this.txOff[i]!;
+      const flags = this.txFlags[i]!;
+      this.sent.push({
+        port: this.txPort[i]!,
+        frame: Buffer.from(buf.subarray(off, off + this.txLen[i]!)),
+        flags,
+        vnet: (flags & RXF_VNET_HDR) !== 0 ? Buffer.from(buf.subarray(off - VNET_HDR_LEN, off)) : null,
+      });
+      this.txBuf[i] = null;
+    }
+    this.txCount = 0;
+    this.flushes++;
+  }
+
+  /** Frames sent on one port, in order. */
+  sentOn(port: number): SentFrame[] {
+    return this.sent.filter((f) => f.port === port);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.txCount = 0;
+  }
+}

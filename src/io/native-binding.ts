@@ -1,0 +1,132 @@
+// native-binding: loads the N-API packet I/O addon (native/build/Release/tsvs_native.node) on
+// first use and says exactly how to build it when it is missing.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { TsvsError } from '../lib/errors.ts';
+
+/** Opaque handle of one open set of AF_PACKET sockets. */
+export type NativeHandle = object;
+
+export interface NativePortInfo {
+  readonly ifindex: number;
+  readonly mac: Buffer;
+  readonly mtu: number;
+  /** V2: frame slots in the RX ring; V3: blocks. */
+  readonly ringSlots: number;
+}
+
+export interface NativeOpenOptions {
+  version?: number;
+  ringBytes?: number;
+  frameBytes?: number;
+  blockBytes?: number;
+  blockTimeoutMs?: number;
+  bigSlots?: number;
+  stageBytes?: number;
+  txCapacity?: number;
+  pollIntervalUs?: number;
+  pollEnterFrames?: number;
+  pollExitFrames?: number;
+  spinUs?: number;
+}
+
+export interface NativeOpened {
+  readonly handle: NativeHandle;
+  /** One Buffer over every RX ring, the big-frame slots and the TX staging area. */
+  readonly buffer: Buffer;
+  readonly stageOff: number;
+  readonly stageLen: number;
+  readonly version: number;
+  readonly txCapacity: number;
+  readonly ports: readonly NativePortInfo[];
+}
+
+/** Column order of stats(): one row of NATIVE_STAT_COLUMNS numbers per port. */
+export const NATIVE_STAT_COLUMNS = [
+  'rxFrames',
+  'rxBytes',
+  'rxBig',
+  'rxTruncated',
+  'rxOutgoing',
+  'txFrames',
+  'txBytes',
+  'txErrors',
+  'kernelPackets',
+  'kernelDrops',
+  'kernelFreeze',
+  'txGso',
+  'lastTxErrno',
+] as const;
+
+export interface NativeBinding {
+  ifInfo(name: string): { ifindex: number; mac: Buffer; mtu: number };
+  open(names: readonly string[], opts: NativeOpenOptions): NativeOpened;
+  setArrays(
+    h: NativeHandle,
+    rxOff: Int32Array,
+    rxLen: Int32Array,
+    rxFlags: Uint8Array,
+    rxPort: Uint8Array,
+    txOff: Int32Array,
+    txLen: Int32Array,
+    txFlags: Uint8Array,
+    txPort: Uint8Array,
+  ): void;
+  /** onRx(n) runs once per batch of n frames and returns how many frames it queued for TX. */
+  start(h: NativeHandle, onRx: (n: number) => number, maxBatches: number): void;
+  send(h: NativeHandle, n: number): number;
+  copyIn(h: NativeHandle, src: Uint8Array, srcOff: number, dstOff: number, len: number): void;
+  stats(h: NativeHandle): Float64Array;
+  /** [wakeups, ticks, switches, batches, polling (0/1)] */
+  loopStats(h: NativeHandle): Float64Array;
+  close(h: NativeHandle): void;
+}
+
+export const NATIVE_BUILD_HINT =
+  'build it with `npm run setup`, or by hand: `cd native && node ../node_modules/node-gyp/bin/node-gyp.js rebuild --nodedir=/usr` ' +
+  "(needs a C compiler and Node's headers, e.g. Debian's build-essential and libnode-dev)";
+
+let cached: NativeBinding | null = null;
+let loadError: string | null = null;
+
+/** Where the addon is looked for: TSVS_NATIVE, then native/ above src/ or dist/src/. */
+export function nativeCandidates(): string[] {
+  const env = process.env['TSVS_NATIVE'];
+  const list = env ? [env] : [];
+  for (const up of ['../../', '../../../']) {
+    list.push(fileURLToPath(new URL(`${up}native/build/Release/tsvs_native.node`, import.meta.url)));
+  }
+  return list;
+}
+
+/** The addon, or null with the reason in nativeLoadError(). */
+export function tryLoadNative(): NativeBinding | null {
+  if (cached !== null || loadError !== null) return cached;
+  const req = createRequire(import.meta.url);
+  const found = nativeCandidates().find((p) => existsSync(p));
+  if (found === undefined) {
+    loadError = `the native packet I/O addon is not built (no ${nativeCandidates().join(' or ')}): ${NATIVE_BUILD_HINT}`;
+    return null;
+  }
+  try {
+    cached = req(found) as NativeBinding;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    loadError = `the native packet I/O addon at ${found} does not load (${msg}): ${NATIVE_BUILD_HINT}`;
+  }
+  return cached;
+}
+
+export function nativeLoadError(): string | null {
+  tryLoadNative();
+  return loadError;
+}
+
+/** The addon, or TsvsError NATIVE_MISSING explaining how to build it. */
+export function loadNative(): NativeBinding {
+  const b = tryLoadNative();
+  if (b === null) throw new TsvsError('NATIVE_MISSING', `AF_PACKET I/O unavailable: ${loadError ?? 'unknown error'}`);
+  return b;
+}

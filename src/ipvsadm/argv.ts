@@ -1,0 +1,286 @@
+// parseArgv: an ipvsadm command line to a Command, mirroring parse_options() and the checks of
+// process_options() in ipvsadm.c (1.31): the first option must be a command; each option is
+// checked as it is read (fail(2, ...)); popt errors exit 255; then --set values, leftovers,
+// -b flags, the commands_v_options grid, and the per-command rules (zero port needs -p, -o is
+// for UDP, DR/TUN real servers take the service port, list option conflicts).
+
+import { AF_INET, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
+import { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
+import { parseDottedQuad } from '../lib/inet.ts';
+import * as O from './argv-options.ts';
+import { ArgvExit, EXIT_TRYHELP, fail, tryhelpExit } from './argv-exit.ts';
+import { PoptContext, poptStrerror } from './argv-popt.ts';
+import { checkCommand } from './argv-checks.ts';
+import type { Command } from './command.ts';
+import { usageText, versionText } from './usage.ts';
+import { systemServices, type ServicesDb } from './services-db.ts';
+import {
+  ipv6NotSupported,
+  parseFwmark,
+  parseNetmask,
+  parseSchedFlags,
+  parseService,
+  parseTimeout,
+  parseTunType,
+  stringToNumber,
+  SERVICE_ADDR,
+  type HostTable,
+} from './argv-values.ts';
+
+export interface ParseOptions {
+  /** argv[0] as ipvsadm prints it in "Try `%s -h'..."; "tsvsadm". */
+  readonly program?: string;
+  /** Pre-resolved host names (resolve-hosts.ts fills them). */
+  readonly hosts?: HostTable;
+  readonly services?: ServicesDb;
+  /** True while reading -R input (a nested -R is refused like ipvsadm's restore_table()). */
+  readonly readingStdin?: boolean;
+}
+
+function optionToProtocol(tag: number): number {
+  if (tag === O.tag('t')) return IPPROTO_TCP;
+  if (tag === O.tag('u')) return IPPROTO_UDP;
+  return IPPROTO_SCTP;
+}
+
+const COMMAND_OF_TAG = new Map<number, number>([
+  [O.tag('A'), O.CMD_ADD],
+  [O.tag('E'), O.CMD_EDIT],
+  [O.tag('D'), O.CMD_DEL],
+  [O.tag('a'), O.CMD_ADDDEST],
+  [O.tag('e'), O.CMD_EDITDEST],
+  [O.tag('d'), O.CMD_DELDEST],
+  [O.tag('C'), O.CMD_FLUSH],
+  [O.tag('L'), O.CMD_LIST],
+  [O.tag('l'), O.CMD_LIST],
+  [O.tag('Z'), O.CMD_ZERO],
+  [O.TAG_SET, O.CMD_TIMEOUT],
+  [O.tag('R'), O.CMD_RESTORE],
+  [O.tag('S'), O.CMD_SAVE],
+  [O.TAG_START_DAEMON, O.CMD_STARTDAEMON],
+  [O.TAG_STOP_DAEMON, O.CMD_STOPDAEMON],
+]);
+
+/** Options that only set their bit (and a format flag): the plain cases of the switch. */
+const FLAG_OPTIONS = new Map<number, readonly [number, number]>([
+  [O.tag('c'), [O.OPTC_CONNECTION, 0]],
+  [O.tag('n'), [O.OPTC_NUMERIC, O.FMT_NUMERIC]],
+  [O.TAG_MCAST_INTERFACE, [O.OPTC_MCAST, 0]],
+  [O.TAG_TIMEOUT, [O.OPTC_TIMEOUT, 0]],
+  [O.TAG_DAEMON, [O.OPTC_DAEMON, 0]],
+  [O.TAG_STATS, [O.OPTC_STATS, O.FMT_STATS]],
+  [O.TAG_RATE, [O.OPTC_RATE, O.FMT_RATE]],
+  [O.TAG_THRESHOLDS, [O.OPTC_THRESHOLDS, O.FMT_THRESHOLDS]],
+  [O.TAG_PERSISTENTCONN, [O.OPTC_PERSISTENTCONN, O.FMT_PERSISTENTCONN]],
+  [O.TAG_NO_SORT, [O.OPTC_NOSORT, O.FMT_NOSORT]],
+  [O.tag('X'), [O.OPTC_EXACT, O.FMT_EXACT]],
+  [O.TAG_TUN_INFO, [O.OPTC_TUN_INFO, O.FMT_TUN_INFO]],
+  [O.TAG_TUN_NOCSUM, [O.OPTC_TUN_NOCSUM, 0]],
+  [O.TAG_TUN_CSUM, [O.OPTC_TUN_CSUM, 0]],
+  [O.TAG_TUN_REMCSUM, [O.OPTC_TUN_REMCSUM, 0]],
+]);
+
+/** `argv` excludes the program name. Throws ArgvExit for help, version and every usage error. */
+export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Command {
+  const program = opts.program ?? 'tsvsadm';
+  const hosts: HostTable = opts.hosts ?? new Map();
+  const services = opts.services ?? systemServices();
+
+  // process_options(): the defaults of ipvs_command_entry.
+  const svc = { af: AF_INET, protocol: 0, addr: 0, port: 0, fwmark: 0, schedName: '', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' };
+  const dest = { af: AF_INET, addr: 0, port: 0, fwd: FWD_ROUTE, weight: 1, uThreshold: 0, lThreshold: 0 };
+  const timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
+  const options = new Set<number>();
+  let format: number = O.FMT_NONE;
+  let daemonState: 'master' | 'backup' | null = null;
+  let tunType = O.TUN_TYPE_IPIP;
+  let schedFlagsArg = '';
+
+  const setOption = (optc: number): void => {
+    if (options.has(optc)) fail(2, `multiple '${O.OPT_NAMES[optc]}' options specified`);
+    options.add(optc);
+  };
+
+  const popt = new PoptContext(argv, O.OPTION_TABLE);
+
+  // The first option must be the command.
+  const first = popt.next();
+  if (first === null || 'error' in first) tryhelpExit(program);
+  if (first.tag === O.tag('h')) throw new ArgvExit(0, usageText(program), true);
+  if (first.tag === O.tag('v')) throw new ArgvExit(0, versionText(), true);
+  const cmd = COMMAND_OF_TAG.get(first.tag);
+  if (cmd === undefined) tryhelpExit(program);
+  if (cmd === O.CMD_STARTDAEMON || cmd === O.CMD_STOPDAEMON) {
+    if (first.arg === 'master' || first.arg === 'backup') daemonState = first.arg;
+    else if (cmd === O.CMD_STARTDAEMON) fail(2, 'illegal start-daemon parameter specified');
+    else fail(2, 'illegal start_daemon specified');
+  }
+
+  for (let c = popt.next(); c !== null; c = popt.next()) {
+    if ('error' in c) {
+      throw new ArgvExit(EXIT_TRYHELP, `${popt.badOption()}: ${poptStrerror(c.error)}\n`);
+    }
+    const arg = c.arg ?? '';
+    const flag = FLAG_OPTIONS.get(c.tag);
+    if (flag !== undefined) {
+      setOption(flag[0]);
+      format |= flag[1];
+      continue;
+    }
+    switch (c.tag) {
+      case O.tag('t'):
+      case O.tag('u'):
+      case O.TAG_SCTP_SERVICE: {
+        setOption(O.OPTC_SERVICE);
+        svc.protocol = optionToProtocol(c.tag);
+        const p = parseService(arg, svc.protocol, svc.port, hosts, services);
+        if (!(p.result & SERVICE_ADDR)) fail(2, 'illegal virtual server address[:port] specified');
+        svc.af = AF_INET;
+        svc.addr = p.addr;
+        svc.port = p.port;
+        break;
+      }
+      case O.tag('f'):
+        setOption(O.OPTC_SERVICE);
+        // "Set protocol to a sane values, even though it is not used"
+        svc.af = AF_INET;
+        svc.protocol = IPPROTO_TCP;
+        svc.fwmark = parseFwmark(arg);
+        break;
+      case O.tag('s'):
+        setOption(O.OPTC_SCHEDULER);
+        svc.schedName = arg.slice(0, 15); // IP_VS_SCHEDNAME_MAXLEN - 1
+        break;
+      case O.tag('p'):
+        setOption(O.OPTC_PERSISTENT);
+        svc.flags |= SVC_F_PERSISTENT;
+        svc.timeoutSec = parseTimeout(c.arg, 1, O.MAX_TIMEOUT);
+        break;
+      case O.tag('M'): {
+        setOption(O.OPTC_NETMASK);
+        const m = parseNetmask(arg, hosts);
+        if (m === null) fail(2, 'illegal virtual server persistent mask specified');
+        svc.netmask = m;
+        break;
+      }
+      case O.tag('r'): {
+        setOption(O.OPTC_SERVER);
+        const p = parseService(arg, svc.protocol, svc.port, hosts, services);
+        dest.addr = p.addr;
+        dest.port = p.port;
+        if (!(p.result & SERVICE_ADDR)) fail(2, 'illegal real server address[:port] specified');
+        // copy vport to dport if not specified
+        if (p.result === SERVICE_ADDR) dest.port = svc.port;
+        break;
+      }
+      case O.tag('i'):
+        setOption(O.OPTC_FORWARD);
+        dest.fwd = FWD_TUNNEL;
+        break;
+      case O.tag('g'):
+        setOption(O.OPTC_FORWARD);
+        dest.fwd = FWD_ROUTE;
+        break;
+      case O.tag('m'):
+        setOption(O.OPTC_FORWARD);
+        dest.fwd = FWD_MASQ;
+        break;
+      case O.tag('F'):
+        setOption(O.OPTC_FORWARD);
+        dest.fwd = FWD_FULLNAT;
+        break;
+      case O.tag('w'):
+        setOption(O.OPTC_WEIGHT);
+        if ((dest.weight = stringToNumber(arg, 0, 65535)) === -1) fail(2, 'illegal weight specified');
+        break;
+      case O.tag('x'):
+        setOption(O.OPTC_UTHRESHOLD);
+        if ((dest.uThreshold = stringToNumber(arg, 0, O.INT_MAX)) === -1) fail(2, 'illegal u_threshold specified');
+        break;
+      case O.tag('y'):
+        setOption(O.OPTC_LTHRESHOLD);
+        if ((dest.lThreshold = stringToNumber(arg, 0, O.INT_MAX)) === -1) fail(2, 'illegal l_threshold specified');
+        break;
+      case O.tag('I'):
+        setOption(O.OPTC_SYNCID);
+        if (stringToNumber(arg, 0, 255) === -1) fail(2, 'illegal syncid specified');
+        break;
+      case O.TAG_SORT:
+        // Sort is the default, this is a no-op for compatibility
+        break;
+      case O.tag('6'):
+        if (svc.fwmark !== 0) ipv6NotSupported('-6');
+        fail(2, '-6 used before -f\n');
+        break;
+      case O.tag('o'):
+        setOption(O.OPTC_ONEPACKET);
+        svc.flags |= SVC_F_ONEPACKET;
+        break;
+      case O.TAG_PERSISTENCE_ENGINE:
+        setOption(O.OPTC_PERSISTENCE_ENGINE);
+        svc.peName = arg.slice(0, 16); // IP_VS_PENAME_MAXLEN
+        break;
+      case O.tag('b'):
+        setOption(O.OPTC_SCHED_FLAGS);
+        schedFlagsArg = arg.slice(0, 127);
+        break;
+      case O.TAG_MCAST_GROUP:
+        setOption(O.OPTC_MCAST_GROUP);
+        if (arg.includes(':')) fail(2, `invalid IPv6 mcast-group \`${arg}'`);
+        {
+          const g = parseDottedQuad(arg); // inet_pton(AF_INET) + IN_MULTICAST
+          if (g === null || g >>> 28 !== 0xe) fail(2, `invalid IPv4 mcast-group \`${arg}'`);
+        }
+        break;
+      case O.TAG_MCAST_PORT:
+        setOption(O.OPTC_MCAST_PORT);
+        if (stringToNumber(arg, 1, 65535) === -1) fail(2, 'illegal mcast-port specified');
+        break;
+      case O.TAG_MCAST_TTL:
+        setOption(O.OPTC_MCAST_TTL);
+        if (stringToNumber(arg, 1, 255) === -1) fail(2, 'illegal mcast-ttl specified');
+        break;
+      case O.TAG_SYNC_MAXLEN:
+        setOption(O.OPTC_SYNC_MAXLEN);
+        if (stringToNumber(arg, 1, 65535 - 20 - 8) === -1) fail(2, 'illegal sync-maxlen specified');
+        break;
+      case O.TAG_TUN_TYPE: {
+        setOption(O.OPTC_TUN_TYPE);
+        const t = parseTunType(arg);
+        if (t === -1) fail(2, 'illegal tunnel type specified');
+        tunType = t;
+        break;
+      }
+      case O.TAG_TUN_PORT:
+        setOption(O.OPTC_TUN_PORT);
+        if (stringToNumber(arg, 1, 65535) === -1) fail(2, 'illegal tunnel port specified');
+        break;
+      default:
+        // A second command, -h or -v after the command.
+        fail(2, `invalid option \`${popt.badOption()}'`);
+    }
+  }
+
+  if (cmd === O.CMD_TIMEOUT) {
+    const a = popt.nextArg();
+    const b = a === null ? null : popt.nextArg();
+    const c = b === null ? null : popt.nextArg();
+    if (a === null || b === null || c === null) fail(2, '--set option requires 3 timeout values');
+    timeouts.tcp = parseTimeout(a, 0, O.MAX_TIMEOUT);
+    timeouts.tcpFin = parseTimeout(b, 0, O.MAX_TIMEOUT);
+    timeouts.udp = parseTimeout(c, 0, O.MAX_TIMEOUT);
+  }
+  const extra = popt.nextArg();
+  if (extra !== null) fail(2, `unexpected argument ${extra}`);
+
+  if (schedFlagsArg !== '') {
+    svc.flags &= ~(SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3);
+    svc.flags |= parseSchedFlags(svc.schedName, schedFlagsArg);
+  }
+
+  checkCommand(cmd, options, svc, dest, tunType);
+
+  if (cmd === O.CMD_RESTORE && opts.readingStdin === true) tryhelpExit(program); // "avoid infinite loop"
+
+  return { cmd, options, format, svc, dest, timeouts, daemonState, tunType };
+}

@@ -1,0 +1,193 @@
+// Converters between the wire structs (wire.ts) and the domain model (src/model): *ToWire
+// build plain JSON data; *FromWire validate untrusted JSON (unknown) and throw EBADREQ with
+// the offending field named.
+
+import { TsvsError } from '../lib/errors.ts';
+import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL, type Dest } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+import { ipToString, parseDottedQuad } from '../lib/inet.ts';
+import { protocolName, type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from '../model/rule-spec.ts';
+import { specOf, destSpecOf } from '../model/spec-of.ts';
+import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
+import type { ConnInfo, DestInfo, RateInfo, ServiceInfo, StatsInfo, Timeouts, WireDestKey, WireDestSpec, WireFwd, WireServiceKey, WireServiceSpec } from './wire.ts';
+
+export function badRequest(message: string): TsvsError {
+  return new TsvsError('EBADREQ', `invalid request: ${message}`);
+}
+
+// ---- validation helpers ----------------------------------------------------------------------
+
+export function asObject(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest(`${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+export function intField(o: Record<string, unknown>, key: string, min: number, max: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw badRequest(`${key} must be an integer in ${min}..${max}`);
+  }
+  return v;
+}
+
+export function stringField(o: Record<string, unknown>, key: string, maxLen = 64): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length > maxLen) throw badRequest(`${key} must be a string of at most ${maxLen} characters`);
+  return v;
+}
+
+function addrField(o: Record<string, unknown>, key: string): number {
+  const a = parseDottedQuad(stringField(o, key, 15));
+  if (a === null) throw badRequest(`${key} must be a dotted-quad IPv4 address`);
+  return a;
+}
+
+// ---- forwarding method -----------------------------------------------------------------------
+
+const FWD_TABLE: readonly (readonly [number, WireFwd])[] = [
+  [FWD_MASQ, 'masq'],
+  [FWD_LOCAL, 'local'],
+  [FWD_TUNNEL, 'tunnel'],
+  [FWD_ROUTE, 'route'],
+  [FWD_FULLNAT, 'fullnat'],
+];
+
+export function fwdToWire(fwd: number): WireFwd {
+  const e = FWD_TABLE.find(([n]) => n === fwd);
+  if (e === undefined) throw new TsvsError('EINTERNAL', `unknown forwarding method ${fwd}`);
+  return e[1];
+}
+
+export function fwdFromWire(v: unknown): number {
+  const e = FWD_TABLE.find(([, name]) => name === v);
+  if (e === undefined) throw badRequest(`fwd must be one of ${FWD_TABLE.map(([, n]) => n).join(', ')}`);
+  return e[0];
+}
+
+// ---- services and real servers ---------------------------------------------------------------
+
+export function serviceKeyToWire(k: ServiceKey): WireServiceKey {
+  return { protocol: k.protocol, addr: ipToString(k.addr), port: k.port, fwmark: k.fwmark };
+}
+
+export function serviceKeyFromWire(v: unknown): ServiceKey {
+  const o = asObject(v, 'service');
+  return {
+    af: AF_INET,
+    protocol: intField(o, 'protocol', 0, 255),
+    addr: addrField(o, 'addr'),
+    port: intField(o, 'port', 0, 65535),
+    fwmark: intField(o, 'fwmark', 0, 0xffffffff),
+  };
+}
+
+export function serviceSpecToWire(s: ServiceSpec): WireServiceSpec {
+  return { ...serviceKeyToWire(s), sched: s.schedName, flags: s.flags, timeout: s.timeoutSec, netmask: ipToString(s.netmask), pe: s.peName };
+}
+
+export function serviceSpecFromWire(v: unknown): ServiceSpec {
+  const o = asObject(v, 'service');
+  const netmask = parseDottedQuad(stringField(o, 'netmask', 15));
+  if (netmask === null) throw badRequest('netmask must be a dotted-quad IPv4 mask');
+  return {
+    ...serviceKeyFromWire(o),
+    schedName: stringField(o, 'sched', 15),
+    flags: intField(o, 'flags', 0, 0xffff),
+    timeoutSec: intField(o, 'timeout', 0, 0x7fffffff),
+    netmask,
+    peName: stringField(o, 'pe', 16),
+  };
+}
+
+export function destKeyFromWire(v: unknown): { addr: number; port: number } {
+  const o = asObject(v, 'dest');
+  return { addr: addrField(o, 'addr'), port: intField(o, 'port', 0, 65535) };
+}
+
+export function destKeyToWire(addr: number, port: number): WireDestKey {
+  return { addr: ipToString(addr), port };
+}
+
+export function destSpecToWire(d: DestSpec): WireDestSpec {
+  return { addr: ipToString(d.addr), port: d.port, fwd: fwdToWire(d.fwd), weight: d.weight, uThreshold: d.uThreshold, lThreshold: d.lThreshold };
+}
+
+export function destSpecFromWire(v: unknown): DestSpec {
+  const o = asObject(v, 'dest');
+  return {
+    af: AF_INET,
+    ...destKeyFromWire(o),
+    fwd: fwdFromWire(o['fwd']),
+    // The kernel takes any int here and answers ERANGE below zero (ip_vs_add_dest()).
+    weight: intField(o, 'weight', -0x80000000, 0x7fffffff),
+    uThreshold: intField(o, 'uThreshold', 0, 0xffffffff),
+    lThreshold: intField(o, 'lThreshold', 0, 0xffffffff),
+  };
+}
+
+// ---- listings --------------------------------------------------------------------------------
+
+function statsOf(x: Service | Dest): StatsInfo {
+  return { conns: x.conns, inPkts: x.inPkts, outPkts: x.outPkts, inBytes: x.inBytes, outBytes: x.outBytes };
+}
+
+export function ratesToWire(r: Rates): RateInfo {
+  return { cps: r.cps, inPps: r.inpps, outPps: r.outpps, inBps: r.inbps, outBps: r.outbps };
+}
+
+export function destToInfo(d: Dest, dp: DataPlane): DestInfo {
+  return {
+    ...destSpecToWire(destSpecOf(d)),
+    activeConns: d.activeConns,
+    inactConns: d.inactConns,
+    persistConns: d.persistConns,
+    stats: statsOf(d),
+    rates: ratesToWire(dp.rates(d)),
+  };
+}
+
+export function serviceToInfo(s: Service, dp: DataPlane): ServiceInfo {
+  return {
+    ...serviceSpecToWire(specOf(s)),
+    stats: statsOf(s),
+    rates: ratesToWire(dp.rates(s)),
+    dests: s.dests.map((d) => destToInfo(d, dp)),
+  };
+}
+
+/** A listed service back to a rule, for -S (dests in the order listed). */
+export function infoToRule(i: ServiceInfo): ServiceRule {
+  return { service: serviceSpecFromWire(i), dests: i.dests.map(destSpecFromWire) };
+}
+
+export function connToWire(c: ConnSnapshot): ConnInfo {
+  return {
+    protocol: protocolName(c.protocol),
+    // jiffies_to_msecs(cp->timer.expires - jiffies) / 1000 in ip_vs_conn_seq_show()
+    expireSec: Math.max(0, Math.floor(c.expireMs / 1000)),
+    state: c.state,
+    caddr: ipToString(c.caddr),
+    cport: c.cport,
+    vaddr: ipToString(c.vaddr),
+    vport: c.vport,
+    daddr: ipToString(c.daddr),
+    dport: c.dport,
+  };
+}
+
+export function timeoutsToWire(t: TimeoutValues): Timeouts {
+  return { tcp: t.tcpSec, tcpFin: t.tcpFinSec, udp: t.udpSec };
+}
+
+/** --set values in seconds, 0 = unchanged; up to ipvsadm's MAX_TIMEOUT (31 days). */
+export function timeoutsFromWire(v: unknown): Timeouts {
+  const o = asObject(v, 'timeouts');
+  const max = 86400 * 31;
+  return { tcp: intField(o, 'tcp', 0, max), tcpFin: intField(o, 'tcpFin', 0, max), udp: intField(o, 'udp', 0, max) };
+}
+
+/** Any error thrown by a handler as the wire reply carries it: TsvsError keeps its code. */
+export function toWireError(e: unknown): { code: string; message: string } {
+  if (e instanceof TsvsError) return { code: e.code, message: e.message };
+  return { code: 'EINTERNAL', message: e instanceof Error ? e.message : String(e) };
+}

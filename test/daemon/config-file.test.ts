@@ -1,0 +1,79 @@
+// The tsvsd config file: sections, engine settings into an EngineConfig, [rules] lines with
+// their line numbers, and errors that name the file and line.
+import t from 'tap';
+import { parseConfig } from '../../src/daemon/config-file.ts';
+import { TsvsError } from '../../src/lib/errors.ts';
+
+const EXAMPLE = `# tsvsd.conf
+[daemon]
+socket /run/tsvs/other.sock
+rules /var/lib/tsvs/other-rules   # trailing comment
+log-level debug
+
+[engine]
+interface eth0 owned 192.168.88.5,192.168.88.6 subnet 192.168.88.0/24 gateway 192.168.88.1
+interface eth1 subnet 192.168.99.0/24
+fullnat-address 192.168.99.250
+conn-capacity 1000
+
+[rules]
+-A -t 192.168.88.5:80 -s rr   # web
+ipvsadm -a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1
+`;
+
+t.test('the example config parses into daemon settings, an EngineConfig and numbered rule lines', async (t) => {
+  const c = parseConfig(EXAMPLE, '/etc/tsvs/tsvsd.conf');
+  t.same([c.socketPath, c.rulesPath, c.logLevel], ['/run/tsvs/other.sock', '/var/lib/tsvs/other-rules', 'debug']);
+  t.same(c.engine, {
+    ports: [
+      { name: 'eth0', owned: [0xc0a85805, 0xc0a85806], subnets: [[0xc0a85800, 24]], gateway: 0xc0a85801 },
+      { name: 'eth1', owned: [], subnets: [[0xc0a86300, 24]], gateway: 0 },
+    ],
+    fullNatAddrs: [0xc0a863fa],
+    connCapacity: 1000,
+  });
+  t.same(c.ruleLines, [
+    { line: 14, tokens: ['-A', '-t', '192.168.88.5:80', '-s', 'rr'] },
+    { line: 15, tokens: ['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:80', '-m', '-w', '1'] },
+  ]);
+});
+
+t.test('fullnat-ports sets the local port range of every full NAT address', async (t) => {
+  const c = parseConfig('[engine]\nfullnat-address 192.168.99.6\nfullnat-ports 40000-40015\n', '/c');
+  t.same(c.engine.fullNatPorts, [40000, 40015]);
+  t.equal(parseConfig('[engine]\n', '/c').engine.fullNatPorts, undefined);
+  t.equal(parseConfig('[engine]\nbusy-poll-us 0\n', '/c').engine.busyPollUs, 0);
+  t.equal(parseConfig('[engine]\npoll-interval-us 50\n', '/c').engine.pollIntervalUs, 50);
+  t.equal(parseConfig('[engine]\nkernel-filter off\n', '/c').engine.kernelFilter, false);
+  t.equal(parseConfig('[engine]\nkernel-filter on\n', '/c').engine.kernelFilter, true);
+  t.equal(parseConfig('[engine]\n', '/c').engine.kernelFilter, undefined, 'unset: the engine runner installs it');
+});
+
+const errors: [string, string][] = [
+  ['socket /x\n', '/c:1: setting outside a section; start with [daemon], [engine] or [rules]'],
+  ['[nope]\n', '/c:1: unknown section [nope] (daemon, engine, rules)'],
+  ['[daemon]\nsocket\n', '/c:2: socket takes one value'],
+  ['[daemon]\nlog-level loud\n', '/c:2: log-level must be debug, info, warn or error'],
+  ['[daemon]\ncolour blue\n', '/c:2: unknown daemon setting colour (socket, rules, log-level)'],
+  ['[engine]\ninterface\n', '/c:2: interface needs a name'],
+  ['[engine]\ninterface eth0 owned 1.2.3\n', '/c:2: owned: not an IPv4 address: 1.2.3'],
+  ['[engine]\ninterface eth0 subnet 10.0.0.0/33\n', '/c:2: subnet: not an IPv4 prefix: 10.0.0.0/33'],
+  ['[engine]\ninterface eth0 mtu 9000\n', '/c:2: unknown interface setting mtu (owned, subnet, gateway)'],
+  ['[engine]\nconn-capacity 0\n', '/c:2: conn-capacity must be a positive integer'],
+  ['[engine]\nfullnat-ports 2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nkernel-filter yes\n', '/c:2: kernel-filter must be on or off'],
+  ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
+  ['[engine]\nbusy-poll-us -1\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
+  ['[engine]\nbusy-poll-us 5000\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
+  ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
+  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)'],
+];
+for (const [text, message] of errors) {
+  t.test(`config errors name file and line: ${message}`, async (t) => {
+    const e = t.throws(() => parseConfig(text, '/c')) as unknown;
+    t.ok(e instanceof TsvsError);
+    t.same([(e as TsvsError).code, (e as TsvsError).message], ['ECONFIG', message]);
+  });
+}
