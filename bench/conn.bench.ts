@@ -107,63 +107,97 @@ let newPort = 0;
 
 await b.suite(
   `conn table at ${N} connections (capacity ${CAPACITY}), ${BATCH} operations per sample op`,
-  b.add('lookupIn hit', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      sink += conns.lookupIn(IPPROTO_TCP, sc[j]!, sp[j]!, VIP, 80);
-    }
-  }, CASE),
-  b.add('lookupIn miss', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      sink += conns.lookupIn(IPPROTO_TCP, sc[j]!, sp[j]! + 16, VIP, 80);
-    }
-  }, CASE),
-  b.add('lookupOut hit', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      sink += conns.lookupOut(IPPROTO_TCP, sd[j]!, sdp[j]!, sc[j]!, sp[j]!);
-    }
-  }, CASE),
-  b.add('onPacket (state transition + re-arm)', () => {
-    now += 1;
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      conns.onPacket(sid[j]!, DIR_INPUT, TCP_ACK, now);
-    }
-  }, CASE),
-  b.add('create + delete (schedule, SYN, ip_vs_conn_del)', () => {
-    inp.caddr = 0x0b000000;
-    for (let k = 0; k < BATCH; k++) {
-      inp.cport = 1024 + ((newPort++) & 0x7fff);
-      const id = conns.schedule(svc, inp, TCP_SYN);
-      conns.onPacket(id, DIR_INPUT, TCP_SYN, now);
-      ids[k] = id;
-    }
-    for (let k = 0; k < BATCH; k++) conns.deleteConn(ids[k]!, now);
-  }, CASE),
-  b.add('lru-cache get hit (key string built per packet)', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      sink += lru.get(`6|${sc[j]}|${sp[j]}|${VIP}|80`) ?? -1;
-    }
-  }, CASE),
-  b.add('lru-cache get miss', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const j = (cursor++ & (SAMPLE - 1));
-      sink += lru.get(`6|${sc[j]}|${sp[j]! + 16}|${VIP}|80`) ?? -1;
-    }
-  }, CASE),
-  b.add('lru-cache set + delete', () => {
-    for (let k = 0; k < BATCH; k++) {
-      const key = `6|${0x0b000000}|${1024 + ((newPort++) & 0x7fff)}|${VIP}|80`;
-      lru.set(key, k);
-      lru.delete(key);
-    }
-  }, CASE),
+  b.add(
+    'lookupIn hit',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        sink += conns.lookupIn(IPPROTO_TCP, sc[j]!, sp[j]!, VIP, 80);
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'lookupIn miss',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        sink += conns.lookupIn(IPPROTO_TCP, sc[j]!, sp[j]! + 16, VIP, 80);
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'lookupOut hit',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        sink += conns.lookupOut(IPPROTO_TCP, sd[j]!, sdp[j]!, sc[j]!, sp[j]!);
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'onPacket (state transition + re-arm)',
+    () => {
+      now += 1;
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        conns.onPacket(sid[j]!, DIR_INPUT, TCP_ACK, now);
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'create + delete (schedule, SYN, ip_vs_conn_del)',
+    () => {
+      inp.caddr = 0x0b000000;
+      for (let k = 0; k < BATCH; k++) {
+        inp.cport = 1024 + (newPort++ & 0x7fff);
+        const id = conns.schedule(svc, inp, TCP_SYN);
+        conns.onPacket(id, DIR_INPUT, TCP_SYN, now);
+        ids[k] = id;
+      }
+      for (let k = 0; k < BATCH; k++) conns.deleteConn(ids[k]!, now);
+    },
+    CASE,
+  ),
+  b.add(
+    'lru-cache get hit (key string built per packet)',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        sink += lru.get(`6|${sc[j]}|${sp[j]}|${VIP}|80`) ?? -1;
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'lru-cache get miss',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const j = cursor++ & (SAMPLE - 1);
+        sink += lru.get(`6|${sc[j]}|${sp[j]! + 16}|${VIP}|80`) ?? -1;
+      }
+    },
+    CASE,
+  ),
+  b.add(
+    'lru-cache set + delete',
+    () => {
+      for (let k = 0; k < BATCH; k++) {
+        const key = `6|${0x0b000000}|${1024 + (newPort++ & 0x7fff)}|${VIP}|80`;
+        lru.set(key, k);
+        lru.delete(key);
+      }
+    },
+    CASE,
+  ),
   b.cycle((r) => {
     const ns = 1e9 / (r.ops * BATCH);
-    console.log(`  ${r.name.padEnd(48)} ${ns.toFixed(1).padStart(8)} ns/op  (±${r.margin.toFixed(1)}%, ${r.samples} samples)`);
+    console.log(
+      `  ${r.name.padEnd(48)} ${ns.toFixed(1).padStart(8)} ns/op  (±${r.margin.toFixed(1)}%, ${r.samples} samples)`,
+    );
   }),
 );
 

@@ -23,9 +23,27 @@ const RXF_GSO = 4;
 const base = { src: '192.168.88.20', dst: '192.168.88.5', sport: 40001, dport: 80 } as const;
 const tcp60 = buildFrame({ ...base, proto: 'tcp', flags: 'A', pad: 6 });
 const tcp1514 = buildFrame({ ...base, proto: 'tcp', flags: 'PA', payload: Buffer.alloc(1460, 0x5a) });
-const partial1514 = buildFrame({ ...base, proto: 'tcp', flags: 'PA', payload: Buffer.alloc(1460, 0x5a), partialCsum: true });
-const gso64k = buildFrame({ ...base, proto: 'tcp', flags: 'PA', payload: Buffer.alloc(65495 - 20, 0x5a), partialCsum: true });
-const udpZero1514 = buildFrame({ ...base, dport: 53, proto: 'udp', payload: Buffer.alloc(1472, 0x5a), udpZeroCsum: true });
+const partial1514 = buildFrame({
+  ...base,
+  proto: 'tcp',
+  flags: 'PA',
+  payload: Buffer.alloc(1460, 0x5a),
+  partialCsum: true,
+});
+const gso64k = buildFrame({
+  ...base,
+  proto: 'tcp',
+  flags: 'PA',
+  payload: Buffer.alloc(65495 - 20, 0x5a),
+  partialCsum: true,
+});
+const udpZero1514 = buildFrame({
+  ...base,
+  dport: 53,
+  proto: 'udp',
+  payload: Buffer.alloc(1472, 0x5a),
+  udpZeroCsum: true,
+});
 
 const f = new ParsedFrame();
 let flip = 0;
@@ -54,7 +72,14 @@ await b.suite(
   b.add('parse + rewriteBoth (full NAT), 60-byte TCP', () => {
     parseFrame(tcp60, 0, tcp60.length, 0, f);
     flip ^= 1;
-    rewriteBoth(tcp60, f, flip === 1 ? LIP : CIP, flip === 1 ? 5001 : 40001, flip === 1 ? RIP : VIP, flip === 1 ? 8080 : 80);
+    rewriteBoth(
+      tcp60,
+      f,
+      flip === 1 ? LIP : CIP,
+      flip === 1 ? 5001 : 40001,
+      flip === 1 ? RIP : VIP,
+      flip === 1 ? 8080 : 80,
+    );
   }),
   b.add('parse + rewriteDest, 1514-byte UDP with checksum 0 (full computation)', () => {
     parseFrame(udpZero1514, 0, udpZero1514.length, 0, f);
@@ -69,7 +94,9 @@ await b.suite(
     // A markdown table for bench/RESULTS-packet.md.
     console.log('\n| case | ns/packet | Mpps | \u00b1% | samples |\n|---|---:|---:|---:|---:|');
     for (const r of summary.results) {
-      console.log(`| ${r.name} | ${(1e9 / r.ops).toFixed(1)} | ${(r.ops / 1e6).toFixed(2)} | ${r.margin.toFixed(1)} | ${r.samples} |`);
+      console.log(
+        `| ${r.name} | ${(1e9 / r.ops).toFixed(1)} | ${(r.ops / 1e6).toFixed(2)} | ${r.margin.toFixed(1)} | ${r.samples} |`,
+      );
     }
   }),
 );

@@ -53,7 +53,16 @@ const table = new ServiceTable({ findScheduler });
 const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32('192.168.88.5'), port: 80, fwmark: 0 };
 table.addService({ ...key, schedName: 'wlc', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
 const rips = ['192.168.99.100', '192.168.99.200'];
-for (const r of rips) table.addDest(key, { af: AF_INET, addr: ipToU32(r), port: 80, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0 });
+for (const r of rips)
+  table.addDest(key, {
+    af: AF_INET,
+    addr: ipToU32(r),
+    port: 80,
+    fwd: FWD_MASQ,
+    weight: 1,
+    uThreshold: 0,
+    lThreshold: 0,
+  });
 let now = 1_000_000;
 const engine = new Engine(io, cfg, table, { now: () => now });
 engine.start();
@@ -66,7 +75,16 @@ const syns = new RxBatch(BATCH);
 syns.buf = Buffer.alloc(BATCH * 64);
 for (let c = 0; c < CONNS; c += BATCH) {
   for (let i = 0; i < BATCH; i++) {
-    const f = buildFrame({ dstMac: LVS0, srcMac: '02:00:00:00:09:0a', src: '192.168.88.10', dst: '192.168.88.5', proto: 'tcp', sport: 10000 + c + i, dport: 80, flags: 'S' });
+    const f = buildFrame({
+      dstMac: LVS0,
+      srcMac: '02:00:00:00:09:0a',
+      src: '192.168.88.10',
+      dst: '192.168.88.5',
+      proto: 'tcp',
+      sport: 10000 + c + i,
+      dport: 80,
+      flags: 'S',
+    });
     f.copy(syns.buf, i * 64);
     syns.off[i] = i * 64;
     syns.len[i] = f.length;
@@ -85,9 +103,30 @@ function makeBatch(): { batch: RxBatch; pristine: Buffer } {
     const cport = 10000 + c;
     const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32('192.168.88.10'), cport, ipToU32('192.168.88.5'), 80);
     const rip = u32ToIp(engine.conns.table.daddr[id]!);
-    const f = i % 2 === 0
-      ? buildFrame({ dstMac: LVS0, srcMac: '02:00:00:00:09:0a', src: '192.168.88.10', dst: '192.168.88.5', proto: 'tcp', sport: cport, dport: 80, flags: 'A', pad: 6 })
-      : buildFrame({ dstMac: LVS1, srcMac: '02:00:00:00:09:00', src: rip, dst: '192.168.88.10', proto: 'tcp', sport: 80, dport: cport, flags: 'A', pad: 6 });
+    const f =
+      i % 2 === 0
+        ? buildFrame({
+            dstMac: LVS0,
+            srcMac: '02:00:00:00:09:0a',
+            src: '192.168.88.10',
+            dst: '192.168.88.5',
+            proto: 'tcp',
+            sport: cport,
+            dport: 80,
+            flags: 'A',
+            pad: 6,
+          })
+        : buildFrame({
+            dstMac: LVS1,
+            srcMac: '02:00:00:00:09:00',
+            src: rip,
+            dst: '192.168.88.10',
+            proto: 'tcp',
+            sport: 80,
+            dport: cport,
+            flags: 'A',
+            pad: 6,
+          });
     f.copy(pristine, i * 64);
     batch.off[i] = i * 64;
     batch.len[i] = f.length;

@@ -142,7 +142,10 @@ if (wanted.length === 0) {
           const key = `${name}|${cells[2]}`;
           const nums = cells.slice(3, 7).map(Number);
           const prev = best.get(key);
-          best.set(key, prev === undefined ? nums : nums.map((v, i) => (i < 3 ? Math.min(v, prev[i]!) : Math.max(v, prev[i]!))));
+          best.set(
+            key,
+            prev === undefined ? nums : nums.map((v, i) => (i < 3 ? Math.min(v, prev[i]!) : Math.max(v, prev[i]!))),
+          );
         }
         const m = /^alloc: (.*)$/.exec(line);
         if (m !== null && pass === 0) allocs.set(name, m[1]!);
@@ -154,7 +157,9 @@ if (wanted.length === 0) {
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [key, v] of best) {
     const [name, n] = key.split('|');
-    console.log(`| ${name} | ${n} | ${v[0]!.toFixed(1)} | ${v[1]!.toFixed(1)} | ${v[2]!.toFixed(1)} | ${v[3]!.toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${n} | ${v[0]!.toFixed(1)} | ${v[1]!.toFixed(1)} | ${v[2]!.toFixed(1)} | ${v[3]!.toFixed(1)} |`,
+    );
   }
   console.log('\nAllocation check, 2,000,000 picks + open/close accounting at n = 1,000:');
   for (const [name, a] of allocs) console.log(`  ${name}: ${a}`);
@@ -178,7 +183,9 @@ for (const name of names) {
   const grown = getHeapStatistics().used_heap_size - before;
   await new Promise((r) => setTimeout(r, 20));
   obs.disconnect();
-  console.log(`alloc: ${gcs} GC events, used heap ${grown >= 0 ? '+' : ''}${grown} bytes (${(grown / 2e6).toFixed(3)} bytes/pick)`);
+  console.log(
+    `alloc: ${gcs} GC events, used heap ${grown >= 0 ? '+' : ''}${grown} bytes (${(grown / 2e6).toFixed(3)} bytes/pick)`,
+  );
 }
 
 for (const name of names) {
@@ -211,7 +218,8 @@ for (const name of names) {
     const c = get('open+close');
     if (p === undefined || o === undefined || c === undefined) continue;
     const f = (x: number): string => x.toFixed(1);
-    console.log(`| ${name} | ${n} | ${f(p.nsPerPick)} | ${f(o.nsPerPick)} | ${f(c.nsPerPick)} | ${(p.picksPerSec / 1e6).toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${n} | ${f(p.nsPerPick)} | ${f(o.nsPerPick)} | ${f(c.nsPerPick)} | ${(p.picksPerSec / 1e6).toFixed(1)} |`,
+    );
   }
 }
-

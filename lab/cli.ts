@@ -57,7 +57,7 @@ async function up(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): 
 async function demo(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
   say('== tsvs: the LVS-NAT lab ==\n');
   await up(lab, d, offloads);
-  say('\nThe tutorial\'s commands, as typed (tsvsadm is ipvsadm for tsvs):');
+  say("\nThe tutorial's commands, as typed (tsvsadm is ipvsadm for tsvs):");
   typed(d, ['-A', '-t', `${VIP}:80`, '-s', 'rr']);
   typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-w', '1', '-m']);
   typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-w', '2', '-m']);
@@ -156,7 +156,10 @@ async function main(): Promise<void> {
     case 'mode': {
       needUp();
       const m = rest[0] === 'fullnat' ? '-F' : '-m';
-      for (const [rip, w] of [['192.168.99.100:80', '1'], ['192.168.99.200:80', '2']] as const) {
+      for (const [rip, w] of [
+        ['192.168.99.100:80', '1'],
+        ['192.168.99.200:80', '2'],
+      ] as const) {
         const cur = d.tsvsadm(['-Ln']).stdout;
         const weight = new RegExp(`${rip.replace(/\./g, '\\.')}\\s+\\S+\\s+(\\d+)`).exec(cur)?.[1] ?? w;
         typed(d, ['-e', '-t', `${VIP}:80`, '-r', rip, m, '-w', weight]);

@@ -48,7 +48,9 @@ export class LabDaemon {
   }
 
   /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
-  async start(opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string } = {}): Promise<number> {
+  async start(
+    opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string } = {},
+  ): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'tsvsd.conf');
     writeFileSync(
@@ -70,7 +72,20 @@ ${opts.engineExtra ?? ''}`,
     const log = openSync(this.logFile, 'a');
     const child = spawn(
       'ip',
-      ['netns', 'exec', this.lab.lvs, process.execPath, ...binArgs('tsvsd'), '--config', conf, '--rules', join(this.dir, 'rules'), '--socket', this.socket, ...(opts.extraArgs ?? [])],
+      [
+        'netns',
+        'exec',
+        this.lab.lvs,
+        process.execPath,
+        ...binArgs('tsvsd'),
+        '--config',
+        conf,
+        '--rules',
+        join(this.dir, 'rules'),
+        '--socket',
+        this.socket,
+        ...(opts.extraArgs ?? []),
+      ],
       { stdio: ['ignore', log, log], detached: true },
     );
     child.unref();
@@ -80,7 +95,9 @@ ${opts.engineExtra ?? ''}`,
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`tsvsd did not start; its log (${this.logFile}):\n${existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : ''}`);
+    throw new Error(
+      `tsvsd did not start; its log (${this.logFile}):\n${existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : ''}`,
+    );
   }
 
   stop(): void {

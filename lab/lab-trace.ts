@@ -13,7 +13,7 @@ interface TraceReply {
 function names(d: LabDaemon): TraceNames {
   const ln = d.tsvsadm(['-Ln'], true).stdout;
   return {
-    host: (a) => ({ [RIP1]: 'web1', [RIP2]: 'web2' } as Record<string, string>)[ipToString(a)],
+    host: (a) => (({ [RIP1]: 'web1', [RIP2]: 'web2' }) as Record<string, string>)[ipToString(a)],
     sched: (vaddr, vport) => new RegExp(`${ipToString(vaddr).replace(/\./g, '\\.')}:${vport} (\\S+)`).exec(ln)?.[1],
   };
 }

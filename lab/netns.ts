@@ -21,7 +21,11 @@ export function netnsUnavailable(): string | null {
 /** Run a command, throwing with its stderr on failure. */
 export function sh(cmd: string, args: readonly string[], input?: string): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...(input === undefined ? {} : { input }) });
+    return execFileSync(cmd, args, {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(input === undefined ? {} : { input }),
+    });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim()}`);
@@ -93,7 +97,12 @@ export function tryKill(pid: number, sig: NodeJS.Signals = 'SIGTERM'): void {
 }
 
 /** Start a long-running process inside ns; the caller kills it by PID. */
-export function spawnInNs(ns: string, cmd: string, args: readonly string[], opts: { stdio?: 'ignore' | 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnInNs(
+  ns: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { stdio?: 'ignore' | 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
     stdio: opts.stdio ?? 'ignore',
     env: opts.env ?? process.env,

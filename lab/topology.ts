@@ -82,7 +82,9 @@ export class LabTopology {
       }
       ip('-n', this.sw, 'link', 'set', 'br0', 'up');
       for (const k of ['iptables', 'ip6tables', 'arptables']) {
-        spawnSync('ip', ['netns', 'exec', this.sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], { stdio: 'ignore' });
+        spawnSync('ip', ['netns', 'exec', this.sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], {
+          stdio: 'ignore',
+        });
       }
 
       ip('-n', this.client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
@@ -96,7 +98,10 @@ export class LabTopology {
       ip('-n', this.lvs, 'link', 'set', 'eth1', 'up');
       nsExec(this.lvs, 'sysctl', '-qw', `net.ipv4.ip_forward=${mode === 'routed' ? 1 : 0}`);
 
-      for (const [ns, rip] of [[this.web1, RIP1], [this.web2, RIP2]] as const) {
+      for (const [ns, rip] of [
+        [this.web1, RIP1],
+        [this.web2, RIP2],
+      ] as const) {
         ip('-n', ns, 'addr', 'add', `${rip}/24`, 'dev', 'eth1');
         ip('-n', ns, 'link', 'set', 'eth1', 'up');
         ip('-n', ns, 'route', 'add', 'default', 'via', DIP);
@@ -112,11 +117,18 @@ export class LabTopology {
   /** Turn off tso/gso/gro/tx/rx checksum offloads on every lab veth. */
   offloadsOff(): void {
     const pairs: [string, string][] = [
-      [this.client, 'eth0'], [this.lvs, 'eth0'], [this.lvs, 'eth1'], [this.web1, 'eth1'], [this.web2, 'eth1'],
-      [this.sw, 'p-lvs1'], [this.sw, 'p-web1'], [this.sw, 'p-web2'],
+      [this.client, 'eth0'],
+      [this.lvs, 'eth0'],
+      [this.lvs, 'eth1'],
+      [this.web1, 'eth1'],
+      [this.web2, 'eth1'],
+      [this.sw, 'p-lvs1'],
+      [this.sw, 'p-web1'],
+      [this.sw, 'p-web2'],
     ];
     for (const [ns, dev] of pairs) {
-      for (const f of ['tso', 'gso', 'gro', 'tx', 'rx']) spawnSync('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, f, 'off'], { stdio: 'ignore' });
+      for (const f of ['tso', 'gso', 'gro', 'tx', 'rx'])
+        spawnSync('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, f, 'off'], { stdio: 'ignore' });
     }
   }
 
@@ -131,7 +143,8 @@ export class LabTopology {
   startWebServer(name: 'web1' | 'web2'): void {
     const opts = this.webOpts;
     const useNginx = (opts.web ?? 'auto') === 'auto' && !opts.webDelayMs && hasCommand('nginx');
-    const [ns, rip, delayMs] = name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
+    const [ns, rip, delayMs] =
+      name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
     const dir = join(this.stateDir, name);
     mkdirSync(dir, { recursive: true });
     if (useNginx) {

@@ -6,7 +6,10 @@ import { VIP } from './topology.ts';
 /** n requests from the client namespace, a new TCP connection each (curl); counts by body. */
 export function drive(clientNs: string, n: number, url = `http://${VIP}/`): Map<string, number> {
   const script = `for i in $(seq ${n}); do curl -s -m 2 ${url} || echo FAILED; done`;
-  const r = spawnSync('ip', ['netns', 'exec', clientNs, 'bash', '-c', script], { encoding: 'utf8', timeout: 60_000 + n * 100 });
+  const r = spawnSync('ip', ['netns', 'exec', clientNs, 'bash', '-c', script], {
+    encoding: 'utf8',
+    timeout: 60_000 + n * 100,
+  });
   const counts = new Map<string, number>();
   for (const line of (r.stdout ?? '').split('\n')) {
     const k = line.trim();

@@ -5,7 +5,17 @@
 import t from 'tap';
 import { latencyMs, parseDist, parseIperf, parseWrk } from './load.ts';
 import { parseOptions, UsageError } from './options.ts';
-import { cleanRatio, emptyResult, median, pairedRatios, poolRuns, ratio, targetChecks, type PeerResult, type Sample } from './results.ts';
+import {
+  cleanRatio,
+  emptyResult,
+  median,
+  pairedRatios,
+  poolRuns,
+  ratio,
+  targetChecks,
+  type PeerResult,
+  type Sample,
+} from './results.ts';
 import { labRules } from './tsvs-peer.ts';
 
 // Captured from a real run: wrk 4.1.0 through tsvs, Connection: close, 2 s.
@@ -29,7 +39,10 @@ t.test('parseWrk reads the rate, the p99 in ms and the request count of a real w
 });
 
 t.test('parseWrk adds socket errors and non-2xx responses into errors', async (t) => {
-  const out = WRK_CLOSE.replace('Requests/sec', '  Socket errors: connect 1, read 12, write 0, timeout 3\n  Non-2xx or 3xx responses: 5\nRequests/sec');
+  const out = WRK_CLOSE.replace(
+    'Requests/sec',
+    '  Socket errors: connect 1, read 12, write 0, timeout 3\n  Non-2xx or 3xx responses: 5\nRequests/sec',
+  );
   t.equal(parseWrk(out)?.errors, 21);
 });
 
@@ -68,7 +81,20 @@ t.test('median takes the middle value, or the mean of the two middle values', as
 });
 
 function sample(value: number, round: number, otherPct = 0): Sample {
-  return { value, p99Ms: null, busyPct: 0, softirqPct: 0, lbPct: 0, lbUserPct: 0, otherPct, webPct: 0, clientPct: 0, idleBeforePct: 0, round, health: {} };
+  return {
+    value,
+    p99Ms: null,
+    busyPct: 0,
+    softirqPct: 0,
+    lbPct: 0,
+    lbUserPct: 0,
+    otherPct,
+    webPct: 0,
+    clientPct: 0,
+    idleBeforePct: 0,
+    round,
+    health: {},
+  };
 }
 
 function peer(name: string, ka: number[], close: number[], iperf: number[]): PeerResult {
@@ -125,26 +151,56 @@ t.test('labRules writes the lab services in ipvsadm -S form, -m or -F', async (t
 t.test('parseOptions has the anchors defaults and checks every option', async (t) => {
   const o = parseOptions([]);
   if (o === 'help') throw new Error('unexpected help');
-  t.same([o.peers, o.reps, o.durationS, o.iperfS, o.conns, o.order], [['nft', 'haproxy', 'nginx-stream', 'tsvs'], 3, 8, 5, 50, 'interleaved']);
+  t.same(
+    [o.peers, o.reps, o.durationS, o.iperfS, o.conns, o.order],
+    [['nft', 'haproxy', 'nginx-stream', 'tsvs'], 3, 8, 5, 50, 'interleaved'],
+  );
   const p = parseOptions(['--peers=all', '--reps', '1', '--tests', 'ka,dist']);
   if (p === 'help') throw new Error('unexpected help');
   t.same(p.peers, ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat']);
   t.same([...p.tests], ['ka', 'dist']);
   t.equal(parseOptions(['-h']), 'help');
   t.throws(() => parseOptions(['--duration', '11']), new UsageError('--duration must be an integer from 1 to 10'));
-  t.throws(() => parseOptions(['--peers', 'lvs']), new UsageError('--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat'));
+  t.throws(
+    () => parseOptions(['--peers', 'lvs']),
+    new UsageError('--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat'),
+  );
   t.throws(() => parseOptions(['--reps']), new UsageError('--reps needs a value'));
 });
 
 t.test('--variant adds a tsvs peer with extra [engine] lines, after the listed peers', async (t) => {
-  const o = parseOptions(['--peers', 'nft,tsvs', '--variant', 'tsvs-nobp=busy-poll-us 0', '--variant=tsvs-x=busy-poll-us 50; conn-capacity 1000']);
+  const o = parseOptions([
+    '--peers',
+    'nft,tsvs',
+    '--variant',
+    'tsvs-nobp=busy-poll-us 0',
+    '--variant=tsvs-x=busy-poll-us 50; conn-capacity 1000',
+  ]);
   if (o === 'help') throw new Error('unexpected help');
   t.same(o.peers, ['nft', 'tsvs', 'tsvs-nobp', 'tsvs-x']);
-  t.same([...o.variants], [['tsvs-nobp', ['busy-poll-us 0']], ['tsvs-x', ['busy-poll-us 50', 'conn-capacity 1000']]]);
-  t.throws(() => parseOptions(['--variant', 'fast=busy-poll-us 0']), new UsageError('--variant must be NAME=SETTINGS with NAME tsvs-[a-z0-9-], got fast=busy-poll-us 0'));
-  t.throws(() => parseOptions(['--variant', 'tsvs-fullnat=busy-poll-us 0']), new UsageError('--variant tsvs-fullnat: name already taken'));
-  t.throws(() => parseOptions(['--variant', 'tsvs-a=busy-poll-us 0', '--variant', 'tsvs-a=busy-poll-us 1']), new UsageError('--variant tsvs-a: name already taken'));
-  t.throws(() => parseOptions(['--variant', 'tsvs-a=[rules]']), new UsageError('--variant tsvs-a: not an [engine] line: [rules]'));
+  t.same(
+    [...o.variants],
+    [
+      ['tsvs-nobp', ['busy-poll-us 0']],
+      ['tsvs-x', ['busy-poll-us 50', 'conn-capacity 1000']],
+    ],
+  );
+  t.throws(
+    () => parseOptions(['--variant', 'fast=busy-poll-us 0']),
+    new UsageError('--variant must be NAME=SETTINGS with NAME tsvs-[a-z0-9-], got fast=busy-poll-us 0'),
+  );
+  t.throws(
+    () => parseOptions(['--variant', 'tsvs-fullnat=busy-poll-us 0']),
+    new UsageError('--variant tsvs-fullnat: name already taken'),
+  );
+  t.throws(
+    () => parseOptions(['--variant', 'tsvs-a=busy-poll-us 0', '--variant', 'tsvs-a=busy-poll-us 1']),
+    new UsageError('--variant tsvs-a: name already taken'),
+  );
+  t.throws(
+    () => parseOptions(['--variant', 'tsvs-a=[rules]']),
+    new UsageError('--variant tsvs-a: not an [engine] line: [rules]'),
+  );
 });
 
 t.test('clean-round ratios leave out rounds where another tenant used the box on either side', async (t) => {
@@ -166,8 +222,17 @@ t.test('poolRuns keeps the rounds of different runs apart and adds up the curl c
     { header: [], options: { idleMax: 10 }, results: run(100) },
     { header: [], options: { idleMax: 10 }, results: run(200) },
   ]);
-  t.same(pooled.map((p) => p.name), ['nft', 'tsvs']);
-  t.same(pooled[0]?.samples.ka.map((s) => [s.round, s.value]), [[1, 100], [1001, 200]]);
+  t.same(
+    pooled.map((p) => p.name),
+    ['nft', 'tsvs'],
+  );
+  t.same(
+    pooled[0]?.samples.ka.map((s) => [s.round, s.value]),
+    [
+      [1, 100],
+      [1001, 200],
+    ],
+  );
   t.same(pooled[0]?.dist, { web1: 100, web2: 100, other: 0 });
   t.same(pairedRatios(pooled[1]!, pooled[0]!, 'ka'), [0.5, 0.5]);
 });

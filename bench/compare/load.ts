@@ -58,7 +58,10 @@ export function parseIperf(out: string): IperfResult | { error: string } {
   } catch {
     return { error: `iperf3 printed no JSON: ${out.trim().slice(0, 200)}` };
   }
-  const o = j as { error?: unknown; end?: { sum_received?: { bits_per_second?: unknown }; sum_sent?: { retransmits?: unknown } } };
+  const o = j as {
+    error?: unknown;
+    end?: { sum_received?: { bits_per_second?: unknown }; sum_sent?: { retransmits?: unknown } };
+  };
   if (typeof o.error === 'string') return { error: `iperf3: ${o.error}` };
   const bps = o.end?.sum_received?.bits_per_second;
   if (typeof bps !== 'number') return { error: 'iperf3 JSON has no end.sum_received.bits_per_second' };

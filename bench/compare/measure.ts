@@ -7,7 +7,22 @@ import type { LabTopology } from '../../lab/topology.ts';
 import { curls, iperf, parseDist, parseIperf, parseWrk, wrk, type LoadSettings } from './load.ts';
 import type { Peer } from './peers.ts';
 import type { EngineSample, Failure, Sample, TestName } from './results.ts';
-import { busyPct, childTicks, cpuDelta, cpuSnap, HZ, nsPids, nsRun, nsTicks, nsUserTicks, otherTicks, otherTicksDelta, run, sumCounters, type Exec } from './sys.ts';
+import {
+  busyPct,
+  childTicks,
+  cpuDelta,
+  cpuSnap,
+  HZ,
+  nsPids,
+  nsRun,
+  nsTicks,
+  nsUserTicks,
+  otherTicks,
+  otherTicksDelta,
+  run,
+  sumCounters,
+  type Exec,
+} from './sys.ts';
 
 export interface MeasureContext {
   readonly lab: LabTopology;
@@ -61,7 +76,12 @@ async function peerStats(peer: Peer): Promise<Record<string, unknown> | null> {
   }
 }
 
-export async function measure(ctx: MeasureContext, peer: Peer, test: TestName, round: number): Promise<Sample | Failure> {
+export async function measure(
+  ctx: MeasureContext,
+  peer: Peer,
+  test: TestName,
+  round: number,
+): Promise<Sample | Failure> {
   const { lab, load } = ctx;
   const before = peer.problem();
   if (before !== null) return { round, reason: before };
@@ -108,8 +128,13 @@ export async function measure(ctx: MeasureContext, peer: Peer, test: TestName, r
   if (st1 !== null) {
     const frames = numberOf(st1, 'rxFrames') - numberOf(st0, 'rxFrames');
     const batches = batchCount(st1) - batchCount(st0);
-    engine = { rxFrames: frames, batches, nsPerFrame: frames > 0 ? ((lbPct / 100) * el * 1e9) / frames : 0,
-      userNsPerFrame: frames > 0 ? ((lbUserPct / 100) * el * 1e9) / frames : 0, framesPerRequest: 0 };
+    engine = {
+      rxFrames: frames,
+      batches,
+      nsPerFrame: frames > 0 ? ((lbPct / 100) * el * 1e9) / frames : 0,
+      userNsPerFrame: frames > 0 ? ((lbUserPct / 100) * el * 1e9) / frames : 0,
+      framesPerRequest: 0,
+    };
     health['tsvs_drops'] = dropTotal(st1) - dropTotal(st0);
     const conns = st1['connections'];
     if (typeof conns === 'number') health['tsvs_conns_after'] = conns;
@@ -120,7 +145,18 @@ export async function measure(ctx: MeasureContext, peer: Peer, test: TestName, r
     `${r.stdout}\n${r.stderr}${st1 !== null ? `\nengine.stats after: ${JSON.stringify(st1)}` : ''}`,
   );
   const after = peer.problem();
-  const common = { busyPct: cpu.busyPct, softirqPct: cpu.softirqPct, lbPct, lbUserPct, webPct, clientPct, otherPct, idleBeforePct, round, ...(engine === undefined ? {} : { engine }) };
+  const common = {
+    busyPct: cpu.busyPct,
+    softirqPct: cpu.softirqPct,
+    lbPct,
+    lbUserPct,
+    webPct,
+    clientPct,
+    otherPct,
+    idleBeforePct,
+    round,
+    ...(engine === undefined ? {} : { engine }),
+  };
   if (test === 'iperf') {
     const p = parseIperf(r.stdout);
     if ('error' in p) return { round, reason: after ?? p.error };
@@ -129,12 +165,20 @@ export async function measure(ctx: MeasureContext, peer: Peer, test: TestName, r
     return { value: p.gbps, p99Ms: null, ...common, health };
   }
   const w = parseWrk(r.stdout);
-  if (w === null) return { round, reason: after ?? `wrk produced no result (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(0, 300)}` };
+  if (w === null)
+    return {
+      round,
+      reason: after ?? `wrk produced no result (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+    };
   if (after !== null) return { round, reason: after };
   health['wrk_errors'] = w.errors;
   // A run where most requests failed is not a rate of the load balancer.
-  if (w.requests > 0 && w.errors > w.requests / 2) return { round, reason: `wrk: ${w.errors} errors for ${w.requests} requests (${w.rps} req/s)` };
-  const withFpr = engine === undefined || w.requests === 0 ? common : { ...common, engine: { ...engine, framesPerRequest: engine.rxFrames / w.requests } };
+  if (w.requests > 0 && w.errors > w.requests / 2)
+    return { round, reason: `wrk: ${w.errors} errors for ${w.requests} requests (${w.rps} req/s)` };
+  const withFpr =
+    engine === undefined || w.requests === 0
+      ? common
+      : { ...common, engine: { ...engine, framesPerRequest: engine.rxFrames / w.requests } };
   return { value: w.rps, p99Ms: w.p99Ms, ...withFpr, health };
 }
 

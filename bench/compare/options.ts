@@ -65,7 +65,8 @@ export class UsageError extends Error {}
 
 function int(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -111,31 +112,63 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
         o.peers = [...new Set(list)];
         break;
       }
-      case '--reps': o.reps = int(name, v, 1, 20); break;
-      case '--duration': o.durationS = int(name, v, 1, 10); break;
-      case '--iperf-time': o.iperfS = int(name, v, 1, 10); break;
-      case '--conns': o.conns = int(name, v, 1, 10000); break;
-      case '--curls': o.curls = int(name, v, 2, 10000); break;
+      case '--reps':
+        o.reps = int(name, v, 1, 20);
+        break;
+      case '--duration':
+        o.durationS = int(name, v, 1, 10);
+        break;
+      case '--iperf-time':
+        o.iperfS = int(name, v, 1, 10);
+        break;
+      case '--conns':
+        o.conns = int(name, v, 1, 10000);
+        break;
+      case '--curls':
+        o.curls = int(name, v, 2, 10000);
+        break;
       case '--tests': {
         const list = v.split(',').filter((t) => t !== '');
         o.tests = new Set(list.map((t) => oneOf('--tests', t, [...TESTS, 'dist'] as const)));
         break;
       }
-      case '--offloads': o.offloads = oneOf(name, v, ['default', 'off'] as const); break;
-      case '--order': o.order = oneOf(name, v, ['interleaved', 'blocked'] as const); break;
-      case '--drain': o.drain = oneOf(name, v, ['auto', 'always', 'never'] as const); break;
-      case '--idle-max': o.idleMax = int(name, v, 0, 100); break;
-      case '--wait-idle': o.waitIdleS = int(name, v, 0, 600); break;
-      case '--lb-workers': o.lbWorkers = int(name, v, 1, 64); break;
-      case '--tsvs-build': o.tsvsBuild = oneOf(name, v, ['src', 'dist'] as const); break;
-      case '--conn-capacity': o.connCapacity = int(name, v, 1, 1 << 24); break;
+      case '--offloads':
+        o.offloads = oneOf(name, v, ['default', 'off'] as const);
+        break;
+      case '--order':
+        o.order = oneOf(name, v, ['interleaved', 'blocked'] as const);
+        break;
+      case '--drain':
+        o.drain = oneOf(name, v, ['auto', 'always', 'never'] as const);
+        break;
+      case '--idle-max':
+        o.idleMax = int(name, v, 0, 100);
+        break;
+      case '--wait-idle':
+        o.waitIdleS = int(name, v, 0, 600);
+        break;
+      case '--lb-workers':
+        o.lbWorkers = int(name, v, 1, 64);
+        break;
+      case '--tsvs-build':
+        o.tsvsBuild = oneOf(name, v, ['src', 'dist'] as const);
+        break;
+      case '--conn-capacity':
+        o.connCapacity = int(name, v, 1, 1 << 24);
+        break;
       case '--variant': {
         const m = /^(tsvs-[a-z0-9-]{1,20})=(.+)$/.exec(v);
         if (m === null) throw new UsageError(`--variant must be NAME=SETTINGS with NAME tsvs-[a-z0-9-], got ${v}`);
         const vname = m[1]!;
-        if ((ALL_PEERS as readonly string[]).includes(vname) || o.variants.has(vname)) throw new UsageError(`--variant ${vname}: name already taken`);
-        const lines = m[2]!.split(';').map((l) => l.trim()).filter((l) => l !== '');
-        for (const l of lines) if (!/^[a-z][a-z0-9-]* [^\n]+$/.test(l)) throw new UsageError(`--variant ${vname}: not an [engine] line: ${l}`);
+        if ((ALL_PEERS as readonly string[]).includes(vname) || o.variants.has(vname))
+          throw new UsageError(`--variant ${vname}: name already taken`);
+        const lines = m[2]!
+          .split(';')
+          .map((l) => l.trim())
+          .filter((l) => l !== '');
+        for (const l of lines)
+          if (!/^[a-z][a-z0-9-]* [^\n]+$/.test(l))
+            throw new UsageError(`--variant ${vname}: not an [engine] line: ${l}`);
         o.variants.set(vname, lines);
         break;
       }
@@ -143,7 +176,9 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
         if (!/^[a-z0-9-]{1,12}$/.test(v)) throw new UsageError('--prefix: 1-12 characters of a-z, 0-9, -');
         o.prefix = v;
         break;
-      case '--out': o.out = v; break;
+      case '--out':
+        o.out = v;
+        break;
       default:
         throw new UsageError(`unknown option ${a}`);
     }

@@ -126,7 +126,9 @@ class NftPeer implements Peer {
     nsRun(this.ctx.lab.lvs, 'conntrack', ['-F']);
   }
   problem(): string | null {
-    return nsRun(this.ctx.lab.lvs, 'nft', ['list', 'table', 'ip', 'lvs']).status === 0 ? null : 'nft table ip lvs is gone';
+    return nsRun(this.ctx.lab.lvs, 'nft', ['list', 'table', 'ip', 'lvs']).status === 0
+      ? null
+      : 'nft table ip lvs is gone';
   }
 }
 
@@ -162,7 +164,9 @@ class HaproxyPeer extends DaemonPeer {
   protected launch(dir: string): string {
     const cfg = join(dir, 'haproxy.cfg');
     const pidFile = join(dir, 'haproxy.pid');
-    writeFileSync(cfg, `global
+    writeFileSync(
+      cfg,
+      `global
     nbthread ${this.ctx.lbWorkers}
     maxconn 8000
     daemon
@@ -185,7 +189,8 @@ backend web
 listen iperf
     bind ${VIP}:5201
     server web1 ${RIP1}:5201
-`);
+`,
+    );
     nsMust(this.ctx.lab.lvs, 'haproxy', ['-q', '-c', '-f', cfg]);
     nsMust(this.ctx.lab.lvs, 'haproxy', ['-D', '-f', cfg, '-p', pidFile]);
     return pidFile;
@@ -195,11 +200,14 @@ listen iperf
 class NginxStreamPeer extends DaemonPeer {
   readonly name = 'nginx-stream';
   protected launch(dir: string): string {
-    if (!existsSync(STREAM_MODULE)) throw new Error(`nginx stream module missing (${STREAM_MODULE}): apt-get install libnginx-mod-stream`);
+    if (!existsSync(STREAM_MODULE))
+      throw new Error(`nginx stream module missing (${STREAM_MODULE}): apt-get install libnginx-mod-stream`);
     const cfg = join(dir, 'nginx.conf');
     const pidFile = join(dir, 'nginx.pid');
     const log = join(dir, 'error.log');
-    writeFileSync(cfg, `load_module ${STREAM_MODULE};
+    writeFileSync(
+      cfg,
+      `load_module ${STREAM_MODULE};
 user www-data;
 worker_processes ${this.ctx.lbWorkers};
 worker_rlimit_nofile 65536;
@@ -221,7 +229,8 @@ stream {
         proxy_pass ${RIP1}:5201;
     }
 }
-`);
+`,
+    );
     nsMust(this.ctx.lab.lvs, 'nginx', ['-t', '-q', '-c', cfg, '-e', log]);
     nsMust(this.ctx.lab.lvs, 'nginx', ['-c', cfg, '-e', log]);
     return pidFile;

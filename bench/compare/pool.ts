@@ -12,7 +12,9 @@ import { cleanRatio, poolRuns, type RunFile } from './results.ts';
 
 function main(dirs: readonly string[]): void {
   if (dirs.length === 0) {
-    process.stderr.write('usage: node --import tsx bench/compare/pool.ts OUT_DIR [OUT_DIR ...]   (the --out dirs of run.ts)\n');
+    process.stderr.write(
+      'usage: node --import tsx bench/compare/pool.ts OUT_DIR [OUT_DIR ...]   (the --out dirs of run.ts)\n',
+    );
     process.exit(2);
   }
   const runs = dirs.map((d) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as RunFile);
@@ -21,7 +23,10 @@ function main(dirs: readonly string[]): void {
   const md = [
     `### bench/compare, ${runs.length} run${runs.length === 1 ? '' : 's'} pooled`,
     '',
-    ...runs.map((r, i) => `- run ${i + 1}: ${r.header.find((h) => h.startsWith('- date')) ?? ''} ${r.header.find((h) => h.startsWith('- command')) ?? ''}`),
+    ...runs.map(
+      (r, i) =>
+        `- run ${i + 1}: ${r.header.find((h) => h.startsWith('- date')) ?? ''} ${r.header.find((h) => h.startsWith('- command')) ?? ''}`,
+    ),
     '',
     ...mainTable(all),
     '',

@@ -1,7 +1,19 @@
 // report: the markdown tables bench/compare prints: peers side by side (median and min-max of the
 // reps), CPU, ratios against nftables, the issue 5 targets, and the health counters per run.
 
-import { median, pairedRatios, ratio, spread, targetChecks, TEST_LABEL, TESTS, type PeerResult, type RatioFn, type Sample, type TestName } from './results.ts';
+import {
+  median,
+  pairedRatios,
+  ratio,
+  spread,
+  targetChecks,
+  TEST_LABEL,
+  TESTS,
+  type PeerResult,
+  type RatioFn,
+  type Sample,
+  type TestName,
+} from './results.ts';
 
 function num(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '-';
@@ -32,7 +44,10 @@ export function mainTable(results: readonly PeerResult[]): string[] {
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    const dist = r.dist !== null ? `${r.dist.web1}/${r.dist.web2}${r.dist.other > 0 ? ` (+${r.dist.other} failed)` : ''}` : (r.distError ?? '-');
+    const dist =
+      r.dist !== null
+        ? `${r.dist.web1}/${r.dist.web2}${r.dist.other > 0 ? ` (+${r.dist.other} failed)` : ''}`
+        : (r.distError ?? '-');
     out.push(
       `| ${r.name} | ${valueCell(r, 'ka', (s) => s.value, 0)} | ${valueCell(r, 'ka', (s) => s.p99Ms, 2)} | ` +
         `${valueCell(r, 'close', (s) => s.value, 0)} | ${valueCell(r, 'close', (s) => s.p99Ms, 2)} | ` +
@@ -44,7 +59,9 @@ export function mainTable(results: readonly PeerResult[]): string[] {
 
 /** Median CPU microseconds per request for ka / close: pct is % of one core. */
 function perRequest(r: PeerResult, pick: (s: Sample) => number): string {
-  return (['ka', 'close'] as const).map((t) => num(median(r.samples[t].map((s) => (pick(s) / 100) * 1e6 / s.value)), 1)).join(' / ');
+  return (['ka', 'close'] as const)
+    .map((t) => num(median(r.samples[t].map((s) => ((pick(s) / 100) * 1e6) / s.value)), 1))
+    .join(' / ');
 }
 
 export function cpuTable(results: readonly PeerResult[], cpus: number): string[] {
@@ -92,7 +109,11 @@ export function ratioTable(results: readonly PeerResult[], interleaved: boolean,
   return out;
 }
 
-export function targetTable(results: readonly PeerResult[], ratioFn: RatioFn = ratio, what = 'ratio of medians'): string[] {
+export function targetTable(
+  results: readonly PeerResult[],
+  ratioFn: RatioFn = ratio,
+  what = 'ratio of medians',
+): string[] {
   const byName = new Map(results.map((r) => [r.name, r]));
   const out: string[] = [];
   for (const r of results) {
@@ -117,7 +138,9 @@ export function healthLines(results: readonly PeerResult[]): string[] {
       const idle = r.samples[t].map((s) => num(s.idleBeforePct, 0)).join(',');
       const other = r.samples[t].map((s) => num(s.otherPct, 0)).join(',');
       const h = [...sums].map(([k, v]) => `${k}=${v}`).join(' ');
-      out.push(`- ${r.name} ${t}: ${h} | box busy % in the 1 s before each run: ${idle || '-'} | other tenants during each run (lower bound), % of 1 core: ${other || '-'}`);
+      out.push(
+        `- ${r.name} ${t}: ${h} | box busy % in the 1 s before each run: ${idle || '-'} | other tenants during each run (lower bound), % of 1 core: ${other || '-'}`,
+      );
       for (const f of r.failures[t]) out.push(`  - round ${f.round} FAILED: ${f.reason}`);
     }
   }

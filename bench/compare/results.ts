@@ -63,7 +63,13 @@ export interface PeerResult {
 }
 
 export function emptyResult(name: string): PeerResult {
-  return { name, samples: { ka: [], close: [], iperf: [] }, failures: { ka: [], close: [], iperf: [] }, dist: null, distError: null };
+  return {
+    name,
+    samples: { ka: [], close: [], iperf: [] },
+    failures: { ka: [], close: [], iperf: [] },
+    dist: null,
+    distError: null,
+  };
 }
 
 export function median(xs: readonly number[]): number {
@@ -136,7 +142,11 @@ export function cleanRatio(idleMax: number): RatioFn {
   return (a, b, t) => (a === undefined || b === undefined ? NaN : median(pairedRatios(a, b, t, idleMax)));
 }
 
-export function targetChecks(tsvs: PeerResult, byName: ReadonlyMap<string, PeerResult>, ratioFn: RatioFn = ratio): TargetCheck[] {
+export function targetChecks(
+  tsvs: PeerResult,
+  byName: ReadonlyMap<string, PeerResult>,
+  ratioFn: RatioFn = ratio,
+): TargetCheck[] {
   const nft = byName.get('nft');
   // "ahead of" is a strict > 1; the nft ratios are >= their floor.
   const check = (what: string, measured: number, need: number, strict = false): TargetCheck => ({
@@ -187,4 +197,3 @@ export function poolRuns(runs: readonly RunFile[]): PeerResult[] {
   });
   return [...byName.values()];
 }
-

@@ -29,13 +29,22 @@ function say(msg: string): void {
 
 function need(cmds: readonly string[]): void {
   const missing = cmds.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status !== 0);
-  if (missing.length > 0) throw new UsageError(`missing tools: ${missing.join(' ')} (run: node src/bin/ensure-setup.mjs bench; nginx stream also needs libnginx-mod-stream)`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `missing tools: ${missing.join(' ')} (run: node src/bin/ensure-setup.mjs bench; nginx stream also needs libnginx-mod-stream)`,
+    );
 }
 
 function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
   const variant = o.variants.get(name);
   if (name === 'tsvs' || name === 'tsvs-fullnat' || variant !== undefined) {
-    return new TsvsPeer(ctx, { name, fullNat: name === 'tsvs-fullnat', build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: variant ?? [] });
+    return new TsvsPeer(ctx, {
+      name,
+      fullNat: name === 'tsvs-fullnat',
+      build: o.tsvsBuild,
+      connCapacity: o.connCapacity,
+      engineLines: variant ?? [],
+    });
   }
   const p = kernelPeer(name, ctx);
   if (p === null) throw new UsageError(`unknown peer ${name}`);
@@ -95,7 +104,15 @@ async function main(): Promise<number> {
     }
     o = p;
     if (process.getuid?.() !== 0) throw new UsageError('run as root (network namespaces)');
-    need(['ip', 'wrk', 'iperf3', 'curl', 'nginx', ...(o.peers.includes('nft') ? ['nft', 'conntrack'] : []), ...(o.peers.includes('haproxy') ? ['haproxy'] : [])]);
+    need([
+      'ip',
+      'wrk',
+      'iperf3',
+      'curl',
+      'nginx',
+      ...(o.peers.includes('nft') ? ['nft', 'conntrack'] : []),
+      ...(o.peers.includes('haproxy') ? ['haproxy'] : []),
+    ]);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`compare: ${e.message}\n${USAGE}`);
@@ -127,9 +144,23 @@ async function main(): Promise<number> {
     say(`building lab ${o.prefix} (offloads ${o.offloads}); raw logs in ${o.out}`);
     lab.up({ mode: 'tsvs', offloads: o.offloads });
     mkdirSync(pctx.dir, { recursive: true });
-    for (const [ns, rip, name] of [[lab.web1, RIP1, 'web1'], [lab.web2, RIP2, 'web2']] as const) {
+    for (const [ns, rip, name] of [
+      [lab.web1, RIP1, 'web1'],
+      [lab.web2, RIP2, 'web2'],
+    ] as const) {
       const pidFile = join(pctx.dir, `iperf3-${name}.pid`);
-      nsMust(ns, 'iperf3', ['-s', '-D', '-B', rip, '-p', '5201', '-I', pidFile, '--logfile', join(pctx.dir, `iperf3-${name}.log`)]);
+      nsMust(ns, 'iperf3', [
+        '-s',
+        '-D',
+        '-B',
+        rip,
+        '-p',
+        '5201',
+        '-I',
+        pidFile,
+        '--logfile',
+        join(pctx.dir, `iperf3-${name}.log`),
+      ]);
       sleepMs(300);
       iperfPids.push(Number(readFileSync(pidFile, 'utf8').trim()));
     }
@@ -144,7 +175,8 @@ async function main(): Promise<number> {
       }
       if (running === null) {
         const switching = prev !== null && prev !== name;
-        if (o.drain === 'always' ? switching : o.drain === 'auto' && switching && (prev === 'none' || name === 'none')) drain(lab);
+        if (o.drain === 'always' ? switching : o.drain === 'auto' && switching && (prev === 'none' || name === 'none'))
+          drain(lab);
         say(`round ${round}: starting ${name}`);
         try {
           peer.start();
@@ -166,7 +198,9 @@ async function main(): Promise<number> {
         const s = await measure(mctx, peer, t, round);
         if ('value' in s) {
           res.samples[t].push(s);
-          say(`round ${round} ${name} ${t}: ${s.value.toFixed(t === 'iperf' ? 2 : 0)}${s.p99Ms !== null ? ` (p99 ${s.p99Ms.toFixed(2)} ms)` : ''}, lvs1 procs ${s.lbPct.toFixed(0)}%, box ${s.busyPct.toFixed(0)}%`);
+          say(
+            `round ${round} ${name} ${t}: ${s.value.toFixed(t === 'iperf' ? 2 : 0)}${s.p99Ms !== null ? ` (p99 ${s.p99Ms.toFixed(2)} ms)` : ''}, lvs1 procs ${s.lbPct.toFixed(0)}%, box ${s.busyPct.toFixed(0)}%`,
+          );
         } else {
           res.failures[t].push(s);
           say(`round ${round} ${name} ${t}: FAILED: ${s.reason}`);
@@ -216,7 +250,10 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   writeFileSync(join(o.out, 'report.md'), md);
-  writeFileSync(join(o.out, 'results.json'), JSON.stringify({ header: head, options: { ...o, tests: [...o.tests] }, results: all }, null, 1));
+  writeFileSync(
+    join(o.out, 'results.json'),
+    JSON.stringify({ header: head, options: { ...o, tests: [...o.tests] }, results: all }, null, 1),
+  );
   process.stdout.write(md);
   say(`report: ${join(o.out, 'report.md')}, raw tool output: ${mctx.rawLog}`);
   return aborted ? 130 : 0;

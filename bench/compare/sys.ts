@@ -23,7 +23,7 @@ export function run(cmd: string, args: readonly string[], timeoutS: number, inpu
     maxBuffer: 64 * 1024 * 1024,
     ...(input === undefined ? {} : { input }),
   });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }
 
 /** Runs a command inside a namespace (bounded); see run(). */
@@ -34,7 +34,8 @@ export function nsRun(ns: string, cmd: string, args: readonly string[], timeoutS
 /** Like nsRun but throws with stderr when the command fails (setup steps). */
 export function nsMust(ns: string, cmd: string, args: readonly string[], timeoutS = 10, input?: string): string {
   const r = nsRun(ns, cmd, args, timeoutS, input);
-  if (r.status !== 0) throw new Error(`${ns}: ${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
+  if (r.status !== 0)
+    throw new Error(`${ns}: ${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout;
 }
 
@@ -72,14 +73,20 @@ export function busyPct(ms = 1000): number {
 
 export function nsPids(ns: string): number[] {
   const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
-  return (r.stdout ?? '').split('\n').filter((l) => l !== '').map(Number);
+  return (r.stdout ?? '')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
 }
 
 /** utime+stime (+ reaped children) ticks of one process; 0 when it is gone. */
 export function pidTicks(pid: number | 'self', withChildren = false): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = s
+      .slice(s.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     // f[0] is field 3 (state): utime = field 14 -> f[11], stime f[12], cutime f[13], cstime f[14]
     return (f[11] ?? 0) + (f[12] ?? 0) + (withChildren ? (f[13] ?? 0) + (f[14] ?? 0) : 0);
   } catch {
@@ -179,7 +186,10 @@ export function otherTicks(exclude: ReadonlySet<number>): Map<number, number> {
     if (!Number.isInteger(pid) || pid <= 2 || exclude.has(pid)) continue;
     try {
       const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = s
+        .slice(s.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       if (f[1] === 2) continue; // ppid kthreadd: a kernel thread (ksoftirqd works for the lab)
       out.set(pid, (f[11] ?? 0) + (f[12] ?? 0));
     } catch {
@@ -190,7 +200,11 @@ export function otherTicks(exclude: ReadonlySet<number>): Map<number, number> {
 }
 
 /** Ticks spent between two otherTicks snapshots (pids excluded in either are left out). */
-export function otherTicksDelta(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>, exclude: ReadonlySet<number>): number {
+export function otherTicksDelta(
+  a: ReadonlyMap<number, number>,
+  b: ReadonlyMap<number, number>,
+  exclude: ReadonlySet<number>,
+): number {
   let t = 0;
   for (const [pid, v] of b) if (!exclude.has(pid)) t += Math.max(0, v - (a.get(pid) ?? 0));
   return t;

@@ -27,7 +27,9 @@ export interface TsvsOptions {
 
 /** The argv (after `node`) of a tsvs binary. */
 export function tsvsBin(name: 'tsvsd' | 'tsvsadm', build: 'src' | 'dist'): string[] {
-  return build === 'dist' ? [join(REPO_ROOT, 'dist', 'src', 'bin', `${name}.js`)] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'bin', `${name}.ts`)];
+  return build === 'dist'
+    ? [join(REPO_ROOT, 'dist', 'src', 'bin', `${name}.js`)]
+    : ['--import', 'tsx', join(REPO_ROOT, 'src', 'bin', `${name}.ts`)];
 }
 
 /** ipvsadm -S lines for the lab: VIP:80 rr over web1/web2, VIP:5201 -> web1 (iperf3). */
@@ -85,7 +87,11 @@ ${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCap
       // tsvsd gets under systemd (a cgroup of its own). In the runner's session tsvsd shared wrk's
       // autogroup (kernel.sched_autogroup_enabled), so the two split one CPU share between them
       // while each proxy had a share of its own: keep-alive 46-53k vs 49-62k req/s, 4 rounds.
-      this.child = spawn('ip', ['netns', 'exec', lab.lvs, process.execPath, ...argv], { stdio: ['ignore', fd, fd], cwd: REPO_ROOT, detached: true });
+      this.child = spawn('ip', ['netns', 'exec', lab.lvs, process.execPath, ...argv], {
+        stdio: ['ignore', fd, fd],
+        cwd: REPO_ROOT,
+        detached: true,
+      });
     } finally {
       closeSync(fd);
     }
@@ -102,8 +108,14 @@ ${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCap
 
   /** Runs tsvsadm against this daemon; throws with its output on failure. */
   adm(args: readonly string[], input?: string): string {
-    const r = run(process.execPath, [...tsvsBin('tsvsadm', this.opts.build), '--socket', this.sock, ...args], 30, input);
-    if (r.status !== 0) throw new Error(`tsvsadm ${args.join(' ')} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
+    const r = run(
+      process.execPath,
+      [...tsvsBin('tsvsadm', this.opts.build), '--socket', this.sock, ...args],
+      30,
+      input,
+    );
+    if (r.status !== 0)
+      throw new Error(`tsvsadm ${args.join(' ')} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout;
   }
 

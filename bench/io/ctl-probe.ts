@@ -41,5 +41,6 @@ while (performance.now() < end) {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 ms.sort((a, b) => a - b);
-const q = (p: number): number => (ms.length === 0 ? NaN : +ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(2));
+const q = (p: number): number =>
+  ms.length === 0 ? NaN : +ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(2);
 process.stdout.write(JSON.stringify({ n: ms.length, failed, p50_ms: q(50), p99_ms: q(99), max_ms: q(100) }) + '\n');

@@ -38,13 +38,31 @@ const cfg: EngineConfig = {
 const table = new ServiceTable({ findScheduler });
 const key = { af: AF_INET, protocol: IPPROTO_UDP, addr: ip('10.1.0.100'), port: dport, fwmark: 0 };
 table.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
-table.addDest(key, { af: AF_INET, addr: ip('10.2.0.3'), port: dport, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0 });
+table.addDest(key, {
+  af: AF_INET,
+  addr: ip('10.2.0.3'),
+  port: dport,
+  fwd: FWD_MASQ,
+  weight: 1,
+  uThreshold: 0,
+  lThreshold: 0,
+});
 // FWD_OPTS: AfPacketOptions as JSON (e.g. '{"spinUs":0}'), for A/B runs of the I/O settings.
 const io = AfPacketIo.open(['eth0', 'eth1'], process.env['FWD_OPTS'] ? JSON.parse(process.env['FWD_OPTS']) : {});
 const engine = new Engine(io, cfg, table);
 engine.start();
-const filter = process.env['FWD_KERNEL_FILTER'] === 'off' ? null : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
-const learnSink = (): void => engine.xmit.neigh.learn(ip('10.2.0.3'), 1, Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))), 0, Date.now());
+const filter =
+  process.env['FWD_KERNEL_FILTER'] === 'off'
+    ? null
+    : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
+const learnSink = (): void =>
+  engine.xmit.neigh.learn(
+    ip('10.2.0.3'),
+    1,
+    Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))),
+    0,
+    Date.now(),
+  );
 learnSink();
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
 setInterval(learnSink, 5000).unref();

@@ -48,8 +48,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       return v;
     };
     switch (name) {
-      case '--scenario': scenarios = value().split(',').filter((s) => s !== ''); break;
-      case '--schedulers': schedulers = value().split(',').filter((s) => s !== ''); break;
+      case '--scenario':
+        scenarios = value()
+          .split(',')
+          .filter((s) => s !== '');
+        break;
+      case '--schedulers':
+        schedulers = value()
+          .split(',')
+          .filter((s) => s !== '');
+        break;
       case '--seed': {
         const v = value();
         seed = Number(v);
@@ -59,15 +67,28 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--duration': {
         const v = value();
         durationSec = Number(v);
-        if (!(durationSec > 0) || !Number.isFinite(durationSec)) throw usage(`--duration must be a positive number of seconds, not ${v}`);
+        if (!(durationSec > 0) || !Number.isFinite(durationSec))
+          throw usage(`--duration must be a positive number of seconds, not ${v}`);
         break;
       }
-      case '--out': out = value(); break;
-      case '--no-cost': cost = false; break;
-      case '--cost': cost = true; break;
-      case '--list': list = true; break;
-      case '--help': case '-h': help = true; break;
-      default: throw usage(`unknown option ${a}`);
+      case '--out':
+        out = value();
+        break;
+      case '--no-cost':
+        cost = false;
+        break;
+      case '--cost':
+        cost = true;
+        break;
+      case '--list':
+        list = true;
+        break;
+      case '--help':
+      case '-h':
+        help = true;
+        break;
+      default:
+        throw usage(`unknown option ${a}`);
     }
   }
   if (!help && !list && scenarios.length === 0) throw usage('--scenario is required');

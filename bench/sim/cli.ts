@@ -15,7 +15,10 @@ import { summaryTableMd } from './report-text.ts';
 const REPO = resolve(SCENARIO_DIR, '..', '..');
 
 function scenarioNames(): string[] {
-  return readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'))
+    .sort();
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -33,16 +36,28 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const which = args.scenarios.includes('all') ? scenarioNames() : args.scenarios;
   for (const s of args.schedulers ?? []) {
-    if (findScheduler(s) === undefined) throw new TsvsError('ENOENT', `Scheduler module ip_vs_${s} not found`, { exitCode: 2 });
+    if (findScheduler(s) === undefined)
+      throw new TsvsError('ENOENT', `Scheduler module ip_vs_${s} not found`, { exitCode: 2 });
   }
   for (const arg of which) {
     let sc = loadScenario(arg);
     if (args.seed !== null) sc = { ...sc, seed: args.seed };
-    const out = args.out !== null
-      ? (which.length > 1 ? join(args.out, `sched-${sc.name}`) : args.out)
-      : join(REPO, 'bench', 'out', `sched-${sc.name}`);
-    const command = ['npm run bench:sched --', '--scenario', sc.name, ...(args.schedulers !== null ? ['--schedulers', args.schedulers.join(',')] : []),
-      '--seed', String(sc.seed), ...(args.durationSec !== null ? ['--duration', String(args.durationSec)] : []), ...(args.cost ? [] : ['--no-cost'])].join(' ');
+    const out =
+      args.out !== null
+        ? which.length > 1
+          ? join(args.out, `sched-${sc.name}`)
+          : args.out
+        : join(REPO, 'bench', 'out', `sched-${sc.name}`);
+    const command = [
+      'npm run bench:sched --',
+      '--scenario',
+      sc.name,
+      ...(args.schedulers !== null ? ['--schedulers', args.schedulers.join(',')] : []),
+      '--seed',
+      String(sc.seed),
+      ...(args.durationSec !== null ? ['--duration', String(args.durationSec)] : []),
+      ...(args.cost ? [] : ['--no-cost']),
+    ].join(' ');
     process.stdout.write(`== ${sc.name}: ${sc.title}\n`);
     const rep = await runBench({
       scenario: sc,

@@ -28,7 +28,14 @@ export function parseCostTable(stdout: string): CostRow[] {
     const m = re.exec(line.trim());
     if (m === null) continue;
     const nsPick = Number(m[3]);
-    rows.push({ scheduler: m[1]!, n: Number(m[2]), nsPick, nsOpen: Number(m[4]), nsOpenClose: Number(m[5]), picksPerSec: 1e9 / nsPick });
+    rows.push({
+      scheduler: m[1]!,
+      n: Number(m[2]),
+      nsPick,
+      nsOpen: Number(m[4]),
+      nsOpenClose: Number(m[5]),
+      picksPerSec: 1e9 / nsPick,
+    });
   }
   return rows;
 }
@@ -37,9 +44,16 @@ export function parseCostTable(stdout: string): CostRow[] {
  * node --import tsx bench/sched.bench.ts <names...>; about 10-20 s per scheduler. `progress`
  * gets each finished benny case line.
  */
-export function measureCost(names: readonly string[], progress: (line: string) => void = () => {}, timeoutMs = 20 * 60_000): Promise<CostRow[]> {
+export function measureCost(
+  names: readonly string[],
+  progress: (line: string) => void = () => {},
+  timeoutMs = 20 * 60_000,
+): Promise<CostRow[]> {
   return new Promise((resolveRows, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCHED_BENCH, ...names], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', SCHED_BENCH, ...names], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let partial = '';
@@ -63,7 +77,9 @@ export function measureCost(names: readonly string[], progress: (line: string) =
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        reject(new Error(`sched.bench.ts exited with ${code ?? signal}: ${err.trim().split('\n').slice(-3).join(' / ')}`));
+        reject(
+          new Error(`sched.bench.ts exited with ${code ?? signal}: ${err.trim().split('\n').slice(-3).join(' / ')}`),
+        );
         return;
       }
       resolveRows(parseCostTable(out));

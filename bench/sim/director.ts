@@ -80,7 +80,15 @@ export class Director {
 
   private destSpec(s: number, weight: number): DestSpec {
     const sp = this.specs[s]!;
-    return { af: AF_INET, addr: sp.addr, port: this.port, fwd: FWD_MASQ, weight, uThreshold: sp.uThreshold, lThreshold: sp.lThreshold };
+    return {
+      af: AF_INET,
+      addr: sp.addr,
+      port: this.port,
+      fwd: FWD_MASQ,
+      weight,
+      uThreshold: sp.uThreshold,
+      lThreshold: sp.lThreshold,
+    };
   }
 
   /** ipvsadm -a -r <server> -m -w weight. */

@@ -45,7 +45,16 @@ export class Jobs {
   }
 
   /** A new request in flight; returns its id. */
-  add(arrivalMs: number, demandMs: number, server: number, connId: number, caddr: number, cport: number, client: number, measured: boolean): number {
+  add(
+    arrivalMs: number,
+    demandMs: number,
+    server: number,
+    connId: number,
+    caddr: number,
+    cport: number,
+    client: number,
+    measured: boolean,
+  ): number {
     const id = this.alloc();
     this.arrivalMs[id] = arrivalMs;
     this.demandMs[id] = demandMs;
@@ -66,8 +75,16 @@ export class Jobs {
 
   private grow(): void {
     const n = this.arrivalMs.length * 2;
-    const f64 = (a: Float64Array): Float64Array => { const b = new Float64Array(n); b.set(a); return b; };
-    const i32 = (a: Int32Array): Int32Array => { const b = new Int32Array(n); b.set(a); return b; };
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
     this.arrivalMs = f64(this.arrivalMs);
     this.demandMs = f64(this.demandMs);
     this.finishV = f64(this.finishV);

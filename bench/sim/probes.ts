@@ -83,7 +83,12 @@ export class Prober {
 export function makeProber(sc: Scenario, schedName: string, wl: Workload): Prober | null {
   if (!PROBED_SCHEDULERS.has(schedName)) return null;
   if (sc.destinations === null && schedName !== 'dh') {
-    return new Prober(wl.clientAddrs, wl.clientAddrs.map((_, i) => wl.clientProb(i)), false, sc.service.vip);
+    return new Prober(
+      wl.clientAddrs,
+      wl.clientAddrs.map((_, i) => wl.clientProb(i)),
+      false,
+      sc.service.vip,
+    );
   }
   const z = wl.destZipf;
   if (sc.destinations === null || z === null) return new Prober([sc.service.vip], [1], true, sc.service.vip);

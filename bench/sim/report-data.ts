@@ -72,25 +72,38 @@ export function bestRows(results: readonly SchedResult[], col: Column): Set<numb
 
 export function describeScenario(sc: Scenario, durationSec: number): string[] {
   const a = sc.arrivals;
-  const arr = a.kind === 'poisson'
-    ? `Poisson ${a.ratePerSec}/s${a.phases.map((p) => `, ${p.ratePerSec}/s from ${p.fromSec} s to ${p.toSec} s`).join('')}`
-    : a.kind === 'onoff'
-      ? `on/off bursts: ${a.onRatePerSec}/s for ~${a.meanOnSec} s, ${a.offRatePerSec}/s for ~${a.meanOffSec} s (exponential periods)`
-      : `replayed trace ${a.file}${a.loop ? ' (looped)' : ''}`;
+  const arr =
+    a.kind === 'poisson'
+      ? `Poisson ${a.ratePerSec}/s${a.phases.map((p) => `, ${p.ratePerSec}/s from ${p.fromSec} s to ${p.toSec} s`).join('')}`
+      : a.kind === 'onoff'
+        ? `on/off bursts: ${a.onRatePerSec}/s for ~${a.meanOnSec} s, ${a.offRatePerSec}/s for ~${a.meanOffSec} s (exponential periods)`
+        : `replayed trace ${a.file}${a.loop ? ' (looped)' : ''}`;
   const d = sc.demand;
-  const dem = d.kind === 'exp' ? `exponential, mean ${d.meanMs} ms` : d.kind === 'pareto' ? `Pareto (heavy tail) alpha ${d.alpha}, mean ${d.meanMs} ms` : `fixed ${d.ms} ms`;
+  const dem =
+    d.kind === 'exp'
+      ? `exponential, mean ${d.meanMs} ms`
+      : d.kind === 'pareto'
+        ? `Pareto (heavy tail) alpha ${d.alpha}, mean ${d.meanMs} ms`
+        : `fixed ${d.ms} ms`;
   const model = sc.serverModel.kind === 'ps' ? 'processor sharing' : `FIFO with ${sc.serverModel.slots} worker slot(s)`;
   const nStandby = sc.servers.filter((s) => s.standby).length;
-  const svc = `TCP ${ipToString(sc.service.vip)}:${sc.service.port}` + (sc.service.persistentSec > 0 ? `, persistent -p ${sc.service.persistentSec}` : '') +
-    (sc.service.schedFlags.length > 0 ? `, -b ${sc.service.schedFlags.join(',')}` : '') + (sc.destinations !== null ? `, firewall-mark cache service over ${sc.destinations.count} destinations` : '');
+  const svc =
+    `TCP ${ipToString(sc.service.vip)}:${sc.service.port}` +
+    (sc.service.persistentSec > 0 ? `, persistent -p ${sc.service.persistentSec}` : '') +
+    (sc.service.schedFlags.length > 0 ? `, -b ${sc.service.schedFlags.join(',')}` : '') +
+    (sc.destinations !== null ? `, firewall-mark cache service over ${sc.destinations.count} destinations` : '');
   return [
     `Service: ${svc}, NAT (-m)`,
     `Real servers: ${sc.servers.length}${nStandby > 0 ? ` (${nStandby} standby, added by an event)` : ''}; server model: ${model}`,
     `Arrivals: ${arr}`,
-    a.kind === 'trace' ? `Demand per request: from the trace${a.bytesPerMs !== 1 ? ` (sizes at ${a.bytesPerMs} bytes per ms of work at capacity 1)` : ''}` : `Demand per request: ${dem} of work at capacity 1`,
+    a.kind === 'trace'
+      ? `Demand per request: from the trace${a.bytesPerMs !== 1 ? ` (sizes at ${a.bytesPerMs} bytes per ms of work at capacity 1)` : ''}`
+      : `Demand per request: ${dem} of work at capacity 1`,
     `Clients: ${a.kind === 'trace' ? 'from the trace; rows without one draw from ' : ''}${sc.clients.count} addresses, Zipf s = ${sc.clients.zipf}`,
     ...(sc.events.some((e) => e.action === 'fail')
-      ? [`Health check: reacts after ${sc.healthCheck.delaySec} s by ${sc.healthCheck.onFailure === 'remove' ? 'removing the server (-d)' : 'setting weight 0 (-e -w 0)'}; clients give up after ${sc.clientTimeoutSec} s`]
+      ? [
+          `Health check: reacts after ${sc.healthCheck.delaySec} s by ${sc.healthCheck.onFailure === 'remove' ? 'removing the server (-d)' : 'setting weight 0 (-e -w 0)'}; clients give up after ${sc.clientTimeoutSec} s`,
+        ]
       : []),
     `Simulated: ${durationSec} s, seed ${sc.seed}${sc.warmupSec > 0 ? `, first ${sc.warmupSec} s left out of latency` : ''}`,
   ];
@@ -116,26 +129,35 @@ export function eventRows(results: readonly SchedResult[]): EventRow[] {
       const out: string[] = [];
       if (ev.brokenInFlight > 0) out.push(`${ev.brokenInFlight} cut in flight`);
       if (ev.lostBeforeDetection > 0) out.push(`${ev.lostBeforeDetection} lost before detection`);
-      if (ev.disruption !== null) out.push(`${fmtPct(ev.disruption.clients)} of clients moved (min ${fmtPct(ev.disruption.mustMove)})`);
+      if (ev.disruption !== null)
+        out.push(`${fmtPct(ev.disruption.clients)} of clients moved (min ${fmtPct(ev.disruption.mustMove)})`);
       return out;
     }),
   }));
 }
 
 /** The cost rows pivoted: one row per scheduler, ns per pick and per pick + open + close by n. */
-export function costPivot(rows: readonly CostRow[]): { sizes: number[]; table: { scheduler: string; pick: number[]; full: number[] }[] } {
+export function costPivot(rows: readonly CostRow[]): {
+  sizes: number[];
+  table: { scheduler: string; pick: number[]; full: number[] }[];
+} {
   const sizes = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
   const names = [...new Set(rows.map((r) => r.scheduler))];
   return {
     sizes,
     table: names.map((scheduler) => {
       const at = (n: number): CostRow | undefined => rows.find((r) => r.scheduler === scheduler && r.n === n);
-      return { scheduler, pick: sizes.map((n) => at(n)?.nsPick ?? NaN), full: sizes.map((n) => at(n)?.nsOpenClose ?? NaN) };
+      return {
+        scheduler,
+        pick: sizes.map((n) => at(n)?.nsPick ?? NaN),
+        full: sizes.map((n) => at(n)?.nsOpenClose ?? NaN),
+      };
     }),
   };
 }
 
 /** How latency is measured, for the notes under the summary tables. */
-export const LATENCY_NOTE = 'Latency counts every request that arrived during the run (after any warm-up), from its SYN to the end of its response. ' +
+export const LATENCY_NOTE =
+  'Latency counts every request that arrived during the run (after any warm-up), from its SYN to the end of its response. ' +
   'Arrivals go on after the end, unmeasured, until every measured request has finished (for at most another run length); ' +
   'any still unfinished then count with their age so far, so an overloaded server cannot hide its backlog.';

@@ -31,17 +31,22 @@ export async function runBench(o: RunOptions): Promise<Report> {
   for (const name of names) {
     const run = simulate(sc, name, { durationSec });
     runs.push(run);
-    log(`${name}: ${run.rec.arrivals} requests, ${run.rec.completed} completed, simulated in ${(run.wallMs / 1000).toFixed(1)} s`);
+    log(
+      `${name}: ${run.rec.arrivals} requests, ${run.rec.completed} completed, simulated in ${(run.wallMs / 1000).toFixed(1)} s`,
+    );
   }
   const slow = slowestServer(runs);
   const results: SchedResult[] = runs.map((r) => summarize(r, slow));
   let cost: CostRow[] | null = null;
-  let costNote = 'Not measured in this run (--no-cost). Run without --no-cost, or: node --import tsx bench/sched.bench.ts ' + names.join(' ');
+  let costNote =
+    'Not measured in this run (--no-cost). Run without --no-cost, or: node --import tsx bench/sched.bench.ts ' +
+    names.join(' ');
   if (o.cost) {
     log(`measuring scheduler cost: node --import tsx bench/sched.bench.ts ${names.join(' ')}`);
     try {
       cost = await measureCost(names, (l) => log(`  ${l}`));
-      costNote = `Measured by bench/sched.bench.ts (benny) on the same real scheduler code, at n = 2, 100 and 10,000 servers with weights 1..5: ` +
+      costNote =
+        `Measured by bench/sched.bench.ts (benny) on the same real scheduler code, at n = 2, 100 and 10,000 servers with weights 1..5: ` +
         '"pick" is schedule() alone; "+ open" adds the new connection\'s accounting (activeConns++, loadChanged); "+ open + close" also ends an older ' +
         `connection, keeping loads steady. Node ${process.version}; figures move with machine load.`;
     } catch (e) {
@@ -55,7 +60,11 @@ export async function runBench(o: RunOptions): Promise<Report> {
 /** Write report.html, summary.md and the CSV files into outDir; returns the paths. */
 export function writeReport(rep: Report, outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
-  const files: Record<string, string> = { 'report.html': renderHtml(rep), 'summary.md': renderMarkdown(rep), ...renderCsv(rep) };
+  const files: Record<string, string> = {
+    'report.html': renderHtml(rep),
+    'summary.md': renderMarkdown(rep),
+    ...renderCsv(rep),
+  };
   const written: string[] = [];
   for (const [name, text] of Object.entries(files)) {
     const p = join(outDir, name);

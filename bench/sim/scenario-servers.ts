@@ -60,7 +60,8 @@ export function expandServers(raw: unknown, where: string): ServerSpec[] {
       const count = num(g, 'count', gw, { min: 1, max: 100000, int: true });
       const prefix = str(g, 'prefix', gw);
       const weights = list(g, 'weights', gw).map((x, k) => {
-        if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 65535) throw bad(`${gw}.weights[${k}]`, 'must be an integer 0..65535');
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 65535)
+          throw bad(`${gw}.weights[${k}]`, 'must be an integer 0..65535');
         return x;
       });
       if (weights.length === 0) throw bad(gw, 'weights must list at least one weight');
@@ -68,30 +69,36 @@ export function expandServers(raw: unknown, where: string): ServerSpec[] {
       const first = addrOf(g['firstAddr'] === undefined ? {} : { addr: g['firstAddr'] }, gw, DEFAULT_BASE + out.length);
       for (let k = 0; k < count; k++) {
         const weight = weights[k % weights.length]!;
-        push({
-          name: `${prefix}${k + 1}`,
-          addr: (first + k) >>> 0,
-          weight,
-          capacity: Math.max(weight, 1) * perWeight,
-          uThreshold: 0,
-          lThreshold: 0,
-          standby: false,
-        }, gw);
+        push(
+          {
+            name: `${prefix}${k + 1}`,
+            addr: (first + k) >>> 0,
+            weight,
+            capacity: Math.max(weight, 1) * perWeight,
+            uThreshold: 0,
+            lThreshold: 0,
+            standby: false,
+          },
+          gw,
+        );
       }
       return;
     }
     const uThreshold = optNum(r, 'uThreshold', w, 0, { min: 0, int: true });
     const lThreshold = optNum(r, 'lThreshold', w, 0, { min: 0, int: true });
     if (lThreshold > uThreshold) throw bad(w, 'lThreshold is higher than uThreshold');
-    push({
-      name: str(r, 'name', w),
-      addr: addrOf(r, w, DEFAULT_BASE + out.length),
-      weight: optNum(r, 'weight', w, 1, { min: 0, max: 65535, int: true }),
-      capacity: optNum(r, 'capacity', w, 1, { min: 1e-9 }),
-      uThreshold,
-      lThreshold,
-      standby: r['standby'] === true,
-    }, w);
+    push(
+      {
+        name: str(r, 'name', w),
+        addr: addrOf(r, w, DEFAULT_BASE + out.length),
+        weight: optNum(r, 'weight', w, 1, { min: 0, max: 65535, int: true }),
+        capacity: optNum(r, 'capacity', w, 1, { min: 1e-9 }),
+        uThreshold,
+        lThreshold,
+        standby: r['standby'] === true,
+      },
+      w,
+    );
   });
   return out;
 }

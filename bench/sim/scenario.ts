@@ -24,7 +24,13 @@ export interface RatePhase {
 
 export type ArrivalSpec =
   | { readonly kind: 'poisson'; readonly ratePerSec: number; readonly phases: readonly RatePhase[] }
-  | { readonly kind: 'onoff'; readonly onRatePerSec: number; readonly offRatePerSec: number; readonly meanOnSec: number; readonly meanOffSec: number }
+  | {
+      readonly kind: 'onoff';
+      readonly onRatePerSec: number;
+      readonly offRatePerSec: number;
+      readonly meanOnSec: number;
+      readonly meanOffSec: number;
+    }
   /** Rows "time_ms,demand_ms[,client]" or "time_ms,bytes[,client]" (with a header naming bytes). */
   | { readonly kind: 'trace'; readonly file: string; readonly bytesPerMs: number; readonly loop: boolean };
 
@@ -152,15 +158,25 @@ export function parseScenario(raw: unknown, baseDir: string, where = 'scenario')
     serverModel: parseModel(r['serverModel'] ?? { kind: 'ps' }, `${where}: serverModel`),
     arrivals,
     // A trace carries each request's demand; demand is then not used.
-    demand: arrivals.kind === 'trace' && r['demand'] === undefined ? { kind: 'fixed', ms: 1 } : parseDemand(field(r, 'demand', where), `${where}: demand`),
+    demand:
+      arrivals.kind === 'trace' && r['demand'] === undefined
+        ? { kind: 'fixed', ms: 1 }
+        : parseDemand(field(r, 'demand', where), `${where}: demand`),
     clients: {
       count: optNum(cl, 'count', `${where}: clients`, 1000, { min: 1, max: 0xffffff, int: true }),
       zipf: optNum(cl, 'zipf', `${where}: clients`, 0, { min: 0 }),
     },
-    destinations: dests === undefined ? null : {
-      count: num(obj(dests, `${where}: destinations`), 'count', `${where}: destinations`, { min: 1, max: 0xffffff, int: true }),
-      zipf: optNum(obj(dests, `${where}: destinations`), 'zipf', `${where}: destinations`, 0, { min: 0 }),
-    },
+    destinations:
+      dests === undefined
+        ? null
+        : {
+            count: num(obj(dests, `${where}: destinations`), 'count', `${where}: destinations`, {
+              min: 1,
+              max: 0xffffff,
+              int: true,
+            }),
+            zipf: optNum(obj(dests, `${where}: destinations`), 'zipf', `${where}: destinations`, 0, { min: 0 }),
+          },
     service: {
       vip,
       port: optNum(svc, 'port', `${where}: service`, 80, { min: 1, max: 65535, int: true }),
@@ -194,7 +210,11 @@ function parseArrivals(raw: unknown, where: string): ArrivalSpec {
     const phases = list(r, 'phases', where).map((p, i) => {
       const w = `${where}.phases[${i}]`;
       const o = obj(p, w);
-      const ph = { fromSec: num(o, 'fromSec', w, { min: 0 }), toSec: num(o, 'toSec', w, { min: 0 }), ratePerSec: num(o, 'ratePerSec', w, { min: 0 }) };
+      const ph = {
+        fromSec: num(o, 'fromSec', w, { min: 0 }),
+        toSec: num(o, 'toSec', w, { min: 0 }),
+        ratePerSec: num(o, 'ratePerSec', w, { min: 0 }),
+      };
       if (ph.toSec <= ph.fromSec) throw bad(w, 'toSec must be after fromSec');
       return ph;
     });
@@ -209,7 +229,12 @@ function parseArrivals(raw: unknown, where: string): ArrivalSpec {
       meanOffSec: num(r, 'meanOffSec', where, { min: 0.001 }),
     };
   }
-  return { kind, file: str(r, 'file', where), bytesPerMs: optNum(r, 'bytesPerMs', where, 12500, { min: 1e-9 }), loop: r['loop'] === true };
+  return {
+    kind,
+    file: str(r, 'file', where),
+    bytesPerMs: optNum(r, 'bytesPerMs', where, 12500, { min: 1e-9 }),
+    loop: r['loop'] === true,
+  };
 }
 
 function parseDemand(raw: unknown, where: string): DemandSpec {

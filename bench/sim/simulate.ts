@@ -46,7 +46,8 @@ const BIN = 7;
 const ABORT = 8;
 
 export function simulate(sc: Scenario, schedName: string, opts: SimOptions = {}): SimRun {
-  if (findScheduler(schedName) === undefined) throw new TsvsError('ENOENT', `Scheduler module ip_vs_${schedName} not found`);
+  if (findScheduler(schedName) === undefined)
+    throw new TsvsError('ENOENT', `Scheduler module ip_vs_${schedName} not found`);
   const wall = performance.now();
   const endMs = (opts.durationSec ?? sc.durationSec) * 1000;
   const servers = sc.servers;
@@ -60,7 +61,12 @@ export function simulate(sc: Scenario, schedName: string, opts: SimOptions = {})
   const dir = new Director(schedName, sc, connCapacity, root.fork('conn-hash').nextU32());
   const jobs = new Jobs();
   const model = sc.serverModel.kind === 'fifo' ? MODEL_FIFO : MODEL_PS;
-  const farm = new ServerFarm(servers.map((s) => s.capacity), model, sc.serverModel.kind === 'fifo' ? sc.serverModel.slots : 1, jobs);
+  const farm = new ServerFarm(
+    servers.map((s) => s.capacity),
+    model,
+    sc.serverModel.kind === 'fifo' ? sc.serverModel.slots : 1,
+    jobs,
+  );
   const rec = new Recorder(n, sc.bins, endMs, sc.warmupSec * 1000);
   const eq = new EventQueue();
   const prober = makeProber(sc, schedName, wl);
@@ -203,7 +209,10 @@ export function simulate(sc: Scenario, schedName: string, opts: SimOptions = {})
         } else if (e.action === 'add') {
           change('add', s, `ipvsadm -a ${e.server}`, () => dir.add(s, weightOf[s]!));
         } else if (e.action === 'remove') {
-          cut(s, change('remove', s, `ipvsadm -d ${e.server}`, () => dir.remove(s)));
+          cut(
+            s,
+            change('remove', s, `ipvsadm -d ${e.server}`, () => dir.remove(s)),
+          );
         } else {
           weightOf[s] = e.weight;
           change('weight', s, `ipvsadm -e ${e.server} -w ${e.weight}`, () => dir.setWeight(s, e.weight));
@@ -213,15 +222,23 @@ export function simulate(sc: Scenario, schedName: string, opts: SimOptions = {})
       case HEALTH_DOWN: {
         if (!measuring || farm.alive[a] === 1 || dir.destOf[a] === null) break; // back already, or not in service
         const quiesce = sc.healthCheck.onFailure === 'quiesce';
-        const ev = change('health-down', a, `health check: ${quiesce ? `-e ${names[a]} -w 0` : `-d ${names[a]}`}`,
-          () => (quiesce ? dir.setWeight(a, 0) : dir.remove(a)));
+        const ev = change(
+          'health-down',
+          a,
+          `health check: ${quiesce ? `-e ${names[a]} -w 0` : `-d ${names[a]}`}`,
+          () => (quiesce ? dir.setWeight(a, 0) : dir.remove(a)),
+        );
         ev.lostBeforeDetection = lostSinceFail[a]!;
         break;
       }
       case HEALTH_UP: {
         if (!measuring || farm.alive[a] === 0) break;
-        if (dir.destOf[a] === null) change('health-up', a, `health check: -a ${names[a]}`, () => dir.add(a, weightOf[a]!));
-        else if (dir.weightOf(a) === 0) change('health-up', a, `health check: -e ${names[a]} -w ${weightOf[a]}`, () => dir.setWeight(a, weightOf[a]!));
+        if (dir.destOf[a] === null)
+          change('health-up', a, `health check: -a ${names[a]}`, () => dir.add(a, weightOf[a]!));
+        else if (dir.weightOf(a) === 0)
+          change('health-up', a, `health check: -e ${names[a]} -w ${weightOf[a]}`, () =>
+            dir.setWeight(a, weightOf[a]!),
+          );
         break;
       }
       case TICK:
@@ -245,5 +262,14 @@ export function simulate(sc: Scenario, schedName: string, opts: SimOptions = {})
     rec.finish(endMs);
   }
   rec.censor(farm, Math.max(now, endMs));
-  return { scheduler: schedName, scenario: sc, durationMs: endMs, rec, farm, names, connCapacity, wallMs: performance.now() - wall };
+  return {
+    scheduler: schedName,
+    scenario: sc,
+    durationMs: endMs,
+    rec,
+    farm,
+    names,
+    connCapacity,
+    wallMs: performance.now() - wall,
+  };
 }

@@ -47,7 +47,14 @@ export interface SchedResult {
   readonly shareCv: number;
   readonly utilMaxMean: number;
   readonly utilCv: number;
-  readonly slowest: { readonly index: number; readonly why: string; readonly meanJobs: number; readonly maxJobs: number; readonly p95Ms: number; readonly util: number };
+  readonly slowest: {
+    readonly index: number;
+    readonly why: string;
+    readonly meanJobs: number;
+    readonly maxJobs: number;
+    readonly p95Ms: number;
+    readonly util: number;
+  };
   readonly binMs: number;
   readonly binP95: number[];
   readonly binMean: number[];
@@ -110,7 +117,9 @@ export function summarize(run: SimRun, slow: Slowest = slowestServer([run])): Sc
   });
   const entitled = servers.filter((r) => r.weightShare > 0);
   const share = spread(entitled.map((r) => r.connShare / r.weightShare));
-  const util = spread(servers.filter((r, s) => rec.endAreaCapacity[s]! > 0 && !sc.servers[s]!.standby).map((r) => r.util));
+  const util = spread(
+    servers.filter((r, s) => rec.endAreaCapacity[s]! > 0 && !sc.servers[s]!.standby).map((r) => r.util),
+  );
   const slowSamples = byServer[slow.index]!;
   const binShare = new Float32Array(rec.bins * n);
   const binWeightShare = new Float32Array(rec.bins * n);
@@ -153,7 +162,13 @@ export function summarize(run: SimRun, slow: Slowest = slowestServer([run])): Sc
     shareCv: share.cv,
     utilMaxMean: util.maxMean,
     utilCv: util.cv,
-    slowest: { ...slow, meanJobs: servers[slow.index]!.meanJobs, maxJobs: servers[slow.index]!.maxJobs, p95Ms: quantile(slowSamples, 0.95), util: servers[slow.index]!.util },
+    slowest: {
+      ...slow,
+      meanJobs: servers[slow.index]!.meanJobs,
+      maxJobs: servers[slow.index]!.maxJobs,
+      p95Ms: quantile(slowSamples, 0.95),
+      util: servers[slow.index]!.util,
+    },
     binMs: rec.binMs,
     binP95: byBin.map((a) => quantile(a, 0.95)),
     binMean: byBin.map((a) => (a.length > 0 ? a.reduce((x, y) => x + y, 0) / a.length : NaN)),

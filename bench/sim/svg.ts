@@ -53,7 +53,8 @@ export function niceTicks(min: number, max: number, want = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -62,10 +63,11 @@ export function logTicks(min: number, max: number): number[] {
   const hi = Math.ceil(Math.log10(max));
   const mult = hi - lo <= 2 ? [1, 2, 5] : hi - lo <= 4 ? [1, 3] : [1];
   const out: number[] = [];
-  for (let e = lo; e <= hi; e++) for (const m of mult) {
-    const v = m * 10 ** e;
-    if (v >= min * 0.999 && v <= max * 1.001) out.push(Number(v.toPrecision(6)));
-  }
+  for (let e = lo; e <= hi; e++)
+    for (const m of mult) {
+      const v = m * 10 ** e;
+      if (v >= min * 0.999 && v <= max * 1.001) out.push(Number(v.toPrecision(6)));
+    }
   return out;
 }
 
@@ -93,10 +95,18 @@ export class Plot {
     this.clipId = `c${Plot.nextId++}`;
   }
 
-  get x0(): number { return this.left; }
-  get x1(): number { return this.w - this.right; }
-  get y0(): number { return this.h - this.bottom; }
-  get y1(): number { return this.top; }
+  get x0(): number {
+    return this.left;
+  }
+  get x1(): number {
+    return this.w - this.right;
+  }
+  get y0(): number {
+    return this.h - this.bottom;
+  }
+  get y1(): number {
+    return this.top;
+  }
 
   x(v: number): number {
     return this.map(this.o.x, v, this.x0, this.x1);
@@ -115,13 +125,23 @@ export class Plot {
   }
 
   /** A polyline through (xs[i], ys[i]); NaN or out-of-domain points break it. */
-  line(xs: readonly number[], ys: readonly number[], color: string, opt: { width?: number; dash?: string; step?: boolean; opacity?: number } = {}): void {
+  line(
+    xs: readonly number[],
+    ys: readonly number[],
+    color: string,
+    opt: { width?: number; dash?: string; step?: boolean; opacity?: number } = {},
+  ): void {
     let d = '';
     let pen = false;
     for (let i = 0; i < xs.length; i++) {
       const xv = xs[i]!;
       const yv = ys[i]!;
-      if (!Number.isFinite(xv) || !Number.isFinite(yv) || (this.o.y.log === true && yv <= 0) || (this.o.x.log === true && xv <= 0)) {
+      if (
+        !Number.isFinite(xv) ||
+        !Number.isFinite(yv) ||
+        (this.o.y.log === true && yv <= 0) ||
+        (this.o.x.log === true && xv <= 0)
+      ) {
         pen = false;
         continue;
       }
@@ -135,7 +155,9 @@ export class Plot {
     if (d === '') return;
     const dash = opt.dash !== undefined ? ` stroke-dasharray="${opt.dash}"` : '';
     const op = opt.opacity !== undefined ? ` stroke-opacity="${opt.opacity}"` : '';
-    this.parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${opt.width ?? 2}"${dash}${op} stroke-linejoin="round"/>`);
+    this.parts.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="${opt.width ?? 2}"${dash}${op} stroke-linejoin="round"/>`,
+    );
   }
 
   /** A dot per point (measured values on an interpolated line). */
@@ -160,7 +182,9 @@ export class Plot {
     const w = Math.abs(this.x(xb) - this.x(xa));
     const h = Math.abs(this.y(yb) - this.y(ya));
     const t = title !== '' ? `<title>${esc(title)}</title>` : '';
-    this.parts.push(`<rect x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(w, 0.5))}" height="${r1(h)}" fill="${color}" fill-opacity="${opacity}">${t}</rect>`);
+    this.parts.push(
+      `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(w, 0.5))}" height="${r1(h)}" fill="${color}" fill-opacity="${opacity}">${t}</rect>`,
+    );
   }
 
   /** Vertical dashed lines at x with a short label each (staggered so they do not overlap). */
@@ -168,14 +192,20 @@ export class Plot {
     list.forEach((m, i) => {
       const px = r1(this.x(m.x));
       const ty = this.y1 + 11 + (i % 3) * 11;
-      this.overlay.push(`<line x1="${px}" x2="${px}" y1="${this.y1}" y2="${this.y0}" stroke="#555" stroke-dasharray="3 3" stroke-width="1"/>`);
-      this.overlay.push(`<text x="${r1(Number(px) + 3)}" y="${ty}" font-size="10" fill="#444" ${FONT}>${esc(m.label)}</text>`);
+      this.overlay.push(
+        `<line x1="${px}" x2="${px}" y1="${this.y1}" y2="${this.y0}" stroke="#555" stroke-dasharray="3 3" stroke-width="1"/>`,
+      );
+      this.overlay.push(
+        `<text x="${r1(Number(px) + 3)}" y="${ty}" font-size="10" fill="#444" ${FONT}>${esc(m.label)}</text>`,
+      );
     });
   }
 
   /** A text label in data coordinates. */
   label(xv: number, yv: number, text: string, opt: { anchor?: string; color?: string; size?: number } = {}): void {
-    this.overlay.push(`<text x="${r1(this.x(xv))}" y="${r1(this.y(yv))}" font-size="${opt.size ?? 10}" fill="${opt.color ?? '#333'}" text-anchor="${opt.anchor ?? 'middle'}" ${FONT}>${esc(text)}</text>`);
+    this.overlay.push(
+      `<text x="${r1(this.x(xv))}" y="${r1(this.y(yv))}" font-size="${opt.size ?? 10}" fill="${opt.color ?? '#333'}" text-anchor="${opt.anchor ?? 'middle'}" ${FONT}>${esc(text)}</text>`,
+    );
   }
 
   private layoutLegend(): { rows: number; items: { x: number; row: number; it: LegendItem }[] } {
@@ -204,16 +234,26 @@ export class Plot {
     for (const t of yt) {
       const py = r1(this.y(t));
       out.push(`<line x1="${this.x0}" x2="${this.x1}" y1="${py}" y2="${py}" stroke="#e6e6e6"/>`);
-      out.push(`<text x="${this.x0 - 6}" y="${r1(Number(py) + 3.5)}" font-size="11" fill="#555" text-anchor="end" ${FONT}>${esc(fy(t))}</text>`);
+      out.push(
+        `<text x="${this.x0 - 6}" y="${r1(Number(py) + 3.5)}" font-size="11" fill="#555" text-anchor="end" ${FONT}>${esc(fy(t))}</text>`,
+      );
     }
     for (const t of xt) {
       const px = r1(this.x(t));
       out.push(`<line x1="${px}" x2="${px}" y1="${this.y1}" y2="${this.y0}" stroke="#f0f0f0"/>`);
-      out.push(`<text x="${px}" y="${this.y0 + 15}" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(fx(t))}</text>`);
+      out.push(
+        `<text x="${px}" y="${this.y0 + 15}" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(fx(t))}</text>`,
+      );
     }
-    out.push(`<rect x="${this.x0}" y="${this.y1}" width="${this.x1 - this.x0}" height="${this.y0 - this.y1}" fill="none" stroke="#bbb"/>`);
-    out.push(`<text x="${(this.x0 + this.x1) / 2}" y="${this.h - 8}" font-size="12" fill="#333" text-anchor="middle" ${FONT}>${esc(o.x.label)}</text>`);
-    out.push(`<text transform="translate(14 ${(this.y0 + this.y1) / 2}) rotate(-90)" font-size="12" fill="#333" text-anchor="middle" ${FONT}>${esc(o.y.label)}</text>`);
+    out.push(
+      `<rect x="${this.x0}" y="${this.y1}" width="${this.x1 - this.x0}" height="${this.y0 - this.y1}" fill="none" stroke="#bbb"/>`,
+    );
+    out.push(
+      `<text x="${(this.x0 + this.x1) / 2}" y="${this.h - 8}" font-size="12" fill="#333" text-anchor="middle" ${FONT}>${esc(o.x.label)}</text>`,
+    );
+    out.push(
+      `<text transform="translate(14 ${(this.y0 + this.y1) / 2}) rotate(-90)" font-size="12" fill="#333" text-anchor="middle" ${FONT}>${esc(o.y.label)}</text>`,
+    );
     return out.join('');
   }
 
@@ -222,7 +262,10 @@ export class Plot {
     for (const { x, row, it } of this.layoutLegend().items) {
       const y = 34 + row * 18;
       if (it.box === true) out.push(`<rect x="${x}" y="${y - 9}" width="18" height="10" fill="${it.color}"/>`);
-      else out.push(`<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="3"${it.dash !== undefined ? ` stroke-dasharray="${it.dash}"` : ''}/>`);
+      else
+        out.push(
+          `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="3"${it.dash !== undefined ? ` stroke-dasharray="${it.dash}"` : ''}/>`,
+        );
       out.push(`<text x="${x + 24}" y="${y}" font-size="12" fill="#222" ${FONT}>${esc(it.name)}</text>`);
     }
     return out.join('');
@@ -230,9 +273,15 @@ export class Plot {
 
   render(): string {
     const clip = `<clipPath id="${this.clipId}"><rect x="${this.x0}" y="${this.y1}" width="${this.x1 - this.x0}" height="${this.y0 - this.y1}"/></clipPath>`;
-    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${this.w} ${this.h}" width="${this.w}" height="${this.h}" role="img" aria-label="${esc(this.o.title)}">` +
+    return (
+      `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${this.w} ${this.h}" width="${this.w}" height="${this.h}" role="img" aria-label="${esc(this.o.title)}">` +
       `<defs>${clip}</defs><rect width="100%" height="100%" fill="#fff"/>` +
       `<text x="${this.left}" y="18" font-size="14" font-weight="600" fill="#111" ${FONT}>${esc(this.o.title)}</text>` +
-      this.legend() + this.axes() + `<g clip-path="url(#${this.clipId})">${this.parts.join('')}</g>` + this.overlay.join('') + '</svg>';
+      this.legend() +
+      this.axes() +
+      `<g clip-path="url(#${this.clipId})">${this.parts.join('')}</g>` +
+      this.overlay.join('') +
+      '</svg>'
+    );
   }
 }

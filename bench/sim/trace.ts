@@ -35,8 +35,10 @@ export function parseTrace(text: string, bytesPerMs: number, where: string): Tra
     const t = Number(cols[0]);
     const d = Number(cols[1]);
     if (!Number.isFinite(t) || t < 0) throw new TsvsError('EINVAL', `${where}:${i + 1}: bad time ${cols[0]}`);
-    if (!Number.isFinite(d) || d <= 0) throw new TsvsError('EINVAL', `${where}:${i + 1}: bad ${bytes ? 'size' : 'demand'} ${cols[1]}`);
-    if (times.length > 0 && t < times[times.length - 1]!) throw new TsvsError('EINVAL', `${where}:${i + 1}: times must not decrease`);
+    if (!Number.isFinite(d) || d <= 0)
+      throw new TsvsError('EINVAL', `${where}:${i + 1}: bad ${bytes ? 'size' : 'demand'} ${cols[1]}`);
+    if (times.length > 0 && t < times[times.length - 1]!)
+      throw new TsvsError('EINVAL', `${where}:${i + 1}: times must not decrease`);
     let c = -1;
     const ct = cols[2] ?? '';
     if (ct !== '') {
@@ -51,7 +53,12 @@ export function parseTrace(text: string, bytesPerMs: number, where: string): Tra
   if (times.length === 0) throw new TsvsError('EINVAL', `${where}: no rows`);
   const n = times.length;
   const span = times[n - 1]! + (n > 1 ? (times[n - 1]! - times[0]!) / (n - 1) : 1);
-  return { timeMs: Float64Array.from(times), demandMs: Float64Array.from(demands), client: Float64Array.from(clients), spanMs: span };
+  return {
+    timeMs: Float64Array.from(times),
+    demandMs: Float64Array.from(demands),
+    client: Float64Array.from(clients),
+    spanMs: span,
+  };
 }
 
 export function loadTrace(path: string, bytesPerMs: number): Trace {

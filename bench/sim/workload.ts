@@ -56,7 +56,8 @@ export class Workload {
     for (let k = 0; k < sc.clients.count; k++) this.clientAddrs.push(clientAddr(k));
     this.destZipf = sc.destinations === null ? null : new Zipf(sc.destinations.count, sc.destinations.zipf);
     const a = sc.arrivals;
-    this.trace = a.kind === 'trace' ? loadTrace(isAbsolute(a.file) ? a.file : join(sc.baseDir, a.file), a.bytesPerMs) : null;
+    this.trace =
+      a.kind === 'trace' ? loadTrace(isAbsolute(a.file) ? a.file : join(sc.baseDir, a.file), a.bytesPerMs) : null;
     if (a.kind === 'onoff') this.periodEndMs = this.onoffRng.exp(a.meanOnSec * 1000);
     this.tMs = 0;
   }

@@ -13,9 +13,36 @@ const mode = process.argv[2] ?? 'test';
 
 // command -> Debian package, per mode.
 const APT = {
-  test: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', 'pcap-config': 'libpcap-dev', nginx: 'nginx-light', tshark: 'tshark', nft: 'nftables' },
-  lab: { ip: 'iproute2', ping: 'iputils-ping', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', nft: 'nftables' },
-  bench: { ip: 'iproute2', curl: 'curl', ethtool: 'ethtool', nginx: 'nginx-light', wrk: 'wrk', iperf3: 'iperf3', haproxy: 'haproxy', nft: 'nftables', conntrack: 'conntrack', '/usr/lib/nginx/modules/ngx_stream_module.so': 'libnginx-mod-stream' },
+  test: {
+    ip: 'iproute2',
+    ping: 'iputils-ping',
+    curl: 'curl',
+    ethtool: 'ethtool',
+    'pcap-config': 'libpcap-dev',
+    nginx: 'nginx-light',
+    tshark: 'tshark',
+    nft: 'nftables',
+  },
+  lab: {
+    ip: 'iproute2',
+    ping: 'iputils-ping',
+    curl: 'curl',
+    ethtool: 'ethtool',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+  },
+  bench: {
+    ip: 'iproute2',
+    curl: 'curl',
+    ethtool: 'ethtool',
+    nginx: 'nginx-light',
+    wrk: 'wrk',
+    iperf3: 'iperf3',
+    haproxy: 'haproxy',
+    nft: 'nftables',
+    conntrack: 'conntrack',
+    '/usr/lib/nginx/modules/ngx_stream_module.so': 'libnginx-mod-stream',
+  },
 };
 
 function log(msg) {
@@ -34,7 +61,13 @@ function run(cmd, args, opts = {}) {
 
 function ensureApt() {
   const want = APT[mode] ?? APT.test;
-  const missing = [...new Set(Object.entries(want).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg))];
+  const missing = [
+    ...new Set(
+      Object.entries(want)
+        .filter(([cmd]) => !have(cmd))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
   if (missing.length === 0) return;
   if (process.platform !== 'linux' || process.getuid?.() !== 0 || !have('apt-get')) {
     log(`missing ${missing.join(' ')}; not root on Debian, so not installing them (tests that need them will skip)`);
@@ -120,4 +153,3 @@ ensureApt();
 ensureNpm();
 ensureNative();
 ensureBuild();
-

@@ -75,13 +75,11 @@ function parseFlags(argv: readonly string[]): Flags {
       const v = value();
       if (!/^[\d.]+:\d+$/.test(v)) usageError('--metrics takes ADDR:PORT, e.g. 127.0.0.1:9101');
       f.metrics = v;
-    }
-    else if (name === '--backend') {
+    } else if (name === '--backend') {
       const v = value();
       if (!['auto', 'native', 'pcap', 'none'].includes(v)) usageError('--backend must be auto, native, pcap or none');
       f.backend = v;
-    }
-    else if (name === '--log-level') {
+    } else if (name === '--log-level') {
       const v = value();
       if (!isLevel(v)) usageError(`--log-level must be debug, info, warn or error`);
       f.logLevel = v;
@@ -138,9 +136,14 @@ async function main(): Promise<void> {
 
   let metrics: MetricsServer | null = null;
   if (flags.metrics !== undefined) {
-    const [host, port] = [flags.metrics.slice(0, flags.metrics.lastIndexOf(':')), Number(flags.metrics.slice(flags.metrics.lastIndexOf(':') + 1))];
+    const [host, port] = [
+      flags.metrics.slice(0, flags.metrics.lastIndexOf(':')),
+      Number(flags.metrics.slice(flags.metrics.lastIndexOf(':') + 1)),
+    ];
     try {
-      metrics = await startMetricsServer(host, port, () => metricsSnapshot(daemon.table, daemon.dataPlane(), engine?.engine ?? null, health));
+      metrics = await startMetricsServer(host, port, () =>
+        metricsSnapshot(daemon.table, daemon.dataPlane(), engine?.engine ?? null, health),
+      );
       log.info('metrics served', { url: `http://${flags.metrics}/metrics` });
     } catch (e) {
       log.error('cannot serve metrics', { address: flags.metrics, error: (e as Error).message });

@@ -32,14 +32,21 @@ export function formatEngine(s: Record<string, unknown>): string {
     if (k === 'neighbours' && Array.isArray(v)) {
       lines.push('neighbours:');
       for (const n of v as { ip: number; mac: string; state: number; port: number }[]) {
-        lines.push(`  ${[n.ip >>> 24, (n.ip >>> 16) & 255, (n.ip >>> 8) & 255, n.ip & 255].join('.')} ${n.mac} port ${n.port} state ${n.state}`);
+        lines.push(
+          `  ${[n.ip >>> 24, (n.ip >>> 16) & 255, (n.ip >>> 8) & 255, n.ip & 255].join('.')} ${n.mac} port ${n.port} state ${n.state}`,
+        );
       }
     } else lines.push(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-export async function runExtension(which: string, c: ControlClient, io: CliIo, args: readonly string[] = []): Promise<number> {
+export async function runExtension(
+  which: string,
+  c: ControlClient,
+  io: CliIo,
+  args: readonly string[] = [],
+): Promise<number> {
   if (which === '--capture') {
     const prefix = args[0];
     const seconds = Number(args[1] ?? 10);

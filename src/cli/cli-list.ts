@@ -40,7 +40,11 @@ export async function runList(cmd: Command, client: ControlClient, io: ListIo): 
   try {
     if (cmd.cmd === O.CMD_LIST && cmd.options.has(O.OPTC_CONNECTION)) {
       const conns = await client.request<ConnInfo[]>('conns');
-      const names = await namesFor(format, conns.flatMap((c) => [c.caddr, c.vaddr, c.daddr]), io);
+      const names = await namesFor(
+        format,
+        conns.flatMap((c) => [c.caddr, c.vaddr, c.daddr]),
+        io,
+      );
       io.stdout(formatConns(conns, format, names));
       return EXIT_OK;
     }

@@ -37,7 +37,12 @@ export async function runRestore(text: string, client: ControlClient, io: CliIo)
   for (const { tokens } of splitRuleLines(text)) {
     let cmd;
     try {
-      const opts = { program: PROGRAM, readingStdin: true, ...(io.forward ? { forward: io.forward } : {}), ...(io.services ? { services: io.services } : {}) };
+      const opts = {
+        program: PROGRAM,
+        readingStdin: true,
+        ...(io.forward ? { forward: io.forward } : {}),
+        ...(io.services ? { services: io.services } : {}),
+      };
       cmd = await parseArgvResolving(tokens, opts);
     } catch (e) {
       if (!(e instanceof ArgvExit)) throw e;

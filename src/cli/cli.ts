@@ -45,7 +45,11 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   const { argv, socket } = extractSocketFlag(rawArgv);
   const path = socketPath(socket, io.env);
   let cmd: Command;
-  if (argv.length >= 1 && (EXTENSIONS as readonly string[]).includes(argv[0]!) && (argv.length === 1 || argv[0] === '--capture')) {
+  if (
+    argv.length >= 1 &&
+    (EXTENSIONS as readonly string[]).includes(argv[0]!) &&
+    (argv.length === 1 || argv[0] === '--capture')
+  ) {
     try {
       return await withClient(path, (c) => runExtension(argv[0]!, c, io, argv.slice(1)));
     } catch (e) {
@@ -56,7 +60,12 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
     cmd = await parseArgvResolving(['-L'], { program: PROGRAM, ...(io.services ? { services: io.services } : {}) });
   } else {
     try {
-      const opts = { program: PROGRAM, ...(io.forward ? { forward: io.forward } : {}), ...(io.services ? { services: io.services } : {}), ...(io.resolveTimeoutMs ? { timeoutMs: io.resolveTimeoutMs } : {}) };
+      const opts = {
+        program: PROGRAM,
+        ...(io.forward ? { forward: io.forward } : {}),
+        ...(io.services ? { services: io.services } : {}),
+        ...(io.resolveTimeoutMs ? { timeoutMs: io.resolveTimeoutMs } : {}),
+      };
       cmd = await parseArgvResolving(argv, opts);
     } catch (e) {
       if (e instanceof ArgvExit) {

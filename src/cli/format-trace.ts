@@ -8,7 +8,13 @@ import { IPPROTO_TCP } from '../model/service.ts';
 import { tcpStateName } from '../conn/proto-tcp.ts';
 import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_LOCAL, TR_OUT, type TraceEvent } from '../datapath/trace.ts';
 
-const FLAG_NAMES: readonly [number, string][] = [[0x02, 'SYN'], [0x01, 'FIN'], [0x04, 'RST'], [0x08, 'PSH'], [0x10, 'ACK']];
+const FLAG_NAMES: readonly [number, string][] = [
+  [0x02, 'SYN'],
+  [0x01, 'FIN'],
+  [0x04, 'RST'],
+  [0x08, 'PSH'],
+  [0x10, 'ACK'],
+];
 
 export function tcpFlagsText(flags: number): string {
   const names = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);

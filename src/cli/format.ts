@@ -3,7 +3,16 @@
 // --thresholds, --persistent-conn, --tun-info, --nosort, and -S. Each printf format is quoted
 // beside the code that renders it.
 
-import { FMT_NOSORT, FMT_NUMERIC, FMT_PERSISTENTCONN, FMT_RATE, FMT_RULE, FMT_STATS, FMT_THRESHOLDS, FMT_TUN_INFO } from '../ipvsadm/argv-options.ts';
+import {
+  FMT_NOSORT,
+  FMT_NUMERIC,
+  FMT_PERSISTENTCONN,
+  FMT_RATE,
+  FMT_RULE,
+  FMT_STATS,
+  FMT_THRESHOLDS,
+  FMT_TUN_INFO,
+} from '../ipvsadm/argv-options.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { fwdName, protocolName } from '../model/rule-spec.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
@@ -60,11 +69,19 @@ function serviceLine(s: ServiceInfo, format: number, names: Names): string {
   const svcName = serviceName(s, names);
   if (format & FMT_STATS) {
     const st = s.stats;
-    return padRight(svcName, 33) + [st.conns, st.inPkts, st.outPkts, st.inBytes, st.outBytes].map((n) => printLargenum(n, format)).join('') + '\n';
+    return (
+      padRight(svcName, 33) +
+      [st.conns, st.inPkts, st.outPkts, st.inBytes, st.outBytes].map((n) => printLargenum(n, format)).join('') +
+      '\n'
+    );
   }
   if (format & FMT_RATE) {
     const r = s.rates;
-    return padRight(svcName, 33) + [r.cps, r.inPps, r.outPps, r.inBps, r.outBps].map((n) => printLargenum(n, format)).join('') + '\n';
+    return (
+      padRight(svcName, 33) +
+      [r.cps, r.inPps, r.outPps, r.inBps, r.outBps].map((n) => printLargenum(n, format)).join('') +
+      '\n'
+    );
   }
   let line = `${svcName} ${s.sched}`;
   if (s.flags & (SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3)) line += ` (${schedFlagsText(s.sched, s.flags)})`;
@@ -84,12 +101,21 @@ function destLine(s: ServiceInfo, d: DestInfo, format: number, names: Names): st
   const fwd = fwdName(fwdFromWire(d.fwd));
   if (format & FMT_STATS) {
     const st = d.stats;
-    return `  -> ${dname}` + [st.conns, st.inPkts, st.outPkts, st.inBytes, st.outBytes].map((n) => printLargenum(n, format)).join('') + '\n';
+    return (
+      `  -> ${dname}` +
+      [st.conns, st.inPkts, st.outPkts, st.inBytes, st.outBytes].map((n) => printLargenum(n, format)).join('') +
+      '\n'
+    );
   }
   if (format & FMT_RATE) {
     // "  -> %-28s %8llu %8llu %8llu" then print_largenum() for the two byte rates
     const r = d.rates;
-    return `  -> ${dname} ${padLeft(u64(r.cps), 8)} ${padLeft(u64(r.inPps), 8)} ${padLeft(u64(r.outPps), 8)}` + printLargenum(r.inBps, format) + printLargenum(r.outBps, format) + '\n';
+    return (
+      `  -> ${dname} ${padLeft(u64(r.cps), 8)} ${padLeft(u64(r.inPps), 8)} ${padLeft(u64(r.outPps), 8)}` +
+      printLargenum(r.inBps, format) +
+      printLargenum(r.outBps, format) +
+      '\n'
+    );
   }
   if (format & FMT_THRESHOLDS) {
     // "  -> %-28s %-10u %-10u %-10u %-10u\n"

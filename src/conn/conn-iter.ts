@@ -48,7 +48,12 @@ export class ConnView {
  * Visit every live entry (connections and templates) in id order. `visit` returning false stops
  * the walk. Returns the number visited. The view is reused between calls to visit.
  */
-export function forEachConn(t: ConnTable, expiry: ConnExpiry, nowMs: number, visit: (v: ConnView) => boolean | void): number {
+export function forEachConn(
+  t: ConnTable,
+  expiry: ConnExpiry,
+  nowMs: number,
+  visit: (v: ConnView) => boolean | void,
+): number {
   const v = new ConnView();
   let n = 0;
   for (let id = 0; id < t.capacity; id++) {
@@ -82,7 +87,12 @@ export function forEachConn(t: ConnTable, expiry: ConnExpiry, nowMs: number, vis
 }
 
 /** Snapshot of every live entry (or only templates / only connections). */
-export function listConns(t: ConnTable, expiry: ConnExpiry, nowMs: number, which: 'all' | 'conns' | 'templates' = 'all'): ConnView[] {
+export function listConns(
+  t: ConnTable,
+  expiry: ConnExpiry,
+  nowMs: number,
+  which: 'all' | 'conns' | 'templates' = 'all',
+): ConnView[] {
   const out: ConnView[] = [];
   forEachConn(t, expiry, nowMs, (v) => {
     if (which === 'all' || (which === 'templates') === v.template) out.push(v.copy());

@@ -48,9 +48,10 @@ export class ConnManager {
 
   constructor(opts: ConnManagerOptions = {}) {
     this.table = new ConnTable(opts);
-    this.fnat = opts.localAddrs !== undefined && opts.localAddrs.length > 0
-      ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax)
-      : null;
+    this.fnat =
+      opts.localAddrs !== undefined && opts.localAddrs.length > 0
+        ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax)
+        : null;
     this.expiry = new ConnExpiry(this.table, this.fnat, opts);
     this.setup = new ConnSetup(this.table, this.expiry, this.fnat, opts);
     this.timeouts = opts.timeouts ?? new Timeouts();

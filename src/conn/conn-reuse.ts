@@ -31,8 +31,11 @@ export function isNewConnExpected(t: ConnTable, id: number, connReuseMode: numbe
   if (t.control[id]! >= 0) return false; // controlled (persistence): stay with the template's server
   if (t.protocol[id] !== IPPROTO_TCP) return false;
   const s = t.state[id];
-  return s === TCP_S_TIME_WAIT || s === TCP_S_CLOSE ||
-    ((connReuseMode & 2) !== 0 && s === TCP_S_FIN_WAIT && (t.flags[id]! & CONN_F_NOOUTPUT) !== 0);
+  return (
+    s === TCP_S_TIME_WAIT ||
+    s === TCP_S_CLOSE ||
+    ((connReuseMode & 2) !== 0 && s === TCP_S_FIN_WAIT && (t.flags[id]! & CONN_F_NOOUTPUT) !== 0)
+  );
 }
 
 /**
@@ -41,8 +44,14 @@ export function isNewConnExpected(t: ConnTable, id: number, connReuseMode: numbe
  * others; it stays findable until it expires, but a new one for the same tuple is hashed in
  * front of it.
  */
-export function checkExistingConn(t: ConnTable, expiry: ConnExpiry, id: number, tcpFlags: number,
-                                  nowMs: number, sysctls: ReuseSysctls): number {
+export function checkExistingConn(
+  t: ConnTable,
+  expiry: ConnExpiry,
+  id: number,
+  tcpFlags: number,
+  nowMs: number,
+  sysctls: ReuseSysctls,
+): number {
   const dest = t.dest[id] ?? null;
   // is_new_conn: a TCP SYN (SCTP INIT is not supported).
   if (t.protocol[id] === IPPROTO_TCP && (tcpFlags & TCP_SYN) !== 0) {

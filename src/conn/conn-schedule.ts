@@ -6,7 +6,14 @@
 import { DEST_F_AVAILABLE, FWD_FULLNAT, type Dest } from '../model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, type Service } from '../model/service.ts';
 import type { SchedInput } from '../model/scheduler.ts';
-import { DROP_CONN_TABLE_FULL, DROP_NO_DEST, DROP_NO_SERVICE, DROP_NOT_FOR_US, DROP_NOT_SYN, DROP_PORTS_EXHAUSTED } from '../lib/drops.ts';
+import {
+  DROP_CONN_TABLE_FULL,
+  DROP_NO_DEST,
+  DROP_NO_SERVICE,
+  DROP_NOT_FOR_US,
+  DROP_NOT_SYN,
+  DROP_PORTS_EXHAUSTED,
+} from '../lib/drops.ts';
 import { TCP_RST, TCP_SYN } from './proto-tcp.ts';
 import { CONN_F_HASHED, CONN_F_LPORT_POOLED, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
@@ -67,7 +74,18 @@ export class ConnSetup {
     const dest = svc.sched.schedule(svc, inp);
     if (dest === null) return -DROP_NO_DEST;
     const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && proto === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-    const id = this.newConn(proto, inp.caddr, inp.cport, inp.vaddr, inp.vport, dest.port !== 0 ? dest.port : inp.vport, flags, dest, svc, inp.nowMs);
+    const id = this.newConn(
+      proto,
+      inp.caddr,
+      inp.cport,
+      inp.vaddr,
+      inp.vport,
+      dest.port !== 0 ? dest.port : inp.vport,
+      flags,
+      dest,
+      svc,
+      inp.nowMs,
+    );
     if (id < 0) return id;
     dest.conns++;
     svc.conns++;
@@ -108,7 +126,18 @@ export class ConnSetup {
     let dport = inp.vport;
     if (dport === svc.port && dest.port !== 0) dport = dest.port;
     const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && inp.protocol === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-    const id = this.newConn(inp.protocol, inp.caddr, inp.cport, inp.vaddr, inp.vport, dport, flags, dest, svc, inp.nowMs);
+    const id = this.newConn(
+      inp.protocol,
+      inp.caddr,
+      inp.cport,
+      inp.vaddr,
+      inp.vport,
+      dport,
+      flags,
+      dest,
+      svc,
+      inp.nowMs,
+    );
     if (id < 0) {
       this.expiry.put(ct, inp.nowMs);
       return id;
@@ -128,8 +157,12 @@ export class ConnSetup {
   private checkTemplate(ct: number): boolean {
     const t = this.t;
     const dest = t.dest[ct];
-    if (dest !== null && dest !== undefined && (dest.flags & DEST_F_AVAILABLE) !== 0 &&
-        !(this.expireQuiescentTemplate && dest.weight === 0)) {
+    if (
+      dest !== null &&
+      dest !== undefined &&
+      (dest.flags & DEST_F_AVAILABLE) !== 0 &&
+      !(this.expireQuiescentTemplate && dest.weight === 0)
+    ) {
       return true;
     }
     if (t.vport[ct] !== 0xffff && (t.flags[ct]! & CONN_F_HASHED) !== 0) {
@@ -147,8 +180,18 @@ export class ConnSetup {
    * address and port first; others use the client's as laddr/lport. State NONE (0), timeout 3 s,
    * armed so that a connection the caller never put() still expires.
    */
-  private newConn(proto: number, caddr: number, cport: number, vaddr: number, vport: number, dport: number,
-                  flags: number, dest: Dest, svc: Service, nowMs: number): number {
+  private newConn(
+    proto: number,
+    caddr: number,
+    cport: number,
+    vaddr: number,
+    vport: number,
+    dport: number,
+    flags: number,
+    dest: Dest,
+    svc: Service,
+    nowMs: number,
+  ): number {
     const t = this.t;
     let laddr = caddr;
     let lport = cport;

@@ -135,12 +135,24 @@ export class ConnTable {
   /** ip_vs_conn_hash: link into the IN index by its current fields, at the chain head. */
   hashIn(id: number): void {
     const tpl = (this.flags[id]! & CONN_F_TEMPLATE) !== 0 ? KEY_TPL : 0;
-    this.inIndex.insert(id, this.caddr[id]!, this.vaddr[id]!, (this.cport[id]! << 16) | this.vport[id]!, this.protocol[id]! | tpl);
+    this.inIndex.insert(
+      id,
+      this.caddr[id]!,
+      this.vaddr[id]!,
+      (this.cport[id]! << 16) | this.vport[id]!,
+      this.protocol[id]! | tpl,
+    );
     this.flags[id] = this.flags[id]! | CONN_F_HASHED;
   }
 
   hashOut(id: number): void {
-    this.outIndex.insert(id, this.daddr[id]!, this.laddr[id]!, (this.dport[id]! << 16) | this.lport[id]!, this.protocol[id]!);
+    this.outIndex.insert(
+      id,
+      this.daddr[id]!,
+      this.laddr[id]!,
+      (this.dport[id]! << 16) | this.lport[id]!,
+      this.protocol[id]!,
+    );
     this.flags[id] = this.flags[id]! | CONN_F_HASHED_OUT;
   }
 

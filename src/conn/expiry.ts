@@ -88,8 +88,11 @@ export class ConnExpiry implements TimerSink {
       // has_ref = !cp->timeout: only an explicit delete (ip_vs_conn_del) zeroes the timeout.
       const hasRef = t.timeoutMs[id] === 0;
       controlDel(t, id);
-      if (hasRef && t.nControl[ct] === 0 &&
-          ((t.flags[ct]! & CONN_F_TEMPLATE) === 0 || (t.state[ct]! & CTPL_S_ASSURED) === 0)) {
+      if (
+        hasRef &&
+        t.nControl[ct] === 0 &&
+        ((t.flags[ct]! & CONN_F_TEMPLATE) === 0 || (t.state[ct]! & CTPL_S_ASSURED) === 0)
+      ) {
         this.deleteConn(ct, nowMs);
       }
     }

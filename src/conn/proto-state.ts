@@ -12,7 +12,13 @@ import type { Timeouts } from './proto-timeouts.ts';
  * ip_vs_set_state: run the protocol's state transition for one packet of connection `id`.
  * `tcpFlags` is the TCP flags byte (ignored for UDP). Re-arm afterwards with ConnExpiry.put.
  */
-export function stateTransition(t: ConnTable, id: number, direction: number, tcpFlags: number, timeouts: Timeouts): void {
+export function stateTransition(
+  t: ConnTable,
+  id: number,
+  direction: number,
+  tcpFlags: number,
+  timeouts: Timeouts,
+): void {
   const p = t.protocol[id];
   if (p === IPPROTO_TCP) tcpStateTransition(t, id, direction, tcpFlags, timeouts);
   else if (p === IPPROTO_UDP) udpStateTransition(t, id, direction, timeouts);

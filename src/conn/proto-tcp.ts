@@ -29,8 +29,17 @@ export const TCP_ACK = 0x10;
 
 /** tcp_state_name_table: the names ipvsadm -Lc prints. */
 export const TCP_STATE_NAMES: readonly string[] = [
-  'NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT',
-  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK',
+  'NONE',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'SYNACK',
 ];
 
 export function tcpStateName(state: number): string {
@@ -39,7 +48,18 @@ export function tcpStateName(state: number): string {
 
 /** tcp_timeouts[] in seconds (the kernel writes n*HZ); index TCP_S_LAST is the "BUG!" slot. */
 export const TCP_DEFAULT_TIMEOUTS_SEC: readonly number[] = [
-  2, 15 * 60, 2 * 60, 1 * 60, 2 * 60, 2 * 60, 10, 60, 30, 2 * 60, 120, 2,
+  2,
+  15 * 60,
+  2 * 60,
+  1 * 60,
+  2 * 60,
+  2 * 60,
+  10,
+  60,
+  30,
+  2 * 60,
+  120,
+  2,
 ];
 
 /**
@@ -48,9 +68,16 @@ export const TCP_DEFAULT_TIMEOUTS_SEC: readonly number[] = [
  */
 export const TCP_STATE_ACTIVE: Uint8Array = Uint8Array.of(0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1);
 
-const sES = TCP_S_ESTABLISHED, sSS = TCP_S_SYN_SENT, sSR = TCP_S_SYN_RECV;
-const sFW = TCP_S_FIN_WAIT, sTW = TCP_S_TIME_WAIT, sCL = TCP_S_CLOSE, sCW = TCP_S_CLOSE_WAIT;
-const sLA = TCP_S_LAST_ACK, sLI = TCP_S_LISTEN, sSA = TCP_S_SYNACK;
+const sES = TCP_S_ESTABLISHED,
+  sSS = TCP_S_SYN_SENT,
+  sSR = TCP_S_SYN_RECV;
+const sFW = TCP_S_FIN_WAIT,
+  sTW = TCP_S_TIME_WAIT,
+  sCL = TCP_S_CLOSE,
+  sCW = TCP_S_CLOSE_WAIT;
+const sLA = TCP_S_LAST_ACK,
+  sLI = TCP_S_LISTEN,
+  sSA = TCP_S_SYNACK;
 
 /**
  * tcp_states[]: 12 rows (direction offset 0/4/8 + flag index syn/fin/ack/rst) x 11 current
@@ -103,7 +130,8 @@ export function tcpStateTransition(
   tcpFlags: number,
   timeouts: { readonly tcpMs: Float64Array },
 ): void {
-  let off = direction === DIR_OUTPUT ? TCP_DIR_OUTPUT : direction === DIR_INPUT_ONLY ? TCP_DIR_INPUT_ONLY : TCP_DIR_INPUT;
+  let off =
+    direction === DIR_OUTPUT ? TCP_DIR_OUTPUT : direction === DIR_INPUT_ONLY ? TCP_DIR_INPUT_ONLY : TCP_DIR_INPUT;
   let flags = t.flags[id]!;
   // "Update state offset to INPUT_ONLY if necessary or delete NO_OUTPUT flag if output packet detected"
   if (flags & CONN_F_NOOUTPUT) {

@@ -18,7 +18,12 @@ export function udpStateName(state: number): string {
  * udp_state_transition: the timeout becomes the current UDP timeout; a reply (DIR_OUTPUT) marks
  * the controlling template ASSURED (ip_vs_control_assure_ct).
  */
-export function udpStateTransition(t: ConnTable, id: number, direction: number, timeouts: { readonly udpMs: number }): void {
+export function udpStateTransition(
+  t: ConnTable,
+  id: number,
+  direction: number,
+  timeouts: { readonly udpMs: number },
+): void {
   t.timeoutMs[id] = timeouts.udpMs;
   if (direction === DIR_OUTPUT) controlAssure(t, id);
 }

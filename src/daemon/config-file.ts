@@ -103,7 +103,8 @@ export function parseConfig(text: string, path: string): DaemonConfig {
     const sec = /^\s*\[([a-z]+)\]\s*(#.*)?$/.exec(raw);
     if (sec !== null) {
       section = sec[1]!;
-      if (!['daemon', 'engine', 'rules'].includes(section)) throw configError(path, n, `unknown section [${section}] (daemon, engine, rules)`);
+      if (!['daemon', 'engine', 'rules'].includes(section))
+        throw configError(path, n, `unknown section [${section}] (daemon, engine, rules)`);
       continue;
     }
     if (section === 'rules') {
@@ -111,10 +112,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       for (const l of splitRuleLines(raw)) ruleLines.push({ line: n, tokens: l.tokens });
       continue;
     }
-    const words = raw.replace(/#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
+    const words = raw
+      .replace(/#.*$/, '')
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
     if (words.length === 0) continue;
     const [key, val] = words;
-    if (section === '') throw configError(path, n, 'setting outside a section; start with [daemon], [engine] or [rules]');
+    if (section === '')
+      throw configError(path, n, 'setting outside a section; start with [daemon], [engine] or [rules]');
     if (section === 'daemon') {
       if (val === undefined || words.length !== 2) throw configError(path, n, `${key} takes one value`);
       if (key === 'socket') socket = val;
@@ -130,22 +136,29 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       const m = words.length === 2 ? /^(\d{1,5})-(\d{1,5})$/.exec(val ?? '') : null;
       const lo = m === null ? NaN : Number(m[1]);
       const hi = m === null ? NaN : Number(m[2]);
-      if (!(lo >= 1 && hi <= 65535 && lo <= hi)) throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
+      if (!(lo >= 1 && hi <= 65535 && lo <= hi))
+        throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
       fullNatPorts = [lo, hi];
     } else if (key === 'busy-poll-us' || key === 'poll-interval-us') {
       const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000) throw configError(path, n, `${key} must be an integer from 0 to 1000`);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000)
+        throw configError(path, n, `${key} must be an integer from 0 to 1000`);
       if (key === 'busy-poll-us') busyPollUs = v;
       else pollIntervalUs = v;
     } else if (key === 'kernel-filter') {
-      if (words.length !== 2 || (val !== 'on' && val !== 'off')) throw configError(path, n, 'kernel-filter must be on or off');
+      if (words.length !== 2 || (val !== 'on' && val !== 'off'))
+        throw configError(path, n, 'kernel-filter must be on or off');
       kernelFilter = val === 'on';
     } else if (key === 'conn-capacity') {
       const c = Number(val);
       if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
       connCapacity = c;
     } else {
-      throw configError(path, n, `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)`);
+      throw configError(
+        path,
+        n,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)`,
+      );
     }
   }
   return {

@@ -105,7 +105,8 @@ export class TsvsDaemon {
       try {
         applyRules(ctx, saved, 'strict');
       } catch (e) {
-        if (e instanceof RuleLineError) throw new TsvsError('ERULES_CORRUPT', `${this.rulesPath}:${e.line}: ${e.message}`, { cause: e });
+        if (e instanceof RuleLineError)
+          throw new TsvsError('ERULES_CORRUPT', `${this.rulesPath}:${e.line}: ${e.message}`, { cause: e });
         throw e;
       }
       this.log.info('rules restored', { file: this.rulesPath, services: this.table.services().length });
@@ -119,7 +120,10 @@ export class TsvsDaemon {
       handle: (op, args) => {
         this.log.debug('control request', { op });
         const extra = this.extraOps.get(op);
-        if (extra !== undefined) return Promise.resolve(extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}));
+        if (extra !== undefined)
+          return Promise.resolve(
+            extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}),
+          );
         return handlers.handle(op, args);
       },
       onProtocolError: (message) => this.log.warn(message),
@@ -142,7 +146,10 @@ export class TsvsDaemon {
       const cfg = await readConfig(path);
       const rules = await this.parseConfigRules(cfg);
       this.dryRun(rules, cfg);
-      if ((cfg.rulesPath ?? this.rulesFile) !== this.rulesFile || (cfg.socketPath ?? this.socketFile) !== this.socketFile) {
+      if (
+        (cfg.rulesPath ?? this.rulesFile) !== this.rulesFile ||
+        (cfg.socketPath ?? this.socketFile) !== this.socketFile
+      ) {
         this.log.warn('reload: socket and rules paths take effect at the next start only');
       }
       this.config = cfg;
@@ -177,7 +184,9 @@ export class TsvsDaemon {
       await this.store.save(rulesFileText(this.mutationContext()));
     } catch (e) {
       this.log.error('rules not saved', { error: (e as Error).message });
-      throw new TsvsError('ERULES_WRITE', `the change is applied but was not saved: ${(e as Error).message}`, { cause: e });
+      throw new TsvsError('ERULES_WRITE', `the change is applied but was not saved: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 
@@ -185,7 +194,8 @@ export class TsvsDaemon {
     try {
       return await parseRuleLines(cfg.ruleLines, this.opts.forward);
     } catch (e) {
-      if (e instanceof RuleLineError) throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
+      if (e instanceof RuleLineError)
+        throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
       throw e;
     }
   }
@@ -214,7 +224,8 @@ export class TsvsDaemon {
       }
       applyRules(ctx, rules, 'ensure');
     } catch (e) {
-      if (e instanceof RuleLineError) throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
+      if (e instanceof RuleLineError)
+        throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
       throw e;
     } finally {
       scratch.clear();

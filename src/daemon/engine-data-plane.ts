@@ -13,7 +13,10 @@ import type { Engine } from '../datapath/engine.ts';
 export class EngineDataPlane implements DataPlane {
   private readonly est = new EstimatorSet();
 
-  constructor(private readonly engine: Engine, services: readonly Service[]) {
+  constructor(
+    private readonly engine: Engine,
+    services: readonly Service[],
+  ) {
     for (const s of services) {
       this.est.add(s);
       for (const d of s.dests) this.est.add(d);

@@ -56,7 +56,13 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   }
   const engine = new Engine(io, cfg, daemon.table);
   engine.start();
-  const filter = cfg.kernelFilter === false ? null : installKernelFilter(cfg.ports.map((p) => p.name), log);
+  const filter =
+    cfg.kernelFilter === false
+      ? null
+      : installKernelFilter(
+          cfg.ports.map((p) => p.name),
+          log,
+        );
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));

@@ -82,7 +82,11 @@ export class ControlHandlers {
   }
 
   info(): DaemonInfo {
-    return { ipvsVersion: IPVS_VERSION, connTableSize: this.ctx.dataPlane().connTableSize(), tsvsVersion: TSVS_VERSION };
+    return {
+      ipvsVersion: IPVS_VERSION,
+      connTableSize: this.ctx.dataPlane().connTableSize(),
+      tsvsVersion: TSVS_VERSION,
+    };
   }
 
   /** Runs one op; throws TsvsError (kernel errno names, EBADREQ, EBADOP, ENOSYS, ERULES_WRITE). */
@@ -129,7 +133,8 @@ export class ControlHandlers {
   /** Applies each request in order, like ipvsadm -R does line by line; persists once. */
   private async batch(args: Record<string, unknown>): Promise<{ results: BatchItemResult[] }> {
     const reqs = args['requests'];
-    if (!Array.isArray(reqs) || reqs.length > MAX_BATCH) throw badRequest(`requests must be an array of at most ${MAX_BATCH} items`);
+    if (!Array.isArray(reqs) || reqs.length > MAX_BATCH)
+      throw badRequest(`requests must be an array of at most ${MAX_BATCH} items`);
     const results: BatchItemResult[] = [];
     let dirty = false;
     for (const r of reqs) {

@@ -28,23 +28,54 @@ interface Member {
 export class HealthWiring {
   readonly cfg: HealthConfig;
   readonly monitor: HealthMonitor;
-  private readonly byKey = new Map<string, { vs: VirtualServerConfig; key: ServiceKey; members: Map<string, Member> }>();
+  private readonly byKey = new Map<
+    string,
+    { vs: VirtualServerConfig; key: ServiceKey; members: Map<string, Member> }
+  >();
 
-  constructor(private readonly table: ServiceTable, private readonly log: Logger, path: string) {
+  constructor(
+    private readonly table: ServiceTable,
+    private readonly log: Logger,
+    path: string,
+  ) {
     this.cfg = parseHealthConfig(readFileSync(path, 'utf8'), path);
     for (const vs of this.cfg.virtualServers) {
-      const key: ServiceKey = { af: AF_INET, protocol: vs.fwmark !== 0 ? 0 : vs.protocol, addr: vs.fwmark !== 0 ? 0 : vs.addr, port: vs.fwmark !== 0 ? 0 : vs.port, fwmark: vs.fwmark };
+      const key: ServiceKey = {
+        af: AF_INET,
+        protocol: vs.fwmark !== 0 ? 0 : vs.protocol,
+        addr: vs.fwmark !== 0 ? 0 : vs.addr,
+        port: vs.fwmark !== 0 ? 0 : vs.port,
+        fwmark: vs.fwmark,
+      };
       const members = new Map<string, Member>();
       for (const rs of vs.realServers) {
-        members.set(rs.key, { addr: rs.addr, port: rs.port, fwd: METHOD[rs.method], uThreshold: rs.uThreshold, lThreshold: rs.lThreshold });
+        members.set(rs.key, {
+          addr: rs.addr,
+          port: rs.port,
+          fwd: METHOD[rs.method],
+          uThreshold: rs.uThreshold,
+          lThreshold: rs.lThreshold,
+        });
       }
-      if (vs.sorryServer) members.set(vs.sorryServer.key, { addr: vs.sorryServer.addr, port: vs.sorryServer.port, fwd: METHOD[vs.method], uThreshold: 0, lThreshold: 0 });
+      if (vs.sorryServer)
+        members.set(vs.sorryServer.key, {
+          addr: vs.sorryServer.addr,
+          port: vs.sorryServer.port,
+          fwd: METHOD[vs.method],
+          uThreshold: 0,
+          lThreshold: 0,
+        });
       this.byKey.set(vs.key, { vs, key, members });
     }
     this.monitor = new HealthMonitor(toMonitoredServices(this.cfg));
     this.monitor.on('desired', (e: DesiredEvent) => this.apply(e));
     this.monitor.on('transition', (e: HealthEvent) =>
-      this.log.info(e.up ? 'real server up' : 'real server down', { service: e.serviceKey, dest: e.destKey, weight: e.weight, reason: e.reason }),
+      this.log.info(e.up ? 'real server up' : 'real server down', {
+        service: e.serviceKey,
+        dest: e.destKey,
+        weight: e.weight,
+        reason: e.reason,
+      }),
     );
   }
 
@@ -53,7 +84,14 @@ export class HealthWiring {
     for (const { vs, key } of this.byKey.values()) {
       if (this.table.find(key) !== null) continue;
       const flags = (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0);
-      this.table.addService({ ...key, schedName: vs.sched, flags, timeoutSec: vs.persistenceTimeoutSec || 300, netmask: vs.persistenceGranularity >>> 0 || 0xffffffff, peName: '' });
+      this.table.addService({
+        ...key,
+        schedName: vs.sched,
+        flags,
+        timeoutSec: vs.persistenceTimeoutSec || 300,
+        netmask: vs.persistenceGranularity >>> 0 || 0xffffffff,
+        peName: '',
+      });
       this.log.info('virtual server created from the health config', { service: vs.key });
     }
     this.monitor.start();
@@ -88,14 +126,26 @@ export class HealthWiring {
     for (const [k, m] of entry.members) {
       const cur = svc.dests.find((d) => d.addr === m.addr && d.port === m.port);
       const w = want.get(k);
-      const spec: DestSpec = { af: AF_INET, addr: m.addr, port: m.port, fwd: m.fwd, weight: w ?? 0, uThreshold: m.uThreshold, lThreshold: m.lThreshold };
+      const spec: DestSpec = {
+        af: AF_INET,
+        addr: m.addr,
+        port: m.port,
+        fwd: m.fwd,
+        weight: w ?? 0,
+        uThreshold: m.uThreshold,
+        lThreshold: m.lThreshold,
+      };
       try {
         if (w === undefined) {
           if (cur) this.table.deleteDest(entry.key, m.addr, m.port);
         } else if (!cur) this.table.addDest(entry.key, spec);
         else if (cur.weight !== w || cur.fwd !== m.fwd) this.table.editDest(entry.key, spec);
       } catch (err) {
-        this.log.warn('could not apply a health decision', { service: e.serviceKey, dest: k, error: (err as Error).message });
+        this.log.warn('could not apply a health decision', {
+          service: e.serviceKey,
+          dest: k,
+          error: (err as Error).message,
+        });
       }
     }
   }

@@ -63,7 +63,9 @@ export function installKernelFilter(ifnames: readonly string[], log: Logger): Ke
   try {
     nft(kernelFilterScript(ifnames));
   } catch (e) {
-    log.warn('kernel ingress filter not installed; the kernel drops its copy of each frame itself, at a higher cost', { reason: why(e) });
+    log.warn('kernel ingress filter not installed; the kernel drops its copy of each frame itself, at a higher cost', {
+      reason: why(e),
+    });
     return null;
   }
   log.info('kernel ingress filter installed (nft table netdev tsvsd)', { interfaces: ifnames.join(',') });

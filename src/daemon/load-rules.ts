@@ -3,7 +3,13 @@
 // write the table back as the rules file. Errors are RuleLineErrors naming the line.
 
 import { TsvsError } from '../lib/errors.ts';
-import { formatRules, formatTimeoutsLine, RuleLineError, splitRuleLines, type RuleLine } from '../model/rules-format.ts';
+import {
+  formatRules,
+  formatTimeoutsLine,
+  RuleLineError,
+  splitRuleLines,
+  type RuleLine,
+} from '../model/rules-format.ts';
 import * as O from '../ipvsadm/argv-options.ts';
 import { ArgvExit } from '../ipvsadm/argv-exit.ts';
 import { commandToRequest, type OpRequest } from '../wire/command-request.ts';
@@ -15,7 +21,16 @@ export interface ParsedRule {
   readonly req: OpRequest;
 }
 
-const RULE_COMMANDS = new Set([O.CMD_ADD, O.CMD_EDIT, O.CMD_DEL, O.CMD_FLUSH, O.CMD_ADDDEST, O.CMD_EDITDEST, O.CMD_DELDEST, O.CMD_TIMEOUT]);
+const RULE_COMMANDS = new Set([
+  O.CMD_ADD,
+  O.CMD_EDIT,
+  O.CMD_DEL,
+  O.CMD_FLUSH,
+  O.CMD_ADDDEST,
+  O.CMD_EDITDEST,
+  O.CMD_DELDEST,
+  O.CMD_TIMEOUT,
+]);
 
 /** Each line as an ipvsadm command line; only set commands are allowed in rules. */
 export async function parseRuleLines(lines: readonly RuleLine[], forward?: ForwardLookup): Promise<ParsedRule[]> {
@@ -23,7 +38,11 @@ export async function parseRuleLines(lines: readonly RuleLine[], forward?: Forwa
   for (const { line, tokens } of lines) {
     let cmd;
     try {
-      cmd = await parseArgvResolving(tokens, { program: 'tsvsadm', readingStdin: true, ...(forward ? { forward } : {}) });
+      cmd = await parseArgvResolving(tokens, {
+        program: 'tsvsadm',
+        readingStdin: true,
+        ...(forward ? { forward } : {}),
+      });
     } catch (e) {
       if (e instanceof ArgvExit) throw new RuleLineError(line, e.message, e.code, { cause: e });
       throw e;
@@ -71,5 +90,10 @@ export const RULES_FILE_HEADER =
 /** The rules file: every service and real server, then the timeouts. */
 export function rulesFileText(ctx: MutationContext): string {
   const t = ctx.dataPlane().timeouts();
-  return RULES_FILE_HEADER + formatRules(ctx.table.toRules(), { thresholds: true }) + formatTimeoutsLine(t.tcpSec, t.tcpFinSec, t.udpSec) + '\n';
+  return (
+    RULES_FILE_HEADER +
+    formatRules(ctx.table.toRules(), { thresholds: true }) +
+    formatTimeoutsLine(t.tcpSec, t.tcpFinSec, t.udpSec) +
+    '\n'
+  );
 }

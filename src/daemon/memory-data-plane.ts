@@ -4,7 +4,14 @@
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import type { TableChange } from '../model/service-table.ts';
-import { DEFAULT_TIMEOUTS, ZERO_RATES, type ConnSnapshot, type DataPlane, type Rates, type TimeoutValues } from '../model/data-plane.ts';
+import {
+  DEFAULT_TIMEOUTS,
+  ZERO_RATES,
+  type ConnSnapshot,
+  type DataPlane,
+  type Rates,
+  type TimeoutValues,
+} from '../model/data-plane.ts';
 
 /** IP_VS_CONN_TAB_SIZE with the default CONFIG_IP_VS_TAB_BITS=12. */
 export const DEFAULT_CONN_TABLE_SIZE = 4096;

@@ -21,7 +21,12 @@ function rates(dp: DataPlane, t: Parameters<DataPlane['rates']>[0]): RateValues 
   return { cps: r.cps, inPps: r.inpps, outPps: r.outpps, inBps: r.inbps, outBps: r.outbps };
 }
 
-export function metricsSnapshot(table: ServiceTable, dp: DataPlane, engine: Engine | null, health: HealthWiring | null): MetricsSnapshot {
+export function metricsSnapshot(
+  table: ServiceTable,
+  dp: DataPlane,
+  engine: Engine | null,
+  health: HealthWiring | null,
+): MetricsSnapshot {
   const up = new Map<string, boolean>();
   for (const s of health?.states() ?? []) up.set(`${s.service}|${s.dest}`, s.alive);
   const services = table.dumpOrder().map((s) => {

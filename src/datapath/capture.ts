@@ -13,7 +13,12 @@ export class Capture {
   outFrames = 0;
   done = false;
 
-  constructor(readonly prefix: string, seconds: number, maxFrames: number, private readonly onDone: () => void) {
+  constructor(
+    readonly prefix: string,
+    seconds: number,
+    maxFrames: number,
+    private readonly onDone: () => void,
+  ) {
     this.inFile = new PcapWriter(`${prefix}-in.pcap`);
     this.outFile = new PcapWriter(`${prefix}-out.pcap`);
     this.left = maxFrames;

@@ -33,7 +33,6 @@ export interface EngineConfig {
   readonly kernelFilter?: boolean;
 }
 
-
 export function prefixMask(prefixLen: number): number {
   return prefixLen <= 0 ? 0 : prefixLen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixLen)) >>> 0;
 }

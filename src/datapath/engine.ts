@@ -36,9 +36,15 @@ export class Engine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
 
-  constructor(readonly io: PacketIo, readonly cfg: EngineConfig, services: ServiceView, private readonly opts: EngineOptions = {}) {
+  constructor(
+    readonly io: PacketIo,
+    readonly cfg: EngineConfig,
+    services: ServiceView,
+    private readonly opts: EngineOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
-    const ports = cfg.fullNatPorts === undefined ? {} : { lportMin: cfg.fullNatPorts[0], lportMax: cfg.fullNatPorts[1] };
+    const ports =
+      cfg.fullNatPorts === undefined ? {} : { lportMin: cfg.fullNatPorts[0], lportMax: cfg.fullNatPorts[1] };
     const fnat = cfg.fullNatAddrs.length > 0 ? { localAddrs: [...cfg.fullNatAddrs], ...ports } : {};
     this.conns = new ConnManager({ capacity: cfg.connCapacity, startMs: this.now(), ...fnat, ...(opts.conn ?? {}) });
     this.owned = new OwnedAddrs(cfg);

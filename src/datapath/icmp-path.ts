@@ -17,10 +17,18 @@ import { decTtl } from '../nat/rewrite.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import type { Xmit } from './xmit.ts';
 
-export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOwned: boolean, conns: ConnManager, xmit: Xmit): number {
+export function handleIcmpError(
+  buf: Buffer,
+  f: ParsedFrame,
+  flags: number,
+  toOwned: boolean,
+  conns: ConnManager,
+  xmit: Xmit,
+): number {
   // ip_vs_in_icmp / ip_vs_out_icmp handle only these three; anything else is not NATed.
   const type = f.icmpType;
-  if (type !== ICMP_DEST_UNREACH && type !== ICMP_SOURCE_QUENCH && type !== ICMP_TIME_EXCEEDED) return toOwned ? DROP_ICMP_UNRELATED : DROP_NONE;
+  if (type !== ICMP_DEST_UNREACH && type !== ICMP_SOURCE_QUENCH && type !== ICMP_TIME_EXCEEDED)
+    return toOwned ? DROP_ICMP_UNRELATED : DROP_NONE;
   const t = conns.table;
   const p = f.innerProtocol;
   // The quoted packet went real server-ward: look it up as its reply would be.
@@ -29,7 +37,8 @@ export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOw
     if (!icmpChecksumOk(buf, f)) return DROP_BAD_L4_HEADER;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_MASQ) natIcmpOut(buf, f, t.vaddr[id]!, t.vport[id]!);
-    else if (fwd === FWD_FULLNAT) natIcmpFull(buf, f, t.vaddr[id]!, t.caddr[id]!, t.caddr[id]!, t.cport[id]!, t.vaddr[id]!, t.vport[id]!);
+    else if (fwd === FWD_FULLNAT)
+      natIcmpFull(buf, f, t.vaddr[id]!, t.caddr[id]!, t.caddr[id]!, t.cport[id]!, t.vaddr[id]!, t.vport[id]!);
     else return DROP_ICMP_UNRELATED;
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.caddr[id]! | 0);
@@ -40,7 +49,8 @@ export function handleIcmpError(buf: Buffer, f: ParsedFrame, flags: number, toOw
     if (!icmpChecksumOk(buf, f)) return DROP_BAD_L4_HEADER;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_MASQ) natIcmpIn(buf, f, t.daddr[id]!, t.dport[id]!);
-    else if (fwd === FWD_FULLNAT) natIcmpFull(buf, f, t.laddr[id]!, t.daddr[id]!, t.daddr[id]!, t.dport[id]!, t.laddr[id]!, t.lport[id]!);
+    else if (fwd === FWD_FULLNAT)
+      natIcmpFull(buf, f, t.laddr[id]!, t.daddr[id]!, t.daddr[id]!, t.dport[id]!, t.laddr[id]!, t.lport[id]!);
     else return DROP_ICMP_UNRELATED;
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     return xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);

@@ -14,7 +14,14 @@ import type { Xmit } from './xmit.ts';
  * An ARP frame: learn the sender when the request targets us or when we already track it (as
  * arp_process does), and answer requests for an owned address with a reply made in place.
  */
-export function handleArp(buf: Buffer, f: ParsedFrame, port: number, owned: OwnedAddrs, xmit: Xmit, nowMs: number): number {
+export function handleArp(
+  buf: Buffer,
+  f: ParsedFrame,
+  port: number,
+  owned: OwnedAddrs,
+  xmit: Xmit,
+  nowMs: number,
+): number {
   const forUs = owned.portOf(f.arpTpa) === port;
   if (f.arpOp !== ARPOP_REQUEST && f.arpOp !== ARPOP_REPLY) return DROP_BAD_ARP;
   if (f.arpSpa !== 0 && (forUs || xmit.neigh.has(f.arpSpa))) xmit.neigh.learn(f.arpSpa, port, buf, f.arpShaOff, nowMs);

@@ -65,7 +65,10 @@ export class NeighTable {
   private readonly failedHoldMs: number;
   private readonly pendingPerEntry: number;
 
-  constructor(private readonly sink: NeighSink, opts: NeighOptions = {}) {
+  constructor(
+    private readonly sink: NeighSink,
+    opts: NeighOptions = {},
+  ) {
     const slots = opts.slots ?? 4096;
     this.reachableMs = opts.reachableMs ?? 30_000;
     this.retransMs = opts.retransMs ?? 1_000;
@@ -133,7 +136,8 @@ export class NeighTable {
     } else if (this.state[slot] === NUD_FAILED) {
       return false;
     }
-    if (len > PENDING_BYTES - VNET_HDR_LEN || this.pendFree < 0 || this.pendCount[slot]! >= this.pendingPerEntry) return false;
+    if (len > PENDING_BYTES - VNET_HDR_LEN || this.pendFree < 0 || this.pendCount[slot]! >= this.pendingPerEntry)
+      return false;
     const p = this.pendFree;
     this.pendFree = this.pendNext[p]!;
     // The frame goes at VNET_HDR_LEN into the slot, with its virtio_net_hdr (if any) just before it.
@@ -211,7 +215,12 @@ export class NeighTable {
     const out: { ip: number; mac: string; state: number; port: number }[] = [];
     for (const [ip, slot] of this.cache.entries()) {
       const m = Buffer.from(this.macs.subarray(slot * 6, slot * 6 + 6));
-      out.push({ ip: ip >>> 0, mac: [...m].map((b) => b.toString(16).padStart(2, '0')).join(':'), state: this.state[slot]!, port: this.port[slot]! });
+      out.push({
+        ip: ip >>> 0,
+        mac: [...m].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+        state: this.state[slot]!,
+        port: this.port[slot]!,
+      });
     }
     return out;
   }

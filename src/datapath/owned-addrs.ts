@@ -16,7 +16,9 @@ export class OwnedAddrs {
     // A full-NAT local address is owned on the port whose subnet holds it, even if not listed there.
     for (const a of cfg.fullNatAddrs) {
       if (rows.some((r) => r[0] === (a | 0))) continue;
-      const port = cfg.ports.findIndex((p) => p.subnets.some(([net, len]) => ((a & prefixMask(len)) >>> 0) === ((net & prefixMask(len)) >>> 0)));
+      const port = cfg.ports.findIndex((p) =>
+        p.subnets.some(([net, len]) => (a & prefixMask(len)) >>> 0 === (net & prefixMask(len)) >>> 0),
+      );
       if (port >= 0) rows.push([a | 0, port, 1]);
     }
     this.addr = Int32Array.from(rows.map((r) => r[0]));

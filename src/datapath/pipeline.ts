@@ -14,7 +14,16 @@
 //
 // Per packet: no allocation, no exceptions; one clock read per batch.
 
-import { DROP_BAD_ETHERTYPE, DROP_DEST_QUIESCED, DROP_FRAGMENT, DROP_NONE, DROP_NO_DEST, DROP_NO_SERVICE, DROP_TTL_EXCEEDED, type DropCounters } from '../lib/drops.ts';
+import {
+  DROP_BAD_ETHERTYPE,
+  DROP_DEST_QUIESCED,
+  DROP_FRAGMENT,
+  DROP_NONE,
+  DROP_NO_DEST,
+  DROP_NO_SERVICE,
+  DROP_TTL_EXCEEDED,
+  type DropCounters,
+} from '../lib/drops.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
@@ -173,7 +182,10 @@ export class Pipeline {
     dest.inBytes += bytes;
     svc.inPkts++;
     svc.inBytes += bytes;
-    const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
+    const saddr = f.saddr,
+      sport = f.sport,
+      daddr = f.daddr,
+      dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]! | 0, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) {
@@ -188,8 +200,24 @@ export class Pipeline {
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
     if (this.trace.enabled) {
-      this.trace.record(this.nowMs, TR_IN, isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0), f.protocol, f.tcpFlags,
-        saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest.addr, dest.port);
+      this.trace.record(
+        this.nowMs,
+        TR_IN,
+        isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0),
+        f.protocol,
+        f.tcpFlags,
+        saddr,
+        sport,
+        daddr,
+        dport,
+        f.saddr,
+        f.sport,
+        f.daddr,
+        f.dport,
+        t.state[id]!,
+        dest.addr,
+        dest.port,
+      );
     }
     // DR keeps the IP header and only changes the MACs: route toward the real server's address.
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
@@ -210,7 +238,10 @@ export class Pipeline {
       svc.outPkts++;
       svc.outBytes += bytes;
     }
-    const saddr = f.saddr, sport = f.sport, daddr = f.daddr, dport = f.dport;
+    const saddr = f.saddr,
+      sport = f.sport,
+      daddr = f.daddr,
+      dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_FULLNAT) {
       rewriteBoth(buf, f, t.vaddr[id]! | 0, t.vport[id]!, t.caddr[id]! | 0, t.cport[id]!);
@@ -221,8 +252,24 @@ export class Pipeline {
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedOut++;
     if (this.trace.enabled) {
-      this.trace.record(this.nowMs, TR_OUT, fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0, f.protocol, f.tcpFlags,
-        saddr, sport, daddr, dport, f.saddr, f.sport, f.daddr, f.dport, t.state[id]!, dest ? dest.addr : 0, dest ? dest.port : 0);
+      this.trace.record(
+        this.nowMs,
+        TR_OUT,
+        fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0,
+        f.protocol,
+        f.tcpFlags,
+        saddr,
+        sport,
+        daddr,
+        dport,
+        f.saddr,
+        f.sport,
+        f.daddr,
+        f.dport,
+        t.state[id]!,
+        dest ? dest.addr : 0,
+        dest ? dest.port : 0,
+      );
     }
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
   }
@@ -241,8 +288,24 @@ export class Pipeline {
 
   private traceDrop(f: ParsedFrame, reason: number): number {
     if (this.trace.enabled) {
-      this.trace.record(this.nowMs, TR_DROP, 0, f.protocol, f.tcpFlags, f.saddr, f.sport, f.daddr, f.dport,
-        f.saddr, f.sport, f.daddr, f.dport, reason, 0, 0);
+      this.trace.record(
+        this.nowMs,
+        TR_DROP,
+        0,
+        f.protocol,
+        f.tcpFlags,
+        f.saddr,
+        f.sport,
+        f.daddr,
+        f.dport,
+        f.saddr,
+        f.sport,
+        f.daddr,
+        f.dport,
+        reason,
+        0,
+        0,
+      );
     }
     return reason;
   }

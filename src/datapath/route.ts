@@ -39,7 +39,7 @@ export class RouteTable {
   lookup(daddr: number): number {
     const n = this.net.length;
     for (let i = 0; i < n; i++) {
-      if (((daddr & this.mask[i]!) >>> 0) === this.net[i]) {
+      if ((daddr & this.mask[i]!) >>> 0 === this.net[i]) {
         this.nextHop = daddr;
         return this.port[i]!;
       }

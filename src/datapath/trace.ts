@@ -58,17 +58,41 @@ export class TraceRing {
   }
 
   record(
-    timeMs: number, kind: number, flags: number, protocol: number, tcpFlags: number,
-    saddr: number, sport: number, daddr: number, dport: number,
-    nsaddr: number, nsport: number, ndaddr: number, ndport: number,
-    detail: number, destAddr: number, destPort: number,
+    timeMs: number,
+    kind: number,
+    flags: number,
+    protocol: number,
+    tcpFlags: number,
+    saddr: number,
+    sport: number,
+    daddr: number,
+    dport: number,
+    nsaddr: number,
+    nsport: number,
+    ndaddr: number,
+    ndport: number,
+    detail: number,
+    destAddr: number,
+    destPort: number,
   ): void {
     const b = (this.next & this.mask) * FIELDS;
     const n = this.n;
-    n[b] = timeMs; n[b + 1] = kind; n[b + 2] = flags; n[b + 3] = protocol; n[b + 4] = tcpFlags;
-    n[b + 5] = saddr; n[b + 6] = sport; n[b + 7] = daddr; n[b + 8] = dport;
-    n[b + 9] = nsaddr; n[b + 10] = nsport; n[b + 11] = ndaddr; n[b + 12] = ndport;
-    n[b + 13] = detail; n[b + 14] = destAddr; n[b + 15] = destPort;
+    n[b] = timeMs;
+    n[b + 1] = kind;
+    n[b + 2] = flags;
+    n[b + 3] = protocol;
+    n[b + 4] = tcpFlags;
+    n[b + 5] = saddr;
+    n[b + 6] = sport;
+    n[b + 7] = daddr;
+    n[b + 8] = dport;
+    n[b + 9] = nsaddr;
+    n[b + 10] = nsport;
+    n[b + 11] = ndaddr;
+    n[b + 12] = ndport;
+    n[b + 13] = detail;
+    n[b + 14] = destAddr;
+    n[b + 15] = destPort;
     this.next++;
   }
 
@@ -80,10 +104,23 @@ export class TraceRing {
       const b = (s & this.mask) * FIELDS;
       const n = this.n;
       out.push({
-        seq: s, timeMs: n[b]!, kind: n[b + 1]!, flags: n[b + 2]!, protocol: n[b + 3]!, tcpFlags: n[b + 4]!,
-        saddr: n[b + 5]!, sport: n[b + 6]!, daddr: n[b + 7]!, dport: n[b + 8]!,
-        nsaddr: n[b + 9]!, nsport: n[b + 10]!, ndaddr: n[b + 11]!, ndport: n[b + 12]!,
-        detail: n[b + 13]!, destAddr: n[b + 14]!, destPort: n[b + 15]!,
+        seq: s,
+        timeMs: n[b]!,
+        kind: n[b + 1]!,
+        flags: n[b + 2]!,
+        protocol: n[b + 3]!,
+        tcpFlags: n[b + 4]!,
+        saddr: n[b + 5]!,
+        sport: n[b + 6]!,
+        daddr: n[b + 7]!,
+        dport: n[b + 8]!,
+        nsaddr: n[b + 9]!,
+        nsport: n[b + 10]!,
+        ndaddr: n[b + 11]!,
+        ndport: n[b + 12]!,
+        detail: n[b + 13]!,
+        destAddr: n[b + 14]!,
+        destPort: n[b + 15]!,
       });
     }
     return out;

@@ -23,7 +23,11 @@ export class Xmit implements NeighSink {
   /** On-demand capture of frames sent (null when none runs). */
   capture: Capture | null = null;
 
-  constructor(private readonly io: PacketIo, cfg: EngineConfig, private readonly drops: DropCounters) {
+  constructor(
+    private readonly io: PacketIo,
+    cfg: EngineConfig,
+    private readonly drops: DropCounters,
+  ) {
     this.route = new RouteTable(cfg);
     this.neigh = new NeighTable(this);
     this.macs = new Uint8Array(io.ports.length * 6);

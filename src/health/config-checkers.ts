@@ -8,9 +8,21 @@ import type { Ctx } from './config-values.ts';
 import type { ConnOpts } from './checker.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './checker.ts';
 import {
-  DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS, DEFAULT_MISC_RETRY, DEFAULT_RETRY, type LoopConfig,
+  DEFAULT_DELAY_BEFORE_RETRY_MS,
+  DEFAULT_DELAY_LOOP_MS,
+  DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS,
+  DEFAULT_MISC_RETRY,
+  DEFAULT_RETRY,
+  type LoopConfig,
 } from './checker-loop.ts';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STATUS_CODES, type HttpCheckOpts, type HttpProtocol, type HttpUrl, type StatusRange } from './http-check.ts';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_STATUS_CODES,
+  type HttpCheckOpts,
+  type HttpProtocol,
+  type HttpUrl,
+  type StatusRange,
+} from './http-check.ts';
 import type { UdpCheckOpts } from './udp-check.ts';
 import type { MiscCheckOpts } from './misc-check.ts';
 import { readHexStr } from './hex-str.ts';
@@ -105,13 +117,22 @@ function readUrl(ctx: Ctx, st: Stmt): HttpUrl {
 
 /** One checker block; `inh` holds what the real_server and virtual_server set. */
 export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec {
-  if (UNSUPPORTED_CHECKERS.includes(st.key)) ctx.fail(st, `${st.key} is not supported by tsvs (supported: ${CHECKER_KINDS.join(' ')})`);
+  if (UNSUPPORTED_CHECKERS.includes(st.key))
+    ctx.fail(st, `${st.key} is not supported by tsvs (supported: ${CHECKER_KINDS.join(' ')})`);
   if (st.block === undefined) ctx.fail(st, `${st.key} needs a block: ${st.key} { ... }`);
   const kind = st.key;
   const own: Inherited = {};
   const co: Mutable<Omit<ConnOpts, 'connectTimeoutMs'>> = {};
-  const http = { urls: [] as HttpUrl[], httpProtocol: '1.0' as HttpProtocol, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
-  const udp: Mutable<Omit<UdpCheckOpts, keyof ConnOpts>> = { requireReply: false, minReplyLength: 0, maxReplyLength: 255 };
+  const http = {
+    urls: [] as HttpUrl[],
+    httpProtocol: '1.0' as HttpProtocol,
+    maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  };
+  const udp: Mutable<Omit<UdpCheckOpts, keyof ConnOpts>> = {
+    requireReply: false,
+    minReplyLength: 0,
+    maxReplyLength: 255,
+  };
   const misc = { argv: [] as string[], timeoutMs: 0, dynamic: false };
   for (const s of st.block) {
     if (kind === 'HTTP_GET' && s.key === 'url') {
@@ -128,10 +149,12 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
       else if (s.key === 'bind_port') co.bindPort = ctx.port(s, 0);
       else if (kind === 'HTTP_GET' && s.key === 'http_protocol') {
         const v = ctx.arg(s, 0, '1.0, 1.0C or 1.1');
-        if (v !== '1.0' && v !== '1.0C' && v !== '1.0c' && v !== '1.1') ctx.fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
+        if (v !== '1.0' && v !== '1.0C' && v !== '1.0c' && v !== '1.1')
+          ctx.fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
         http.httpProtocol = v === '1.0c' ? '1.0C' : v;
       } else if (kind === 'HTTP_GET' && s.key === 'virtualhost') own.virtualhost = ctx.arg(s, 0, 'a host name');
-      else if (kind === 'HTTP_GET' && s.key === 'fast_recovery') continue; // every url is checked in one run anyway
+      else if (kind === 'HTTP_GET' && s.key === 'fast_recovery')
+        continue; // every url is checked in one run anyway
       else if (kind === 'HTTP_GET' && s.key === 'max_response_bytes') http.maxResponseBytes = ctx.int(s, 1, 1 << 30);
       else if (kind === 'UDP_CHECK' && s.key === 'payload') {
         const hex = readHexStr(s.args.map((w) => w.text).join(' '), false);
@@ -157,12 +180,18 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
   const loop: LoopConfig = {
     delayLoopMs,
     retry: own.retry ?? parent.retry ?? (kind === 'MISC_CHECK' ? DEFAULT_MISC_RETRY : DEFAULT_RETRY),
-    delayBeforeRetryMs: own.delayBeforeRetryMs ?? parent.delayBeforeRetryMs ?? (kind === 'HTTP_GET' ? DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS : DEFAULT_DELAY_BEFORE_RETRY_MS),
+    delayBeforeRetryMs:
+      own.delayBeforeRetryMs ??
+      parent.delayBeforeRetryMs ??
+      (kind === 'HTTP_GET' ? DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS : DEFAULT_DELAY_BEFORE_RETRY_MS),
     alpha: own.alpha ?? parent.alpha ?? false,
     retryWhileDown: kind === 'TCP_CHECK',
     warmupMs: own.warmupMs ?? parent.warmupMs ?? delayLoopMs,
   };
-  const conn: ConnOpts = { ...co, connectTimeoutMs: own.connectTimeoutMs ?? parent.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
+  const conn: ConnOpts = {
+    ...co,
+    connectTimeoutMs: own.connectTimeoutMs ?? parent.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
   const line = st.line;
   switch (kind) {
     case 'TCP_CHECK':
@@ -178,7 +207,12 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
     case 'MISC_CHECK':
       if (misc.argv.length === 0) ctx.fail(st, 'MISC_CHECK needs misc_path');
       // misc_timeout defaults to delay_loop (misc_check_thread).
-      return { kind, line, loop, opts: { argv: misc.argv, timeoutMs: misc.timeoutMs > 0 ? misc.timeoutMs : delayLoopMs, dynamic: misc.dynamic } };
+      return {
+        kind,
+        line,
+        loop,
+        opts: { argv: misc.argv, timeoutMs: misc.timeoutMs > 0 ? misc.timeoutMs : delayLoopMs, dynamic: misc.dynamic },
+      };
     default:
       return ctx.fail(st, `unknown checker '${kind}' (supported: ${CHECKER_KINDS.join(' ')})`);
   }

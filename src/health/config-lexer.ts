@@ -53,7 +53,8 @@ function tokenize(text: string, source: string): Tok[] {
       const startLine = line;
       while (i < text.length) {
         const d = text[i] ?? '';
-        if (d === ' ' || d === '\t' || d === '\r' || d === '\n' || d === '{' || d === '}' || d === '#' || d === '!') break;
+        if (d === ' ' || d === '\t' || d === '\r' || d === '\n' || d === '{' || d === '}' || d === '#' || d === '!')
+          break;
         if (d === '"' || d === "'") {
           quoted = true;
           i++;
@@ -75,7 +76,8 @@ function tokenize(text: string, source: string): Tok[] {
               i++;
             }
           }
-          if (!closed) throw configError(source, startLine, `unterminated ${d === '"' ? 'double' : 'single'}-quoted string`);
+          if (!closed)
+            throw configError(source, startLine, `unterminated ${d === '"' ? 'double' : 'single'}-quoted string`);
         } else {
           word += d;
           i++;

@@ -68,7 +68,11 @@ export class Ctx {
     if (st.args.length === 0) this.fail(st, `${st.key} needs a script`);
     // keepalived: <STRING>|<QUOTED-STRING> [username [:][groupname]]; a quoted string holds the arguments.
     const user = st.args[1];
-    if (user !== undefined) this.fail(st, `${st.key}: running a script as user '${user.text}' is not supported (quote the script and its arguments)`);
+    if (user !== undefined)
+      this.fail(
+        st,
+        `${st.key}: running a script as user '${user.text}' is not supported (quote the script and its arguments)`,
+      );
     const argv = splitScript(st.args[0]?.text ?? '');
     if (argv.length === 0 || argv[0] === '') this.fail(st, `${st.key}: empty script`);
     return argv;

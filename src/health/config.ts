@@ -78,7 +78,8 @@ export interface HealthConfig {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const SKIPPED_BLOCKS = /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance)$/;
+const SKIPPED_BLOCKS =
+  /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance)$/;
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
 const PROTOCOLS: Record<string, number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
@@ -111,9 +112,22 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
   const isFwm = st.args[0]?.text === 'fwmark';
   if (st.args[0]?.text === 'group') ctx.fail(st, 'virtual_server group is not supported by tsvs');
   const vs: Mutable<VirtualServerConfig> = {
-    line: st.line, protocol: IPPROTO_TCP, addr: isFwm ? 0 : ctx.ipv4(st, 0), port: 0, fwmark: isFwm ? ctx.int(st, 1, 0xffffffff, 1) : 0,
-    key: '', sched: 'wlc', method: 'NAT', persistenceTimeoutSec: 0, persistenceGranularity: 0xffffffff, ops: false,
-    alpha: false, omega: false, quorum: 1, hysteresis: 0, realServers: [],
+    line: st.line,
+    protocol: IPPROTO_TCP,
+    addr: isFwm ? 0 : ctx.ipv4(st, 0),
+    port: 0,
+    fwmark: isFwm ? ctx.int(st, 1, 0xffffffff, 1) : 0,
+    key: '',
+    sched: 'wlc',
+    method: 'NAT',
+    persistenceTimeoutSec: 0,
+    persistenceGranularity: 0xffffffff,
+    ops: false,
+    alpha: false,
+    omega: false,
+    quorum: 1,
+    hysteresis: 0,
+    realServers: [],
   };
   if (!isFwm && st.args.length > 1) vs.port = ctx.port(st, 1);
   const inh: Inherited = {};
@@ -192,8 +206,11 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
     }
   }
   vs.alpha = inh.alpha ?? false;
-  vs.key = isFwm ? `FWM ${vs.fwmark}` : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${formatIpv4(vs.addr)}:${vs.port}`;
-  if (sorry !== undefined) vs.sorryServer = { ...sorry, key: `${formatIpv4(sorry.addr)}:${sorry.port}`, inhibit: sorryInhibit };
+  vs.key = isFwm
+    ? `FWM ${vs.fwmark}`
+    : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${formatIpv4(vs.addr)}:${vs.port}`;
+  if (sorry !== undefined)
+    vs.sorryServer = { ...sorry, key: `${formatIpv4(sorry.addr)}:${sorry.port}`, inhibit: sorryInhibit };
   const keys = new Map<string, number>();
   vs.realServers = rsStmts.map((s) => {
     const rs = readRealServer(ctx, s, vs.port, vs.method, inh, inhibit);
@@ -205,14 +222,30 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
   return vs;
 }
 
-function readRealServer(ctx: Ctx, st: Stmt, vsPort: number, vsMethod: 'NAT' | 'DR' | 'TUN', vsInh: Inherited, vsInhibit: boolean): RealServerConfig {
+function readRealServer(
+  ctx: Ctx,
+  st: Stmt,
+  vsPort: number,
+  vsMethod: 'NAT' | 'DR' | 'TUN',
+  vsInh: Inherited,
+  vsInhibit: boolean,
+): RealServerConfig {
   const addr = ctx.ipv4(st, 0);
   const port = st.args.length > 1 ? ctx.port(st, 1) : vsPort;
   if (port === 0) ctx.fail(st, 'real_server needs a port');
   if (st.block === undefined) ctx.fail(st, 'real_server needs a block: real_server <IP> <PORT> { ... }');
   const inh: Inherited = { ...vsInh };
   const rs: Mutable<RealServerConfig> = {
-    line: st.line, addr, port, key: `${formatIpv4(addr)}:${port}`, weight: 1, method: vsMethod, inhibitOnFailure: vsInhibit, uThreshold: 0, lThreshold: 0, checkers: [],
+    line: st.line,
+    addr,
+    port,
+    key: `${formatIpv4(addr)}:${port}`,
+    weight: 1,
+    method: vsMethod,
+    inhibitOnFailure: vsInhibit,
+    uThreshold: 0,
+    lThreshold: 0,
+    checkers: [],
   };
   const checkerStmts: Stmt[] = [];
   for (const s of st.block) {

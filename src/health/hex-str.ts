@@ -44,7 +44,12 @@ export function readHexStr(text: string, allowX: boolean): HexBytes | undefined 
  * check_udp_reply (check_udp.c): the reply length must lie in [minLen, maxLen], and the first
  * min(len, pattern length) bytes must match the pattern outside the wildcard nibbles.
  */
-export function replyMatches(reply: Uint8Array, pattern: HexBytes | undefined, minLen: number, maxLen: number): boolean {
+export function replyMatches(
+  reply: Uint8Array,
+  pattern: HexBytes | undefined,
+  minLen: number,
+  maxLen: number,
+): boolean {
   if (reply.length < minLen || reply.length > maxLen) return false;
   if (pattern === undefined) return true;
   const n = Math.min(reply.length, pattern.data.length);

@@ -4,7 +4,15 @@
 
 import net from 'node:net';
 import { createHash, type Hash } from 'node:crypto';
-import { CHECK_OK, checkDst, checkFail, type Checker, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
+import {
+  CHECK_OK,
+  checkDst,
+  checkFail,
+  type Checker,
+  type CheckResult,
+  type CheckTarget,
+  type ConnOpts,
+} from './checker.ts';
 import { formatIpv4 } from './addr.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 
@@ -166,7 +174,8 @@ class ResponseReader {
   private addBody(chunk: Buffer): void {
     // The digest covers at most Content-Length bytes (http_process_response).
     let use = chunk;
-    if (this.contentLength >= 0 && this.bodyBytes + use.length > this.contentLength) use = use.subarray(0, this.contentLength - this.bodyBytes);
+    if (this.contentLength >= 0 && this.bodyBytes + use.length > this.contentLength)
+      use = use.subarray(0, this.contentLength - this.bodyBytes);
     this.bodyBytes += use.length;
     if (this.md5 !== undefined) this.md5.update(use);
     if (this.keepBody) this.body.push(use);
@@ -181,11 +190,14 @@ class ResponseReader {
   private judge(): CheckResult {
     if (!this.headerDone) return checkFail('Read, no data received');
     if (!statusAccepted(this.status, this.url.statusCodes)) return checkFail(`HTTP status code error: ${this.status}`);
-    if (this.md5 !== undefined && this.md5.digest('hex') !== this.url.digest?.toLowerCase()) return checkFail('MD5 digest error');
+    if (this.md5 !== undefined && this.md5.digest('hex') !== this.url.digest?.toLowerCase())
+      return checkFail('MD5 digest error');
     if (this.keepBody) {
       const text = Buffer.concat(this.body).toString('utf8');
-      if (this.url.substring !== undefined && !text.includes(this.url.substring)) return checkFail('substring not found');
-      if (this.url.regex !== undefined && this.url.regex.test(text) === (this.url.regexNoMatch ?? false)) return checkFail('Regex match failed');
+      if (this.url.substring !== undefined && !text.includes(this.url.substring))
+        return checkFail('substring not found');
+      if (this.url.regex !== undefined && this.url.regex.test(text) === (this.url.regexNoMatch ?? false))
+        return checkFail('Regex match failed');
     }
     return CHECK_OK;
   }

@@ -4,7 +4,15 @@
 // package, so this checker needs root (CAP_NET_RAW).
 
 import { createRequire } from 'node:module';
-import { checkDst, checkFail, CHECK_OK, type Checker, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
+import {
+  checkDst,
+  checkFail,
+  CHECK_OK,
+  type Checker,
+  type CheckResult,
+  type CheckTarget,
+  type ConnOpts,
+} from './checker.ts';
 import { formatIpv4 } from './addr.ts';
 import { runProbe } from './probe.ts';
 import { TsvsError } from '../lib/errors.ts';
@@ -83,7 +91,8 @@ export function classifyIcmp(buf: Uint8Array, id: number, seq: number): 'reply' 
   if (buf.length < ihl + 8) return undefined;
   const type = buf[ihl] ?? 0;
   const idAt = (off: number): number => ((buf[off] ?? 0) << 8) | (buf[off + 1] ?? 0);
-  if (type === ICMP_ECHOREPLY) return idAt(ihl + 4) === (id & 0xffff) && idAt(ihl + 6) === (seq & 0xffff) ? 'reply' : undefined;
+  if (type === ICMP_ECHOREPLY)
+    return idAt(ihl + 4) === (id & 0xffff) && idAt(ihl + 6) === (seq & 0xffff) ? 'reply' : undefined;
   if (type === ICMP_DEST_UNREACH) {
     // The error quotes our IP header and the first 8 bytes of our echo.
     const inner = ihl + 8;

@@ -39,7 +39,10 @@ export class MiscCheck implements Checker {
 
   async check(_target: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
     const o = this.opts;
-    const runOpts = o.killGraceMs === undefined ? { timeoutMs: o.timeoutMs, signal } : { timeoutMs: o.timeoutMs, killGraceMs: o.killGraceMs, signal };
+    const runOpts =
+      o.killGraceMs === undefined
+        ? { timeoutMs: o.timeoutMs, signal }
+        : { timeoutMs: o.timeoutMs, killGraceMs: o.killGraceMs, signal };
     const r = await runCommand(o.argv, runOpts);
     this.lastPid = r.pid;
     if (signal.aborted) return checkFail('aborted');

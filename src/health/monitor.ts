@@ -15,7 +15,15 @@ import { EventEmitter } from 'node:events';
 import type { CheckResult } from './checker.ts';
 import { CheckerState, epilog } from './checker-loop.ts';
 import { computeDesired, realWeight, type PolicyOutput } from './policy.ts';
-import type { DesiredEvent, HealthEvent, MonitoredChecker, MonitoredServer, MonitoredService, QuorumEvent, ResultEvent } from './monitor-types.ts';
+import type {
+  DesiredEvent,
+  HealthEvent,
+  MonitoredChecker,
+  MonitoredServer,
+  MonitoredService,
+  QuorumEvent,
+  ResultEvent,
+} from './monitor-types.ts';
 import { RealTimers, type TimerHandle, type Timers } from '../lib/timers.ts';
 import { NotifyRunner } from './notify.ts';
 
@@ -215,7 +223,14 @@ export class HealthMonitor extends EventEmitter {
     srv.weight = weight;
     if (realWeight(weight) === old) return;
     if (srv.alive) {
-      const ev: HealthEvent = { serviceKey: sv.cfg.key, destKey: srv.cfg.key, up: true, weight: realWeight(weight), inhibit: false, reason: 'dynamic weight' };
+      const ev: HealthEvent = {
+        serviceKey: sv.cfg.key,
+        destKey: srv.cfg.key,
+        up: true,
+        weight: realWeight(weight),
+        inhibit: false,
+        reason: 'dynamic weight',
+      };
       this.emit('weight', ev);
     }
     this.recompute(sv);
@@ -230,7 +245,12 @@ export class HealthMonitor extends EventEmitter {
   private recompute(sv: ServiceRun): void {
     const out = computeDesired(
       {
-        servers: sv.servers.map((s) => ({ key: s.cfg.key, alive: s.alive, weight: s.weight, inhibitOnFailure: s.cfg.inhibitOnFailure })),
+        servers: sv.servers.map((s) => ({
+          key: s.cfg.key,
+          alive: s.alive,
+          weight: s.weight,
+          inhibitOnFailure: s.cfg.inhibitOnFailure,
+        })),
         quorum: sv.cfg.quorum,
         hysteresis: sv.cfg.hysteresis,
         ...(sv.cfg.sorryServer !== undefined ? { sorryServer: sv.cfg.sorryServer } : {}),
@@ -240,7 +260,11 @@ export class HealthMonitor extends EventEmitter {
     sv.quorumUp = out.quorumUp;
     sv.last = out;
     if (out.quorumChange !== null) {
-      this.emit('quorum', { serviceKey: sv.cfg.key, up: out.quorumChange === 'up', weightSum: out.weightSum } satisfies QuorumEvent);
+      this.emit('quorum', {
+        serviceKey: sv.cfg.key,
+        up: out.quorumChange === 'up',
+        weightSum: out.weightSum,
+      } satisfies QuorumEvent);
       const argv = out.quorumChange === 'up' ? sv.cfg.quorumUp : sv.cfg.quorumDown;
       if (argv !== undefined && argv.length > 0) this.notify(argv);
     }

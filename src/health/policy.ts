@@ -63,7 +63,13 @@ export function weighLive(servers: readonly PolicyServer[]): number {
 }
 
 /** The new quorum state; prevUp undefined = start-up (set_quorum_states + update_quorum_state(init)). */
-export function nextQuorum(sum: number, quorum: number, hysteresis: number, prevUp: boolean | undefined, hasSorry: boolean): { up: boolean; change: 'up' | 'down' | null } {
+export function nextQuorum(
+  sum: number,
+  quorum: number,
+  hysteresis: number,
+  prevUp: boolean | undefined,
+  hasSorry: boolean,
+): { up: boolean; change: 'up' | 'down' | null } {
   if (prevUp === undefined) {
     const up = sum >= quorum + hysteresis;
     return { up, change: !up && hasSorry ? 'down' : null };

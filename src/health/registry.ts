@@ -35,7 +35,9 @@ export function toMonitoredServices(cfg: HealthConfig): MonitoredService[] {
     ...(vs.quorumUp !== undefined ? { quorumUp: vs.quorumUp } : {}),
     ...(vs.quorumDown !== undefined ? { quorumDown: vs.quorumDown } : {}),
     // The sorry server is allocated like a real server, with the default weight 1.
-    ...(vs.sorryServer !== undefined ? { sorryServer: { key: vs.sorryServer.key, weight: 1, inhibit: vs.sorryServer.inhibit } } : {}),
+    ...(vs.sorryServer !== undefined
+      ? { sorryServer: { key: vs.sorryServer.key, weight: 1, inhibit: vs.sorryServer.inhibit } }
+      : {}),
     servers: vs.realServers.map((rs) => ({
       key: rs.key,
       addr: rs.addr,

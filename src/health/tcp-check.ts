@@ -2,7 +2,15 @@
 // (keepalived/check/check_tcp.c tcp_connect_thread + layer4.c tcp_socket_state).
 
 import net from 'node:net';
-import { CHECK_OK, checkDst, checkFail, type Checker, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
+import {
+  CHECK_OK,
+  checkDst,
+  checkFail,
+  type Checker,
+  type CheckResult,
+  type CheckTarget,
+  type ConnOpts,
+} from './checker.ts';
 import { formatIpv4 } from './addr.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 

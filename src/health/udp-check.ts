@@ -5,7 +5,15 @@
 
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { CHECK_OK, checkDst, checkFail, type Checker, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
+import {
+  CHECK_OK,
+  checkDst,
+  checkFail,
+  type Checker,
+  type CheckResult,
+  type CheckTarget,
+  type ConnOpts,
+} from './checker.ts';
 import { formatIpv4 } from './addr.ts';
 import { replyMatches, type HexBytes } from './hex-str.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
@@ -41,9 +49,12 @@ export class UdpCheck implements Checker {
       const sock = dgram.createSocket('udp4');
       const timer = setTimeout(() => finish(o.requireReply ? checkFail('no reply') : CHECK_OK), o.connectTimeoutMs);
       // A connected socket surfaces ICMP unreachables as ECONNREFUSED/EHOSTUNREACH (IP_RECVERR in keepalived).
-      sock.on('error', (e) => finish(checkFail(socketErrorReason(e) === 'connection refused' ? 'port unreachable' : socketErrorReason(e))));
+      sock.on('error', (e) =>
+        finish(checkFail(socketErrorReason(e) === 'connection refused' ? 'port unreachable' : socketErrorReason(e))),
+      );
       sock.on('message', (msg: Buffer) => {
-        if (o.reply !== undefined && !replyMatches(msg, o.reply, o.minReplyLength, o.maxReplyLength)) finish(checkFail('reply data mismatch'));
+        if (o.reply !== undefined && !replyMatches(msg, o.reply, o.minReplyLength, o.maxReplyLength))
+          finish(checkFail('reply data mismatch'));
         else finish(CHECK_OK);
       });
       const connect = (): void => {

@@ -8,7 +8,13 @@
 // given back to the kernel when that call returns.
 
 import { TsvsError } from '../lib/errors.ts';
-import { loadNative, NATIVE_STAT_COLUMNS, type NativeBinding, type NativeHandle, type NativeOpenOptions } from './native-binding.ts';
+import {
+  loadNative,
+  NATIVE_STAT_COLUMNS,
+  type NativeBinding,
+  type NativeHandle,
+  type NativeOpenOptions,
+} from './native-binding.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
 
@@ -136,7 +142,9 @@ export class AfPacketIo implements PacketIo {
         nat.ifInfo(n);
       } catch (e) {
         if (errCode(e) === 'ENODEV') {
-          throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${n} does not exist (in this network namespace)`, { cause: e });
+          throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${n} does not exist (in this network namespace)`, {
+            cause: e,
+          });
         }
         throw e;
       }
@@ -149,7 +157,18 @@ export class AfPacketIo implements PacketIo {
       pollIntervalUs: version === 3 ? 0 : 100,
       spinUs: DEFAULT_SPIN_US,
     };
-    const keys = ['ringBytes', 'frameBytes', 'blockBytes', 'blockTimeoutMs', 'bigSlots', 'stageBytes', 'pollIntervalUs', 'pollEnterFrames', 'pollExitFrames', 'spinUs'] as const;
+    const keys = [
+      'ringBytes',
+      'frameBytes',
+      'blockBytes',
+      'blockTimeoutMs',
+      'bigSlots',
+      'stageBytes',
+      'pollIntervalUs',
+      'pollEnterFrames',
+      'pollExitFrames',
+      'spinUs',
+    ] as const;
     for (const k of keys) {
       const v = opts[k];
       if (v !== undefined) nopts[k] = v;
@@ -161,12 +180,18 @@ export class AfPacketIo implements PacketIo {
       const code = errCode(e);
       const msg = e instanceof Error ? e.message : String(e);
       if (code === 'EPERM' || code === 'EACCES') {
-        throw new TsvsError('NEED_CAP_NET_RAW', `Cannot open AF_PACKET on ${ifnames.join(', ')}: ${msg}; packet I/O ${CAP_HINT}`, {
-          cause: e,
-        });
+        throw new TsvsError(
+          'NEED_CAP_NET_RAW',
+          `Cannot open AF_PACKET on ${ifnames.join(', ')}: ${msg}; packet I/O ${CAP_HINT}`,
+          {
+            cause: e,
+          },
+        );
       }
       if (code === 'ENODEV') {
-        throw new TsvsError('NO_SUCH_INTERFACE', `Cannot open AF_PACKET: ${msg} (interface does not exist)`, { cause: e });
+        throw new TsvsError('NO_SUCH_INTERFACE', `Cannot open AF_PACKET: ${msg} (interface does not exist)`, {
+          cause: e,
+        });
       }
       throw new TsvsError('PACKET_IO_OPEN', `Cannot open AF_PACKET on ${ifnames.join(', ')}: ${msg}`, { cause: e });
     }

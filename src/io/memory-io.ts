@@ -33,7 +33,8 @@ export interface SentFrame {
 
 export function parseMac(mac: string): Buffer {
   const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new Error(`bad MAC address: ${mac}`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
+    throw new Error(`bad MAC address: ${mac}`);
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
@@ -65,7 +66,8 @@ export class MemoryIo implements PacketIo {
     this.ports = ports.map((p, i) => ({
       name: p.name,
       ifindex: p.ifindex ?? i + 1,
-      mac: p.mac === undefined ? Buffer.from([2, 0, 0, 0, 0, i + 1]) : typeof p.mac === 'string' ? parseMac(p.mac) : p.mac,
+      mac:
+        p.mac === undefined ? Buffer.from([2, 0, 0, 0, 0, i + 1]) : typeof p.mac === 'string' ? parseMac(p.mac) : p.mac,
       mtu: p.mtu ?? 1500,
     }));
     this.pool = Buffer.alloc(opts.poolBytes ?? 1 << 20);

@@ -59,7 +59,8 @@ export class PcapFileIo implements PacketIo {
     this.ports = ports.map((p, i) => ({
       name: p.name,
       ifindex: i + 1,
-      mac: p.mac === undefined ? Buffer.from([2, 0, 0, 0, 0, i + 1]) : typeof p.mac === 'string' ? parseMac(p.mac) : p.mac,
+      mac:
+        p.mac === undefined ? Buffer.from([2, 0, 0, 0, 0, i + 1]) : typeof p.mac === 'string' ? parseMac(p.mac) : p.mac,
       mtu: p.mtu ?? 1500,
     }));
     this.readers = ports.map((p) => (p.input === undefined ? null : PcapReader.fromFile(p.input)));

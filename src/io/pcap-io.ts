@@ -89,10 +89,16 @@ export class PcapIo implements PacketIo {
     const cap = loadCap();
     this.ports = ifnames.map((name) => {
       try {
-        const mac = Buffer.from(sysfs(name, 'address').split(':').map((h) => parseInt(h, 16)));
+        const mac = Buffer.from(
+          sysfs(name, 'address')
+            .split(':')
+            .map((h) => parseInt(h, 16)),
+        );
         return { name, ifindex: Number(sysfs(name, 'ifindex')), mac, mtu: Number(sysfs(name, 'mtu')) };
       } catch (e) {
-        throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${name} does not exist (in this network namespace)`, { cause: e });
+        throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${name} does not exist (in this network namespace)`, {
+          cause: e,
+        });
       }
     });
     const size = opts.batchSize ?? 64;
@@ -138,7 +144,9 @@ export class PcapIo implements PacketIo {
 
   start(onBatch: (batch: RxBatch) => void): void {
     this.onBatch = onBatch;
-    this.caps.forEach((c, i) => c.on('packet', (nbytes: number, truncated: boolean) => this.onPacket(i, nbytes, truncated)));
+    this.caps.forEach((c, i) =>
+      c.on('packet', (nbytes: number, truncated: boolean) => this.onPacket(i, nbytes, truncated)),
+    );
   }
 
   private onPacket(port: number, nbytes: number, truncated: boolean): void {
@@ -194,7 +202,12 @@ export class PcapIo implements PacketIo {
       const len = this.txLen[i]!;
       const rel = off - HEAD;
       // A frame still in its RX slot goes out through the slot's view; other memory needs one.
-      const src = buf === this.pool && rel % SLOT === 0 ? this.views[rel / SLOT]! : off === 0 ? buf : buf.subarray(off, off + len);
+      const src =
+        buf === this.pool && rel % SLOT === 0
+          ? this.views[rel / SLOT]!
+          : off === 0
+            ? buf
+            : buf.subarray(off, off + len);
       try {
         this.caps[this.txPort[i]!]!.send(src, len);
         this.txFrames++;

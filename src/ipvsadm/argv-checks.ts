@@ -23,7 +23,13 @@ interface DestDraft {
   port: number;
 }
 
-export function checkCommand(cmd: number, options: ReadonlySet<number>, svc: SvcDraft, dest: DestDraft, tunType: number): void {
+export function checkCommand(
+  cmd: number,
+  options: ReadonlySet<number>,
+  svc: SvcDraft,
+  dest: DestDraft,
+  tunType: number,
+): void {
   checkGrid(cmd, options);
 
   if (cmd === O.CMD_ADD || cmd === O.CMD_EDIT) {
@@ -41,7 +47,8 @@ export function checkCommand(cmd: number, options: ReadonlySet<number>, svc: Svc
     // (not for fwmark services).
     if (svc.fwmark === 0 && (dest.fwd === FWD_TUNNEL || dest.fwd === FWD_ROUTE)) dest.port = svc.port;
     const tunOpts = [O.OPTC_TUN_TYPE, O.OPTC_TUN_PORT, O.OPTC_TUN_NOCSUM, O.OPTC_TUN_CSUM, O.OPTC_TUN_REMCSUM];
-    if (tunOpts.some((t) => options.has(t)) && dest.fwd !== FWD_TUNNEL) fail(2, 'Tunnel options conflict with forward method');
+    if (tunOpts.some((t) => options.has(t)) && dest.fwd !== FWD_TUNNEL)
+      fail(2, 'Tunnel options conflict with forward method');
     checkTunnelGrid(tunType, options);
     if (tunType !== O.TUN_TYPE_IPIP) fail(2, `tunnel type \`${O.TUN_NAMES[tunType]}' is not supported by tsvs yet`);
   }
@@ -49,7 +56,8 @@ export function checkCommand(cmd: number, options: ReadonlySet<number>, svc: Svc
   if (cmd === O.CMD_LIST) {
     const has = (optc: number): boolean => options.has(optc);
     if (
-      ((has(O.OPTC_CONNECTION) || has(O.OPTC_TIMEOUT) || has(O.OPTC_DAEMON)) && (has(O.OPTC_STATS) || has(O.OPTC_RATE) || has(O.OPTC_THRESHOLDS))) ||
+      ((has(O.OPTC_CONNECTION) || has(O.OPTC_TIMEOUT) || has(O.OPTC_DAEMON)) &&
+        (has(O.OPTC_STATS) || has(O.OPTC_RATE) || has(O.OPTC_THRESHOLDS))) ||
       ((has(O.OPTC_TIMEOUT) || has(O.OPTC_DAEMON)) && has(O.OPTC_PERSISTENTCONN))
     ) {
       fail(2, 'options conflicts in the list command');

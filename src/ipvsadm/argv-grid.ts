@@ -2,7 +2,15 @@
 // commands_v_options and tunnel_opt_check() over tunnel_types_v_options, with their messages.
 
 import { fail } from './argv-exit.ts';
-import { CMD_NAMES, COMMANDS_V_OPTIONS, NUMBER_OF_OPT, OPT_NAMES, TUN_NAMES, TUN_OPTS, TUNNEL_TYPES_V_OPTIONS } from './argv-options.ts';
+import {
+  CMD_NAMES,
+  COMMANDS_V_OPTIONS,
+  NUMBER_OF_OPT,
+  OPT_NAMES,
+  TUN_NAMES,
+  TUN_OPTS,
+  TUNNEL_TYPES_V_OPTIONS,
+} from './argv-options.ts';
 
 /** generic_opt_check(): scans the columns in order; the first violation wins. */
 export function checkGrid(command: number, options: ReadonlySet<number>): void {
@@ -23,7 +31,10 @@ export function checkGrid(command: number, options: ReadonlySet<number>): void {
           last = j;
           continue;
         }
-        fail(2, `The option '${OPT_NAMES[j]}' conflicts with the '${OPT_NAMES[last]}' option in the '${cmdName}' command`);
+        fail(
+          2,
+          `The option '${OPT_NAMES[j]}' conflicts with the '${OPT_NAMES[last]}' option in the '${cmdName}' command`,
+        );
       }
     }
   }
@@ -48,7 +59,10 @@ export function checkTunnelGrid(tunType: number, options: ReadonlySet<number>): 
           last = k;
           continue;
         }
-        fail(2, `The option '${OPT_NAMES[k]}' conflicts with the '${OPT_NAMES[last]}' option in the '${tunName}' tunnel type`);
+        fail(
+          2,
+          `The option '${OPT_NAMES[k]}' conflicts with the '${OPT_NAMES[last]}' option in the '${tunName}' tunnel type`,
+        );
       }
     }
   }

@@ -76,7 +76,13 @@ export function ipv6NotSupported(what: string): never {
  * port a number or a service name of `protocol`. IPv6 forms ([v6]:port, bare v6) are rejected
  * here as not supported yet. `port` is the value kept when none is given.
  */
-export function parseService(buf: string, protocol: number, port: number, hosts: HostTable, services: ServicesDb): ParsedService {
+export function parseService(
+  buf: string,
+  protocol: number,
+  port: number,
+  hosts: HostTable,
+  services: ServicesDb,
+): ParsedService {
   const none: ParsedService = { result: SERVICE_NONE, addr: 0, port };
   if (strIsDigit(buf)) return none;
   let host = buf;

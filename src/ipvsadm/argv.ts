@@ -5,7 +5,16 @@
 // for UDP, DR/TUN real servers take the service port, list option conflicts).
 
 import { AF_INET, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
+import {
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_SCTP,
+  SVC_F_ONEPACKET,
+  SVC_F_PERSISTENT,
+  SVC_F_SCHED1,
+  SVC_F_SCHED2,
+  SVC_F_SCHED3,
+} from '../model/service.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
 import * as O from './argv-options.ts';
 import { ArgvExit, EXIT_TRYHELP, fail, tryhelpExit } from './argv-exit.ts';
@@ -87,7 +96,18 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   const services = opts.services ?? systemServices();
 
   // process_options(): the defaults of ipvs_command_entry.
-  const svc = { af: AF_INET, protocol: 0, addr: 0, port: 0, fwmark: 0, schedName: '', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' };
+  const svc = {
+    af: AF_INET,
+    protocol: 0,
+    addr: 0,
+    port: 0,
+    fwmark: 0,
+    schedName: '',
+    flags: 0,
+    timeoutSec: 0,
+    netmask: 0xffffffff,
+    peName: '',
+  };
   const dest = { af: AF_INET, addr: 0, port: 0, fwd: FWD_ROUTE, weight: 1, uThreshold: 0, lThreshold: 0 };
   const timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
   const options = new Set<number>();

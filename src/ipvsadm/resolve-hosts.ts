@@ -32,7 +32,12 @@ class RecordingHosts {
   }
 }
 
-async function resolveAll(names: readonly string[], into: Map<string, number>, timeoutMs: number, fwd: ForwardLookup): Promise<void> {
+async function resolveAll(
+  names: readonly string[],
+  into: Map<string, number>,
+  timeoutMs: number,
+  fwd: ForwardLookup,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, timeoutMs);
@@ -68,7 +73,12 @@ export async function parseArgvResolving(argv: readonly string[], opts: Resolvin
       const fresh = [...hosts.missing].filter((n) => !tried.has(n));
       if (!(e instanceof ArgvExit) || fresh.length === 0) throw e;
       for (const n of fresh) tried.add(n);
-      await resolveAll(fresh, hosts.known, opts.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS, opts.forward ?? systemForwardLookup);
+      await resolveAll(
+        fresh,
+        hosts.known,
+        opts.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS,
+        opts.forward ?? systemForwardLookup,
+      );
       if (!fresh.some((n) => hosts.known.has(n))) throw e;
     }
   }

@@ -91,6 +91,7 @@ export class Logger {
   }
 
   private prune(now: number): void {
-    for (const [k, w] of this.windows) if (now - w.startMs >= this.windowMs && w.suppressed === 0) this.windows.delete(k);
+    for (const [k, w] of this.windows)
+      if (now - w.startMs >= this.windowMs && w.suppressed === 0) this.windows.delete(k);
   }
 }

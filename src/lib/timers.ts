@@ -23,10 +23,13 @@ export class RealTimers implements Timers {
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(() => {
-      this.live.delete(id);
-      fn();
-    }, Math.max(0, delayMs));
+    const t = setTimeout(
+      () => {
+        this.live.delete(id);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
     t.unref();
     this.live.set(id, t);
     return { id };
@@ -91,7 +94,11 @@ export class ManualTimers implements Timers {
     for (let guard = 0; guard < 100000; guard++) {
       let next: ManualTimer | undefined;
       for (const t of this.timers) {
-        if (t.dueMs <= target && (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.id < next.id))) next = t;
+        if (
+          t.dueMs <= target &&
+          (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.id < next.id))
+        )
+          next = t;
       }
       if (next === undefined) break;
       const fired = next;

@@ -62,8 +62,17 @@ export function renderExposition(families: readonly MetricFamily[]): string {
 }
 
 /** Histogram samples from cumulative buckets [upper bound, count] (+Inf is added from count). */
-export function histogramSamples(buckets: readonly (readonly [number, number])[], sum: number, count: number, labels: Readonly<Record<string, string>> = {}): Sample[] {
-  const out: Sample[] = buckets.map(([le, n]) => ({ suffix: '_bucket', labels: { ...labels, le: formatValue(le) }, value: n }));
+export function histogramSamples(
+  buckets: readonly (readonly [number, number])[],
+  sum: number,
+  count: number,
+  labels: Readonly<Record<string, string>> = {},
+): Sample[] {
+  const out: Sample[] = buckets.map(([le, n]) => ({
+    suffix: '_bucket',
+    labels: { ...labels, le: formatValue(le) },
+    value: n,
+  }));
   out.push({ suffix: '_bucket', labels: { ...labels, le: '+Inf' }, value: count });
   out.push({ suffix: '_sum', labels, value: sum });
   out.push({ suffix: '_count', labels, value: count });

@@ -5,7 +5,14 @@
 import http from 'node:http';
 import type { StatsValues } from './counters.ts';
 import type { RateValues } from './estimator.ts';
-import { PROM_CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily, type MetricType, type Sample } from './prom-text.ts';
+import {
+  PROM_CONTENT_TYPE,
+  histogramSamples,
+  renderExposition,
+  type MetricFamily,
+  type MetricType,
+  type Sample,
+} from './prom-text.ts';
 import { DROP_NAMES } from '../lib/drops.ts';
 
 export interface DestMetrics {
@@ -39,7 +46,11 @@ export interface MetricsSnapshot {
   /** Drop counts indexed by DROP_* (a DropCounters' counts array fits). */
   readonly drops?: ArrayLike<number>;
   /** Packets per engine batch: cumulative buckets [le, count], sum and count. */
-  readonly batchSizes?: { readonly buckets: readonly (readonly [number, number])[]; readonly sum: number; readonly count: number };
+  readonly batchSizes?: {
+    readonly buckets: readonly (readonly [number, number])[];
+    readonly sum: number;
+    readonly count: number;
+  };
 }
 
 export type MetricsProvider = () => MetricsSnapshot;
@@ -67,36 +78,108 @@ function fam(name: string, help: string, type: MetricType, samples: Sample[]): M
 export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
   const out: MetricFamily[] = [];
   const svcLabels = (s: ServiceMetrics) => ({ proto: s.proto, vip: s.vip, vport: String(s.vport) });
-  const destRows = snap.services.flatMap((s) => s.dests.map((d) => ({ labels: { ...svcLabels(s), rip: d.rip, rport: String(d.rport) }, d })));
+  const destRows = snap.services.flatMap((s) =>
+    s.dests.map((d) => ({ labels: { ...svcLabels(s), rip: d.rip, rport: String(d.rport) }, d })),
+  );
   for (const [key, suffix, help] of STAT_FIELDS) {
-    out.push(fam(`tsvs_service_${suffix}`, `${help} (virtual service)`, 'counter', snap.services.map((s) => ({ labels: svcLabels(s), value: s.stats[key] }))));
+    out.push(
+      fam(
+        `tsvs_service_${suffix}`,
+        `${help} (virtual service)`,
+        'counter',
+        snap.services.map((s) => ({ labels: svcLabels(s), value: s.stats[key] })),
+      ),
+    );
   }
   for (const [key, suffix, help] of RATE_FIELDS) {
-    out.push(fam(`tsvs_service_${suffix}`, `${help} (virtual service)`, 'gauge', snap.services.flatMap((s) => (s.rates ? [{ labels: svcLabels(s), value: s.rates[key] }] : []))));
+    out.push(
+      fam(
+        `tsvs_service_${suffix}`,
+        `${help} (virtual service)`,
+        'gauge',
+        snap.services.flatMap((s) => (s.rates ? [{ labels: svcLabels(s), value: s.rates[key] }] : [])),
+      ),
+    );
   }
   for (const [key, suffix, help] of STAT_FIELDS) {
-    out.push(fam(`tsvs_real_server_${suffix}`, `${help} (real server)`, 'counter', destRows.map(({ labels, d }) => ({ labels, value: d.stats[key] }))));
+    out.push(
+      fam(
+        `tsvs_real_server_${suffix}`,
+        `${help} (real server)`,
+        'counter',
+        destRows.map(({ labels, d }) => ({ labels, value: d.stats[key] })),
+      ),
+    );
   }
   for (const [key, suffix, help] of RATE_FIELDS) {
-    out.push(fam(`tsvs_real_server_${suffix}`, `${help} (real server)`, 'gauge', destRows.flatMap(({ labels, d }) => (d.rates ? [{ labels, value: d.rates[key] }] : []))));
+    out.push(
+      fam(
+        `tsvs_real_server_${suffix}`,
+        `${help} (real server)`,
+        'gauge',
+        destRows.flatMap(({ labels, d }) => (d.rates ? [{ labels, value: d.rates[key] }] : [])),
+      ),
+    );
   }
-  out.push(fam('tsvs_real_server_weight', 'Current IPVS weight of the real server', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.weight }))));
-  out.push(fam('tsvs_real_server_active_connections', 'Active connections (ActiveConn)', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.activeConns }))));
-  out.push(fam('tsvs_real_server_inactive_connections', 'Inactive connections (InActConn)', 'gauge', destRows.map(({ labels, d }) => ({ labels, value: d.inactConns }))));
-  out.push(fam('tsvs_real_server_up', 'Health check verdict: 1 up, 0 down', 'gauge', destRows.flatMap(({ labels, d }) => (d.up === undefined ? [] : [{ labels, value: d.up ? 1 : 0 }]))));
+  out.push(
+    fam(
+      'tsvs_real_server_weight',
+      'Current IPVS weight of the real server',
+      'gauge',
+      destRows.map(({ labels, d }) => ({ labels, value: d.weight })),
+    ),
+  );
+  out.push(
+    fam(
+      'tsvs_real_server_active_connections',
+      'Active connections (ActiveConn)',
+      'gauge',
+      destRows.map(({ labels, d }) => ({ labels, value: d.activeConns })),
+    ),
+  );
+  out.push(
+    fam(
+      'tsvs_real_server_inactive_connections',
+      'Inactive connections (InActConn)',
+      'gauge',
+      destRows.map(({ labels, d }) => ({ labels, value: d.inactConns })),
+    ),
+  );
+  out.push(
+    fam(
+      'tsvs_real_server_up',
+      'Health check verdict: 1 up, 0 down',
+      'gauge',
+      destRows.flatMap(({ labels, d }) => (d.up === undefined ? [] : [{ labels, value: d.up ? 1 : 0 }])),
+    ),
+  );
   if (snap.connTable !== undefined) {
-    out.push(fam('tsvs_conn_table_entries', 'Entries in the connection table', 'gauge', [{ value: snap.connTable.entries }]));
-    out.push(fam('tsvs_conn_table_capacity', 'Capacity of the connection table', 'gauge', [{ value: snap.connTable.capacity }]));
+    out.push(
+      fam('tsvs_conn_table_entries', 'Entries in the connection table', 'gauge', [{ value: snap.connTable.entries }]),
+    );
+    out.push(
+      fam('tsvs_conn_table_capacity', 'Capacity of the connection table', 'gauge', [
+        { value: snap.connTable.capacity },
+      ]),
+    );
   }
   if (snap.drops !== undefined) {
     const drops = snap.drops;
     const samples: Sample[] = [];
-    for (let i = 1; i < DROP_NAMES.length; i++) samples.push({ labels: { reason: DROP_NAMES[i] ?? String(i) }, value: drops[i] ?? 0 });
+    for (let i = 1; i < DROP_NAMES.length; i++)
+      samples.push({ labels: { reason: DROP_NAMES[i] ?? String(i) }, value: drops[i] ?? 0 });
     out.push(fam('tsvs_drops_total', 'Packets dropped by the data plane, by reason', 'counter', samples));
   }
   if (snap.batchSizes !== undefined) {
     const b = snap.batchSizes;
-    out.push(fam('tsvs_engine_batch_packets', 'Packets per engine batch', 'histogram', histogramSamples(b.buckets, b.sum, b.count)));
+    out.push(
+      fam(
+        'tsvs_engine_batch_packets',
+        'Packets per engine batch',
+        'histogram',
+        histogramSamples(b.buckets, b.sum, b.count),
+      ),
+    );
   }
   return out;
 }
@@ -121,14 +204,18 @@ export function startMetricsServer(host: string, port: number, provider: Metrics
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' }).end('Method Not Allowed\n');
+      res
+        .writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' })
+        .end('Method Not Allowed\n');
       return;
     }
     let body: string;
     try {
       body = renderTsvsMetrics(provider());
     } catch (e) {
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      res
+        .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
       return;
     }
     res.writeHead(200, { 'Content-Type': PROM_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });

@@ -79,7 +79,9 @@ export class RulesStore {
         await this.writeAtomic(text);
         for (const w of waiters) w.resolve();
       } catch (e) {
-        const err = new TsvsError('ERULES_WRITE', `cannot save rules to ${this.path}: ${(e as Error).message}`, { cause: e });
+        const err = new TsvsError('ERULES_WRITE', `cannot save rules to ${this.path}: ${(e as Error).message}`, {
+          cause: e,
+        });
         for (const w of waiters) w.reject(err);
       }
     }

@@ -213,7 +213,8 @@ export class ServiceTable {
     const factory = this.findSched(spec.schedName);
     if (factory === undefined) throw ipvsError(op, 'ENOENT', `Scheduler module ip_vs_${spec.schedName} not found`);
     // tsvs has no persistence engines (ip_vs_pe_getbyname always fails).
-    if (spec.peName !== '') throw ipvsError(op, 'ENOENT', `persistence engine module ip_vs_pe_${spec.peName} not found`);
+    if (spec.peName !== '')
+      throw ipvsError(op, 'ENOENT', `persistence engine module ip_vs_pe_${spec.peName} not found`);
     return factory;
   }
 

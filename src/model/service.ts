@@ -43,7 +43,15 @@ export class Service {
   inBytes: number;
   outBytes: number;
 
-  constructor(af: number, protocol: number, addr: number, port: number, fwmark: number, schedName: string, sched: Scheduler) {
+  constructor(
+    af: number,
+    protocol: number,
+    addr: number,
+    port: number,
+    fwmark: number,
+    schedName: string,
+    sched: Scheduler,
+  ) {
     this.af = af;
     this.protocol = protocol;
     this.addr = addr >>> 0;

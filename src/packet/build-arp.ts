@@ -100,6 +100,13 @@ export function buildArpRequest(
  * sends on address changes (arp_send(ARPOP_REQUEST, ..., ip, dev, ip, NULL, ...)) and
  * `arping -U` does; neighbours update their caches from sha/spa.
  */
-export function buildGratuitousArp(out: Uint8Array, off: number, mac: Uint8Array, macOff: number, ip: number, vlanTci: number): number {
+export function buildGratuitousArp(
+  out: Uint8Array,
+  off: number,
+  mac: Uint8Array,
+  macOff: number,
+  ip: number,
+  vlanTci: number,
+): number {
   return buildArpRequest(out, off, mac, macOff, ip, ip, vlanTci);
 }

@@ -146,7 +146,14 @@ export function buildIcmpError(
 }
 
 /** ICMP port unreachable (3/3): what ip_vs_leave() sends when a service has no real server. */
-export function buildIcmpPortUnreach(out: Uint8Array, off: number, buf: Uint8Array, f: ParsedFrame, srcAddr: number, ipId: number): number {
+export function buildIcmpPortUnreach(
+  out: Uint8Array,
+  off: number,
+  buf: Uint8Array,
+  f: ParsedFrame,
+  srcAddr: number,
+  ipId: number,
+): number {
   return buildIcmpError(out, off, buf, f, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, srcAddr, ipId);
 }
 
@@ -164,6 +171,13 @@ export function buildIcmpFragNeeded(
 }
 
 /** ICMP time exceeded in transit (11/0), for a packet whose TTL ran out (decTtl returned false). */
-export function buildIcmpTimeExceeded(out: Uint8Array, off: number, buf: Uint8Array, f: ParsedFrame, srcAddr: number, ipId: number): number {
+export function buildIcmpTimeExceeded(
+  out: Uint8Array,
+  off: number,
+  buf: Uint8Array,
+  f: ParsedFrame,
+  srcAddr: number,
+  ipId: number,
+): number {
   return buildIcmpError(out, off, buf, f, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, srcAddr, ipId);
 }

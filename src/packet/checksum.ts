@@ -73,7 +73,15 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, sum: numb
       const w1 = dv.getUint32(p + 4);
       const w2 = dv.getUint32(p + 8);
       const w3 = dv.getUint32(p + 12);
-      s += (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
+      s +=
+        (w0 >>> 16) +
+        (w0 & 0xffff) +
+        (w1 >>> 16) +
+        (w1 & 0xffff) +
+        (w2 >>> 16) +
+        (w2 & 0xffff) +
+        (w3 >>> 16) +
+        (w3 & 0xffff);
       p += 16;
       if (++steps === STEPS_PER_FOLD) {
         s = fold16(s);

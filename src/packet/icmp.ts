@@ -33,7 +33,12 @@ export const ICMP_EXC_TTL = 0;
  * decides what to do with PARAMETERPROB.
  */
 export function icmpTypeIsError(type: number): boolean {
-  return type === ICMP_DEST_UNREACH || type === ICMP_SOURCE_QUENCH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB;
+  return (
+    type === ICMP_DEST_UNREACH ||
+    type === ICMP_SOURCE_QUENCH ||
+    type === ICMP_TIME_EXCEEDED ||
+    type === ICMP_PARAMETERPROB
+  );
 }
 
 /**

@@ -123,7 +123,11 @@ export class PcapReader {
     const be = data.readUInt32BE(0);
     if (le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS) this.bigEndian = false;
     else if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS) this.bigEndian = true;
-    else throw new TsvsError('PCAP_FORMAT', `${name}: not a pcap file (magic 0x${le.toString(16)}); pcapng is not supported`);
+    else
+      throw new TsvsError(
+        'PCAP_FORMAT',
+        `${name}: not a pcap file (magic 0x${le.toString(16)}); pcapng is not supported`,
+      );
     this.data = data;
     this.nanosecond = (this.bigEndian ? be : le) === PCAP_MAGIC_NS;
     this.snaplen = this.u32(16);
@@ -160,7 +164,12 @@ export function readPcapFrames(path: string): { frame: Buffer; tsSec: number; ts
   const r = PcapReader.fromFile(path);
   const out: { frame: Buffer; tsSec: number; tsNsec: number; origlen: number }[] = [];
   while (r.next()) {
-    out.push({ frame: Buffer.from(r.data.subarray(r.off, r.off + r.caplen)), tsSec: r.tsSec, tsNsec: r.tsNsec, origlen: r.origlen });
+    out.push({
+      frame: Buffer.from(r.data.subarray(r.off, r.off + r.caplen)),
+      tsSec: r.tsSec,
+      tsNsec: r.tsNsec,
+      origlen: r.origlen,
+    });
   }
   return out;
 }

@@ -28,8 +28,14 @@ const v = new Uint32Array(8);
 
 /** SIPROUND (lib/siphash.c) on the state v. */
 function sipRound(): void {
-  let v0h = v[0]!, v0l = v[1]!, v1h = v[2]!, v1l = v[3]!;
-  let v2h = v[4]!, v2l = v[5]!, v3h = v[6]!, v3l = v[7]!;
+  let v0h = v[0]!,
+    v0l = v[1]!,
+    v1h = v[2]!,
+    v1l = v[3]!;
+  let v2h = v[4]!,
+    v2l = v[5]!,
+    v3h = v[6]!,
+    v3l = v[7]!;
   let lo: number, t: number;
   // v0 += v1; v1 = rol64(v1, 13); v1 ^= v0; v0 = rol64(v0, 32);
   lo = (v0l + v1l) >>> 0;

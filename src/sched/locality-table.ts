@@ -147,7 +147,7 @@ export class LocalityTable<E extends LocalityEntry> {
   /** Drop the entries of one bucket with !time_before(now, lastuse + idle); returns how many. */
   private dropIdle(b: E[], now: number, idleMs: number): number {
     let dropped = 0;
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
       const e = b[i]!;
       if (now < e.lastuseMs + idleMs) {
         i++;

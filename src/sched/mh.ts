@@ -159,7 +159,7 @@ export class MhScheduler implements Scheduler {
     let filled = 0;
     let dtCount = 0;
     while (filled < M) {
-      for (let p = 0; p < n; ) {
+      for (let p = 0; p < n;) {
         if (turns[p]! < 1) {
           p++; // "Ignore added server with zero weight"
           continue;

@@ -122,12 +122,16 @@ export class ControlClient {
       const p = typeof r.id === 'number' ? this.pending.get(r.id) : undefined;
       if (p === undefined) {
         // A reply without our id (e.g. E2BIG): fail everything in flight with it.
-        if (r.ok === false) this.failAll(new TsvsError(String(r.error?.code ?? 'EBADREPLY'), String(r.error?.message ?? 'error')));
+        if (r.ok === false)
+          this.failAll(new TsvsError(String(r.error?.code ?? 'EBADREPLY'), String(r.error?.message ?? 'error')));
         continue;
       }
       this.pending.delete(r.id as number);
       if (r.ok === true) p.resolve(r.result);
-      else p.reject(new TsvsError(String(r.error?.code ?? 'EBADREPLY'), String(r.error?.message ?? 'malformed error reply')));
+      else
+        p.reject(
+          new TsvsError(String(r.error?.code ?? 'EBADREPLY'), String(r.error?.message ?? 'malformed error reply')),
+        );
     }
   }
 

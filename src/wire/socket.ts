@@ -64,7 +64,8 @@ export class ControlServer {
     const st = await lstat(this.path).catch(() => null);
     if (st !== null) {
       if (!st.isSocket()) throw new TsvsError('ESOCKET', `${this.path} exists and is not a socket; not replacing it`);
-      if (await isLive(this.path)) throw new TsvsError('EALREADY', `another tsvsd is already listening on ${this.path}`);
+      if (await isLive(this.path))
+        throw new TsvsError('EALREADY', `another tsvsd is already listening on ${this.path}`);
       await unlink(this.path);
     }
     const server = createServer((sock) => this.serve(sock));
@@ -113,7 +114,12 @@ export class ControlServer {
       }
       if (Buffer.byteLength(buf) > this.maxLineBytes) {
         this.onProtocolError(`request line over ${this.maxLineBytes} bytes; connection closed`);
-        reply(sock, { v: WIRE_VERSION, id: null, ok: false, error: { code: 'E2BIG', message: `request line exceeds ${this.maxLineBytes} bytes` } });
+        reply(sock, {
+          v: WIRE_VERSION,
+          id: null,
+          ok: false,
+          error: { code: 'E2BIG', message: `request line exceeds ${this.maxLineBytes} bytes` },
+        });
         buf = '';
         sock.end();
         sock.pause();
@@ -127,7 +133,12 @@ export class ControlServer {
       msg = JSON.parse(line);
     } catch (e) {
       this.onProtocolError('bad JSON on the control socket');
-      reply(sock, { v: WIRE_VERSION, id: null, ok: false, error: { code: 'EBADJSON', message: `invalid JSON: ${(e as Error).message}` } });
+      reply(sock, {
+        v: WIRE_VERSION,
+        id: null,
+        ok: false,
+        error: { code: 'EBADJSON', message: `invalid JSON: ${(e as Error).message}` },
+      });
       return;
     }
     const o = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : null;
@@ -139,7 +150,10 @@ export class ControlServer {
       return;
     }
     if (o['v'] !== WIRE_VERSION) {
-      fail('EVERSION', `unsupported protocol version ${JSON.stringify(o['v'])}; this tsvsd speaks version ${WIRE_VERSION}`);
+      fail(
+        'EVERSION',
+        `unsupported protocol version ${JSON.stringify(o['v'])}; this tsvsd speaks version ${WIRE_VERSION}`,
+      );
       return;
     }
     try {

@@ -6,10 +6,28 @@ import { TsvsError } from '../lib/errors.ts';
 import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
-import { protocolName, type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from '../model/rule-spec.ts';
+import {
+  protocolName,
+  type DestSpec,
+  type ServiceKey,
+  type ServiceRule,
+  type ServiceSpec,
+} from '../model/rule-spec.ts';
 import { specOf, destSpecOf } from '../model/spec-of.ts';
 import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
-import type { ConnInfo, DestInfo, RateInfo, ServiceInfo, StatsInfo, Timeouts, WireDestKey, WireDestSpec, WireFwd, WireServiceKey, WireServiceSpec } from './wire.ts';
+import type {
+  ConnInfo,
+  DestInfo,
+  RateInfo,
+  ServiceInfo,
+  StatsInfo,
+  Timeouts,
+  WireDestKey,
+  WireDestSpec,
+  WireFwd,
+  WireServiceKey,
+  WireServiceSpec,
+} from './wire.ts';
 
 export function badRequest(message: string): TsvsError {
   return new TsvsError('EBADREQ', `invalid request: ${message}`);
@@ -32,7 +50,8 @@ export function intField(o: Record<string, unknown>, key: string, min: number, m
 
 export function stringField(o: Record<string, unknown>, key: string, maxLen = 64): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.length > maxLen) throw badRequest(`${key} must be a string of at most ${maxLen} characters`);
+  if (typeof v !== 'string' || v.length > maxLen)
+    throw badRequest(`${key} must be a string of at most ${maxLen} characters`);
   return v;
 }
 
@@ -82,7 +101,14 @@ export function serviceKeyFromWire(v: unknown): ServiceKey {
 }
 
 export function serviceSpecToWire(s: ServiceSpec): WireServiceSpec {
-  return { ...serviceKeyToWire(s), sched: s.schedName, flags: s.flags, timeout: s.timeoutSec, netmask: ipToString(s.netmask), pe: s.peName };
+  return {
+    ...serviceKeyToWire(s),
+    sched: s.schedName,
+    flags: s.flags,
+    timeout: s.timeoutSec,
+    netmask: ipToString(s.netmask),
+    pe: s.peName,
+  };
 }
 
 export function serviceSpecFromWire(v: unknown): ServiceSpec {
@@ -109,7 +135,14 @@ export function destKeyToWire(addr: number, port: number): WireDestKey {
 }
 
 export function destSpecToWire(d: DestSpec): WireDestSpec {
-  return { addr: ipToString(d.addr), port: d.port, fwd: fwdToWire(d.fwd), weight: d.weight, uThreshold: d.uThreshold, lThreshold: d.lThreshold };
+  return {
+    addr: ipToString(d.addr),
+    port: d.port,
+    fwd: fwdToWire(d.fwd),
+    weight: d.weight,
+    uThreshold: d.uThreshold,
+    lThreshold: d.lThreshold,
+  };
 }
 
 export function destSpecFromWire(v: unknown): DestSpec {

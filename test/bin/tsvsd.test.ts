@@ -35,7 +35,8 @@ t.test('SIGHUP re-reads the config, applies its rules and keeps the rest', async
   t.equal((await tsvsadm([...s, '-A', '-t', '192.168.88.5:443', '-s', 'wlc'])).code, 0);
   writeFileSync(conf, '[rules]\n-A -t 192.168.88.5:80 -s wrr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 3\n');
   process.kill(d.proc.pid!, 'SIGHUP');
-  const want = '-A -t 192.168.88.5:80 -s wrr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 3\n-A -t 192.168.88.5:443 -s wlc\n';
+  const want =
+    '-A -t 192.168.88.5:80 -s wrr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 3\n-A -t 192.168.88.5:443 -s wlc\n';
   let got = '';
   for (let i = 0; i < 50 && got !== want; i++) {
     await new Promise((r) => setTimeout(r, 100));

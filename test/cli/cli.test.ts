@@ -25,10 +25,15 @@ t.test('the tutorial commands succeed silently and -Ln prints the table', async 
   for (const argv of TUTORIAL) t.same(await cli(socket, argv), { code: 0, stdout: '', stderr: '' }, argv.join(' '));
   t.same(await cli(socket, ['-Ln']), { code: 0, stdout: TUTORIAL_LN, stderr: '' });
   const svc = daemon.table.find({ af: 2, protocol: 6, addr: 0xc0a85805, port: 80, fwmark: 0 })!;
-  t.same(svc.dests.map((d) => d.weight), [2, 1], 'scan order: the last added first');
+  t.same(
+    svc.dests.map((d) => d.weight),
+    [2, 1],
+    'scan order: the last added first',
+  );
   t.same(await cli(socket, ['-S', '-n']), {
     code: 0,
-    stdout: '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1\n-a -t 192.168.88.5:80 -r 192.168.99.200:80 -m -w 2\n',
+    stdout:
+      '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1\n-a -t 192.168.88.5:80 -r 192.168.99.200:80 -m -w 2\n',
     stderr: '',
   });
 });
@@ -44,21 +49,34 @@ t.test('failed set commands print ipvs_strerror() words and exit 255; failed lis
     [['-D', '-t', '192.168.88.5:81'], 255, 'No such service\n'],
     [['-a', '-t', '192.168.88.5:81', '-r', '10.0.0.1'], 255, 'Service not defined\n'],
     [['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100', '-m'], 255, 'Destination already exists\n'],
-    [['-a', '-t', '192.168.88.5:80', '-r', '224.0.0.1', '-m'], 255, 'Invalid operation.  Possibly wrong module version, address not unicast, ...\n'],
+    [
+      ['-a', '-t', '192.168.88.5:80', '-r', '224.0.0.1', '-m'],
+      255,
+      'Invalid operation.  Possibly wrong module version, address not unicast, ...\n',
+    ],
     [['-a', '-t', '192.168.88.5:80', '-r', '10.0.0.9', '-m', '-y', '5'], 255, 'Numerical result out of range\n'],
     [['-e', '-t', '192.168.88.5:80', '-r', '10.0.0.9', '-m'], 255, 'No such destination\n'],
     [['-d', '-t', '192.168.88.5:80', '-r', '10.0.0.9'], 255, 'No such destination\n'],
     [['-Z', '-t', '192.168.88.5:81'], 255, 'No such service\n'],
     [['-L', '-n', '-t', '192.168.88.5:81'], 1, 'No such service\n'],
   ];
-  for (const [argv, code, stderr] of cases) t.same(await cli(socket, argv), { code, stdout: '', stderr }, argv.join(' '));
+  for (const [argv, code, stderr] of cases)
+    t.same(await cli(socket, argv), { code, stdout: '', stderr }, argv.join(' '));
   t.same(await cli(socket, ['-Ln']), { code: 0, stdout: TUTORIAL_LN, stderr: '' }, 'nothing changed');
 });
 
 t.test('usage errors exit 2 (or 255) before any daemon is needed', async (t) => {
   const nowhere = join(tempDir(t), 'none.sock');
-  t.same(await cli(nowhere, ['-A', '-t', '192.168.88.5:80', '-w', '1']), { code: 2, stdout: '', stderr: "Illegal 'weight' option with the 'add-service' command\n" });
-  t.same(await cli(nowhere, ['-t', '1.2.3.4:80']), { code: 255, stdout: '', stderr: "Try `tsvsadm -h' or 'tsvsadm --help' for more information.\n" });
+  t.same(await cli(nowhere, ['-A', '-t', '192.168.88.5:80', '-w', '1']), {
+    code: 2,
+    stdout: '',
+    stderr: "Illegal 'weight' option with the 'add-service' command\n",
+  });
+  t.same(await cli(nowhere, ['-t', '1.2.3.4:80']), {
+    code: 255,
+    stdout: '',
+    stderr: "Try `tsvsadm -h' or 'tsvsadm --help' for more information.\n",
+  });
   const help = await cli(nowhere, ['-h']);
   t.equal(help.code, 0);
   t.match(help.stdout, /^tsvsadm v/);
@@ -75,7 +93,8 @@ t.test('without a daemon tsvsadm says how to start one and exits 1', async (t) =
 
 t.test('--start-daemon and --stop-daemon say connection sync is a later feature', async (t) => {
   const { socket } = await startDaemon(t);
-  const msg = 'tsvsadm: connection synchronization (--start-daemon/--stop-daemon) is not implemented in tsvs yet; it is planned for a later release\n';
+  const msg =
+    'tsvsadm: connection synchronization (--start-daemon/--stop-daemon) is not implemented in tsvs yet; it is planned for a later release\n';
   t.same(await cli(socket, ['--start-daemon', 'master']), { code: 1, stdout: '', stderr: msg });
   t.same(await cli(socket, ['--stop-daemon', 'backup']), { code: 1, stdout: '', stderr: msg });
   t.same(await cli(socket, ['-L', '--daemon']), { code: 0, stdout: '', stderr: '' }, 'no sync daemon to list');
@@ -89,15 +108,27 @@ t.test('-R applies lines in order, skips comments and "ipvsadm", reports failure
     '-A -t 192.168.88.5:80 -s rr\n' +
     '-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1\n' +
     'ipvsadm -a -t 192.168.88.5:80 -r 192.168.99.200:80 -m -w 2\n';
-  t.same(await cli(socket, ['-R'], { stdin }), { code: 0, stdout: '', stderr: 'Service already exists\n' }, 'the last line succeeded');
+  t.same(
+    await cli(socket, ['-R'], { stdin }),
+    { code: 0, stdout: '', stderr: 'Service already exists\n' },
+    'the last line succeeded',
+  );
   t.equal((await cli(socket, ['-Ln'])).stdout, TUTORIAL_LN);
-  t.same(await cli(socket, ['-R'], { stdin: '-D -t 10.0.0.1:80\n' }), { code: 255, stdout: '', stderr: 'No such service\n' }, 'the last line failed');
+  t.same(
+    await cli(socket, ['-R'], { stdin: '-D -t 10.0.0.1:80\n' }),
+    { code: 255, stdout: '', stderr: 'No such service\n' },
+    'the last line failed',
+  );
 });
 
 t.test('-R stops at a line that does not parse, after applying the lines before it', async (t) => {
   const { socket } = await startDaemon(t);
   const stdin = '-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.2:80 -w 3\n-A -t 10.0.0.3:80 -s rr\n';
-  t.same(await cli(socket, ['-R'], { stdin }), { code: 2, stdout: '', stderr: "Illegal 'weight' option with the 'add-service' command\n" });
+  t.same(await cli(socket, ['-R'], { stdin }), {
+    code: 2,
+    stdout: '',
+    stderr: "Illegal 'weight' option with the 'add-service' command\n",
+  });
   t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 10.0.0.1:80 -s rr\n');
 });
 
@@ -122,7 +153,11 @@ t.test('-S -n output restored with -R after -C gives the same -S -n output', asy
   const { socket } = await startDaemon(t);
   t.same(await cli(socket, ['-R'], { stdin: RULES }), { code: 0, stdout: '', stderr: '' });
   const saved = (await cli(socket, ['-S', '-n'])).stdout;
-  t.equal(saved, RULES, "ipvsadm's sort: the address difference overflows an int, so 192.168.88.5 comes before 10.1.1.1");
+  t.equal(
+    saved,
+    RULES,
+    "ipvsadm's sort: the address difference overflows an int, so 192.168.88.5 comes before 10.1.1.1",
+  );
   t.same(await cli(socket, ['-C']), { code: 0, stdout: '', stderr: '' });
   t.equal((await cli(socket, ['-S', '-n'])).stdout, '');
   await cli(socket, ['-R'], { stdin: saved });
@@ -132,7 +167,10 @@ t.test('-S -n output restored with -R after -C gives the same -S -n output', asy
 t.test('-S with names restores through name lookups to the same table', async (t) => {
   const { socket } = await startDaemon(t);
   await cli(socket, ['-R'], { stdin: RULES });
-  const names = new Map([['192.168.88.5', 'www.example.test'], ['192.168.99.100', 'rs1.example.test']]);
+  const names = new Map([
+    ['192.168.88.5', 'www.example.test'],
+    ['192.168.99.100', 'rs1.example.test'],
+  ]);
   const reverse = async (a: string) => names.get(a) ?? null;
   const forward = async (n: string) => {
     for (const [a, name] of names) if (name === n) return parseDottedQuad(a);
@@ -181,7 +219,19 @@ t.test('listings show the data plane: size, connections, counters, rates, timeou
   const dp = new MemoryDataPlane(65536);
   const { socket, daemon } = await startDaemon(t, { dataPlane: dp });
   for (const argv of TUTORIAL) await cli(socket, argv);
-  dp.conns = [{ protocol: 6, caddr: 0x0a090807, cport: 34567, vaddr: 0xc0a85805, vport: 80, daddr: 0xc0a86364, dport: 80, state: 'ESTABLISHED', expireMs: 899_400 }];
+  dp.conns = [
+    {
+      protocol: 6,
+      caddr: 0x0a090807,
+      cport: 34567,
+      vaddr: 0xc0a85805,
+      vport: 80,
+      daddr: 0xc0a86364,
+      dport: 80,
+      state: 'ESTABLISHED',
+      expireMs: 899_400,
+    },
+  ];
   t.equal(
     (await cli(socket, ['-Lnc'])).stdout,
     'IPVS connection entries\n' +
@@ -192,14 +242,30 @@ t.test('listings show the data plane: size, connections, counters, rates, timeou
   const svc = daemon.table.services()[0]!;
   Object.assign(svc, { conns: 3, inPkts: 100000000, outPkts: 5, inBytes: 6, outBytes: 7 });
   dp.setRates(svc, { cps: 1, inpps: 2, outpps: 3, inbps: 4, outbps: 5 });
-  t.match((await cli(socket, ['-Ln', '--stats'])).stdout, /\nTCP  192\.168\.88\.5:80                     3  100000K        5        6        7\n/);
-  t.match((await cli(socket, ['-Ln', '--stats', '--exact'])).stdout, /\nTCP  192\.168\.88\.5:80                     3 100000000        5        6        7\n/);
-  t.match((await cli(socket, ['-Ln', '--rate'])).stdout, /\nTCP  192\.168\.88\.5:80                     1        2        3        4        5\n/);
+  t.match(
+    (await cli(socket, ['-Ln', '--stats'])).stdout,
+    /\nTCP  192\.168\.88\.5:80                     3  100000K        5        6        7\n/,
+  );
+  t.match(
+    (await cli(socket, ['-Ln', '--stats', '--exact'])).stdout,
+    /\nTCP  192\.168\.88\.5:80                     3 100000000        5        6        7\n/,
+  );
+  t.match(
+    (await cli(socket, ['-Ln', '--rate'])).stdout,
+    /\nTCP  192\.168\.88\.5:80                     1        2        3        4        5\n/,
+  );
   t.same(await cli(socket, ['-Z']), { code: 0, stdout: '', stderr: '' });
   t.equal(svc.inPkts, 0);
-  t.match((await cli(socket, ['-Ln', '--rate'])).stdout, /\nTCP  192\.168\.88\.5:80                     0        0        0        0        0\n/);
+  t.match(
+    (await cli(socket, ['-Ln', '--rate'])).stdout,
+    /\nTCP  192\.168\.88\.5:80                     0        0        0        0        0\n/,
+  );
   t.same(await cli(socket, ['--set', '0', '60', '0']), { code: 0, stdout: '', stderr: '' });
-  t.same(await cli(socket, ['-L', '--timeout']), { code: 0, stdout: 'Timeout (tcp tcpfin udp): 900 60 300\n', stderr: '' });
+  t.same(await cli(socket, ['-L', '--timeout']), {
+    code: 0,
+    stdout: 'Timeout (tcp tcpfin udp): 900 60 300\n',
+    stderr: '',
+  });
 });
 
 t.test('every change is in the rules file before tsvsadm returns', async (t) => {

@@ -23,7 +23,8 @@ const cases: { name: string; format: string; render: () => string }[] = [
   },
   {
     name: 'list-stats',
-    format: 'title "%-33s %8s %8s %8s %8s %8s\\n"; rows "%-33s" / "  -> %-28s" then print_largenum(): "%9llu" or "%8lluK|M|G|T"',
+    format:
+      'title "%-33s %8s %8s %8s %8s %8s\\n"; rows "%-33s" / "  -> %-28s" then print_largenum(): "%9llu" or "%8lluK|M|G|T"',
     render: () => formatListAll(LIST, O.FMT_NUMERIC | O.FMT_STATS),
   },
   {
@@ -110,11 +111,29 @@ t.test('the tutorial table is exactly what ipvsadm -Ln prints', async (t) => {
     info: { ipvsVersion: '1.2.1', connTableSize: 4096, tsvsVersion: '0.1.0' },
     services: [
       {
-        protocol: 6, addr: '192.168.88.5', port: 80, fwmark: 0, sched: 'rr', flags: 0, timeout: 0, netmask: '255.255.255.255', pe: '',
-        stats: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 }, rates: { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 },
+        protocol: 6,
+        addr: '192.168.88.5',
+        port: 80,
+        fwmark: 0,
+        sched: 'rr',
+        flags: 0,
+        timeout: 0,
+        netmask: '255.255.255.255',
+        pe: '',
+        stats: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 },
+        rates: { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 },
         dests: ['192.168.99.200', '192.168.99.100'].map((addr, i) => ({
-          addr, port: 80, fwd: 'masq' as const, weight: 2 - i, uThreshold: 0, lThreshold: 0, activeConns: 0, inactConns: 0, persistConns: 0,
-          stats: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 }, rates: { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 },
+          addr,
+          port: 80,
+          fwd: 'masq' as const,
+          weight: 2 - i,
+          uThreshold: 0,
+          lThreshold: 0,
+          activeConns: 0,
+          inactConns: 0,
+          persistConns: 0,
+          stats: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 },
+          rates: { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 },
         })),
       },
     ],

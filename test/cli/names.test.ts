@@ -3,7 +3,9 @@ import t from 'tap';
 import { ServicesDb } from '../../src/ipvsadm/services-db.ts';
 import { NUMERIC_NAMES, ResolvedNames, resolveHostNames } from '../../src/cli/names.ts';
 
-const db = new ServicesDb('# comment\nhttp\t\t80/tcp\t\twww\t# WWW\nhttp 80/udp\nkerberos 88/tcp kerberos5 krb5\nbroken line\nx 70000/tcp\n');
+const db = new ServicesDb(
+  '# comment\nhttp\t\t80/tcp\t\twww\t# WWW\nhttp 80/udp\nkerberos 88/tcp kerberos5 krb5\nbroken line\nx 70000/tcp\n',
+);
 
 t.test('getservbyname/getservbyport semantics: aliases, per protocol, first entry wins', async (t) => {
   t.equal(db.port('http', 6), 80);
@@ -27,16 +29,12 @@ t.test('names print "host:service", falling back to numbers', async (t) => {
 t.test('reverse lookups run at once and stop at the deadline; late answers are ignored', async (t) => {
   const calls: string[] = [];
   const start = Date.now();
-  const found = await resolveHostNames(
-    ['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3'],
-    100,
-    (a) => {
-      calls.push(a);
-      if (a === '10.0.0.1') return Promise.resolve('fast');
-      if (a === '10.0.0.2') return new Promise((r) => setTimeout(() => r('slow'), 400));
-      return Promise.resolve(null);
-    },
-  );
+  const found = await resolveHostNames(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3'], 100, (a) => {
+    calls.push(a);
+    if (a === '10.0.0.1') return Promise.resolve('fast');
+    if (a === '10.0.0.2') return new Promise((r) => setTimeout(() => r('slow'), 400));
+    return Promise.resolve(null);
+  });
   t.ok(Date.now() - start < 350);
   t.same(calls, ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'each address once');
   t.same([...found], [['10.0.0.1', 'fast']]);

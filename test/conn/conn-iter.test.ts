@@ -20,7 +20,22 @@ t.test('the listing shows each entry with its state name and time left', async (
   m.onPacket(a, DIR_INPUT, TCP_ACK, 1000);
   const u = m.schedule(dns, input(IPPROTO_UDP, '10.0.0.2', 5353, '192.168.88.5', 53, 2000), 0);
   m.onPacket(u, DIR_INPUT, 0, 2000);
-  const rows = m.list(31_000).map((v) => [v.template, v.protocol, v.caddr, v.cport, v.vport, v.daddr, v.dport, v.stateName, v.remainingMs, v.fwd, v.control, v.nControl]);
+  const rows = m
+    .list(31_000)
+    .map((v) => [
+      v.template,
+      v.protocol,
+      v.caddr,
+      v.cport,
+      v.vport,
+      v.daddr,
+      v.dport,
+      v.stateName,
+      v.remainingMs,
+      v.fwd,
+      v.control,
+      v.nControl,
+    ]);
   t.same(rows, [
     [true, IPPROTO_TCP, ip('10.0.0.1'), 0, 80, ip('192.168.99.100'), 8080, 'ASSURED', 330_000, FWD_MASQ, -1, 1],
     [false, IPPROTO_TCP, ip('10.0.0.1'), 40000, 80, ip('192.168.99.100'), 8080, 'ESTABLISHED', 870_000, FWD_MASQ, 0, 0],
@@ -30,6 +45,13 @@ t.test('the listing shows each entry with its state name and time left', async (
   t.equal(m.list(31_000, 'conns').length, 2);
   t.equal(m.list(31_000)[0]!.dest, d);
   let visited = 0;
-  t.equal(m.forEach(0, () => { visited++; return false; }), 1, 'returning false stops the walk');
+  t.equal(
+    m.forEach(0, () => {
+      visited++;
+      return false;
+    }),
+    1,
+    'returning false stops the walk',
+  );
   t.equal(visited, 1);
 });

@@ -12,11 +12,28 @@ const VIP = ip('192.168.88.5');
 const RIP = ip('192.168.99.100');
 
 /** Put an entry straight into the table (no dest), as a test double for setup. */
-function put(tb: ConnTable, proto: number, c: number, cp: number, v: number, vp: number, d: number, dp: number, l = c, lp = cp): number {
+function put(
+  tb: ConnTable,
+  proto: number,
+  c: number,
+  cp: number,
+  v: number,
+  vp: number,
+  d: number,
+  dp: number,
+  l = c,
+  lp = cp,
+): number {
   const id = tb.alloc();
   tb.protocol[id] = proto;
-  tb.caddr[id] = c; tb.cport[id] = cp; tb.vaddr[id] = v; tb.vport[id] = vp;
-  tb.daddr[id] = d; tb.dport[id] = dp; tb.laddr[id] = l; tb.lport[id] = lp;
+  tb.caddr[id] = c;
+  tb.cport[id] = cp;
+  tb.vaddr[id] = v;
+  tb.vport[id] = vp;
+  tb.daddr[id] = d;
+  tb.dport[id] = dp;
+  tb.laddr[id] = l;
+  tb.lport[id] = lp;
   tb.hashIn(id);
   tb.hashOut(id);
   return id;
@@ -39,15 +56,28 @@ t.test('classic NAT finds the connection from both sides by the client tuple', a
 });
 
 t.test('full NAT finds replies by the local address and port', async (t) => {
-  const m = new ConnManager({ capacity: 64, seed: 7, localAddrs: [ip('192.168.99.1')], lportMin: 5000, lportMax: 5009 });
+  const m = new ConnManager({
+    capacity: 64,
+    seed: 7,
+    localAddrs: [ip('192.168.99.1')],
+    lportMin: 5000,
+    lportMax: 5009,
+  });
   const svc = makeSvc();
   addDest(svc, '192.168.99.100', 80, FWD_FULLNAT);
   const a = m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 40000, '192.168.88.5', 80), TCP_SYN);
   const b = m.schedule(svc, input(IPPROTO_TCP, '10.0.0.2', 40000, '192.168.88.5', 80), TCP_SYN);
-  t.same([m.table.laddr[a], m.table.lport[a], m.table.laddr[b], m.table.lport[b]], [ip('192.168.99.1'), 5000, ip('192.168.99.1'), 5001]);
+  t.same(
+    [m.table.laddr[a], m.table.lport[a], m.table.laddr[b], m.table.lport[b]],
+    [ip('192.168.99.1'), 5000, ip('192.168.99.1'), 5001],
+  );
   t.equal(m.lookupOut(IPPROTO_TCP, RIP, 80, ip('192.168.99.1'), 5000), a);
   t.equal(m.lookupOut(IPPROTO_TCP, RIP, 80, ip('192.168.99.1'), 5001), b);
-  t.equal(m.lookupOut(IPPROTO_TCP, RIP, 80, ip('10.0.0.1'), 40000), -1, 'the client tuple is not the reply key in full NAT');
+  t.equal(
+    m.lookupOut(IPPROTO_TCP, RIP, 80, ip('10.0.0.1'), 40000),
+    -1,
+    'the client tuple is not the reply key in full NAT',
+  );
   t.equal(m.lookupIn(IPPROTO_TCP, ip('10.0.0.2'), 40000, VIP, 80), b);
 });
 
@@ -57,7 +87,9 @@ t.test('many connections are all found and strangers are not', async (t) => {
   for (let i = 0; i < 60_000; i++) {
     ids.push(put(tb, IPPROTO_TCP, (0x0a000000 + (i >>> 4)) >>> 0, 1024 + (i & 15), VIP, 80, RIP + (i % 7), 80));
   }
-  let inOk = 0, outOk = 0, miss = 0;
+  let inOk = 0,
+    outOk = 0,
+    miss = 0;
   for (let i = 0; i < 60_000; i++) {
     const c = (0x0a000000 + (i >>> 4)) >>> 0;
     if (tb.lookupIn(IPPROTO_TCP, c, 1024 + (i & 15), VIP, 80) === ids[i]) inOk++;
@@ -74,7 +106,8 @@ t.test('a single-bucket table still links and unlinks correctly in the middle of
   for (let i = 0; i < 2000; i++) ids.push(put(tb, IPPROTO_UDP, ip('10.1.0.1'), 1000 + i, VIP, 53, RIP, 53));
   t.equal(tb.maxChainIn(), 2000);
   for (let i = 0; i < 2000; i += 2) tb.free(ids[i]!);
-  let found = 0, gone = 0;
+  let found = 0,
+    gone = 0;
   for (let i = 0; i < 2000; i++) {
     const hitIn = tb.lookupIn(IPPROTO_UDP, ip('10.1.0.1'), 1000 + i, VIP, 53);
     const hitOut = tb.lookupOut(IPPROTO_UDP, RIP, 53, ip('10.1.0.1'), 1000 + i);
@@ -92,7 +125,10 @@ t.test('templates and connections never answer for each other', async (t) => {
   const tb = new ConnTable({ capacity: 8, seed: 1 });
   const tpl = tb.alloc();
   tb.protocol[tpl] = IPPROTO_TCP;
-  tb.caddr[tpl] = ip('10.0.0.1'); tb.cport[tpl] = 0; tb.vaddr[tpl] = VIP; tb.vport[tpl] = 80;
+  tb.caddr[tpl] = ip('10.0.0.1');
+  tb.cport[tpl] = 0;
+  tb.vaddr[tpl] = VIP;
+  tb.vport[tpl] = 80;
   tb.flags[tpl] = tb.flags[tpl]! | CONN_F_TEMPLATE;
   tb.hashIn(tpl);
   const c = put(tb, IPPROTO_TCP, ip('10.0.0.1'), 0, VIP, 80, RIP, 80);

@@ -47,7 +47,10 @@ t.test('re-arming later is lazy and re-arming earlier moves the timer', async (t
     r.now = now;
     w.advance(now, 1000, r);
   }
-  t.same(r.fired, [[1, 200], [0, 1000]]);
+  t.same(r.fired, [
+    [1, 200],
+    [0, 1000],
+  ]);
 });
 
 t.test('advance does bounded work per call and resumes where it stopped', async (t) => {
@@ -59,7 +62,10 @@ t.test('advance does bounded work per call and resumes where it stopped', async 
     r.now = 100;
     perCall.push(w.advance(100, 300, r));
   }
-  t.ok(perCall.every((n) => n <= 300), `each call fires at most the budget: ${perCall.join(',')}`);
+  t.ok(
+    perCall.every((n) => n <= 300),
+    `each call fires at most the budget: ${perCall.join(',')}`,
+  );
   t.equal(r.fired.length, 1000);
   t.equal(new Set(r.fired.map(([id]) => id)).size, 1000, 'each timer fires exactly once');
 });
@@ -100,16 +106,26 @@ t.test('a long idle gap catches up without walking every missed tick', async (t)
 });
 
 t.test('every counter returns to zero once everything has expired', async (t) => {
-  const m = new ConnManager({ capacity: 4096, seed: 5, localAddrs: [ip('192.168.99.1')], lportMin: 2000, lportMax: 2999 });
+  const m = new ConnManager({
+    capacity: 4096,
+    seed: 5,
+    localAddrs: [ip('192.168.99.1')],
+    lportMin: 2000,
+    lportMax: 2999,
+  });
   const web = makeSvc(IPPROTO_TCP, VIP, 80);
   const dns = makeSvc(IPPROTO_UDP, VIP, 53);
   const sticky = makeSvc(IPPROTO_TCP, VIP, 443);
   sticky.flags |= SVC_F_PERSISTENT;
   sticky.timeoutSec = 300;
   const dests = [
-    addDest(web, '192.168.99.100'), addDest(web, '192.168.99.101', 80, FWD_FULLNAT), addDest(web, '192.168.99.102', 80, FWD_ROUTE),
-    addDest(dns, '192.168.99.100', 53), addDest(dns, '192.168.99.101', 53, FWD_FULLNAT),
-    addDest(sticky, '192.168.99.100', 443), addDest(sticky, '192.168.99.101', 443, FWD_MASQ),
+    addDest(web, '192.168.99.100'),
+    addDest(web, '192.168.99.101', 80, FWD_FULLNAT),
+    addDest(web, '192.168.99.102', 80, FWD_ROUTE),
+    addDest(dns, '192.168.99.100', 53),
+    addDest(dns, '192.168.99.101', 53, FWD_FULLNAT),
+    addDest(sticky, '192.168.99.100', 443),
+    addDest(sticky, '192.168.99.101', 443, FWD_MASQ),
   ];
   let now = 0;
   for (let i = 0; i < 300; i++) {
@@ -133,7 +149,10 @@ t.test('every counter returns to zero once everything has expired', async (t) =>
     m.expire(now);
   }
   t.equal(m.count, 0);
-  t.same(dests.map((d) => [d.activeConns, d.inactConns, d.persistConns]), dests.map(() => [0, 0, 0]));
+  t.same(
+    dests.map((d) => [d.activeConns, d.inactConns, d.persistConns]),
+    dests.map(() => [0, 0, 0]),
+  );
   t.equal(m.fnat!.available(), 1000, 'every local port went back to its pool');
   t.equal(m.expiry.wheel.armedCount, 0);
   t.same([web.conns, dns.conns, sticky.conns], [300, 300, 300], 'conns counts connections ever made, not templates');

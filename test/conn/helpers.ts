@@ -7,7 +7,7 @@ import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 
 export function ip(s: string): number {
   const p = s.split('.').map(Number);
-  return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
 export class TestLc implements Scheduler {
@@ -50,7 +50,14 @@ export function sched(svc: Service): TestLc {
   return svc.sched as TestLc;
 }
 
-export function input(proto: number, caddr: string, cport: number, vaddr: string, vport: number, nowMs = 0): SchedInput {
+export function input(
+  proto: number,
+  caddr: string,
+  cport: number,
+  vaddr: string,
+  vport: number,
+  nowMs = 0,
+): SchedInput {
   const s = new SchedInput();
   s.protocol = proto;
   s.caddr = ip(caddr);

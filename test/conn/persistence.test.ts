@@ -17,7 +17,14 @@ function persistent(timeoutSec = 300, port = 80, netmask = 0xffffffff): Service 
 }
 
 /** Open a connection (SYN in) and return its dest. */
-function open(m: ConnManager, svc: Service, client: string, cport: number, now: number, vport = svc.port): { id: number; dest: Dest } {
+function open(
+  m: ConnManager,
+  svc: Service,
+  client: string,
+  cport: number,
+  now: number,
+  vport = svc.port,
+): { id: number; dest: Dest } {
   const id = m.schedule(svc, input(IPPROTO_TCP, client, cport, VIP, vport, now), TCP_SYN);
   if (id < 0) throw new Error(`schedule failed ${id}`);
   m.onPacket(id, DIR_INPUT, TCP_SYN, now);
@@ -41,17 +48,26 @@ t.test('a client sticks to one real server across connections until its template
   t.equal(sched(svc).picks, 2, 'scheduled once per client');
   t.same([d2.persistConns, d1.persistConns, d2.activeConns], [1, 1, 3]);
   const tpl = m.table.control[a3.id]!;
-  t.same([m.table.nControl[tpl], m.expiry.remainingMs(tpl, 20_000)], [3, 300_000], 'each new connection restarts the template timer');
-  t.same([m.table.caddr[tpl], m.table.cport[tpl], m.table.vport[tpl], m.table.daddr[tpl], m.table.dport[tpl]],
-    [ip('10.0.0.1'), 0, 80, ip('192.168.99.101'), 80]);
+  t.same(
+    [m.table.nControl[tpl], m.expiry.remainingMs(tpl, 20_000)],
+    [3, 300_000],
+    'each new connection restarts the template timer',
+  );
+  t.same(
+    [m.table.caddr[tpl], m.table.cport[tpl], m.table.vport[tpl], m.table.daddr[tpl], m.table.dport[tpl]],
+    [ip('10.0.0.1'), 0, 80, ip('192.168.99.101'), 80],
+  );
   // The SYN_RECV connections die at 60..80 s; the templates at 300 s (b) and 320 s (a).
   runTo(m, 0, 319_000);
-  t.same([m.count, d2.persistConns, d1.persistConns], [1, 1, 0], 'only a\'s template is left');
+  t.same([m.count, d2.persistConns, d1.persistConns], [1, 1, 0], "only a's template is left");
   const a4 = open(m, svc, '10.0.0.1', 1004, 319_000);
   t.equal(a4.dest, d2, 'still within 300 s of its last connection');
   runTo(m, 320_000, 700_000);
   t.equal(m.count, 0);
-  t.same([d1.persistConns, d2.persistConns, d1.activeConns + d1.inactConns + d2.activeConns + d2.inactConns], [0, 0, 0]);
+  t.same(
+    [d1.persistConns, d2.persistConns, d1.activeConns + d1.inactConns + d2.activeConns + d2.inactConns],
+    [0, 0, 0],
+  );
   const picks = sched(svc).picks;
   open(m, svc, '10.0.0.1', 1005, 701_000);
   t.equal(sched(svc).picks, picks + 1, 'after the template expired the client is scheduled anew');
@@ -66,15 +82,27 @@ t.test('a template with live connections is re-armed for 60 s instead of freed',
   m.onPacket(a.id, DIR_INPUT, TCP_ACK, 0); // ESTABLISHED: 900 s
   runTo(m, 0, 301_000);
   t.ok(m.table.isLive(tpl), 'the template outlives its 300 s while it controls a connection');
-  t.same([m.table.timeoutMs[tpl], m.expiry.remainingMs(tpl, 301_000)], [60_000, 60_000], 'fired at the 301 s tick, re-armed for 60 s');
+  t.same(
+    [m.table.timeoutMs[tpl], m.expiry.remainingMs(tpl, 301_000)],
+    [60_000, 60_000],
+    'fired at the 301 s tick, re-armed for 60 s',
+  );
   runTo(m, 302_000, 370_000);
   t.ok(m.table.isLive(tpl), 're-armed again at 360 s');
   const b = open(m, svc, '10.0.0.1', 1002, 370_000);
   t.equal(m.table.control[b.id], tpl);
-  t.equal(m.expiry.remainingMs(tpl, 370_000), 60_000, 'a new connection restarts it with its timeout, now 60 s (kernel behaviour)');
+  t.equal(
+    m.expiry.remainingMs(tpl, 370_000),
+    60_000,
+    'a new connection restarts it with its timeout, now 60 s (kernel behaviour)',
+  );
   m.onPacket(a.id, DIR_INPUT, TCP_RST, 371_000); // CLOSE: 10 s
   runTo(m, 371_000, 429_000);
-  t.same([m.table.isLive(a.id), m.table.isLive(b.id), m.table.isLive(tpl)], [false, true, true], 'a closed; b (SYN_RECV until 430 s) and the template remain');
+  t.same(
+    [m.table.isLive(a.id), m.table.isLive(b.id), m.table.isLive(tpl)],
+    [false, true, true],
+    'a closed; b (SYN_RECV until 430 s) and the template remain',
+  );
   runTo(m, 430_000, 500_000);
   t.same([m.count, d.persistConns, d.activeConns, d.inactConns], [0, 0, 0, 0]);
 });
@@ -105,7 +133,11 @@ t.test('a port-zero persistent service sends every port of a client to one serve
   t.same([m.table.dport[web.id], m.table.dport[tls.id]], [80, 443], 'each connection keeps its own port');
   const tpl = m.table.control[web.id]!;
   t.equal(m.table.control[tls.id], tpl);
-  t.same([m.table.vport[tpl], m.table.dport[tpl], m.table.protocol[tpl]], [0, 0, IPPROTO_TCP], 'template <proto, caddr, 0, vaddr, 0, daddr, 0>');
+  t.same(
+    [m.table.vport[tpl], m.table.dport[tpl], m.table.protocol[tpl]],
+    [0, 0, IPPROTO_TCP],
+    'template <proto, caddr, 0, vaddr, 0, daddr, 0>',
+  );
 });
 
 t.test('a persistent fwmark service keys its template on the mark', async (t) => {
@@ -117,7 +149,11 @@ t.test('a persistent fwmark service keys its template on the mark', async (t) =>
   const b = open(m, svc, '10.0.0.1', 1002, 0, 8443);
   const tpl = m.table.control[a.id]!;
   t.equal(m.table.control[b.id], tpl);
-  t.same([m.table.protocol[tpl], m.table.vaddr[tpl], m.table.vport[tpl]], [0, 7, 0], 'template <IPPROTO_IP, caddr, 0, fwmark, 0, ...>');
+  t.same(
+    [m.table.protocol[tpl], m.table.vaddr[tpl], m.table.vport[tpl]],
+    [0, 7, 0],
+    'template <IPPROTO_IP, caddr, 0, fwmark, 0, ...>',
+  );
   t.same([m.table.vaddr[a.id], m.table.vport[b.id]], [ip(VIP), 8443]);
 });
 
@@ -134,7 +170,11 @@ t.test('a quiesced server keeps its persistent clients unless expire_quiescent_t
     t.equal(a2.dest, expireQuiescentTemplate ? d1 : d2, `expire_quiescent_template=${expireQuiescentTemplate ? 1 : 0}`);
     if (expireQuiescentTemplate) {
       const old = m.table.control[a1.id]!;
-      t.same([m.table.vport[old], m.table.dport[old], m.table.isLive(old)], [0xffff, 0xffff, true], 'the old template is invalidated, not freed');
+      t.same(
+        [m.table.vport[old], m.table.dport[old], m.table.isLive(old)],
+        [0xffff, 0xffff, true],
+        'the old template is invalidated, not freed',
+      );
       t.same([d2.persistConns, d1.persistConns], [1, 1]);
     }
   }

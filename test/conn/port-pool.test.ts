@@ -19,7 +19,10 @@ t.test('a port pool hands out its range in order and reuses the longest-idle por
 });
 
 t.test('a bad range is a control-plane error', async (t) => {
-  t.throws(() => new PortPool(1, 2000, 1999), { code: 'BAD_PORT_RANGE', message: 'Invalid local port range 2000-1999' });
+  t.throws(() => new PortPool(1, 2000, 1999), {
+    code: 'BAD_PORT_RANGE',
+    message: 'Invalid local port range 2000-1999',
+  });
   t.throws(() => new LocalAddrPool([]), { code: 'NO_LOCAL_ADDRESS' });
 });
 
@@ -37,7 +40,13 @@ t.test('local addresses are used round robin and each is exhausted separately', 
 });
 
 t.test('full NAT drops new connections when the ports run out and reuses them after expiry', async (t) => {
-  const m = new ConnManager({ capacity: 16, seed: 3, localAddrs: [ip('192.168.99.1')], lportMin: 6000, lportMax: 6001 });
+  const m = new ConnManager({
+    capacity: 16,
+    seed: 3,
+    localAddrs: [ip('192.168.99.1')],
+    lportMin: 6000,
+    lportMax: 6001,
+  });
   const svc = makeSvc();
   const d = addDest(svc, '192.168.99.100', 80, FWD_FULLNAT);
   const a = m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 1, '192.168.88.5', 80), TCP_SYN);

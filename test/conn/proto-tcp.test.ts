@@ -6,7 +6,14 @@ import { IPPROTO_TCP } from '../../src/model/service.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
 import { connStateName } from '../../src/conn/proto-state.ts';
 import {
-  TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_STATES, TCP_S_LAST, TCP_STATE_NAMES, tcpStateIdx,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  TCP_STATES,
+  TCP_S_LAST,
+  TCP_STATE_NAMES,
+  tcpStateIdx,
 } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, makeSvc, sched } from './helpers.ts';
 
@@ -39,8 +46,13 @@ t.test('a NAT handshake and client-first close walk the kernel states, timeouts 
   // INPUT ack from sSR -> sES. INPUT fin from sES -> sCW (not active: active -> inactive).
   // OUTPUT ack from sCW -> sCW. OUTPUT fin from sCW -> sTW. INPUT ack from sTW -> sTW.
   const r = drive(FWD_MASQ, [
-    [DIR_INPUT, TCP_SYN], [DIR_OUTPUT, SA], [DIR_INPUT, TCP_ACK], [DIR_INPUT, FA],
-    [DIR_OUTPUT, TCP_ACK], [DIR_OUTPUT, FA], [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, TCP_SYN],
+    [DIR_OUTPUT, SA],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, FA],
+    [DIR_OUTPUT, TCP_ACK],
+    [DIR_OUTPUT, FA],
+    [DIR_INPUT, TCP_ACK],
   ]);
   t.same(r.bound, ['NONE', 3, 0, 1]);
   t.same(r.out, [
@@ -60,8 +72,13 @@ t.test('a server-first close goes through FIN_WAIT', async (t) => {
   // OUTPUT fin from sES -> sFW (120 s, inactive); INPUT ack sFW -> sFW; INPUT fin sFW -> sTW;
   // OUTPUT ack sTW -> sTW.
   const r = drive(FWD_MASQ, [
-    [DIR_INPUT, TCP_SYN], [DIR_OUTPUT, SA], [DIR_INPUT, TCP_ACK],
-    [DIR_OUTPUT, FA], [DIR_INPUT, TCP_ACK], [DIR_INPUT, FA], [DIR_OUTPUT, TCP_ACK],
+    [DIR_INPUT, TCP_SYN],
+    [DIR_OUTPUT, SA],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_OUTPUT, FA],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, FA],
+    [DIR_OUTPUT, TCP_ACK],
   ]);
   t.same(r.out.slice(3), [
     ['FIN_WAIT', 120, 0, 1],
@@ -72,20 +89,39 @@ t.test('a server-first close goes through FIN_WAIT', async (t) => {
 });
 
 t.test('a RST closes an established connection for 10 s and makes it inactive', async (t) => {
-  const r = drive(FWD_MASQ, [[DIR_INPUT, TCP_SYN], [DIR_INPUT, TCP_ACK], [DIR_INPUT, TCP_RST | TCP_ACK]]);
-  t.same(r.out, [['SYN_RECV', 60, 1, 0], ['ESTABLISHED', 900, 1, 0], ['CLOSE', 10, 0, 1]]);
+  const r = drive(FWD_MASQ, [
+    [DIR_INPUT, TCP_SYN],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, TCP_RST | TCP_ACK],
+  ]);
+  t.same(r.out, [
+    ['SYN_RECV', 60, 1, 0],
+    ['ESTABLISHED', 900, 1, 0],
+    ['CLOSE', 10, 0, 1],
+  ]);
 });
 
 t.test('a RST from the server during the handshake closes it', async (t) => {
   // OUTPUT rst from sSR -> sCL.
-  const r = drive(FWD_MASQ, [[DIR_INPUT, TCP_SYN], [DIR_OUTPUT, TCP_RST]]);
-  t.same(r.out, [['SYN_RECV', 60, 1, 0], ['CLOSE', 10, 0, 1]]);
+  const r = drive(FWD_MASQ, [
+    [DIR_INPUT, TCP_SYN],
+    [DIR_OUTPUT, TCP_RST],
+  ]);
+  t.same(r.out, [
+    ['SYN_RECV', 60, 1, 0],
+    ['CLOSE', 10, 0, 1],
+  ]);
 });
 
 t.test('a DR connection uses the INPUT_ONLY rows until a reply is seen', async (t) => {
   // Non-NAT dests carry IP_VS_CONN_F_NOOUTPUT, so set_tcp_state reads INPUT-ONLY: there a
   // client FIN in ESTABLISHED gives FIN_WAIT (the INPUT row would give CLOSE_WAIT).
-  const r = drive(FWD_ROUTE, [[DIR_INPUT, TCP_SYN], [DIR_INPUT, TCP_ACK], [DIR_INPUT, FA], [DIR_INPUT, TCP_ACK]]);
+  const r = drive(FWD_ROUTE, [
+    [DIR_INPUT, TCP_SYN],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, FA],
+    [DIR_INPUT, TCP_ACK],
+  ]);
   t.same(r.bound, ['NONE', 3, 0, 1]);
   t.same(r.out, [
     ['SYN_RECV', 60, 1, 0],
@@ -110,7 +146,11 @@ t.test('flag priority is rst > syn > fin > ack, and no flag at all means CLOSE',
   t.equal(tcpStateIdx(TCP_FIN | TCP_ACK), 1);
   t.equal(tcpStateIdx(TCP_ACK), 2);
   t.equal(tcpStateIdx(0x08), -1);
-  const r = drive(FWD_MASQ, [[DIR_INPUT, TCP_SYN], [DIR_INPUT, TCP_ACK], [DIR_INPUT, 0x08]]);
+  const r = drive(FWD_MASQ, [
+    [DIR_INPUT, TCP_SYN],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, 0x08],
+  ]);
   t.same(r.out[2], ['CLOSE', 10, 0, 1]);
 });
 
@@ -144,7 +184,11 @@ t.test('--set timeouts apply from the next state transition', async (t) => {
 });
 
 t.test('a connection keeps INACTIVE in step with its counters through every state', async (t) => {
-  const r = drive(FWD_MASQ, [[DIR_INPUT, TCP_SYN], [DIR_INPUT, TCP_ACK], [DIR_INPUT, FA]]);
+  const r = drive(FWD_MASQ, [
+    [DIR_INPUT, TCP_SYN],
+    [DIR_INPUT, TCP_ACK],
+    [DIR_INPUT, FA],
+  ]);
   t.ok(r.m.table.flags[r.id]! & CONN_F_INACTIVE);
   r.m.onPacket(r.id, DIR_INPUT, TCP_SYN, r.now + 1); // sCW syn -> sSR: active again
   t.equal(connStateName(r.m.table, r.id), 'SYN_RECV');

@@ -13,7 +13,11 @@ t.test('a UDP connection stays inactive in state UDP with the 300 s timeout', as
   const id = m.schedule(svc, input(IPPROTO_UDP, '10.0.0.1', 5353, '192.168.88.5', 53), 0);
   t.ok(id >= 0);
   t.same([connStateName(m.table, id), d.activeConns, d.inactConns], ['UDP', 0, 1]);
-  for (const [dir, now] of [[DIR_INPUT, 10], [DIR_OUTPUT, 20], [DIR_INPUT, 30]] as const) {
+  for (const [dir, now] of [
+    [DIR_INPUT, 10],
+    [DIR_OUTPUT, 20],
+    [DIR_INPUT, 30],
+  ] as const) {
     m.onPacket(id, dir, 0x12, now);
     t.same([connStateName(m.table, id), m.table.timeoutMs[id], d.activeConns, d.inactConns], ['UDP', 300_000, 0, 1]);
     t.ok(m.table.flags[id]! & CONN_F_INACTIVE);

@@ -21,7 +21,10 @@ t.test('only a SYN creates a TCP connection and a RST never does', async (t) => 
   t.equal(m.count, 0);
   t.equal(sched(svc).picks, 0, 'the scheduler is not even asked');
   t.ok(m.schedule(svc, inp, TCP_SYN) >= 0);
-  t.ok(m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 40001, VIP, 80), TCP_SYN | TCP_ACK) >= 0, 'SYN+ACK schedules too (active FTP)');
+  t.ok(
+    m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 40001, VIP, 80), TCP_SYN | TCP_ACK) >= 0,
+    'SYN+ACK schedules too (active FTP)',
+  );
   t.equal(m.count, 2);
 });
 
@@ -70,7 +73,17 @@ t.test('a new connection records the tuple, hashes both ways and counts conns', 
   const id = m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 40000, VIP, 80), TCP_SYN);
   const tb = m.table;
   t.same(
-    [tb.protocol[id], tb.caddr[id], tb.cport[id], tb.vaddr[id], tb.vport[id], tb.daddr[id], tb.dport[id], tb.laddr[id], tb.lport[id]],
+    [
+      tb.protocol[id],
+      tb.caddr[id],
+      tb.cport[id],
+      tb.vaddr[id],
+      tb.vport[id],
+      tb.daddr[id],
+      tb.dport[id],
+      tb.laddr[id],
+      tb.lport[id],
+    ],
     [IPPROTO_TCP, ip('10.0.0.1'), 40000, ip(VIP), 80, ip('192.168.99.100'), 8080, ip('10.0.0.1'), 40000],
   );
   t.ok(tb.flags[id]! & CONN_F_HASHED);

@@ -71,5 +71,8 @@ t.test('the real wlc scheduler stays exact while connections open, change state 
   m.expire(now + 3_600_000);
   m.expire(now + 7_200_000);
   t.equal(m.count, 0);
-  t.same(svc.dests.map((d) => [d.activeConns, d.inactConns, d.flags & DEST_F_OVERLOAD]), svc.dests.map(() => [0, 0, 0]));
+  t.same(
+    svc.dests.map((d) => [d.activeConns, d.inactConns, d.flags & DEST_F_OVERLOAD]),
+    svc.dests.map(() => [0, 0, 0]),
+  );
 });

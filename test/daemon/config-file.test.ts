@@ -68,7 +68,10 @@ const errors: [string, string][] = [
   ['[engine]\nbusy-poll-us -1\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\nbusy-poll-us 5000\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
-  ['[engine]\nturbo on\n', '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)'],
+  [
+    '[engine]\nturbo on\n',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)',
+  ],
 ];
 for (const [text, message] of errors) {
   t.test(`config errors name file and line: ${message}`, async (t) => {

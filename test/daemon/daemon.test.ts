@@ -39,7 +39,11 @@ t.test('a restart restores services, real servers in scan order, thresholds and 
   );
   const { daemon, socket } = await startDaemon(t, {}, dir);
   const svc = daemon.table.services()[0]!;
-  t.same(svc.dests.map((d) => d.weight), [2, 3, 4], 'the oldest was added first, so it is scanned last');
+  t.same(
+    svc.dests.map((d) => d.weight),
+    [2, 3, 4],
+    'the oldest was added first, so it is scanned last',
+  );
   t.same([svc.dests[1]!.uThreshold, svc.dests[1]!.lThreshold], [50, 10]);
   t.equal((await cli(socket, ['-L', '--timeout'])).stdout, 'Timeout (tcp tcpfin udp): 1000 60 200\n');
 });
@@ -48,7 +52,11 @@ t.test('a corrupt rules file stops the start with file:line and is not touched',
   const dir = tempDir(t);
   const text = '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.1:80 -w 70000\n';
   const path = writeRules(dir, text);
-  const d = new TsvsDaemon({ logger: new Logger({ write: () => undefined }), socketPath: join(dir, 's.sock'), rulesPath: path });
+  const d = new TsvsDaemon({
+    logger: new Logger({ write: () => undefined }),
+    socketPath: join(dir, 's.sock'),
+    rulesPath: path,
+  });
   await t.rejects(d.start(), { code: 'ERULES_CORRUPT', message: `${path}:2: illegal weight specified` });
   t.equal(readFileSync(path, 'utf8'), text);
   t.notOk(existsSync(join(dir, 's.sock')), 'nothing is served');
@@ -57,10 +65,16 @@ t.test('a corrupt rules file stops the start with file:line and is not touched',
 t.test('a rules file that the table refuses is also reported by line', async (t) => {
   const dir = tempDir(t);
   const path = writeRules(dir, '-A -t 192.168.88.5:80 -s rr\n\n-A -t 192.168.88.5:80 -s rr\n');
-  const d = new TsvsDaemon({ logger: new Logger({ write: () => undefined }), socketPath: join(dir, 's.sock'), rulesPath: path });
+  const d = new TsvsDaemon({
+    logger: new Logger({ write: () => undefined }),
+    socketPath: join(dir, 's.sock'),
+    rulesPath: path,
+  });
   await t.rejects(d.start(), { code: 'ERULES_CORRUPT', message: `${path}:3: Service already exists` });
   const e = writeRules(dir, '-L -n\n');
-  await t.rejects(d.start(), { message: `${e}:1: only -A, -E, -D, -C, -a, -e, -d and --set lines may appear in rules` });
+  await t.rejects(d.start(), {
+    message: `${e}:1: only -A, -E, -D, -C, -a, -e, -d and --set lines may appear in rules`,
+  });
 });
 
 t.test('config rules are re-asserted over saved ones; runtime additions survive', async (t) => {
@@ -100,12 +114,20 @@ t.test('reload applies a valid config and refuses an invalid one whole, keeping 
   t.equal(await daemon.reload(), false);
   t.equal(svc.dests.length, 1, 'the valid first line was not applied either');
   t.equal(readFileSync(rules, 'utf8'), before);
-  t.match(logs.join(''), new RegExp(`level=error msg="reload failed; keeping the running configuration" error="${conf}:3: Scheduler or persistence engine not found"`));
+  t.match(
+    logs.join(''),
+    new RegExp(
+      `level=error msg="reload failed; keeping the running configuration" error="${conf}:3: Scheduler or persistence engine not found"`,
+    ),
+  );
 
   writeFileSync(conf, '[engine]\ninterface eth0 owned 300.1.1.1\n');
   t.equal(await daemon.reload(), false);
   t.match(logs.join(''), new RegExp(`error="${conf}:2: owned: not an IPv4 address: 300.1.1.1"`));
-  t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.1:80 -m -w 1\n');
+  t.equal(
+    (await cli(socket, ['-S', '-n'])).stdout,
+    '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.1:80 -m -w 1\n',
+  );
 });
 
 t.test('attachDataPlane hands over the timeouts and receives table changes from then on', async (t) => {
@@ -115,7 +137,10 @@ t.test('attachDataPlane hands over the timeouts and receives table changes from 
   daemon.attachDataPlane(engine);
   t.same(engine.timeouts(), { tcpSec: 500, tcpFinSec: 120, udpSec: 300 });
   await cli(socket, ['-A', '-t', '192.168.88.5:80', '-s', 'rr']);
-  t.same(engine.changes.map((c) => c.kind), ['add-service']);
+  t.same(
+    engine.changes.map((c) => c.kind),
+    ['add-service'],
+  );
   t.match((await cli(socket, ['-Ln'])).stdout, /\(size=1048576\)/);
 });
 

@@ -101,6 +101,11 @@ t.test('unknown ops, bad args and sync daemons are errors with stable codes', as
 
 t.test('when saving fails the change stays applied and the reply says it was not saved', async (t) => {
   const { h, table } = setup(new Error('the change is applied but was not saved: disk full'));
-  await rejects(t, h.handle('service.add', { service: SPEC }), 'ERULES_WRITE', 'the change is applied but was not saved: disk full');
+  await rejects(
+    t,
+    h.handle('service.add', { service: SPEC }),
+    'ERULES_WRITE',
+    'the change is applied but was not saved: disk full',
+  );
   t.equal(table.services().length, 1);
 });

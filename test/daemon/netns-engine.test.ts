@@ -78,7 +78,10 @@ if (why !== null) {
         if (out !== `${BULK_BYTES} ${digest}`) t.comment(`got: ${out}`);
       };
       const addrErrors = (): number => tcpCounters(lab.lvs).get('IpInAddrErrors') ?? -1;
-      const filterDrops = (): number[] => [...run(lab.lvs, 'nft', ['list', 'table', 'netdev', 'tsvsd']).matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+      const filterDrops = (): number[] =>
+        [...run(lab.lvs, 'nft', ['list', 'table', 'netdev', 'tsvsd']).matchAll(/counter packets (\d+)/g)].map((m) =>
+          Number(m[1]),
+        );
       const forwarded = async (): Promise<number> => {
         const s = (await d.request('engine.stats')) as { forwardedIn: number; forwardedOut: number };
         return s.forwardedIn + s.forwardedOut;
@@ -90,8 +93,14 @@ if (why !== null) {
       const dropped = filterDrops();
       t.equal(dropped.length, 2, 'tsvsd installed one ingress chain per interface (eth0, eth1)');
       const sum = dropped.reduce((a, b) => a + b, 0);
-      t.ok(sum >= fwd && fwd > 500, `the ingress filter dropped the kernel's copy of each of the ${fwd} frames tsvs forwarded (${dropped.join(' + ')})`);
-      t.ok(addrErrors() - errors0 < 10, `lvs1's kernel routed and dropped almost none of them itself (IpInAddrErrors +${addrErrors() - errors0})`);
+      t.ok(
+        sum >= fwd && fwd > 500,
+        `the ingress filter dropped the kernel's copy of each of the ${fwd} frames tsvs forwarded (${dropped.join(' + ')})`,
+      );
+      t.ok(
+        addrErrors() - errors0 < 10,
+        `lvs1's kernel routed and dropped almost none of them itself (IpInAddrErrors +${addrErrors() - errors0})`,
+      );
       const stats1 = (await d.request('engine.stats')) as { gsoFrames: number; drops: Record<string, number> };
       t.ok(stats1.gsoFrames > 0, `GSO superpackets went through whole (${stats1.gsoFrames})`);
 
@@ -107,12 +116,16 @@ if (why !== null) {
       nsExec(lab.lvs, 'ethtool', '-K', 'eth0', 'tx', 'on');
       bulk('full NAT, default offloads');
 
-      const udp = run(lab.client, process.execPath, ['-e',
-        `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>{console.log(m+' from '+r.address+':'+r.port);process.exit(0)});s.send('hi',5353,'${VIP}');setTimeout(()=>{console.log('timeout');process.exit(1)},3000)`]);
+      const udp = run(lab.client, process.execPath, [
+        '-e',
+        `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>{console.log(m+' from '+r.address+':'+r.port);process.exit(0)});s.send('hi',5353,'${VIP}');setTimeout(()=>{console.log('timeout');process.exit(1)},3000)`,
+      ]);
       t.equal(udp, `echo:hi from ${VIP}:5353`, 'UDP through the VIP and back from the VIP');
 
-      const refused = run(lab.client, 'python3', ['-c',
-        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(3)\ns.connect(('${VIP}',5354))\ns.send(b'x')\ntry:\n  s.recv(10); print('reply')\nexcept ConnectionRefusedError: print('refused')\nexcept socket.timeout: print('timeout')`]);
+      const refused = run(lab.client, 'python3', [
+        '-c',
+        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(3)\ns.connect(('${VIP}',5354))\ns.send(b'x')\ntry:\n  s.recv(10); print('reply')\nexcept ConnectionRefusedError: print('refused')\nexcept socket.timeout: print('timeout')`,
+      ]);
       t.equal(refused, 'refused', "the real server's ICMP port unreachable is NATed back to the client");
 
       const before = d.tsvsadm(['-Ln']).stdout;
@@ -121,9 +134,17 @@ if (why !== null) {
       process.kill(pid!, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       await d.start({ keepRules: true });
-      t.equal(d.tsvsadm(['-Ln']).stdout.replace(/\d+\s+\d+\s+$/gm, ''), before.replace(/\d+\s+\d+\s+$/gm, ''), 'rules survive kill -9 and restart');
+      t.equal(
+        d.tsvsadm(['-Ln']).stdout.replace(/\d+\s+\d+\s+$/gm, ''),
+        before.replace(/\d+\s+\d+\s+$/gm, ''),
+        'rules survive kill -9 and restart',
+      );
       bulk('after restart');
-      t.equal(filterDrops().length, 2, 'after kill -9 the restarted tsvsd replaces the stale ingress table (one chain per interface)');
+      t.equal(
+        filterDrops().length,
+        2,
+        'after kill -9 the restarted tsvsd replaces the stale ingress table (one chain per interface)',
+      );
       d.stop();
       t.notMatch(run(lab.lvs, 'nft', ['list', 'tables']), /netdev tsvsd/, 'SIGTERM removes the ingress table');
     } finally {

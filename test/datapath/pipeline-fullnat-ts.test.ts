@@ -10,7 +10,15 @@ import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
 import { IPPROTO_TCP } from '../../src/model/service.ts';
 import { DROP_PORTS_EXHAUSTED } from '../../src/lib/drops.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
-import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, verifyPartialChecksum, type FrameSpec } from '../helpers/frames.ts';
+import {
+  buildFrame,
+  hex,
+  ipToU32,
+  verifyIpChecksum,
+  verifyL4Checksum,
+  verifyPartialChecksum,
+  type FrameSpec,
+} from '../helpers/frames.ts';
 
 const W1MAC = '02:00:00:00:99:64';
 const RIP = '192.168.99.100';
@@ -73,11 +81,47 @@ function lab(opts: { fullNat: boolean; start?: number; lport?: boolean }) {
 }
 
 function client(sport: number, flags: string, tcpOptions: Uint8Array, extra: Partial<FrameSpec> = {}): FrameSpec {
-  return { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'tcp', sport, dport: 80, flags, seq: 1000, ack: 0, ttl: 64, window: 64240, tcpOptions, ...extra };
+  return {
+    dstMac: LVS0,
+    srcMac: CMAC,
+    src: CIP,
+    dst: VIP,
+    proto: 'tcp',
+    sport,
+    dport: 80,
+    flags,
+    seq: 1000,
+    ack: 0,
+    ttl: 64,
+    window: 64240,
+    tcpOptions,
+    ...extra,
+  };
 }
 
-function server(dst: string, dport: number, flags: string, tcpOptions: Uint8Array, extra: Partial<FrameSpec> = {}): FrameSpec {
-  return { dstMac: LVS1, srcMac: W1MAC, src: RIP, dst, proto: 'tcp', sport: 80, dport, flags, seq: 7000, ack: 1001, ttl: 64, window: 65160, tcpOptions, ...extra };
+function server(
+  dst: string,
+  dport: number,
+  flags: string,
+  tcpOptions: Uint8Array,
+  extra: Partial<FrameSpec> = {},
+): FrameSpec {
+  return {
+    dstMac: LVS1,
+    srcMac: W1MAC,
+    src: RIP,
+    dst,
+    proto: 'tcp',
+    sport: 80,
+    dport,
+    flags,
+    seq: 7000,
+    ack: 1001,
+    ttl: 64,
+    window: 65160,
+    tcpOptions,
+    ...extra,
+  };
 }
 
 /** What leaves toward the real server for a client segment, in full NAT. */
@@ -94,89 +138,104 @@ function checksOk(frame: Buffer): boolean {
   return verifyIpChecksum(frame) && verifyL4Checksum(frame);
 }
 
-t.test('full NAT: the SYN carries the director clock, the client gets its own TSvals back, and a reused port SYN is newer', async (t) => {
-  const { io, engine, send, advance, now } = lab({ fullNat: true });
-  const C1 = 0xfffffff0; // the client's clock wraps during the connection
-  const S1 = 0x0badf00d;
-  const CP1 = 50001;
+t.test(
+  'full NAT: the SYN carries the director clock, the client gets its own TSvals back, and a reused port SYN is newer',
+  async (t) => {
+    const { io, engine, send, advance, now } = lab({ fullNat: true });
+    const C1 = 0xfffffff0; // the client's clock wraps during the connection
+    const S1 = 0x0badf00d;
+    const CP1 = 50001;
 
-  // SYN: TSval becomes nowMs mod 2^32.
-  const syn = client(CP1, 'S', synOpts(C1, 0));
-  const o1 = send(0, syn);
-  t.equal(o1.port, 1);
-  t.equal(hex(o1.frame), hex(buildFrame(toServer(syn, synOpts(mod32(T0), 0)))));
-  t.ok(checksOk(o1.frame));
-  t.equal(o1.frame.readUInt32BE(14 + 20 + 28), 0x76daa87b, 'T0 mod 2^32');
-  const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32(CIP), CP1, ipToU32(VIP), 80);
-  t.equal(engine.conns.table.lport[id], LPORT);
-  t.equal(engine.conns.table.tsDelta[id], Number(BigInt.asIntN(32, BigInt(T0) - BigInt(C1))));
+    // SYN: TSval becomes nowMs mod 2^32.
+    const syn = client(CP1, 'S', synOpts(C1, 0));
+    const o1 = send(0, syn);
+    t.equal(o1.port, 1);
+    t.equal(hex(o1.frame), hex(buildFrame(toServer(syn, synOpts(mod32(T0), 0)))));
+    t.ok(checksOk(o1.frame));
+    t.equal(o1.frame.readUInt32BE(14 + 20 + 28), 0x76daa87b, 'T0 mod 2^32');
+    const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32(CIP), CP1, ipToU32(VIP), 80);
+    t.equal(engine.conns.table.lport[id], LPORT);
+    t.equal(engine.conns.table.tsDelta[id], Number(BigInt.asIntN(32, BigInt(T0) - BigInt(C1))));
 
-  // SYN-ACK to the local address: TSecr becomes the client's original TSval.
-  advance(1);
-  const synack = server(LIP, LPORT, 'SA', synOpts(S1, mod32(T0)));
-  const o2 = send(1, synack);
-  t.equal(o2.port, 0);
-  t.equal(hex(o2.frame), hex(buildFrame(toClient(synack, CP1, synOpts(S1, C1)))));
-  t.ok(checksOk(o2.frame));
+    // SYN-ACK to the local address: TSecr becomes the client's original TSval.
+    advance(1);
+    const synack = server(LIP, LPORT, 'SA', synOpts(S1, mod32(T0)));
+    const o2 = send(1, synack);
+    t.equal(o2.port, 0);
+    t.equal(hex(o2.frame), hex(buildFrame(toClient(synack, CP1, synOpts(S1, C1)))));
+    t.ok(checksOk(o2.frame));
 
-  // The client's ACK with data, 2 ms after its SYN: TSval shifted by the same delta.
-  advance(1);
-  const data = client(CP1, 'PA', dataOpts(C1 + 2, S1), { seq: 1001, ack: 7001, payload: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' });
-  const o3 = send(0, data);
-  t.equal(hex(o3.frame), hex(buildFrame(toServer(data, dataOpts(mod32(T0 + 2), S1)))));
-  t.ok(checksOk(o3.frame));
+    // The client's ACK with data, 2 ms after its SYN: TSval shifted by the same delta.
+    advance(1);
+    const data = client(CP1, 'PA', dataOpts(C1 + 2, S1), {
+      seq: 1001,
+      ack: 7001,
+      payload: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+    });
+    const o3 = send(0, data);
+    t.equal(hex(o3.frame), hex(buildFrame(toServer(data, dataOpts(mod32(T0 + 2), S1)))));
+    t.ok(checksOk(o3.frame));
 
-  // The server's response echoes the translated TSval; the client sees its own, at the odd offset too.
-  advance(1);
-  const resp = server(LIP, LPORT, 'PA', oddOpts(S1 + 3, mod32(T0 + 2)), { seq: 7001, ack: 1028, payload: 'HTTP/1.1 200 OK\r\n\r\n!' });
-  const o4 = send(1, resp);
-  t.equal(hex(o4.frame), hex(buildFrame(toClient(resp, CP1, oddOpts(S1 + 3, C1 + 2)))));
-  t.ok(checksOk(o4.frame));
+    // The server's response echoes the translated TSval; the client sees its own, at the odd offset too.
+    advance(1);
+    const resp = server(LIP, LPORT, 'PA', oddOpts(S1 + 3, mod32(T0 + 2)), {
+      seq: 7001,
+      ack: 1028,
+      payload: 'HTTP/1.1 200 OK\r\n\r\n!',
+    });
+    const o4 = send(1, resp);
+    t.equal(hex(o4.frame), hex(buildFrame(toClient(resp, CP1, oddOpts(S1 + 3, C1 + 2)))));
+    t.ok(checksOk(o4.frame));
 
-  // Close 30 ms in: the client's TSval has wrapped (0xfffffff0 + 30 = 0x0e); the server's has not.
-  advance(27);
-  const fin = client(CP1, 'FA', dataOpts(mod32(C1 + 30), S1 + 3), { seq: 1028, ack: 7021 });
-  const o5 = send(0, fin);
-  t.equal(hex(o5.frame), hex(buildFrame(toServer(fin, dataOpts(mod32(T0 + 30), S1 + 3)))));
-  advance(1);
-  const sfin = server(LIP, LPORT, 'FA', dataOpts(S1 + 31, mod32(T0 + 30)), { seq: 7021, ack: 1029 });
-  t.equal(hex(send(1, sfin).frame), hex(buildFrame(toClient(sfin, CP1, dataOpts(S1 + 31, mod32(C1 + 30))))));
-  advance(1);
-  const last = client(CP1, 'A', dataOpts(mod32(C1 + 32), S1 + 31), { seq: 1029, ack: 7022 });
-  const o6 = send(0, last);
-  const lastSeen = o6.frame.readUInt32BE(14 + 20 + 24);
-  t.equal(lastSeen, mod32(T0 + 32), 'the last TSval the real server saw from connection 1');
-  t.equal(now(), T0 + 32);
+    // Close 30 ms in: the client's TSval has wrapped (0xfffffff0 + 30 = 0x0e); the server's has not.
+    advance(27);
+    const fin = client(CP1, 'FA', dataOpts(mod32(C1 + 30), S1 + 3), { seq: 1028, ack: 7021 });
+    const o5 = send(0, fin);
+    t.equal(hex(o5.frame), hex(buildFrame(toServer(fin, dataOpts(mod32(T0 + 30), S1 + 3)))));
+    advance(1);
+    const sfin = server(LIP, LPORT, 'FA', dataOpts(S1 + 31, mod32(T0 + 30)), { seq: 7021, ack: 1029 });
+    t.equal(hex(send(1, sfin).frame), hex(buildFrame(toClient(sfin, CP1, dataOpts(S1 + 31, mod32(C1 + 30))))));
+    advance(1);
+    const last = client(CP1, 'A', dataOpts(mod32(C1 + 32), S1 + 31), { seq: 1029, ack: 7022 });
+    const o6 = send(0, last);
+    const lastSeen = o6.frame.readUInt32BE(14 + 20 + 24);
+    t.equal(lastSeen, mod32(T0 + 32), 'the last TSval the real server saw from connection 1');
+    t.equal(now(), T0 + 32);
 
-  // While connection 1 holds the only local port, a new client is refused.
-  io.sent.length = 0;
-  io.inject(0, buildFrame(client(50002, 'S', synOpts(0x1234, 0))));
-  io.deliver();
-  t.equal(io.sent.length, 0);
-  t.equal(engine.drops.get(DROP_PORTS_EXHAUSTED), 1);
+    // While connection 1 holds the only local port, a new client is refused.
+    io.sent.length = 0;
+    io.inject(0, buildFrame(client(50002, 'S', synOpts(0x1234, 0))));
+    io.deliver();
+    t.equal(io.sent.length, 0);
+    t.equal(engine.drops.get(DROP_PORTS_EXHAUSTED), 1);
 
-  // Let connection 1 expire on the director (TIME_WAIT 120 s); the real server may still hold it.
-  advance(125_000);
-  for (let i = 0; i < 10 && engine.conns.count > 0; i++) engine.tick();
-  t.equal(engine.conns.count, 0);
+    // Let connection 1 expire on the director (TIME_WAIT 120 s); the real server may still hold it.
+    advance(125_000);
+    for (let i = 0; i < 10 && engine.conns.count > 0; i++) engine.tick();
+    t.equal(engine.conns.count, 0);
 
-  // Connection 2: another client port, a TSval from a completely different clock.
-  const C2 = 0x00001234;
-  const CP2 = 50002;
-  t.ok(after(lastSeen, C2), 'without translation the real server would see an older TSval (PAWS reject)');
-  const T1 = now();
-  const syn2 = client(CP2, 'S', synOpts(C2, 0), { seq: 90000 });
-  const o7 = send(0, syn2);
-  t.equal(hex(o7.frame), hex(buildFrame(toServer(syn2, synOpts(mod32(T1), 0)))), 'same local port, TSval = T1 mod 2^32');
-  t.ok(checksOk(o7.frame));
-  const seen2 = o7.frame.readUInt32BE(14 + 20 + 28);
-  t.ok(seen2 > lastSeen, 'plain comparison: newer');
-  t.ok(after(seen2, lastSeen), 'serial-number comparison as tcp_timewait_state_process() does it');
+    // Connection 2: another client port, a TSval from a completely different clock.
+    const C2 = 0x00001234;
+    const CP2 = 50002;
+    t.ok(after(lastSeen, C2), 'without translation the real server would see an older TSval (PAWS reject)');
+    const T1 = now();
+    const syn2 = client(CP2, 'S', synOpts(C2, 0), { seq: 90000 });
+    const o7 = send(0, syn2);
+    t.equal(
+      hex(o7.frame),
+      hex(buildFrame(toServer(syn2, synOpts(mod32(T1), 0)))),
+      'same local port, TSval = T1 mod 2^32',
+    );
+    t.ok(checksOk(o7.frame));
+    const seen2 = o7.frame.readUInt32BE(14 + 20 + 28);
+    t.ok(seen2 > lastSeen, 'plain comparison: newer');
+    t.ok(after(seen2, lastSeen), 'serial-number comparison as tcp_timewait_state_process() does it');
 
-  // Its SYN-ACK goes back to the new client with the new client's TSval.
-  const synack2 = server(LIP, LPORT, 'SA', synOpts(0x5555, mod32(T1)), { ack: 90001 });
-  t.equal(hex(send(1, synack2).frame), hex(buildFrame(toClient(synack2, CP2, synOpts(0x5555, C2)))));
-});
+    // Its SYN-ACK goes back to the new client with the new client's TSval.
+    const synack2 = server(LIP, LPORT, 'SA', synOpts(0x5555, mod32(T1)), { ack: 90001 });
+    t.equal(hex(send(1, synack2).frame), hex(buildFrame(toClient(synack2, CP2, synOpts(0x5555, C2)))));
+  },
+);
 
 t.test('full NAT across a 2^32 ms boundary: the reused port SYN is newer in serial-number arithmetic', async (t) => {
   // 411 * 2^32 + 0xffffff00: the director's clock mod 2^32 wraps between the two connections.
@@ -213,7 +272,7 @@ t.test('full NAT: a retransmitted SYN keeps the delta picked at the first SYN', 
   const o = send(0, again);
   t.equal(hex(o.frame), hex(buildFrame(toServer(again, synOpts(mod32(T0 + 1000), 0)))));
   const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32(CIP), 50001, ipToU32(VIP), 80);
-  t.equal(engine.conns.table.tsDelta[id], T0 % 2 ** 32 - 0x1000);
+  t.equal(engine.conns.table.tsDelta[id], (T0 % 2 ** 32) - 0x1000);
 });
 
 t.test('full NAT with a partial checksum: TSval translated, checksum field left the pseudo-header sum', async (t) => {
@@ -268,7 +327,9 @@ function reuseAfter(t: Test, c1Ts: number, c1EndTs: number, elapsedMs: number, s
   const { engine, send, advance } = lab({ fullNat: true });
   send(0, client(50001, 'S', synOpts(c1Ts, 0)));
   advance(elapsedMs);
-  const lastSeen = send(0, client(50001, 'A', dataOpts(c1EndTs, 0x1111), { seq: 1001, ack: 7001 })).frame.readUInt32BE(14 + 20 + 24);
+  const lastSeen = send(0, client(50001, 'A', dataOpts(c1EndTs, 0x1111), { seq: 1001, ack: 7001 })).frame.readUInt32BE(
+    14 + 20 + 24,
+  );
   send(0, client(50001, 'R', dataOpts(c1EndTs, 0x1111), { seq: 1001, ack: 0 }));
   advance(20_000);
   for (let i = 0; i < 10 && engine.conns.count > 0; i++) engine.tick();

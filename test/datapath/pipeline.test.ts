@@ -13,12 +13,26 @@ const RIP1 = '192.168.99.100';
 const RIP2 = '192.168.99.200';
 
 function lab(opts: { fullNat?: boolean; sched?: string; proto?: number } = {}) {
-  const dests = [{ ip: RIP1, mac: W1MAC, weight: 1 }, { ip: RIP2, mac: W2MAC, weight: 2 }];
+  const dests = [
+    { ip: RIP1, mac: W1MAC, weight: 1 },
+    { ip: RIP2, mac: W2MAC, weight: 2 },
+  ];
   const { io, engine, services, advance } = engineLab({ ...opts, dests });
   return { io, engine, services, advance };
 }
 
-const syn: FrameSpec = { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1000, ttl: 64 };
+const syn: FrameSpec = {
+  dstMac: LVS0,
+  srcMac: CMAC,
+  src: CIP,
+  dst: VIP,
+  proto: 'tcp',
+  sport: 40000,
+  dport: 80,
+  flags: 'S',
+  seq: 1000,
+  ttl: 64,
+};
 
 t.test('a SYN to the VIP is rewritten to the scheduled real server (TTL decremented), byte for byte', async (t) => {
   const { io, engine } = lab();
@@ -38,7 +52,19 @@ t.test('the reply from the real server is rewritten back to VIP -> client with T
   const { io } = lab();
   io.inject(0, buildFrame(syn));
   io.deliver();
-  const synack: FrameSpec = { dstMac: LVS1, srcMac: W2MAC, src: RIP2, dst: CIP, proto: 'tcp', sport: 80, dport: 40000, flags: 'SA', seq: 5000, ack: 1001, ttl: 64 };
+  const synack: FrameSpec = {
+    dstMac: LVS1,
+    srcMac: W2MAC,
+    src: RIP2,
+    dst: CIP,
+    proto: 'tcp',
+    sport: 80,
+    dport: 40000,
+    flags: 'SA',
+    seq: 5000,
+    ack: 1001,
+    ttl: 64,
+  };
   io.inject(1, buildFrame(synack));
   io.deliver();
   const out = io.sent[1]!;
@@ -68,17 +94,64 @@ t.test('only a SYN creates a TCP connection; unknown ports are dropped and count
 t.test('the director answers ARP for the VIP and ping to the VIP', async (t) => {
   const { io } = lab();
   const arpReq = Buffer.from(
-    'ffffffffffff' + CMAC.replace(/:/g, '') + '0806' + '0001080006040001' + CMAC.replace(/:/g, '') + 'c0a8580a' + '000000000000' + 'c0a85805',
+    'ffffffffffff' +
+      CMAC.replace(/:/g, '') +
+      '0806' +
+      '0001080006040001' +
+      CMAC.replace(/:/g, '') +
+      'c0a8580a' +
+      '000000000000' +
+      'c0a85805',
     'hex',
   );
   io.inject(0, arpReq);
-  io.inject(0, buildFrame({ dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'icmp', icmpType: 8, icmpId: 7, icmpSeq: 1, payload: 'ping', ttl: 64 }));
+  io.inject(
+    0,
+    buildFrame({
+      dstMac: LVS0,
+      srcMac: CMAC,
+      src: CIP,
+      dst: VIP,
+      proto: 'icmp',
+      icmpType: 8,
+      icmpId: 7,
+      icmpSeq: 1,
+      payload: 'ping',
+      ttl: 64,
+    }),
+  );
   io.deliver();
   t.equal(io.sent.length, 2);
   const reply = io.sent[0]!.frame;
-  t.equal(hex(reply), CMAC.replace(/:/g, '') + LVS0.replace(/:/g, '') + '0806' + '0001080006040002' + LVS0.replace(/:/g, '') + 'c0a85805' + CMAC.replace(/:/g, '') + 'c0a8580a');
+  t.equal(
+    hex(reply),
+    CMAC.replace(/:/g, '') +
+      LVS0.replace(/:/g, '') +
+      '0806' +
+      '0001080006040002' +
+      LVS0.replace(/:/g, '') +
+      'c0a85805' +
+      CMAC.replace(/:/g, '') +
+      'c0a8580a',
+  );
   const echo = io.sent[1]!.frame;
-  t.equal(hex(echo), hex(buildFrame({ dstMac: CMAC, srcMac: LVS0, src: VIP, dst: CIP, proto: 'icmp', icmpType: 0, icmpId: 7, icmpSeq: 1, payload: 'ping', ttl: 64 })));
+  t.equal(
+    hex(echo),
+    hex(
+      buildFrame({
+        dstMac: CMAC,
+        srcMac: LVS0,
+        src: VIP,
+        dst: CIP,
+        proto: 'icmp',
+        icmpType: 0,
+        icmpId: 7,
+        icmpSeq: 1,
+        payload: 'ping',
+        ttl: 64,
+      }),
+    ),
+  );
 });
 
 t.test('full NAT rewrites both ends and the reply to the local address comes back to the client', async (t) => {
@@ -89,16 +162,45 @@ t.test('full NAT rewrites both ends and the reply to the local address comes bac
   t.ok(verifyIpChecksum(out) && verifyL4Checksum(out));
   const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32(CIP), 40000, ipToU32(VIP), 80);
   const lport = engine.conns.table.lport[id]!;
-  t.equal(hex(out), hex(buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, src: LIP, sport: lport, dst: RIP2, ttl: 63 })));
-  const synack: FrameSpec = { dstMac: LVS1, srcMac: W2MAC, src: RIP2, dst: LIP, proto: 'tcp', sport: 80, dport: lport, flags: 'SA', seq: 9, ack: 1001, ttl: 64 };
+  t.equal(
+    hex(out),
+    hex(buildFrame({ ...syn, dstMac: W2MAC, srcMac: LVS1, src: LIP, sport: lport, dst: RIP2, ttl: 63 })),
+  );
+  const synack: FrameSpec = {
+    dstMac: LVS1,
+    srcMac: W2MAC,
+    src: RIP2,
+    dst: LIP,
+    proto: 'tcp',
+    sport: 80,
+    dport: lport,
+    flags: 'SA',
+    seq: 9,
+    ack: 1001,
+    ttl: 64,
+  };
   io.inject(1, buildFrame(synack));
   io.deliver();
-  t.equal(hex(io.sent[1]!.frame), hex(buildFrame({ ...synack, dstMac: CMAC, srcMac: LVS0, src: VIP, sport: 80, dst: CIP, dport: 40000, ttl: 63 })));
+  t.equal(
+    hex(io.sent[1]!.frame),
+    hex(buildFrame({ ...synack, dstMac: CMAC, srcMac: LVS0, src: VIP, sport: 80, dst: CIP, dport: 40000, ttl: 63 })),
+  );
 });
 
 t.test('UDP with a zero checksum gets one computed on NAT, as IPVS does', async (t) => {
   const { io } = lab({ proto: IPPROTO_UDP });
-  const dgram: FrameSpec = { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'udp', sport: 5353, dport: 80, payload: 'hello', udpZeroCsum: true, ttl: 64 };
+  const dgram: FrameSpec = {
+    dstMac: LVS0,
+    srcMac: CMAC,
+    src: CIP,
+    dst: VIP,
+    proto: 'udp',
+    sport: 5353,
+    dport: 80,
+    payload: 'hello',
+    udpZeroCsum: true,
+    ttl: 64,
+  };
   io.inject(0, buildFrame(dgram));
   io.deliver();
   const out = io.sent[0]!.frame;
@@ -108,15 +210,49 @@ t.test('UDP with a zero checksum gets one computed on NAT, as IPVS does', async 
 t.test('a service with no available server answers ICMP port unreachable from the VIP', async (t) => {
   const { io, services } = lab();
   const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
-  services.editDest(key, { af: AF_INET, addr: ipToU32(RIP1), port: 80, fwd: FWD_MASQ, weight: 0, uThreshold: 0, lThreshold: 0 });
-  services.editDest(key, { af: AF_INET, addr: ipToU32(RIP2), port: 80, fwd: FWD_MASQ, weight: 0, uThreshold: 0, lThreshold: 0 });
+  services.editDest(key, {
+    af: AF_INET,
+    addr: ipToU32(RIP1),
+    port: 80,
+    fwd: FWD_MASQ,
+    weight: 0,
+    uThreshold: 0,
+    lThreshold: 0,
+  });
+  services.editDest(key, {
+    af: AF_INET,
+    addr: ipToU32(RIP2),
+    port: 80,
+    fwd: FWD_MASQ,
+    weight: 0,
+    uThreshold: 0,
+    lThreshold: 0,
+  });
   const frame = buildFrame(syn);
   io.inject(0, frame);
   io.deliver();
   t.equal(io.sent.length, 1);
   const icmp = io.sent[0]!.frame;
   const quote = frame.subarray(14);
-  t.equal(hex(icmp), hex(buildFrame({ dstMac: CMAC, srcMac: LVS0, src: VIP, dst: CIP, proto: 'icmp', icmpType: 3, icmpCode: 3, icmpRest: 0, payload: quote, ttl: 64, tos: 0xc0, id: 2 })));
+  t.equal(
+    hex(icmp),
+    hex(
+      buildFrame({
+        dstMac: CMAC,
+        srcMac: LVS0,
+        src: VIP,
+        dst: CIP,
+        proto: 'icmp',
+        icmpType: 3,
+        icmpCode: 3,
+        icmpRest: 0,
+        payload: quote,
+        ttl: 64,
+        tos: 0xc0,
+        id: 2,
+      }),
+    ),
+  );
 });
 
 t.test('connections expire and counters return to zero', async (t) => {
@@ -124,11 +260,17 @@ t.test('connections expire and counters return to zero', async (t) => {
   io.inject(0, buildFrame(syn));
   io.deliver();
   const svc = services.services()[0]!;
-  t.equal(svc.dests.reduce((a, d) => a + d.activeConns + d.inactConns, 0), 1);
+  t.equal(
+    svc.dests.reduce((a, d) => a + d.activeConns + d.inactConns, 0),
+    1,
+  );
   advance(61_000); // SYN_RECV times out after 60 s
   engine.tick();
   engine.tick();
   t.equal(engine.conns.count, 0);
-  t.equal(svc.dests.reduce((a, d) => a + d.activeConns + d.inactConns, 0), 0);
+  t.equal(
+    svc.dests.reduce((a, d) => a + d.activeConns + d.inactConns, 0),
+    0,
+  );
   engine.stop();
 });

@@ -1,7 +1,15 @@
 import t from 'tap';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { HttpCheck, buildHttpRequest, parseContentLength, parseStatusCode, DEFAULT_STATUS_CODES, type HttpCheckOpts, type HttpUrl } from '../../src/health/http-check.ts';
+import {
+  HttpCheck,
+  buildHttpRequest,
+  parseContentLength,
+  parseStatusCode,
+  DEFAULT_STATUS_CODES,
+  type HttpCheckOpts,
+  type HttpUrl,
+} from '../../src/health/http-check.ts';
 
 const LO = 0x7f000001;
 
@@ -45,10 +53,19 @@ function opts(urls: HttpUrl[], extra: Partial<HttpCheckOpts> = {}): HttpCheckOpt
 const url = (u: Partial<HttpUrl> = {}): HttpUrl => ({ path: '/health', statusCodes: DEFAULT_STATUS_CODES, ...u });
 const sig = (): AbortSignal => new AbortController().signal;
 
-t.test('the request is keepalived\'s template byte for byte', async (t) => {
-  t.equal(buildHttpRequest('/x', '1.0', '10.0.0.1:80'), 'GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 10.0.0.1:80\r\n\r\n');
-  t.equal(buildHttpRequest('/x', '1.0C', 'www'), 'GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www\r\n\r\n');
-  t.equal(buildHttpRequest('/', '1.1', 'www'), 'GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www\r\n\r\n');
+t.test("the request is keepalived's template byte for byte", async (t) => {
+  t.equal(
+    buildHttpRequest('/x', '1.0', '10.0.0.1:80'),
+    'GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 10.0.0.1:80\r\n\r\n',
+  );
+  t.equal(
+    buildHttpRequest('/x', '1.0C', 'www'),
+    'GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www\r\n\r\n',
+  );
+  t.equal(
+    buildHttpRequest('/', '1.1', 'www'),
+    'GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www\r\n\r\n',
+  );
   t.equal(parseStatusCode('HTTP/1.1 503 Service Unavailable'), 503);
   t.equal(parseStatusCode('garbage'), 0);
   t.equal(parseContentLength('HTTP/1.0 200 OK\r\ncontent-length: 42\r\nX: y'), 42);
@@ -79,11 +96,29 @@ t.test('a wrong digest fails', async (t) => {
 
 t.test('status codes are matched against the configured ranges', async (t) => {
   const s500 = await server('HTTP/1.0 500 Internal Server Error\r\n\r\noops');
-  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port: s500.port }, sig()), { ok: false, reason: 'HTTP status code error: 500' });
-  t.same(await new HttpCheck(opts([url({ statusCodes: [[200, 299], [500, 500]] })])).check({ addr: LO, port: s500.port }, sig()), { ok: true, reason: '' });
+  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port: s500.port }, sig()), {
+    ok: false,
+    reason: 'HTTP status code error: 500',
+  });
+  t.same(
+    await new HttpCheck(
+      opts([
+        url({
+          statusCodes: [
+            [200, 299],
+            [500, 500],
+          ],
+        }),
+      ]),
+    ).check({ addr: LO, port: s500.port }, sig()),
+    { ok: true, reason: '' },
+  );
   await s500.close();
   const s301 = await server('HTTP/1.1 301 Moved\r\nLocation: /\r\n\r\n');
-  t.same(await new HttpCheck(opts([url({ statusCodes: [[300, 399]] })])).check({ addr: LO, port: s301.port }, sig()), { ok: true, reason: '' });
+  t.same(await new HttpCheck(opts([url({ statusCodes: [[300, 399]] })])).check({ addr: LO, port: s301.port }, sig()), {
+    ok: true,
+    reason: '',
+  });
   await s301.close();
 });
 
@@ -106,16 +141,25 @@ t.test('a server that accepts but never answers times out', async (t) => {
 
 t.test('a server closing without a response fails, and so does an oversized one', async (t) => {
   const empty = await server('');
-  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port: empty.port }, sig()), { ok: false, reason: 'Read, no data received' });
+  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port: empty.port }, sig()), {
+    ok: false,
+    reason: 'Read, no data received',
+  });
   await empty.close();
   const big = await server(`HTTP/1.0 200 OK\r\n\r\n${'x'.repeat(5000)}`);
-  t.same(await new HttpCheck(opts([url()], { maxResponseBytes: 1000 })).check({ addr: LO, port: big.port }, sig()), { ok: false, reason: 'response exceeds 1000 bytes' });
+  t.same(await new HttpCheck(opts([url()], { maxResponseBytes: 1000 })).check({ addr: LO, port: big.port }, sig()), {
+    ok: false,
+    reason: 'response exceeds 1000 bytes',
+  });
   await big.close();
 });
 
 t.test('every url must pass', async (t) => {
   const s = await server(ok200);
-  const r = await new HttpCheck(opts([url(), url({ path: '/two', substring: 'nope' })])).check({ addr: LO, port: s.port }, sig());
+  const r = await new HttpCheck(opts([url(), url({ path: '/two', substring: 'nope' })])).check(
+    { addr: LO, port: s.port },
+    sig(),
+  );
   t.same(r, { ok: false, reason: 'substring not found' });
   t.equal(s.requests.length, 2);
   t.match(s.requests[1], /^GET \/two HTTP\/1\.0\r\n/);
@@ -126,5 +170,8 @@ t.test('a refused connection fails', async (t) => {
   const s = await server(ok200);
   const port = s.port;
   await s.close();
-  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port }, sig()), { ok: false, reason: 'connection refused' });
+  t.same(await new HttpCheck(opts([url()])).check({ addr: LO, port }, sig()), {
+    ok: false,
+    reason: 'connection refused',
+  });
 });

@@ -3,7 +3,15 @@ import { IcmpCheck, assertIcmpAvailable, classifyIcmp, buildEcho } from '../../s
 import { isTsvsError } from '../../src/lib/errors.ts';
 
 /** Internet checksum for building fixtures without the native module. */
-const sum = { createChecksum: (b: Buffer) => { let s = 0; for (let i = 0; i < b.length; i += 2) s += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0); while (s > 0xffff) s = (s & 0xffff) + (s >>> 16); return ~s & 0xffff; }, writeChecksum: (b: Buffer, off: number, v: number) => b.writeUInt16BE(v, off) };
+const sum = {
+  createChecksum: (b: Buffer) => {
+    let s = 0;
+    for (let i = 0; i < b.length; i += 2) s += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return ~s & 0xffff;
+  },
+  writeChecksum: (b: Buffer, off: number, v: number) => b.writeUInt16BE(v, off),
+};
 
 t.test('an echo request has type 8, id, seq, 128 bytes of payload and a valid checksum', async (t) => {
   const e = buildEcho(sum, 0x1234, 7);
@@ -22,29 +30,51 @@ t.test('replies are matched by id and seq, unreachables by the echo they quote',
   const request = Buffer.from('45000024b053400040018c837f0000017f0000010800e5c412340007', 'hex');
   t.equal(classifyIcmp(request, 0x1234, 7), undefined, 'our own echo request seen on lo is ignored');
   // Destination unreachable (type 3) quoting an IPv4 header + our echo's first 8 bytes.
-  const unreach = Buffer.concat([Buffer.from('4500003800004000400100000a0000010a000001', 'hex'), Buffer.from('0301000000000000', 'hex'), Buffer.from('450000240000400040010000' + '0a0000010a000002', 'hex'), Buffer.from('0800000012340007', 'hex')]);
+  const unreach = Buffer.concat([
+    Buffer.from('4500003800004000400100000a0000010a000001', 'hex'),
+    Buffer.from('0301000000000000', 'hex'),
+    Buffer.from('450000240000400040010000' + '0a0000010a000002', 'hex'),
+    Buffer.from('0800000012340007', 'hex'),
+  ]);
   t.equal(classifyIcmp(unreach, 0x1234, 7), 'unreachable');
   t.equal(classifyIcmp(Buffer.from([0x45, 0]), 1, 1), undefined, 'short packets are ignored');
 });
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-t.test('PING_CHECK against 127.0.0.1 (root)', { skip: isRoot ? false : 'PING_CHECK needs root (CAP_NET_RAW) for a raw ICMP socket' }, async (t) => {
-  assertIcmpAvailable();
-  const chk = new IcmpCheck({ connectTimeoutMs: 1000 });
-  t.same(await chk.check({ addr: 0x7f000001, port: 0 }, new AbortController().signal), { ok: true, reason: '' });
-  const results = await Promise.all([1, 2, 3].map(() => chk.check({ addr: 0x7f000001, port: 0 }, new AbortController().signal)));
-  t.same(results.map((r) => r.ok), [true, true, true], 'concurrent pings each get their own reply');
-});
-
-t.test('without root, PING_CHECK fails with a clear reason', { skip: isRoot ? 'running as root' : false }, async (t) => {
-  try {
+t.test(
+  'PING_CHECK against 127.0.0.1 (root)',
+  { skip: isRoot ? false : 'PING_CHECK needs root (CAP_NET_RAW) for a raw ICMP socket' },
+  async (t) => {
     assertIcmpAvailable();
-    t.fail('expected ICMP_UNAVAILABLE');
-  } catch (e) {
-    t.ok(isTsvsError(e) && e.code === 'ICMP_UNAVAILABLE');
-  }
-  const r = await new IcmpCheck({ connectTimeoutMs: 200 }).check({ addr: 0x7f000001, port: 0 }, new AbortController().signal);
-  t.equal(r.ok, false);
-  t.match(r.reason, /^PING_CHECK needs /);
-});
+    const chk = new IcmpCheck({ connectTimeoutMs: 1000 });
+    t.same(await chk.check({ addr: 0x7f000001, port: 0 }, new AbortController().signal), { ok: true, reason: '' });
+    const results = await Promise.all(
+      [1, 2, 3].map(() => chk.check({ addr: 0x7f000001, port: 0 }, new AbortController().signal)),
+    );
+    t.same(
+      results.map((r) => r.ok),
+      [true, true, true],
+      'concurrent pings each get their own reply',
+    );
+  },
+);
+
+t.test(
+  'without root, PING_CHECK fails with a clear reason',
+  { skip: isRoot ? 'running as root' : false },
+  async (t) => {
+    try {
+      assertIcmpAvailable();
+      t.fail('expected ICMP_UNAVAILABLE');
+    } catch (e) {
+      t.ok(isTsvsError(e) && e.code === 'ICMP_UNAVAILABLE');
+    }
+    const r = await new IcmpCheck({ connectTimeoutMs: 200 }).check(
+      { addr: 0x7f000001, port: 0 },
+      new AbortController().signal,
+    );
+    t.equal(r.ok, false);
+    t.match(r.reason, /^PING_CHECK needs /);
+  },
+);

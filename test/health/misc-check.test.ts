@@ -44,14 +44,16 @@ async function settleGroup(pgid: number): Promise<number[]> {
 }
 
 t.test('exit 0 is up, exit 1 is down, 2..255 is down without misc_dynamic', async (t) => {
-  const run = (code: number, dynamic: boolean) => new MiscCheck({ argv: sh(`exit ${code}`), timeoutMs: 2000, dynamic }).check(target, sig());
+  const run = (code: number, dynamic: boolean) =>
+    new MiscCheck({ argv: sh(`exit ${code}`), timeoutMs: 2000, dynamic }).check(target, sig());
   t.same(await run(0, false), { ok: true, reason: '' });
   t.same(await run(1, false), { ok: false, reason: 'failed (exited with status 1)' });
   t.same(await run(7, false), { ok: false, reason: 'failed (exited with status 7)' });
 });
 
 t.test('with misc_dynamic, exit 2..255 is up with weight = status - 2, and 1 is still down', async (t) => {
-  const run = (code: number) => new MiscCheck({ argv: sh(`exit ${code}`), timeoutMs: 2000, dynamic: true }).check(target, sig());
+  const run = (code: number) =>
+    new MiscCheck({ argv: sh(`exit ${code}`), timeoutMs: 2000, dynamic: true }).check(target, sig());
   t.same(await run(2), { ok: true, reason: '', weight: 0 });
   t.same(await run(12), { ok: true, reason: '', weight: 10 });
   t.same(await run(255), { ok: true, reason: '', weight: 253 });
@@ -60,7 +62,12 @@ t.test('with misc_dynamic, exit 2..255 is up with weight = status - 2, and 1 is 
 });
 
 t.test('a hanging script is killed by PID on timeout, with its children', async (t) => {
-  const chk = new MiscCheck({ argv: sh('sleep 30 & sleep 30; wait'), timeoutMs: 200, dynamic: false, killGraceMs: 200 });
+  const chk = new MiscCheck({
+    argv: sh('sleep 30 & sleep 30; wait'),
+    timeoutMs: 200,
+    dynamic: false,
+    killGraceMs: 200,
+  });
   const r = await chk.check(target, sig());
   t.same(r, { ok: false, reason: 'timed out' });
   t.ok(chk.lastPid > 0);
@@ -75,10 +82,16 @@ t.test('a script that ignores SIGTERM gets SIGKILL after the grace period', asyn
   t.equal(alive(r.pid), false);
 });
 
-t.test('a missing program and a signal are failures with keepalived\'s words', async (t) => {
-  const r = await new MiscCheck({ argv: ['/nonexistent/tsvs-check'], timeoutMs: 1000, dynamic: false }).check(target, sig());
+t.test("a missing program and a signal are failures with keepalived's words", async (t) => {
+  const r = await new MiscCheck({ argv: ['/nonexistent/tsvs-check'], timeoutMs: 1000, dynamic: false }).check(
+    target,
+    sig(),
+  );
   t.same(r, { ok: false, reason: 'cannot run: spawn /nonexistent/tsvs-check ENOENT' });
-  t.same(miscVerdict({ pid: 1, code: null, signal: 'SIGSEGV', timedOut: false, error: '' }, false), { ok: false, reason: 'failed (due to signal SIGSEGV)' });
+  t.same(miscVerdict({ pid: 1, code: null, signal: 'SIGSEGV', timedOut: false, error: '' }, false), {
+    ok: false,
+    reason: 'failed (due to signal SIGSEGV)',
+  });
 });
 
 t.test('script lines split like keepalived: spaces separate, quotes group', async (t) => {

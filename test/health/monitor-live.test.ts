@@ -58,11 +58,25 @@ virtual_server 192.168.88.5 80 {
     t.same(m.serverState('TCP 192.168.88.5:80', `127.0.0.1:${port}`), { alive: true, weight: 4, numFailed: 0 });
     const down = nextTransition(m);
     await close(srv);
-    t.same(await down, { serviceKey: 'TCP 192.168.88.5:80', destKey: `127.0.0.1:${port}`, up: false, weight: 0, inhibit: true, reason: 'TCP_CHECK failed: connection refused' });
+    t.same(await down, {
+      serviceKey: 'TCP 192.168.88.5:80',
+      destKey: `127.0.0.1:${port}`,
+      up: false,
+      weight: 0,
+      inhibit: true,
+      reason: 'TCP_CHECK failed: connection refused',
+    });
     t.same(m.desired('TCP 192.168.88.5:80')?.dests, [{ key: `127.0.0.1:${port}`, weight: 0, sorry: false }]);
     const up = nextTransition(m);
     srv = await listen(port);
-    t.same(await up, { serviceKey: 'TCP 192.168.88.5:80', destKey: `127.0.0.1:${port}`, up: true, weight: 4, inhibit: false, reason: 'TCP_CHECK succeeded' });
+    t.same(await up, {
+      serviceKey: 'TCP 192.168.88.5:80',
+      destKey: `127.0.0.1:${port}`,
+      up: true,
+      weight: 4,
+      inhibit: false,
+      reason: 'TCP_CHECK succeeded',
+    });
   } finally {
     await m.stop();
     await close(srv);

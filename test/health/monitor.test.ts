@@ -18,14 +18,32 @@ class FakeCheck implements Checker {
 
 const FAIL: CheckResult = { ok: false, reason: 'connection refused' };
 const OK: CheckResult = { ok: true, reason: '' };
-const loop = (extra: Partial<LoopConfig> = {}): LoopConfig => ({ delayLoopMs: 100, retry: 2, delayBeforeRetryMs: 50, alpha: false, retryWhileDown: false, warmupMs: 0, ...extra });
+const loop = (extra: Partial<LoopConfig> = {}): LoopConfig => ({
+  delayLoopMs: 100,
+  retry: 2,
+  delayBeforeRetryMs: 50,
+  alpha: false,
+  retryWhileDown: false,
+  warmupMs: 0,
+  ...extra,
+});
 
 function record(m: HealthMonitor, timers: ManualTimers) {
   const log: string[] = [];
-  m.on('transition', (e: HealthEvent) => log.push(`${timers.now()} ${e.destKey} ${e.up ? 'UP' : 'DOWN'} w=${e.weight}${e.inhibit ? ' inhibit' : ''} (${e.reason})`));
+  m.on('transition', (e: HealthEvent) =>
+    log.push(
+      `${timers.now()} ${e.destKey} ${e.up ? 'UP' : 'DOWN'} w=${e.weight}${e.inhibit ? ' inhibit' : ''} (${e.reason})`,
+    ),
+  );
   m.on('weight', (e: HealthEvent) => log.push(`${timers.now()} ${e.destKey} WEIGHT w=${e.weight}`));
-  m.on('quorum', (e: QuorumEvent) => log.push(`${timers.now()} ${e.serviceKey} QUORUM ${e.up ? 'UP' : 'DOWN'} sum=${e.weightSum}`));
-  m.on('desired', (e: DesiredEvent) => log.push(`${timers.now()} desired ${e.dests.map((d) => `${d.key}=${d.weight}${d.sorry ? '(sorry)' : ''}`).join(' ')}`));
+  m.on('quorum', (e: QuorumEvent) =>
+    log.push(`${timers.now()} ${e.serviceKey} QUORUM ${e.up ? 'UP' : 'DOWN'} sum=${e.weightSum}`),
+  );
+  m.on('desired', (e: DesiredEvent) =>
+    log.push(
+      `${timers.now()} desired ${e.dests.map((d) => `${d.key}=${d.weight}${d.sorry ? '(sorry)' : ''}`).join(' ')}`,
+    ),
+  );
   return log;
 }
 
@@ -34,8 +52,21 @@ t.test('a failing server goes DOWN after retry + 1 failures and comes back UP wi
   const a = new FakeCheck();
   const notified: string[] = [];
   const svc: MonitoredService = {
-    key: 'TCP 10.0.0.1:80', quorum: 1, hysteresis: 0,
-    servers: [{ key: '10.0.0.2:80', addr: 0x0a000002, port: 80, weight: 3, inhibitOnFailure: false, notifyUp: ['/bin/up', 'a'], notifyDown: ['/bin/down', 'a'], checkers: [{ checker: a, loop: loop() }] }],
+    key: 'TCP 10.0.0.1:80',
+    quorum: 1,
+    hysteresis: 0,
+    servers: [
+      {
+        key: '10.0.0.2:80',
+        addr: 0x0a000002,
+        port: 80,
+        weight: 3,
+        inhibitOnFailure: false,
+        notifyUp: ['/bin/up', 'a'],
+        notifyDown: ['/bin/down', 'a'],
+        checkers: [{ checker: a, loop: loop() }],
+      },
+    ],
   };
   const m = new HealthMonitor([svc], { timers, bootstrapDelayMs: 0, notify: (argv) => notified.push(argv.join(' ')) });
   const log = record(m, timers);
@@ -62,7 +93,26 @@ t.test('a failing server goes DOWN after retry + 1 failures and comes back UP wi
 t.test('inhibit_on_failure keeps the server at weight 0 and recovery restores its configured weight', async (t) => {
   const timers = new ManualTimers();
   const a = new FakeCheck();
-  const m = new HealthMonitor([{ key: 'S', quorum: 1, hysteresis: 0, servers: [{ key: 'a', addr: 1, port: 1, weight: 5, inhibitOnFailure: true, checkers: [{ checker: a, loop: loop({ retry: 0 }) }] }] }], { timers, bootstrapDelayMs: 0, notify: () => {} });
+  const m = new HealthMonitor(
+    [
+      {
+        key: 'S',
+        quorum: 1,
+        hysteresis: 0,
+        servers: [
+          {
+            key: 'a',
+            addr: 1,
+            port: 1,
+            weight: 5,
+            inhibitOnFailure: true,
+            checkers: [{ checker: a, loop: loop({ retry: 0 }) }],
+          },
+        ],
+      },
+    ],
+    { timers, bootstrapDelayMs: 0, notify: () => {} },
+  );
   const log = record(m, timers);
   m.start();
   await timers.advance(0);
@@ -85,7 +135,19 @@ t.test('inhibit_on_failure keeps the server at weight 0 and recovery restores it
 t.test('a MISC dynamic weight changes the weight of an alive server', async (t) => {
   const timers = new ManualTimers();
   const a = new FakeCheck();
-  const m = new HealthMonitor([{ key: 'S', quorum: 1, hysteresis: 0, servers: [{ key: 'a', addr: 1, port: 1, weight: 1, inhibitOnFailure: false, checkers: [{ checker: a, loop: loop() }] }] }], { timers, bootstrapDelayMs: 0, notify: () => {} });
+  const m = new HealthMonitor(
+    [
+      {
+        key: 'S',
+        quorum: 1,
+        hysteresis: 0,
+        servers: [
+          { key: 'a', addr: 1, port: 1, weight: 1, inhibitOnFailure: false, checkers: [{ checker: a, loop: loop() }] },
+        ],
+      },
+    ],
+    { timers, bootstrapDelayMs: 0, notify: () => {} },
+  );
   const log = record(m, timers);
   a.next = { ok: true, reason: '', weight: 10 };
   m.start();
@@ -101,10 +163,29 @@ t.test('quorum loss brings in the sorry server and runs quorum_down; regaining i
   const b = new FakeCheck();
   const notified: string[] = [];
   const svc: MonitoredService = {
-    key: 'S', quorum: 2, hysteresis: 0, quorumUp: ['/bin/qup'], quorumDown: ['/bin/qdown'], sorryServer: { key: 'sorry', weight: 1, inhibit: false },
+    key: 'S',
+    quorum: 2,
+    hysteresis: 0,
+    quorumUp: ['/bin/qup'],
+    quorumDown: ['/bin/qdown'],
+    sorryServer: { key: 'sorry', weight: 1, inhibit: false },
     servers: [
-      { key: 'a', addr: 1, port: 1, weight: 1, inhibitOnFailure: false, checkers: [{ checker: a, loop: loop({ retry: 0 }) }] },
-      { key: 'b', addr: 2, port: 1, weight: 1, inhibitOnFailure: true, checkers: [{ checker: b, loop: loop({ retry: 0 }) }] },
+      {
+        key: 'a',
+        addr: 1,
+        port: 1,
+        weight: 1,
+        inhibitOnFailure: false,
+        checkers: [{ checker: a, loop: loop({ retry: 0 }) }],
+      },
+      {
+        key: 'b',
+        addr: 2,
+        port: 1,
+        weight: 1,
+        inhibitOnFailure: true,
+        checkers: [{ checker: b, loop: loop({ retry: 0 }) }],
+      },
     ],
   };
   const m = new HealthMonitor([svc], { timers, bootstrapDelayMs: 0, notify: (argv) => notified.push(argv.join(' ')) });
@@ -131,8 +212,18 @@ t.test('quorum loss brings in the sorry server and runs quorum_down; regaining i
 t.test('hysteresis holds quorum until the sum falls below quorum - hysteresis', async (t) => {
   const timers = new ManualTimers();
   const c = [new FakeCheck(), new FakeCheck(), new FakeCheck()];
-  const servers = c.map((checker, i) => ({ key: `r${i}`, addr: i, port: 1, weight: 1, inhibitOnFailure: false, checkers: [{ checker, loop: loop({ retry: 0 }) }] }));
-  const m = new HealthMonitor([{ key: 'S', quorum: 2, hysteresis: 1, sorryServer: { key: 'sorry', weight: 1, inhibit: false }, servers }], { timers, bootstrapDelayMs: 0, notify: () => {} });
+  const servers = c.map((checker, i) => ({
+    key: `r${i}`,
+    addr: i,
+    port: 1,
+    weight: 1,
+    inhibitOnFailure: false,
+    checkers: [{ checker, loop: loop({ retry: 0 }) }],
+  }));
+  const m = new HealthMonitor(
+    [{ key: 'S', quorum: 2, hysteresis: 1, sorryServer: { key: 'sorry', weight: 1, inhibit: false }, servers }],
+    { timers, bootstrapDelayMs: 0, notify: () => {} },
+  );
   const quorum: string[] = [];
   m.on('quorum', (e: QuorumEvent) => quorum.push(`${timers.now()} ${e.up ? 'UP' : 'DOWN'} ${e.weightSum}`));
   m.start(); // sum 3 >= 2 + 1: up
@@ -156,7 +247,27 @@ t.test('an alpha server stays out until its first success', async (t) => {
   const timers = new ManualTimers();
   const a = new FakeCheck();
   const notified: string[] = [];
-  const m = new HealthMonitor([{ key: 'S', quorum: 1, hysteresis: 0, servers: [{ key: 'a', addr: 1, port: 1, weight: 2, inhibitOnFailure: false, notifyUp: ['/bin/up'], checkers: [{ checker: a, loop: loop({ alpha: true }) }] }] }], { timers, bootstrapDelayMs: 1000, notify: (argv) => notified.push(argv.join(' ')) });
+  const m = new HealthMonitor(
+    [
+      {
+        key: 'S',
+        quorum: 1,
+        hysteresis: 0,
+        servers: [
+          {
+            key: 'a',
+            addr: 1,
+            port: 1,
+            weight: 2,
+            inhibitOnFailure: false,
+            notifyUp: ['/bin/up'],
+            checkers: [{ checker: a, loop: loop({ alpha: true }) }],
+          },
+        ],
+      },
+    ],
+    { timers, bootstrapDelayMs: 1000, notify: (argv) => notified.push(argv.join(' ')) },
+  );
   const log = record(m, timers);
   m.start();
   t.same(m.desired('S')?.dests, []);
@@ -169,7 +280,26 @@ t.test('an alpha server stays out until its first success', async (t) => {
 t.test('warmup spreads first checks with the injected random', async (t) => {
   const timers = new ManualTimers();
   const a = new FakeCheck();
-  const m = new HealthMonitor([{ key: 'S', quorum: 1, hysteresis: 0, servers: [{ key: 'a', addr: 1, port: 1, weight: 1, inhibitOnFailure: false, checkers: [{ checker: a, loop: loop({ warmupMs: 400 }) }] }] }], { timers, bootstrapDelayMs: 1000, random: () => 0.5, notify: () => {} });
+  const m = new HealthMonitor(
+    [
+      {
+        key: 'S',
+        quorum: 1,
+        hysteresis: 0,
+        servers: [
+          {
+            key: 'a',
+            addr: 1,
+            port: 1,
+            weight: 1,
+            inhibitOnFailure: false,
+            checkers: [{ checker: a, loop: loop({ warmupMs: 400 }) }],
+          },
+        ],
+      },
+    ],
+    { timers, bootstrapDelayMs: 1000, random: () => 0.5, notify: () => {} },
+  );
   m.start();
   await timers.advance(1199);
   t.equal(a.calls, 0);
@@ -180,7 +310,14 @@ t.test('warmup spreads first checks with the injected random', async (t) => {
 });
 
 // --- checker-loop.ts: the epilog retry rules ---
-const base: LoopConfig = { delayLoopMs: 6000, retry: 2, delayBeforeRetryMs: 1000, alpha: false, retryWhileDown: false, warmupMs: 0 };
+const base: LoopConfig = {
+  delayLoopMs: 6000,
+  retry: 2,
+  delayBeforeRetryMs: 1000,
+  alpha: false,
+  retryWhileDown: false,
+  warmupMs: 0,
+};
 
 /** Feed results; return [delay, report] per step, setting hasRun as the monitor does. */
 function run(cfg: LoopConfig, results: boolean[]): Array<[number, string]> {
@@ -194,15 +331,18 @@ function run(cfg: LoopConfig, results: boolean[]): Array<[number, string]> {
   });
 }
 
-t.test('an up checker reports DOWN only after retry + 1 straight failures, retrying after delay_before_retry', async (t) => {
-  t.same(run(base, [true, false, false, false, false]), [
-    [6000, 'up'], // first run always reports (update_svr_checker_state then finds nothing changed)
-    [1000, '-'],
-    [1000, '-'],
-    [6000, 'down'],
-    [6000, '-'], // udp_epilog: a down checker is not retried
-  ]);
-});
+t.test(
+  'an up checker reports DOWN only after retry + 1 straight failures, retrying after delay_before_retry',
+  async (t) => {
+    t.same(run(base, [true, false, false, false, false]), [
+      [6000, 'up'], // first run always reports (update_svr_checker_state then finds nothing changed)
+      [1000, '-'],
+      [1000, '-'],
+      [6000, 'down'],
+      [6000, '-'], // udp_epilog: a down checker is not retried
+    ]);
+  },
+);
 
 t.test('one success brings a down checker back up and resets the retry count', async (t) => {
   t.same(run(base, [false, false, false, true, false, true]), [

@@ -20,7 +20,10 @@ t.test('TCP_CHECK is up while a server listens and down, refused, once it stops'
   const port = portOf(srv);
   t.same(await chk.check({ addr: LO, port }, new AbortController().signal), { ok: true, reason: '' });
   await close(srv);
-  t.same(await chk.check({ addr: LO, port }, new AbortController().signal), { ok: false, reason: 'connection refused' });
+  t.same(await chk.check({ addr: LO, port }, new AbortController().signal), {
+    ok: false,
+    reason: 'connection refused',
+  });
   const again = await listen(port);
   t.same(await chk.check({ addr: LO, port }, new AbortController().signal), { ok: true, reason: '' });
   await close(again);

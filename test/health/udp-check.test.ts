@@ -7,7 +7,9 @@ const LO = 0x7f000001;
 const sig = (): AbortSignal => new AbortController().signal;
 
 /** A UDP server on 127.0.0.1 answering each datagram with answer(msg) (no answer when null). */
-async function udpServer(answer: (m: Buffer) => Buffer | null): Promise<{ port: number; got: Buffer[]; close: () => Promise<void> }> {
+async function udpServer(
+  answer: (m: Buffer) => Buffer | null,
+): Promise<{ port: number; got: Buffer[]; close: () => Promise<void> }> {
   const got: Buffer[] = [];
   const s = dgram.createSocket('udp4');
   s.on('message', (m, rinfo) => {
@@ -38,7 +40,11 @@ t.test('read_hex_str groups pairs of digits and gives an odd last digit its own 
   const m = readHexStr('1x 0203', true);
   t.same([...(m?.data ?? [])], [0x10, 0x02, 0x03]);
   t.same([...(m?.mask ?? [])], [0x0f, 0, 0]);
-  t.equal(replyMatches(Uint8Array.from([0x1e, 2, 3, 4]), m, 0, 255), true, 'wildcard nibble and extra bytes are ignored');
+  t.equal(
+    replyMatches(Uint8Array.from([0x1e, 2, 3, 4]), m, 0, 255),
+    true,
+    'wildcard nibble and extra bytes are ignored',
+  );
   t.equal(replyMatches(Uint8Array.from([0x2e, 2]), m, 0, 255), false);
   t.equal(replyMatches(Uint8Array.from([0x10]), m, 2, 255), false, 'shorter than min_reply_length');
 });
@@ -46,7 +52,10 @@ t.test('read_hex_str groups pairs of digits and gives an odd last digit its own 
 t.test('UDP_CHECK with require_reply passes against an echo server and sends the payload', async (t) => {
   const echo = await udpServer((m) => m);
   const payload = Uint8Array.from([0xde, 0xad, 0xbe, 0xef]);
-  const r = await new UdpCheck(opts({ payload, requireReply: true, reply: hex('dead') })).check({ addr: LO, port: echo.port }, sig());
+  const r = await new UdpCheck(opts({ payload, requireReply: true, reply: hex('dead') })).check(
+    { addr: LO, port: echo.port },
+    sig(),
+  );
   t.same(r, { ok: true, reason: '' });
   t.same([...(echo.got[0] ?? [])], [0xde, 0xad, 0xbe, 0xef]);
   await echo.close();
@@ -54,7 +63,10 @@ t.test('UDP_CHECK with require_reply passes against an echo server and sends the
 
 t.test('a reply that does not match the pattern fails', async (t) => {
   const echo = await udpServer(() => Buffer.from([1, 2, 3]));
-  const r = await new UdpCheck(opts({ requireReply: true, reply: hex('0102 04') })).check({ addr: LO, port: echo.port }, sig());
+  const r = await new UdpCheck(opts({ requireReply: true, reply: hex('0102 04') })).check(
+    { addr: LO, port: echo.port },
+    sig(),
+  );
   t.same(r, { ok: false, reason: 'reply data mismatch' });
   await echo.close();
 });
@@ -62,7 +74,10 @@ t.test('a reply that does not match the pattern fails', async (t) => {
 t.test('silence fails only when a reply is required', async (t) => {
   const mute = await udpServer(() => null);
   t.same(await new UdpCheck(opts()).check({ addr: LO, port: mute.port }, sig()), { ok: true, reason: '' });
-  t.same(await new UdpCheck(opts({ requireReply: true })).check({ addr: LO, port: mute.port }, sig()), { ok: false, reason: 'no reply' });
+  t.same(await new UdpCheck(opts({ requireReply: true })).check({ addr: LO, port: mute.port }, sig()), {
+    ok: false,
+    reason: 'no reply',
+  });
   t.equal(mute.got[0]?.length, 32, 'without a payload, 32 random bytes are sent');
   await mute.close();
 });

@@ -35,7 +35,10 @@ export interface EngineLabOptions {
 }
 
 export function engineLab(opts: EngineLabOptions) {
-  const io = new MemoryIo([{ name: 'eth0', mac: LVS0 }, { name: 'eth1', mac: LVS1 }]);
+  const io = new MemoryIo([
+    { name: 'eth0', mac: LVS0 },
+    { name: 'eth1', mac: LVS1 },
+  ]);
   const cfg: EngineConfig = {
     ports: [
       { name: 'eth0', owned: [ipToU32(VIP)], subnets: [[ipToU32('192.168.88.0'), 24]], gateway: 0 },
@@ -46,17 +49,38 @@ export function engineLab(opts: EngineLabOptions) {
   };
   const services = new ServiceTable({ findScheduler });
   const key = { af: AF_INET, protocol: opts.proto ?? IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
-  services.addService({ ...key, schedName: opts.sched ?? 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
+  services.addService({
+    ...key,
+    schedName: opts.sched ?? 'rr',
+    flags: 0,
+    timeoutSec: 0,
+    netmask: 0xffffffff,
+    peName: '',
+  });
   const fwd = opts.fullNat ? FWD_FULLNAT : FWD_MASQ;
   for (const d of opts.dests) {
-    services.addDest(key, { af: AF_INET, addr: ipToU32(d.ip), port: 80, fwd, weight: d.weight, uThreshold: 0, lThreshold: 0 });
+    services.addDest(key, {
+      af: AF_INET,
+      addr: ipToU32(d.ip),
+      port: 80,
+      fwd,
+      weight: d.weight,
+      uThreshold: 0,
+      lThreshold: 0,
+    });
   }
   let now = opts.startMs ?? 1_000_000;
-  const engine = new Engine(io, cfg, services, { now: () => now, ...(opts.conn !== undefined ? { conn: opts.conn } : {}) });
+  const engine = new Engine(io, cfg, services, {
+    now: () => now,
+    ...(opts.conn !== undefined ? { conn: opts.conn } : {}),
+  });
   engine.start();
   /** (Re)learn every neighbour at the current time, as ARP replies would. */
   const learn = (): void => {
-    const hosts: [string, string, number][] = [[CIP, CMAC, 0], ...opts.dests.map((d): [string, string, number] => [d.ip, d.mac, 1])];
+    const hosts: [string, string, number][] = [
+      [CIP, CMAC, 0],
+      ...opts.dests.map((d): [string, string, number] => [d.ip, d.mac, 1]),
+    ];
     for (const [ip, mac, port] of hosts) {
       engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, now);
     }

@@ -58,7 +58,8 @@ const TCP_FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U
 
 export function ipToU32(ip: string): number {
   const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 address ${ip}`);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
+    throw new Error(`bad IPv4 address ${ip}`);
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
@@ -93,7 +94,9 @@ export function naiveSum(b: Uint8Array, off: number, len: number): number {
 }
 
 function pseudo(saddr: number, daddr: number, proto: number, len: number): number {
-  return Math.floor(saddr / 0x10000) + (saddr % 0x10000) + Math.floor(daddr / 0x10000) + (daddr % 0x10000) + proto + len;
+  return (
+    Math.floor(saddr / 0x10000) + (saddr % 0x10000) + Math.floor(daddr / 0x10000) + (daddr % 0x10000) + proto + len
+  );
 }
 
 function fold(s: number): number {

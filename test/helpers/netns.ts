@@ -23,7 +23,8 @@ export function run(cmd: string, args: readonly string[]): string {
 }
 
 export const ip = (...args: string[]): string => run('ip', args);
-export const nsRun = (ns: string, cmd: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, cmd, ...args]);
+export const nsRun = (ns: string, cmd: string, ...args: string[]): string =>
+  run('ip', ['netns', 'exec', ns, cmd, ...args]);
 
 /** A set of namespaces named <prefix>-<role>-<random>, removed (with their processes) by destroy(). */
 export class NsSet {

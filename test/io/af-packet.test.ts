@@ -64,7 +64,8 @@ interface RelayCounters {
   maxBatch: number;
   bad: number;
   txFull: number;
-  stats: { rxBig?: number; rxTruncated?: number; txErrors?: number; kernelDrops?: number }[] | { txErrors: number } | null;
+  stats:
+    { rxBig?: number; rxTruncated?: number; txErrors?: number; kernelDrops?: number }[] | { txErrors: number } | null;
   loop: { wakeups: number; ticks: number; batches: number; spins: number; spinFrames: number } | null;
 }
 
@@ -76,7 +77,9 @@ interface LineOpts {
 }
 
 /** Builds the line, runs ping and a TCP transfer across the relay, returns what everyone saw. */
-async function runLine(opts: LineOpts): Promise<{ ping: string; server: { bytes: number; sha: string }; relay: RelayCounters }> {
+async function runLine(
+  opts: LineOpts,
+): Promise<{ ping: string; server: { bytes: number; sha: string }; relay: RelayCounters }> {
   const ns = new NsSet();
   try {
     const a = ns.add('a');
@@ -94,7 +97,16 @@ async function runLine(opts: LineOpts): Promise<{ ping: string; server: { bytes:
     for (const [role, args] of Object.entries(opts.ethtool ?? {})) {
       for (const d of dev[role as 'a' | 'b' | 'm']) nsRun(roles[role as 'a' | 'b' | 'm'], 'ethtool', '-K', d, ...args);
     }
-    const relay = ns.spawn(m, process.execPath, ['--import', 'tsx', relayScript, opts.backend, 'eth0', 'eth1', ns.mac(a, 'eth0'), ns.mac(b, 'eth0')]);
+    const relay = ns.spawn(m, process.execPath, [
+      '--import',
+      'tsx',
+      relayScript,
+      opts.backend,
+      'eth0',
+      'eth1',
+      ns.mac(a, 'eth0'),
+      ns.mac(b, 'eth0'),
+    ]);
     const relayOut = waitLine(relay, /^\{/, 30_000);
     relayOut.catch(() => undefined);
     await waitLine(relay, /^ready$/, 15_000);
@@ -131,11 +143,24 @@ t.test('AfPacketIo.open names an interface that does not exist', { skip: noNativ
 const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 t.test(
   'without CAP_NET_RAW, AfPacketIo.open names the capability and how to grant it',
-  { skip: noNative ?? (process.getuid?.() !== 0 || !setpriv ? 'needs root and setpriv to drop to an unprivileged user' : false) },
+  {
+    skip:
+      noNative ??
+      (process.getuid?.() !== 0 || !setpriv ? 'needs root and setpriv to drop to an unprivileged user' : false),
+  },
   async (t) => {
     const r = spawnSync(
       'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--import', 'tsx', openLoScript],
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--inh-caps=-all',
+        process.execPath,
+        '--import',
+        'tsx',
+        openLoScript,
+      ],
       { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 20_000 },
     );
     t.same(JSON.parse(r.stdout.trim()), {
@@ -161,29 +186,49 @@ function checkAfRelay(t: Test, r: Awaited<ReturnType<typeof runLine>>, mb: numbe
   if (gsoExpected) t.ok(c.gso > 0 && c.maxLen > 1514, 'GSO superpackets bigger than the MTU were relayed');
   t.equal(c.txFull, 0);
   const stats = c.stats as { rxTruncated: number; txErrors: number; rxBig: number; txGso: number }[];
-  t.same(stats.map((s) => [s.rxTruncated, s.txErrors]), [[0, 0], [0, 0]], 'nothing truncated, nothing refused');
+  t.same(
+    stats.map((s) => [s.rxTruncated, s.txErrors]),
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    'nothing truncated, nothing refused',
+  );
   if (gsoExpected) t.ok((stats[1]?.txGso ?? 0) > 0, 'superpackets toward b left through the GSO socket');
-  t.comment(`relay saw ${c.frames} frames: ${c.gso} GSO (max ${c.maxLen} B), ${c.partial} CSUM_PARTIAL, ${c.tcp} TCP, largest batch ${c.maxBatch}; big-slot reads ${stats.map((s) => s.rxBig).join('/')}`);
+  t.comment(
+    `relay saw ${c.frames} frames: ${c.gso} GSO (max ${c.maxLen} B), ${c.partial} CSUM_PARTIAL, ${c.tcp} TCP, largest batch ${c.maxBatch}; big-slot reads ${stats.map((s) => s.rxBig).join('/')}`,
+  );
 }
 
-t.test('an AfPacketIo relay (TPACKET_V2) carries ping and TCP with default offloads, GSO superpackets included', { skip: skipLab }, async (t) => {
-  const r = await runLine({ backend: 'af2', mb: 8 });
-  checkAfRelay(t, r, 8, true);
-  const stats = r.relay.stats as { rxBig: number }[];
-  t.ok((stats[0]?.rxBig ?? 0) > 0, 'superpackets bigger than a ring slot were read whole from the socket queue');
-});
+t.test(
+  'an AfPacketIo relay (TPACKET_V2) carries ping and TCP with default offloads, GSO superpackets included',
+  { skip: skipLab },
+  async (t) => {
+    const r = await runLine({ backend: 'af2', mb: 8 });
+    checkAfRelay(t, r, 8, true);
+    const stats = r.relay.stats as { rxBig: number }[];
+    t.ok((stats[0]?.rxBig ?? 0) > 0, 'superpackets bigger than a ring slot were read whole from the socket queue');
+  },
+);
 
-t.test('busy polling: every wakeup that finds frames polls on; with spinUs 0 none does, and the traffic is the same', { skip: skipLab }, async (t) => {
-  const on = await runLine({ backend: 'af2spin', mb: 8 });
-  checkAfRelay(t, on, 8, true);
-  const l = on.relay.loop!;
-  t.ok(l.spins > 0 && l.spins <= l.wakeups, `busy-poll sessions (${l.spins}) follow wakeups (${l.wakeups}), one at most each`);
-  t.ok(l.batches >= l.wakeups + l.ticks, 'each wakeup or tick ran at least one batch');
-  t.comment(`${l.spinFrames} of ${on.relay.frames} frames were found by busy polling, without a wakeup`);
-  const off = await runLine({ backend: 'af2nospin', mb: 8 });
-  checkAfRelay(t, off, 8, true);
-  t.same([off.relay.loop!.spins, off.relay.loop!.spinFrames], [0, 0], 'spinUs 0: no busy polling');
-});
+t.test(
+  'busy polling: every wakeup that finds frames polls on; with spinUs 0 none does, and the traffic is the same',
+  { skip: skipLab },
+  async (t) => {
+    const on = await runLine({ backend: 'af2spin', mb: 8 });
+    checkAfRelay(t, on, 8, true);
+    const l = on.relay.loop!;
+    t.ok(
+      l.spins > 0 && l.spins <= l.wakeups,
+      `busy-poll sessions (${l.spins}) follow wakeups (${l.wakeups}), one at most each`,
+    );
+    t.ok(l.batches >= l.wakeups + l.ticks, 'each wakeup or tick ran at least one batch');
+    t.comment(`${l.spinFrames} of ${on.relay.frames} frames were found by busy polling, without a wakeup`);
+    const off = await runLine({ backend: 'af2nospin', mb: 8 });
+    checkAfRelay(t, off, 8, true);
+    t.same([off.relay.loop!.spins, off.relay.loop!.spinFrames], [0, 0], 'spinUs 0: no busy polling');
+  },
+);
 
 t.test('an AfPacketIo relay (TPACKET_V3) carries the same traffic', { skip: skipLab }, async (t) => {
   checkAfRelay(t, await runLine({ backend: 'af3', mb: 8 }), 8, true);
@@ -197,16 +242,20 @@ t.test(
   },
 );
 
-t.test('a PcapIo relay carries ping and TCP with offloads off and never recaptures its own frames', { skip: noNetns ?? noCap }, async (t) => {
-  const off = ['tso', 'off', 'gso', 'off', 'tx', 'off'];
-  const r = await runLine({ backend: 'pcap', mb: 2, ethtool: { a: off, b: off } });
-  t.match(r.ping, /5 packets transmitted, 5 received/);
-  t.notMatch(r.ping, /DUP!/);
-  t.same(r.server, { bytes: 2 * CHUNK, sha: expectedSha(2) });
-  t.equal(r.relay.icmp, 10);
-  t.equal(r.relay.maxLen <= 1514, true, 'no superpackets with offloads off');
-  t.same(r.relay.stats, { rx: r.relay.frames, tx: r.relay.frames, txErrors: 0 });
-});
+t.test(
+  'a PcapIo relay carries ping and TCP with offloads off and never recaptures its own frames',
+  { skip: noNetns ?? noCap },
+  async (t) => {
+    const off = ['tso', 'off', 'gso', 'off', 'tx', 'off'];
+    const r = await runLine({ backend: 'pcap', mb: 2, ethtool: { a: off, b: off } });
+    t.match(r.ping, /5 packets transmitted, 5 received/);
+    t.notMatch(r.ping, /DUP!/);
+    t.same(r.server, { bytes: 2 * CHUNK, sha: expectedSha(2) });
+    t.equal(r.relay.icmp, 10);
+    t.equal(r.relay.maxLen <= 1514, true, 'no superpackets with offloads off');
+    t.same(r.relay.stats, { rx: r.relay.frames, tx: r.relay.frames, txErrors: 0 });
+  },
+);
 
 /** Ones' complement sum of 16-bit words (not complemented, folded). */
 function sum16(b: Buffer, from: number, to: number, start = 0): number {
@@ -243,19 +292,37 @@ t.test(
       const y = ns.add('y');
       ns.veth(x, 'eth0', y, 'eth0');
       const [mx, my] = [ns.mac(x, 'eth0'), ns.mac(y, 'eth0')];
-      const payload = (n: number, len: number): Buffer => Buffer.from(Array.from({ length: len }, (_, i) => (n + i * 13) & 0xff));
+      const payload = (n: number, len: number): Buffer =>
+        Buffer.from(Array.from({ length: len }, (_, i) => (n + i * 13) & 0xff));
       const plain = udp(my, mx, payload(1, 18), false);
       const partial = udp(my, mx, payload(2, 301), true);
       const full = udp(my, mx, payload(2, 301), false);
       const big = udp(my, mx, payload(3, 1400), false);
       const vnet = '01000000000022000600'; // NEEDS_CSUM, no GSO, csum_start 34, csum_offset 6 (little-endian)
       const send = (): string =>
-        nsRun(x, process.execPath, '--import', 'tsx', framesScript, 'send', 'eth0', `0:${plain.toString('hex')}`,
-          `3:${partial.toString('hex')}:${vnet}`, `0:${big.toString('hex')}`);
+        nsRun(
+          x,
+          process.execPath,
+          '--import',
+          'tsx',
+          framesScript,
+          'send',
+          'eth0',
+          `0:${plain.toString('hex')}`,
+          `3:${partial.toString('hex')}:${vnet}`,
+          `0:${big.toString('hex')}`,
+        );
       const round = async (): Promise<{ hex: string; flags: number }[]> => {
         const r = ns.spawn(y, process.execPath, ['--import', 'tsx', framesScript, 'recv', 'eth0', '3']);
         const lines: string[] = [];
-        r.stdout?.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter((l) => l.startsWith('{'))));
+        r.stdout?.on('data', (d: Buffer) =>
+          lines.push(
+            ...d
+              .toString()
+              .split('\n')
+              .filter((l) => l.startsWith('{')),
+          ),
+        );
         const done = new Promise<void>((res) => r.on('exit', () => res()));
         await waitLine(r, /^ready$/, 15_000);
         t.match(send(), /^sent 3 txFrames 3 txErrors 0$/m);
@@ -264,13 +331,27 @@ t.test(
       };
       // Offloads on: the frame crosses the veth still partial, with its seed and header intact.
       const a = await round();
-      t.same(a.map((f) => f.hex), [plain, partial, big].map((f) => f.toString('hex')));
-      t.same(a.map((f) => (f.flags & 0x01) !== 0), [false, true, false], 'only the NEEDS_CSUM frame arrives CSUM_PARTIAL');
+      t.same(
+        a.map((f) => f.hex),
+        [plain, partial, big].map((f) => f.toString('hex')),
+      );
+      t.same(
+        a.map((f) => (f.flags & 0x01) !== 0),
+        [false, true, false],
+        'only the NEEDS_CSUM frame arrives CSUM_PARTIAL',
+      );
       // Checksum offload off on the sender: the kernel completes the checksum from our seed.
       nsRun(x, 'ethtool', '-K', 'eth0', 'tx', 'off');
       const b = await round();
-      t.same(b.map((f) => f.hex), [plain, full, big].map((f) => f.toString('hex')), 'the kernel finished the UDP checksum');
-      t.same(b.map((f) => (f.flags & 0x01) !== 0), [false, false, false]);
+      t.same(
+        b.map((f) => f.hex),
+        [plain, full, big].map((f) => f.toString('hex')),
+        'the kernel finished the UDP checksum',
+      );
+      t.same(
+        b.map((f) => (f.flags & 0x01) !== 0),
+        [false, false, false],
+      );
     } finally {
       ns.destroy();
     }

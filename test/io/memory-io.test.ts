@@ -4,7 +4,8 @@ import { MemoryIo, parseMac } from '../../src/io/memory-io.ts';
 import { type RxBatch } from '../../src/datapath/packet-io.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO, RXF_VNET_HDR, VNET_HDR_LEN } from '../../src/packet/rx-flags.ts';
 
-const frame = (n: number, len: number): Buffer => Buffer.from(Array.from({ length: len }, (_, i) => (n * 31 + i) & 0xff));
+const frame = (n: number, len: number): Buffer =>
+  Buffer.from(Array.from({ length: len }, (_, i) => (n * 31 + i) & 0xff));
 
 t.test('memory-io describes its ports with names, MACs and MTUs', async (t) => {
   const io = new MemoryIo([{ name: 'eth0' }, { name: 'eth1', mac: '02:aa:bb:cc:dd:ee', mtu: 9000, ifindex: 7 }]);
@@ -24,7 +25,12 @@ t.test('memory-io delivers injected frames in batches with their bytes, flags an
   io.start((b: RxBatch) => {
     const frames: string[] = [];
     for (let i = 0; i < b.count; i++) frames.push(b.buf.subarray(b.off[i]!, b.off[i]! + b.len[i]!).toString('hex'));
-    seen.push({ count: b.count, frames, flags: [...b.flags.subarray(0, b.count)], ports: [...b.port.subarray(0, b.count)] });
+    seen.push({
+      count: b.count,
+      frames,
+      flags: [...b.flags.subarray(0, b.count)],
+      ports: [...b.port.subarray(0, b.count)],
+    });
   });
   for (let n = 0; n < 5; n++) io.inject(n % 2, frame(n, 60 + n), n === 3 ? RXF_CSUM_PARTIAL : 0);
   t.equal(io.pending, 5);
@@ -34,9 +40,18 @@ t.test('memory-io delivers injected frames in batches with their bytes, flags an
     seen.map((s) => s.count),
     [2, 2, 1],
   );
-  t.same(seen.flatMap((s) => s.frames), [0, 1, 2, 3, 4].map((n) => frame(n, 60 + n).toString('hex')));
-  t.same(seen.flatMap((s) => s.flags), [0, 0, 0, RXF_CSUM_PARTIAL, 0]);
-  t.same(seen.flatMap((s) => s.ports), [0, 1, 0, 1, 0]);
+  t.same(
+    seen.flatMap((s) => s.frames),
+    [0, 1, 2, 3, 4].map((n) => frame(n, 60 + n).toString('hex')),
+  );
+  t.same(
+    seen.flatMap((s) => s.flags),
+    [0, 0, 0, RXF_CSUM_PARTIAL, 0],
+  );
+  t.same(
+    seen.flatMap((s) => s.ports),
+    [0, 1, 0, 1, 0],
+  );
 });
 
 t.test('memory-io puts a virtio_net_hdr just before the frame and flags it', async (t) => {
@@ -87,7 +102,12 @@ t.test('memory-io refuses frames once its TX queue is full, as a real backend do
   const io = new MemoryIo([{ name: 'a' }], { txCapacity: 2 });
   const buf = frame(9, 64);
   t.same(
-    [io.queueTx(0, buf, 0, 64, 0), io.queueTx(0, buf, 0, 64, 0), io.queueTx(0, buf, 0, 64, 0), io.queueTx(5, buf, 0, 64, 0)],
+    [
+      io.queueTx(0, buf, 0, 64, 0),
+      io.queueTx(0, buf, 0, 64, 0),
+      io.queueTx(0, buf, 0, 64, 0),
+      io.queueTx(5, buf, 0, 64, 0),
+    ],
     [true, true, false, false],
   );
   io.flush();

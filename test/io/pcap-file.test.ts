@@ -33,7 +33,9 @@ function udpFrame(n: number): Buffer {
 const tshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 
 function tsharkFields(path: string, fields: string[]): string[] {
-  const r = spawnSync('tshark', ['-r', path, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  const r = spawnSync('tshark', ['-r', path, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
   return r.stdout.trim().split('\n');
 }
@@ -53,7 +55,18 @@ for (const nanosecond of [false, true]) {
     const back = readPcapFrames(path);
     t.equal(back.length, 201);
     t.ok(back.every((b, i) => b.frame.equals(frames[i]!) && b.origlen === frames[i]!.length));
-    t.same(back.slice(0, 2).map((b) => [b.tsSec, b.tsNsec]), nanosecond ? [[1_700_000_000, 123_456_789], [1_700_000_001, 123_456_790]] : [[1_700_000_000, 123_456_000], [1_700_000_001, 123_456_000]]);
+    t.same(
+      back.slice(0, 2).map((b) => [b.tsSec, b.tsNsec]),
+      nanosecond
+        ? [
+            [1_700_000_000, 123_456_789],
+            [1_700_000_001, 123_456_790],
+          ]
+        : [
+            [1_700_000_000, 123_456_000],
+            [1_700_000_001, 123_456_000],
+          ],
+    );
     const r = PcapReader.fromFile(path);
     t.same([r.nanosecond, r.linktype, r.snaplen, r.bigEndian], [nanosecond, 1, 262144, false]);
   });
@@ -100,11 +113,20 @@ t.test('the reader takes big-endian files and refuses what is not pcap', async (
   be.writeUInt32BE(4, 36);
   be.write('abcd', 40);
   const r = new PcapReader(be);
-  t.same([r.bigEndian, r.next(), r.tsSec, r.tsNsec, r.caplen, r.data.toString('utf8', r.off, r.off + r.caplen), r.next()], [true, true, 7, 9000, 4, 'abcd', false]);
+  t.same(
+    [r.bigEndian, r.next(), r.tsSec, r.tsNsec, r.caplen, r.data.toString('utf8', r.off, r.off + r.caplen), r.next()],
+    [true, true, 7, 9000, 4, 'abcd', false],
+  );
   const ng = join(dir, 'x.pcapng');
   writeFileSync(ng, Buffer.concat([Buffer.from('0a0d0d0a1c0000004d3c2b1a', 'hex'), Buffer.alloc(16)]));
-  t.throws(() => PcapReader.fromFile(ng), { code: 'PCAP_FORMAT', message: `${ng}: not a pcap file (magic 0xa0d0d0a); pcapng is not supported` });
-  t.throws(() => new PcapReader(Buffer.alloc(3)), { code: 'PCAP_FORMAT', message: 'pcap data: too short for a pcap header' });
+  t.throws(() => PcapReader.fromFile(ng), {
+    code: 'PCAP_FORMAT',
+    message: `${ng}: not a pcap file (magic 0xa0d0d0a); pcapng is not supported`,
+  });
+  t.throws(() => new PcapReader(Buffer.alloc(3)), {
+    code: 'PCAP_FORMAT',
+    message: 'pcap data: too short for a pcap header',
+  });
 });
 
 t.test('PcapFileIo replays two captures in time order through a forwarder and records what it sends', async (t) => {
@@ -146,10 +168,34 @@ t.test('PcapFileIo replays two captures in time order through a forwarder and re
     Buffer.from(mac.replaceAll(':', ''), 'hex').copy(f, 6);
     return f.toString('hex');
   };
-  t.same(got1.map((g) => g.frame.toString('hex')), [1, 3, 5].map((n) => expect(n, '02:00:00:00:0a:01')));
-  t.same(got0.map((g) => g.frame.toString('hex')), [2, 4].map((n) => expect(n, '02:00:00:00:0a:00')));
-  t.same(got1.map((g) => [g.tsSec, g.tsNsec]), [[100, 5], [102, 5], [104, 5]]);
-  t.same(got0.map((g) => [g.tsSec, g.tsNsec]), [[101, 7000], [103, 7000]]);
-  if (tshark) t.same(tsharkFields(out1, ['eth.src', 'ip.src']), ['02:00:00:00:0a:01\t10.0.0.1', '02:00:00:00:0a:01\t10.0.0.3', '02:00:00:00:0a:01\t10.0.0.5']);
+  t.same(
+    got1.map((g) => g.frame.toString('hex')),
+    [1, 3, 5].map((n) => expect(n, '02:00:00:00:0a:01')),
+  );
+  t.same(
+    got0.map((g) => g.frame.toString('hex')),
+    [2, 4].map((n) => expect(n, '02:00:00:00:0a:00')),
+  );
+  t.same(
+    got1.map((g) => [g.tsSec, g.tsNsec]),
+    [
+      [100, 5],
+      [102, 5],
+      [104, 5],
+    ],
+  );
+  t.same(
+    got0.map((g) => [g.tsSec, g.tsNsec]),
+    [
+      [101, 7000],
+      [103, 7000],
+    ],
+  );
+  if (tshark)
+    t.same(tsharkFields(out1, ['eth.src', 'ip.src']), [
+      '02:00:00:00:0a:01\t10.0.0.1',
+      '02:00:00:00:0a:01\t10.0.0.3',
+      '02:00:00:00:0a:01\t10.0.0.5',
+    ]);
   t.ok(readFileSync(out0).length > 24);
 });

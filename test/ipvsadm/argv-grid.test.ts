@@ -23,7 +23,9 @@ const C_GRID = `
 /*SAVE*/    {' ', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'},
 /*ZERO*/    {'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'},
 `;
-const grid = C_GRID.trim().split('\n').map((l) => [...l.matchAll(/'(.)'/g)].map((m) => m[1]!));
+const grid = C_GRID.trim()
+  .split('\n')
+  .map((l) => [...l.matchAll(/'(.)'/g)].map((m) => m[1]!));
 
 /** The commands, in row order: cmdnames[] and the words that select them. */
 const COMMANDS: { name: string; argv: string[] }[] = [
@@ -117,7 +119,11 @@ for (let i = 0; i < COMMANDS.length; i++) {
       if (row[j] === '+') continue;
       const got = outcome([...base, ...opt.argv]);
       if (row[j] === 'x') {
-        t.same(got, { exit: 2, text: `Illegal '${opt.name}' option with the '${cmd.name}' command\n` }, `${opt.name} is illegal`);
+        t.same(
+          got,
+          { exit: 2, text: `Illegal '${opt.name}' option with the '${cmd.name}' command\n` },
+          `${opt.name} is illegal`,
+        );
       } else {
         t.notMatch(got?.text ?? '', GRID_MESSAGE, `${opt.name} is allowed by the grid`);
       }
@@ -129,7 +135,10 @@ for (let i = 0; i < COMMANDS.length; i++) {
         const second = exclusive[b]!.o;
         t.same(
           outcome([...base, ...second.argv, ...first.argv]),
-          { exit: 2, text: `The option '${second.name}' conflicts with the '${first.name}' option in the '${cmd.name}' command\n` },
+          {
+            exit: 2,
+            text: `The option '${second.name}' conflicts with the '${first.name}' option in the '${cmd.name}' command\n`,
+          },
           `${first.name} and ${second.name} exclude each other (reported in column order)`,
         );
       }

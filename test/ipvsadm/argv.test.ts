@@ -12,53 +12,233 @@ const parse = (argv: string[], readingStdin = false) => parseArgv(argv, { servic
 const TRYHELP = "Try `tsvsadm -h' or 'tsvsadm --help' for more information.\n";
 
 const rejected: { argv: string[]; exit: number; text: string; why: string }[] = [
-  { argv: ['-t', '1.2.3.4:80'], exit: 255, text: TRYHELP, why: 'the first option is not a command (tryhelp_exit(argv[0], -1))' },
+  {
+    argv: ['-t', '1.2.3.4:80'],
+    exit: 255,
+    text: TRYHELP,
+    why: 'the first option is not a command (tryhelp_exit(argv[0], -1))',
+  },
   { argv: ['--bogus'], exit: 255, text: TRYHELP, why: 'an unknown first option' },
   { argv: ['-A', '--bogus'], exit: 255, text: '--bogus: unknown option\n', why: 'popt: POPT_ERROR_BADOPT' },
   { argv: ['-A', '-t'], exit: 255, text: '-t: missing argument\n', why: 'popt: POPT_ERROR_NOARG' },
-  { argv: ['-L', '--numeric=1'], exit: 255, text: '--numeric=1: option does not take an argument\n', why: 'popt: POPT_ERROR_UNWANTEDARG' },
+  {
+    argv: ['-L', '--numeric=1'],
+    exit: 255,
+    text: '--numeric=1: option does not take an argument\n',
+    why: 'popt: POPT_ERROR_UNWANTEDARG',
+  },
   { argv: ['-A', '-t', '1.2.3.4:80', '-A'], exit: 2, text: "invalid option `-A'\n", why: 'a second command' },
   { argv: ['-L', '-h'], exit: 2, text: "invalid option `-h'\n", why: '-h after a command' },
-  { argv: ['-A', '-t', '1.2.3.4'], exit: 2, text: 'Zero port specified for non-persistent service\n', why: 'port 0 needs -p' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-o'], exit: 2, text: 'One-Packet Scheduling is only for UDP virtual services\n', why: '-o with TCP' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-u', '1.2.3.5:80'], exit: 2, text: "multiple 'service-address' options specified\n", why: 'set_option() twice' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-m', '-g'], exit: 2, text: "multiple 'forwarding-method' options specified\n", why: 'two methods' },
-  { argv: ['-A', '-t', '1.2.3.4:65536'], exit: 2, text: 'illegal virtual server address[:port] specified\n', why: 'port out of range' },
-  { argv: ['-A', '-t', '80'], exit: 2, text: 'illegal virtual server address[:port] specified\n', why: 'all digits (str_is_digit)' },
-  { argv: ['-A', '-t', '1.2.3.4:nosuchsvc'], exit: 2, text: 'illegal virtual server address[:port] specified\n', why: 'unknown service name' },
-  { argv: ['-A', '-t', 'no-such-host.invalid:80'], exit: 2, text: 'illegal virtual server address[:port] specified\n', why: 'unresolvable host' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '1.2.3.4.5'], exit: 2, text: 'illegal real server address[:port] specified\n', why: 'bad real server' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '65536'], exit: 2, text: 'illegal weight specified\n', why: 'weight above 65535' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '-1'], exit: 2, text: 'illegal weight specified\n', why: 'negative weight' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '1x'], exit: 2, text: 'illegal weight specified\n', why: 'trailing garbage (strtol end != NUL)' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-x', '2147483648'], exit: 2, text: 'illegal u_threshold specified\n', why: 'above INT_MAX' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-y', 'many'], exit: 2, text: 'illegal l_threshold specified\n', why: 'not a number' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-p', '0'], exit: 2, text: "invalid timeout value `0' specified\n", why: 'persistence timeout below 1' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-p', '2678401'], exit: 2, text: "invalid timeout value `2678401' specified\n", why: 'above MAX_TIMEOUT (31 days)' },
+  {
+    argv: ['-A', '-t', '1.2.3.4'],
+    exit: 2,
+    text: 'Zero port specified for non-persistent service\n',
+    why: 'port 0 needs -p',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-o'],
+    exit: 2,
+    text: 'One-Packet Scheduling is only for UDP virtual services\n',
+    why: '-o with TCP',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-u', '1.2.3.5:80'],
+    exit: 2,
+    text: "multiple 'service-address' options specified\n",
+    why: 'set_option() twice',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-m', '-g'],
+    exit: 2,
+    text: "multiple 'forwarding-method' options specified\n",
+    why: 'two methods',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:65536'],
+    exit: 2,
+    text: 'illegal virtual server address[:port] specified\n',
+    why: 'port out of range',
+  },
+  {
+    argv: ['-A', '-t', '80'],
+    exit: 2,
+    text: 'illegal virtual server address[:port] specified\n',
+    why: 'all digits (str_is_digit)',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:nosuchsvc'],
+    exit: 2,
+    text: 'illegal virtual server address[:port] specified\n',
+    why: 'unknown service name',
+  },
+  {
+    argv: ['-A', '-t', 'no-such-host.invalid:80'],
+    exit: 2,
+    text: 'illegal virtual server address[:port] specified\n',
+    why: 'unresolvable host',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '1.2.3.4.5'],
+    exit: 2,
+    text: 'illegal real server address[:port] specified\n',
+    why: 'bad real server',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '65536'],
+    exit: 2,
+    text: 'illegal weight specified\n',
+    why: 'weight above 65535',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '-1'],
+    exit: 2,
+    text: 'illegal weight specified\n',
+    why: 'negative weight',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-w', '1x'],
+    exit: 2,
+    text: 'illegal weight specified\n',
+    why: 'trailing garbage (strtol end != NUL)',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-x', '2147483648'],
+    exit: 2,
+    text: 'illegal u_threshold specified\n',
+    why: 'above INT_MAX',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-y', 'many'],
+    exit: 2,
+    text: 'illegal l_threshold specified\n',
+    why: 'not a number',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-p', '0'],
+    exit: 2,
+    text: "invalid timeout value `0' specified\n",
+    why: 'persistence timeout below 1',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-p', '2678401'],
+    exit: 2,
+    text: "invalid timeout value `2678401' specified\n",
+    why: 'above MAX_TIMEOUT (31 days)',
+  },
   { argv: ['-A', '-f', '0'], exit: 2, text: "invalid fwmark value `0' specified\n", why: 'fwmark 0' },
-  { argv: ['-A', '-f', '4294967296'], exit: 2, text: "invalid fwmark value `4294967296' specified\n", why: 'fwmark above UINT_MAX' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-M', '255.255.255.256'], exit: 2, text: 'illegal virtual server persistent mask specified\n', why: 'bad mask' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-b', 'sh-port'], exit: 2, text: "incompatible scheduler flag `sh-port'\n", why: 'sh flag with the default wlc' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-s', 'sh', '-b', 'sh-port,bogus'], exit: 2, text: "invalid scheduler flag `bogus'\n", why: 'unknown flag' },
+  {
+    argv: ['-A', '-f', '4294967296'],
+    exit: 2,
+    text: "invalid fwmark value `4294967296' specified\n",
+    why: 'fwmark above UINT_MAX',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-M', '255.255.255.256'],
+    exit: 2,
+    text: 'illegal virtual server persistent mask specified\n',
+    why: 'bad mask',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-b', 'sh-port'],
+    exit: 2,
+    text: "incompatible scheduler flag `sh-port'\n",
+    why: 'sh flag with the default wlc',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-s', 'sh', '-b', 'sh-port,bogus'],
+    exit: 2,
+    text: "invalid scheduler flag `bogus'\n",
+    why: 'unknown flag',
+  },
   { argv: ['--set', '1', '2'], exit: 2, text: '--set option requires 3 timeout values\n', why: 'two values' },
   { argv: ['--set', '1', '2', 'x'], exit: 2, text: "invalid timeout value `x' specified\n", why: 'not a number' },
   { argv: ['--set', '1', '2', '3', '4'], exit: 2, text: 'unexpected argument 4\n', why: 'a fourth value' },
   { argv: ['-L', 'extra'], exit: 2, text: 'unexpected argument extra\n', why: 'a leftover word' },
-  { argv: ['--start-daemon', 'primary'], exit: 2, text: 'illegal start-daemon parameter specified\n', why: 'not master/backup' },
-  { argv: ['--stop-daemon', 'primary'], exit: 2, text: 'illegal start_daemon specified\n', why: "ipvsadm's own wording for stop" },
-  { argv: ['--start-daemon', 'master', '--syncid', '256'], exit: 2, text: 'illegal syncid specified\n', why: 'syncid above 255' },
-  { argv: ['--start-daemon', 'master', '--mcast-group', '10.0.0.1'], exit: 2, text: "invalid IPv4 mcast-group `10.0.0.1'\n", why: 'not multicast' },
+  {
+    argv: ['--start-daemon', 'primary'],
+    exit: 2,
+    text: 'illegal start-daemon parameter specified\n',
+    why: 'not master/backup',
+  },
+  {
+    argv: ['--stop-daemon', 'primary'],
+    exit: 2,
+    text: 'illegal start_daemon specified\n',
+    why: "ipvsadm's own wording for stop",
+  },
+  {
+    argv: ['--start-daemon', 'master', '--syncid', '256'],
+    exit: 2,
+    text: 'illegal syncid specified\n',
+    why: 'syncid above 255',
+  },
+  {
+    argv: ['--start-daemon', 'master', '--mcast-group', '10.0.0.1'],
+    exit: 2,
+    text: "invalid IPv4 mcast-group `10.0.0.1'\n",
+    why: 'not multicast',
+  },
   { argv: ['-Lc', '--stats'], exit: 2, text: 'options conflicts in the list command\n', why: '-c with --stats' },
-  { argv: ['-L', '--timeout', '--persistent-conn'], exit: 2, text: 'options conflicts in the list command\n', why: '--timeout with --persistent-conn' },
-  { argv: ['-A', '-t', '[2001:db8::1]:80'], exit: 2, text: 'IPv6 is not supported by tsvs yet: [2001:db8::1]:80\n', why: 'bracketed IPv6' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '2001:db8::2'], exit: 2, text: 'IPv6 is not supported by tsvs yet: 2001:db8::2\n', why: 'bare IPv6 real server' },
-  { argv: ['-A', '-f', '1', '-6'], exit: 2, text: 'IPv6 is not supported by tsvs yet: -6\n', why: 'IPv6 fwmark service' },
-  { argv: ['-A', '-t', '1.2.3.4:80', '-6'], exit: 2, text: '-6 used before -f\n\n', why: "ipvsadm's message carries its own newline" },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '--tun-type', 'ipip'], exit: 2, text: 'Tunnel options conflict with forward method\n', why: 'tunnel option without -i' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gue'], exit: 2, text: "You need to supply the 'tun-port' option for the 'gue' tunnel type\n", why: 'tunnel grid' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-port', '6080'], exit: 2, text: "Illegal 'tun-port' option with the 'ipip' tunnel type\n", why: 'tunnel grid' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gue', '--tun-port', '6080'], exit: 2, text: "tunnel type `gue' is not supported by tsvs yet\n", why: 'tsvs has ipip only' },
-  { argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'vxlan'], exit: 2, text: 'illegal tunnel type specified\n', why: 'unknown tunnel type' },
+  {
+    argv: ['-L', '--timeout', '--persistent-conn'],
+    exit: 2,
+    text: 'options conflicts in the list command\n',
+    why: '--timeout with --persistent-conn',
+  },
+  {
+    argv: ['-A', '-t', '[2001:db8::1]:80'],
+    exit: 2,
+    text: 'IPv6 is not supported by tsvs yet: [2001:db8::1]:80\n',
+    why: 'bracketed IPv6',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '2001:db8::2'],
+    exit: 2,
+    text: 'IPv6 is not supported by tsvs yet: 2001:db8::2\n',
+    why: 'bare IPv6 real server',
+  },
+  {
+    argv: ['-A', '-f', '1', '-6'],
+    exit: 2,
+    text: 'IPv6 is not supported by tsvs yet: -6\n',
+    why: 'IPv6 fwmark service',
+  },
+  {
+    argv: ['-A', '-t', '1.2.3.4:80', '-6'],
+    exit: 2,
+    text: '-6 used before -f\n\n',
+    why: "ipvsadm's message carries its own newline",
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '--tun-type', 'ipip'],
+    exit: 2,
+    text: 'Tunnel options conflict with forward method\n',
+    why: 'tunnel option without -i',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gue'],
+    exit: 2,
+    text: "You need to supply the 'tun-port' option for the 'gue' tunnel type\n",
+    why: 'tunnel grid',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-port', '6080'],
+    exit: 2,
+    text: "Illegal 'tun-port' option with the 'ipip' tunnel type\n",
+    why: 'tunnel grid',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gue', '--tun-port', '6080'],
+    exit: 2,
+    text: "tunnel type `gue' is not supported by tsvs yet\n",
+    why: 'tsvs has ipip only',
+  },
+  {
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'vxlan'],
+    exit: 2,
+    text: 'illegal tunnel type specified\n',
+    why: 'unknown tunnel type',
+  },
 ];
 
 for (const r of rejected) {
@@ -93,7 +273,18 @@ t.test('a -R line inside restore input is refused like ipvsadm (no infinite loop
 t.test('the tutorial lines parse to the service and real servers they name', async (t) => {
   const a = parse(['-A', '-t', '192.168.88.5:80', '-s', 'rr']);
   t.equal(a.cmd, O.CMD_ADD);
-  t.same(a.svc, { af: 2, protocol: IPPROTO_TCP, addr: 0xc0a85805, port: 80, fwmark: 0, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
+  t.same(a.svc, {
+    af: 2,
+    protocol: IPPROTO_TCP,
+    addr: 0xc0a85805,
+    port: 80,
+    fwmark: 0,
+    schedName: 'rr',
+    flags: 0,
+    timeoutSec: 0,
+    netmask: 0xffffffff,
+    peName: '',
+  });
   const d = parse(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:80', '-w', '1', '-m']);
   t.equal(d.cmd, O.CMD_ADDDEST);
   t.same(d.dest, { af: 2, addr: 0xc0a86364, port: 80, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0 });
@@ -101,10 +292,17 @@ t.test('the tutorial lines parse to the service and real servers they name', asy
 
 t.test('service names, inet_aton forms and optional -p values are read as ipvsadm reads them', async (t) => {
   const s = parse(['-A', '-u', '192.168.88.5:domain', '-p']);
-  t.same([s.svc.protocol, s.svc.port, s.svc.flags, s.svc.timeoutSec, s.svc.schedName], [IPPROTO_UDP, 53, SVC_F_PERSISTENT, 300, 'wlc']);
+  t.same(
+    [s.svc.protocol, s.svc.port, s.svc.flags, s.svc.timeoutSec, s.svc.schedName],
+    [IPPROTO_UDP, 53, SVC_F_PERSISTENT, 300, 'wlc'],
+  );
   const short = parse(['-A', '-t', '10.1:http', '-p', '60', '-M', '255.255.0.0']);
   t.same([short.svc.addr, short.svc.port, short.svc.timeoutSec, short.svc.netmask], [0x0a000001, 80, 60, 0xffff0000]);
-  t.equal(parse(['-A', '-t', '1.2.3.4:80', '-p', '-s', 'rr']).svc.timeoutSec, 300, '-p does not swallow the next option');
+  t.equal(
+    parse(['-A', '-t', '1.2.3.4:80', '-p', '-s', 'rr']).svc.timeoutSec,
+    300,
+    '-p does not swallow the next option',
+  );
   t.equal(parse(['-A', '-t', '1.2.3.4:80', '-p600']).svc.timeoutSec, 600, 'attached value');
   t.equal(parse(['-A', '-t', '1.2.3.4:80', '--persistent=700']).svc.timeoutSec, 700, '--name=value');
   t.equal(parse(['-E', '-t', '1.2.3.4:80']).svc.schedName, 'wlc', '-E without -s sets the default scheduler');
@@ -113,19 +311,42 @@ t.test('service names, inet_aton forms and optional -p values are read as ipvsad
   t.equal(parse(['-A', '-t', '1.2.3.4:80', '-b', ',flag-3,']).svc.flags, 0x20, 'strtok skips empty flags');
 });
 
-t.test('real-server ports follow ipvsadm: copied from the service, forced for -g/-i, kept for -m and fwmarks', async (t) => {
-  const port = (argv: string[]) => parse(argv).dest.port;
-  t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100', '-m']), 80, 'no port: the service port');
-  t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080']), 80, 'DR (the default) uses the service port');
-  t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-i']), 80, 'tunnel uses the service port');
-  t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-m']), 8080, 'masquerading keeps its port');
-  t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-F']), 8080, 'full NAT keeps its port');
-  t.equal(port(['-a', '-r', '192.168.99.100', '-m', '-t', '192.168.88.5:80']), 0, '-r before -t copies the port not yet known');
-  t.equal(port(['-a', '-f', '5', '-r', '192.168.99.100:8080']), 8080, 'fwmark services keep the given port even for DR');
-  t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '--fullnat']).dest.fwd, FWD_FULLNAT);
-  t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1']).dest.fwd, FWD_ROUTE, 'gatewaying is the default');
-  t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'ipip']).dest.fwd, FWD_TUNNEL);
-});
+t.test(
+  'real-server ports follow ipvsadm: copied from the service, forced for -g/-i, kept for -m and fwmarks',
+  async (t) => {
+    const port = (argv: string[]) => parse(argv).dest.port;
+    t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100', '-m']), 80, 'no port: the service port');
+    t.equal(
+      port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080']),
+      80,
+      'DR (the default) uses the service port',
+    );
+    t.equal(
+      port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-i']),
+      80,
+      'tunnel uses the service port',
+    );
+    t.equal(
+      port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-m']),
+      8080,
+      'masquerading keeps its port',
+    );
+    t.equal(port(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:8080', '-F']), 8080, 'full NAT keeps its port');
+    t.equal(
+      port(['-a', '-r', '192.168.99.100', '-m', '-t', '192.168.88.5:80']),
+      0,
+      '-r before -t copies the port not yet known',
+    );
+    t.equal(
+      port(['-a', '-f', '5', '-r', '192.168.99.100:8080']),
+      8080,
+      'fwmark services keep the given port even for DR',
+    );
+    t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '--fullnat']).dest.fwd, FWD_FULLNAT);
+    t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1']).dest.fwd, FWD_ROUTE, 'gatewaying is the default');
+    t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'ipip']).dest.fwd, FWD_TUNNEL);
+  },
+);
 
 t.test('listing options become format bits and short options may be clustered', async (t) => {
   const l = parse(['-Lnc']);
@@ -142,6 +363,12 @@ t.test('listing options become format bits and short options may be clustered', 
 });
 
 t.test('host names are looked up in the table the CLI resolved beforehand', async (t) => {
-  const c = parseArgv(['-a', '-t', 'vip.example:80', '-r', 'rs1.example', '-m'], { hosts: new Map([['vip.example', 0x0a000001], ['rs1.example', 0x0a000002]]), services: SERVICES_DB });
+  const c = parseArgv(['-a', '-t', 'vip.example:80', '-r', 'rs1.example', '-m'], {
+    hosts: new Map([
+      ['vip.example', 0x0a000001],
+      ['rs1.example', 0x0a000002],
+    ]),
+    services: SERVICES_DB,
+  });
   t.same([c.svc.addr, c.dest.addr, c.dest.port], [0x0a000001, 0x0a000002, 80]);
 });

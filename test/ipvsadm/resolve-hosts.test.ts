@@ -12,7 +12,10 @@ t.test('service, real-server and mask names are resolved; scheduler names are ne
     asked.push(n);
     return table[n] ?? null;
   };
-  const c = await parseArgvResolving(['-A', '-t', 'vip:http', '-s', 'rr', '-p', '-M', 'mask'], { forward, services: SERVICES_DB });
+  const c = await parseArgvResolving(['-A', '-t', 'vip:http', '-s', 'rr', '-p', '-M', 'mask'], {
+    forward,
+    services: SERVICES_DB,
+  });
   t.same([c.svc.addr, c.svc.port, c.svc.netmask], [0x0a000001, 80, 0xffffff00]);
   const d = await parseArgvResolving(['-a', '-t', 'vip:80', '-r', 'rs1', '-m'], { forward, services: SERVICES_DB });
   t.same([d.dest.addr, d.dest.port], [0x0a000002, 80]);
@@ -21,7 +24,10 @@ t.test('service, real-server and mask names are resolved; scheduler names are ne
 
 t.test('an unresolvable or slow name is an illegal address, within the time bound', async (t) => {
   const start = Date.now();
-  const e = await parseArgvResolving(['-A', '-t', 'slow.example:80'], { forward: () => new Promise(() => undefined), timeoutMs: 100 }).catch((x: unknown) => x);
+  const e = await parseArgvResolving(['-A', '-t', 'slow.example:80'], {
+    forward: () => new Promise(() => undefined),
+    timeoutMs: 100,
+  }).catch((x: unknown) => x);
   t.ok(Date.now() - start < 1000);
   t.ok(e instanceof ArgvExit);
   t.equal((e as ArgvExit).text, 'illegal virtual server address[:port] specified\n');

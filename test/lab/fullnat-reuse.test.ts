@@ -63,7 +63,11 @@ if (why !== null) {
         })();`;
       const out = nsExec(lab.client, process.execPath, '-e', client).trim().split('\n');
       const codes = out.map((l) => l.split(' ')[0]);
-      t.same(codes, Array.from({ length: REQUESTS }, () => '200'), 'every request answered');
+      t.same(
+        codes,
+        Array.from({ length: REQUESTS }, () => '200'),
+        'every request answered',
+      );
       t.equal(tcpExt(lab.web1, 'TW') - tw0, REQUESTS, 'web1 closed each connection first (TIME_WAIT on the server)');
       t.equal(tcpExt(lab.web1, 'PAWSTimewait') - paws0, 0, 'no SYN rejected by PAWS on web1');
       t.equal(tcpExt(lab.client, 'TCPSynRetrans') - synRetrans0, 0, 'no SYN had to be sent twice');
@@ -73,7 +77,11 @@ if (why !== null) {
           .split('\n')
           .map((l) => l.trim().split(/\s+/).pop()),
       );
-      t.same([...peers].sort(), [0, 1, 2, 3, 4, 5].map((i) => `${LIP}:${40000 + i}`), 'web1 saw only the six local ports, each reused');
+      t.same(
+        [...peers].sort(),
+        [0, 1, 2, 3, 4, 5].map((i) => `${LIP}:${40000 + i}`),
+        'web1 saw only the six local ports, each reused',
+      );
       t.notMatch(d.tsvsadm(['--engine']).stdout, /ports_exhausted/, 'no SYN dropped for want of a local port');
     } finally {
       d.stop();

@@ -53,21 +53,43 @@ if (why !== null) {
       writeFileSync(conf, HEALTH);
       await d.start({ extraArgs: ['--health', conf, '--metrics', '127.0.0.1:9101'] });
       const listed = (): string => d.tsvsadm(['-Ln']).stdout;
-      t.not(await waitFor(() => /192\.168\.99\.100:80.*\n.*192\.168\.99\.200:80/.test(listed()), 5000), -1, 'the health config creates the service and both servers');
+      t.not(
+        await waitFor(() => /192\.168\.99\.100:80.*\n.*192\.168\.99\.200:80/.test(listed()), 5000),
+        -1,
+        'the health config creates the service and both servers',
+      );
       t.same(Object.fromEntries(drive(lab.client, 30)), { web1: 15, web2: 15 });
       // The Prometheus endpoint (inside lvs1) counts exactly that traffic.
       const prom = nsExec(lab.lvs, 'curl', '-s', 'http://127.0.0.1:9101/metrics');
-      t.match(prom, /^tsvs_service_connections_total\{proto="tcp",vip="192\.168\.88\.5",vport="80"\} 30$/m, 'connections counted in /metrics');
+      t.match(
+        prom,
+        /^tsvs_service_connections_total\{proto="tcp",vip="192\.168\.88\.5",vport="80"\} 30$/m,
+        'connections counted in /metrics',
+      );
       t.match(prom, /^tsvs_real_server_connections_total\{[^}]*rip="192\.168\.99\.100"[^}]*\} 15$/m);
       t.match(prom, /^tsvs_real_server_up\{[^}]*rip="192\.168\.99\.100"[^}]*\} 1$/m, 'health verdict exported');
       t.match(prom, /^tsvs_conn_table_capacity 65536$/m);
 
       lab.stopWebServer('web1');
       const detectMs = await waitFor(() => !listed().includes('192.168.99.100'), 10_000);
-      t.not(detectMs, -1, `web1 removed after it stopped (${detectMs} ms; delay_loop 0.5 s x (retry 1 + 1) plus timeouts)`);
+      t.not(
+        detectMs,
+        -1,
+        `web1 removed after it stopped (${detectMs} ms; delay_loop 0.5 s x (retry 1 + 1) plus timeouts)`,
+      );
       const health = (await d.request('health')) as { dest: string; alive: boolean }[];
-      t.same(health.map((h) => [h.dest, h.alive]), [['192.168.99.100:80', false], ['192.168.99.200:80', true]]);
-      t.match(d.tsvsadm(['--health']).stdout, /TCP 192\.168\.88\.5:80\s+192\.168\.99\.100:80\s+DOWN\s/, 'tsvsadm --health lists the check states');
+      t.same(
+        health.map((h) => [h.dest, h.alive]),
+        [
+          ['192.168.99.100:80', false],
+          ['192.168.99.200:80', true],
+        ],
+      );
+      t.match(
+        d.tsvsadm(['--health']).stdout,
+        /TCP 192\.168\.88\.5:80\s+192\.168\.99\.100:80\s+DOWN\s/,
+        'tsvsadm --health lists the check states',
+      );
       const after = drive(lab.client, 40);
       t.same(Object.fromEntries(after), { web2: 40 }, 'zero failed requests after detection: all go to web2');
 

@@ -30,7 +30,9 @@ if (why !== null) {
           '  -> 192.168.99.100:80            Masq    1      0          0         \n' +
           '  -> 192.168.99.200:80            Masq    2      0          0         \n',
       );
-      const ping = spawnSync('ip', ['netns', 'exec', lab.client, 'ping', '-c', '2', '-W', '2', VIP], { encoding: 'utf8' });
+      const ping = spawnSync('ip', ['netns', 'exec', lab.client, 'ping', '-c', '2', '-W', '2', VIP], {
+        encoding: 'utf8',
+      });
       t.match(ping.stdout, /2 received/, 'ping to the VIP is answered by tsvsd');
 
       const rr = drive(lab.client, 300);
@@ -42,9 +44,19 @@ if (why !== null) {
       await new Promise((r) => setTimeout(r, 2300));
       if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0) {
         const syns = (file: string, filter: string): number =>
-          spawnSync('tshark', ['-r', file, '-Y', filter], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim() !== '').length;
-        t.equal(syns(`${cap}-in.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.88.5'), 2, 'capture: 2 SYNs entered to the VIP');
-        t.equal(syns(`${cap}-out.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.99.0/24'), 2, 'capture: 2 SYNs left toward the real servers');
+          spawnSync('tshark', ['-r', file, '-Y', filter], { encoding: 'utf8' })
+            .stdout.split('\n')
+            .filter((l) => l.trim() !== '').length;
+        t.equal(
+          syns(`${cap}-in.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.88.5'),
+          2,
+          'capture: 2 SYNs entered to the VIP',
+        );
+        t.equal(
+          syns(`${cap}-out.pcap`, 'tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==192.168.99.0/24'),
+          2,
+          'capture: 2 SYNs left toward the real servers',
+        );
       } else t.comment('tshark missing: capture files not decoded');
       d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wrr']);
       const wrr = drive(lab.client, 300);
@@ -62,12 +74,19 @@ if (why !== null) {
       const fn = drive(lab.client, 30);
       t.equal((fn.get('web1') ?? 0) + (fn.get('web2') ?? 0), 30, 'every full-NAT request answered');
       const head = nsExec(lab.client, 'curl', '-si', '-m', '2', `http://${VIP}/`);
-      t.match(head, /X-Client-Addr: 192\.168\.99\.6\r?\n/i, 'the web server sees the full-NAT local address as the client');
+      t.match(
+        head,
+        /X-Client-Addr: 192\.168\.99\.6\r?\n/i,
+        'the web server sees the full-NAT local address as the client',
+      );
     } finally {
       d.stop();
       lab.down();
     }
-    t.notOk(listNetns().some((n) => n.startsWith(lab.prefix)), 'no namespace left');
+    t.notOk(
+      listNetns().some((n) => n.startsWith(lab.prefix)),
+      'no namespace left',
+    );
     t.notOk(isAlive(pid), 'tsvsd is gone');
   });
 
@@ -83,7 +102,10 @@ if (why !== null) {
       // 40 requests, 8 at a time: slow connections stay ESTABLISHED (active) on web1.
       const burst = `seq 40 | xargs -P 8 -I{} curl -s -m 5 http://${VIP}/`;
       const count = (): Record<string, number> => {
-        const out = spawnSync('ip', ['netns', 'exec', lab.client, 'bash', '-c', burst], { encoding: 'utf8', timeout: 60_000 }).stdout;
+        const out = spawnSync('ip', ['netns', 'exec', lab.client, 'bash', '-c', burst], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        }).stdout;
         const c: Record<string, number> = {};
         for (const l of out.split('\n')) if (l.trim() !== '') c[l.trim()] = (c[l.trim()] ?? 0) + 1;
         return c;
@@ -92,13 +114,19 @@ if (why !== null) {
       t.equal(rr['web1'], 20, 'rr: half go to the slow server');
       d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'lc']);
       const lc = count();
-      t.ok((lc['web2'] ?? 0) >= 28, `lc: most go to the fast server (web1 ${lc['web1'] ?? 0}, web2 ${lc['web2'] ?? 0})`);
+      t.ok(
+        (lc['web2'] ?? 0) >= 28,
+        `lc: most go to the fast server (web1 ${lc['web1'] ?? 0}, web2 ${lc['web2'] ?? 0})`,
+      );
       t.equal((lc['web1'] ?? 0) + (lc['web2'] ?? 0), 40);
       // wlc with web2 at weight 3: overhead/weight keeps even more off the slow web1.
       d.tsvsadm(['-e', '-t', '192.168.88.5:80', '-r', '192.168.99.200:80', '-m', '-w', '3']);
       d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wlc']);
       const wlc = count();
-      t.ok((wlc['web2'] ?? 0) >= 30, `wlc: weighted toward the fast server (web1 ${wlc['web1'] ?? 0}, web2 ${wlc['web2'] ?? 0})`);
+      t.ok(
+        (wlc['web2'] ?? 0) >= 30,
+        `wlc: weighted toward the fast server (web1 ${wlc['web1'] ?? 0}, web2 ${wlc['web2'] ?? 0})`,
+      );
       // wrr 1:3 ignores the slowness: exactly a quarter to web1.
       d.tsvsadm(['-E', '-t', '192.168.88.5:80', '-s', 'wrr']);
       t.equal(count()['web1'], 10, 'wrr: web1 gets its weight share (1 of 4) however slow it is');

@@ -17,7 +17,10 @@ t.test('messages below the level are dropped', async (t) => {
   log.info('i');
   log.warn('w');
   log.error('e');
-  t.same(lines.map((l) => / level=(\w+)/.exec(l)![1]), ['warn', 'error']);
+  t.same(
+    lines.map((l) => / level=(\w+)/.exec(l)![1]),
+    ['warn', 'error'],
+  );
 });
 
 t.test('a repeated message is limited per window and the next window reports how many were dropped', async (t) => {

@@ -7,24 +7,27 @@ import { ManualTimers } from '../../src/lib/timers.ts';
 
 const src = () => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
 
-t.test('cps follows the kernel integers: rate = delta << 9, avg += (rate - avg) >> 2, read (avg + 0x1FF) >> 10', async (t) => {
-  const s = src();
-  const e = new RateEstimator(s);
-  const steps: Array<[number, number, number]> = []; // [conns after tick, stored cps, decoded cps]
-  for (const add of [10, 10, 0, 0, 0, 0]) {
-    s.conns += add;
-    e.estimate(s);
-    steps.push([s.conns, e.avg[0] ?? -1, e.read(emptyRates()).cps]);
-  }
-  t.same(steps, [
-    [10, 1280, 1], // 5120 >> 2
-    [20, 2240, 2], // 1280 + (5120 - 1280) >> 2
-    [20, 1680, 2], // 2240 + (-2240 >> 2)
-    [20, 1260, 1],
-    [20, 945, 1], // 1260 + floor(-1260 / 4) = 1260 - 315
-    [20, 708, 1], // 945 + floor(-945 / 4) = 945 - 237 (the shift floors negatives)
-  ]);
-});
+t.test(
+  'cps follows the kernel integers: rate = delta << 9, avg += (rate - avg) >> 2, read (avg + 0x1FF) >> 10',
+  async (t) => {
+    const s = src();
+    const e = new RateEstimator(s);
+    const steps: Array<[number, number, number]> = []; // [conns after tick, stored cps, decoded cps]
+    for (const add of [10, 10, 0, 0, 0, 0]) {
+      s.conns += add;
+      e.estimate(s);
+      steps.push([s.conns, e.avg[0] ?? -1, e.read(emptyRates()).cps]);
+    }
+    t.same(steps, [
+      [10, 1280, 1], // 5120 >> 2
+      [20, 2240, 2], // 1280 + (5120 - 1280) >> 2
+      [20, 1680, 2], // 2240 + (-2240 >> 2)
+      [20, 1260, 1],
+      [20, 945, 1], // 1260 + floor(-1260 / 4) = 1260 - 315
+      [20, 708, 1], // 945 + floor(-945 / 4) = 945 - 237 (the shift floors negatives)
+    ]);
+  },
+);
 
 t.test('packets use the 2^10 scale and bytes the 2^5 scale', async (t) => {
   const s = src();
@@ -41,8 +44,16 @@ t.test('packets use the 2^10 scale and bytes the 2^5 scale', async (t) => {
     s.inBytes += 3000; // 1500 bytes/s
     e.estimate(s);
   }
-  t.same(e.read(emptyRates()), { cps: 0, inPps: 2000, outPps: 0, inBps: 1500, outBps: 0 }, 'converges to the true per-second rate');
-  t.same([e.avg[1], e.avg[3]], [2048000 - 3, 48000 - 3], 'the stored averages stop 3 short: floor((rate - avg) / 4) is 0 once the gap is under 4');
+  t.same(
+    e.read(emptyRates()),
+    { cps: 0, inPps: 2000, outPps: 0, inBps: 1500, outBps: 0 },
+    'converges to the true per-second rate',
+  );
+  t.same(
+    [e.avg[1], e.avg[3]],
+    [2048000 - 3, 48000 - 3],
+    'the stored averages stop 3 short: floor((rate - avg) / 4) is 0 once the gap is under 4',
+  );
 });
 
 t.test('a BigInt model of the C code agrees on a long irregular sequence', async (t) => {

@@ -6,7 +6,8 @@ import { Service, IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
 import type { Scheduler } from '../../src/model/scheduler.ts';
 
 const sched = { name: 'x' } as unknown as Scheduler;
-const mk = (protocol: number, addr: number, port: number, fwmark = 0) => new Service(2, protocol, addr, port, fwmark, 'x', sched);
+const mk = (protocol: number, addr: number, port: number, fwmark = 0) =>
+  new Service(2, protocol, addr, port, fwmark, 'x', sched);
 
 t.test('the hash key is (proto ^ addr ^ (port >> 8) ^ port) & 255', async (t) => {
   // 6 ^ 0xc0a85805 ^ (80 >> 8) ^ 80 = low byte 0x05 ^ 0x06 ^ 0x50 = 0x53

@@ -9,7 +9,10 @@ t.test('messages are picked by operation first, then generic rows, then strerror
   t.equal(ipvsStrerror('del-service', 'ESRCH'), 'No such service');
   t.equal(ipvsStrerror('edit-dest', 'ENOENT'), 'No such destination');
   t.equal(ipvsStrerror('add-service', 'ENOENT'), 'Scheduler or persistence engine not found');
-  t.equal(ipvsStrerror('add-dest', 'EINVAL'), 'Invalid operation.  Possibly wrong module version, address not unicast, ...');
+  t.equal(
+    ipvsStrerror('add-dest', 'EINVAL'),
+    'Invalid operation.  Possibly wrong module version, address not unicast, ...',
+  );
   t.equal(ipvsStrerror('add-dest', 'ERANGE'), 'Numerical result out of range');
   t.equal(ipvsStrerror('del-dest', 'EEXIST'), 'File exists');
 });

@@ -6,7 +6,8 @@ import { Service, IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
 import type { Scheduler } from '../../src/model/scheduler.ts';
 
 const sched = { name: 'x' } as unknown as Scheduler;
-const mk = (protocol: number, addr: number, port: number, fwmark = 0) => new Service(2, protocol, addr, port, fwmark, 'x', sched);
+const mk = (protocol: number, addr: number, port: number, fwmark = 0) =>
+  new Service(2, protocol, addr, port, fwmark, 'x', sched);
 
 /** xorshift32, seeded, for reproducible tables. */
 function rng(seed: number): () => number {

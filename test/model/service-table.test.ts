@@ -11,10 +11,27 @@ import { recordingFactories } from './fixtures/recording-scheduler.ts';
 
 const VIP = 0xc0a85805; // 192.168.88.5
 const svc = (over: Partial<ServiceSpec> = {}): ServiceSpec => ({
-  af: 2, protocol: IPPROTO_TCP, addr: VIP, port: 80, fwmark: 0, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '', ...over,
+  af: 2,
+  protocol: IPPROTO_TCP,
+  addr: VIP,
+  port: 80,
+  fwmark: 0,
+  schedName: 'rr',
+  flags: 0,
+  timeoutSec: 0,
+  netmask: 0xffffffff,
+  peName: '',
+  ...over,
 });
 const rs = (last: number, over: Partial<DestSpec> = {}): DestSpec => ({
-  af: 2, addr: (0xc0a86300 | last) >>> 0, port: 80, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0, ...over,
+  af: 2,
+  addr: (0xc0a86300 | last) >>> 0,
+  port: 80,
+  fwd: FWD_MASQ,
+  weight: 1,
+  uThreshold: 0,
+  lThreshold: 0,
+  ...over,
 });
 
 function setup(now = { ms: 1_000 }) {
@@ -53,7 +70,12 @@ t.test('-A of an existing service is EEXIST before the scheduler is even looked 
 
 t.test('an unknown scheduler or any persistence engine is ENOENT', async (t) => {
   const { table, log } = setup();
-  throwsIpvs(t, () => table.addService(svc({ schedName: 'nosuch' })), 'ENOENT', 'Scheduler or persistence engine not found');
+  throwsIpvs(
+    t,
+    () => table.addService(svc({ schedName: 'nosuch' })),
+    'ENOENT',
+    'Scheduler or persistence engine not found',
+  );
   throwsIpvs(t, () => table.addService(svc({ peName: 'sip' })), 'ENOENT', 'Scheduler or persistence engine not found');
   t.same(log, [], 'nothing was created');
   t.equal(table.services().length, 0);
@@ -67,7 +89,11 @@ t.test('new real servers go to the head of the list (list_add_rcu), scanned newe
   const b = table.addDest(svc(), rs(200, { weight: 2 }));
   const c = table.addDest(svc(), rs(150));
   t.same(order(table), ['192.168.99.150', '192.168.99.200', '192.168.99.100']);
-  t.same(log, ['rr.addDest(192.168.99.100:80 at 0)', 'rr.addDest(192.168.99.200:80 at 0)', 'rr.addDest(192.168.99.150:80 at 0)']);
+  t.same(log, [
+    'rr.addDest(192.168.99.100:80 at 0)',
+    'rr.addDest(192.168.99.200:80 at 0)',
+    'rr.addDest(192.168.99.150:80 at 0)',
+  ]);
   t.ok(c.seq > b.seq && b.seq > a.seq, 'a higher seq is scanned earlier');
   t.same([b.weight, b.fwd, b.flags & DEST_F_AVAILABLE], [2, FWD_MASQ, DEST_F_AVAILABLE]);
 });
@@ -81,26 +107,34 @@ t.test('-a checks as ip_vs_add_dest(): ESRCH, ERANGE, EEXIST, then EINVAL for no
   table.addDest(svc(), rs(1, { uThreshold: 10, lThreshold: 5 }));
   throwsIpvs(t, () => table.addDest(svc(), rs(1)), 'EEXIST', 'Destination already exists');
   for (const addr of [0xe0000001, 0xffffffff, 0x00000001]) {
-    throwsIpvs(t, () => table.addDest(svc(), rs(0, { addr })), 'EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...');
+    throwsIpvs(
+      t,
+      () => table.addDest(svc(), rs(0, { addr })),
+      'EINVAL',
+      'Invalid operation.  Possibly wrong module version, address not unicast, ...',
+    );
   }
 });
 
-t.test('-e updates in place and calls upd_dest; OVERLOAD is cleared only when the upper threshold is lifted', async (t) => {
-  const { table, log } = setup();
-  table.addService(svc());
-  table.addDest(svc(), rs(100));
-  const d = table.addDest(svc(), rs(200, { uThreshold: 10 }));
-  log.length = 0;
-  d.flags |= DEST_F_OVERLOAD;
-  table.editDest(svc(), rs(200, { weight: 5, uThreshold: 8 }));
-  t.ok(d.flags & DEST_F_OVERLOAD, 'a lower threshold keeps OVERLOAD');
-  table.editDest(svc(), rs(200, { weight: 6, uThreshold: 20 }));
-  t.notOk(d.flags & DEST_F_OVERLOAD, 'a higher threshold clears it');
-  t.same(log, ['rr.updDest(192.168.99.200:80 w=5)', 'rr.updDest(192.168.99.200:80 w=6)']);
-  t.same(order(table), ['192.168.99.200', '192.168.99.100'], 'the scan order is unchanged');
-  throwsIpvs(t, () => table.editDest(svc(), rs(7)), 'ENOENT', 'No such destination');
-  throwsIpvs(t, () => table.editDest(svc({ port: 81 }), rs(7)), 'ESRCH', 'Service not defined');
-});
+t.test(
+  '-e updates in place and calls upd_dest; OVERLOAD is cleared only when the upper threshold is lifted',
+  async (t) => {
+    const { table, log } = setup();
+    table.addService(svc());
+    table.addDest(svc(), rs(100));
+    const d = table.addDest(svc(), rs(200, { uThreshold: 10 }));
+    log.length = 0;
+    d.flags |= DEST_F_OVERLOAD;
+    table.editDest(svc(), rs(200, { weight: 5, uThreshold: 8 }));
+    t.ok(d.flags & DEST_F_OVERLOAD, 'a lower threshold keeps OVERLOAD');
+    table.editDest(svc(), rs(200, { weight: 6, uThreshold: 20 }));
+    t.notOk(d.flags & DEST_F_OVERLOAD, 'a higher threshold clears it');
+    t.same(log, ['rr.updDest(192.168.99.200:80 w=5)', 'rr.updDest(192.168.99.200:80 w=6)']);
+    t.same(order(table), ['192.168.99.200', '192.168.99.100'], 'the scan order is unchanged');
+    throwsIpvs(t, () => table.editDest(svc(), rs(7)), 'ENOENT', 'No such destination');
+    throwsIpvs(t, () => table.editDest(svc({ port: 81 }), rs(7)), 'ESRCH', 'Service not defined');
+  },
+);
 
 t.test('-d unlinks, then del_dest is told where the dest stood', async (t) => {
   const { table, log } = setup();
@@ -130,9 +164,18 @@ t.test('-E rebinds the scheduler only when it changes: done, create, init with t
   t.equal(s.flags, 0, '-E replaces the flags: persistence is gone');
   log.length = 0;
   table.editService(svc({ schedName: 'wrr', flags: SVC_F_SCHED2 }));
-  t.same(log, ['wrr.done', 'wrr.create(flags=16)', 'wrr.init(dests=192.168.99.2:80,192.168.99.1:80)'], 'a -b change rebinds');
+  t.same(
+    log,
+    ['wrr.done', 'wrr.create(flags=16)', 'wrr.init(dests=192.168.99.2:80,192.168.99.1:80)'],
+    'a -b change rebinds',
+  );
   throwsIpvs(t, () => table.editService(svc({ port: 81 })), 'ESRCH', 'No such service');
-  throwsIpvs(t, () => table.editService(svc({ schedName: 'nosuch' })), 'ENOENT', 'Scheduler or persistence engine not found');
+  throwsIpvs(
+    t,
+    () => table.editService(svc({ schedName: 'nosuch' })),
+    'ENOENT',
+    'Scheduler or persistence engine not found',
+  );
 });
 
 t.test('-D calls done_service and the service disappears from lookups; -C does so for all', async (t) => {
@@ -158,7 +201,11 @@ t.test('-Z zeroes the counters of one service and its dests, or of all', async (
   for (const x of [a, b, d]) Object.assign(x, { conns: 5, inPkts: 6, outPkts: 7, inBytes: 8, outBytes: 9 });
   d.activeConns = 3;
   t.same(table.zero(svc()), [a]);
-  t.same([a.conns, a.inBytes, d.conns, d.outBytes, d.activeConns, b.conns], [0, 0, 0, 0, 3, 5], 'connection counts are not statistics');
+  t.same(
+    [a.conns, a.inBytes, d.conns, d.outBytes, d.activeConns, b.conns],
+    [0, 0, 0, 0, 3, 5],
+    'connection counts are not statistics',
+  );
   throwsIpvs(t, () => table.zero(svc({ port: 8080 })), 'ESRCH', 'No such service');
   table.zero(null);
   t.equal(b.conns, 0);
@@ -203,7 +250,10 @@ t.test('toRules lists dests oldest first, so re-adding them rebuilds the same sc
   table.addService(svc());
   for (const n of [5, 1, 9]) table.addDest(svc(), rs(n, { weight: n }));
   const rules = table.toRules();
-  t.same(rules[0]!.dests.map((d) => d.weight), [5, 1, 9]);
+  t.same(
+    rules[0]!.dests.map((d) => d.weight),
+    [5, 1, 9],
+  );
   const copy = setup().table;
   for (const r of rules) {
     copy.addService(r.service);
@@ -231,17 +281,20 @@ t.test('every change is announced to listeners in order, and bumps the generatio
   t.equal(table.generation, g0 + 7);
 });
 
-t.test('the port-zero persistent service catches other ports of its address; fwmarks have their own lookup', async (t) => {
-  const { table } = setup();
-  const any = table.addService(svc({ port: 0, flags: SVC_F_PERSISTENT, timeoutSec: 300 }));
-  const web = table.addService(svc({ port: 80 }));
-  const fwm = table.addService(svc({ fwmark: 7, addr: 0, port: 0 }));
-  t.equal(table.lookup(IPPROTO_TCP, VIP, 80), web);
-  t.equal(table.lookup(IPPROTO_TCP, VIP, 22), any);
-  t.equal(table.lookup(IPPROTO_UDP, VIP, 22), null, 'the catch-all is per protocol');
-  t.equal(table.lookup(IPPROTO_TCP, VIP + 1, 22), null);
-  t.equal(table.lookupFwmark(7), fwm);
-  t.equal(table.lookupFwmark(8), null);
-  table.deleteService(svc({ port: 0 }));
-  t.equal(table.lookup(IPPROTO_TCP, VIP, 22), null);
-});
+t.test(
+  'the port-zero persistent service catches other ports of its address; fwmarks have their own lookup',
+  async (t) => {
+    const { table } = setup();
+    const any = table.addService(svc({ port: 0, flags: SVC_F_PERSISTENT, timeoutSec: 300 }));
+    const web = table.addService(svc({ port: 80 }));
+    const fwm = table.addService(svc({ fwmark: 7, addr: 0, port: 0 }));
+    t.equal(table.lookup(IPPROTO_TCP, VIP, 80), web);
+    t.equal(table.lookup(IPPROTO_TCP, VIP, 22), any);
+    t.equal(table.lookup(IPPROTO_UDP, VIP, 22), null, 'the catch-all is per protocol');
+    t.equal(table.lookup(IPPROTO_TCP, VIP + 1, 22), null);
+    t.equal(table.lookupFwmark(7), fwm);
+    t.equal(table.lookupFwmark(8), null);
+    table.deleteService(svc({ port: 0 }));
+    t.equal(table.lookup(IPPROTO_TCP, VIP, 22), null);
+  },
+);

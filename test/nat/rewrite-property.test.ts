@@ -104,7 +104,8 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     if (f.daddr !== ipOf(r) || f.dport !== rp) mismatches++;
     // and back (the same conn seen by a second director, or a rollback): RIP -> VIP again
     rewriteDest(a2, f, ipOf(v), vp);
-    if (!a2.equals(s.zero ? out(c, cp, v, vp) : buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp }))) (notRestored++, note('dnat back', s));
+    if (!a2.equals(s.zero ? out(c, cp, v, vp) : buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp })))
+      (notRestored++, note('dnat back', s));
 
     // masq out: RIP -> client becomes VIP -> client (the client's view)
     const b = buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp });
@@ -113,7 +114,8 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     if (!b.equals(out(v, vp, c, cp))) (mismatches++, note('snat', s));
     if (!checksOk(b, s.partial)) badChecks++;
     rewriteSource(b, f, ipOf(r), rp);
-    if (!b.equals(s.zero ? out(r, rp, c, cp) : buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp }))) (notRestored++, note('snat back', s));
+    if (!b.equals(s.zero ? out(r, rp, c, cp) : buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp })))
+      (notRestored++, note('snat back', s));
 
     // full NAT in and out
     const d = buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp });
@@ -137,7 +139,15 @@ t.test('a partial checksum after NAT is the pseudo-header sum of the new address
   let bad = 0;
   for (let n = 0; n < 1000; n++) {
     const proto = rnd() < 0.5 ? 'tcp' : 'udp';
-    const spec: FrameSpec = { src: addr(), dst: addr(), proto, sport: port(), dport: port(), payload: Buffer.alloc(int(200), 7), partialCsum: true };
+    const spec: FrameSpec = {
+      src: addr(),
+      dst: addr(),
+      proto,
+      sport: port(),
+      dport: port(),
+      payload: Buffer.alloc(int(200), 7),
+      partialCsum: true,
+    };
     const buf = buildFrame(spec);
     parsed(buf, true, f);
     const before = buf.readUInt16BE(f.l4CsumOff);
@@ -179,7 +189,15 @@ t.test('natIcmpFull leaves every outer, inner and ICMP checksum equal to a full 
       ...(rnd() < 0.2 ? { ipOptions: Buffer.alloc(8, 1) } : {}),
     }).subarray(14);
     const quoteLen = Math.min(inner.length, (inner[0]! & 15) * 4 + 8 + int(64));
-    const err = buildFrame({ src: addr(), dst: addr(), proto: 'icmp', icmpType: [3, 4, 11, 12][int(4)]!, icmpCode: int(16), icmpRest: 0, payload: inner.subarray(0, quoteLen) });
+    const err = buildFrame({
+      src: addr(),
+      dst: addr(),
+      proto: 'icmp',
+      icmpType: [3, 4, 11, 12][int(4)]!,
+      icmpCode: int(16),
+      icmpRest: 0,
+      payload: inner.subarray(0, quoteLen),
+    });
     parsed(err, false, f);
     const innerL4Check = Buffer.from(err.subarray(f.innerL4Off + 4, f.l4Off + f.l4Len));
     const [os, od, is, id] = [ipOf(addr()), ipOf(addr()), ipOf(addr()), ipOf(addr())];

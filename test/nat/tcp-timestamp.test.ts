@@ -5,7 +5,13 @@
 import t from 'tap';
 import { DROP_NONE } from '../../src/lib/drops.ts';
 import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
-import { addToTcpWord, tsDeltaForSyn, tsOptionOff, tsTranslateIn, tsTranslateOut } from '../../src/nat/tcp-timestamp.ts';
+import {
+  addToTcpWord,
+  tsDeltaForSyn,
+  tsOptionOff,
+  tsTranslateIn,
+  tsTranslateOut,
+} from '../../src/nat/tcp-timestamp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
 import {
   buildFrame,
@@ -48,7 +54,18 @@ const CIP = '192.168.88.10';
 const VIP = '192.168.88.5';
 
 function tcp(opts: Uint8Array | number[] | undefined, extra: Partial<FrameSpec> = {}): FrameSpec {
-  const spec: FrameSpec = { src: CIP, dst: VIP, proto: 'tcp', sport: 40123, dport: 80, flags: 'A', seq: 1, ack: 2, ttl: 64, ...extra };
+  const spec: FrameSpec = {
+    src: CIP,
+    dst: VIP,
+    proto: 'tcp',
+    sport: 40123,
+    dport: 80,
+    flags: 'A',
+    seq: 1,
+    ack: 2,
+    ttl: 64,
+    ...extra,
+  };
   if (opts !== undefined) spec.tcpOptions = Uint8Array.from(opts);
   return spec;
 }
@@ -66,13 +83,16 @@ const L4 = 14 + 20;
 // ---------------------------------------------------------------------------------------------
 // tsOptionOff
 
-t.test('tsOptionOff finds the TSval of a Linux SYN (MSS, SACK_PERM, TS, NOP, WS) 28 bytes into the TCP header', async (t) => {
-  const b = buildFrame(tcp(linuxSyn(0x11223344, 0), { flags: 'S' }));
-  const f = parsed(b);
-  t.equal(f.l4Off, L4);
-  t.equal(tsOptionOff(b, f), L4 + 28);
-  t.equal(b.readUInt32BE(L4 + 28), 0x11223344);
-});
+t.test(
+  'tsOptionOff finds the TSval of a Linux SYN (MSS, SACK_PERM, TS, NOP, WS) 28 bytes into the TCP header',
+  async (t) => {
+    const b = buildFrame(tcp(linuxSyn(0x11223344, 0), { flags: 'S' }));
+    const f = parsed(b);
+    t.equal(f.l4Off, L4);
+    t.equal(tsOptionOff(b, f), L4 + 28);
+    t.equal(b.readUInt32BE(L4 + 28), 0x11223344);
+  },
+);
 
 t.test('tsOptionOff finds the TSval of a data segment (NOP, NOP, TS) 24 bytes into the TCP header', async (t) => {
   const b = buildFrame(tcp(dataOpts(0xdeadbeef, 0x01020304), { payload: 'hello' }));
@@ -101,28 +121,31 @@ t.test('tsOptionOff also works with a VLAN tag, IP options and the frame at an o
   t.equal(tsOptionOff(big, f), 3 + 18 + 28 + 24);
 });
 
-t.test('tsOptionOff returns -1 without options, after EOL, for a bad or truncated length, and for TS length != 10', async (t) => {
-  const cases: [string, number[] | undefined, string?][] = [
-    ['no options at all', undefined],
-    ['only NOPs', [1, 1, 1, 1]],
-    ['only MSS and NOPs', [2, 4, 5, 0xb4, 1, 1, 1, 1]],
-    ['EOL before a well-formed TS', [1, 1, 0, 0, ...ts(1, 2), 1, 1]],
-    ['EOL first', [0, ...ts(1, 2), 1]],
-    ['TS kind in the last header byte', [1, 1, 1, 8], '0a0000000100000002'],
-    ['TS whose 10 bytes run past the header (rest in the payload)', [1, 1, 8, 10], '0000000100000002'],
-    ['an option with length 0 before TS', [30, 0, 1, 1, ...ts(1, 2), 1, 1]],
-    ['an option with length 1 before TS', [30, 1, 1, 1, ...ts(1, 2), 1, 1]],
-    ['an option longer than the header before TS', [30, 40, 1, 1, ...ts(1, 2), 1, 1]],
-    ['TS with length 8', [1, 1, 8, 8, ...be32(1), 1, 1, 1, 1]],
-    ['TS with length 12', [1, 1, 8, 12, ...be32(1), ...be32(2), 0, 0, 1, 1]],
-    ['TS with length 2', [8, 2, 1, 1]],
-  ];
-  for (const [what, opts, payloadHex] of cases) {
-    const spec = tcp(opts, payloadHex === undefined ? {} : { payload: Buffer.from(payloadHex, 'hex') });
-    const b = buildFrame(spec);
-    t.equal(tsOptionOff(b, parsed(b)), -1, what);
-  }
-});
+t.test(
+  'tsOptionOff returns -1 without options, after EOL, for a bad or truncated length, and for TS length != 10',
+  async (t) => {
+    const cases: [string, number[] | undefined, string?][] = [
+      ['no options at all', undefined],
+      ['only NOPs', [1, 1, 1, 1]],
+      ['only MSS and NOPs', [2, 4, 5, 0xb4, 1, 1, 1, 1]],
+      ['EOL before a well-formed TS', [1, 1, 0, 0, ...ts(1, 2), 1, 1]],
+      ['EOL first', [0, ...ts(1, 2), 1]],
+      ['TS kind in the last header byte', [1, 1, 1, 8], '0a0000000100000002'],
+      ['TS whose 10 bytes run past the header (rest in the payload)', [1, 1, 8, 10], '0000000100000002'],
+      ['an option with length 0 before TS', [30, 0, 1, 1, ...ts(1, 2), 1, 1]],
+      ['an option with length 1 before TS', [30, 1, 1, 1, ...ts(1, 2), 1, 1]],
+      ['an option longer than the header before TS', [30, 40, 1, 1, ...ts(1, 2), 1, 1]],
+      ['TS with length 8', [1, 1, 8, 8, ...be32(1), 1, 1, 1, 1]],
+      ['TS with length 12', [1, 1, 8, 12, ...be32(1), ...be32(2), 0, 0, 1, 1]],
+      ['TS with length 2', [8, 2, 1, 1]],
+    ];
+    for (const [what, opts, payloadHex] of cases) {
+      const spec = tcp(opts, payloadHex === undefined ? {} : { payload: Buffer.from(payloadHex, 'hex') });
+      const b = buildFrame(spec);
+      t.equal(tsOptionOff(b, parsed(b)), -1, what);
+    }
+  },
+);
 
 t.test('tsOptionOff returns -1 for UDP and ICMP whose payload looks like a TCP header with a TS option', async (t) => {
   const bait = Buffer.from(buildFrame(tcp(dataOpts(1, 2))).subarray(L4));
@@ -132,19 +155,22 @@ t.test('tsOptionOff returns -1 for UDP and ICMP whose payload looks like a TCP h
   }
 });
 
-t.test('tsOptionOff returns -1 for a non-first fragment, even if its L4 fields were left from an earlier parse', async (t) => {
-  const tcpBytes = Buffer.from(buildFrame(tcp(dataOpts(1, 2))).subarray(L4));
-  const frag = buildFrame({ src: CIP, dst: VIP, proto: 6, payload: tcpBytes, fragOff: 1480 });
-  const f = parsed(frag);
-  t.equal(f.fragOff, 1480);
-  t.equal(tsOptionOff(frag, f), -1);
-  // The guard itself: a frame parsed as TCP, then marked as a later fragment.
-  const b = buildFrame(tcp(dataOpts(1, 2)));
-  const g = parsed(b);
-  t.equal(tsOptionOff(b, g), L4 + 24);
-  g.fragOff = 8;
-  t.equal(tsOptionOff(b, g), -1);
-});
+t.test(
+  'tsOptionOff returns -1 for a non-first fragment, even if its L4 fields were left from an earlier parse',
+  async (t) => {
+    const tcpBytes = Buffer.from(buildFrame(tcp(dataOpts(1, 2))).subarray(L4));
+    const frag = buildFrame({ src: CIP, dst: VIP, proto: 6, payload: tcpBytes, fragOff: 1480 });
+    const f = parsed(frag);
+    t.equal(f.fragOff, 1480);
+    t.equal(tsOptionOff(frag, f), -1);
+    // The guard itself: a frame parsed as TCP, then marked as a later fragment.
+    const b = buildFrame(tcp(dataOpts(1, 2)));
+    const g = parsed(b);
+    t.equal(tsOptionOff(b, g), L4 + 24);
+    g.fragOff = 8;
+    t.equal(tsOptionOff(b, g), -1);
+  },
+);
 
 t.test('tsOptionOff returns -1 when the protocol is not TCP, even with TCP-looking L4 fields', async (t) => {
   const b = buildFrame(tcp(dataOpts(1, 2)));
@@ -187,54 +213,59 @@ function refWalk(opts: Uint8Array): number {
   return -1;
 }
 
-t.test('tsOptionOff never reads outside the TCP options and agrees with a reference walk on random option bytes', async (t) => {
-  const rnd = mulberry32(0x7cd0f00d);
-  const int = (n: number): number => Math.floor(rnd() * n);
-  // Option bytes as a random stream of tokens: NOP, EOL, a good TS, a TS of another length, other
-  // options with sane or silly lengths, random bytes; cut to the header's option space.
-  const token = (): number[] => {
-    const r = rnd();
-    if (r < 0.25) return [1];
-    if (r < 0.3) return [0];
-    if (r < 0.45) return ts(int(0x100000000), int(0x100000000));
-    if (r < 0.55) return [8, int(16)];
-    if (r < 0.8) {
-      const len = 2 + int(8);
-      return [2 + int(6), len, ...new Array<number>(len - 2).fill(0x42)];
+t.test(
+  'tsOptionOff never reads outside the TCP options and agrees with a reference walk on random option bytes',
+  async (t) => {
+    const rnd = mulberry32(0x7cd0f00d);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    // Option bytes as a random stream of tokens: NOP, EOL, a good TS, a TS of another length, other
+    // options with sane or silly lengths, random bytes; cut to the header's option space.
+    const token = (): number[] => {
+      const r = rnd();
+      if (r < 0.25) return [1];
+      if (r < 0.3) return [0];
+      if (r < 0.45) return ts(int(0x100000000), int(0x100000000));
+      if (r < 0.55) return [8, int(16)];
+      if (r < 0.8) {
+        const len = 2 + int(8);
+        return [2 + int(6), len, ...new Array<number>(len - 2).fill(0x42)];
+      }
+      if (r < 0.9) return [30 + int(200), int(2)];
+      return [int(256)];
+    };
+    let found = 0;
+    let bad = 0;
+    for (let i = 0; i < 3000; i++) {
+      const optLen = 4 * (1 + int(10));
+      const stream: number[] = [];
+      while (stream.length < optLen) stream.push(...token());
+      const opts = Uint8Array.from(stream.slice(0, optLen));
+      // Payload bait: a complete TS option right after the header.
+      const b = buildFrame(tcp(opts, { payload: Uint8Array.from(ts(0x99999999, 0x88888888)) }));
+      const f = parsed(b);
+      const { buf, reads } = recording(b);
+      const got = tsOptionOff(buf, f);
+      const want = refWalk(opts);
+      if (got !== (want < 0 ? -1 : L4 + want)) {
+        t.fail(`options ${hex(opts)}: got ${got}, want ${want}`);
+        bad++;
+        if (bad > 5) break;
+      }
+      const lo = Math.min(...reads);
+      const hi = Math.max(...reads);
+      if (reads.length > 0 && (lo < L4 + 20 || hi >= L4 + 20 + optLen)) {
+        t.fail(
+          `options ${hex(opts)}: read bytes [${lo - L4}, ${hi - L4}] of the TCP header (options end at ${20 + optLen})`,
+        );
+        bad++;
+        if (bad > 5) break;
+      }
+      if (got >= 0) found++;
     }
-    if (r < 0.9) return [30 + int(200), int(2)];
-    return [int(256)];
-  };
-  let found = 0;
-  let bad = 0;
-  for (let i = 0; i < 3000; i++) {
-    const optLen = 4 * (1 + int(10));
-    const stream: number[] = [];
-    while (stream.length < optLen) stream.push(...token());
-    const opts = Uint8Array.from(stream.slice(0, optLen));
-    // Payload bait: a complete TS option right after the header.
-    const b = buildFrame(tcp(opts, { payload: Uint8Array.from(ts(0x99999999, 0x88888888)) }));
-    const f = parsed(b);
-    const { buf, reads } = recording(b);
-    const got = tsOptionOff(buf, f);
-    const want = refWalk(opts);
-    if (got !== (want < 0 ? -1 : L4 + want)) {
-      t.fail(`options ${hex(opts)}: got ${got}, want ${want}`);
-      bad++;
-      if (bad > 5) break;
-    }
-    const lo = Math.min(...reads);
-    const hi = Math.max(...reads);
-    if (reads.length > 0 && (lo < L4 + 20 || hi >= L4 + 20 + optLen)) {
-      t.fail(`options ${hex(opts)}: read bytes [${lo - L4}, ${hi - L4}] of the TCP header (options end at ${20 + optLen})`);
-      bad++;
-      if (bad > 5) break;
-    }
-    if (got >= 0) found++;
-  }
-  t.equal(bad, 0);
-  t.ok(found > 300, `a fair share of the random headers hold a valid TS option (${found})`);
-});
+    t.equal(bad, 0);
+    t.ok(found > 300, `a fair share of the random headers hold a valid TS option (${found})`);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // addToTcpWord / tsTranslateIn / tsTranslateOut
@@ -302,20 +333,26 @@ t.test('tsTranslateIn/Out leave frames without a TS option, UDP and malformed op
   }
 });
 
-t.test('partial checksum frames: only the four TS bytes change, the checksum field stays the pseudo-header sum', async (t) => {
-  for (const [opts, at] of [[dataOpts, 24], [wsFirst, 25]] as const) {
-    const spec = tcp(opts(0x01020304, 0x0a0b0c0d), { partialCsum: true, payload: 'abcde' });
-    const b = buildFrame(spec);
-    const csum = l4ChecksumField(b);
-    tsTranslateIn(b, parsed(b, RXF_CSUM_PARTIAL), 0x100);
-    t.equal(hex(b), hex(buildFrame({ ...spec, tcpOptions: opts(0x01020404, 0x0a0b0c0d) })), `TSval at ${at}`);
-    t.equal(l4ChecksumField(b), csum);
-    t.ok(verifyPartialChecksum(b));
-    tsTranslateOut(b, parsed(b, RXF_CSUM_PARTIAL), 0x100);
-    t.equal(hex(b), hex(buildFrame({ ...spec, tcpOptions: opts(0x01020404, 0x0a0b0b0d) })), `TSecr at ${at + 4}`);
-    t.equal(l4ChecksumField(b), csum);
-  }
-});
+t.test(
+  'partial checksum frames: only the four TS bytes change, the checksum field stays the pseudo-header sum',
+  async (t) => {
+    for (const [opts, at] of [
+      [dataOpts, 24],
+      [wsFirst, 25],
+    ] as const) {
+      const spec = tcp(opts(0x01020304, 0x0a0b0c0d), { partialCsum: true, payload: 'abcde' });
+      const b = buildFrame(spec);
+      const csum = l4ChecksumField(b);
+      tsTranslateIn(b, parsed(b, RXF_CSUM_PARTIAL), 0x100);
+      t.equal(hex(b), hex(buildFrame({ ...spec, tcpOptions: opts(0x01020404, 0x0a0b0c0d) })), `TSval at ${at}`);
+      t.equal(l4ChecksumField(b), csum);
+      t.ok(verifyPartialChecksum(b));
+      tsTranslateOut(b, parsed(b, RXF_CSUM_PARTIAL), 0x100);
+      t.equal(hex(b), hex(buildFrame({ ...spec, tcpOptions: opts(0x01020404, 0x0a0b0b0d) })), `TSecr at ${at + 4}`);
+      t.equal(l4ChecksumField(b), csum);
+    }
+  },
+);
 
 t.test('addToTcpWord updates any 32-bit TCP field (sequence number) and skips a zero change', async (t) => {
   const spec = tcp(undefined, { seq: 0xfffffff0, payload: 'data' });
@@ -336,8 +373,19 @@ interface Layout {
 
 function randomLayout(int: (n: number) => number): Layout {
   const prefixes: number[][] = [
-    [], [1], [1, 1], [1, 1, 1], [3, 3, 7], [2, 4, 5, 0xb4, 4, 2], [2, 4, 5, 0xb4], [4, 2], [1, 3, 3, 14],
-    [30, 2], [30, 5, 1, 2, 3], [253, 6, 1, 2, 3, 4], [1, 1, 1, 3, 3, 9, 4, 2],
+    [],
+    [1],
+    [1, 1],
+    [1, 1, 1],
+    [3, 3, 7],
+    [2, 4, 5, 0xb4, 4, 2],
+    [2, 4, 5, 0xb4],
+    [4, 2],
+    [1, 3, 3, 14],
+    [30, 2],
+    [30, 5, 1, 2, 3],
+    [253, 6, 1, 2, 3, 4],
+    [1, 1, 1, 3, 3, 9, 4, 2],
   ];
   const before = [...prefixes[int(prefixes.length)]!];
   const after: number[] = [];
@@ -347,86 +395,94 @@ function randomLayout(int: (n: number) => number): Layout {
   return { before, after };
 }
 
-t.test('property: in/out translation equals a frame built from scratch, for random layouts, deltas and payloads', async (t) => {
-  const CASES = 3000;
-  const rnd = mulberry32(0x75d3147a);
-  const int = (n: number): number => Math.floor(rnd() * n);
-  const u32 = (): number => (rnd() < 0.15 ? (0xffffffff - int(64)) >>> 0 : rnd() < 0.05 ? int(64) : int(0x100000000) >>> 0);
-  const specials = [1, -1, 0x7fffffff, -0x80000000, 0, 0x10000, -0x10000, 0xffff, -0xffff];
-  const i32 = (): number => (rnd() < 0.1 ? specials[int(specials.length)]! : int(0x100000000) | 0);
-  let odd = 0;
-  let partials = 0;
-  let noAck = 0;
-  let bad = 0;
-  for (let i = 0; i < CASES && bad < 5; i++) {
-    const { before, after } = randomLayout(int);
-    const tsval = u32();
-    const tsecr = u32();
-    const delta = i32();
-    const partial = rnd() < 0.25;
-    const dirIn = rnd() < 0.5;
-    const flags = dirIn ? int(256) : rnd() < 0.1 ? int(256) & ~0x10 : int(256) | 0x10;
-    const plen = rnd() < 0.05 ? 1400 + int(60) : int(257);
-    const payload = Buffer.alloc(plen);
-    for (let j = 0; j < plen; j++) payload[j] = int(256);
-    const mk = (v: number, e: number): Uint8Array => Uint8Array.from([...before, ...ts(v, e), ...after]);
-    const spec: FrameSpec = {
-      src: `10.${int(256)}.${int(256)}.${int(256)}`,
-      dst: `192.168.${int(256)}.${int(256)}`,
-      proto: 'tcp',
-      sport: int(0x10000),
-      dport: int(0x10000),
-      flags,
-      seq: int(0x100000000) >>> 0,
-      ack: int(0x100000000) >>> 0,
-      window: int(0x10000),
-      tcpOptions: mk(tsval, tsecr),
-      payload,
-      partialCsum: partial,
-      ttl: 1 + int(255),
-    };
-    if (rnd() < 0.2) spec.vlan = int(0x1000);
-    if (rnd() < 0.15) spec.ipOptions = new Uint8Array(4 * (1 + int(5))).fill(1);
-    const frame = buildFrame(spec);
-    // At a random offset in a bigger buffer: the word alignment must follow the TCP header.
-    const shift = int(4);
-    const big = Buffer.alloc(frame.length + 8, 0x5a);
-    frame.copy(big, shift);
-    const f = parsed(big, partial ? RXF_CSUM_PARTIAL : 0, shift, frame.length);
-    const tsOff = 20 + before.length + 2;
-    if (tsOptionOff(big, f) !== f.l4Off + tsOff) {
-      t.fail(`case ${i}: TS offset ${tsOptionOff(big, f) - f.l4Off}, want ${tsOff}`);
-      bad++;
-      continue;
+t.test(
+  'property: in/out translation equals a frame built from scratch, for random layouts, deltas and payloads',
+  async (t) => {
+    const CASES = 3000;
+    const rnd = mulberry32(0x75d3147a);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    const u32 = (): number =>
+      rnd() < 0.15 ? (0xffffffff - int(64)) >>> 0 : rnd() < 0.05 ? int(64) : int(0x100000000) >>> 0;
+    const specials = [1, -1, 0x7fffffff, -0x80000000, 0, 0x10000, -0x10000, 0xffff, -0xffff];
+    const i32 = (): number => (rnd() < 0.1 ? specials[int(specials.length)]! : int(0x100000000) | 0);
+    let odd = 0;
+    let partials = 0;
+    let noAck = 0;
+    let bad = 0;
+    for (let i = 0; i < CASES && bad < 5; i++) {
+      const { before, after } = randomLayout(int);
+      const tsval = u32();
+      const tsecr = u32();
+      const delta = i32();
+      const partial = rnd() < 0.25;
+      const dirIn = rnd() < 0.5;
+      const flags = dirIn ? int(256) : rnd() < 0.1 ? int(256) & ~0x10 : int(256) | 0x10;
+      const plen = rnd() < 0.05 ? 1400 + int(60) : int(257);
+      const payload = Buffer.alloc(plen);
+      for (let j = 0; j < plen; j++) payload[j] = int(256);
+      const mk = (v: number, e: number): Uint8Array => Uint8Array.from([...before, ...ts(v, e), ...after]);
+      const spec: FrameSpec = {
+        src: `10.${int(256)}.${int(256)}.${int(256)}`,
+        dst: `192.168.${int(256)}.${int(256)}`,
+        proto: 'tcp',
+        sport: int(0x10000),
+        dport: int(0x10000),
+        flags,
+        seq: int(0x100000000) >>> 0,
+        ack: int(0x100000000) >>> 0,
+        window: int(0x10000),
+        tcpOptions: mk(tsval, tsecr),
+        payload,
+        partialCsum: partial,
+        ttl: 1 + int(255),
+      };
+      if (rnd() < 0.2) spec.vlan = int(0x1000);
+      if (rnd() < 0.15) spec.ipOptions = new Uint8Array(4 * (1 + int(5))).fill(1);
+      const frame = buildFrame(spec);
+      // At a random offset in a bigger buffer: the word alignment must follow the TCP header.
+      const shift = int(4);
+      const big = Buffer.alloc(frame.length + 8, 0x5a);
+      frame.copy(big, shift);
+      const f = parsed(big, partial ? RXF_CSUM_PARTIAL : 0, shift, frame.length);
+      const tsOff = 20 + before.length + 2;
+      if (tsOptionOff(big, f) !== f.l4Off + tsOff) {
+        t.fail(`case ${i}: TS offset ${tsOptionOff(big, f) - f.l4Off}, want ${tsOff}`);
+        bad++;
+        continue;
+      }
+      let want: Buffer;
+      if (dirIn) {
+        tsTranslateIn(big, f, delta);
+        want = buildFrame({ ...spec, tcpOptions: mk((tsval + delta) >>> 0, tsecr) });
+      } else {
+        tsTranslateOut(big, f, delta);
+        const ack = (flags & 0x10) !== 0;
+        if (!ack) noAck++;
+        want = buildFrame({ ...spec, tcpOptions: mk(tsval, ack ? (tsecr - delta) >>> 0 : tsecr) });
+      }
+      if (((f.l4Off + tsOff + (dirIn ? 0 : 4)) & 1) !== 0) odd++;
+      if (partial) partials++;
+      const got = big.subarray(shift, shift + frame.length);
+      const ok =
+        hex(got) === hex(want) &&
+        (partial
+          ? verifyPartialChecksum(got)
+          : verifyL4Checksum(got) && l4ChecksumField(got) === expectedL4Checksum(got)) &&
+        big.subarray(0, shift).every((x) => x === 0x5a) &&
+        big.subarray(shift + frame.length).every((x) => x === 0x5a);
+      if (!ok) {
+        t.fail(
+          `case ${i}: ${dirIn ? 'in' : 'out'} delta ${delta} partial ${partial}\n got ${hex(got)}\nwant ${hex(want)}`,
+        );
+        bad++;
+      }
     }
-    let want: Buffer;
-    if (dirIn) {
-      tsTranslateIn(big, f, delta);
-      want = buildFrame({ ...spec, tcpOptions: mk((tsval + delta) >>> 0, tsecr) });
-    } else {
-      tsTranslateOut(big, f, delta);
-      const ack = (flags & 0x10) !== 0;
-      if (!ack) noAck++;
-      want = buildFrame({ ...spec, tcpOptions: mk(tsval, ack ? (tsecr - delta) >>> 0 : tsecr) });
-    }
-    if (((f.l4Off + tsOff + (dirIn ? 0 : 4)) & 1) !== 0) odd++;
-    if (partial) partials++;
-    const got = big.subarray(shift, shift + frame.length);
-    const ok =
-      hex(got) === hex(want) &&
-      (partial ? verifyPartialChecksum(got) : verifyL4Checksum(got) && l4ChecksumField(got) === expectedL4Checksum(got)) &&
-      big.subarray(0, shift).every((x) => x === 0x5a) &&
-      big.subarray(shift + frame.length).every((x) => x === 0x5a);
-    if (!ok) {
-      t.fail(`case ${i}: ${dirIn ? 'in' : 'out'} delta ${delta} partial ${partial}\n got ${hex(got)}\nwant ${hex(want)}`);
-      bad++;
-    }
-  }
-  t.equal(bad, 0, `${CASES} cases agree with a from-scratch build`);
-  t.ok(odd > CASES / 5, `odd offsets covered (${odd})`);
-  t.ok(partials > CASES / 8, `partial checksums covered (${partials})`);
-  t.ok(noAck > 20, `out segments without ACK covered (${noAck})`);
-});
+    t.equal(bad, 0, `${CASES} cases agree with a from-scratch build`);
+    t.ok(odd > CASES / 5, `odd offsets covered (${odd})`);
+    t.ok(partials > CASES / 8, `partial checksums covered (${partials})`);
+    t.ok(noAck > 20, `out segments without ACK covered (${noAck})`);
+  },
+);
 
 t.test('round trip: in then out with the same delta gives the client back its own TSval in TSecr', async (t) => {
   const rnd = mulberry32(0x0badcafe);
@@ -507,7 +563,14 @@ t.test('property: tsDeltaForSyn equals int32(nowMs - TSval) (1 instead of 0) for
   let bad = 0;
   for (let i = 0; i < 3000 && bad < 5; i++) {
     const r = rnd();
-    const now = r < 0.4 ? NOW + int(1e10) : r < 0.7 ? int(2 ** 33) : r < 0.9 ? Math.floor(rnd() * 2 ** 53) : Number.MAX_SAFE_INTEGER - int(1000);
+    const now =
+      r < 0.4
+        ? NOW + int(1e10)
+        : r < 0.7
+          ? int(2 ** 33)
+          : r < 0.9
+            ? Math.floor(rnd() * 2 ** 53)
+            : Number.MAX_SAFE_INTEGER - int(1000);
     const tsval = rnd() < 0.05 ? now % 2 ** 32 : int(0x100000000) >>> 0;
     b.writeUInt32BE(tsval, L4 + 28);
     const exact = Number(BigInt.asIntN(32, BigInt(now) - BigInt(tsval)));

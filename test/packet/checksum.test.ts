@@ -33,15 +33,38 @@ t.test('csumPartial equals a naive word sum for odd/even lengths, offsets and > 
   const rnd = mulberry32(1071);
   const b = Buffer.alloc(140000);
   for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
-  for (const [off, len] of [[0, 0], [0, 1], [3, 7], [1, 64], [5, 1501], [0, 32768], [1, 32769], [2, 65535], [0, 139999]] as const) {
+  for (const [off, len] of [
+    [0, 0],
+    [0, 1],
+    [3, 7],
+    [1, 64],
+    [5, 1501],
+    [0, 32768],
+    [1, 32769],
+    [2, 65535],
+    [0, 139999],
+  ] as const) {
     t.equal(fold16(csumPartial(b, off, len, 0)), len === 0 ? 0 : naiveSum(b, off, len), `off ${off} len ${len}`);
   }
-  t.equal(fold16(csumPartial(b, 0, 10, 0xfffffff)), fold16(naiveSum(b, 0, 10) + fold16(0xfffffff)), 'initial sum folded in');
-  t.equal(fold16(csumPartial(b, 0, 4000, 0xfffffff)), fold16(naiveSum(b, 0, 4000) + fold16(0xfffffff)), 'initial sum, word loop');
+  t.equal(
+    fold16(csumPartial(b, 0, 10, 0xfffffff)),
+    fold16(naiveSum(b, 0, 10) + fold16(0xfffffff)),
+    'initial sum folded in',
+  );
+  t.equal(
+    fold16(csumPartial(b, 0, 4000, 0xfffffff)),
+    fold16(naiveSum(b, 0, 4000) + fold16(0xfffffff)),
+    'initial sum, word loop',
+  );
   // A view that starts at an odd byte of its ArrayBuffer: the word loop reads unaligned.
   const sub = b.subarray(3, 3 + 5000);
   t.equal(sub.byteOffset, 3);
-  for (const [off, len] of [[0, 64], [1, 65], [2, 4997], [7, 1480]] as const) {
+  for (const [off, len] of [
+    [0, 64],
+    [1, 65],
+    [2, 4997],
+    [7, 1480],
+  ] as const) {
     t.equal(fold16(csumPartial(sub, off, len, 0)), naiveSum(sub, off, len), `subarray off ${off} len ${len}`);
   }
   // Several buffers in turn (the view cache holds two) still sum right.
@@ -90,7 +113,9 @@ t.test('csumReplace4Partial gives the from-scratch pseudo-header sum; the ~unfol
     const field = fold16(pseudoSum(s, d, 6, len));
     if (csumReplace4Partial(field, d, d2) !== fold16(pseudoSum(s, d2, 6, len))) bad++;
     // A variant that starts from ~csum_unfold(*sum), as for a complemented field, is wrong here.
-    const variant = ~csumFold((~field & 0xffff) + ((d >>> 16) ^ 0xffff) + ((d & 0xffff) ^ 0xffff) + (d2 >>> 16) + (d2 & 0xffff)) & 0xffff;
+    const variant =
+      ~csumFold((~field & 0xffff) + ((d >>> 16) ^ 0xffff) + ((d & 0xffff) ^ 0xffff) + (d2 >>> 16) + (d2 & 0xffff)) &
+      0xffff;
     if (variant !== fold16(pseudoSum(s, d2, 6, len))) badVariant++;
   }
   t.equal(bad, 0);

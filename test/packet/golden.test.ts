@@ -7,15 +7,28 @@ import { DROP_NAMES } from '../../src/lib/drops.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../../src/nat/rewrite.ts';
 import { natIcmpFull, natIcmpIn, natIcmpOut } from '../../src/nat/nat-icmp.ts';
 import { arpReplyInPlace } from '../../src/packet/build-arp.ts';
-import { ICMP_ERROR_MAX_FRAME, buildIcmpFragNeeded, buildIcmpPortUnreach, icmpEchoReplyInPlace } from '../../src/packet/build-icmp.ts';
+import {
+  ICMP_ERROR_MAX_FRAME,
+  buildIcmpFragNeeded,
+  buildIcmpPortUnreach,
+  icmpEchoReplyInPlace,
+} from '../../src/packet/build-icmp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
 import { fromHex, hex, ipToU32, macToBytes } from '../helpers/frames.ts';
 import { loadGolden, type GoldenCase } from '../fixtures/packets/golden.ts';
 
 /** Fields holding absolute buffer offsets: shifted by where the frame sits in the buffer. */
 const BUF_OFFSETS = new Set([
-  'l3Off', 'l4Off', 'l4CsumOff', 'payloadOff', 'innerL3Off', 'innerL4Off',
-  'arpShaOff', 'arpSpaOff', 'arpThaOff', 'arpTpaOff',
+  'l3Off',
+  'l4Off',
+  'l4CsumOff',
+  'payloadOff',
+  'innerL3Off',
+  'innerL4Off',
+  'arpShaOff',
+  'arpSpaOff',
+  'arpThaOff',
+  'arpTpaOff',
 ]);
 
 /** Run the action on buf (parsed into f); returns the output bytes and the action's return value. */
@@ -40,7 +53,16 @@ function act(c: GoldenCase, buf: Buffer, f: ParsedFrame): { out: Buffer; ret: un
       natIcmpIn(buf, f, ipToU32(a.addr), a.port);
       break;
     case 'natIcmpFull':
-      natIcmpFull(buf, f, ipToU32(a.outerSaddr), ipToU32(a.outerDaddr), ipToU32(a.innerSaddr), a.innerSport, ipToU32(a.innerDaddr), a.innerDport);
+      natIcmpFull(
+        buf,
+        f,
+        ipToU32(a.outerSaddr),
+        ipToU32(a.outerDaddr),
+        ipToU32(a.innerSaddr),
+        a.innerSport,
+        ipToU32(a.innerDaddr),
+        a.innerDport,
+      );
       break;
     case 'decTtl':
       ret = decTtl(buf, f);

@@ -17,9 +17,32 @@ function snapshot(f: ParsedFrame, base: number): Record<string, number> {
 }
 
 const samples = [
-  buildFrame({ src: '192.168.88.20', dst: '192.168.88.5', proto: 'tcp', sport: 40001, dport: 80, flags: 'S', tcpOptions: Buffer.from('020405b4', 'hex') }),
-  buildFrame({ src: '192.168.88.20', dst: '192.168.88.5', proto: 'udp', sport: 53000, dport: 53, payload: 'query', vlan: 42 }),
-  buildFrame({ src: '192.168.88.20', dst: '192.168.88.5', proto: 'icmp', icmpType: 8, payload: 'ping', ipOptions: Buffer.from([1, 1, 1, 0]) }),
+  buildFrame({
+    src: '192.168.88.20',
+    dst: '192.168.88.5',
+    proto: 'tcp',
+    sport: 40001,
+    dport: 80,
+    flags: 'S',
+    tcpOptions: Buffer.from('020405b4', 'hex'),
+  }),
+  buildFrame({
+    src: '192.168.88.20',
+    dst: '192.168.88.5',
+    proto: 'udp',
+    sport: 53000,
+    dport: 53,
+    payload: 'query',
+    vlan: 42,
+  }),
+  buildFrame({
+    src: '192.168.88.20',
+    dst: '192.168.88.5',
+    proto: 'icmp',
+    icmpType: 8,
+    payload: 'ping',
+    ipOptions: Buffer.from([1, 1, 1, 0]),
+  }),
   buildFrame({
     src: '192.168.99.100',
     dst: '192.168.88.20',
@@ -27,7 +50,14 @@ const samples = [
     icmpType: 3,
     icmpCode: 3,
     icmpRest: 0,
-    payload: buildFrame({ src: '192.168.88.20', dst: '192.168.99.100', proto: 'udp', sport: 1, dport: 2, payload: 'x' }).subarray(14),
+    payload: buildFrame({
+      src: '192.168.88.20',
+      dst: '192.168.99.100',
+      proto: 'udp',
+      sport: 1,
+      dport: 2,
+      payload: 'x',
+    }).subarray(14),
   }),
 ];
 
@@ -87,7 +117,11 @@ t.test('a reused ParsedFrame keeps nothing from the previous frame', async (t) =
   t.equal(f.tcpFlags, TCP_SYN);
   t.equal(f.tcpHdrLen, 24);
   t.equal(parseFrame(syn, 0, 10, 0, f), DROP_SHORT_FRAME);
-  t.same([f.protocol, f.saddr, f.sport, f.l4Off, f.tcpFlags], [0, 0, 0, -1, 0], 'a dropped frame leaves no stale L3/L4 fields');
+  t.same(
+    [f.protocol, f.saddr, f.sport, f.l4Off, f.tcpFlags],
+    [0, 0, 0, -1, 0],
+    'a dropped frame leaves no stale L3/L4 fields',
+  );
 });
 
 t.test('a reused ParsedFrame equals a fresh one after any sequence of frames', async (t) => {
@@ -120,7 +154,13 @@ t.test('rx flags set csumPartial and gso', async (t) => {
 });
 
 t.test('a TCP first fragment whose header is cut is a bad L4 header', async (t) => {
-  const fr = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6, mf: true, rawL4: Buffer.from('9c41005000000001', 'hex') });
+  const fr = buildFrame({
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    proto: 6,
+    mf: true,
+    rawL4: Buffer.from('9c41005000000001', 'hex'),
+  });
   const f = new ParsedFrame();
   t.equal(parseFrame(fr, 0, fr.length, 0, f), DROP_BAD_L4_HEADER);
   t.equal(f.moreFrags, 1);

@@ -5,7 +5,11 @@ import { Lab } from './harness.ts';
 
 t.test('fo fails over by weight and ignores load', async (t) => {
   const lab = new Lab('fo');
-  lab.addInScanOrder([['A', 2], ['B', 5], ['C', 5]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 5],
+    ['C', 5],
+  ]);
   lab.load('B', 1000, 1000);
   t.same(lab.picks(2), ['B', 'B'], 'B and C tie at 5: B is first in scan order');
   lab.overload('B', true);

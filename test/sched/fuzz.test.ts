@@ -27,7 +27,11 @@ const cases: Case[] = [
   { name: 'ovf', ref: () => new RefOvf() },
   { name: 'rr', ref: () => new RefRr() },
   { name: 'wrr', ref: () => new RefWrr() },
-  { name: 'lblc', ref: () => new RefLblc(), extra: { daddrs: [ip('10.1.0.1'), ip('10.1.0.2'), ip('10.1.0.3'), ip('10.9.9.9')] } },
+  {
+    name: 'lblc',
+    ref: () => new RefLblc(),
+    extra: { daddrs: [ip('10.1.0.1'), ip('10.1.0.2'), ip('10.1.0.3'), ip('10.9.9.9')] },
+  },
 ];
 
 for (const c of cases) {
@@ -35,7 +39,13 @@ for (const c of cases) {
     let seed = 1000;
     for (const weights of [small, even, wide]) {
       for (const maxDests of [3, 40, 300]) {
-        const r = fuzz(c.name, c.ref, { seed: seed++, ops: maxDests > 100 ? 6000 : 3000, maxDests, weights, ...c.extra });
+        const r = fuzz(c.name, c.ref, {
+          seed: seed++,
+          ops: maxDests > 100 ? 6000 : 3000,
+          maxDests,
+          weights,
+          ...c.extra,
+        });
         t.equal(r.mismatch, null, `weights ${weights.join('/')} up to ${maxDests} servers`);
         // The run must have exercised real picks, not only empty services.
         t.ok(r.picks > 500 && r.distinct > 1, `made ${r.picks} picks over ${r.distinct} servers`);

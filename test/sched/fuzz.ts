@@ -75,7 +75,12 @@ export function fuzz(name: string, makeRef: () => Scheduler, o: FuzzOptions): Fu
         if (a === null) nullPicks++;
         else seen.add(lab.nameOf(a));
         if (a !== b) {
-          return { picks, nullPicks, distinct: seen.size, mismatch: `op ${op} burst pick ${k}: ${lab.nameOf(a)} vs kernel ${lab.nameOf(b)}` };
+          return {
+            picks,
+            nullPicks,
+            distinct: seen.size,
+            mismatch: `op ${op} burst pick ${k}: ${lab.nameOf(a)} vs kernel ${lab.nameOf(b)}`,
+          };
         }
       }
     } else if (r < 45) {
@@ -98,7 +103,10 @@ export function fuzz(name: string, makeRef: () => Scheduler, o: FuzzOptions): Fu
           distinct: seen.size,
           mismatch: `op ${op}: ${name} picked ${lab.nameOf(a)}, kernel loop picked ${lab.nameOf(b)}; scan order ${lab
             .scanOrder()
-            .map((n) => `${n}(w${lab.dest(n).weight},a${lab.dest(n).activeConns},i${lab.dest(n).inactConns}${(lab.dest(n).flags & 2) !== 0 ? ',OL' : ''})`)
+            .map(
+              (n) =>
+                `${n}(w${lab.dest(n).weight},a${lab.dest(n).activeConns},i${lab.dest(n).inactConns}${(lab.dest(n).flags & 2) !== 0 ? ',OL' : ''})`,
+            )
             .join(' ')}`,
         };
       }

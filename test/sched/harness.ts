@@ -8,7 +8,7 @@ import { findScheduler } from '../../src/sched/registry.ts';
 
 export function ip(text: string): number {
   const p = text.split('.').map(Number);
-  return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
 export function makeScheduler(name: string, flags = 0): Scheduler {

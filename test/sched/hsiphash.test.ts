@@ -21,7 +21,13 @@ const testKey = new HsiphashKey(0x07060504, 0x03020100, 0x0f0e0d0c, 0x0b0a0908);
 t.test('hsiphash matches the kernel self-test vectors', async (t) => {
   t.equal(kernelVectors.length, 64);
   const got: number[] = [];
-  for (let len = 0; len < 64; len++) got.push(hsiphashBytes(Uint8Array.from({ length: len }, (_, i) => i), testKey));
+  for (let len = 0; len < 64; len++)
+    got.push(
+      hsiphashBytes(
+        Uint8Array.from({ length: len }, (_, i) => i),
+        testKey,
+      ),
+    );
   t.same(got, kernelVectors);
   t.equal(hsiphash1u32(0x03020100, testKey) >>> 0, kernelVectors[4], 'hsiphash_1u32 equals hsiphash of the 4 LE bytes');
 });
@@ -35,10 +41,20 @@ function refHsiphash32(v: number, k0: bigint, k1: bigint): number {
   let v2 = 0x6c7967656e657261n ^ k0;
   let v3 = 0x7465646279746573n ^ k1;
   const round = (): void => {
-    v0 = (v0 + v1) & M64; v1 = rotl(v1, 13n); v1 ^= v0; v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & M64; v3 = rotl(v3, 16n); v3 ^= v2;
-    v0 = (v0 + v3) & M64; v3 = rotl(v3, 21n); v3 ^= v0;
-    v2 = (v2 + v1) & M64; v1 = rotl(v1, 17n); v1 ^= v2; v2 = rotl(v2, 32n);
+    v0 = (v0 + v1) & M64;
+    v1 = rotl(v1, 13n);
+    v1 ^= v0;
+    v0 = rotl(v0, 32n);
+    v2 = (v2 + v3) & M64;
+    v3 = rotl(v3, 16n);
+    v3 ^= v2;
+    v0 = (v0 + v3) & M64;
+    v3 = rotl(v3, 21n);
+    v3 ^= v0;
+    v2 = (v2 + v1) & M64;
+    v1 = rotl(v1, 17n);
+    v1 ^= v2;
+    v2 = rotl(v2, 32n);
   };
   const b = (4n << 56n) | BigInt(v >>> 0);
   v3 ^= b;

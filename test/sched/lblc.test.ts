@@ -16,7 +16,10 @@ function pickDst(lab: Lab, daddr: number, nowMs = 0): string {
 
 t.test('lblc keeps a destination on its server while wlc would move it', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 2], ['B', 2]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 2],
+  ]);
   t.equal(pickDst(lab, X), 'A', 'no entry: the wlc pick, A first on the tie');
   lab.load('A', 2, 0); // A is busier but not over its weight (2 > 2 is false)
   t.equal(pickDst(lab, X), 'A');
@@ -25,7 +28,10 @@ t.test('lblc keeps a destination on its server while wlc would move it', async (
 
 t.test('lblc moves a destination off a server over its weight when another is under half', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 2], ['B', 2]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 2],
+  ]);
   t.equal(pickDst(lab, X), 'A');
   lab.load('A', 3, 0); // 3 > 2
   lab.load('B', 1, 0); // 1 * 2 < 2 is false: nobody under half
@@ -38,7 +44,11 @@ t.test('lblc moves a destination off a server over its weight when another is un
 
 t.test('lblc reschedules when the cached server is quiesced or deleted', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 1], ['B', 1], ['C', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+    ['C', 1],
+  ]);
   t.equal(pickDst(lab, X), 'A');
   lab.edit('A', 0);
   t.equal(pickDst(lab, X), 'B', 'A quiesced: the wlc pick B replaces the entry');
@@ -49,7 +59,10 @@ t.test('lblc reschedules when the cached server is quiesced or deleted', async (
 
 t.test('lblc keeps using a cached server with the OVERLOAD flag, like ip_vs_lblc_schedule', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   t.equal(pickDst(lab, X), 'A');
   lab.overload('A', true);
   // The cache check is AVAILABLE && weight > 0 && !is_overloaded() (activeconns vs weight);
@@ -60,7 +73,10 @@ t.test('lblc keeps using a cached server with the OVERLOAD flag, like ip_vs_lblc
 
 t.test('lblc never returns a deleted server even if its AVAILABLE flag was left set', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   t.equal(pickDst(lab, X), 'A');
   const a = lab.dest('A');
   lab.del('A');
@@ -70,7 +86,10 @@ t.test('lblc never returns a deleted server even if its AVAILABLE flag was left 
 
 t.test('lblc drops an entry unused for lblc_expiration (24 h) at a full check', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   const sched = lab.sched as LblcScheduler;
   t.equal(pickDst(lab, X, 0), 'A'); // the timer starts: rounds every 60 s from here
   lab.load('A', 1, 0); // wlc would now pick B
@@ -100,14 +119,21 @@ t.test('lblc trims entries idle for 6 minutes once the table holds more than 163
 
 t.test('lblc counts a replaced entry twice, like ip_vs_lblc_new', async (t) => {
   const lab = new Lab('lblc');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   const tbl = (lab.sched as LblcScheduler).table;
   pickDst(lab, X);
   t.equal(tbl.entries, 1);
   lab.edit('A', 0);
   t.equal(pickDst(lab, X), 'B');
   t.equal(tbl.entries, 2, 'ip_vs_lblc_del does not decrement tbl->entries');
-  t.equal(tbl.buckets.reduce((n, b) => n + b.length, 0), 1, 'one entry in the table');
+  t.equal(
+    tbl.buckets.reduce((n, b) => n + b.length, 0),
+    1,
+    'one entry in the table',
+  );
 });
 
 t.test('lblc forgets its table when the service leaves it', async (t) => {

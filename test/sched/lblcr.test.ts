@@ -20,7 +20,11 @@ function setOf(lab: Lab, daddr: number): string[] {
 
 t.test('lblcr replicates a busy destination onto another server', async (t) => {
   const lab = new Lab('lblcr');
-  lab.addInScanOrder([['A', 2], ['B', 2], ['C', 2]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 2],
+    ['C', 2],
+  ]);
   t.equal(pickDst(lab, X), 'A');
   t.same(setOf(lab, X), ['A']);
   lab.load('A', 3, 0); // over its weight, and B, C are under half
@@ -35,7 +39,11 @@ t.test('lblcr replicates a busy destination onto another server', async (t) => {
 
 t.test('lblcr prunes the most loaded member after the set stayed unchanged for lblcr_expiration', async (t) => {
   const lab = new Lab('lblcr');
-  lab.addInScanOrder([['A', 2], ['B', 2], ['C', 2]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 2],
+    ['C', 2],
+  ]);
   const sched = lab.sched as LblcrScheduler;
   sched.table.expirationMs = 10000;
   pickDst(lab, X, 0);
@@ -52,7 +60,11 @@ t.test('lblcr prunes the most loaded member after the set stayed unchanged for l
 
 t.test('lblcr skips set members that were deleted or quiesced', async (t) => {
   const lab = new Lab('lblcr');
-  lab.addInScanOrder([['A', 2], ['B', 2], ['C', 2]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 2],
+    ['C', 2],
+  ]);
   pickDst(lab, X);
   lab.load('A', 3, 0);
   t.equal(pickDst(lab, X), 'B');

@@ -6,7 +6,13 @@ import { Lab } from './harness.ts';
 
 t.test('lc picks the least overhead, the first in scan order on ties', async (t) => {
   const lab = new Lab('lc');
-  lab.addInScanOrder([['A', 1], ['B', 1], ['C', 1], ['D', 0], ['E', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+    ['C', 1],
+    ['D', 0],
+    ['E', 1],
+  ]);
   lab.load('A', 1, 0); // 256
   lab.load('B', 0, 300); // 300
   lab.load('C', 0, 256); // 256
@@ -22,24 +28,33 @@ t.test('lc picks the least overhead, the first in scan order on ties', async (t)
 
 t.test('lc weighs one active connection as 256 inactive ones and ignores weights', async (t) => {
   const lab = new Lab('lc');
-  lab.addInScanOrder([['A', 1], ['B', 100]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 100],
+  ]);
   lab.load('A', 1, 0); // 256
   lab.load('B', 0, 255); // 255
   t.same(lab.picks(1), ['B']);
   lab.load('B', 0, 256);
-  t.same(lab.picks(1), ['A'], 'tie: A is first in scan order, B\'s weight 100 does not matter');
+  t.same(lab.picks(1), ['A'], "tie: A is first in scan order, B's weight 100 does not matter");
 });
 
 t.test('lc gives no server when every server is quiesced or overloaded', async (t) => {
   const lab = new Lab('lc');
-  lab.addInScanOrder([['A', 0], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 0],
+    ['B', 1],
+  ]);
   lab.overload('B', true);
   t.same(lab.picks(1), ['-']);
 });
 
 t.test('lc forgets a deleted server even when its connections still end later', async (t) => {
   const lab = new Lab('lc');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   lab.load('B', 5, 0);
   const a = lab.dest('A');
   lab.del('A');

@@ -17,14 +17,21 @@ const clients = Array.from({ length: 20000 }, (_, c) => ip('172.16.0.0') + c * 7
 t.test('mh fills all 4093 entries, equal weights taking turns in scan order', async (t) => {
   t.equal(MH_TAB_SIZE, 4093);
   const lab = new Lab('mh');
-  lab.addInScanOrder([['A', 1], ['B', 1], ['C', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+    ['C', 1],
+  ]);
   // Each round A, B, C claim one entry each: 4093 = 3 * 1364 + 1, the extra one goes to A.
   t.same(counts(lab), [1365, 1364, 1364]);
 });
 
 t.test('mh shares entries by weight divided by the gcd', async (t) => {
   const lab = new Lab('mh');
-  lab.addInScanOrder([['A', 4], ['B', 2]]);
+  lab.addInScanOrder([
+    ['A', 4],
+    ['B', 2],
+  ]);
   // gcd 2: turns 2 and 1; 4093 = 3 * 1364 + 1: A 2 * 1364 + 1, B 1364.
   t.same(counts(lab), [2729, 1364]);
   lab.edit('A', 2);
@@ -34,7 +41,10 @@ t.test('mh shares entries by weight divided by the gcd', async (t) => {
 
 t.test('mh shifts large weights down to 6 significant bits', async (t) => {
   const lab = new Lab('mh');
-  lab.addInScanOrder([['A', 65535], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 65535],
+    ['B', 1],
+  ]);
   // rshift = fls(65535) - 6 = 10: turns 65535 >> 10 = 63 and (1 >> 10 ?: 1) = 1.
   // 64 entries per round, 4093 = 63 * 64 + 61: A 63 * 63 + 61, B 63.
   t.same(counts(lab), [4030, 63]);
@@ -73,17 +83,26 @@ t.test('mh keeps its table when a server is quiesced, thanks to last_weight', as
   const table = (lab.sched as MhScheduler).lookup.slice();
   const before = clients.map((c) => lab.nameOf(lab.pickFor(c)));
   lab.edit('s5', 0);
-  t.ok((lab.sched as MhScheduler).lookup.every((d, i) => d === table[i]), 'the lookup table is unchanged');
+  t.ok(
+    (lab.sched as MhScheduler).lookup.every((d, i) => d === table[i]),
+    'the lookup table is unchanged',
+  );
   const after = clients.map((c) => lab.nameOf(lab.pickFor(c)));
   t.equal(clients.filter((_, i) => before[i] !== 's5' && after[i] !== before[i]).length, 0, 'no other client moved');
   t.equal(after.filter((n) => n === 's5' || n === '-').length, 0, "s5's clients fell back to other servers");
   lab.edit('s5', 2);
-  t.same(clients.map((c) => lab.nameOf(lab.pickFor(c))), before);
+  t.same(
+    clients.map((c) => lab.nameOf(lab.pickFor(c))),
+    before,
+  );
 });
 
 t.test('mh gives no server for an unavailable entry without mh-fallback', async (t) => {
   const lab = new Lab('mh');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   const onA = clients.find((c) => lab.nameOf(lab.pickFor(c)) === 'A')!;
   lab.overload('A', true);
   t.equal(lab.pickFor(onA), null);

@@ -4,7 +4,22 @@ import t from 'tap';
 import { findScheduler, schedulerNames } from '../../src/sched/registry.ts';
 
 t.test('the registry lists the kernel schedulers in ipvs/Kconfig order', async (t) => {
-  t.same(schedulerNames(), ['rr', 'wrr', 'lc', 'wlc', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh', 'sed', 'nq', 'twos']);
+  t.same(schedulerNames(), [
+    'rr',
+    'wrr',
+    'lc',
+    'wlc',
+    'fo',
+    'ovf',
+    'lblc',
+    'lblcr',
+    'dh',
+    'sh',
+    'mh',
+    'sed',
+    'nq',
+    'twos',
+  ]);
 });
 
 t.test('every factory creates a scheduler with its own name, a fresh one each time', async (t) => {

@@ -16,7 +16,12 @@ t.test('rr walks the list from the head, so the newest server comes first', asyn
 
 t.test('rr skips servers with weight 0 and OVERLOAD servers', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['D', 1], ['C', 1], ['B', 0], ['A', 1]]);
+  lab.addInScanOrder([
+    ['D', 1],
+    ['C', 1],
+    ['B', 0],
+    ['A', 1],
+  ]);
   lab.overload('C', true);
   // D; after D: C overloaded, B weight 0, A; after A: end, from head D ...
   t.same(lab.picks(5), ['D', 'A', 'D', 'A', 'D']);
@@ -27,25 +32,42 @@ t.test('rr skips servers with weight 0 and OVERLOAD servers', async (t) => {
 
 t.test('rr moves the cursor to the predecessor when its server is deleted', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['D', 1], ['C', 1], ['B', 1], ['A', 1]]);
+  lab.addInScanOrder([
+    ['D', 1],
+    ['C', 1],
+    ['B', 1],
+    ['A', 1],
+  ]);
   t.same(lab.picks(2), ['D', 'C'], 'head D ^C B A');
   // ip_vs_rr_del_dest: p == &C->n_list, so sched_data = p->next->prev = B->prev = D.
   lab.del('C');
   t.same(lab.picks(5), ['B', 'A', 'D', 'B', 'A'], 'the walk resumes after D');
 });
 
-t.test('rr resumes from the list head when the deleted cursor server was first, so a newer server comes next', async (t) => {
-  const lab = new Lab('rr');
-  lab.addInScanOrder([['C', 1], ['B', 1], ['A', 1]]);
-  t.same(lab.picks(1), ['C'], 'head ^C B A');
-  lab.del('C'); // C->next->prev is the list head: the cursor is the head
-  lab.add('D', 1); // list: head D B A
-  t.same(lab.picks(4), ['D', 'B', 'A', 'D']);
-});
+t.test(
+  'rr resumes from the list head when the deleted cursor server was first, so a newer server comes next',
+  async (t) => {
+    const lab = new Lab('rr');
+    lab.addInScanOrder([
+      ['C', 1],
+      ['B', 1],
+      ['A', 1],
+    ]);
+    t.same(lab.picks(1), ['C'], 'head ^C B A');
+    lab.del('C'); // C->next->prev is the list head: the cursor is the head
+    lab.add('D', 1); // list: head D B A
+    t.same(lab.picks(4), ['D', 'B', 'A', 'D']);
+  },
+);
 
 t.test('rr keeps a surviving predecessor as the cursor when servers are added later', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['D', 1], ['C', 1], ['B', 1], ['A', 1]]);
+  lab.addInScanOrder([
+    ['D', 1],
+    ['C', 1],
+    ['B', 1],
+    ['A', 1],
+  ]);
   t.same(lab.picks(2), ['D', 'C']);
   lab.del('C'); // cursor -> D
   lab.add('E', 1); // list: head E ^D B A
@@ -54,7 +76,11 @@ t.test('rr keeps a surviving predecessor as the cursor when servers are added la
 
 t.test('rr checks the cursor server last and leaves the cursor alone when nothing is available', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['C', 1], ['B', 1], ['A', 1]]);
+  lab.addInScanOrder([
+    ['C', 1],
+    ['B', 1],
+    ['A', 1],
+  ]);
   t.same(lab.picks(1), ['C']);
   lab.overload('B', true);
   lab.overload('A', true);
@@ -71,14 +97,21 @@ t.test('rr checks the cursor server last and leaves the cursor alone when nothin
 
 t.test('switching a service to rr starts from the list head', async (t) => {
   const lab = new Lab('wlc');
-  lab.addInScanOrder([['A', 1], ['B', 1], ['C', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+    ['C', 1],
+  ]);
   lab.switchTo('rr');
   t.same(lab.picks(4), ['A', 'B', 'C', 'A']);
 });
 
 t.test('rr treats weights only as on/off', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 100], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 100],
+    ['B', 1],
+  ]);
   t.same(lab.picks(4), ['A', 'B', 'A', 'B']);
   lab.edit('A', 0);
   t.same(lab.picks(2), ['B', 'B']);
@@ -86,7 +119,10 @@ t.test('rr treats weights only as on/off', async (t) => {
 
 t.test('rr ignores accounting for a server that is no longer in the service', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 1], ['B', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+  ]);
   const a = lab.dest('A');
   lab.del('A');
   a.activeConns = 0;

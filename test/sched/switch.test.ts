@@ -8,7 +8,13 @@ import { setTwosSeed } from '../../src/sched/twos.ts';
 
 function setup(from: string): Lab {
   const lab = new Lab(from);
-  lab.addInScanOrder([['A', 3], ['B', 1], ['C', 2], ['D', 0], ['E', 2]]);
+  lab.addInScanOrder([
+    ['A', 3],
+    ['B', 1],
+    ['C', 2],
+    ['D', 0],
+    ['E', 2],
+  ]);
   lab.load('A', 2, 10);
   lab.load('C', 1, 0);
   lab.overload('E', true);

@@ -7,7 +7,11 @@ import { Mulberry32 } from '../../src/sched/twos.ts';
 
 t.test('wrr switched on with servers present picks A,A,B,A,B,C,A,B,C for weights 4/3/2', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 4], ['B', 3], ['C', 2]]);
+  lab.addInScanOrder([
+    ['A', 4],
+    ['B', 3],
+    ['C', 2],
+  ]);
   lab.switchTo('wrr');
   // init_svc: di = gcd(4,3,2) = 1, mw = 4 - 0 = 4, cw = mw = 4, cl = head.
   // 1 from head, cw 4: A.               2 after A: B 3<4, C 2<4, end: cw 3; from head: A.
@@ -34,7 +38,11 @@ t.test('wrr with servers added one by one starts from a different cw', async (t)
 
 t.test('wrr after an edit restarts from the head with the adjusted cw', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 4], ['B', 3], ['C', 2]]);
+  lab.addInScanOrder([
+    ['A', 4],
+    ['B', 3],
+    ['C', 2],
+  ]);
   lab.switchTo('wrr');
   t.same(lab.picks(4), ['A', 'A', 'B', 'A'], 'now (cl A, cw 2)');
   lab.edit('B', 1);
@@ -46,7 +54,10 @@ t.test('wrr after an edit restarts from the head with the adjusted cw', async (t
 
 t.test('wrr rounds cw up to the new gcd step when an edit changes the gcd', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 4], ['B', 3]]);
+  lab.addInScanOrder([
+    ['A', 4],
+    ['B', 3],
+  ]);
   lab.switchTo('wrr'); // di 1, mw 4, cw 4
   // 1 A (cw 4).  2 after A: B 3<4: cw 3; A.  3 B.  4 after B: end: cw 2; A.  Now (cl A, cw 2).
   t.same(lab.picks(4), ['A', 'A', 'B', 'A']);
@@ -60,7 +71,11 @@ t.test('wrr rounds cw up to the new gcd step when an edit changes the gcd', asyn
 
 t.test('wrr never picks a weight 0 server', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 2], ['B', 0], ['C', 1]]);
+  lab.addInScanOrder([
+    ['A', 2],
+    ['B', 0],
+    ['C', 1],
+  ]);
   lab.switchTo('wrr'); // di = gcd(2,1) = 1 (weight 0 ignored), mw 2, cw 2
   // 1 A.  2 after A: B 0<2, C 1<2: cw 1; A.  3 after A: B 0<1, C: C.  4 after C: cw 0 -> 2; A.
   t.same(lab.picks(6), ['A', 'A', 'C', 'A', 'A', 'C']);
@@ -68,7 +83,10 @@ t.test('wrr never picks a weight 0 server', async (t) => {
 
 t.test('wrr steps by the gcd of the weights', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 4], ['B', 2]]);
+  lab.addInScanOrder([
+    ['A', 4],
+    ['B', 2],
+  ]);
   lab.switchTo('wrr');
   // di = 2, mw = 4 - (2 - 1) = 3, cw 3.
   // 1 A (4>=3).  2 after A: B 2<3: cw = 1, last_pass (1 <= 2); from head A.  3 B (2>=1).
@@ -90,7 +108,11 @@ t.test('wrr gives no server when every weight is 0', async (t) => {
 
 t.test('a failed wrr pick stops at its starting server and the next pick continues after it', async (t) => {
   const lab = new Lab('rr');
-  lab.addInScanOrder([['A', 1], ['B', 1], ['C', 1]]);
+  lab.addInScanOrder([
+    ['A', 1],
+    ['B', 1],
+    ['C', 1],
+  ]);
   lab.switchTo('wrr'); // di 1, mw 1, cw 1
   t.same(lab.picks(1), ['A'], '(cl A, cw 1)');
   lab.overload('A', true);
@@ -126,7 +148,8 @@ t.test('wrr gives each server weight/gcd picks in every full cycle', async (t) =
       const counts = new Map<string, number>();
       for (const name of lab.picks(cycle)) counts.set(name, (counts.get(name) ?? 0) + 1);
       for (const [name, w] of servers) {
-        if (counts.get(name) !== w / di) wrong.push(`round ${round} cycle ${c}: ${name} (w ${w}) got ${counts.get(name)}`);
+        if (counts.get(name) !== w / di)
+          wrong.push(`round ${round} cycle ${c}: ${name} (w ${w}) got ${counts.get(name)}`);
       }
     }
   }

@@ -17,9 +17,12 @@ function fingerprint(sched: string, seed: number) {
   return { latency: r.latency, conns: r.servers.map((s) => s.conns), picks: r.pickLog, p95: r.binP95 };
 }
 
-t.test('the same seed gives the same run, also for twos, whose random picks are seeded through setTwosSeed', async (t) => {
-  for (const sched of ['rr', 'lc', 'twos', 'sh']) t.same(fingerprint(sched, 7), fingerprint(sched, 7), sched);
-});
+t.test(
+  'the same seed gives the same run, also for twos, whose random picks are seeded through setTwosSeed',
+  async (t) => {
+    for (const sched of ['rr', 'lc', 'twos', 'sh']) t.same(fingerprint(sched, 7), fingerprint(sched, 7), sched);
+  },
+);
 
 t.test('another seed gives another run', async (t) => {
   t.not(fingerprint('twos', 7).latency.p99, fingerprint('twos', 8).latency.p99);
@@ -29,6 +32,12 @@ t.test('another seed gives another run', async (t) => {
 t.test('every scheduler sees the same requests: same count, same total work', async (t) => {
   const runs = ['rr', 'wlc', 'twos', 'mh'].map((s) => simulate({ ...sc, seed: 3 }, s).rec);
   const work = runs.map((r) => Math.round([...r.workAssigned].reduce((a, b) => a + b, 0) * 1000));
-  t.same(runs.map((r) => r.arrivals), runs.map(() => runs[0]!.arrivals));
-  t.same(work, work.map(() => work[0]));
+  t.same(
+    runs.map((r) => r.arrivals),
+    runs.map(() => runs[0]!.arrivals),
+  );
+  t.same(
+    work,
+    work.map(() => work[0]),
+  );
 });

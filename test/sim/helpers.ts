@@ -4,16 +4,19 @@ import { parseScenario, type Scenario } from '../../bench/sim/scenario.ts';
 
 /** A scenario from a partial JSON object (defaults: 1 server, Poisson 50/s, exp 10 ms, 100 s). */
 export function mini(over: Record<string, unknown>, baseDir = '/tmp'): Scenario {
-  return parseScenario({
-    name: 'mini',
-    teaches: 'a test',
-    durationSec: 100,
-    servers: [{ name: 'web1' }],
-    arrivals: { kind: 'poisson', ratePerSec: 50 },
-    demand: { kind: 'exp', meanMs: 10 },
-    clients: { count: 100 },
-    ...over,
-  }, baseDir);
+  return parseScenario(
+    {
+      name: 'mini',
+      teaches: 'a test',
+      durationSec: 100,
+      servers: [{ name: 'web1' }],
+      arrivals: { kind: 'poisson', ratePerSec: 50 },
+      demand: { kind: 'exp', meanMs: 10 },
+      clients: { count: 100 },
+      ...over,
+    },
+    baseDir,
+  );
 }
 
 export function meanOf(a: Float64Array, n: number): number {

@@ -13,23 +13,41 @@ function tutorial(sched: string, picks: number) {
   return simulate(sc, sched, { pickLog: picks });
 }
 
-t.test('rr on the tutorial service ignores the weights: web2, web1, web2, web1, ... (web2 was added last, so it heads the list)', async (t) => {
-  const run = tutorial('rr', 8);
-  t.same(run.rec.pickLog, ['web2', 'web1', 'web2', 'web1', 'web2', 'web1', 'web2', 'web1']);
-  const [w1, w2] = [...run.rec.picks];
-  t.ok(Math.abs(w1! - w2!) <= 1, `1:1 over the run (${w1}:${w2})`);
-});
+t.test(
+  'rr on the tutorial service ignores the weights: web2, web1, web2, web1, ... (web2 was added last, so it heads the list)',
+  async (t) => {
+    const run = tutorial('rr', 8);
+    t.same(run.rec.pickLog, ['web2', 'web1', 'web2', 'web1', 'web2', 'web1', 'web2', 'web1']);
+    const [w1, w2] = [...run.rec.picks];
+    t.ok(Math.abs(w1! - w2!) <= 1, `1:1 over the run (${w1}:${w2})`);
+  },
+);
 
-t.test('wrr on the tutorial service gives the kernel order web2, web1, then web2, web2, web1 for ever: 1:2', async (t) => {
-  // -A: mw = 0, cw = 0. -a web1 -w 1: mw = 1, cw = 0 -> mw = 1. -a web2 -w 2: mw = 2, cw stays 1.
-  // Pick 1 from the head with cw 1: web2; pick 2: web1; then cw wraps to 2: web2, cw 1: web2, web1 ...
-  const run = tutorial('wrr', 302);
-  t.same(run.rec.pickLog.slice(0, 11), ['web2', 'web1', 'web2', 'web2', 'web1', 'web2', 'web2', 'web1', 'web2', 'web2', 'web1']);
-  const count = (name: string): number => run.rec.pickLog.filter((p) => p === name).length;
-  t.same([count('web1'), count('web2')], [101, 201], 'the first 302 picks: 1 + 100 and 1 + 200');
-  const [w1, w2] = [...run.rec.picks];
-  t.ok(Math.abs(w2! - 2 * w1!) <= 2, `1:2 over the whole run (${w1}:${w2})`);
-});
+t.test(
+  'wrr on the tutorial service gives the kernel order web2, web1, then web2, web2, web1 for ever: 1:2',
+  async (t) => {
+    // -A: mw = 0, cw = 0. -a web1 -w 1: mw = 1, cw = 0 -> mw = 1. -a web2 -w 2: mw = 2, cw stays 1.
+    // Pick 1 from the head with cw 1: web2; pick 2: web1; then cw wraps to 2: web2, cw 1: web2, web1 ...
+    const run = tutorial('wrr', 302);
+    t.same(run.rec.pickLog.slice(0, 11), [
+      'web2',
+      'web1',
+      'web2',
+      'web2',
+      'web1',
+      'web2',
+      'web2',
+      'web1',
+      'web2',
+      'web2',
+      'web1',
+    ]);
+    const count = (name: string): number => run.rec.pickLog.filter((p) => p === name).length;
+    t.same([count('web1'), count('web2')], [101, 201], 'the first 302 picks: 1 + 100 and 1 + 200');
+    const [w1, w2] = [...run.rec.picks];
+    t.ok(Math.abs(w2! - 2 * w1!) <= 2, `1:2 over the whole run (${w1}:${w2})`);
+  },
+);
 
 t.test('lc sees connections go active, then inactive in TIME_WAIT, exactly as IPVS counts them', async (t) => {
   // Scan order web3, web2, web1. Overhead = 256 * active + inactive, ties to the list head.
@@ -42,11 +60,14 @@ t.test('lc sees connections go active, then inactive in TIME_WAIT, exactly as IP
   const dir = mkdtempSync(join(tmpdir(), 'tsvs-sim-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'lc.csv'), 'time_ms,demand_ms\n0,1000000\n10,1\n20,1\n30,1000000\n40,1000000\n');
-  const sc = mini({
-    durationSec: 1,
-    servers: [{ name: 'web1' }, { name: 'web2' }, { name: 'web3' }],
-    arrivals: { kind: 'trace', file: 'lc.csv' },
-  }, dir);
+  const sc = mini(
+    {
+      durationSec: 1,
+      servers: [{ name: 'web1' }, { name: 'web2' }, { name: 'web3' }],
+      arrivals: { kind: 'trace', file: 'lc.csv' },
+    },
+    dir,
+  );
   t.same(simulate(sc, 'lc', { pickLog: 5 }).rec.pickLog, ['web3', 'web2', 'web1', 'web2', 'web1']);
   t.same(simulate(sc, 'rr', { pickLog: 5 }).rec.pickLog, ['web3', 'web2', 'web1', 'web3', 'web2']);
 });
@@ -58,7 +79,10 @@ t.test('a server quiesced with weight 0 gets no new connection, and its requests
     arrivals: { kind: 'poisson', ratePerSec: 40 },
     demand: { kind: 'fixed', ms: 200 },
     bins: 40,
-    events: [{ atSec: 10, action: 'weight', server: 'web1', weight: 0 }, { atSec: 30, action: 'weight', server: 'web1', weight: 1 }],
+    events: [
+      { atSec: 10, action: 'weight', server: 'web1', weight: 0 },
+      { atSec: 30, action: 'weight', server: 'web1', weight: 1 },
+    ],
   });
   const run = simulate(sc, 'rr');
   const n = 2;
@@ -73,17 +97,20 @@ t.test('a server quiesced with weight 0 gets no new connection, and its requests
   t.equal(run.rec.events[0]!.brokenInFlight, 0);
 });
 
-t.test('ipvsadm -d cuts the removed server\'s connections (ip_vs_in drops their client packets), weight 0 does not', async (t) => {
-  const sc = mini({
-    durationSec: 20,
-    servers: [{ name: 'web1' }, { name: 'web2' }],
-    arrivals: { kind: 'poisson', ratePerSec: 40 },
-    demand: { kind: 'fixed', ms: 500 },
-    events: [{ atSec: 10, action: 'remove', server: 'web1' }],
-  });
-  const run = simulate(sc, 'rr');
-  const ev = run.rec.events[0]!;
-  t.equal(ev.label, 'ipvsadm -d web1');
-  t.ok(ev.brokenInFlight >= 5, `${ev.brokenInFlight} requests in flight were cut`);
-  t.equal(run.rec.broken, ev.brokenInFlight);
-});
+t.test(
+  "ipvsadm -d cuts the removed server's connections (ip_vs_in drops their client packets), weight 0 does not",
+  async (t) => {
+    const sc = mini({
+      durationSec: 20,
+      servers: [{ name: 'web1' }, { name: 'web2' }],
+      arrivals: { kind: 'poisson', ratePerSec: 40 },
+      demand: { kind: 'fixed', ms: 500 },
+      events: [{ atSec: 10, action: 'remove', server: 'web1' }],
+    });
+    const run = simulate(sc, 'rr');
+    const ev = run.rec.events[0]!;
+    t.equal(ev.label, 'ipvsadm -d web1');
+    t.ok(ev.brokenInFlight >= 5, `${ev.brokenInFlight} requests in flight were cut`);
+    t.equal(run.rec.broken, ev.brokenInFlight);
+  },
+);
