@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Terminal colour/cursor escapes in the child's progress lines (ESC [ ... letter). */
+const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*[A-Za-z]', 'g');
+
 export interface CostRow {
   readonly scheduler: string;
   readonly n: number;
@@ -64,7 +67,7 @@ export function measureCost(
       partial += chunk;
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
-      for (const l of lines) if (/ns\/pick \(/.test(l)) progress(l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim());
+      for (const l of lines) if (/ns\/pick \(/.test(l)) progress(l.replace(ANSI_ESCAPE, '').trim());
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {

@@ -5,7 +5,7 @@
 
 import { join, isAbsolute } from 'node:path';
 import type { Scenario } from './scenario.ts';
-import { Rng, Zipf } from './rng.ts';
+import { type Rng, Zipf } from './rng.ts';
 import { loadTrace, type Trace } from './trace.ts';
 
 /** Client rank k -> 10.x.y.z: multiplying by an odd constant is a bijection mod 2^24. */

@@ -69,7 +69,7 @@ export class ConnTable {
   constructor(opts: ConnTableOptions = {}) {
     const cap = opts.capacity ?? DEFAULT_CONN_CAPACITY;
     if (!Number.isInteger(cap) || cap < 1 || cap > 0x7fffffff) throw new RangeError(`bad conn table capacity ${cap}`);
-    let bits = opts.hashBits ?? Math.max(0, Math.ceil(Math.log2(cap)));
+    const bits = opts.hashBits ?? Math.max(0, Math.ceil(Math.log2(cap)));
     if (!Number.isInteger(bits) || bits < 0 || bits > 30) throw new RangeError(`bad hash bits ${bits}`);
     this.capacity = cap;
     this.protocol = new Uint8Array(cap);

@@ -76,8 +76,7 @@ const sFW = TCP_S_FIN_WAIT,
   sCL = TCP_S_CLOSE,
   sCW = TCP_S_CLOSE_WAIT;
 const sLA = TCP_S_LAST_ACK,
-  sLI = TCP_S_LISTEN,
-  sSA = TCP_S_SYNACK;
+  sLI = TCP_S_LISTEN;
 
 /**
  * tcp_states[]: 12 rows (direction offset 0/4/8 + flag index syn/fin/ack/rst) x 11 current

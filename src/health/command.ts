@@ -45,7 +45,8 @@ export function runCommand(argv: readonly string[], opts: RunOpts): Promise<RunR
     const child = spawn(file, argv.slice(1), { detached: true, stdio: 'ignore' });
     const pid = child.pid ?? 0;
     let timedOut = false;
-    let termTimer: ReturnType<typeof setTimeout> | undefined;
+    // Set once the child has a pid; done() may run before that (spawn 'error').
+    let termTimer: ReturnType<typeof setTimeout> | undefined = undefined;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     const stop = (): void => {
       if (timedOut || pid === 0) return;

@@ -14,7 +14,7 @@ if (why !== null) {
   t.test('the tutorial as typed: rr gives 1:1, wrr gives 1:2, full NAT hides the client', async (t) => {
     const lab = new LabTopology(`tl${uniqueSuffix()}`);
     const d = new LabDaemon(lab);
-    let pid = 0;
+    let pid: number;
     try {
       lab.up({ mode: 'tsvs' });
       pid = await d.start();

@@ -2,7 +2,7 @@
 // insertion of new real servers, errno codes with ipvsadm's words (exit 255), the dest trash.
 import t, { type Test } from 'tap';
 import { ServiceTable } from '../../src/model/service-table.ts';
-import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
+import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT, SVC_F_SCHED2 } from '../../src/model/service.ts';
 import type { DestSpec, ServiceSpec } from '../../src/model/rule-spec.ts';
 import { TsvsError } from '../../src/lib/errors.ts';

@@ -99,34 +99,50 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     const a2 = buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp });
     parsed(a2, s.partial, f);
     rewriteDest(a2, f, ipOf(r), rp);
-    if (!a2.equals(out(c, cp, r, rp))) (mismatches++, note('dnat', s));
+    if (!a2.equals(out(c, cp, r, rp))) {
+      mismatches++;
+      note('dnat', s);
+    }
     if (!checksOk(a2, s.partial)) badChecks++;
     if (f.daddr !== ipOf(r) || f.dport !== rp) mismatches++;
     // and back (the same conn seen by a second director, or a rollback): RIP -> VIP again
     rewriteDest(a2, f, ipOf(v), vp);
-    if (!a2.equals(s.zero ? out(c, cp, v, vp) : buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp })))
-      (notRestored++, note('dnat back', s));
+    if (!a2.equals(s.zero ? out(c, cp, v, vp) : buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp }))) {
+      notRestored++;
+      note('dnat back', s);
+    }
 
     // masq out: RIP -> client becomes VIP -> client (the client's view)
     const b = buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp });
     parsed(b, s.partial, f);
     rewriteSource(b, f, ipOf(v), vp);
-    if (!b.equals(out(v, vp, c, cp))) (mismatches++, note('snat', s));
+    if (!b.equals(out(v, vp, c, cp))) {
+      mismatches++;
+      note('snat', s);
+    }
     if (!checksOk(b, s.partial)) badChecks++;
     rewriteSource(b, f, ipOf(r), rp);
-    if (!b.equals(s.zero ? out(r, rp, c, cp) : buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp })))
-      (notRestored++, note('snat back', s));
+    if (!b.equals(s.zero ? out(r, rp, c, cp) : buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp }))) {
+      notRestored++;
+      note('snat back', s);
+    }
 
     // full NAT in and out
     const d = buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp });
     parsed(d, s.partial, f);
     rewriteBoth(d, f, ipOf(l), lp, ipOf(r), rp);
-    if (!d.equals(out(l, lp, r, rp))) (mismatches++, note('fullnat in', s));
+    if (!d.equals(out(l, lp, r, rp))) {
+      mismatches++;
+      note('fullnat in', s);
+    }
     if (!checksOk(d, s.partial)) badChecks++;
     const e = buildFrame({ ...s.spec, src: r, sport: rp, dst: l, dport: lp });
     parsed(e, s.partial, f);
     rewriteBoth(e, f, ipOf(v), vp, ipOf(c), cp);
-    if (!e.equals(out(v, vp, c, cp))) (mismatches++, note('fullnat out', s));
+    if (!e.equals(out(v, vp, c, cp))) {
+      mismatches++;
+      note('fullnat out', s);
+    }
     if (!checksOk(e, s.partial)) badChecks++;
   }
   t.equal(mismatches, 0, first.join('\n'));

@@ -3,7 +3,7 @@
 
 import t from 'tap';
 import { Lab, ip } from './harness.ts';
-import { DhScheduler } from '../../src/sched/dh.ts';
+import { type DhScheduler } from '../../src/sched/dh.ts';
 
 const dst = (k: number): number => ip('10.0.0.0') + k;
 

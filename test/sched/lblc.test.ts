@@ -3,7 +3,7 @@
 
 import t from 'tap';
 import { Lab, ip } from './harness.ts';
-import { LblcScheduler } from '../../src/sched/lblc.ts';
+import { type LblcScheduler } from '../../src/sched/lblc.ts';
 
 const X = ip('10.1.0.1');
 const Y = ip('10.1.0.2');

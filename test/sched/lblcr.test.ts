@@ -3,7 +3,7 @@
 
 import t from 'tap';
 import { Lab, ip } from './harness.ts';
-import { LblcrScheduler } from '../../src/sched/lblcr.ts';
+import { type LblcrScheduler } from '../../src/sched/lblcr.ts';
 
 const X = ip('10.1.0.1');
 
