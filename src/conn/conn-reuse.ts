@@ -18,7 +18,10 @@ export const REUSE_RESCHEDULE = 1;
 export const REUSE_DROP = 2;
 
 export interface ReuseSysctls {
-  /** net.ipv4.vs.conn_reuse_mode, default 1 (bit 1: reschedule a reused port when safe; bit 2: also FIN_WAIT of DR/TUN). */
+  /**
+   * net.ipv4.vs.conn_reuse_mode, default 1 (bit 1: reschedule a reused port when safe; bit 2:
+   * also FIN_WAIT of DR/TUN).
+   */
   connReuseMode: number;
   /** net.ipv4.vs.expire_nodest_conn, default 0. */
   expireNodestConn: boolean;

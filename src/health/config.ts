@@ -10,7 +10,8 @@
 //     real_server <IP> [<PORT>] {
 //       weight N  inhibit_on_failure  notify_up SCRIPT  notify_down SCRIPT  uthreshold N  lthreshold N
 //       (delay_loop ... alpha as above)
-//       TCP_CHECK { } | HTTP_GET { url { path digest status_code ... } } | UDP_CHECK { } | PING_CHECK { } | MISC_CHECK { }
+//       TCP_CHECK { } | HTTP_GET { url { path digest status_code ... } } | UDP_CHECK { }
+//         | PING_CHECK { } | MISC_CHECK { }
 //     }
 //   }
 //

@@ -115,7 +115,8 @@ export const OPT_NAMES: readonly string[] = [
 /**
  * commands_v_options[NUMBER_OF_CMD][NUMBER_OF_OPT], one string per command, one character per
  * option column:  '+' compulsory, 'x' illegal, '1' exclusive (only one '1' option), ' ' optional.
- *        -n   -c   svc  -s   -p   -M   -r   fwd  -w   -x   -y   -mc  tot  dmn  -st  -rt  thr  -pc  srt  sid  -ex  ops  -pe  -b   grp  port ttl  size tinf type tprt nocs csum remc
+ * The columns, in order: -n -c svc -s -p -M -r fwd -w -x -y -mc tot dmn -st -rt thr -pc srt sid
+ *   -ex ops -pe -b grp port ttl size tinf type tprt nocs csum remc.
  */
 export const COMMANDS_V_OPTIONS: readonly string[] = [
   /*ADD*/ 'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',

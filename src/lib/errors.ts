@@ -2,7 +2,10 @@
 
 export class TsvsError extends Error {
   readonly code: string;
-  /** ipvsadm-style process exit code for CLI paths (ipvsadm: 2 on usage errors, 255 on failed set commands, 1 on failed listings). */
+  /**
+   * ipvsadm-style process exit code for CLI paths (ipvsadm: 2 on usage errors, 255 on failed
+   * set commands, 1 on failed listings).
+   */
   readonly exitCode: number;
 
   constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
