@@ -11,6 +11,7 @@ import { NUMERIC_NAMES, ResolvedNames, resolveHostNames, type Names, type Revers
 import { serviceKeyToWire } from '../wire/wire-convert.ts';
 import type { ConnInfo, ListResult, Timeouts } from '../wire/wire.ts';
 import type { ServicesDb } from '../ipvsadm/services-db.ts';
+import type { Timers } from '../lib/timers.ts';
 import { reportError, EXIT_FAILURE, EXIT_OK } from './cli-report.ts';
 
 export interface ListIo {
@@ -18,12 +19,13 @@ export interface ListIo {
   stderr(s: string): void;
   readonly reverse?: ReverseLookup;
   readonly resolveTimeoutMs?: number;
+  readonly timers?: Timers;
   readonly services?: ServicesDb;
 }
 
 async function namesFor(format: number, addrs: Iterable<string>, io: ListIo): Promise<Names> {
   if (format & O.FMT_NUMERIC) return NUMERIC_NAMES;
-  return new ResolvedNames(await resolveHostNames(addrs, io.resolveTimeoutMs, io.reverse), io.services);
+  return new ResolvedNames(await resolveHostNames(addrs, io.resolveTimeoutMs, io.reverse, io.timers), io.services);
 }
 
 function listAddrs(res: ListResult): string[] {

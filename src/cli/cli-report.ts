@@ -6,6 +6,7 @@ import { TsvsError } from '../lib/errors.ts';
 import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
 import type { ReverseLookup } from './names.ts';
 import type { ServicesDb } from '../ipvsadm/services-db.ts';
+import type { Timers } from '../lib/timers.ts';
 
 export interface CliIo {
   stdout(s: string): void;
@@ -16,6 +17,8 @@ export interface CliIo {
   readonly reverse?: ReverseLookup;
   readonly forward?: ForwardLookup;
   readonly resolveTimeoutMs?: number;
+  /** The clock of the lookup deadlines (tests inject a manual one). */
+  readonly timers?: Timers;
   /** /etc/services by default. */
   readonly services?: ServicesDb;
 }

@@ -65,6 +65,7 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
         ...(io.forward ? { forward: io.forward } : {}),
         ...(io.services ? { services: io.services } : {}),
         ...(io.resolveTimeoutMs ? { timeoutMs: io.resolveTimeoutMs } : {}),
+        ...(io.timers ? { timers: io.timers } : {}),
       };
       cmd = await parseArgvResolving(argv, opts);
     } catch (e) {

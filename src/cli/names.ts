@@ -7,6 +7,7 @@
 import { lookupService } from 'node:dns/promises';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
 import { systemServices, type ServicesDb } from '../ipvsadm/services-db.ts';
+import { RealTimers, untilDeadline, type Timers } from '../lib/timers.ts';
 
 export interface Names {
   /** "host:port" for an IPv4 address in dotted form. */
@@ -56,27 +57,26 @@ export const systemReverseLookup: ReverseLookup = async (addr) => {
 
 export const DEFAULT_RESOLVE_TIMEOUT_MS = 1500;
 
-/** Reverse-resolves every address at once; returns the names found before the deadline. */
+/**
+ * Reverse-resolves every address at once; returns the names found before the deadline, timed on
+ * `timers` (real timers that keep the process alive by default; tests pass a manual clock).
+ */
 export async function resolveHostNames(
   addrs: Iterable<string>,
   timeoutMs: number = DEFAULT_RESOLVE_TIMEOUT_MS,
   reverse: ReverseLookup = systemReverseLookup,
+  timers: Timers = new RealTimers({ unref: false }),
 ): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const unique = [...new Set(addrs)];
   if (unique.length === 0) return found;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-  });
   const all = Promise.all(
     unique.map(async (a) => {
       const name = await reverse(a);
       if (name !== null && name !== '') found.set(a, name);
     }),
   );
-  await Promise.race([all, deadline]);
-  if (timer !== undefined) clearTimeout(timer);
+  await untilDeadline(all, timeoutMs, timers);
   // Names arriving after the deadline must not change what is printed.
   return new Map(found);
 }

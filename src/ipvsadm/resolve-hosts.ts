@@ -4,6 +4,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { parseDottedQuad } from '../lib/inet.ts';
+import { RealTimers, untilDeadline, type Timers } from '../lib/timers.ts';
 import { ArgvExit } from './argv-exit.ts';
 import { parseArgv, type ParseOptions } from './argv.ts';
 import type { Command } from './command.ts';
@@ -37,28 +38,27 @@ async function resolveAll(
   into: Map<string, number>,
   timeoutMs: number,
   fwd: ForwardLookup,
+  timers: Timers,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-  });
   const found = new Map<string, number>();
-  await Promise.race([
+  await untilDeadline(
     Promise.all(
       names.map(async (n) => {
         const a = await fwd(n);
         if (a !== null) found.set(n, a);
       }),
     ),
-    deadline,
-  ]);
-  if (timer !== undefined) clearTimeout(timer);
+    timeoutMs,
+    timers,
+  );
   for (const [k, v] of found) into.set(k, v);
 }
 
 export interface ResolvingOptions extends Omit<ParseOptions, 'hosts'> {
   readonly forward?: ForwardLookup;
   readonly timeoutMs?: number;
+  /** The clock of the lookup deadline: real timers by default, a manual clock in tests. */
+  readonly timers?: Timers;
 }
 
 /** parseArgv, looking up the host names it meets; throws ArgvExit like parseArgv. */
@@ -78,6 +78,7 @@ export async function parseArgvResolving(argv: readonly string[], opts: Resolvin
         hosts.known,
         opts.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS,
         opts.forward ?? systemForwardLookup,
+        opts.timers ?? new RealTimers({ unref: false }),
       );
       if (!fresh.some((n) => hosts.known.has(n))) throw e;
     }

@@ -12,10 +12,18 @@ export interface Timers {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock: performance.now() and node's timers (unref'd: health checks never keep the process alive alone). */
+/**
+ * The real clock: performance.now() and node's timers, unref'd by default (health checks never
+ * keep the process alive alone); { unref: false } gives timers that do, like a plain setTimeout.
+ */
 export class RealTimers implements Timers {
   private readonly live = new Map<number, ReturnType<typeof setTimeout>>();
   private nextId = 1;
+  private readonly unref: boolean;
+
+  constructor(opts: { readonly unref?: boolean } = {}) {
+    this.unref = opts.unref ?? true;
+  }
 
   now(): number {
     return performance.now();
@@ -30,7 +38,7 @@ export class RealTimers implements Timers {
       },
       Math.max(0, delayMs),
     );
-    t.unref();
+    if (this.unref) t.unref();
     this.live.set(id, t);
     return { id };
   }
@@ -41,6 +49,19 @@ export class RealTimers implements Timers {
       clearTimeout(t);
       this.live.delete(handle.id);
     }
+  }
+}
+
+/** Waits until work settles or timeoutMs passes on timers, whichever comes first. */
+export async function untilDeadline(work: Promise<unknown>, timeoutMs: number, timers: Timers): Promise<void> {
+  let handle: TimerHandle | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    handle = timers.setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    if (handle !== undefined) timers.clearTimeout(handle);
   }
 }
 

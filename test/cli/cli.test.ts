@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { cli, startDaemon, tempDir } from './fixtures/harness.ts';
 import { MemoryDataPlane } from '../../src/daemon/memory-data-plane.ts';
 import { parseDottedQuad } from '../../src/lib/inet.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const TUTORIAL = [
   ['-A', '-t', '192.168.88.5:80', '-s', 'rr'],
@@ -199,9 +201,19 @@ t.test('-L without -n resolves names with a bounded wait; unresolved addresses s
   const { socket } = await startDaemon(t);
   for (const argv of TUTORIAL) await cli(socket, argv);
   const never = () => new Promise<string | null>(() => undefined); // a resolver that never answers
-  const start = Date.now();
-  const r = await cli(socket, [], { reverse: async (a) => (a === '192.168.88.5' ? 'vip.example.test' : never()) });
-  t.ok(Date.now() - start < 3000, 'bounded by the resolve timeout');
+  const timers = new ManualTimers();
+  let done = false;
+  const listing = cli(socket, [], {
+    reverse: async (a) => (a === '192.168.88.5' ? 'vip.example.test' : never()),
+    timers,
+  }).finally(() => (done = true));
+  // The deadline timer is armed once the listing has arrived and the lookups have started.
+  await waitFor('the name lookups to start', () => done || timers.pending() > 0, { intervalMs: 5 });
+  await timers.advance(199);
+  t.notOk(done, 'still waiting for the lookups before the 200 ms resolve timeout');
+  await timers.advance(1);
+  t.ok(done, 'bounded by the resolve timeout');
+  const r = await listing;
   t.same(r, {
     code: 0,
     stdout:

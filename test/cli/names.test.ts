@@ -2,6 +2,7 @@
 import t from 'tap';
 import { ServicesDb } from '../../src/ipvsadm/services-db.ts';
 import { NUMERIC_NAMES, ResolvedNames, resolveHostNames } from '../../src/cli/names.ts';
+import { ManualTimers, settle } from '../../src/lib/timers.ts';
 
 const db = new ServicesDb(
   '# comment\nhttp\t\t80/tcp\t\twww\t# WWW\nhttp 80/udp\nkerberos 88/tcp kerberos5 krb5\nbroken line\nx 70000/tcp\n',
@@ -27,15 +28,32 @@ t.test('names print "host:service", falling back to numbers', async (t) => {
 });
 
 t.test('reverse lookups run at once and stop at the deadline; late answers are ignored', async (t) => {
+  const timers = new ManualTimers();
   const calls: string[] = [];
-  const start = Date.now();
-  const found = await resolveHostNames(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3'], 100, (a) => {
-    calls.push(a);
-    if (a === '10.0.0.1') return Promise.resolve('fast');
-    if (a === '10.0.0.2') return new Promise((r) => setTimeout(() => r('slow'), 400));
-    return Promise.resolve(null);
+  let answerSlow: (name: string) => void = () => undefined;
+  let done = false;
+  const pending = resolveHostNames(
+    ['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3'],
+    100,
+    (a) => {
+      calls.push(a);
+      if (a === '10.0.0.1') return Promise.resolve('fast');
+      if (a === '10.0.0.2') return new Promise((r) => (answerSlow = r));
+      return Promise.resolve(null);
+    },
+    timers,
+  ).then((m) => {
+    done = true;
+    return m;
   });
-  t.ok(Date.now() - start < 350);
+  await timers.advance(99);
+  t.notOk(done, 'still waiting for the slow lookup before the deadline');
+  await timers.advance(1);
+  t.ok(done, 'the slow lookup is abandoned at the 100 ms deadline');
+  answerSlow('slow');
+  await settle();
+  const found = await pending;
   t.same(calls, ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'each address once');
   t.same([...found], [['10.0.0.1', 'fast']]);
+  t.equal(timers.pending(), 0, 'no deadline timer left armed');
 });

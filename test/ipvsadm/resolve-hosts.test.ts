@@ -3,6 +3,7 @@
 import t from 'tap';
 import { parseArgvResolving } from '../../src/ipvsadm/resolve-hosts.ts';
 import { ArgvExit } from '../../src/ipvsadm/argv-exit.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import { SERVICES_DB } from '../cli/fixtures/format-fixture.ts';
 
 t.test('service, real-server and mask names are resolved; scheduler names are never looked up', async (t) => {
@@ -23,12 +24,20 @@ t.test('service, real-server and mask names are resolved; scheduler names are ne
 });
 
 t.test('an unresolvable or slow name is an illegal address, within the time bound', async (t) => {
-  const start = Date.now();
-  const e = await parseArgvResolving(['-A', '-t', 'slow.example:80'], {
+  const timers = new ManualTimers();
+  let settled = false;
+  const pending = parseArgvResolving(['-A', '-t', 'slow.example:80'], {
     forward: () => new Promise(() => undefined),
     timeoutMs: 100,
-  }).catch((x: unknown) => x);
-  t.ok(Date.now() - start < 1000);
+    timers,
+  })
+    .catch((x: unknown) => x)
+    .finally(() => (settled = true));
+  await timers.advance(99);
+  t.notOk(settled, 'still waiting for the lookup before the deadline');
+  await timers.advance(1);
+  t.ok(settled, 'the lookup is abandoned at the 100 ms deadline');
+  const e = await pending;
   t.ok(e instanceof ArgvExit);
   t.equal((e as ArgvExit).text, 'illegal virtual server address[:port] specified\n');
   t.equal((e as ArgvExit).exitCode, 2);
