@@ -1,5 +1,5 @@
 // Tests of bench/compare's parsers and arithmetic (no root, no lab): wrk and iperf3 output,
-// curl counts, medians, ratios vs nft and the issue 5 target verdicts, and the command line.
+// curl counts, medians, ratios vs nft and the target verdicts, and the command line.
 // Run: npx tap bench/compare/compare.test.ts
 
 import t from 'tap';
@@ -113,7 +113,7 @@ t.test('ratio divides medians, and pairedRatios divides the runs of the same rou
   t.ok(Number.isNaN(ratio(tsvs, nft, 'close')), 'no close samples: no ratio');
 });
 
-t.test('targetChecks applies the issue 5 floors and a strict "ahead of" the proxies', async (t) => {
+t.test('targetChecks applies the tsvs / nft floors and a strict "ahead of" the proxies', async (t) => {
   const byName = new Map([
     ['nft', peer('nft', [100], [100], [10])],
     ['haproxy', peer('haproxy', [80], [50], [6])],

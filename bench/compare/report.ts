@@ -1,5 +1,6 @@
 // report: the markdown tables bench/compare prints: peers side by side (median and min-max of the
-// reps), CPU, ratios against nftables, the issue 5 targets, and the health counters per run.
+// reps), CPU, ratios against nftables, the targets in results.ts (tsvs / nft floors, ahead of
+// the proxies), and the health counters per run.
 
 import {
   median,

@@ -1,5 +1,5 @@
 // results: what bench/compare records per peer and per run, and the arithmetic over it (median,
-// min-max, ratios against nftables, pass/fail of the issue 5 targets).
+// min-max, ratios against nftables, pass/fail of the targets in results.ts (tsvs / nft floors, ahead of the proxies)).
 
 export const TESTS = ['ka', 'close', 'iperf'] as const;
 export type TestName = (typeof TESTS)[number];

@@ -1,6 +1,7 @@
 // bench/compare: tsvs next to kernel nftables DNAT, HAProxy (mode tcp) and nginx stream on one
 // namespace lab, in one run: wrk keep-alive and Connection: close, one iperf3 stream, a curl
-// distribution check, CPU; printed side by side with ratios vs nft and the issue 5 targets.
+// distribution check, CPU; printed side by side with ratios vs nft and the targets in results.ts
+// (tsvs / nft floors, ahead of the proxies).
 //
 //   node --import tsx bench/compare/run.ts [--peers nft,haproxy,nginx-stream,tsvs] [--reps 3] ...
 //

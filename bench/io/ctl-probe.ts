@@ -1,5 +1,5 @@
-// ctl-probe: how fast the forwarder's control socket answers while it forwards a flood (issue 3:
-// "the event loop stays responsive under full load, control socket answers within 50 ms").
+// ctl-probe: how fast the forwarder's control socket answers while it forwards a flood (the
+// event loop must stay responsive under full load: the target is an answer within 50 ms).
 // Every INTERVAL ms for SECONDS it does what one `tsvsadm` call does: connect, send one request
 // (engine.stats), read the reply, close; it prints one JSON line of round-trip times in ms.
 //   node --import tsx bench/io/ctl-probe.ts <socket> <seconds> [interval-ms]

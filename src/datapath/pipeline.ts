@@ -195,7 +195,7 @@ export class Pipeline {
       if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
         t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
       }
-    } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: not yet
+    } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: no encapsulation, a counted drop
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;

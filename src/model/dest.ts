@@ -18,7 +18,7 @@ export const AF_INET6 = 10;
 let nextSeq = 1;
 
 export class Dest {
-  /** Address family of addr (AF_INET for now; IPv6 keeps addr6 in a later issue). */
+  /** Address family of addr: AF_INET (the control plane refuses IPv6 rules). */
   af: number;
   /** Real server address, IPv4 as uint32 (host order, 192.168.99.100 = 0xc0a86364). */
   addr: number;

@@ -4,7 +4,7 @@
 // returns turned into ipvsadm's messages. The data plane reads it through lookup(), which uses
 // an immutable ServiceLookup rebuilt and swapped on every change. Firewall-mark services (-f)
 // are kept, listed and saved as ipvsadm does; whether packets reach them depends on the engine
-// marking packets (lookupFwmark), which the first engine does not do.
+// marking packets (lookupFwmark), which the engine does not do: no packet reaches them.
 
 import { AF_INET, DEST_F_AVAILABLE, type Dest } from './dest.ts';
 import { Service, SVC_F_HASHED, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
