@@ -68,8 +68,17 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   loop_free_if_done(a);
 }
 
+/* The region's mapping belongs to the external Buffer over it: the Buffer's finalizer unmaps it,
+ * unless an open() that failed after creating the Buffer has unmapped it already (base NULL). */
+struct region_owner {
+  uint8_t *base;
+  size_t len;
+};
+
 static void finalize_region(napi_env env, void *data, void *hint) {
-  tsvs_region_unmap(data, (size_t)(uintptr_t)hint);
+  struct region_owner *r = hint;
+  tsvs_region_unmap(r->base, r->len);
+  free(r);
 }
 
 static struct addon_io *get_io(napi_env env, napi_value v) {
@@ -81,27 +90,50 @@ static struct addon_io *get_io(napi_env env, napi_value v) {
   return p;
 }
 
+/* 1 with *out set when obj.key is a number, 0 when obj is not an object or key is absent or not a
+ * number, -1 when an N-API call failed (a getter threw, say). */
 static int get_u32_prop(napi_env env, napi_value obj, const char *key, uint32_t *out) {
   napi_value v;
   napi_valuetype t;
   bool has = false;
-  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return 0;
-  if (napi_get_named_property(env, obj, key, &v) != napi_ok) return 0;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_uint32(env, v, out) == napi_ok;
+  if (napi_typeof(env, obj, &t) != napi_ok) return -1;
+  if (t != napi_object) return 0;
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok) return -1;
+  if (!has) return 0;
+  if (napi_get_named_property(env, obj, key, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t != napi_number) return 0;
+  return napi_get_value_uint32(env, v, out) == napi_ok ? 1 : -1;
 }
 
-static napi_value mac_buffer(napi_env env, const uint8_t mac[6]) {
-  napi_value b;
+static napi_status set_i32(napi_env env, napi_value obj, const char *key, int32_t n) {
+  napi_value v;
+  napi_status st = napi_create_int32(env, n, &v);
+  return st != napi_ok ? st : napi_set_named_property(env, obj, key, v);
+}
+
+static napi_status set_u32(napi_env env, napi_value obj, const char *key, uint32_t n) {
+  napi_value v;
+  napi_status st = napi_create_uint32(env, n, &v);
+  return st != napi_ok ? st : napi_set_named_property(env, obj, key, v);
+}
+
+static napi_status set_f64(napi_env env, napi_value obj, const char *key, double n) {
+  napi_value v;
+  napi_status st = napi_create_double(env, n, &v);
+  return st != napi_ok ? st : napi_set_named_property(env, obj, key, v);
+}
+
+static napi_status set_mac(napi_env env, napi_value obj, const char *key, const uint8_t mac[6]) {
+  napi_value v;
   void *d;
-  napi_create_buffer_copy(env, 6, mac, &d, &b);
-  return b;
+  napi_status st = napi_create_buffer_copy(env, 6, mac, &d, &v);
+  return st != napi_ok ? st : napi_set_named_property(env, obj, key, v);
 }
 
 /* ifInfo(name) -> { ifindex, mac, mtu } */
 static napi_value js_if_info(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], o, v;
+  napi_value argv[1], o;
   char name[IF_NAMESIZE + 8];
   size_t nl;
   int ifindex = 0, mtu = 0, rc;
@@ -112,23 +144,51 @@ static napi_value js_if_info(napi_env env, napi_callback_info info) {
   rc = tsvs_if_info(name, &ifindex, mac, &mtu);
   if (rc < 0) return throw_errno(env, -rc, strerror(-rc));
   CHECK(napi_create_object(env, &o));
-  napi_create_int32(env, ifindex, &v);
-  napi_set_named_property(env, o, "ifindex", v);
-  napi_set_named_property(env, o, "mac", mac_buffer(env, mac));
-  napi_create_int32(env, mtu, &v);
-  napi_set_named_property(env, o, "mtu", v);
+  CHECK(set_i32(env, o, "ifindex", ifindex));
+  CHECK(set_mac(env, o, "mac", mac));
+  CHECK(set_i32(env, o, "mtu", mtu));
   return o;
 }
 
-/* open(names[], opts) -> { handle, buffer, stageOff, stageLen, version, ports: [{ifindex, mac, mtu}] } */
+/* Reads the options of open(); 0, or -1 with an exception pending. */
+static int open_options(napi_env env, napi_value opts, struct tsvs_opts *o, struct addon_io *a) {
+  static const char *const keys[] = {"version",        "ringBytes",       "frameBytes",     "blockBytes",
+                                     "blockTimeoutMs", "bigSlots",        "stageBytes",     "txCapacity",
+                                     "pollIntervalUs", "pollEnterFrames", "pollExitFrames", "spinUs"};
+  uint32_t version = (uint32_t)o->version;
+  uint32_t *dst[] = {&version,       &o->ring_bytes, &o->frame_bytes,  &o->block_bytes,
+                     &o->block_tov_ms, &o->big_slots, &o->stage_bytes, &o->tx_cap,
+                     &a->poll_us,    &a->poll_enter, &a->poll_exit,    &a->spin_us};
+  size_t k;
+  for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+    if (get_u32_prop(env, opts, keys[k], dst[k]) < 0) return -1;
+  o->version = (int)version;
+  return 0;
+}
+
+/* Throws for a failed step of open() after the handle exists, then releases everything at once:
+ * sockets and TX queues (shut), the region's mapping (which also holds the ring sockets). The
+ * handle's and the Buffer's finalizers then free only their own small allocations. */
+static napi_value open_failed(napi_env env, struct addon_io *a, struct region_owner *owner) {
+  throw_last(env); /* first: the cleanup's own N-API calls would replace the last error */
+  shut(env, a);
+  tsvs_region_unmap(a->io.region, a->io.region_len);
+  a->io.region = NULL;
+  if (owner) owner->base = NULL;
+  return NULL;
+}
+
+/* open(names[], opts) -> { handle, buffer, stageOff, stageLen, version, txCapacity,
+ *                          ports: [{ifindex, mac, mtu, ringSlots}] } */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], out, ports, handle, buffer, v;
-  uint32_t n = 0, i, u;
+  uint32_t n = 0, i;
   char names[TSVS_MAX_PORTS][IF_NAMESIZE + 8];
   const char *np[TSVS_MAX_PORTS];
   struct tsvs_opts o;
   struct addon_io *a;
+  struct region_owner *owner;
   char err[256];
   bool isarr = false;
   int rc;
@@ -144,74 +204,61 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       return throw_errno(env, EINVAL, "open(names, opts): names must be strings");
     np[i] = names[i];
   }
-  tsvs_opts_default(&o);
-  if (argc >= 2) {
-    if (get_u32_prop(env, argv[1], "version", &u)) o.version = (int)u;
-    get_u32_prop(env, argv[1], "ringBytes", &o.ring_bytes);
-    get_u32_prop(env, argv[1], "frameBytes", &o.frame_bytes);
-    get_u32_prop(env, argv[1], "blockBytes", &o.block_bytes);
-    get_u32_prop(env, argv[1], "blockTimeoutMs", &o.block_tov_ms);
-    get_u32_prop(env, argv[1], "bigSlots", &o.big_slots);
-    get_u32_prop(env, argv[1], "stageBytes", &o.stage_bytes);
-    get_u32_prop(env, argv[1], "txCapacity", &o.tx_cap);
-  }
   a = calloc(1, sizeof *a);
-  if (!a) return throw_errno(env, ENOMEM, "out of memory");
-  rc = tsvs_io_open(&a->io, np, n, &o, err, sizeof err);
-  if (rc < 0) {
-    free(a);
-    return throw_errno(env, -rc, err);
-  }
+  if (!a) return throw_errno(env, ENOMEM, "open: out of memory");
   a->env = env;
   a->tfd = -1;
   a->max_batches = 8;
   a->poll_us = 100;
   a->poll_enter = 16;
   a->poll_exit = 4;
-  if (argc >= 2) {
-    get_u32_prop(env, argv[1], "pollIntervalUs", &a->poll_us);
-    get_u32_prop(env, argv[1], "pollEnterFrames", &a->poll_enter);
-    get_u32_prop(env, argv[1], "pollExitFrames", &a->poll_exit);
-    get_u32_prop(env, argv[1], "spinUs", &a->spin_us);
-  }
-  if (napi_create_external(env, a, finalize_handle, NULL, &handle) != napi_ok) {
-    tsvs_io_close(&a->io);
-    tsvs_region_unmap(a->io.region, a->io.region_len);
+  tsvs_opts_default(&o);
+  if (argc >= 2 && open_options(env, argv[1], &o, a) < 0) {
     free(a);
     return throw_last(env);
   }
-  if (napi_create_external_buffer(env, a->io.region_len, a->io.region, finalize_region,
-                                  (void *)(uintptr_t)a->io.region_len, &buffer) != napi_ok) {
-    tsvs_region_unmap(a->io.region, a->io.region_len); /* handle finalizer closes the sockets */
-    a->io.region = NULL;
-    return throw_last(env);
+  rc = tsvs_io_open(&a->io, np, n, &o, err, sizeof err);
+  if (rc < 0) { /* tsvs_io_open has released what it took */
+    free(a);
+    return throw_errno(env, -rc, err);
   }
-  napi_create_reference(env, buffer, 1, &a->buffer_ref);
-  CHECK(napi_create_object(env, &out));
-  napi_set_named_property(env, out, "handle", handle);
-  napi_set_named_property(env, out, "buffer", buffer);
-  napi_create_double(env, (double)a->io.stage_off, &v);
-  napi_set_named_property(env, out, "stageOff", v);
-  napi_create_double(env, (double)a->io.stage_len, &v);
-  napi_set_named_property(env, out, "stageLen", v);
-  napi_create_int32(env, a->io.version, &v);
-  napi_set_named_property(env, out, "version", v);
-  napi_create_uint32(env, a->io.tx_cap, &v);
-  napi_set_named_property(env, out, "txCapacity", v);
-  CHECK(napi_create_array_with_length(env, n, &ports));
+  owner = malloc(sizeof *owner);
+  if (!owner || napi_create_external(env, a, finalize_handle, NULL, &handle) != napi_ok) {
+    if (owner) throw_last(env);
+    else throw_errno(env, ENOMEM, "open: out of memory");
+    free(owner);
+    tsvs_io_close(&a->io);
+    tsvs_region_unmap(a->io.region, a->io.region_len);
+    free(a);
+    return NULL;
+  }
+  /* From here the handle owns a (finalize_handle frees it). */
+  owner->base = a->io.region;
+  owner->len = a->io.region_len;
+  if (napi_create_external_buffer(env, a->io.region_len, a->io.region, finalize_region, owner, &buffer) != napi_ok) {
+    free(owner); /* no Buffer, so no finalizer for it */
+    return open_failed(env, a, NULL);
+  }
+  /* From here the Buffer owns owner and the mapping. */
+  if (napi_create_reference(env, buffer, 1, &a->buffer_ref) != napi_ok || napi_create_object(env, &out) != napi_ok ||
+      napi_set_named_property(env, out, "handle", handle) != napi_ok ||
+      napi_set_named_property(env, out, "buffer", buffer) != napi_ok ||
+      set_f64(env, out, "stageOff", (double)a->io.stage_off) != napi_ok ||
+      set_f64(env, out, "stageLen", (double)a->io.stage_len) != napi_ok ||
+      set_i32(env, out, "version", a->io.version) != napi_ok ||
+      set_u32(env, out, "txCapacity", a->io.tx_cap) != napi_ok ||
+      napi_create_array_with_length(env, n, &ports) != napi_ok)
+    return open_failed(env, a, owner);
   for (i = 0; i < n; i++) {
+    const struct tsvs_port *pt = &a->io.port[i];
     napi_value p;
-    napi_create_object(env, &p);
-    napi_create_int32(env, a->io.port[i].ifindex, &v);
-    napi_set_named_property(env, p, "ifindex", v);
-    napi_set_named_property(env, p, "mac", mac_buffer(env, a->io.port[i].mac));
-    napi_create_int32(env, a->io.port[i].mtu, &v);
-    napi_set_named_property(env, p, "mtu", v);
-    napi_create_uint32(env, a->io.version == 3 ? a->io.port[i].block_nr : a->io.port[i].frame_nr, &v);
-    napi_set_named_property(env, p, "ringSlots", v);
-    napi_set_element(env, ports, i, p);
+    if (napi_create_object(env, &p) != napi_ok || set_i32(env, p, "ifindex", pt->ifindex) != napi_ok ||
+        set_mac(env, p, "mac", pt->mac) != napi_ok || set_i32(env, p, "mtu", pt->mtu) != napi_ok ||
+        set_u32(env, p, "ringSlots", a->io.version == 3 ? pt->block_nr : pt->frame_nr) != napi_ok ||
+        napi_set_element(env, ports, i, p) != napi_ok)
+      return open_failed(env, a, owner);
   }
-  napi_set_named_property(env, out, "ports", ports);
+  if (napi_set_named_property(env, out, "ports", ports) != napi_ok) return open_failed(env, a, owner);
   return out;
 }
 

@@ -179,13 +179,15 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
     struct tsvs_port *p = &io->port[i];
     if (strlen(names[i]) >= IF_NAMESIZE) {
       snprintf(err, errlen, "interface name too long: %s", names[i]);
-      return -ENODEV;
+      rc = -ENODEV;
+      goto bad;
     }
     strncpy(p->name, names[i], IF_NAMESIZE - 1);
     rc = tsvs_if_info(p->name, &p->ifindex, p->mac, &p->mtu);
     if (rc < 0) {
       errno = -rc;
-      return fail(err, errlen, "interface lookup", p->name);
+      rc = fail(err, errlen, "interface lookup", p->name);
+      goto bad;
     }
     if ((rc = port_socket(io, p, o, err, errlen)) < 0) goto bad;
     p->ring_off = off;
@@ -235,6 +237,8 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
   }
   return 0;
 bad:
+  /* Every port before this one holds sockets and a TX queue, and the region may be mapped:
+   * tsvs_io_close() releases the sockets and queues of all ports (unused ones are -1/NULL). */
   tsvs_io_close(io);
   if (io->region) tsvs_region_unmap(io->region, io->region_len);
   io->region = NULL;

@@ -105,7 +105,8 @@ void tsvs_opts_default(struct tsvs_opts *o);
 /* Interface facts by name (works unprivileged). 0 or -errno. */
 int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
 
-/* Opens one socket per interface and maps the region. 0, or -errno with err[] saying which step. */
+/* Opens one socket per interface and maps the region. 0, or -errno with err[] saying which step;
+ * on failure every socket, TX queue and mapping taken so far is released. */
 int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o,
                  char *err, size_t errlen);
 
@@ -126,7 +127,8 @@ int tsvs_io_ready(const struct tsvs_io *io);
 /* Reads PACKET_STATISTICS into the accumulated counters. */
 void tsvs_io_poll_stats(struct tsvs_io *io);
 
-/* Closes the sockets; the region stays mapped (JS may still hold it) until tsvs_region_unmap(). */
+/* Closes the sockets and frees the TX queues; idempotent. The region stays mapped (JS may still
+ * hold it) until tsvs_region_unmap(). */
 void tsvs_io_close(struct tsvs_io *io);
 void tsvs_region_unmap(uint8_t *region, size_t len);
 
