@@ -1,12 +1,12 @@
 // Golden listings: every form is compared byte for byte with the output of
 // test/cli/fixtures/ipvsadm-printf.py, a transliteration of ipvsadm 1.31's printf calls run on
-// the same fixture (test/cli/fixtures/format-fixture.ts). The printf format of each form is noted.
+// the same fixture (test/cli/fixtures/format-fixture.json). The printf format of each form is noted.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { formatListAll, formatListService, formatSave } from '../../src/cli/format.ts';
 import { formatConns, formatTimeouts } from '../../src/cli/format-conn.ts';
 import * as O from '../../src/ipvsadm/argv-options.ts';
-import { CONNS, LIST, NAMES, SERVICES } from './fixtures/format-fixture.ts';
+import { CONNS, LIST, NAMES, SERVICES, TIMEOUTS } from './fixtures/format-fixture.ts';
 
 const golden = (name: string): string => readFileSync(new URL(`./fixtures/${name}.golden`, import.meta.url), 'utf8');
 
@@ -95,7 +95,7 @@ const cases: { name: string; format: string; render: () => string }[] = [
   {
     name: 'timeout',
     format: '"Timeout (tcp tcpfin udp): %d %d %d\\n"',
-    render: () => formatTimeouts({ tcp: 900, tcpFin: 120, udp: 300 }),
+    render: () => formatTimeouts(TIMEOUTS),
   },
 ];
 
