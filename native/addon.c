@@ -6,6 +6,7 @@
  *   JS returns how many frames it queued in the TX arrays  ->  sendmmsg per port  ->  release RX
  * repeated at most maxBatches times per wakeup, so the event loop keeps turning. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,6 +89,18 @@ static struct addon_io *get_io(napi_env env, napi_value v) {
     return NULL;
   }
   return p;
+}
+
+/* The handle behind v while it is open, else NULL with an exception pending. Every entry point
+ * that reaches the sockets, the rings or the region goes through here: once closed, the sockets
+ * are gone and the region's Buffer is no longer held, so the mapping may be gone as well. */
+static struct addon_io *get_open_io(napi_env env, napi_value v, const char *fn) {
+  char msg[96];
+  struct addon_io *a = get_io(env, v);
+  if (!a || !a->closing) return a;
+  snprintf(msg, sizeof msg, "%s: tsvs native handle is closed", fn);
+  throw_errno(env, EBADF, msg);
+  return NULL;
 }
 
 /* 1 with *out set when obj.key is a number, 0 when obj is not an object or key is absent or not a
@@ -282,7 +295,7 @@ static napi_value js_set_arrays(napi_env env, napi_callback_info info) {
   struct addon_io *a;
   int k;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 9 || !(a = get_io(env, argv[0]))) return NULL;
+  if (argc < 9 || !(a = get_open_io(env, argv[0], "setArrays"))) return NULL;
   for (k = 0; k < 8; k++)
     if (!typed(env, argv[k + 1], want[k], &d[k], &l[k]))
       return throw_errno(env, EINVAL, "setArrays: expected Int32Array, Int32Array, Uint8Array, Uint8Array x2");
@@ -315,10 +328,9 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   uint32_t mb = 0;
   int rc;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2 || !(a = get_io(env, argv[0]))) return NULL;
+  if (argc < 2 || !(a = get_open_io(env, argv[0], "start"))) return NULL;
   if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function)
     return throw_errno(env, EINVAL, "start(handle, onRx): onRx must be a function");
-  if (a->closing) return throw_errno(env, EBADF, "start: the packet I/O is closed");
   if (a->started) return throw_errno(env, EBUSY, "start: already started");
   if (!a->rx_off || !a->tx_off) return throw_errno(env, EINVAL, "start: setArrays() first");
   if (argc >= 3 && napi_get_value_uint32(env, argv[2], &mb) == napi_ok && mb > 0) a->max_batches = mb;
@@ -339,9 +351,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   struct addon_io *a;
   uint32_t n = 0, sent = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2 || !(a = get_io(env, argv[0]))) return NULL;
+  if (argc < 2 || !(a = get_open_io(env, argv[0], "send"))) return NULL;
   napi_get_value_uint32(env, argv[1], &n);
-  if (!a->closing && a->tx_off && n > 0)
+  if (a->tx_off && n > 0)
     sent = tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, n < a->tx_cap ? n : a->tx_cap);
   napi_create_uint32(env, sent, &r);
   return r;
@@ -355,13 +367,13 @@ static napi_value js_copy_in(napi_env env, napi_callback_info info) {
   void *src = NULL;
   uint32_t so = 0, dst = 0, len = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5 || !(a = get_io(env, argv[0]))) return NULL;
+  if (argc < 5 || !(a = get_open_io(env, argv[0], "copyIn"))) return NULL;
   if (!typed(env, argv[1], napi_uint8_array, &src, &slen))
     return throw_errno(env, EINVAL, "copyIn: src must be a Buffer or Uint8Array");
   napi_get_value_uint32(env, argv[2], &so);
   napi_get_value_uint32(env, argv[3], &dst);
   napi_get_value_uint32(env, argv[4], &len);
-  if ((size_t)so + len > slen || (size_t)dst + len > a->io.region_len || !a->io.region)
+  if ((size_t)so + len > slen || (size_t)dst + len > a->io.region_len)
     return throw_errno(env, ERANGE, "copyIn: out of bounds");
   memcpy(a->io.region + dst, (uint8_t *)src + so, len);
   return NULL;
@@ -377,8 +389,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   double *d;
   uint32_t i;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
-  if (!a->closing) tsvs_io_poll_stats(&a->io);
+  if (argc < 1 || !(a = get_open_io(env, argv[0], "stats"))) return NULL;
+  tsvs_io_poll_stats(&a->io);
   CHECK(napi_create_arraybuffer(env, sizeof(double) * NSTAT * a->io.nports, (void **)&d, &ab));
   for (i = 0; i < a->io.nports; i++) {
     const struct tsvs_port_stats *s = &a->io.port[i].st;
@@ -408,7 +420,7 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   struct addon_io *a;
   double *d;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
+  if (argc < 1 || !(a = get_open_io(env, argv[0], "loopStats"))) return NULL;
   CHECK(napi_create_arraybuffer(env, sizeof(double) * 7, (void **)&d, &ab));
   d[0] = (double)a->wakeups;
   d[1] = (double)a->ticks;
@@ -421,6 +433,7 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* close(handle): stops the loop and closes the sockets; closing again does nothing. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

@@ -81,6 +81,10 @@ export interface NativeBinding {
   stats(h: NativeHandle): Float64Array;
   /** [wakeups, ticks, switches, batches, polling (0/1)] */
   loopStats(h: NativeHandle): Float64Array;
+  /**
+   * Stops the loop and closes the sockets; closing again does nothing. After close, every other call
+   * with the handle throws an Error with code EBADF ("<call>: tsvs native handle is closed").
+   */
   close(h: NativeHandle): void;
 }
 
