@@ -8,9 +8,10 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
-import { netnsUnavailable, nsExec, spawnInNs, stopChild, uniqueSuffix } from '../../lab/netns.ts';
+import { isAlive, netnsUnavailable, nsExec, spawnInNs, stopChild, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
 import { tcpCounters } from '../../bench/compare/sys.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const BULK_BYTES = 32 * 1024 * 1024;
 
@@ -45,6 +46,12 @@ function expectedDigest(): string {
   return h.digest('hex');
 }
 
+/** Whether a socket in ns listens on (TCP) or is bound to (UDP) addr:port. */
+function bound(ns: string, proto: 'tcp' | 'udp', addr: string, port: number): boolean {
+  const flags = proto === 'tcp' ? '-Hltn' : '-Hlun';
+  return nsExec(ns, 'ss', flags, `( sport = :${port} )`).includes(`${addr}:${port}`);
+}
+
 function run(ns: string, cmd: string, args: string[], timeoutMs = 40_000): string {
   const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return (r.stdout ?? '').trim() + (r.status === 0 ? '' : ` [exit ${r.status}] ${r.stderr ?? ''}`);
@@ -69,7 +76,8 @@ if (why !== null) {
       d.tsvsadm(['-a', '-u', `${VIP}:5353`, '-r', `${RIP2}:5353`, '-m']);
       d.tsvsadm(['-A', '-u', `${VIP}:5354`, '-s', 'rr']);
       d.tsvsadm(['-a', '-u', `${VIP}:5354`, '-r', `${RIP1}:5354`, '-m']);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(`the bulk server on ${RIP1}:9000 in ${lab.web1}`, () => bound(lab.web1, 'tcp', RIP1, 9000));
+      await waitFor(`the UDP echo on ${RIP2}:5353 in ${lab.web2}`, () => bound(lab.web2, 'udp', RIP2, 5353));
       const digest = expectedDigest();
 
       const bulk = (label: string): void => {
@@ -132,7 +140,8 @@ if (why !== null) {
       const pid = d.pid();
       t.ok(pid !== null);
       process.kill(pid!, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 300));
+      // The restart must not find the killed tsvsd still answering on its socket.
+      await waitFor(`the killed tsvsd (pid ${pid}) to be gone`, () => !isAlive(pid!));
       await d.start({ keepRules: true });
       t.equal(
         d.tsvsadm(['-Ln']).stdout.replace(/\d+\s+\d+\s+$/gm, ''),

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthMonitor } from '../../src/health/monitor.ts';
-import type { HealthEvent } from '../../src/health/monitor-types.ts';
+import type { HealthEvent, ResultEvent } from '../../src/health/monitor-types.ts';
 import { parseHealthConfig } from '../../src/health/config.ts';
 import { toMonitoredServices } from '../../src/health/registry.ts';
 
@@ -17,16 +17,17 @@ function listen(port = 0): Promise<net.Server> {
 }
 const close = (s: net.Server): Promise<void> => new Promise((r) => s.close(() => r()));
 
-/** Next 'transition' event, or a failure after limitMs (a bound, not a timing assertion). */
-function nextTransition(m: HealthMonitor, limitMs = 5000): Promise<HealthEvent> {
+/** The next `name` event, or a failure after limitMs (a bound, not a timing assertion). */
+function nextEvent<E>(m: HealthMonitor, name: 'transition' | 'result', limitMs = 5000): Promise<E> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no transition within the limit')), limitMs);
-    m.once('transition', (e: HealthEvent) => {
+    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${limitMs} ms`)), limitMs);
+    m.once(name, (e: E) => {
       clearTimeout(timer);
       resolve(e);
     });
   });
 }
+const nextTransition = (m: HealthMonitor): Promise<HealthEvent> => nextEvent<HealthEvent>(m, 'transition');
 
 t.test('a TCP_CHECK monitor on real sockets sees a server stop and start, and runs its notify scripts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsvs-health-'));
@@ -52,9 +53,10 @@ virtual_server 192.168.88.5 80 {
 }
 `);
   const m = new HealthMonitor(toMonitoredServices(cfg), { bootstrapDelayMs: 0 });
+  const firstCheck = nextEvent<ResultEvent>(m, 'result');
   m.start();
   try {
-    await new Promise((r) => setTimeout(r, 150));
+    await firstCheck;
     t.same(m.serverState('TCP 192.168.88.5:80', `127.0.0.1:${port}`), { alive: true, weight: 4, numFailed: 0 });
     const down = nextTransition(m);
     await close(srv);

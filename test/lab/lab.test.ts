@@ -2,10 +2,12 @@
 // wrr 1:2 over 300 requests, full NAT, ping to the VIP, lc vs rr with a slow server, clean teardown.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { isAlive, listNetns, netnsUnavailable, nsExec, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, VIP } from '../../lab/topology.ts';
 import { drive } from '../../lab/traffic.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const why = netnsUnavailable();
 if (why !== null) {
@@ -41,7 +43,13 @@ if (why !== null) {
       const cap = `${lab.stateDir}/cap`;
       t.match(d.tsvsadm(['--capture', cap, '2']).stdout, /capturing for 2 s/);
       drive(lab.client, 2);
-      await new Promise((r) => setTimeout(r, 2300));
+      // The capture buffers its frames and writes each file (pcap header first) when its 2 s are
+      // up; both files holding data is the sign that it has ended.
+      const written = (f: string): boolean => existsSync(f) && statSync(f).size > 0;
+      await waitFor(
+        'the 2 s capture to end and write its files',
+        () => written(`${cap}-in.pcap`) && written(`${cap}-out.pcap`),
+      );
       if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0) {
         const syns = (file: string, filter: string): number =>
           spawnSync('tshark', ['-r', file, '-Y', filter], { encoding: 'utf8' })
