@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addon.h"
+#include "stats-columns.h"
 
 #define CHECK(call)                                   \
   do {                                                \
@@ -379,9 +380,15 @@ static napi_value js_copy_in(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-#define NSTAT 13
-/* stats(handle) -> Float64Array(ports x 11): rxFrames rxBytes rxBig rxTrunc rxOutgoing txFrames
- * txBytes txErrors kernelPackets kernelDrops kernelFreeze txGso lastTxErrno */
+static const char *const stat_columns[] = {
+#define X(name, field, doc) #name,
+    TSVS_STAT_COLUMNS(X)
+#undef X
+};
+#define NSTAT (sizeof stat_columns / sizeof stat_columns[0])
+
+/* stats(handle) -> Float64Array(ports x NSTAT): per port, one number per column of
+ * TSVS_STAT_COLUMNS (stats-columns.h), in that order. */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], ab, arr;
@@ -395,21 +402,23 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   for (i = 0; i < a->io.nports; i++) {
     const struct tsvs_port_stats *s = &a->io.port[i].st;
     double *o = d + (size_t)i * NSTAT;
-    o[0] = (double)s->rx_frames;
-    o[1] = (double)s->rx_bytes;
-    o[2] = (double)s->rx_big;
-    o[3] = (double)s->rx_trunc;
-    o[4] = (double)s->rx_outgoing;
-    o[5] = (double)s->tx_frames;
-    o[6] = (double)s->tx_bytes;
-    o[7] = (double)s->tx_errors;
-    o[8] = (double)s->k_packets;
-    o[9] = (double)s->k_drops;
-    o[10] = (double)s->k_freeze;
-    o[11] = (double)s->tx_gso;
-    o[12] = (double)s->last_tx_errno;
+#define X(name, field, doc) *o++ = (double)s->field;
+    TSVS_STAT_COLUMNS(X)
+#undef X
   }
   CHECK(napi_create_typedarray(env, napi_float64_array, NSTAT * a->io.nports, ab, 0, &arr));
+  return arr;
+}
+
+/* The names of stats()'s columns, in order: an array exported as statColumns. */
+static napi_value stat_column_names(napi_env env) {
+  napi_value arr, v;
+  uint32_t k;
+  if (napi_create_array_with_length(env, NSTAT, &arr) != napi_ok) return NULL;
+  for (k = 0; k < NSTAT; k++)
+    if (napi_create_string_utf8(env, stat_columns[k], NAPI_AUTO_LENGTH, &v) != napi_ok ||
+        napi_set_element(env, arr, k, v) != napi_ok)
+      return NULL;
   return arr;
 }
 
@@ -445,6 +454,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  napi_value cols = stat_column_names(env);
   napi_property_descriptor d[] = {
       {"ifInfo", NULL, js_if_info, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default_jsproperty, NULL},
@@ -455,8 +465,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"loopStats", NULL, js_loop_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"statColumns", NULL, NULL, NULL, NULL, cols, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  if (!cols || napi_define_properties(env, exports, sizeof d / sizeof d[0], d) != napi_ok) return NULL;
   return exports;
 }
 

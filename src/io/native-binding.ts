@@ -5,6 +5,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TsvsError } from '../lib/errors.ts';
+import { NATIVE_STAT_COLUMNS } from './native-stats.ts';
+
+export { NATIVE_STAT_COLUMNS, type NativePortStats, type NativeStatColumn } from './native-stats.ts';
 
 /** Opaque handle of one open set of AF_PACKET sockets. */
 export type NativeHandle = object;
@@ -43,23 +46,6 @@ export interface NativeOpened {
   readonly ports: readonly NativePortInfo[];
 }
 
-/** Column order of stats(): one row of NATIVE_STAT_COLUMNS numbers per port. */
-export const NATIVE_STAT_COLUMNS = [
-  'rxFrames',
-  'rxBytes',
-  'rxBig',
-  'rxTruncated',
-  'rxOutgoing',
-  'txFrames',
-  'txBytes',
-  'txErrors',
-  'kernelPackets',
-  'kernelDrops',
-  'kernelFreeze',
-  'txGso',
-  'lastTxErrno',
-] as const;
-
 export interface NativeBinding {
   ifInfo(name: string): { ifindex: number; mac: Buffer; mtu: number };
   open(names: readonly string[], opts: NativeOpenOptions): NativeOpened;
@@ -78,6 +64,7 @@ export interface NativeBinding {
   start(h: NativeHandle, onRx: (n: number) => number, maxBatches: number): void;
   send(h: NativeHandle, n: number): number;
   copyIn(h: NativeHandle, src: Uint8Array, srcOff: number, dstOff: number, len: number): void;
+  /** One row of NATIVE_STAT_COLUMNS.length numbers per port, in the order of statColumns. */
   stats(h: NativeHandle): Float64Array;
   /** [wakeups, ticks, switches, batches, polling (0/1)] */
   loopStats(h: NativeHandle): Float64Array;
@@ -86,6 +73,8 @@ export interface NativeBinding {
    * with the handle throws an Error with code EBADF ("<call>: tsvs native handle is closed").
    */
   close(h: NativeHandle): void;
+  /** The names of stats()'s columns, from native/stats-columns.h as the addon was built. */
+  readonly statColumns: readonly string[];
 }
 
 export const NATIVE_BUILD_HINT =
@@ -105,6 +94,17 @@ export function nativeCandidates(): string[] {
   return list;
 }
 
+/**
+ * Why an addon reporting these stats() columns cannot be read with NATIVE_STAT_COLUMNS (an addon
+ * built from another native/stats-columns.h), or null when they agree.
+ */
+export function statColumnsMismatch(cols: readonly string[] | undefined): string | null {
+  if (!Array.isArray(cols)) return 'it does not report its stats columns';
+  const want = NATIVE_STAT_COLUMNS.join(',');
+  const have = cols.join(',');
+  return have === want ? null : `its stats columns are ${have}, src/io/native-stats.ts has ${want}`;
+}
+
 /** The addon, or null with the reason in nativeLoadError(). */
 export function tryLoadNative(): NativeBinding | null {
   if (cached !== null || loadError !== null) return cached;
@@ -114,12 +114,20 @@ export function tryLoadNative(): NativeBinding | null {
     loadError = `the native packet I/O addon is not built (no ${nativeCandidates().join(' or ')}): ${NATIVE_BUILD_HINT}`;
     return null;
   }
+  let b: NativeBinding;
   try {
-    cached = req(found) as NativeBinding;
+    b = req(found) as NativeBinding;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     loadError = `the native packet I/O addon at ${found} does not load (${msg}): ${NATIVE_BUILD_HINT}`;
+    return null;
   }
+  const mismatch = statColumnsMismatch(b.statColumns);
+  if (mismatch !== null) {
+    loadError = `the native packet I/O addon at ${found} is stale (${mismatch}): ${NATIVE_BUILD_HINT}`;
+    return null;
+  }
+  cached = b;
   return cached;
 }
 
