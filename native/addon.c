@@ -14,34 +14,51 @@
 #include "addon.h"
 #include "stats-columns.h"
 
-#define CHECK(call)                                   \
-  do {                                                \
-    if ((call) != napi_ok) return throw_last(env);    \
+/* Every napi_* call's result is checked. In a function returning a JS value, NAPI_CALL returns
+ * with the failure thrown as a JS Error (or the exception that caused it left pending). */
+#define NAPI_CALL(call)                            \
+  do {                                             \
+    if ((call) != napi_ok) return throw_last(env); \
   } while (0)
 
-
+/* Throws the last N-API failure as an Error with code ENATIVE, unless an exception is pending
+ * already (a JS callback or getter threw). Returns NULL, what a failed entry point returns. */
 static napi_value throw_last(napi_env env) {
   const napi_extended_error_info *info = NULL;
+  const char *msg = "N-API call failed";
   bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (!pending) {
-    napi_get_last_error_info(env, &info);
-    napi_throw_error(env, "ENATIVE", info && info->error_message ? info->error_message : "N-API call failed");
-  }
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
+  if (napi_get_last_error_info(env, &info) == napi_ok && info && info->error_message) msg = info->error_message;
+  (void)napi_throw_error(env, "ENATIVE", msg); /* failing to throw leaves nothing else to try */
   return NULL;
 }
 
+/* Throws Error(msg) with code (the errno name, e.g. "ENODEV") and errno (the number) set. */
 static napi_value throw_errno(napi_env env, int err, const char *msg) {
   napi_value e, m, code, num;
   const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
-  napi_create_error(env, NULL, m, &e);
-  napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
-  napi_set_named_property(env, e, "code", code);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, e, "errno", num);
-  napi_throw(env, e);
+  if (!name) name = "EIO";
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m) != napi_ok ||
+      napi_create_error(env, NULL, m, &e) != napi_ok ||
+      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_set_named_property(env, e, "code", code) != napi_ok || napi_create_int32(env, err, &num) != napi_ok ||
+      napi_set_named_property(env, e, "errno", num) != napi_ok || napi_throw(env, e) != napi_ok)
+    (void)napi_throw_error(env, name, msg); /* the plain form, when the error object could not be built */
   return NULL;
+}
+
+/* Deletes *r if set and clears it. Used only while releasing: a reference that fails to go is
+ * leaked, there is nothing else to do with it. */
+static void drop_ref(napi_env env, napi_ref *r) {
+  if (*r) (void)napi_delete_reference(env, *r);
+  *r = NULL;
+}
+
+/* Drops what start() took for calling JS: the onRx reference and the async context. */
+static void drop_callback(napi_env env, struct addon_io *a) {
+  drop_ref(env, &a->on_rx);
+  if (a->actx) (void)napi_async_destroy(env, a->actx); /* as drop_ref: releasing, nothing to retry */
+  a->actx = NULL;
 }
 
 /* Stops the polls, closes the sockets and drops the JS references. Idempotent. */
@@ -51,20 +68,14 @@ static void shut(napi_env env, struct addon_io *a) {
   a->closing = 1;
   loop_stop(a); /* stop watching the fds before they are closed */
   tsvs_io_close(&a->io);
-  if (a->on_rx) napi_delete_reference(env, a->on_rx);
-  a->on_rx = NULL;
-  if (a->actx) napi_async_destroy(env, a->actx);
-  a->actx = NULL;
-  for (k = 0; k < 8; k++) {
-    if (a->arrays[k]) napi_delete_reference(env, a->arrays[k]);
-    a->arrays[k] = NULL;
-  }
-  if (a->buffer_ref) napi_delete_reference(env, a->buffer_ref);
-  a->buffer_ref = NULL;
+  drop_callback(env, a);
+  for (k = 0; k < 8; k++) drop_ref(env, &a->arrays[k]);
+  drop_ref(env, &a->buffer_ref);
 }
 
 static void finalize_handle(napi_env env, void *data, void *hint) {
   struct addon_io *a = data;
+  (void)hint;
   shut(env, a);
   a->finalized = 1;
   loop_free_if_done(a);
@@ -79,6 +90,8 @@ struct region_owner {
 
 static void finalize_region(napi_env env, void *data, void *hint) {
   struct region_owner *r = hint;
+  (void)env;
+  (void)data;
   tsvs_region_unmap(r->base, r->len);
   free(r);
 }
@@ -86,7 +99,7 @@ static void finalize_region(napi_env env, void *data, void *hint) {
 static struct addon_io *get_io(napi_env env, napi_value v) {
   void *p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
-    napi_throw_type_error(env, "EINVAL", "expected a tsvs_native handle");
+    if (napi_throw_type_error(env, "EINVAL", "expected a tsvs_native handle") != napi_ok) throw_last(env);
     return NULL;
   }
   return p;
@@ -152,15 +165,15 @@ static napi_value js_if_info(napi_env env, napi_callback_info info) {
   size_t nl;
   int ifindex = 0, mtu = 0, rc;
   uint8_t mac[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &nl) != napi_ok)
     return throw_errno(env, EINVAL, "ifInfo(name): name must be a string");
   rc = tsvs_if_info(name, &ifindex, mac, &mtu);
   if (rc < 0) return throw_errno(env, -rc, strerror(-rc));
-  CHECK(napi_create_object(env, &o));
-  CHECK(set_i32(env, o, "ifindex", ifindex));
-  CHECK(set_mac(env, o, "mac", mac));
-  CHECK(set_i32(env, o, "mtu", mtu));
+  NAPI_CALL(napi_create_object(env, &o));
+  NAPI_CALL(set_i32(env, o, "ifindex", ifindex));
+  NAPI_CALL(set_mac(env, o, "mac", mac));
+  NAPI_CALL(set_i32(env, o, "mtu", mtu));
   return o;
 }
 
@@ -206,14 +219,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   char err[256];
   bool isarr = false;
   int rc;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || napi_is_array(env, argv[0], &isarr) != napi_ok || !isarr)
     return throw_errno(env, EINVAL, "open(names, opts): names must be an array of interface names");
-  CHECK(napi_get_array_length(env, argv[0], &n));
+  NAPI_CALL(napi_get_array_length(env, argv[0], &n));
   if (n == 0 || n > TSVS_MAX_PORTS) return throw_errno(env, EINVAL, "open(names, opts): 1 to 16 interfaces");
   for (i = 0; i < n; i++) {
     size_t nl;
-    CHECK(napi_get_element(env, argv[0], i, &v));
+    NAPI_CALL(napi_get_element(env, argv[0], i, &v));
     if (napi_get_value_string_utf8(env, v, names[i], sizeof names[i], &nl) != napi_ok)
       return throw_errno(env, EINVAL, "open(names, opts): names must be strings");
     np[i] = names[i];
@@ -291,20 +304,27 @@ static napi_value js_set_arrays(napi_env env, napi_callback_info info) {
   size_t argc = 9, l[8];
   napi_value argv[9];
   void *d[8];
+  napi_ref refs[8] = {NULL};
   static const napi_typedarray_type want[8] = {napi_int32_array, napi_int32_array, napi_uint8_array, napi_uint8_array,
                                                napi_int32_array, napi_int32_array, napi_uint8_array, napi_uint8_array};
   struct addon_io *a;
   int k;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 9 || !(a = get_open_io(env, argv[0], "setArrays"))) return NULL;
   for (k = 0; k < 8; k++)
     if (!typed(env, argv[k + 1], want[k], &d[k], &l[k]))
       return throw_errno(env, EINVAL, "setArrays: expected Int32Array, Int32Array, Uint8Array, Uint8Array x2");
   if (l[1] != l[0] || l[2] != l[0] || l[3] != l[0] || l[5] != l[4] || l[6] != l[4] || l[7] != l[4])
     return throw_errno(env, EINVAL, "setArrays: RX arrays and TX arrays must each have one length");
+  for (k = 0; k < 8; k++) /* hold the new arrays before letting the old ones go */
+    if (napi_create_reference(env, argv[k + 1], 1, &refs[k]) != napi_ok) {
+      throw_last(env);
+      while (k-- > 0) drop_ref(env, &refs[k]);
+      return NULL;
+    }
   for (k = 0; k < 8; k++) {
-    if (a->arrays[k]) napi_delete_reference(env, a->arrays[k]);
-    napi_create_reference(env, argv[k + 1], 1, &a->arrays[k]);
+    drop_ref(env, &a->arrays[k]);
+    a->arrays[k] = refs[k];
   }
   a->rx_off = d[0];
   a->rx_len = d[1];
@@ -328,20 +348,29 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   uint32_t mb = 0;
   int rc;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || !(a = get_open_io(env, argv[0], "start"))) return NULL;
   if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function)
     return throw_errno(env, EINVAL, "start(handle, onRx): onRx must be a function");
   if (a->started) return throw_errno(env, EBUSY, "start: already started");
   if (!a->rx_off || !a->tx_off) return throw_errno(env, EINVAL, "start: setArrays() first");
   if (argc >= 3 && napi_get_value_uint32(env, argv[2], &mb) == napi_ok && mb > 0) a->max_batches = mb;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  CHECK(napi_create_reference(env, argv[1], 1, &a->on_rx));
-  napi_create_string_utf8(env, "tsvs:af_packet", NAPI_AUTO_LENGTH, &name);
-  CHECK(napi_async_init(env, NULL, name, &a->actx));
+  NAPI_CALL(napi_get_uv_event_loop(env, &loop));
+  NAPI_CALL(napi_create_string_utf8(env, "tsvs:af_packet", NAPI_AUTO_LENGTH, &name));
+  if (napi_create_reference(env, argv[1], 1, &a->on_rx) != napi_ok ||
+      napi_async_init(env, NULL, name, &a->actx) != napi_ok) {
+    throw_last(env);
+    drop_callback(env, a); /* no loop yet: start() may be called again */
+    return NULL;
+  }
   a->env = env;
   rc = loop_start(a, loop);
-  if (rc < 0) return throw_errno(env, -rc, "watching the packet sockets (uv_poll) failed");
+  if (rc < 0) {
+    /* Some uv handles may be initialized; they can only be closed, so the handle is closed too. */
+    throw_errno(env, -rc, "start: watching the packet sockets (uv_poll) failed; the handle is closed");
+    shut(env, a);
+    return NULL;
+  }
   return NULL;
 }
 
@@ -351,12 +380,13 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value argv[2], r;
   struct addon_io *a;
   uint32_t n = 0, sent = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || !(a = get_open_io(env, argv[0], "send"))) return NULL;
-  napi_get_value_uint32(env, argv[1], &n);
+  if (napi_get_value_uint32(env, argv[1], &n) != napi_ok)
+    return throw_errno(env, EINVAL, "send(handle, n): n must be a number");
   if (a->tx_off && n > 0)
     sent = tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, n < a->tx_cap ? n : a->tx_cap);
-  napi_create_uint32(env, sent, &r);
+  NAPI_CALL(napi_create_uint32(env, sent, &r));
   return r;
 }
 
@@ -367,13 +397,13 @@ static napi_value js_copy_in(napi_env env, napi_callback_info info) {
   struct addon_io *a;
   void *src = NULL;
   uint32_t so = 0, dst = 0, len = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5 || !(a = get_open_io(env, argv[0], "copyIn"))) return NULL;
   if (!typed(env, argv[1], napi_uint8_array, &src, &slen))
     return throw_errno(env, EINVAL, "copyIn: src must be a Buffer or Uint8Array");
-  napi_get_value_uint32(env, argv[2], &so);
-  napi_get_value_uint32(env, argv[3], &dst);
-  napi_get_value_uint32(env, argv[4], &len);
+  if (napi_get_value_uint32(env, argv[2], &so) != napi_ok || napi_get_value_uint32(env, argv[3], &dst) != napi_ok ||
+      napi_get_value_uint32(env, argv[4], &len) != napi_ok)
+    return throw_errno(env, EINVAL, "copyIn(handle, src, srcOff, dstOff, len): offsets and length must be numbers");
   if ((size_t)so + len > slen || (size_t)dst + len > a->io.region_len)
     return throw_errno(env, ERANGE, "copyIn: out of bounds");
   memcpy(a->io.region + dst, (uint8_t *)src + so, len);
@@ -395,10 +425,10 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   struct addon_io *a;
   double *d;
   uint32_t i;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !(a = get_open_io(env, argv[0], "stats"))) return NULL;
   tsvs_io_poll_stats(&a->io);
-  CHECK(napi_create_arraybuffer(env, sizeof(double) * NSTAT * a->io.nports, (void **)&d, &ab));
+  NAPI_CALL(napi_create_arraybuffer(env, sizeof(double) * NSTAT * a->io.nports, (void **)&d, &ab));
   for (i = 0; i < a->io.nports; i++) {
     const struct tsvs_port_stats *s = &a->io.port[i].st;
     double *o = d + (size_t)i * NSTAT;
@@ -406,7 +436,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
     TSVS_STAT_COLUMNS(X)
 #undef X
   }
-  CHECK(napi_create_typedarray(env, napi_float64_array, NSTAT * a->io.nports, ab, 0, &arr));
+  NAPI_CALL(napi_create_typedarray(env, napi_float64_array, NSTAT * a->io.nports, ab, 0, &arr));
   return arr;
 }
 
@@ -428,9 +458,9 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1], ab, arr;
   struct addon_io *a;
   double *d;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !(a = get_open_io(env, argv[0], "loopStats"))) return NULL;
-  CHECK(napi_create_arraybuffer(env, sizeof(double) * 7, (void **)&d, &ab));
+  NAPI_CALL(napi_create_arraybuffer(env, sizeof(double) * 7, (void **)&d, &ab));
   d[0] = (double)a->wakeups;
   d[1] = (double)a->ticks;
   d[2] = (double)a->switches;
@@ -438,7 +468,7 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   d[4] = a->polling;
   d[5] = (double)a->spins;
   d[6] = (double)a->spin_frames;
-  CHECK(napi_create_typedarray(env, napi_float64_array, 7, ab, 0, &arr));
+  NAPI_CALL(napi_create_typedarray(env, napi_float64_array, 7, ab, 0, &arr));
   return arr;
 }
 
@@ -447,7 +477,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   struct addon_io *a;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !(a = get_io(env, argv[0]))) return NULL;
   shut(env, a);
   return NULL;

@@ -4,7 +4,7 @@
       "target_name": "tsvs_native",
       "sources": ["addon.c", "loop.c", "ring.c", "rx.c", "tx.c"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-std=gnu11"]
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wunused-parameter", "-Werror", "-std=gnu11"]
     }
   ]
 }
