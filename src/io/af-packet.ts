@@ -17,6 +17,7 @@ import {
 } from './native-binding.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+import { TxQueue } from './tx-queue.ts';
 
 export interface AfPacketOptions {
   /** RX ring kind: 2 = TPACKET_V2 (per-frame wakeups, lowest latency; default), 3 = TPACKET_V3. */
@@ -56,8 +57,8 @@ export interface AfPacketOptions {
 
 /**
  * Busy-poll window after frames (AfPacketOptions.spinUs) unless set. Off: with the kernel
- * ingress filter a wakeup got cheap enough that spinning costs more than it saves (compare run I:
- * keep-alive 48.6k req/s with 0, 37.1k with 20, 37.7k with 50; bench/RESULTS-compare.md).
+ * ingress filter a wakeup is cheap, so spinning costs more CPU than it saves (keep-alive
+ * requests/s fall by about a quarter with 20 or 50 us; bench/RESULTS-compare.md).
  */
 export const DEFAULT_SPIN_US = 0;
 
@@ -113,12 +114,8 @@ export class AfPacketIo implements PacketIo {
   private readonly handle: NativeHandle;
   private readonly region: Buffer;
   private readonly batch: RxBatch;
-  private readonly txOff: Int32Array;
-  private readonly txLen: Int32Array;
-  private readonly txFlags: Uint8Array;
-  private readonly txPort: Uint8Array;
-  private readonly txCap: number;
-  private txCount: number;
+  /** Its typed arrays are shared with C, which sends entries 0 .. count - 1. */
+  private readonly tx: TxQueue;
   private readonly stageOff: number;
   private readonly stageLen: number;
   private stageUsed: number;
@@ -201,12 +198,7 @@ export class AfPacketIo implements PacketIo {
     this.region = opened.buffer;
     this.ports = opened.ports.map((p, i) => ({ name: ifnames[i] ?? '', ifindex: p.ifindex, mac: p.mac, mtu: p.mtu }));
     this.batch = new RxBatch(opts.batchSize ?? 256, this.region);
-    this.txCap = opened.txCapacity;
-    this.txOff = new Int32Array(this.txCap);
-    this.txLen = new Int32Array(this.txCap);
-    this.txFlags = new Uint8Array(this.txCap);
-    this.txPort = new Uint8Array(this.txCap);
-    this.txCount = 0;
+    this.tx = new TxQueue(opened.txCapacity, this.ports.length, false);
     this.stageOff = opened.stageOff;
     this.stageLen = opened.stageLen;
     this.stageUsed = 0;
@@ -214,7 +206,8 @@ export class AfPacketIo implements PacketIo {
     this.onBatch = null;
     this.closed = false;
     const b = this.batch;
-    nat.setArrays(this.handle, b.off, b.len, b.flags, b.port, this.txOff, this.txLen, this.txFlags, this.txPort);
+    const q = this.tx;
+    nat.setArrays(this.handle, b.off, b.len, b.flags, b.port, q.off, q.len, q.flags, q.port);
     this.rx = (n: number): number => this.deliver(n);
   }
 
@@ -228,20 +221,21 @@ export class AfPacketIo implements PacketIo {
   private deliver(n: number): number {
     const b = this.batch;
     b.count = n;
-    let queued = 0;
+    let queued: number;
     try {
       (this.onBatch as (batch: RxBatch) => void)(b);
     } finally {
-      queued = this.txCount;
-      this.txCount = 0;
+      queued = this.tx.count;
+      this.tx.clear();
       this.stageUsed = 0;
     }
     return queued;
   }
 
   queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
-    if (this.txCount >= this.txCap || port < 0 || port >= this.ports.length || len <= 0 || this.closed) return false;
+    if (len <= 0 || this.closed) return false;
     if (buf !== this.region) {
+      if (!this.tx.admits(port)) return false; // full or no such port: refuse before copying
       const hdr = (flags & RXF_VNET_HDR) !== 0 ? VNET_HDR_LEN : 0;
       if (off - hdr < 0 || off + len > buf.length) return false;
       const need = (len + hdr + 15) & ~15;
@@ -254,19 +248,13 @@ export class AfPacketIo implements PacketIo {
       this.stageUsed += need;
       off = dst + hdr;
     }
-    const i = this.txCount;
-    this.txOff[i] = off;
-    this.txLen[i] = len;
-    this.txFlags[i] = flags;
-    this.txPort[i] = port;
-    this.txCount = i + 1;
-    return true;
+    return this.tx.push(port, this.region, off, len, flags);
   }
 
   /** Sends the queued frames now (one sendmmsg per port). RX frames stay valid until the batch ends. */
   flush(): void {
-    if (this.txCount > 0 && !this.closed) this.nat.send(this.handle, this.txCount);
-    this.txCount = 0;
+    if (this.tx.count > 0 && !this.closed) this.nat.send(this.handle, this.tx.count);
+    this.tx.clear();
     this.stageUsed = 0;
   }
 
@@ -296,7 +284,7 @@ export class AfPacketIo implements PacketIo {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.txCount = 0;
+    this.tx.clear();
     this.nat.close(this.handle);
   }
 }

@@ -5,6 +5,7 @@
 
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+import { TxQueue } from './tx-queue.ts';
 
 export interface MemoryPortSpec {
   name: string;
@@ -53,12 +54,7 @@ export class MemoryIo implements PacketIo {
   private readonly pendLen: number[] = [];
   private readonly pendFlags: number[] = [];
   private readonly pendPort: number[] = [];
-  private readonly txBuf: (Buffer | null)[];
-  private readonly txOff: Int32Array;
-  private readonly txLen: Int32Array;
-  private readonly txFlags: Uint8Array;
-  private readonly txPort: Uint8Array;
-  private txCount = 0;
+  private readonly tx: TxQueue;
   private onBatch: ((b: RxBatch) => void) | null = null;
   private closed = false;
 
@@ -72,12 +68,7 @@ export class MemoryIo implements PacketIo {
     }));
     this.pool = Buffer.alloc(opts.poolBytes ?? 1 << 20);
     this.batch = new RxBatch(opts.batchSize ?? 64, this.pool);
-    const cap = opts.txCapacity ?? 1024;
-    this.txBuf = new Array<Buffer | null>(cap).fill(null);
-    this.txOff = new Int32Array(cap);
-    this.txLen = new Int32Array(cap);
-    this.txFlags = new Uint8Array(cap);
-    this.txPort = new Uint8Array(cap);
+    this.tx = new TxQueue(opts.txCapacity ?? 1024, this.ports.length, true);
   }
 
   start(onBatch: (batch: RxBatch) => void): void {
@@ -91,7 +82,7 @@ export class MemoryIo implements PacketIo {
 
   /** Frames queued for TX and not yet flushed. */
   get queued(): number {
-    return this.txCount;
+    return this.tx.count;
   }
 
   /**
@@ -146,32 +137,24 @@ export class MemoryIo implements PacketIo {
   }
 
   queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
-    const i = this.txCount;
-    if (this.closed || i >= this.txOff.length || port < 0 || port >= this.ports.length) return false;
-    this.txBuf[i] = buf;
-    this.txOff[i] = off;
-    this.txLen[i] = len;
-    this.txFlags[i] = flags;
-    this.txPort[i] = port;
-    this.txCount = i + 1;
-    return true;
+    return !this.closed && this.tx.push(port, buf, off, len, flags);
   }
 
   flush(): void {
-    if (this.txCount === 0) return;
-    for (let i = 0; i < this.txCount; i++) {
-      const buf = this.txBuf[i]!;
-      const off = this.txOff[i]!;
-      const flags = this.txFlags[i]!;
+    const q = this.tx;
+    if (q.count === 0) return;
+    for (let i = 0; i < q.count; i++) {
+      const buf = q.buf[i]!;
+      const off = q.off[i]!;
+      const flags = q.flags[i]!;
       this.sent.push({
-        port: this.txPort[i]!,
-        frame: Buffer.from(buf.subarray(off, off + this.txLen[i]!)),
+        port: q.port[i]!,
+        frame: Buffer.from(buf.subarray(off, off + q.len[i]!)),
         flags,
         vnet: (flags & RXF_VNET_HDR) !== 0 ? Buffer.from(buf.subarray(off - VNET_HDR_LEN, off)) : null,
       });
-      this.txBuf[i] = null;
     }
-    this.txCount = 0;
+    q.clear();
     this.flushes++;
   }
 
@@ -182,6 +165,6 @@ export class MemoryIo implements PacketIo {
 
   close(): void {
     this.closed = true;
-    this.txCount = 0;
+    this.tx.clear();
   }
 }

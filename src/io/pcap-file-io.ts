@@ -10,6 +10,7 @@ import { parseMac } from './memory-io.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { VNET_HDR_LEN } from '../packet/rx-flags.ts';
 import { PcapReader, PcapWriter } from '../packet/pcap-file.ts';
+import { TxQueue } from './tx-queue.ts';
 
 export interface PcapFilePort {
   name: string;
@@ -39,15 +40,12 @@ export class PcapFileIo implements PacketIo {
   private readonly writers: (PcapWriter | null)[];
   private readonly pool: Buffer;
   private readonly batch: RxBatch;
-  private readonly txBuf: (Buffer | null)[];
-  private readonly txOff: Int32Array;
-  private readonly txLen: Int32Array;
-  private readonly txPort: Uint8Array;
+  private readonly tx: TxQueue;
+  /** Capture time of each queued frame, by TxQueue entry. */
   private readonly txSec: Float64Array;
   private readonly txNsec: Float64Array;
   private readonly rxSec: Float64Array;
   private readonly rxNsec: Float64Array;
-  private txCount = 0;
   /** Input frames too big to deliver. */
   skipped = 0;
   private nowSec = 0;
@@ -76,10 +74,7 @@ export class PcapFileIo implements PacketIo {
     this.pool = Buffer.alloc(size * (65536 + 2 * VNET_HDR_LEN + 16));
     this.batch = new RxBatch(size, this.pool);
     const cap = opts.txCapacity ?? 1024;
-    this.txBuf = new Array<Buffer | null>(cap).fill(null);
-    this.txOff = new Int32Array(cap);
-    this.txLen = new Int32Array(cap);
-    this.txPort = new Uint8Array(cap);
+    this.tx = new TxQueue(cap, this.ports.length, true);
     this.txSec = new Float64Array(cap);
     this.txNsec = new Float64Array(cap);
     this.rxSec = new Float64Array(size);
@@ -151,30 +146,25 @@ export class PcapFileIo implements PacketIo {
   }
 
   /** flags are ignored: a pcap file keeps the Ethernet frame only, not its virtio_net_hdr. */
-  queueTx(port: number, buf: Buffer, off: number, len: number, _flags: number): boolean {
-    const i = this.txCount;
-    if (this.closed || i >= this.txOff.length || port < 0 || port >= this.ports.length) return false;
-    this.txBuf[i] = buf;
-    this.txOff[i] = off;
-    this.txLen[i] = len;
-    this.txPort[i] = port;
+  queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
+    const i = this.tx.count;
+    if (this.closed || !this.tx.push(port, buf, off, len, flags)) return false;
     let k = this.batch.count - 1;
     if (buf === this.pool) {
       for (let j = 0; j < this.batch.count; j++) if (this.batch.off[j] === off) k = j;
     }
     this.txSec[i] = k >= 0 ? this.rxSec[k]! : this.nowSec;
     this.txNsec[i] = k >= 0 ? this.rxNsec[k]! : this.nowNsec;
-    this.txCount = i + 1;
     return true;
   }
 
   flush(): void {
-    for (let i = 0; i < this.txCount; i++) {
-      const w = this.writers[this.txPort[i]!];
-      if (w != null) w.write(this.txBuf[i]!, this.txOff[i]!, this.txLen[i]!, this.txSec[i]!, this.txNsec[i]!);
-      this.txBuf[i] = null;
+    const q = this.tx;
+    for (let i = 0; i < q.count; i++) {
+      const w = this.writers[q.port[i]!];
+      if (w != null) w.write(q.buf[i]!, q.off[i]!, q.len[i]!, this.txSec[i]!, this.txNsec[i]!);
     }
-    this.txCount = 0;
+    q.clear();
   }
 
   close(): void {

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TsvsError } from '../lib/errors.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { TxQueue } from './tx-queue.ts';
 
 interface CapHandle extends EventEmitter {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
@@ -71,11 +72,7 @@ export class PcapIo implements PacketIo {
   private readonly pool: Buffer;
   private readonly views: Buffer[];
   private readonly batch: RxBatch;
-  private readonly txBuf: (Buffer | null)[];
-  private readonly txOff: Int32Array;
-  private readonly txLen: Int32Array;
-  private readonly txPort: Uint8Array;
-  private txCount = 0;
+  private readonly tx: TxQueue;
   private scheduled = false;
   private onBatch: ((b: RxBatch) => void) | null = null;
   private closed = false;
@@ -106,11 +103,7 @@ export class PcapIo implements PacketIo {
     this.views = [];
     for (let i = 0; i < size; i++) this.views.push(this.pool.subarray(i * SLOT + HEAD, (i + 1) * SLOT));
     this.batch = new RxBatch(size, this.pool);
-    const txCap = opts.txCapacity ?? 1024;
-    this.txBuf = new Array<Buffer | null>(txCap).fill(null);
-    this.txOff = new Int32Array(txCap);
-    this.txLen = new Int32Array(txCap);
-    this.txPort = new Uint8Array(txCap);
+    this.tx = new TxQueue(opts.txCapacity ?? 1024, this.ports.length, true);
     this.caps = [];
     this.capBufs = [];
     for (const p of this.ports) {
@@ -183,23 +176,18 @@ export class PcapIo implements PacketIo {
     }
   }
 
-  queueTx(port: number, buf: Buffer, off: number, len: number, _flags: number): boolean {
-    const i = this.txCount;
-    if (this.closed || i >= this.txOff.length || port < 0 || port >= this.ports.length) return false;
-    this.txBuf[i] = buf;
-    this.txOff[i] = off;
-    this.txLen[i] = len;
-    this.txPort[i] = port;
-    this.txCount = i + 1;
-    return true;
+  /** flags are ignored: pcap sends the Ethernet frame only, never a virtio_net_hdr. */
+  queueTx(port: number, buf: Buffer, off: number, len: number, flags: number): boolean {
+    return !this.closed && this.tx.push(port, buf, off, len, flags);
   }
 
   /** One pcap_sendpacket() per frame (cap has no batch send). */
   flush(): void {
-    for (let i = 0; i < this.txCount; i++) {
-      const buf = this.txBuf[i]!;
-      const off = this.txOff[i]!;
-      const len = this.txLen[i]!;
+    const q = this.tx;
+    for (let i = 0; i < q.count; i++) {
+      const buf = q.buf[i]!;
+      const off = q.off[i]!;
+      const len = q.len[i]!;
       const rel = off - HEAD;
       // A frame still in its RX slot goes out through the slot's view; other memory needs one.
       const src =
@@ -209,15 +197,14 @@ export class PcapIo implements PacketIo {
             ? buf
             : buf.subarray(off, off + len);
       try {
-        this.caps[this.txPort[i]!]!.send(src, len);
+        this.caps[q.port[i]!]!.send(src, len);
         this.txFrames++;
       } catch (e) {
         this.txErrors++;
         this.lastTxError = e instanceof Error ? e.message : String(e);
       }
-      this.txBuf[i] = null;
     }
-    this.txCount = 0;
+    q.clear();
   }
 
   close(): void {
