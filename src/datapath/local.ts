@@ -30,11 +30,19 @@ export function handleArp(
   return xmit.queue(port, buf, f.frameOff, len, 0);
 }
 
-/** ICMP echo to an owned address: the reply, made in place, goes back where it came from. */
+/**
+ * ICMP echo to an owned address: the reply, made in place, goes back where it came from. Its
+ * source MAC is the port's own, as icmp_reply() -> neigh output writes dev->dev_addr: the
+ * request's destination MAC may be broadcast or another host's (a flooded frame), never ours to
+ * send from.
+ */
 export function handleEcho(buf: Buffer, f: ParsedFrame, port: number, xmit: Xmit): number {
   if (f.icmpType !== ICMP_ECHO) return DROP_NOT_FOR_US;
   if (!icmpChecksumOk(buf, f)) return DROP_BAD_L4_HEADER;
   const len = icmpEchoReplyInPlace(buf, f);
+  const m = xmit.macs;
+  const at = f.frameOff + 6;
+  for (let i = 0; i < 6; i++) buf[at + i] = m[port * 6 + i]!;
   return xmit.queue(port, buf, f.frameOff, len, 0);
 }
 
