@@ -35,6 +35,7 @@ import { rd16, wr16, wr32 } from '../packet/bytes.ts';
 import { csumFold, csumPartial, diff2, diff4, fold16, pseudoSum } from '../packet/checksum.ts';
 import { IPH_CHECK, IPH_DADDR, IPH_SADDR, IPH_TTL, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
+import { UDP_HLEN } from '../packet/udp.ts';
 
 /**
  * Fix the L4 checksum of a TCP/UDP packet after its addresses and ports changed.
@@ -52,9 +53,13 @@ function updateL4Check(buf: Uint8Array, f: ParsedFrame, addrDiff: number, portDi
   if (f.protocol === IPPROTO_UDP) {
     if (check === 0) {
       if (f.moreFrags !== 0) return;
-      // udp_*nat_handler full checksum calculation: skb->len - udphoff bytes, new addresses.
+      // udp_*nat_handler full checksum calculation, new addresses, over the datagram: its UDP
+      // length, not skb->len - udphoff as the kernel sums. They differ when the IP payload is
+      // longer than the UDP length (legal: udp_rcv trims the excess with pskb_trim_rcsum before
+      // verifying over ulen), and a sum over the excess would fail at the receiver.
+      const ulen = f.payloadLen + UDP_HLEN;
       wr16(buf, at, 0);
-      let c = csumFold(pseudoSum(f.saddr, f.daddr, IPPROTO_UDP, f.l4Len) + csumPartial(buf, f.l4Off, f.l4Len, 0));
+      let c = csumFold(pseudoSum(f.saddr, f.daddr, IPPROTO_UDP, ulen) + csumPartial(buf, f.l4Off, ulen, 0));
       if (c === 0) c = 0xffff;
       wr16(buf, at, c);
       return;
