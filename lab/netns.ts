@@ -1,8 +1,9 @@
 // netns: small helpers to build and remove network namespaces and veth links, shared by the lab
-// and the integration tests. Everything happens inside namespaces this process creates: nothing
-// is added to the root namespace (links are created directly inside their namespaces).
+// (fixed tsvs-* names) and the integration tests (NsSet: unique names, removed in finally).
+// Everything happens inside namespaces this process creates: nothing is added to the root
+// namespace (links are created directly inside their namespaces).
 
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export function isRoot(): boolean {
@@ -12,7 +13,8 @@ export function isRoot(): boolean {
 /** Why namespace tests cannot run here, or null when they can. */
 export function netnsUnavailable(): string | null {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
-  if (!isRoot()) return 'network namespace tests need root (run npm test as root; CI does)';
+  if (!isRoot())
+    return 'network namespace tests need root (CAP_NET_ADMIN, CAP_NET_RAW): run npm test as root (CI does)';
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return 'iproute2 (`ip`) is missing or cannot list namespaces';
   return null;
@@ -28,7 +30,7 @@ export function sh(cmd: string, args: readonly string[], input?: string): string
     });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim()}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim()}`, { cause: e });
   }
 }
 
@@ -101,7 +103,7 @@ export function spawnInNs(
   ns: string,
   cmd: string,
   args: readonly string[],
-  opts: { stdio?: 'ignore' | 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {},
+  opts: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv } = {},
 ): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
     stdio: opts.stdio ?? 'ignore',
@@ -122,4 +124,48 @@ export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<vo
 /** A short random suffix for unique test namespace names. */
 export function uniqueSuffix(): string {
   return Math.random().toString(36).slice(2, 7);
+}
+
+/**
+ * A set of test namespaces named tsvs-<role>-<suffix> (one random suffix per set, so tests can
+ * run side by side), removed with the processes started in them by destroy().
+ */
+export class NsSet {
+  readonly suffix = uniqueSuffix();
+  private readonly made: string[] = [];
+  private readonly children: ChildProcess[] = [];
+
+  add(role: string): string {
+    const ns = `tsvs-${role}-${this.suffix}`;
+    this.made.push(ns);
+    addNetns(ns);
+    return ns;
+  }
+
+  /** veth nameA in nsA <-> nameB in nsB, both up. */
+  veth(nsA: string, nameA: string, nsB: string, nameB: string): void {
+    addVeth(nsA, nameA, nsB, nameB);
+    ip('-n', nsA, 'link', 'set', nameA, 'up');
+    ip('-n', nsB, 'link', 'set', nameB, 'up');
+  }
+
+  /** The MAC address of dev inside ns, "aa:bb:cc:dd:ee:ff". */
+  mac(ns: string, dev: string): string {
+    return nsExec(ns, 'cat', `/sys/class/net/${dev}/address`).trim();
+  }
+
+  /** Starts a process inside ns (stdout and stderr piped); destroy() kills it. */
+  spawn(ns: string, cmd: string, args: readonly string[]): ChildProcess {
+    const c = spawnInNs(ns, cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(c);
+    return c;
+  }
+
+  destroy(): void {
+    for (const c of this.children) {
+      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) tryKill(c.pid, 'SIGKILL');
+    }
+    for (const ns of this.made.reverse()) delNetns(ns);
+    this.made.length = 0;
+  }
 }

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { AfPacketIo } from '../../src/io/af-packet.ts';
 import { nativeLoadError } from '../../src/io/native-binding.ts';
 import { loadCap } from '../../src/io/pcap-io.ts';
-import { NsSet, netnsUnavailable, nsRun, ip, waitLine } from '../helpers/netns.ts';
+import { NsSet, netnsUnavailable, nsExec, ip } from '../../lab/netns.ts';
+import { waitLine } from '../helpers/wait-line.ts';
 
 const relayScript = fileURLToPath(new URL('./fixtures/relay.ts', import.meta.url));
 const openLoScript = fileURLToPath(new URL('./fixtures/open-lo.ts', import.meta.url));
@@ -89,13 +90,13 @@ async function runLine(
     ns.veth(b, 'eth0', m, 'eth1');
     ip('-n', a, 'addr', 'add', '10.9.0.1/24', 'dev', 'eth0');
     ip('-n', b, 'addr', 'add', '10.9.0.2/24', 'dev', 'eth0');
-    nsRun(m, 'sysctl', '-qw', 'net.ipv4.ip_forward=0');
+    nsExec(m, 'sysctl', '-qw', 'net.ipv4.ip_forward=0');
     ip('-n', a, 'neigh', 'add', '10.9.0.2', 'lladdr', ns.mac(m, 'eth0'), 'dev', 'eth0', 'nud', 'permanent');
     ip('-n', b, 'neigh', 'add', '10.9.0.1', 'lladdr', ns.mac(m, 'eth1'), 'dev', 'eth0', 'nud', 'permanent');
     const dev = { a: ['eth0'], b: ['eth0'], m: ['eth0', 'eth1'] };
     const roles = { a, b, m };
     for (const [role, args] of Object.entries(opts.ethtool ?? {})) {
-      for (const d of dev[role as 'a' | 'b' | 'm']) nsRun(roles[role as 'a' | 'b' | 'm'], 'ethtool', '-K', d, ...args);
+      for (const d of dev[role as 'a' | 'b' | 'm']) nsExec(roles[role as 'a' | 'b' | 'm'], 'ethtool', '-K', d, ...args);
     }
     const relay = ns.spawn(m, process.execPath, [
       '--import',
@@ -110,7 +111,7 @@ async function runLine(
     const relayOut = waitLine(relay, /^\{/, 30_000);
     relayOut.catch(() => undefined);
     await waitLine(relay, /^ready$/, 15_000);
-    const ping = nsRun(a, 'ping', '-c', '5', '-i', '0.2', '-W', '2', '10.9.0.2');
+    const ping = nsExec(a, 'ping', '-c', '5', '-i', '0.2', '-W', '2', '10.9.0.2');
     const server = ns.spawn(b, 'timeout', ['20', process.execPath, '-e', SERVER]);
     const serverOut = waitLine(server, /^\{/, 25_000);
     serverOut.catch(() => undefined);
@@ -300,7 +301,7 @@ t.test(
       const big = udp(my, mx, payload(3, 1400), false);
       const vnet = '01000000000022000600'; // NEEDS_CSUM, no GSO, csum_start 34, csum_offset 6 (little-endian)
       const send = (): string =>
-        nsRun(
+        nsExec(
           x,
           process.execPath,
           '--import',
@@ -341,7 +342,7 @@ t.test(
         'only the NEEDS_CSUM frame arrives CSUM_PARTIAL',
       );
       // Checksum offload off on the sender: the kernel completes the checksum from our seed.
-      nsRun(x, 'ethtool', '-K', 'eth0', 'tx', 'off');
+      nsExec(x, 'ethtool', '-K', 'eth0', 'tx', 'off');
       const b = await round();
       t.same(
         b.map((f) => f.hex),
