@@ -3,6 +3,8 @@
  * net/packet/af_packet.c (packet_setsockopt, packet_set_ring, packet_mmap). */
 #include "ring.h"
 
+#include "layout.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -21,31 +23,6 @@
 #ifndef PACKET_QDISC_BYPASS
 #define PACKET_QDISC_BYPASS 20
 #endif
-
-#define PAGE 4096u
-#define BIG_SLOT (65536u + 4096u) /* a 64 KiB GSO frame + Ethernet + vnet header, page multiple */
-/* tpacket_rcv: netoff = TPACKET_ALIGN(tp_hdrlen + 16) + vnet; macoff = netoff - 14. */
-#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_VNET_LEN - ETH_HLEN)
-
-static size_t page_up(size_t n) { return (n + PAGE - 1) & ~(size_t)(PAGE - 1); }
-
-static uint32_t pow2_up(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
-void tsvs_opts_default(struct tsvs_opts *o) {
-  o->version = 2;
-  o->ring_bytes = 16u << 20;
-  o->frame_bytes = 0;
-  o->block_bytes = 256u << 10;
-  o->block_tov_ms = 1;
-  o->big_slots = 64;
-  o->stage_bytes = 1u << 20;
-  o->tx_cap = 1024;
-  o->sock_buf_bytes = 8 << 20;
-}
 
 int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu) {
   struct ifreq ifr;
@@ -126,12 +103,9 @@ static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsv
   fd = p->fd;
   if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0) (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
 
+  tsvs_ring_geometry(p, io->version, o);
   if (io->version == 3) {
     struct tpacket_req3 req;
-    p->block_size = (uint32_t)page_up(o->block_bytes);
-    p->block_nr = o->ring_bytes / p->block_size;
-    if (p->block_nr < 2) p->block_nr = 2;
-    p->frame_size = 2048; /* only checked by the kernel: frames are variable in V3 */
     memset(&req, 0, sizeof req);
     req.tp_block_size = p->block_size;
     req.tp_block_nr = p->block_nr;
@@ -140,15 +114,8 @@ static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsv
     req.tp_retire_blk_tov = o->block_tov_ms;
     if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
       return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V3)", p->name);
-    p->ring_len = (size_t)p->block_size * p->block_nr;
   } else {
     struct tpacket_req req;
-    uint32_t need = V2_MACOFF + ETH_HLEN + 4 + (uint32_t)p->mtu;
-    p->frame_size = o->frame_bytes ? o->frame_bytes : pow2_up(need < 2048 ? 2048 : need);
-    p->block_size = p->frame_size < PAGE ? PAGE : p->frame_size;
-    p->block_nr = o->ring_bytes / p->block_size;
-    if (p->block_nr < 2) p->block_nr = 2;
-    p->frame_nr = (p->block_size / p->frame_size) * p->block_nr;
     memset(&req, 0, sizeof req);
     req.tp_block_size = p->block_size;
     req.tp_block_nr = p->block_nr;
@@ -156,14 +123,12 @@ static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsv
     req.tp_frame_nr = p->frame_nr;
     if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
       return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V2)", p->name);
-    p->ring_len = (size_t)p->block_size * p->block_nr;
   }
   return 0;
 }
 
 int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o, char *err,
                  size_t errlen) {
-  size_t off = 0;
   uint32_t i;
   int rc;
   memset(io, 0, sizeof *io);
@@ -190,8 +155,6 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
       goto bad;
     }
     if ((rc = port_socket(io, p, o, err, errlen)) < 0) goto bad;
-    p->ring_off = off;
-    off += page_up(p->ring_len);
     p->msgs = calloc(io->tx_cap, sizeof *p->msgs);
     p->iov = calloc(io->tx_cap, sizeof *p->iov);
     p->cls = calloc(io->tx_cap, 1);
@@ -201,14 +164,7 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
       goto bad;
     }
   }
-  io->big_slot = BIG_SLOT;
-  io->big_nslots = io->version == 2 ? (o->big_slots ? o->big_slots : 1) : 0;
-  io->big_off = off;
-  off += (size_t)io->big_slot * io->big_nslots;
-  io->stage_off = off;
-  io->stage_len = page_up(o->stage_bytes ? o->stage_bytes : PAGE);
-  off += io->stage_len;
-  io->region_len = off;
+  tsvs_region_layout(io, o);
 
   /* Reserve the whole region, then map each ring over its part. */
   io->region = mmap(NULL, io->region_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -6,6 +6,7 @@
 #include <linux/virtio_net.h>
 #include <sys/socket.h>
 
+#include "layout.h"
 #include "ring.h"
 
 #ifndef TP_STATUS_GSO_TCP
@@ -30,14 +31,15 @@ static uint8_t status_flags(uint32_t st) {
 
 /* A TP_STATUS_COPY frame: the whole skb waits on the socket queue, in ring order. */
 static int read_big(struct tsvs_io *io, struct tsvs_port *p, int32_t *off, int32_t *len, uint8_t *flags) {
-  uint8_t *slot = io->region + io->big_off + (size_t)io->big_used * io->big_slot;
+  size_t so = tsvs_big_slot_off(io, io->big_used);
+  uint8_t *slot = io->region + so;
   ssize_t r = recv(p->fd, slot, io->big_slot, MSG_DONTWAIT | MSG_TRUNC);
   io->big_used++;
-  if (r < TSVS_VNET_LEN + ETH_HLEN || (size_t)r > io->big_slot) {
+  if (!tsvs_big_len_ok(r, io->big_slot)) {
     p->st.rx_trunc++;
     return 0;
   }
-  *off = (int32_t)(io->big_off + (size_t)(io->big_used - 1) * io->big_slot + TSVS_VNET_LEN);
+  *off = (int32_t)(so + TSVS_VNET_LEN);
   *len = (int32_t)(r - TSVS_VNET_LEN);
   *flags = vnet_flags(slot);
   p->st.rx_big++;
@@ -47,7 +49,7 @@ static int read_big(struct tsvs_io *io, struct tsvs_port *p, int32_t *off, int32
 static uint32_t collect_v2(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, int32_t *off, int32_t *len,
                            uint8_t *flags, uint8_t *port, uint32_t n, uint32_t cap) {
   while (n < cap && p->held < p->frame_nr) {
-    size_t fo = p->ring_off + (size_t)p->head * p->frame_size;
+    size_t fo = tsvs_v2_frame_off(p, p->head);
     struct tpacket2_hdr *h = (struct tpacket2_hdr *)(io->region + fo);
     uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
     const struct sockaddr_ll *sll;
@@ -57,7 +59,7 @@ static uint32_t collect_v2(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, 
     if (st & TP_STATUS_COPY) {
       if (io->big_used >= io->big_nslots) break; /* no big slot left: next batch */
       ok = read_big(io, p, &off[n], &len[n], &flags[n]);
-    } else if (h->tp_snaplen < h->tp_len || h->tp_mac < TSVS_VNET_LEN) {
+    } else if (!tsvs_ring_frame_ok(h->tp_snaplen, h->tp_len, h->tp_mac)) {
       p->st.rx_trunc++; /* bigger than a slot and no room to copy it (SO_RCVBUF full) */
     } else {
       off[n] = (int32_t)(fo + h->tp_mac);
@@ -75,7 +77,7 @@ static uint32_t collect_v2(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, 
       p->st.rx_bytes += (uint32_t)len[n];
       n++;
     }
-    p->head = p->head + 1 == p->frame_nr ? 0 : p->head + 1;
+    p->head = tsvs_ring_next(p->head, p->frame_nr);
     p->held++;
   }
   return n;
@@ -83,14 +85,14 @@ static uint32_t collect_v2(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, 
 
 static void v3_finish_block(struct tsvs_port *p) {
   p->v3_open = 0;
-  p->head = p->head + 1 == p->block_nr ? 0 : p->head + 1;
+  p->head = tsvs_ring_next(p->head, p->block_nr);
   p->held++;
 }
 
 static uint32_t collect_v3(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, int32_t *off, int32_t *len,
                            uint8_t *flags, uint8_t *port, uint32_t n, uint32_t cap) {
   while (n < cap) {
-    size_t bo = p->ring_off + (size_t)p->head * p->block_size;
+    size_t bo = tsvs_v3_block_off(p, p->head);
     struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(io->region + bo);
     struct tpacket3_hdr *h;
     const struct sockaddr_ll *sll;
@@ -107,7 +109,7 @@ static uint32_t collect_v3(struct tsvs_io *io, struct tsvs_port *p, uint8_t pi, 
     }
     h = (struct tpacket3_hdr *)(io->region + bo + p->v3_next);
     sll = (const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
-    if (h->tp_snaplen < h->tp_len || h->tp_mac < TSVS_VNET_LEN) {
+    if (!tsvs_ring_frame_ok(h->tp_snaplen, h->tp_len, h->tp_mac)) {
       p->st.rx_trunc++;
     } else if (sll->sll_pkttype == PACKET_OUTGOING) {
       p->st.rx_outgoing++;
@@ -148,11 +150,10 @@ int tsvs_io_ready(const struct tsvs_io *io) {
     if (io->version == 3) {
       const struct tpacket_block_desc *bd;
       if (p->v3_open) return 1;
-      bd =
-          (const struct tpacket_block_desc *)(io->region + p->ring_off + (size_t)p->head * p->block_size);
+      bd = (const struct tpacket_block_desc *)(io->region + tsvs_v3_block_off(p, p->head));
       if (p->held < p->block_nr && (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;
     } else {
-      const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)(io->region + p->ring_off + (size_t)p->head * p->frame_size);
+      const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)(io->region + tsvs_v2_frame_off(p, p->head));
       if (p->held < p->frame_nr && (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;
     }
   }
@@ -165,15 +166,13 @@ void tsvs_io_release(struct tsvs_io *io) {
     struct tsvs_port *p = &io->port[i];
     while (p->held) {
       if (io->version == 3) {
-        struct tpacket_block_desc *bd =
-            (struct tpacket_block_desc *)(io->region + p->ring_off + (size_t)p->tail * p->block_size);
+        struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(io->region + tsvs_v3_block_off(p, p->tail));
         __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-        p->tail = p->tail + 1 == p->block_nr ? 0 : p->tail + 1;
+        p->tail = tsvs_ring_next(p->tail, p->block_nr);
       } else {
-        struct tpacket2_hdr *h =
-            (struct tpacket2_hdr *)(io->region + p->ring_off + (size_t)p->tail * p->frame_size);
+        struct tpacket2_hdr *h = (struct tpacket2_hdr *)(io->region + tsvs_v2_frame_off(p, p->tail));
         __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-        p->tail = p->tail + 1 == p->frame_nr ? 0 : p->tail + 1;
+        p->tail = tsvs_ring_next(p->tail, p->frame_nr);
       }
       p->held--;
     }
