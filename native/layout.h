@@ -1,7 +1,8 @@
 /* layout.h: the arithmetic of the rings, the region and the TX queues, with no system call in it:
  * ring geometry and region layout (layout.c, at open), slot indexes and offsets (rx.c), the checks
  * a frame passes before it is read or queued (rx.c, tx.c). Apart so that native/test/harness.c can
- * check it without root or sockets; the per-frame helpers are inline, as they were in their users. */
+ * check it without root or sockets. The per-frame helpers are inline: the RX and TX loops call them
+ * for every frame. */
 #ifndef TSVS_LAYOUT_H
 #define TSVS_LAYOUT_H
 
@@ -47,8 +48,9 @@ static inline size_t tsvs_big_slot_off(const struct tsvs_io *io, uint32_t k) {
   return io->big_off + (size_t)k * io->big_slot;
 }
 
-/* 1 when a frame read whole from the socket (r bytes, vnet header included) fits a big slot and
- * holds at least a vnet and an Ethernet header; longer frames were cut by recv() and are refused. */
+/* 1 when a frame read from the socket (r bytes, vnet header included, as recv() with MSG_TRUNC
+ * reports it) fits a big slot and holds at least a vnet and an Ethernet header. A longer frame was
+ * cut short by recv() and is refused. */
 static inline int tsvs_big_len_ok(long r, uint32_t big_slot) {
   return r >= TSVS_VNET_LEN + ETH_HLEN && (unsigned long)r <= big_slot;
 }

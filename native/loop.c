@@ -72,9 +72,8 @@ static uint32_t run_batches(struct addon_io *a) {
     tsvs_io_release(&a->io);
     /* No break on a short batch: go on while the rings hold frames. Our own sends put some there
      * (a real server's kernel answers a SYN with its SYN-ACK inside our sendmmsg, on a veth), and
-     * in polling mode they would otherwise wait a whole tick: conn-close req/s +14% in the lab
-     * (13.5k vs 11.9k, 5 rounds in one process), keep-alive unchanged. The next collect finding
-     * nothing ends the loop. */
+     * in polling mode they would otherwise wait a whole tick, which costs short connections most.
+     * The next collect finding nothing ends the loop. */
   }
   (void)napi_close_handle_scope(env, scope); /* fails only for a scope mismatch, which cannot happen here */
   return total;
@@ -140,9 +139,9 @@ static void on_tick(uv_poll_t *h, int status, int events) {
   a->ticks++;
   n = run_batches(a);
   if (a->closing) return;
-  /* A backlog is max_batches full batches' worth of frames, not "stopped after max_batches":
-   * chasing a flood in small batches, that test re-armed at 1 us and shrank the batches to ~20
-   * frames (bench/io relay 1.31-1.55 vs 1.00-1.08 us/pkt, session 4 runs R and Q). */
+  /* A backlog is max_batches full batches' worth of frames, not merely max_batches batches: a
+   * flood met in small batches would otherwise re-arm at 1 us again and again and keep the
+   * batches small (~20 frames), costing more per frame than a tick's full batches. */
   if (n >= a->max_batches * a->rx_cap) {
     arm(a, 1); /* capped with a backlog left: come back at once */
     a->quick = 1;

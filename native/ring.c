@@ -68,7 +68,8 @@ static int tx_socket(struct tsvs_port *p, int bypass, int vnet, const struct tsv
     close(fd);
     return rc;
   }
-  if (setopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, o->sock_buf_bytes) < 0) (void)setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sock_buf_bytes);
+  if (setopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, o->sock_buf_bytes) < 0)
+    (void)setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sock_buf_bytes);
   memset(&sll, 0, sizeof sll);
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = 0;
@@ -101,7 +102,8 @@ static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsv
   if ((fd = tx_socket(p, 0, 1, o, err, errlen)) < 0) return fd;
   p->gso_fd = fd;
   fd = p->fd;
-  if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0) (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
+  if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0)
+    (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
 
   tsvs_ring_geometry(p, io->version, o);
   if (io->version == 3) {
@@ -134,7 +136,8 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
   memset(io, 0, sizeof *io);
   io->version = o->version == 3 ? 3 : 2;
   io->tx_cap = o->tx_cap ? o->tx_cap : 1024;
-  for (i = 0; i < TSVS_MAX_PORTS; i++) io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = -1;
+  for (i = 0; i < TSVS_MAX_PORTS; i++)
+    io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = -1;
   if (n == 0 || n > TSVS_MAX_PORTS) {
     snprintf(err, errlen, "between 1 and %d interfaces are needed, got %u", TSVS_MAX_PORTS, n);
     return -EINVAL;

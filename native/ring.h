@@ -17,15 +17,15 @@
  * read it with recv() into a big slot, keeping ring order. V3 ring: variable-size frames packed
  * in blocks that the kernel hands over when full or after tp_retire_blk_tov ms.
  *
- * Every frame carries a 10-byte struct virtio_net_hdr just before it (PACKET_VNET_HDR), on
- * receive and on send.
+ * Every received frame has a 10-byte struct virtio_net_hdr just before it (PACKET_VNET_HDR); a
+ * frame queued for sending has room for one there, sent along when it asks for something.
  *
- * Transmit uses two more sockets per port, neither of which receives nor is polled. Plain frames
- * go out through one with PACKET_QDISC_BYPASS (dev_direct_xmit). GSO frames go out through one
- * without it: dev_direct_xmit
- * drops any skb that validate_xmit_skb() had to replace, and that is every GSO frame on a device
- * without TSO, where the kernel must segment it in software. Runs of each kind are sent in queue
- * order, so a flow's frames keep their order.
+ * Transmit uses three more sockets per port, none of which receives or is polled (tx.c). Plain
+ * frames and NEEDS_CSUM frames go out through two with PACKET_QDISC_BYPASS (dev_direct_xmit), the
+ * first without a vnet header, the second with one. GSO frames go out through one without bypass:
+ * dev_direct_xmit drops any skb that validate_xmit_skb() had to replace, and that is every GSO
+ * frame on a device without TSO, where the kernel must segment it in software. Runs of each kind
+ * are sent in queue order, so a flow's frames keep their order.
  */
 #ifndef TSVS_RING_H
 #define TSVS_RING_H
@@ -63,10 +63,10 @@ struct tsvs_port_stats {
 };
 
 struct tsvs_port {
-  int fd;     /* RX: the ring, polled by the event loop */
+  int fd;       /* RX: the ring, polled by the event loop */
   int plain_fd; /* TX with PACKET_QDISC_BYPASS, no vnet header */
-  int tx_fd;  /* TX with PACKET_QDISC_BYPASS and a vnet header (NEEDS_CSUM frames) */
-  int gso_fd; /* TX of GSO frames, through the qdisc layer (software segmentation possible) */
+  int tx_fd;    /* TX with PACKET_QDISC_BYPASS and a vnet header (NEEDS_CSUM frames) */
+  int gso_fd;   /* TX of GSO frames, through the qdisc layer (software segmentation possible) */
   int ifindex;
   int mtu;
   uint8_t mac[6];
@@ -82,7 +82,7 @@ struct tsvs_port {
   int v3_open;      /* V3: the head block is being read */
   struct mmsghdr *msgs;
   struct iovec *iov;
-  uint8_t *cls; /* per queued message: TX_PLAIN, TX_CSUM or TX_GSO (tx.c) */
+  uint8_t *cls; /* per queued message: TSVS_TX_PLAIN, TSVS_TX_CSUM or TSVS_TX_GSO (layout.h) */
   uint32_t ntx;
   struct tsvs_port_stats st;
 };

@@ -151,7 +151,8 @@ int tsvs_io_ready(const struct tsvs_io *io) {
       const struct tpacket_block_desc *bd;
       if (p->v3_open) return 1;
       bd = (const struct tpacket_block_desc *)(io->region + tsvs_v3_block_off(p, p->head));
-      if (p->held < p->block_nr && (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;
+      if (p->held < p->block_nr && (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+        return 1;
     } else {
       const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)(io->region + tsvs_v2_frame_off(p, p->head));
       if (p->held < p->frame_nr && (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) return 1;

@@ -265,8 +265,8 @@ static void test_rx_v2(void) {
     all_expect(&a, flags[k] == TSVS_RXF_VNET_HDR, "frame %u flags %#x", k, flags[k]);
   }
   all_report(&a, "every collected frame lies in its own slot, at the mac offset, with its bytes and length");
-  check(p0->held == 4 && p0->head == 0, "port 0 read all 4 slots: head wrapped to 0, 4 held (head %u held %u)", p0->head,
-        p0->held);
+  check(p0->held == 4 && p0->head == 0, "port 0 read all 4 slots: head wrapped to 0, 4 held (head %u held %u)",
+        p0->head, p0->held);
 
   n = tsvs_io_collect(&io, off, len, flags, port, 16);
   check(n == 0, "slots still held are not read again before release, though their status says USER (got %u)", n);
@@ -309,7 +309,8 @@ static void test_frame_checks(void) {
   check(tsvs_tx_frame_ok(rl, (int32_t)(rl - 60), 60), "TX: a frame ending at the region's end is accepted");
   check(!tsvs_tx_frame_ok(rl, (int32_t)(rl - 59), 60), "TX: a frame one byte past the region's end is refused");
   check(!tsvs_tx_frame_ok(rl, (int32_t)rl, 14), "TX: a frame starting at the region's end is refused");
-  check(!tsvs_tx_frame_ok(rl, 100, -1) && !tsvs_tx_frame_ok(rl, -100, 60), "TX: negative lengths and offsets are refused");
+  check(!tsvs_tx_frame_ok(rl, 100, -1) && !tsvs_tx_frame_ok(rl, -100, 60),
+        "TX: negative lengths and offsets are refused");
   check(!tsvs_tx_frame_ok(rl, 0x7fffffff, 0x7fffffff), "TX: offset + length past 2^31 does not wrap into the region");
   check(tsvs_big_len_ok(TSVS_BIG_SLOT, TSVS_BIG_SLOT), "RX: a frame filling a big slot exactly is accepted");
   check(!tsvs_big_len_ok(TSVS_BIG_SLOT + 1L, TSVS_BIG_SLOT), "RX: a frame longer than a big slot is refused");

@@ -66,7 +66,7 @@ export interface NativeBinding {
   copyIn(h: NativeHandle, src: Uint8Array, srcOff: number, dstOff: number, len: number): void;
   /** One row of NATIVE_STAT_COLUMNS.length numbers per port, in the order of statColumns. */
   stats(h: NativeHandle): Float64Array;
-  /** [wakeups, ticks, switches, batches, polling (0/1)] */
+  /** [wakeups, ticks, switches, batches, polling (0/1), spins, spinFrames] */
   loopStats(h: NativeHandle): Float64Array;
   /**
    * Stops the loop and closes the sockets; closing again does nothing. After close, every other call
