@@ -10,7 +10,7 @@
 // "First eligible server whose running weight sum reaches r" is ScanTree.findBySum (r = 0 behaves
 // as r = 1: the first eligible server), so a pick is O(log n), O(1) expected while weights and
 // OVERLOAD stay unchanged (see sum-index.ts). The kernel's randomness
-// (prandom_u32 / get_random_u32) is a seeded mulberry32 here, so runs can be replayed:
+// (prandom_u32 / get_random_u32) is a seeded Mulberry32 here (lib/rng.ts), so runs can be replayed:
 // setTwosSeed() for the instances created next, or the constructor's seed.
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
@@ -18,22 +18,7 @@ import type { Service } from '../model/service.ts';
 import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
 import { ScanTree } from './scan-tree.ts';
 import { u32mod } from './u32mod.ts';
-
-/** mulberry32: a small, fast 32-bit PRNG with a 2^32 period; deterministic per seed. */
-export class Mulberry32 {
-  state: number;
-
-  constructor(seed: number) {
-    this.state = seed | 0;
-  }
-
-  nextU32(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = Math.imul(this.state ^ (this.state >>> 15), this.state | 1);
-    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-}
+import { Mulberry32 } from '../lib/rng.ts';
 
 let nextSeed = (Math.random() * 0x100000000) >>> 0;
 

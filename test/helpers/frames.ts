@@ -280,15 +280,3 @@ export function verifyL4Checksum(buf: Uint8Array): boolean {
 export function verifyPartialChecksum(buf: Uint8Array): boolean {
   return l4ChecksumField(buf) === expectedL4Checksum(buf, true);
 }
-
-/** Deterministic PRNG (mulberry32) for property tests. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -12,7 +12,6 @@ import {
   buildFrame,
   hex,
   l3Offset,
-  mulberry32,
   naiveSum,
   u32ToIp,
   verifyIpChecksum,
@@ -20,10 +19,11 @@ import {
   verifyPartialChecksum,
   type FrameSpec,
 } from '../helpers/frames.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 const CASES = 3000;
-const rnd = mulberry32(0x5eed1624);
-const int = (n: number): number => Math.floor(rnd() * n);
+const rnd = new Mulberry32(0x5eed1624);
+const int = (n: number): number => Math.floor(rnd.next() * n);
 const addr = (): string => u32ToIp(int(0x100000000) >>> 0);
 const port = (): number => int(0x10000);
 
@@ -35,11 +35,11 @@ interface Sample {
 
 /** A random TCP/UDP frame description (tuple filled in by the caller). */
 function randomSample(): Sample {
-  const r = rnd();
+  const r = rnd.next();
   const proto = r < 0.5 ? 'tcp' : 'udp';
-  const zero = proto === 'udp' && rnd() < 0.2;
-  const partial = !zero && rnd() < 0.3;
-  const plen = rnd() < 0.05 ? 1400 + int(100) : int(300);
+  const zero = proto === 'udp' && rnd.next() < 0.2;
+  const partial = !zero && rnd.next() < 0.3;
+  const plen = rnd.next() < 0.05 ? 1400 + int(100) : int(300);
   const payload = Buffer.alloc(plen);
   for (let i = 0; i < plen; i++) payload[i] = int(256);
   const spec: FrameSpec = {
@@ -54,13 +54,13 @@ function randomSample(): Sample {
     ttl: 2 + int(254),
     id: port(),
     tos: int(256),
-    df: rnd() < 0.5,
+    df: rnd.next() < 0.5,
     partialCsum: partial,
     udpZeroCsum: zero,
   };
-  if (rnd() < 0.2) spec.vlan = int(0x10000);
-  if (rnd() < 0.15) spec.ipOptions = Buffer.alloc(4 * (1 + int(10)), 1);
-  if (rnd() < 0.1) spec.pad = 1 + int(20);
+  if (rnd.next() < 0.2) spec.vlan = int(0x10000);
+  if (rnd.next() < 0.15) spec.ipOptions = Buffer.alloc(4 * (1 + int(10)), 1);
+  if (rnd.next() < 0.1) spec.pad = 1 + int(20);
   return { spec, partial, zero };
 }
 
@@ -154,7 +154,7 @@ t.test('a partial checksum after NAT is the pseudo-header sum of the new address
   const f = new ParsedFrame();
   let bad = 0;
   for (let n = 0; n < 1000; n++) {
-    const proto = rnd() < 0.5 ? 'tcp' : 'udp';
+    const proto = rnd.next() < 0.5 ? 'tcp' : 'udp';
     const spec: FrameSpec = {
       src: addr(),
       dst: addr(),
@@ -198,11 +198,11 @@ t.test('natIcmpFull leaves every outer, inner and ICMP checksum equal to a full 
     const inner = buildFrame({
       src: addr(),
       dst: addr(),
-      proto: rnd() < 0.5 ? 'tcp' : 'udp',
+      proto: rnd.next() < 0.5 ? 'tcp' : 'udp',
       sport: port(),
       dport: port(),
       payload: Buffer.alloc(int(100), 3),
-      ...(rnd() < 0.2 ? { ipOptions: Buffer.alloc(8, 1) } : {}),
+      ...(rnd.next() < 0.2 ? { ipOptions: Buffer.alloc(8, 1) } : {}),
     }).subarray(14);
     const quoteLen = Math.min(inner.length, (inner[0]! & 15) * 4 + 8 + int(64));
     const err = buildFrame({

@@ -18,11 +18,11 @@ import {
   expectedL4Checksum,
   hex,
   l4ChecksumField,
-  mulberry32,
   verifyL4Checksum,
   verifyPartialChecksum,
   type FrameSpec,
 } from '../helpers/frames.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Option layouts (TSval offset from the start of the TCP header in the comments)
@@ -216,12 +216,12 @@ function refWalk(opts: Uint8Array): number {
 t.test(
   'tsOptionOff never reads outside the TCP options and agrees with a reference walk on random option bytes',
   async (t) => {
-    const rnd = mulberry32(0x7cd0f00d);
-    const int = (n: number): number => Math.floor(rnd() * n);
+    const rnd = new Mulberry32(0x7cd0f00d);
+    const int = (n: number): number => Math.floor(rnd.next() * n);
     // Option bytes as a random stream of tokens: NOP, EOL, a good TS, a TS of another length, other
     // options with sane or silly lengths, random bytes; cut to the header's option space.
     const token = (): number[] => {
-      const r = rnd();
+      const r = rnd.next();
       if (r < 0.25) return [1];
       if (r < 0.3) return [0];
       if (r < 0.45) return ts(int(0x100000000), int(0x100000000));
@@ -399,12 +399,12 @@ t.test(
   'property: in/out translation equals a frame built from scratch, for random layouts, deltas and payloads',
   async (t) => {
     const CASES = 3000;
-    const rnd = mulberry32(0x75d3147a);
-    const int = (n: number): number => Math.floor(rnd() * n);
+    const rnd = new Mulberry32(0x75d3147a);
+    const int = (n: number): number => Math.floor(rnd.next() * n);
     const u32 = (): number =>
-      rnd() < 0.15 ? (0xffffffff - int(64)) >>> 0 : rnd() < 0.05 ? int(64) : int(0x100000000) >>> 0;
+      rnd.next() < 0.15 ? (0xffffffff - int(64)) >>> 0 : rnd.next() < 0.05 ? int(64) : int(0x100000000) >>> 0;
     const specials = [1, -1, 0x7fffffff, -0x80000000, 0, 0x10000, -0x10000, 0xffff, -0xffff];
-    const i32 = (): number => (rnd() < 0.1 ? specials[int(specials.length)]! : int(0x100000000) | 0);
+    const i32 = (): number => (rnd.next() < 0.1 ? specials[int(specials.length)]! : int(0x100000000) | 0);
     let odd = 0;
     let partials = 0;
     let noAck = 0;
@@ -414,10 +414,10 @@ t.test(
       const tsval = u32();
       const tsecr = u32();
       const delta = i32();
-      const partial = rnd() < 0.25;
-      const dirIn = rnd() < 0.5;
-      const flags = dirIn ? int(256) : rnd() < 0.1 ? int(256) & ~0x10 : int(256) | 0x10;
-      const plen = rnd() < 0.05 ? 1400 + int(60) : int(257);
+      const partial = rnd.next() < 0.25;
+      const dirIn = rnd.next() < 0.5;
+      const flags = dirIn ? int(256) : rnd.next() < 0.1 ? int(256) & ~0x10 : int(256) | 0x10;
+      const plen = rnd.next() < 0.05 ? 1400 + int(60) : int(257);
       const payload = Buffer.alloc(plen);
       for (let j = 0; j < plen; j++) payload[j] = int(256);
       const mk = (v: number, e: number): Uint8Array => Uint8Array.from([...before, ...ts(v, e), ...after]);
@@ -436,8 +436,8 @@ t.test(
         partialCsum: partial,
         ttl: 1 + int(255),
       };
-      if (rnd() < 0.2) spec.vlan = int(0x1000);
-      if (rnd() < 0.15) spec.ipOptions = new Uint8Array(4 * (1 + int(5))).fill(1);
+      if (rnd.next() < 0.2) spec.vlan = int(0x1000);
+      if (rnd.next() < 0.15) spec.ipOptions = new Uint8Array(4 * (1 + int(5))).fill(1);
       const frame = buildFrame(spec);
       // At a random offset in a bigger buffer: the word alignment must follow the TCP header.
       const shift = int(4);
@@ -485,11 +485,11 @@ t.test(
 );
 
 t.test('round trip: in then out with the same delta gives the client back its own TSval in TSecr', async (t) => {
-  const rnd = mulberry32(0x0badcafe);
-  const int = (n: number): number => Math.floor(rnd() * n);
+  const rnd = new Mulberry32(0x0badcafe);
+  const int = (n: number): number => Math.floor(rnd.next() * n);
   let bad = 0;
   for (let i = 0; i < 2000 && bad < 5; i++) {
-    const tsval = rnd() < 0.2 ? (0xffffffff - int(8)) >>> 0 : int(0x100000000) >>> 0;
+    const tsval = rnd.next() < 0.2 ? (0xffffffff - int(8)) >>> 0 : int(0x100000000) >>> 0;
     const delta = int(0x100000000) | 0;
     const layout = randomLayout(int);
     const mk = (v: number, e: number): Uint8Array => Uint8Array.from([...layout.before, ...ts(v, e), ...layout.after]);
@@ -556,22 +556,22 @@ t.test('tsDeltaForSyn is 0 (no translation) without a usable TS option', async (
 });
 
 t.test('property: tsDeltaForSyn equals int32(nowMs - TSval) (1 instead of 0) for nowMs up to 2^53', async (t) => {
-  const rnd = mulberry32(0x0d17a5);
-  const int = (n: number): number => Math.floor(rnd() * n);
+  const rnd = new Mulberry32(0x0d17a5);
+  const int = (n: number): number => Math.floor(rnd.next() * n);
   const b = buildFrame(tcp(linuxSyn(0, 0), { flags: 'S' }));
   const f = parsed(b);
   let bad = 0;
   for (let i = 0; i < 3000 && bad < 5; i++) {
-    const r = rnd();
+    const r = rnd.next();
     const now =
       r < 0.4
         ? NOW + int(1e10)
         : r < 0.7
           ? int(2 ** 33)
           : r < 0.9
-            ? Math.floor(rnd() * 2 ** 53)
+            ? Math.floor(rnd.next() * 2 ** 53)
             : Number.MAX_SAFE_INTEGER - int(1000);
-    const tsval = rnd() < 0.05 ? now % 2 ** 32 : int(0x100000000) >>> 0;
+    const tsval = rnd.next() < 0.05 ? now % 2 ** 32 : int(0x100000000) >>> 0;
     b.writeUInt32BE(tsval, L4 + 28);
     const exact = Number(BigInt.asIntN(32, BigInt(now) - BigInt(tsval)));
     const want = exact === 0 ? 1 : exact;

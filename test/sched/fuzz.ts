@@ -2,7 +2,7 @@
 // by side through thousands of random ipvsadm-like operations and compares every pick.
 
 import type { Scheduler } from '../../src/model/scheduler.ts';
-import { Mulberry32 } from '../../src/sched/twos.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 import { Lab, makeScheduler } from './harness.ts';
 
 export interface FuzzOptions {

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { HsiphashKey, hsiphash1u32, hsiphashBytes } from '../../src/sched/hsiphash.ts';
 import { MH_HASH1, MH_HASH2 } from '../../src/sched/mh.ts';
-import { Mulberry32 } from '../../src/sched/twos.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 // lib/siphash_kunit.c (BITS_PER_LONG == 64): key 00 01 .. 0f, input bytes 00 01 .. len-1.
 const kernelVectors = [

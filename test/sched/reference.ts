@@ -5,7 +5,7 @@
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, destOverhead, type Dest } from '../../src/model/dest.ts';
 import type { Service } from '../../src/model/service.ts';
 import type { SchedInput, Scheduler } from '../../src/model/scheduler.ts';
-import { Mulberry32 } from '../../src/sched/twos.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 const overloaded = (d: Dest): boolean => (d.flags & DEST_F_OVERLOAD) !== 0;
 

@@ -2,7 +2,7 @@
 
 import t from 'tap';
 import { u32mod } from '../../src/sched/u32mod.ts';
-import { Mulberry32 } from '../../src/sched/twos.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 t.test('u32mod equals % on edge values and on random uint32 and int32 inputs', async (t) => {
   const xs = [0, 1, 4092, 4093, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];

@@ -3,7 +3,7 @@
 
 import t from 'tap';
 import { Lab } from './harness.ts';
-import { Mulberry32 } from '../../src/sched/twos.ts';
+import { Mulberry32 } from '../../src/lib/rng.ts';
 
 t.test('wrr switched on with servers present picks A,A,B,A,B,C,A,B,C for weights 4/3/2', async (t) => {
   const lab = new Lab('rr');
