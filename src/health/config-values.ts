@@ -3,7 +3,7 @@
 // lib/parser.c read_timer / read_unsigned / check_true_false).
 
 import { configError, type Stmt } from './config-lexer.ts';
-import { parseIpv4 } from './addr.ts';
+import { parseDottedQuad } from '../lib/inet.ts';
 import { splitScript } from './command.ts';
 
 export class Ctx {
@@ -54,8 +54,8 @@ export class Ctx {
 
   ipv4(st: Stmt, i: number): number {
     const t = this.arg(st, i, 'an IPv4 address');
-    const a = parseIpv4(t);
-    if (a === undefined) this.fail(st, `${st.key}: invalid IPv4 address '${t}'`);
+    const a = parseDottedQuad(t);
+    if (a === null) this.fail(st, `${st.key}: invalid IPv4 address '${t}'`);
     return a;
   }
 

@@ -21,7 +21,7 @@
 import { parseBlocks, type Stmt } from './config-lexer.ts';
 import { Ctx } from './config-values.ts';
 import { readChecker, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
-import { formatIpv4 } from './addr.ts';
+import { ipToString } from '../lib/inet.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
 
 export interface RealServerConfig {
@@ -209,9 +209,9 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
   vs.alpha = inh.alpha ?? false;
   vs.key = isFwm
     ? `FWM ${vs.fwmark}`
-    : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${formatIpv4(vs.addr)}:${vs.port}`;
+    : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${ipToString(vs.addr)}:${vs.port}`;
   if (sorry !== undefined)
-    vs.sorryServer = { ...sorry, key: `${formatIpv4(sorry.addr)}:${sorry.port}`, inhibit: sorryInhibit };
+    vs.sorryServer = { ...sorry, key: `${ipToString(sorry.addr)}:${sorry.port}`, inhibit: sorryInhibit };
   const keys = new Map<string, number>();
   vs.realServers = rsStmts.map((s) => {
     const rs = readRealServer(ctx, s, vs.port, vs.method, inh, inhibit);
@@ -240,7 +240,7 @@ function readRealServer(
     line: st.line,
     addr,
     port,
-    key: `${formatIpv4(addr)}:${port}`,
+    key: `${ipToString(addr)}:${port}`,
     weight: 1,
     method: vsMethod,
     inhibitOnFailure: vsInhibit,

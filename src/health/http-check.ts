@@ -13,7 +13,7 @@ import {
   type CheckTarget,
   type ConnOpts,
 } from './checker.ts';
-import { formatIpv4 } from './addr.ts';
+import { ipToString } from '../lib/inet.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 
 /** Inclusive status code range; keepalived's default is 200-299 (url_check in check_http.c). */
@@ -92,11 +92,11 @@ export class HttpCheck implements Checker {
     const o = this.opts;
     // Host: the virtualhost (url, checker) or "ip:port" (http_request_thread).
     const vhost = url.virtualhost ?? o.virtualhost;
-    const host = vhost ?? `${formatIpv4(dst.addr)}:${dst.port}`;
+    const host = vhost ?? `${ipToString(dst.addr)}:${dst.port}`;
     const request = buildHttpRequest(url.path, o.httpProtocol, host);
     return runProbe(signal, (finish) => {
-      const copts: net.NetConnectOpts = { host: formatIpv4(dst.addr), port: dst.port };
-      if (o.bindTo !== undefined) copts.localAddress = formatIpv4(o.bindTo);
+      const copts: net.NetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
+      if (o.bindTo !== undefined) copts.localAddress = ipToString(o.bindTo);
       if (o.bindPort !== undefined) copts.localPort = o.bindPort;
       const sock = net.connect(copts);
       const connectTimer = setTimeout(() => finish(checkFail('Timeout connecting')), o.connectTimeoutMs);

@@ -13,7 +13,7 @@ import {
   type CheckTarget,
   type ConnOpts,
 } from './checker.ts';
-import { formatIpv4 } from './addr.ts';
+import { ipToString } from '../lib/inet.ts';
 import { runProbe } from './probe.ts';
 import { TsvsError } from '../lib/errors.ts';
 
@@ -114,7 +114,7 @@ export class IcmpCheck implements Checker {
   }
 
   check(target: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
-    const dst = formatIpv4(checkDst(this.co, target).addr);
+    const dst = ipToString(checkDst(this.co, target).addr);
     const timeoutMs = this.co.connectTimeoutMs;
     return runProbe(signal, (finish) => {
       let raw: RawModule;

@@ -11,7 +11,7 @@ import {
   type CheckTarget,
   type ConnOpts,
 } from './checker.ts';
-import { formatIpv4 } from './addr.ts';
+import { ipToString } from '../lib/inet.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 
 export class TcpCheck implements Checker {
@@ -26,8 +26,8 @@ export class TcpCheck implements Checker {
     const dst = checkDst(this.co, target);
     const co = this.co;
     return runProbe(signal, (finish) => {
-      const opts: net.NetConnectOpts = { host: formatIpv4(dst.addr), port: dst.port };
-      if (co.bindTo !== undefined) opts.localAddress = formatIpv4(co.bindTo);
+      const opts: net.NetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
+      if (co.bindTo !== undefined) opts.localAddress = ipToString(co.bindTo);
       if (co.bindPort !== undefined) opts.localPort = co.bindPort;
       const sock = net.connect(opts);
       // connect_timeout covers the whole connect (tcp_connection_state arms one timer).

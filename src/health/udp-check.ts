@@ -14,7 +14,7 @@ import {
   type CheckTarget,
   type ConnOpts,
 } from './checker.ts';
-import { formatIpv4 } from './addr.ts';
+import { ipToString } from '../lib/inet.ts';
 import { replyMatches, type HexBytes } from './hex-str.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 
@@ -58,7 +58,7 @@ export class UdpCheck implements Checker {
         else finish(CHECK_OK);
       });
       const connect = (): void => {
-        sock.connect(dst.port, formatIpv4(dst.addr), () => {
+        sock.connect(dst.port, ipToString(dst.addr), () => {
           sock.send(payload, (err) => {
             if (err) finish(checkFail(socketErrorReason(err)));
           });
@@ -66,7 +66,7 @@ export class UdpCheck implements Checker {
       };
       if (o.bindTo !== undefined || o.bindPort !== undefined) {
         const b: dgram.BindOptions = { port: o.bindPort ?? 0 };
-        if (o.bindTo !== undefined) b.address = formatIpv4(o.bindTo);
+        if (o.bindTo !== undefined) b.address = ipToString(o.bindTo);
         sock.bind(b, connect);
       } else connect();
       return () => {
