@@ -301,6 +301,89 @@ static void test_rx_v2(void) {
   free(region);
 }
 
+/* Has the kernel's part for V3: fills block k of p with n frames of len bytes each, tagged
+ * tag + frame index, and hands the block to user space. */
+static void put_v3_block(struct tsvs_io *io, struct tsvs_port *p, uint32_t k, uint32_t n, uint32_t len, uint8_t tag) {
+  size_t bo = tsvs_v3_block_off(p, k);
+  struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(io->region + bo);
+  uint32_t at = TPACKET_ALIGN(sizeof *bd), f;
+  uint32_t mac = TPACKET_ALIGN(TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + sizeof(struct sockaddr_ll)) + TSVS_VNET_LEN;
+  uint32_t step = TPACKET_ALIGN(mac + len);
+  bd->hdr.bh1.num_pkts = n;
+  bd->hdr.bh1.offset_to_first_pkt = at;
+  for (f = 0; f < n; f++) {
+    struct tpacket3_hdr *h = (struct tpacket3_hdr *)(io->region + bo + at);
+    struct sockaddr_ll *sll = (struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+    h->tp_next_offset = f + 1 < n ? step : 0;
+    h->tp_len = h->tp_snaplen = len;
+    h->tp_mac = (uint16_t)mac;
+    h->tp_status = TP_STATUS_USER;
+    sll->sll_pkttype = PACKET_HOST;
+    memset(io->region + bo + at + mac - TSVS_VNET_LEN, 0, TSVS_VNET_LEN);
+    memset(io->region + bo + at + mac, tag + (int)f, len);
+    at += step;
+  }
+  __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_USER, __ATOMIC_RELEASE);
+}
+
+static uint32_t v3_status(const struct tsvs_io *io, const struct tsvs_port *p, uint32_t k) {
+  return ((const struct tpacket_block_desc *)(io->region + tsvs_v3_block_off(p, k)))->hdr.bh1.block_status;
+}
+
+static void test_rx_v3(void) {
+  static const int mtus[1] = {1500};
+  struct tsvs_opts o;
+  struct tsvs_io io;
+  struct tsvs_port *p = &io.port[0];
+  int32_t off[16], len[16];
+  uint8_t flags[16], port[16];
+  struct all a;
+  uint32_t n, k;
+  tsvs_opts_default(&o);
+  o.block_bytes = 4096;
+  o.ring_bytes = 3 * 4096;
+  o.stage_bytes = 4096;
+  lay_out(&io, 3, &o, mtus, 1);
+  io.region = aligned_alloc(TSVS_PAGE, io.region_len);
+  memset(io.region, 0, io.region_len);
+  p->fd = 100;
+  check(p->block_nr == 3 && p->block_size == 4096 && io.big_nslots == 0,
+        "fake V3 ring: 3 blocks of 4096, no big slots");
+
+  put_v3_block(&io, p, 0, 3, 100, 0x10);
+  put_v3_block(&io, p, 1, 2, 200, 0x20);
+  n = tsvs_io_collect(&io, off, len, flags, port, 4);
+  check(n == 4 && p->v3_open && p->head == 1 && p->held == 1,
+        "collect of 4 takes block 0's 3 frames and 1 of block 1, which stays open (n %u head %u held %u)", n, p->head,
+        p->held);
+  check(tsvs_io_ready(&io) == 1, "an open block with frames left is ready");
+  n += tsvs_io_collect(&io, off + n, len + n, flags + n, port + n, 16 - n);
+  check(n == 5 && !p->v3_open && p->head == 2 && p->held == 2,
+        "the next collect finishes block 1 (n %u head %u held %u)", n, p->head, p->held);
+  all_init(&a);
+  for (k = 0; k < n; k++) {
+    uint32_t blk = k < 3 ? 0 : 1, f = k < 3 ? k : k - 3;
+    size_t bo = tsvs_v3_block_off(p, blk);
+    all_expect(&a, (size_t)off[k] > bo && (size_t)off[k] + (size_t)len[k] <= bo + p->block_size,
+               "frame %u at %d+%d outside block %u", k, off[k], len[k], blk);
+    all_expect(&a, io.region[off[k]] == (blk ? 0x20 : 0x10) + f && len[k] == (blk ? 200 : 100),
+               "frame %u: wrong bytes or length", k);
+  }
+  all_report(&a, "V3: every frame lies inside its block, in block order, with its bytes and length");
+  tsvs_io_release(&io);
+  check(v3_status(&io, p, 0) == TP_STATUS_KERNEL && v3_status(&io, p, 1) == TP_STATUS_KERNEL && p->tail == 2 &&
+            p->held == 0,
+        "V3 release gives both blocks back, tail at 2");
+  put_v3_block(&io, p, 2, 1, 60, 0x30);
+  put_v3_block(&io, p, 0, 1, 60, 0x40);
+  n = tsvs_io_collect(&io, off, len, flags, port, 16);
+  check(n == 2 && p->head == 1 && io.region[off[0]] == 0x30 && io.region[off[1]] == 0x40,
+        "V3 reads block 2 then wraps to block 0 (n %u head %u)", n, p->head);
+  tsvs_io_release(&io);
+  check(p->tail == 1 && p->held == 0 && v3_status(&io, p, 2) == TP_STATUS_KERNEL, "V3 tail wraps to 1 after release");
+  free(io.region);
+}
+
 static void test_frame_checks(void) {
   const size_t rl = 1u << 20;
   check(tsvs_tx_frame_ok(rl, 10, 14), "TX: a 14-byte frame right after room for the vnet header is accepted");
@@ -444,6 +527,7 @@ int main(void) {
   test_ring_next();
   test_layout();
   test_rx_v2();
+  test_rx_v3();
   test_frame_checks();
   test_tx_class();
   test_tx_queue();
