@@ -1,0 +1,253 @@
+// Fuzzer: drives the whole director pipeline over MemoryIo with mutated frames and checks the
+// invariants after every frame (bench/fuzz/frame-invariants.ts on each emitted frame,
+// bench/fuzz/table-invariants.ts on the connection table). Everything follows from the seed:
+// frame i of seed s is the same frame on every run, so a finding replays from (seed, index).
+//
+//   every MAINTAIN_EVERY frames: clock forward, expiry and ARP timers, neighbours relearnt,
+//                                flows pruned and reopened (handshakes through the pipeline)
+//   every frame:   base (golden/kernel corpus | live flow packet | recently emitted frame)
+//                  -> Mutator -> inject + deliver -> check what was queued -> check the table
+// An exception escaping the pipeline is a finding; the lab is then rebuilt from scratch.
+
+import { DROP_COUNT, DROP_NAMES } from '../../src/lib/drops.ts';
+import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
+import { Rng } from '../sim/rng.ts';
+import { goldenCorpus, type SeedFrame } from './corpus.ts';
+import { checkTxFrame, type TxOrigin } from './frame-invariants.ts';
+import { ipv4Shape, l4Residual } from './frame-view.ts';
+import { fuzzLab, type FuzzLab } from './fuzz-lab.ts';
+import { LiveTraffic } from './live-traffic.ts';
+import { Mutator, type FuzzFrame } from './mutate.ts';
+import { RecentResiduals } from './recent-residuals.ts';
+import { checkConnTable } from './table-invariants.ts';
+
+export interface FuzzOptions {
+  readonly seed: number;
+  /** Connection table capacity (small, so a full table and slot reuse happen). */
+  readonly connCapacity?: number;
+  /** Check the table after every Nth frame (1 = every frame). */
+  readonly tableEvery?: number;
+  /** Called with every frame and what it produced (for --replay). */
+  readonly watch?: (index: number, input: FuzzFrame, outputs: readonly Buffer[], drops: string[]) => void;
+}
+
+export interface Finding {
+  readonly kind: 'exception' | 'frame' | 'table';
+  readonly seed: number;
+  /** Index of the injected frame (-1 for a timer run between frames). */
+  readonly index: number;
+  readonly detail: string;
+  readonly input: FuzzFrame | null;
+  /** Hex of the emitted frame that broke an invariant. */
+  readonly outputHex: string | null;
+}
+
+const MAINTAIN_EVERY = 256;
+const MIN_FLOWS = 24;
+const KEEP_FINDINGS = 100;
+const KEEP_PER_SIGNATURE = 3;
+const RECENT_BAD = 512;
+
+export class Fuzzer {
+  readonly seed: number;
+  /** Frames injected so far (the next frame's index). */
+  index = 0;
+  emitted = 0;
+  exceptions = 0;
+  frameViolations = 0;
+  tableViolations = 0;
+  readonly findings: Finding[] = [];
+  /** Emitted frames by kind: TCP, UDP, ICMP errors (NATed or built), other ICMP, ARP. */
+  readonly emittedKinds = { tcp: 0, udp: 0, icmpError: 0, icmp: 0, arp: 0 };
+  /** Findings per kind of violation (the detail with its numbers stripped). */
+  readonly signatures = new Map<string, number>();
+  /** Drop reasons over all labs (a lab is rebuilt after an exception). */
+  readonly drops = new Float64Array(DROP_COUNT);
+  lab: FuzzLab;
+  private live: LiveTraffic;
+  private readonly rng: Rng;
+  private readonly mutator: Mutator;
+  private readonly corpus: SeedFrame[];
+  private readonly tableEvery: number;
+  private readonly capacity: number;
+  private readonly recentBad = new RecentResiduals(RECENT_BAD);
+
+  constructor(private readonly opts: FuzzOptions) {
+    this.seed = opts.seed >>> 0;
+    this.rng = new Rng(this.seed);
+    this.mutator = new Mutator(this.rng.fork('mutate'));
+    this.corpus = goldenCorpus();
+    this.tableEvery = opts.tableEvery ?? 1;
+    this.capacity = opts.connCapacity ?? 512;
+    this.lab = fuzzLab({ connCapacity: this.capacity, hashSeed: this.seed });
+    this.live = new LiveTraffic(this.lab, this.rng.fork('live'));
+  }
+
+  /** Run until `frames` frames have been injected. */
+  run(frames: number): void {
+    while (this.index < frames) this.step();
+  }
+
+  /** One fuzz frame (and, every MAINTAIN_EVERY frames, the timers and new flows first). */
+  step(): void {
+    const rng = this.rng;
+    if (this.index % MAINTAIN_EVERY === 0) this.maintain();
+    this.lab.advance(rng.int(8));
+    const base = rng.next() < 0.45 ? this.corpus[rng.int(this.corpus.length)]! : this.live.base();
+    if (base === null) return this.send({ frame: Buffer.alloc(0), port: 0, flags: 0, vnet: null });
+    this.send(this.mutator.mutate(base.frame, base.port));
+  }
+
+  /** Open the live flows (as the first frame does), so a frame given by hand meets them. */
+  warmUp(): void {
+    this.maintain();
+  }
+
+  /** Inject one frame, run the pipeline, check every frame it queued and the table. */
+  send(m: FuzzFrame): void {
+    const index = this.index++;
+    const { io, engine } = this.lab;
+    const partial = (m.flags & RXF_CSUM_PARTIAL) !== 0;
+    const s = ipv4Shape(m.frame);
+    const residual = s === null ? -1 : l4Residual(m.frame, s, partial);
+    if (residual >= 0 && residual !== 0xffff) this.recentBad.add(residual);
+    const before = this.opts.watch === undefined ? null : Float64Array.from(engine.drops.counts);
+    try {
+      io.inject(m.port, m.frame, m.flags, m.vnet ?? undefined);
+      io.deliver();
+    } catch (e) {
+      this.exception(index, m, e);
+      return;
+    }
+    const sent = io.sent;
+    this.checkSent(index, m, { partial, residual, recentBad: this.recentBad });
+    if (this.opts.watch !== undefined) {
+      const after = engine.drops.counts;
+      const drops: string[] = [];
+      for (let r = 1; r < DROP_COUNT; r++) if (after[r] !== before![r]) drops.push(DROP_NAMES[r] ?? String(r));
+      this.opts.watch(
+        index,
+        m,
+        sent.map((x) => x.frame),
+        drops,
+      );
+    }
+    sent.length = 0;
+    io.origins.length = 0;
+    if (index % this.tableEvery === 0) this.checkTable(index, m);
+  }
+
+  /** Drop counts of this run, by name, most frequent first. */
+  dropSummary(): [string, number][] {
+    const all = Float64Array.from(this.drops);
+    const c = this.lab.engine.drops.counts;
+    for (let r = 1; r < DROP_COUNT; r++) all[r]! += c[r]!;
+    const rows: [string, number][] = [];
+    for (let r = 1; r < DROP_COUNT; r++) if (all[r]! > 0) rows.push([DROP_NAMES[r] ?? String(r), all[r]!]);
+    return rows.sort((a, b) => b[1] - a[1]);
+  }
+
+  /** Live entries in the connection table now. */
+  get conns(): number {
+    return this.lab.engine.conns.count;
+  }
+
+  close(): void {
+    this.lab.engine.stop();
+  }
+
+  private maintain(): void {
+    const rng = this.rng;
+    const lab = this.lab;
+    lab.advance(rng.next() < 0.05 ? 30_000 + rng.int(900_000) : rng.int(3000));
+    try {
+      lab.engine.tick();
+    } catch (e) {
+      this.exception(-1, null, e);
+      return;
+    }
+    this.checkSent(-1, null, null); // ARP probes, frames the ARP queue gave up on
+    lab.io.sent.length = 0;
+    lab.io.origins.length = 0;
+    if (rng.next() < 0.9) lab.learn();
+    this.live.prune();
+    while (this.live.count < MIN_FLOWS) {
+      const before = this.exceptions;
+      this.live.open((frame, port) => this.send({ frame, port, flags: 0, vnet: null }));
+      if (this.exceptions !== before) return;
+    }
+  }
+
+  /** Check every frame queued since the last check; origin describes received frame 0. */
+  private checkSent(index: number, m: FuzzFrame | null, origin: TxOrigin | null): void {
+    const io = this.lab.io;
+    const unknown: TxOrigin = { partial: null, residual: -1, recentBad: this.recentBad };
+    const sent = io.sent;
+    for (let k = 0; k < sent.length; k++) {
+      const out = sent[k]!;
+      const v = checkTxFrame(out.frame, io.ports[out.port]!.mac, io.origins[k] === 0 && origin ? origin : unknown);
+      if (v !== null) {
+        this.frameViolations++;
+        this.report({
+          kind: 'frame',
+          seed: this.seed,
+          index,
+          detail: v,
+          input: m,
+          outputHex: out.frame.toString('hex'),
+        });
+      }
+      this.tally(out.frame);
+      if (out.frame.length >= 34) this.live.remember(out.frame, out.port);
+    }
+    this.emitted += sent.length;
+  }
+
+  private tally(frame: Buffer): void {
+    const k = this.emittedKinds;
+    const s = ipv4Shape(frame);
+    if (s === null) k.arp++;
+    else if (s.proto === 6) k.tcp++;
+    else if (s.proto === 17) k.udp++;
+    else if (s.proto === 1 && s.l4Len > 0 && [3, 4, 11, 12].includes(frame[s.l4]!)) k.icmpError++;
+    else k.icmp++;
+  }
+
+  private checkTable(index: number, m: FuzzFrame | null): void {
+    const v = checkConnTable(this.lab.engine.conns.table, 4);
+    if (v.length === 0) return;
+    this.tableViolations++;
+    this.report({ kind: 'table', seed: this.seed, index, detail: v.join('; '), input: m, outputHex: null });
+  }
+
+  private exception(index: number, m: FuzzFrame | null, e: unknown): void {
+    this.exceptions++;
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.report({ kind: 'exception', seed: this.seed, index, detail, input: m, outputHex: null });
+    // The MemoryIo still holds the frame and the pipeline may be half way: start afresh.
+    const c = this.lab.engine.drops.counts;
+    for (let r = 1; r < DROP_COUNT; r++) this.drops[r]! += c[r]!;
+    this.lab.engine.stop();
+    this.lab = fuzzLab({ connCapacity: this.capacity, hashSeed: this.seed });
+    this.live = new LiveTraffic(this.lab, this.rng.fork(`live${this.exceptions}`));
+  }
+
+  /** Keep the first few findings of each kind of violation (numbers stripped), up to a bound. */
+  private report(f: Finding): void {
+    const sig = `${f.kind} ${f.detail.split('\n')[0]!.replace(/[0-9a-fx]+\b/g, '#')}`;
+    const n = this.signatures.get(sig) ?? 0;
+    this.signatures.set(sig, n + 1);
+    if (n < KEEP_PER_SIGNATURE && this.findings.length < KEEP_FINDINGS) this.findings.push(f);
+  }
+}
+
+/** A finding as one line: seed, frame index, what broke, and the frames' hex to replay. */
+export function formatFinding(f: Finding): string {
+  const head = `finding ${f.kind} seed=${f.seed} frame=${f.index}`;
+  const input =
+    f.input === null
+      ? ''
+      : ` port=${f.input.port} flags=${f.input.flags}${f.input.vnet ? ` vnet=${f.input.vnet.toString('hex')}` : ''} hex=${f.input.frame.toString('hex')}`;
+  const out = f.outputHex === null ? '' : ` emitted=${f.outputHex}`;
+  return `${head}: ${f.detail.split('\n').slice(0, 6).join(' | ')}${input}${out}`;
+}
