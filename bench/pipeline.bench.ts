@@ -14,7 +14,7 @@ import { Engine } from '../src/datapath/engine.ts';
 import type { EngineConfig } from '../src/datapath/engine-config.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../src/datapath/packet-io.ts';
 import { AF_INET, FWD_MASQ } from '../src/model/dest.ts';
-import { IPPROTO_TCP } from '../src/model/service.ts';
+import { IPPROTO_TCP } from '../src/lib/inet.ts';
 import { ServiceTable } from '../src/model/service-table.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../test/helpers/frames.ts';
 import { findScheduler } from '../src/sched/registry.ts';

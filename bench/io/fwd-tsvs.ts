@@ -16,7 +16,7 @@ import { installKernelFilter } from '../../src/daemon/kernel-filter.ts';
 import { Logger } from '../../src/lib/logger.ts';
 import { ControlServer } from '../../src/wire/socket.ts';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
-import { IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 

@@ -15,7 +15,8 @@
 // was removed (-d) has its client packets dropped (expire_nodest_conn = 0, the default).
 
 import { AF_INET, FWD_MASQ, type Dest } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, SVC_F_PERSISTENT, type Service } from '../../src/model/service.ts';
+import { SVC_F_PERSISTENT, type Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import type { DestSpec, ServiceKey, ServiceSpec } from '../../src/model/rule-spec.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { ConnManager } from '../../src/conn/conn-manager.ts';

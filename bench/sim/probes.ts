@@ -5,7 +5,7 @@
 // what they do next. No kernel counterpart.
 
 import { SchedInput } from '../../src/model/scheduler.ts';
-import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import type { Director } from './director.ts';
 import type { Disruption } from './recorder.ts';
 import type { Scenario } from './scenario.ts';

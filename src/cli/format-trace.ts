@@ -3,8 +3,7 @@
 //   OUT 192.168.99.100:80 > 192.168.88.10:51234 SYN,ACK  => 192.168.88.5:80 > 192.168.88.10:51234 (SYN_RECV)
 
 import { DROP_NAMES } from '../lib/drops.ts';
-import { ipToString } from '../lib/inet.ts';
-import { IPPROTO_TCP } from '../model/service.ts';
+import { ipToString, IPPROTO_TCP } from '../lib/inet.ts';
 import { tcpStateName } from '../conn/proto-tcp.ts';
 import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_LOCAL, TR_OUT, type TraceEvent } from '../datapath/trace.ts';
 

@@ -5,7 +5,7 @@
 // a dead resolver never hangs tsvsadm.
 
 import { lookupService } from 'node:dns/promises';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { systemServices, type ServicesDb } from '../ipvsadm/services-db.ts';
 import { RealTimers, untilDeadline, type Timers } from '../lib/timers.ts';
 

@@ -4,7 +4,7 @@
 // ip_vs_conn_uses_old_conntrack() is always false here.
 
 import { DEST_F_AVAILABLE } from '../model/dest.ts';
-import { IPPROTO_TCP } from '../model/service.ts';
+import { IPPROTO_TCP } from '../lib/inet.ts';
 import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT, TCP_SYN } from './proto-tcp.ts';
 import { CONN_F_NOOUTPUT } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';

@@ -4,7 +4,8 @@
 // established packet; allocates nothing.
 
 import { DEST_F_AVAILABLE, FWD_FULLNAT, type Dest } from '../model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT, type Service } from '../model/service.ts';
+import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, type Service } from '../model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { SchedInput } from '../model/scheduler.ts';
 import {
   DROP_CONN_TABLE_FULL,

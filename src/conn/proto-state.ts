@@ -3,7 +3,7 @@
 
 import type { ConnTable } from './conn-table.ts';
 import { CONN_F_TEMPLATE, CTPL_STATE_NAMES } from './conn-flags.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { tcpStateName, tcpStateTransition } from './proto-tcp.ts';
 import { udpStateName, udpStateTransition } from './proto-udp.ts';
 import type { Timeouts } from './proto-timeouts.ts';

@@ -5,8 +5,7 @@
 import type { DataPlane } from '../model/data-plane.ts';
 import type { Engine } from '../datapath/engine.ts';
 import type { HealthWiring } from './health-wiring.ts';
-import { ipToString } from '../lib/inet.ts';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
+import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { ServiceTable } from '../model/service-table.ts';
 import type { MetricsSnapshot } from '../metrics/prometheus.ts';
 import type { RateValues } from '../metrics/estimator.ts';

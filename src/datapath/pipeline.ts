@@ -33,7 +33,7 @@ import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
 import { buildIcmpPortUnreach, icmpErrorAllowed } from '../packet/build-icmp.ts';
 import { ETH_P_ARP } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
 import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../model/scheduler.ts';

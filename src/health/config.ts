@@ -21,8 +21,7 @@
 import { parseBlocks, type Stmt } from './config-lexer.ts';
 import { Ctx } from './config-values.ts';
 import { readChecker, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
-import { ipToString } from '../lib/inet.ts';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
+import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 
 export interface RealServerConfig {
   readonly line: number;

@@ -4,7 +4,8 @@
 // tunnel options only with -i, and conflicting listing options.
 
 import { FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
-import { IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT } from '../model/service.ts';
+import { SVC_F_ONEPACKET, SVC_F_PERSISTENT } from '../model/service.ts';
+import { IPPROTO_UDP } from '../lib/inet.ts';
 import { DEFAULT_SCHED } from '../model/rule-spec.ts';
 import * as O from './argv-options.ts';
 import { fail } from './argv-exit.ts';

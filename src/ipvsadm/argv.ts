@@ -5,17 +5,8 @@
 // for UDP, DR/TUN real servers take the service port, list option conflicts).
 
 import { AF_INET, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
-import {
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  IPPROTO_SCTP,
-  SVC_F_ONEPACKET,
-  SVC_F_PERSISTENT,
-  SVC_F_SCHED1,
-  SVC_F_SCHED2,
-  SVC_F_SCHED3,
-} from '../model/service.ts';
-import { parseDottedQuad } from '../lib/inet.ts';
+import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
+import { parseDottedQuad, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../lib/inet.ts';
 import * as O from './argv-options.ts';
 import { ArgvExit, EXIT_TRYHELP, fail, tryhelpExit } from './argv-exit.ts';
 import { PoptContext, poptStrerror } from './argv-popt.ts';

@@ -2,7 +2,7 @@
 // service_to_port() (":http" on input) and port_to_service() (":http" in -L without -n).
 
 import { readFileSync } from 'node:fs';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../model/service.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 
 function protoName(protocol: number): string | null {
   switch (protocol) {

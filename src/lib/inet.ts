@@ -1,8 +1,15 @@
-// IPv4 text <-> uint32 at the control-plane edges: glibc inet_aton() and inet_ntoa() semantics,
-// which is what ipvsadm uses to read -t/-u/-r/-M and to print masks (ipvsadm.c parse_service,
-// parse_netmask, print_service_entry).
+// inet: IP protocol numbers (include/uapi/linux/in.h), and IPv4 text <-> uint32 at the
+// control-plane edges: glibc inet_aton() and inet_ntoa() semantics, which is what ipvsadm uses
+// to read -t/-u/-r/-M and to print masks (ipvsadm.c parse_service, parse_netmask,
+// print_service_entry).
 
 import { isIPv6 } from 'node:net';
+
+/** IPPROTO_* (include/uapi/linux/in.h): the IPv4 header's protocol field, and a service's. */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
 
 /** Per glibc inet_aton: the last part of an a / a.b / a.b.c / a.b.c.d form may fill the rest. */
 const LAST_PART_MAX = [0xffffffff, 0xffffff, 0xffff, 0xff] as const;

@@ -2,8 +2,7 @@
 // struct ip_vs_dest_user_kern in include/net/ip_vs.h), plain data with no live state.
 
 import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from './service.ts';
-import { ipToString } from '../lib/inet.ts';
+import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 
 /** Identifies a virtual service: <protocol, addr, port> or a firewall mark (fwmark != 0). */
 export interface ServiceKey {

@@ -4,17 +4,8 @@
 // feeds each restored line to process_options().
 
 import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
-import {
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  SVC_F_ONEPACKET,
-  SVC_F_PERSISTENT,
-  SVC_F_SCHED1,
-  SVC_F_SCHED2,
-  SVC_F_SCHED3,
-} from './service.ts';
-import { ipToString } from '../lib/inet.ts';
+import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
+import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { DestSpec, ServiceRule, ServiceSpec } from './rule-spec.ts';
 
 /** Formats "addr:port" for a rule line: numeric (-S -n) or with names (-S). */

@@ -3,11 +3,6 @@
 import type { Dest } from './dest.ts';
 import type { Scheduler } from './scheduler.ts';
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
-
 /** svc->flags (include/uapi/linux/ip_vs.h). */
 export const SVC_F_PERSISTENT = 0x0001;
 export const SVC_F_HASHED = 0x0002;

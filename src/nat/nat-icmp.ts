@@ -20,7 +20,8 @@
 
 import { wr16, wr32 } from '../packet/bytes.ts';
 import { csumFold, csumPartial, ipSendCheck } from '../packet/checksum.ts';
-import { IPH_DADDR, IPH_SADDR, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
+import { IPH_DADDR, IPH_SADDR } from '../packet/ipv4.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 
 function innerHasPorts(f: ParsedFrame): boolean {

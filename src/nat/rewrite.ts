@@ -33,7 +33,8 @@
 
 import { rd16, wr16, wr32 } from '../packet/bytes.ts';
 import { csumFold, csumPartial, diff2, diff4, fold16, pseudoSum } from '../packet/checksum.ts';
-import { IPH_CHECK, IPH_DADDR, IPH_SADDR, IPH_TTL, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.ts';
+import { IPH_CHECK, IPH_DADDR, IPH_SADDR, IPH_TTL } from '../packet/ipv4.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { UDP_HLEN } from '../packet/udp.ts';
 

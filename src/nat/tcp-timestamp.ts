@@ -28,7 +28,7 @@
 
 import { rd16, rd32, wr16, wr32 } from '../packet/bytes.ts';
 import { csumFold, fold16 } from '../packet/checksum.ts';
-import { IPPROTO_TCP } from '../packet/ipv4.ts';
+import { IPPROTO_TCP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { TCP_ACK, TCP_HLEN } from '../packet/tcp.ts';
 

@@ -25,7 +25,8 @@ import {
   NR_ICMP_TYPES,
   icmpTypeIsError,
 } from './icmp.ts';
-import { IPH_CHECK, IPH_DADDR, IPH_FRAG, IPH_SADDR, IPH_TOT_LEN, IPH_TTL, IPPROTO_ICMP, IPV4_HLEN } from './ipv4.ts';
+import { IPH_CHECK, IPH_DADDR, IPH_FRAG, IPH_SADDR, IPH_TOT_LEN, IPH_TTL, IPV4_HLEN } from './ipv4.ts';
+import { IPPROTO_ICMP } from '../lib/inet.ts';
 import type { ParsedFrame } from './parsed-frame.ts';
 
 export const ICMP_ERROR_MAX_IP = 576;

@@ -5,7 +5,8 @@
 import { DROP_NONE, DROP_BAD_L4_HEADER } from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
 import { csumFold, csumPartial } from './checksum.ts';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IP_OFFSET } from './ipv4.ts';
+import { IP_OFFSET } from './ipv4.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { GROUP_ICMP, GROUP_INNER, GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
 
 export const ICMP_HLEN = 8;

@@ -18,11 +18,6 @@ export const IP_DF = 0x4000;
 export const IP_MF = 0x2000;
 export const IP_OFFSET = 0x1fff;
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
-
 /** Field offsets inside the IPv4 header. */
 export const IPH_TOT_LEN = 2;
 export const IPH_ID = 4;

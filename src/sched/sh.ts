@@ -13,7 +13,8 @@
 // not needed yet).
 
 import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_SCHED1, SVC_F_SCHED2, type Service } from '../model/service.ts';
+import { SVC_F_SCHED1, SVC_F_SCHED2, type Service } from '../model/service.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
 
 export const SH_TAB_BITS = 8;

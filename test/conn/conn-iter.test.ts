@@ -1,7 +1,8 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { FWD_MASQ } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT } from '../../src/model/service.ts';
+import { SVC_F_PERSISTENT } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
 import { TCP_ACK, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';

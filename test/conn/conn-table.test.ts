@@ -4,7 +4,7 @@ import { ConnTable } from '../../src/conn/conn-table.ts';
 import { CONN_F_TEMPLATE } from '../../src/conn/conn-flags.ts';
 import { DROP_CONN_TABLE_FULL } from '../../src/lib/drops.ts';
 import { FWD_FULLNAT } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';
 

@@ -2,7 +2,8 @@
 // (ip_vs_lc.c semantics: skip weight 0 and OVERLOAD, lowest overhead, ties to scan order).
 
 import { AF_INET, Dest, DEST_F_OVERLOAD, FWD_MASQ, destOverhead } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 
 export function ip(s: string): number {

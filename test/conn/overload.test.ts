@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { DEST_F_OVERLOAD, type Dest } from '../../src/model/dest.ts';
-import { IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { addDest, input, makeSvc, sched } from './helpers.ts';
 
 const VIP = '192.168.88.5';

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { DEST_F_AVAILABLE, type Dest } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, SVC_F_PERSISTENT, type Service } from '../../src/model/service.ts';
+import { SVC_F_PERSISTENT, type Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DIR_INPUT } from '../../src/conn/direction.ts';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc, sched } from './helpers.ts';

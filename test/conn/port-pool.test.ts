@@ -3,7 +3,7 @@ import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { LocalAddrPool, PortPool } from '../../src/conn/port-pool.ts';
 import { DROP_PORTS_EXHAUSTED } from '../../src/lib/drops.ts';
 import { FWD_FULLNAT } from '../../src/model/dest.ts';
-import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DIR_INPUT } from '../../src/conn/direction.ts';
 import { TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { addDest, input, ip, makeSvc } from './helpers.ts';

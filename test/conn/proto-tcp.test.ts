@@ -2,7 +2,7 @@ import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { CONN_F_INACTIVE, CONN_F_NOOUTPUT } from '../../src/conn/conn-flags.ts';
 import { FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
-import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
 import { connStateName } from '../../src/conn/proto-state.ts';
 import {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { CONN_F_INACTIVE } from '../../src/conn/conn-flags.ts';
-import { IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
 import { connStateName } from '../../src/conn/proto-state.ts';
 import { addDest, input, makeSvc } from './helpers.ts';

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { ConnManager } from '../../src/conn/conn-manager.ts';
 import { AF_INET, Dest, DEST_F_OVERLOAD, FWD_MASQ, destOverhead } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/conn/proto-tcp.ts';

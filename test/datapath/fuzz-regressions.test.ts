@@ -3,7 +3,7 @@
 import t from 'tap';
 import { buildFrame, hex, type FrameSpec } from '../helpers/frames.ts';
 import { CIP, CMAC, engineLab, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 
 interface RegressionCase {
   readonly description: string;

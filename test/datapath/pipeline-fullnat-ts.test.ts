@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import type { SentFrame } from '../../src/io/memory-io.ts';
 import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
-import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DROP_PORTS_EXHAUSTED } from '../../src/lib/drops.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
 import {

@@ -2,7 +2,7 @@
 // Expected frames are crafted independently with test/helpers/frames.ts (its own checksums).
 import t from 'tap';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DROP_NOT_SYN, DROP_NO_SERVICE } from '../../src/lib/drops.ts';
 import { buildFrame, ipToU32, verifyIpChecksum, verifyL4Checksum, hex, type FrameSpec } from '../helpers/frames.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';

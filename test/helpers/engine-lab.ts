@@ -6,7 +6,7 @@ import { Engine } from '../../src/datapath/engine.ts';
 import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
-import { IPPROTO_TCP } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { ipToU32 } from './frames.ts';
 import { findScheduler } from '../../src/sched/registry.ts';

@@ -5,7 +5,8 @@ import { parseArgv } from '../../src/ipvsadm/argv.ts';
 import { ArgvExit } from '../../src/ipvsadm/argv-exit.ts';
 import * as O from '../../src/ipvsadm/argv-options.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT } from '../../src/model/service.ts';
+import { SVC_F_PERSISTENT } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { SERVICES_DB } from '../cli/fixtures/format-fixture.ts';
 
 const parse = (argv: string[], readingStdin = false) => parseArgv(argv, { services: SERVICES_DB, readingStdin });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { RateEstimator, EstimatorSet, emptyRates, EST_INTERVAL_MS } from '../../src/metrics/estimator.ts';
 import { Counters, StatsZero, emptyStats, loadStats, STAT_FIELDS } from '../../src/metrics/counters.ts';
-import { Service, IPPROTO_TCP } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { Dest, AF_INET } from '../../src/model/dest.ts';
 import { ManualTimers } from '../../src/lib/timers.ts';
 

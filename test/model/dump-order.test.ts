@@ -2,7 +2,8 @@
 // newest first within a bucket, then the fwmark table.
 import t from 'tap';
 import { kernelDumpOrder, svcHashKey, svcFwmHashKey } from '../../src/model/dump-order.ts';
-import { Service, IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import type { Scheduler } from '../../src/model/scheduler.ts';
 
 const sched = { name: 'x' } as unknown as Scheduler;

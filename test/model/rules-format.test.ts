@@ -10,7 +10,7 @@ import {
   RuleLineError,
 } from '../../src/model/rules-format.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import type { DestSpec, ServiceSpec } from '../../src/model/rule-spec.ts';
 
 const svc = (over: Partial<ServiceSpec> = {}): ServiceSpec => ({

@@ -2,7 +2,8 @@
 // random tables, never blocks on probes, and a built table never changes under a reader.
 import t from 'tap';
 import { ServiceLookup } from '../../src/model/service-lookup.ts';
-import { Service, IPPROTO_TCP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import type { Scheduler } from '../../src/model/scheduler.ts';
 
 const sched = { name: 'x' } as unknown as Scheduler;

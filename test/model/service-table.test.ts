@@ -3,10 +3,10 @@
 import t, { type Test } from 'tap';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, FWD_MASQ } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, IPPROTO_UDP, SVC_F_PERSISTENT, SVC_F_SCHED2 } from '../../src/model/service.ts';
+import { SVC_F_PERSISTENT, SVC_F_SCHED2 } from '../../src/model/service.ts';
 import type { DestSpec, ServiceSpec } from '../../src/model/rule-spec.ts';
 import { TsvsError } from '../../src/lib/errors.ts';
-import { ipToString } from '../../src/lib/inet.ts';
+import { ipToString, IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { recordingFactories } from './fixtures/recording-scheduler.ts';
 
 const VIP = 0xc0a85805; // 192.168.88.5

@@ -2,7 +2,8 @@
 // read like ipvsadm sequences, and names real servers for readable pick sequences.
 
 import { AF_INET, DEST_F_AVAILABLE, DEST_F_OVERLOAD, Dest } from '../../src/model/dest.ts';
-import { IPPROTO_TCP, Service } from '../../src/model/service.ts';
+import { Service } from '../../src/model/service.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 

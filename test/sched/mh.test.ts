@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Lab, ip } from './harness.ts';
 import { MH_TAB_SIZE, MhScheduler, SVC_F_SCHED_MH_FALLBACK, SVC_F_SCHED_MH_PORT } from '../../src/sched/mh.ts';
-import { IPPROTO_ICMP } from '../../src/model/service.ts';
+import { IPPROTO_ICMP } from '../../src/lib/inet.ts';
 
 function counts(lab: Lab): number[] {
   const m = new Map<string, number>();

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { Lab, ip } from './harness.ts';
 import { SVC_F_SCHED_SH_FALLBACK, SVC_F_SCHED_SH_PORT, type ShScheduler, shHashkey } from '../../src/sched/sh.ts';
-import { IPPROTO_ICMP, IPPROTO_UDP } from '../../src/model/service.ts';
+import { IPPROTO_ICMP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 
 const client = (k: number): number => ip('10.0.0.0') + k;
 
