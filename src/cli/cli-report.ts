@@ -27,7 +27,15 @@ export const PROGRAM = 'tsvsadm';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 
-const OWN_ERRORS = new Set(['ENODAEMON', 'ENOSYS', 'EDISCONNECTED', 'ETIMEDOUT', 'EBADREPLY']);
+const OWN_ERRORS = new Set([
+  'ENODAEMON',
+  'ENOACCESS',
+  'ENOENGINE',
+  'ENOSYS',
+  'EDISCONNECTED',
+  'ETIMEDOUT',
+  'EBADREPLY',
+]);
 
 /** Prints a failure; returns the exit status (exitCode for ipvsadm-style errors). */
 export function reportError(io: Pick<CliIo, 'stderr'>, e: unknown, exitCode: number): number {

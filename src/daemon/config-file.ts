@@ -4,6 +4,8 @@
 //   socket /run/tsvs/tsvsd.sock
 //   rules /var/lib/tsvs/rules
 //   log-level info                 # debug | info | warn | error
+//   socket-group tsvs              # operators' group may use tsvsadm (config-daemon.ts)
+//   socket-mode 0660
 //
 //   [engine]                       # for the packet engine (parsed and kept; see EngineConfig)
 //   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
@@ -28,6 +30,7 @@ import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
 import type { EngineConfig, PortConfig } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
+import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
 
 export const DEFAULT_CONN_CAPACITY = 65536;
 
@@ -36,6 +39,7 @@ export interface DaemonConfig {
   readonly socketPath?: string;
   readonly rulesPath?: string;
   readonly logLevel?: Level;
+  readonly socketAccess?: SocketAccess;
   readonly engine: EngineConfig;
   /** The [rules] lines with their line numbers in the file. */
   readonly ruleLines: readonly RuleLine[];
@@ -88,6 +92,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let socket: string | undefined;
   let rules: string | undefined;
   let logLevel: Level | undefined;
+  let socketAccess: SocketAccess | undefined;
   const ports: PortConfig[] = [];
   const fullNatAddrs: number[] = [];
   let connCapacity = DEFAULT_CONN_CAPACITY;
@@ -127,7 +132,14 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       else if (key === 'rules') rules = val;
       else if (key === 'log-level' && isLevel(val)) logLevel = val;
       else if (key === 'log-level') throw configError(path, n, `log-level must be debug, info, warn or error`);
-      else throw configError(path, n, `unknown daemon setting ${key} (socket, rules, log-level)`);
+      else if (isSocketAccessKey(key!))
+        socketAccess = parseSocketAccess(socketAccess, key!, val, (m) => configError(path, n, m));
+      else
+        throw configError(
+          path,
+          n,
+          `unknown daemon setting ${key} (socket, rules, log-level, socket-group, socket-mode)`,
+        );
     } else if (key === 'interface') {
       ports.push(parseInterface(path, n, words));
     } else if (key === 'fullnat-address') {
@@ -166,6 +178,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
     ...(socket !== undefined ? { socketPath: socket } : {}),
     ...(rules !== undefined ? { rulesPath: rules } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
+    ...(socketAccess !== undefined ? { socketAccess } : {}),
     engine: {
       ports,
       fullNatAddrs,

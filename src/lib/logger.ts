@@ -1,11 +1,42 @@
-// Logger: levelled logfmt lines on stderr for tsvsd (`time=... level=info msg="..." k=v`).
-// A message that repeats is rate-limited per message text: at most `burst` lines per window;
-// the next line after a quiet window says how many were suppressed.
+// Logger: levelled lines on stderr for tsvsd, logfmt (`time=... level=info msg="..." k=v`) or
+// JSON (one object per line: {"time":...,"level":"info","msg":"...","k":v}). Under systemd, when
+// stderr is the journal, each line starts with its sd-daemon priority (`<6>` for info,
+// sd-daemon.h SD_INFO) so that journalctl shows the level. A message that repeats is
+// rate-limited per message text: at most `burst` lines per window; the next line after a quiet
+// window says how many were suppressed.
+
+import { fstatSync } from 'node:fs';
 
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type Level = (typeof LEVELS)[number];
 
 export type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+export const LOG_FORMATS = ['logfmt', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** sd-daemon.h: SD_DEBUG 7, SD_INFO 6, SD_WARNING 4, SD_ERR 3. */
+const SD_PRIORITY: Readonly<Record<Level, number>> = { debug: 7, info: 6, warn: 4, error: 3 };
+
+export function isLogFormat(s: string): s is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(s);
+}
+
+/**
+ * True when stderr is connected to the journal: systemd sets JOURNAL_STREAM to the device and
+ * inode ("dev:ino") of the stream it connected, and a process compares it with its own stderr
+ * (systemd.exec(5), "$JOURNAL_STREAM").
+ */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env, fd = 2): boolean {
+  const js = env['JOURNAL_STREAM'];
+  if (js === undefined || js === '') return false;
+  try {
+    const st = fstatSync(fd);
+    return js === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
 
 export interface LoggerOptions {
   readonly level?: Level;
@@ -14,6 +45,9 @@ export interface LoggerOptions {
   /** Lines allowed per message per window. */
   readonly burst?: number;
   readonly windowMs?: number;
+  readonly format?: LogFormat;
+  /** Prefix each line with its sd-daemon priority, `<N>` (stderr is the journal). */
+  readonly journal?: boolean;
 }
 
 function quote(v: string): string {
@@ -47,6 +81,8 @@ export class Logger {
   private readonly burst: number;
   private readonly windowMs: number;
   private readonly windows = new Map<string, Window>();
+  private readonly format: LogFormat;
+  private readonly journal: boolean;
 
   constructor(opts: LoggerOptions = {}) {
     this.min = LEVELS.indexOf(opts.level ?? 'info');
@@ -54,6 +90,8 @@ export class Logger {
     this.nowMs = opts.nowMs ?? Date.now;
     this.burst = opts.burst ?? 5;
     this.windowMs = opts.windowMs ?? 10_000;
+    this.format = opts.format ?? 'logfmt';
+    this.journal = opts.journal ?? false;
   }
 
   debug(msg: string, fields: Fields = {}): void {
@@ -87,7 +125,9 @@ export class Logger {
       return;
     }
     const time = new Date(now).toISOString();
-    this.write(`${logfmt({ time, level, msg, ...fields })}\n`);
+    const all = { time, level, msg, ...fields };
+    const text = this.format === 'json' ? JSON.stringify(all) : logfmt(all);
+    this.write(`${this.journal ? `<${SD_PRIORITY[level]}>` : ''}${text}\n`);
   }
 
   private prune(now: number): void {

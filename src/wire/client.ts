@@ -1,6 +1,6 @@
 // ControlClient: tsvsadm's side of the control socket (JSON lines, wire.ts). Error replies come
 // back as TsvsError with the daemon's code and message; a daemon that is not there is reported
-// with how to start it.
+// with how to start it, a socket we may not use with who may.
 
 import { createConnection, type Socket } from 'node:net';
 import { TsvsError } from '../lib/errors.ts';
@@ -23,9 +23,6 @@ function reasonOf(code: string | undefined): string {
       return 'no such file';
     case 'ECONNREFUSED':
       return 'connection refused';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied; tsvsadm must run as root';
     case 'ENOTSOCK':
       return 'not a socket';
     default:
@@ -34,6 +31,8 @@ function reasonOf(code: string | undefined): string {
 }
 
 export function cannotConnectMessage(path: string, code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM')
+    return `permission denied on ${path}: run as root or as a member of the socket's group`;
   return `cannot connect to tsvsd at ${path} (${reasonOf(code)}): is the daemon running? Start it with: tsvsd --config ${DEFAULT_CONFIG_PATH}`;
 }
 
@@ -60,13 +59,17 @@ export class ControlClient {
     sock.on('error', onGone);
   }
 
-  /** Connects, or rejects with ENODAEMON and the "is the daemon running?" message. */
+  /**
+   * Connects, or rejects with ENODAEMON and the "is the daemon running?" message, or with
+   * ENOACCESS when the socket is there but not ours to use.
+   */
   static connect(path: string, timeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const sock = createConnection(path);
       const onError = (e: NodeJS.ErrnoException): void => {
         sock.destroy();
-        reject(new TsvsError('ENODAEMON', cannotConnectMessage(path, e.code), { cause: e }));
+        const code = e.code === 'EACCES' || e.code === 'EPERM' ? 'ENOACCESS' : 'ENODAEMON';
+        reject(new TsvsError(code, cannotConnectMessage(path, e.code), { cause: e }));
       };
       sock.once('error', onError);
       sock.once('connect', () => {

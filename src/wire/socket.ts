@@ -1,11 +1,15 @@
 // ControlServer: tsvsd's control socket, a Unix stream socket speaking JSON lines (wire.ts).
-// Root only: the directory is created 0700 when missing and the socket is made 0600 (created
-// under umask 0177, then chmod). A stale socket left by a killed daemon is replaced; a live one
-// is refused. Bad JSON, unknown ops and wrong versions get an error reply; a line longer than
-// maxLineBytes gets one and the connection is closed. Nothing a client sends crashes tsvsd.
+// Root only by default: the directory is created 0700 when missing and the socket is made 0600
+// (created under umask 0177, then chmod). With a group (an operators' group, [daemon]
+// socket-group), the socket gets that group and mode 0660 (or the mode given), and a directory
+// tsvsd makes gets the group and mode 0750 so that members can reach the socket; an existing
+// directory is never changed (onWarning says when the group cannot pass it). A stale socket
+// left by a killed daemon is replaced; a live one is refused. Bad JSON, unknown ops and wrong
+// versions get an error reply; a line longer than maxLineBytes gets one and the connection is
+// closed. Nothing a client sends crashes tsvsd.
 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TsvsError } from '../lib/errors.ts';
 import { toWireError } from './wire-convert.ts';
@@ -22,6 +26,17 @@ export interface ControlServerOptions {
   readonly maxLineBytes?: number;
   /** Called for protocol errors worth a log line. */
   readonly onProtocolError?: (message: string) => void;
+  /** Group id that may use the socket (chown after listen); default none (root only). */
+  readonly gid?: number;
+  /** The socket's permission bits; default 0660 with a gid, else 0600. */
+  readonly mode?: number;
+  /** Called when the group cannot reach the socket through an existing directory. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Whether members of `gid` may search (pass through) a directory. */
+function groupCanPass(st: { gid: number; mode: number }, gid: number): boolean {
+  return (st.mode & 0o001) !== 0 || (st.gid === gid && (st.mode & 0o010) !== 0);
 }
 
 function isLive(path: string): Promise<boolean> {
@@ -46,8 +61,14 @@ export class ControlServer {
   private readonly onProtocolError: (message: string) => void;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly gid: number | undefined;
+  private readonly mode: number;
+  private readonly onWarning: (message: string) => void;
 
   constructor(opts: ControlServerOptions) {
+    this.onWarning = opts.onWarning ?? (() => undefined);
+    this.gid = opts.gid;
+    this.mode = opts.mode ?? (opts.gid !== undefined ? 0o660 : 0o600);
     this.path = opts.path;
     this.handle = opts.handle;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -56,10 +77,17 @@ export class ControlServer {
 
   async listen(): Promise<void> {
     const dir = dirname(this.path);
-    try {
-      await lstat(dir);
-    } catch {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+    const dirSt = await lstat(dir).catch(() => null);
+    if (dirSt === null) await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (this.gid !== undefined && dirSt === null) {
+      await chown(dir, -1, this.gid);
+      await chmod(dir, 0o750);
+    } else if (this.gid !== undefined && dirSt !== null && !groupCanPass(dirSt, this.gid)) {
+      const mode = (dirSt.mode & 0o777).toString(8).padStart(4, '0');
+      this.onWarning(
+        `the socket's group (gid ${this.gid}) cannot reach ${this.path}: ${dir} is mode ${mode}, group ${dirSt.gid}; ` +
+          `give it that group and mode 0750, or remove it and let tsvsd make it`,
+      );
     }
     const st = await lstat(this.path).catch(() => null);
     if (st !== null) {
@@ -81,7 +109,8 @@ export class ControlServer {
     } finally {
       process.umask(oldMask);
     }
-    await chmod(this.path, 0o600);
+    if (this.gid !== undefined) await chown(this.path, -1, this.gid);
+    await chmod(this.path, this.mode);
     this.server = server;
   }
 

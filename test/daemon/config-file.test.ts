@@ -54,7 +54,10 @@ const errors: [string, string][] = [
   ['[nope]\n', '/c:1: unknown section [nope] (daemon, engine, rules)'],
   ['[daemon]\nsocket\n', '/c:2: socket takes one value'],
   ['[daemon]\nlog-level loud\n', '/c:2: log-level must be debug, info, warn or error'],
-  ['[daemon]\ncolour blue\n', '/c:2: unknown daemon setting colour (socket, rules, log-level)'],
+  [
+    '[daemon]\ncolour blue\n',
+    '/c:2: unknown daemon setting colour (socket, rules, log-level, socket-group, socket-mode)',
+  ],
   ['[engine]\ninterface\n', '/c:2: interface needs a name'],
   ['[engine]\ninterface eth0 owned 1.2.3\n', '/c:2: owned: not an IPv4 address: 1.2.3'],
   ['[engine]\ninterface eth0 subnet 10.0.0.0/33\n', '/c:2: subnet: not an IPv4 prefix: 10.0.0.0/33'],
