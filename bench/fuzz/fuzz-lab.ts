@@ -56,11 +56,15 @@ export const LAB_SERVICES: readonly LabService[] = [
  */
 export class RecordingIo extends MemoryIo {
   readonly origins: number[] = [];
+  /** Frame offsets of the last batch delivered (kept after it, to name a frame that threw). */
+  readonly lastOffsets: number[] = [];
   private current: RxBatch | null = null;
 
   override start(onBatch: (batch: RxBatch) => void): void {
     super.start((b) => {
       this.current = b;
+      this.lastOffsets.length = 0;
+      for (let i = 0; i < b.count; i++) this.lastOffsets.push(b.off[i]!);
       try {
         onBatch(b);
       } finally {

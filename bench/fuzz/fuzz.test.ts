@@ -151,21 +151,25 @@ t.test('the table checker reports a corrupted index, count and free list', async
   }
 });
 
-t.test('an exception in the pipeline is a finding with seed, index and hex, and the run goes on', async (t) => {
+t.test('an exception in the pipeline is a finding naming the frame of the batch, and the run goes on', async (t) => {
   const fz = new Fuzzer({ seed: 9 });
   fz.warmUp();
   const pipeline = fz.lab.engine.pipeline;
-  pipeline.processFrame = () => {
-    throw new Error('boom');
+  const processFrame = pipeline.processFrame.bind(pipeline);
+  let calls = 0;
+  pipeline.processFrame = (buf, off, len, flags, port) => {
+    const r = processFrame(buf, off, len, flags, port);
+    if (++calls === 2) throw new Error('boom');
+    return r;
   };
-  const frame = buildFrame({ ...seg, dst: '192.168.88.5', dport: 80 });
-  const index = fz.index;
-  fz.send({ frame, port: 0, flags: 0, vnet: null });
+  const frames = [80, 443, 8080].map((dport) => buildFrame({ ...seg, dst: '192.168.88.5', dport }));
+  const first = fz.index;
+  fz.sendBatch(frames.map((frame) => ({ frame, port: 0, flags: 0, vnet: null })));
   t.equal(fz.exceptions, 1);
-  t.match(fz.findings[0], { kind: 'exception', seed: 9, index, detail: /^Error: boom/ });
-  t.equal(fz.findings[0]!.input!.frame.toString('hex'), frame.toString('hex'));
+  t.match(fz.findings[0], { kind: 'exception', seed: 9, index: first + 1, detail: /^Error: boom/ });
+  t.equal(fz.findings[0]!.input!.frame.toString('hex'), frames[1]!.toString('hex'), 'the second frame threw');
   t.not(fz.lab.engine.pipeline, pipeline, 'the lab was rebuilt');
-  fz.run(index + 2000);
+  fz.run(first + 2000);
   t.equal(fz.exceptions, 1, 'and runs on');
   fz.close();
 });

@@ -4,9 +4,11 @@
 // frame i of seed s is the same frame on every run, so a finding replays from (seed, index).
 //
 //   every MAINTAIN_EVERY frames: clock forward, expiry and ARP timers, neighbours relearnt,
-//                                flows pruned and reopened (handshakes through the pipeline)
-//   every frame:   base (golden/kernel corpus | live flow packet | recently emitted frame)
-//                  -> Mutator -> inject + deliver -> check what was queued -> check the table
+//                                sometimes a SYN flood (until the table is full), flows pruned
+//                                and reopened (handshakes through the pipeline)
+//   every step:    1 frame (or a batch of 2-16): base (golden/kernel corpus | live flow packet |
+//                  recently emitted frame) -> Mutator -> inject + deliver -> check what was
+//                  queued -> check the table
 // An exception escaping the pipeline is a finding; the lab is then rebuilt from scratch.
 
 import { DROP_COUNT, DROP_NAMES } from '../../src/lib/drops.ts';
@@ -16,7 +18,7 @@ import { goldenCorpus, type SeedFrame } from './corpus.ts';
 import { checkTxFrame, type TxOrigin } from './frame-invariants.ts';
 import { ipv4Shape, l4Residual } from './frame-view.ts';
 import { fuzzLab, type FuzzLab } from './fuzz-lab.ts';
-import { LiveTraffic } from './live-traffic.ts';
+import { LiveTraffic, synFlood } from './live-traffic.ts';
 import { Mutator, type FuzzFrame } from './mutate.ts';
 import { RecentResiduals } from './recent-residuals.ts';
 import { checkConnTable } from './table-invariants.ts';
@@ -71,6 +73,9 @@ export class Fuzzer {
   private readonly tableEvery: number;
   private readonly capacity: number;
   private readonly recentBad = new RecentResiduals(RECENT_BAD);
+  /** run()'s frame count: batches and floods stop there. */
+  private limit = Infinity;
+  private nextMaintain = 0;
 
   constructor(private readonly opts: FuzzOptions) {
     this.seed = opts.seed >>> 0;
@@ -85,17 +90,30 @@ export class Fuzzer {
 
   /** Run until `frames` frames have been injected. */
   run(frames: number): void {
+    this.limit = frames;
     while (this.index < frames) this.step();
   }
 
   /** One fuzz frame (and, every MAINTAIN_EVERY frames, the timers and new flows first). */
   step(): void {
     const rng = this.rng;
-    if (this.index % MAINTAIN_EVERY === 0) this.maintain();
+    if (this.index >= this.nextMaintain) {
+      this.maintain();
+      this.nextMaintain = this.index + MAINTAIN_EVERY;
+    }
     this.lab.advance(rng.int(8));
-    const base = rng.next() < 0.45 ? this.corpus[rng.int(this.corpus.length)]! : this.live.base();
-    if (base === null) return this.send({ frame: Buffer.alloc(0), port: 0, flags: 0, vnet: null });
-    this.send(this.mutator.mutate(base.frame, base.port));
+    const n = Math.min(rng.next() < 0.1 ? 2 + rng.int(15) : 1, this.limit - this.index);
+    if (n <= 0) return;
+    const batch: FuzzFrame[] = [];
+    for (let i = 0; i < n; i++) {
+      const base = rng.next() < 0.45 ? this.corpus[rng.int(this.corpus.length)]! : this.live.base();
+      batch.push(
+        base === null
+          ? { frame: Buffer.alloc(0), port: 0, flags: 0, vnet: null }
+          : this.mutator.mutate(base.frame, base.port),
+      );
+    }
+    this.sendBatch(batch);
   }
 
   /** Open the live flows (as the first frame does), so a frame given by hand meets them. */
@@ -105,36 +123,51 @@ export class Fuzzer {
 
   /** Inject one frame, run the pipeline, check every frame it queued and the table. */
   send(m: FuzzFrame): void {
-    const index = this.index++;
+    this.sendBatch([m]);
+  }
+
+  /** Inject frames as one batch (one deliver, one flush), then check as send() does. */
+  sendBatch(ms: readonly FuzzFrame[]): void {
+    const first = this.index;
+    this.index += ms.length;
     const { io, engine } = this.lab;
-    const partial = (m.flags & RXF_CSUM_PARTIAL) !== 0;
-    const s = ipv4Shape(m.frame);
-    const residual = s === null ? -1 : l4Residual(m.frame, s, partial);
-    if (residual >= 0 && residual !== 0xffff) this.recentBad.add(residual);
+    const origins = ms.map((m): TxOrigin => {
+      const partial = (m.flags & RXF_CSUM_PARTIAL) !== 0;
+      const s = ipv4Shape(m.frame);
+      const residual = s === null ? -1 : l4Residual(m.frame, s, partial);
+      if (residual >= 0 && residual !== 0xffff) this.recentBad.add(residual);
+      return { partial, residual, recentBad: this.recentBad };
+    });
     const before = this.opts.watch === undefined ? null : Float64Array.from(engine.drops.counts);
     try {
-      io.inject(m.port, m.frame, m.flags, m.vnet ?? undefined);
+      for (const m of ms) io.inject(m.port, m.frame, m.flags, m.vnet ?? undefined);
       io.deliver();
     } catch (e) {
-      this.exception(index, m, e);
+      // The frame being parsed when it threw: its offset is in the pipeline's ParsedFrame.
+      const at = Math.max(0, io.lastOffsets.indexOf(engine.pipeline.f.frameOff));
+      this.exception(first + at, ms[at] ?? null, e);
       return;
     }
     const sent = io.sent;
-    this.checkSent(index, m, { partial, residual, recentBad: this.recentBad });
+    this.checkSent(first, ms, origins);
     if (this.opts.watch !== undefined) {
       const after = engine.drops.counts;
       const drops: string[] = [];
       for (let r = 1; r < DROP_COUNT; r++) if (after[r] !== before![r]) drops.push(DROP_NAMES[r] ?? String(r));
-      this.opts.watch(
-        index,
-        m,
-        sent.map((x) => x.frame),
-        drops,
-      );
+      ms.forEach((m, j) => {
+        const outs = sent.filter((_, k) => io.origins[k] === j || (j === 0 && io.origins[k] === -1));
+        this.opts.watch!(
+          first + j,
+          m,
+          outs.map((x) => x.frame),
+          drops,
+        );
+      });
     }
     sent.length = 0;
     io.origins.length = 0;
-    if (index % this.tableEvery === 0) this.checkTable(index, m);
+    if (Math.floor((first + ms.length - 1) / this.tableEvery) !== Math.floor((first - 1) / this.tableEvery))
+      this.checkTable(first + ms.length - 1, ms[ms.length - 1]!);
   }
 
   /** Drop counts of this run, by name, most frequent first. */
@@ -166,10 +199,14 @@ export class Fuzzer {
       this.exception(-1, null, e);
       return;
     }
-    this.checkSent(-1, null, null); // ARP probes, frames the ARP queue gave up on
+    this.checkSent(-1, [], []); // ARP probes, frames the ARP queue gave up on
     lab.io.sent.length = 0;
     lab.io.origins.length = 0;
     if (rng.next() < 0.9) lab.learn();
+    if (rng.next() < 0.1) {
+      const flood = synFlood(rng, Math.min(300 + rng.int(700), this.limit - this.index - 1));
+      for (let i = 0; i < flood.length && this.exceptions === 0; i += 64) this.sendBatch(flood.slice(i, i + 64));
+    }
     this.live.prune();
     while (this.live.count < MIN_FLOWS) {
       const before = this.exceptions;
@@ -178,24 +215,24 @@ export class Fuzzer {
     }
   }
 
-  /** Check every frame queued since the last check; origin describes received frame 0. */
-  private checkSent(index: number, m: FuzzFrame | null, origin: TxOrigin | null): void {
+  /**
+   * Check every frame queued since the last check. Frame k came from received frame
+   * io.origins[k] of the batch (frames[j], index first + j, described by origins[j]) or, at -1,
+   * from director memory.
+   */
+  private checkSent(first: number, frames: readonly FuzzFrame[], origins: readonly TxOrigin[]): void {
     const io = this.lab.io;
     const unknown: TxOrigin = { partial: null, residual: -1, recentBad: this.recentBad };
     const sent = io.sent;
     for (let k = 0; k < sent.length; k++) {
       const out = sent[k]!;
-      const v = checkTxFrame(out.frame, io.ports[out.port]!.mac, io.origins[k] === 0 && origin ? origin : unknown);
+      const j = io.origins[k]!;
+      const v = checkTxFrame(out.frame, io.ports[out.port]!.mac, origins[j] ?? unknown);
       if (v !== null) {
         this.frameViolations++;
-        this.report({
-          kind: 'frame',
-          seed: this.seed,
-          index,
-          detail: v,
-          input: m,
-          outputHex: out.frame.toString('hex'),
-        });
+        const index = j >= 0 ? first + j : first;
+        const input = frames[Math.max(j, 0)] ?? null;
+        this.report({ kind: 'frame', seed: this.seed, index, detail: v, input, outputHex: out.frame.toString('hex') });
       }
       this.tally(out.frame);
       if (out.frame.length >= 34) this.live.remember(out.frame, out.port);

@@ -9,6 +9,7 @@ import type { Rng } from '../sim/rng.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../../test/helpers/frames.ts';
 import { CLIENTS, type FuzzLab, LAB_SERVICES, LVS0, LVS1, REALS, VIP, type LabService } from './fuzz-lab.ts';
 import type { SeedFrame } from './corpus.ts';
+import type { FuzzFrame } from './mutate.ts';
 
 interface Flow {
   readonly svc: LabService;
@@ -137,4 +138,29 @@ export class LiveTraffic {
     o.writeUInt32BE(this.rng.nextU32(), 8);
     return o;
   }
+}
+
+/**
+ * n SYNs from spoofed client-side addresses and ports to the TCP services, as a SYN flood
+ * sends them: they fill the table with embryonic entries until it is full.
+ */
+export function synFlood(rng: Rng, n: number): FuzzFrame[] {
+  const tcp = LAB_SERVICES.filter((s) => s.proto === IPPROTO_TCP);
+  const out: FuzzFrame[] = [];
+  for (let i = 0; i < n; i++) {
+    const frame = buildFrame({
+      dstMac: LVS0,
+      srcMac: CLIENTS[0].mac,
+      src: `192.168.88.${30 + rng.int(220)}`,
+      dst: VIP,
+      proto: 'tcp',
+      sport: 1024 + rng.int(64000),
+      dport: tcp[rng.int(tcp.length)]!.vport,
+      flags: 'S',
+      seq: rng.nextU32(),
+      ttl: 64,
+    });
+    out.push({ frame, port: 0, flags: 0, vnet: null });
+  }
+  return out;
 }
