@@ -205,6 +205,18 @@ const rejected: { argv: string[]; exit: number; text: string; why: string }[] = 
     why: 'IPv6 fwmark service',
   },
   {
+    argv: ['-A', '--sctp-service', '1.2.3.4:80'],
+    exit: 2,
+    text: 'SCTP services are not supported by tsvs\n',
+    why: 'no SCTP state machine in the data path',
+  },
+  {
+    argv: ['-a', '--sctp-service', '1.2.3.4:80', '-r', '10.0.0.1', '-g'],
+    exit: 2,
+    text: 'SCTP services are not supported by tsvs\n',
+    why: 'nor SCTP real servers',
+  },
+  {
     argv: ['-A', '-t', '1.2.3.4:80', '-6'],
     exit: 2,
     text: '-6 used before -f\n\n',
