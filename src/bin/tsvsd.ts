@@ -1,37 +1,49 @@
 #!/usr/bin/env node
 // tsvsd: the tsvs daemon (control-plane half: src/daemon/daemon.ts). Flags, logging, signals:
-// SIGTERM/SIGINT stop cleanly (socket removed, pending saves written), SIGHUP reloads the
-// config without dropping state. The packet engine plugs in with daemon.attachDataPlane().
+// SIGTERM/SIGINT stop cleanly (socket removed, pending saves written), SIGHUP (or tsvsadm
+// --reload) reloads the config, the rules, the live [engine] keys and the health file without
+// dropping state. The packet engine plugs in with daemon.attachDataPlane().
 
 import { TsvsDaemon } from '../daemon/daemon.ts';
-import { isLevel, Logger, type Level } from '../lib/logger.ts';
+import { isLevel, isLogFormat, Logger, stderrIsJournal, type Level, type LogFormat } from '../lib/logger.ts';
+import { TsvsError } from '../lib/errors.ts';
 import { TSVS_VERSION } from '../ipvsadm/usage.ts';
 import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { metricsSnapshot } from '../daemon/metrics-provider.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/prometheus.ts';
+import { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
+import { diffEngineConfig, refusedMessage } from '../daemon/engine-reload.ts';
 
-const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--log-level LEVEL]
+const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--health FILE] [--metrics ADDR:PORT]
+             [--backend auto|native|pcap|none] [--log-level LEVEL] [--log-format logfmt|json]
 
   --config FILE      configuration ([daemon], [engine], [rules]); e.g. /etc/tsvs/tsvsd.conf
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
   --socket PATH      control socket (default $TSVS_SOCKET, else /run/tsvs/tsvsd.sock)
   --log-level LEVEL  debug, info, warn or error (default info)
+  --log-format FMT   logfmt (default) or json, one object per line; under systemd (stderr is
+                     the journal) each line starts with its priority, <6> for info
   --health FILE      health checks and virtual servers in keepalived.conf syntax
                      (virtual_server / real_server / TCP_CHECK, HTTP_GET, UDP_CHECK,
                      PING_CHECK, MISC_CHECK; see src/health/config.ts)
-  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics (opt-in)
+  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics (opt-in); ADDR is
+                     IPv4 or [IPv6]; one that cannot be bound stops the start
   --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
                      (none: control plane only, no packet engine)
   --help             this help
   --version          version
 
+Config [daemon] keys: socket PATH; rules FILE; log-level LEVEL; socket-group NAME (members may
+use tsvsadm); socket-mode 0660.
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
 fullnat-ports MIN-MAX; conn-capacity N; busy-poll-us N (default 0 = off);
 poll-interval-us N (default 100, 0 = wakeups only); kernel-filter on|off (default on: an
 nft netdev ingress table so lvs1's kernel skips its copy of the frames tsvs handles).
 
-Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config. Manage it with tsvsadm.
+Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
+[rules], kernel-filter, and the --health file. Manage it with tsvsadm.
 `;
 
 interface Flags {
@@ -39,6 +51,7 @@ interface Flags {
   rules?: string;
   socket?: string;
   logLevel?: Level;
+  logFormat?: LogFormat;
   backend?: string;
   health?: string;
   metrics?: string;
@@ -73,7 +86,8 @@ function parseFlags(argv: readonly string[]): Flags {
     else if (name === '--health') f.health = value();
     else if (name === '--metrics') {
       const v = value();
-      if (!/^[\d.]+:\d+$/.test(v)) usageError('--metrics takes ADDR:PORT, e.g. 127.0.0.1:9101');
+      if (parseListenAddress(v) === null)
+        usageError('--metrics takes ADDR:PORT with an IPv4 ADDR or [IPv6], e.g. 127.0.0.1:9101');
       f.metrics = v;
     } else if (name === '--backend') {
       const v = value();
@@ -83,14 +97,41 @@ function parseFlags(argv: readonly string[]): Flags {
       const v = value();
       if (!isLevel(v)) usageError(`--log-level must be debug, info, warn or error`);
       f.logLevel = v;
+    } else if (name === '--log-format') {
+      const v = value();
+      if (!isLogFormat(v)) usageError('--log-format must be logfmt or json');
+      f.logFormat = v;
     } else usageError(`unknown option ${a}`);
   }
   return f;
 }
 
+/** "127.0.0.1:9101" or "[::1]:9101" as host and port; null when malformed. */
+function parseListenAddress(v: string): { host: string; port: number } | null {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9A-Fa-f:.]+)\]):(\d{1,5})$/.exec(v);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 0 && port <= 65535)) return null;
+  return { host: m[1] ?? m[2]!, port };
+}
+
+const NO_ENGINE_OPS = ['engine.stats', 'trace', 'capture'] as const;
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const log = new Logger({ level: flags.logLevel ?? 'info' });
+  const log = new Logger({
+    level: flags.logLevel ?? 'info',
+    format: flags.logFormat ?? 'logfmt',
+    journal: stderrIsJournal(),
+  });
+  let engine: RunningEngine | null = null;
+  let startEngineCfg: EngineConfig | null = null;
+  // A reloaded [engine]: the running engine applies what it can; without one, every change waits
+  // for the next start.
+  const onEngineConfig = (cfg: EngineConfig): void => {
+    if (engine !== null) engine.reconfigure(cfg);
+    else if (startEngineCfg !== null)
+      for (const f of diffEngineConfig(startEngineCfg, cfg).refused) log.warn(refusedMessage(f));
+  };
   const envSocket = process.env['TSVS_SOCKET'];
   const socketPath = flags.socket ?? (envSocket !== undefined && envSocket !== '' ? envSocket : undefined);
   const daemon = new TsvsDaemon({
@@ -98,6 +139,7 @@ async function main(): Promise<void> {
     ...(flags.config !== undefined ? { configPath: flags.config } : {}),
     ...(flags.rules !== undefined ? { rulesPath: flags.rules } : {}),
     ...(socketPath !== undefined ? { socketPath } : {}),
+    onEngineConfig,
   });
   try {
     await daemon.start();
@@ -105,7 +147,6 @@ async function main(): Promise<void> {
     log.error('tsvsd cannot start', { error: (e as Error).message });
     process.exit(1);
   }
-  let engine: RunningEngine | null = null;
   const engineCfg = daemon.engineConfig;
   if (flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0) {
     try {
@@ -116,8 +157,14 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   } else {
-    log.info('no [engine] interfaces configured: control plane only');
+    const why = flags.backend === 'none' ? 'tsvsd runs with --backend none' : 'no [engine] interface in the config';
+    log.info(`no packet engine (${why}): control plane only`);
+    for (const op of NO_ENGINE_OPS)
+      daemon.addOp(op, () => {
+        throw new TsvsError('ENOENGINE', `no packet engine (${why})`);
+      });
   }
+  startEngineCfg = engineCfg;
   let health: HealthWiring | null = null;
   if (flags.health !== undefined) {
     try {
@@ -125,6 +172,7 @@ async function main(): Promise<void> {
       health.start();
       const h = health;
       daemon.addOp('health', () => h.states());
+      daemon.addReloadHook({ prepare: () => h.prepareReload() });
       log.info('health checks running', { file: flags.health, virtualServers: h.cfg.virtualServers.length });
     } catch (e) {
       log.error('tsvsd cannot start its health checks', { error: (e as Error).message });
@@ -135,19 +183,34 @@ async function main(): Promise<void> {
   }
 
   let metrics: MetricsServer | null = null;
+  let runtime: RuntimeMetrics | null = null;
   if (flags.metrics !== undefined) {
-    const [host, port] = [
-      flags.metrics.slice(0, flags.metrics.lastIndexOf(':')),
-      Number(flags.metrics.slice(flags.metrics.lastIndexOf(':') + 1)),
-    ];
+    const { host, port } = parseListenAddress(flags.metrics)!;
+    runtime = new RuntimeMetrics();
+    runtime.start();
+    const rt = runtime;
     try {
       metrics = await startMetricsServer(host, port, () =>
-        metricsSnapshot(daemon.table, daemon.dataPlane(), engine?.engine ?? null, health),
+        metricsSnapshot(daemon.table, daemon.dataPlane(), engine?.engine ?? null, health, rt),
       );
-      log.info('metrics served', { url: `http://${flags.metrics}/metrics` });
     } catch (e) {
-      log.error('cannot serve metrics', { address: flags.metrics, error: (e as Error).message });
+      log.error('tsvsd cannot start: cannot serve metrics', {
+        address: flags.metrics,
+        error: (e as Error).message,
+      });
+      runtime.stop();
+      engine?.stop();
+      await health?.stop();
+      await daemon.stop();
+      process.exit(1);
     }
+    if (host === '0.0.0.0' || host === '::')
+      log.warn('metrics are served on every interface; anyone who reaches the port reads them', {
+        address: flags.metrics,
+        hint: 'bind 127.0.0.1 unless the metrics are scraped from another host',
+      });
+    const shown = metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host;
+    log.info('metrics served', { url: `http://${shown}:${metrics.port}/metrics` });
   }
 
   let stopping = false;
@@ -158,6 +221,7 @@ async function main(): Promise<void> {
     engine?.stop();
     void health?.stop();
     void metrics?.close();
+    runtime?.stop();
     daemon.stop().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -11,6 +11,7 @@ import { parseArgvResolving } from '../ipvsadm/resolve-hosts.ts';
 import { runRestore } from './cli-restore.ts';
 import { execute } from './cli-exec.ts';
 import { EXTENSIONS, runExtension } from './cli-extensions.ts';
+import { RELOAD_FLAG, runReload } from './cli-reload.ts';
 import { EXIT_FAILURE, PROGRAM, reportError, type CliIo } from './cli-report.ts';
 
 export type { CliIo } from './cli-report.ts';
@@ -45,6 +46,13 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   const { argv, socket } = extractSocketFlag(rawArgv);
   const path = socketPath(socket, io.env);
   let cmd: Command;
+  if (argv.length === 1 && argv[0] === RELOAD_FLAG) {
+    try {
+      return await withClient(path, (c) => runReload(c, io));
+    } catch (e) {
+      return reportError(io, e, EXIT_FAILURE);
+    }
+  }
   if (
     argv.length >= 1 &&
     (EXTENSIONS as readonly string[]).includes(argv[0]!) &&

@@ -1,9 +1,13 @@
 // TsvsDaemon: the control-plane half of tsvsd. On start it restores the rules file (strict:
-// a bad file stops the start and is left as it is), re-asserts the config's [rules], saves,
-// and serves the control socket; every change is saved before it is acknowledged. reload()
-// (SIGHUP) re-reads the config and applies it only if all of it is valid, so a broken config
-// never drops state. The packet engine plugs in through attachDataPlane(); until then a
-// MemoryDataPlane stands in.
+// a bad file stops the start and is left as it is), reconciles the table with the config's
+// [rules] (reconcile.ts), saves, and serves the control socket; every change is saved before it
+// is acknowledged. reload() (SIGHUP, the `reload` op) re-reads the config and reconciles again
+// only if all of it is valid (checked on a scratch table, and by every reload hook), so a
+// broken config never drops state. The packet engine plugs in through attachDataPlane(); until
+// then a MemoryDataPlane stands in.
+//
+// Which rules are the config's: <rules file>.config holds what the last applied config declared,
+// so a service removed from [rules] while tsvsd was stopped is removed at the next start too.
 
 import { TsvsError } from '../lib/errors.ts';
 import { ServiceTable } from '../model/service-table.ts';
@@ -17,6 +21,9 @@ import { ControlHandlers, type MutationContext } from './handlers.ts';
 import { ControlServer, DEFAULT_SOCKET_PATH } from '../wire/socket.ts';
 import { readConfig, type DaemonConfig } from './config-file.ts';
 import { applyRules, parseRuleLines, parseRulesText, rulesFileText, type ParsedRule } from './load-rules.ts';
+import { applySteps, desiredFromRules, planReconcile, stepCounts, type DesiredRules, type Step } from './reconcile.ts';
+import { formatRules, formatTimeoutsLine } from '../model/rules-format.ts';
+import { resolveGroup } from './config-daemon.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
 import { findScheduler } from '../sched/registry.ts';
@@ -37,6 +44,20 @@ export interface DaemonOptions {
 /** Extra control ops served next to the ipvsadm ones (engine trace and stats, health states). */
 export type ExtraOp = (args: Record<string, unknown>) => unknown;
 
+/**
+ * A part of tsvsd that reloads with the config (the health checks): prepare() reads and checks
+ * its input and throws if it is wrong, without changing anything; the function it returns
+ * applies it and runs only when every part of the reload was valid.
+ */
+export interface ReloadHook {
+  prepare(): Promise<() => void | Promise<void>>;
+}
+
+/** What a reload changed, as the `reload` op answers it. */
+export interface ReloadSummary {
+  readonly changes: Readonly<Record<string, number>>;
+}
+
 export class TsvsDaemon {
   readonly table: ServiceTable;
   private dp: DataPlane;
@@ -49,6 +70,11 @@ export class TsvsDaemon {
   private socketFile: string;
   private readonly extraOps = new Map<string, ExtraOp>();
   private trashTimer: NodeJS.Timeout | null = null;
+  /** What the applied config's [rules] declare (null: no config, or not known yet). */
+  private owned: DesiredRules | null = null;
+  private ownedStore: RulesStore | null = null;
+  private readonly reloadHooks: ReloadHook[] = [];
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -87,6 +113,11 @@ export class TsvsDaemon {
     this.extraOps.set(name, fn);
   }
 
+  /** Reload this part with the config (see ReloadHook). */
+  addReloadHook(hook: ReloadHook): void {
+    this.reloadHooks.push(hook);
+  }
+
   attachDataPlane(dp: DataPlane): void {
     dp.setTimeouts(this.dp.timeouts());
     this.dp = dp;
@@ -97,8 +128,11 @@ export class TsvsDaemon {
     if (this.opts.configPath !== undefined) this.config = await readConfig(this.opts.configPath);
     this.rulesFile = this.opts.rulesPath ?? this.config?.rulesPath ?? DEFAULT_RULES_PATH;
     this.socketFile = this.opts.socketPath ?? this.config?.socketPath ?? DEFAULT_SOCKET_PATH;
-    const configRules = this.config ? await this.parseConfigRules(this.config) : [];
+    const want = this.config ? await this.desiredOf(this.config) : null;
+    const access = this.config?.socketAccess;
+    const gid = access?.group !== undefined ? resolveGroup(access.group) : undefined;
     this.store = new RulesStore(this.rulesPath);
+    this.ownedStore = new RulesStore(`${this.rulesPath}.config`);
     const saved = await this.store.load((text) => parseRulesText(text, this.opts.forward));
     const ctx = this.mutationContext();
     if (saved !== null) {
@@ -111,8 +145,15 @@ export class TsvsDaemon {
       }
       this.log.info('rules restored', { file: this.rulesPath, services: this.table.services().length });
     }
-    this.applyConfigRules(configRules);
+    if (want !== null) {
+      const owned = await this.loadOwned();
+      const steps = planReconcile(this.table, this.dp.timeouts(), owned, want);
+      this.dryRun(steps, this.config!.path);
+      this.applyReconcile(steps);
+      this.owned = want;
+    }
     await this.persist();
+    if (want !== null) await this.saveOwned(want);
     if (this.config !== null) this.opts.onEngineConfig?.(this.config.engine);
     const handlers = new ControlHandlers({ ...ctx, persist: () => this.persist() });
     this.server = new ControlServer({
@@ -124,9 +165,13 @@ export class TsvsDaemon {
           return Promise.resolve(
             extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}),
           );
+        if (op === 'reload') return this.reloadOrThrow();
         return handlers.handle(op, args);
       },
       onProtocolError: (message) => this.log.warn(message),
+      onWarning: (message) => this.log.warn(message),
+      ...(gid !== undefined ? { gid } : {}),
+      ...(access?.mode !== undefined ? { mode: access.mode } : {}),
     });
     await this.server.listen();
     // ip_vs_dest_trash_expire() runs every IP_VS_DEST_TRASH_PERIOD / 2.
@@ -137,31 +182,65 @@ export class TsvsDaemon {
 
   /** SIGHUP: re-read the config; if any of it is wrong, log it and keep everything as it is. */
   async reload(): Promise<boolean> {
-    const path = this.opts.configPath;
-    if (path === undefined) {
-      this.log.info('reload: no config file; nothing to do');
-      return true;
-    }
     try {
-      const cfg = await readConfig(path);
-      const rules = await this.parseConfigRules(cfg);
-      this.dryRun(rules, cfg);
+      await this.reloadOrThrow();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The `reload` op and SIGHUP: one reload at a time. Resolves with what changed; rejects with
+   * ERELOAD (the running state kept) when the config, the rules or a reload hook is wrong.
+   */
+  reloadOrThrow(): Promise<ReloadSummary> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadSummary> {
+    const path = this.opts.configPath;
+    let cfg: DaemonConfig | null = null;
+    let want: DesiredRules | null = null;
+    let steps: Step[] = [];
+    const commits: (() => void | Promise<void>)[] = [];
+    try {
+      if (path !== undefined) {
+        cfg = await readConfig(path);
+        want = await this.desiredOf(cfg);
+        steps = planReconcile(this.table, this.dp.timeouts(), this.owned, want);
+        this.dryRun(steps, cfg.path);
+      }
+      for (const h of this.reloadHooks) commits.push(await h.prepare());
+    } catch (e) {
+      this.log.error('reload failed; keeping the running configuration', { error: (e as Error).message });
+      throw new TsvsError('ERELOAD', `reload failed; keeping the running configuration: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (cfg !== null && want !== null) {
       if (
         (cfg.rulesPath ?? this.rulesFile) !== this.rulesFile ||
         (cfg.socketPath ?? this.socketFile) !== this.socketFile
       ) {
         this.log.warn('reload: socket and rules paths take effect at the next start only');
       }
+      if (JSON.stringify(cfg.socketAccess) !== JSON.stringify(this.config?.socketAccess))
+        this.log.warn('reload: socket-group and socket-mode take effect at the next start only');
       this.config = cfg;
-      this.applyConfigRules(rules);
+      this.applyReconcile(steps);
+      this.owned = want;
       await this.persist();
-      this.opts.onEngineConfig?.(cfg.engine);
-      this.log.info('config reloaded', { file: path, services: this.table.services().length });
-      return true;
-    } catch (e) {
-      this.log.error('reload failed; keeping the running configuration', { error: (e as Error).message });
-      return false;
+      await this.saveOwned(want);
     }
+    for (const c of commits) await c();
+    if (cfg !== null) this.opts.onEngineConfig?.(cfg.engine);
+    const changes = stepCounts(steps);
+    if (path === undefined) this.log.info('reload: no config file; nothing else to do');
+    else this.log.info('config reloaded', { file: path, services: this.table.services().length, ...changes });
+    return { changes };
   }
 
   /** Stops serving, removes the socket, waits for pending saves. */
@@ -190,9 +269,11 @@ export class TsvsDaemon {
     }
   }
 
-  private async parseConfigRules(cfg: DaemonConfig): Promise<ParsedRule[]> {
+  /** The config's [rules] as the state they declare; errors are ECONFIG naming file and line. */
+  private async desiredOf(cfg: DaemonConfig): Promise<DesiredRules> {
     try {
-      return await parseRuleLines(cfg.ruleLines, this.opts.forward);
+      const rules: ParsedRule[] = await parseRuleLines(cfg.ruleLines, this.opts.forward);
+      return desiredFromRules(rules, this.opts.findScheduler ?? findScheduler);
     } catch (e) {
       if (e instanceof RuleLineError)
         throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
@@ -200,33 +281,60 @@ export class TsvsDaemon {
     }
   }
 
-  private applyConfigRules(rules: readonly ParsedRule[]): void {
-    if (rules.length === 0 || this.config === null) return;
-    const path = this.config.path;
+  /** What the last applied config declared; null (nothing is removed) when unknown or unreadable. */
+  private async loadOwned(): Promise<DesiredRules | null> {
     try {
-      applyRules(this.mutationContext(), rules, 'ensure');
+      const rules = await this.ownedStore?.load((text) => parseRulesText(text, this.opts.forward));
+      return rules == null ? null : desiredFromRules(rules, this.opts.findScheduler ?? findScheduler);
     } catch (e) {
-      if (e instanceof RuleLineError) throw new TsvsError('ECONFIG', `${path}:${e.line}: ${e.message}`, { cause: e });
-      throw e;
+      this.log.warn('the rules of the last applied config are unreadable; none are removed this time', {
+        file: this.ownedStore?.path,
+        error: (e as Error).message,
+      });
+      return null;
     }
   }
 
-  /** Applies the current rules and then `rules` to a scratch table; throws what would fail. */
-  private dryRun(rules: readonly ParsedRule[], cfg: DaemonConfig): void {
+  private async saveOwned(want: DesiredRules): Promise<void> {
+    const t = want.timeouts;
+    const text =
+      '# The rules the last applied tsvsd config declared ([rules]); tsvsd removes what leaves them.\n' +
+      formatRules(want.services, { thresholds: true }) +
+      (t === null ? '' : formatTimeoutsLine(t.tcp, t.tcpFin, t.udp) + '\n');
+    try {
+      await this.ownedStore?.save(text);
+    } catch (e) {
+      this.log.error('the config rules record not saved', { error: (e as Error).message });
+    }
+  }
+
+  private applyReconcile(steps: readonly Step[]): void {
+    applySteps(
+      this.table,
+      (t) => this.dp.setTimeouts(t),
+      () => this.dp.timeouts(),
+      steps,
+    );
+  }
+
+  /** Applies the steps to a scratch copy of the table; throws ECONFIG with what would fail. */
+  private dryRun(steps: readonly Step[], path: string): void {
     const scratch = new ServiceTable({ findScheduler: this.opts.findScheduler ?? findScheduler });
     const dp = new MemoryDataPlane();
     dp.setTimeouts(this.dp.timeouts());
-    const ctx: MutationContext = { table: scratch, dataPlane: () => dp };
     try {
       for (const r of this.table.toRules()) {
         scratch.addService(r.service);
         for (const d of r.dests) scratch.addDest(r.service, d);
       }
-      applyRules(ctx, rules, 'ensure');
+      applySteps(
+        scratch,
+        (t) => dp.setTimeouts(t),
+        () => dp.timeouts(),
+        steps,
+      );
     } catch (e) {
-      if (e instanceof RuleLineError)
-        throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
-      throw e;
+      throw new TsvsError('ECONFIG', `${path}: ${(e as Error).message}`, { cause: e });
     } finally {
       scratch.clear();
     }

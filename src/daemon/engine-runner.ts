@@ -1,6 +1,7 @@
 // engine-runner: starts the packet engine inside tsvsd — capabilities, the director's kernel
 // settings (restored on stop), the packet backend (native AF_PACKET, else libpcap), the Engine,
-// and the control ops that expose it (engine.stats, trace).
+// and the control ops that expose it (engine.stats, trace). A reload reconfigures what can
+// change live (engine-reload.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { TsvsDaemon } from './daemon.ts';
@@ -11,7 +12,8 @@ import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
-import { installKernelFilter } from './kernel-filter.ts';
+import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
+import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
@@ -20,6 +22,8 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 export interface RunningEngine {
   readonly engine: Engine;
+  /** A reloaded [engine]: applies what can change live, logs the keys that cannot. */
+  reconfigure(next: EngineConfig): void;
   stop(): void;
 }
 
@@ -56,13 +60,9 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   }
   const engine = new Engine(io, cfg, daemon.table);
   engine.start();
-  const filter =
-    cfg.kernelFilter === false
-      ? null
-      : installKernelFilter(
-          cfg.ports.map((p) => p.name),
-          log,
-        );
+  const ifnames = cfg.ports.map((p) => p.name);
+  let filter: KernelFilter | null = cfg.kernelFilter === false ? null : installKernelFilter(ifnames, log);
+  let running = cfg;
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
@@ -83,6 +83,21 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
   return {
     engine,
+    reconfigure(next) {
+      const diff = diffEngineConfig(running, next);
+      for (const f of diff.refused) log.warn(refusedMessage(f));
+      if (!diff.live.includes('kernelFilter')) return;
+      const on = next.kernelFilter !== false;
+      if (on && filter === null) {
+        filter = installKernelFilter(ifnames, log);
+        if (filter !== null) log.info('reload: kernel filter installed');
+      } else if (!on && filter !== null) {
+        filter.remove();
+        filter = null;
+        log.info('reload: kernel filter removed');
+      }
+      running = { ...running, kernelFilter: on };
+    },
     stop() {
       dp.stop();
       engine.stop();

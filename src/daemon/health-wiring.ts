@@ -3,17 +3,24 @@
 // real servers; the monitor's checkers report, the policy decides the desired set (alive servers
 // with their weights, weight 0 for inhibit_on_failure, the sorry server when quorum is lost),
 // and this class makes the table match it: add, edit the weight, or remove.
+//
+// reload() (SIGHUP) reads the file again, as keepalived's reload does: virtual and real servers
+// that left the file leave the table (clear_diff_services / clear_diff_rs, ipwrapper.c), a real
+// server whose configuration is unchanged keeps its checkers' state (migrate_checkers,
+// check_api.c), and new ones start as at start-up. A file that does not parse changes nothing.
 
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { AF_INET, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT } from '../model/service.ts';
 import type { DestSpec, ServiceKey } from '../model/rule-spec.ts';
 import type { ServiceTable } from '../model/service-table.ts';
 import { parseHealthConfig, type HealthConfig, type VirtualServerConfig } from '../health/config.ts';
-import { HealthMonitor } from '../health/monitor.ts';
+import { HealthMonitor, type MonitorOptions } from '../health/monitor.ts';
 import type { DesiredEvent, HealthEvent } from '../health/monitor-types.ts';
 import { toMonitoredServices } from '../health/registry.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ipToString } from '../lib/inet.ts';
 
 const METHOD = { NAT: FWD_MASQ, DR: FWD_ROUTE, TUN: FWD_TUNNEL } as const;
 
@@ -25,73 +32,161 @@ interface Member {
   lThreshold: number;
 }
 
+interface Entry {
+  vs: VirtualServerConfig;
+  key: ServiceKey;
+  members: Map<string, Member>;
+}
+
+/** A real server's health as /metrics shows it. */
+export interface ServerHealth {
+  readonly service: ServiceKey;
+  readonly rip: string;
+  readonly rport: number;
+  readonly alive: boolean;
+  /** Why it last changed state (e.g. "HTTP_GET failed: status 500"); '' before any change. */
+  readonly reason: string;
+}
+
+function entriesOf(cfg: HealthConfig): Map<string, Entry> {
+  const byKey = new Map<string, Entry>();
+  for (const vs of cfg.virtualServers) {
+    const key: ServiceKey = {
+      af: AF_INET,
+      protocol: vs.fwmark !== 0 ? 0 : vs.protocol,
+      addr: vs.fwmark !== 0 ? 0 : vs.addr,
+      port: vs.fwmark !== 0 ? 0 : vs.port,
+      fwmark: vs.fwmark,
+    };
+    const members = new Map<string, Member>();
+    for (const rs of vs.realServers) {
+      members.set(rs.key, {
+        addr: rs.addr,
+        port: rs.port,
+        fwd: METHOD[rs.method],
+        uThreshold: rs.uThreshold,
+        lThreshold: rs.lThreshold,
+      });
+    }
+    if (vs.sorryServer)
+      members.set(vs.sorryServer.key, {
+        addr: vs.sorryServer.addr,
+        port: vs.sorryServer.port,
+        fwd: METHOD[vs.method],
+        uThreshold: 0,
+        lThreshold: 0,
+      });
+    byKey.set(vs.key, { vs, key, members });
+  }
+  return byKey;
+}
+
+/** A configuration's identity for carrying state over a reload: everything but line numbers. */
+function signature(v: unknown): string {
+  return JSON.stringify(v, (k, x: unknown) => (k === 'line' ? undefined : x));
+}
+
+function serviceSpecOf(vs: VirtualServerConfig, key: ServiceKey) {
+  return {
+    ...key,
+    schedName: vs.sched,
+    flags: (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0),
+    timeoutSec: vs.persistenceTimeoutSec || 300,
+    netmask: vs.persistenceGranularity >>> 0 || 0xffffffff,
+    peName: '',
+  };
+}
+
 export class HealthWiring {
-  readonly cfg: HealthConfig;
-  readonly monitor: HealthMonitor;
-  private readonly byKey = new Map<
-    string,
-    { vs: VirtualServerConfig; key: ServiceKey; members: Map<string, Member> }
-  >();
+  cfg: HealthConfig;
+  monitor: HealthMonitor;
+  private byKey: Map<string, Entry>;
+  /** Last transition reason per "service|dest". */
+  private readonly reasons = new Map<string, string>();
 
   constructor(
     private readonly table: ServiceTable,
     private readonly log: Logger,
-    path: string,
+    private readonly path: string,
+    private readonly monitorOptions: MonitorOptions = {},
   ) {
     this.cfg = parseHealthConfig(readFileSync(path, 'utf8'), path);
-    for (const vs of this.cfg.virtualServers) {
-      const key: ServiceKey = {
-        af: AF_INET,
-        protocol: vs.fwmark !== 0 ? 0 : vs.protocol,
-        addr: vs.fwmark !== 0 ? 0 : vs.addr,
-        port: vs.fwmark !== 0 ? 0 : vs.port,
-        fwmark: vs.fwmark,
-      };
-      const members = new Map<string, Member>();
-      for (const rs of vs.realServers) {
-        members.set(rs.key, {
-          addr: rs.addr,
-          port: rs.port,
-          fwd: METHOD[rs.method],
-          uThreshold: rs.uThreshold,
-          lThreshold: rs.lThreshold,
-        });
-      }
-      if (vs.sorryServer)
-        members.set(vs.sorryServer.key, {
-          addr: vs.sorryServer.addr,
-          port: vs.sorryServer.port,
-          fwd: METHOD[vs.method],
-          uThreshold: 0,
-          lThreshold: 0,
-        });
-      this.byKey.set(vs.key, { vs, key, members });
-    }
-    this.monitor = new HealthMonitor(toMonitoredServices(this.cfg));
-    this.monitor.on('desired', (e: DesiredEvent) => this.apply(e));
-    this.monitor.on('transition', (e: HealthEvent) =>
+    this.byKey = entriesOf(this.cfg);
+    this.monitor = this.newMonitor(this.cfg, undefined);
+  }
+
+  private newMonitor(cfg: HealthConfig, seed: MonitorOptions['seed']): HealthMonitor {
+    const m = new HealthMonitor(toMonitoredServices(cfg), {
+      ...this.monitorOptions,
+      ...(seed !== undefined ? { seed } : {}),
+    });
+    m.on('desired', (e: DesiredEvent) => this.apply(e));
+    m.on('transition', (e: HealthEvent) => {
+      this.reasons.set(`${e.serviceKey}|${e.destKey}`, e.reason);
       this.log.info(e.up ? 'real server up' : 'real server down', {
         service: e.serviceKey,
         dest: e.destKey,
         weight: e.weight,
         reason: e.reason,
-      }),
-    );
+      });
+    });
+    return m;
+  }
+
+  /**
+   * Reads the file again; throws (changing nothing) when it does not parse. The returned
+   * function applies it: removals, edits of the virtual servers' scheduling, checker states
+   * carried over for unchanged real servers, then a start as at start-up.
+   */
+  async prepareReload(): Promise<() => Promise<void>> {
+    const next = parseHealthConfig(await readFile(this.path, 'utf8'), this.path);
+    return () => this.applyReload(next);
+  }
+
+  private async applyReload(next: HealthConfig): Promise<void> {
+    const old = this.byKey;
+    const oldMonitor = this.monitor;
+    await oldMonitor.stop();
+    oldMonitor.removeAllListeners();
+    const nextByKey = entriesOf(next);
+    const sigs = new Map<string, string>();
+    for (const { vs } of old.values()) for (const rs of vs.realServers) sigs.set(`${vs.key}|${rs.key}`, signature(rs));
+    let removed = 0;
+    for (const [k, o] of old) {
+      const n = nextByKey.get(k);
+      if (this.table.find(o.key) === null) continue;
+      if (n === undefined) {
+        this.table.deleteService(o.key);
+        removed++;
+        continue;
+      }
+      const svc = this.table.find(o.key)!;
+      for (const [mk, m] of o.members) {
+        if (n.members.has(mk)) continue;
+        if (svc.dests.some((d) => d.addr === m.addr && d.port === m.port)) {
+          this.table.deleteDest(o.key, m.addr, m.port);
+          removed++;
+        }
+      }
+      if (signature(serviceSpecOf(o.vs, o.key)) !== signature(serviceSpecOf(n.vs, n.key)))
+        this.table.editService(serviceSpecOf(n.vs, n.key));
+    }
+    this.cfg = next;
+    this.byKey = nextByKey;
+    this.monitor = this.newMonitor(next, (svcKey, destKey) => {
+      const rs = nextByKey.get(svcKey)?.vs.realServers.find((r) => r.key === destKey);
+      if (rs === undefined || sigs.get(`${svcKey}|${destKey}`) !== signature(rs)) return undefined;
+      return oldMonitor.checkerStates(svcKey, destKey);
+    });
+    this.start();
+    this.log.info('health checks reloaded', { file: this.path, virtualServers: next.virtualServers.length, removed });
   }
 
   /** Create the virtual servers that do not exist yet, apply the initial desired sets, start checking. */
   start(): void {
     for (const { vs, key } of this.byKey.values()) {
       if (this.table.find(key) !== null) continue;
-      const flags = (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0);
-      this.table.addService({
-        ...key,
-        schedName: vs.sched,
-        flags,
-        timeoutSec: vs.persistenceTimeoutSec || 300,
-        netmask: vs.persistenceGranularity >>> 0 || 0xffffffff,
-        peName: '',
-      });
+      this.table.addService(serviceSpecOf(vs, key));
       this.log.info('virtual server created from the health config', { service: vs.key });
     }
     this.monitor.start();
@@ -112,6 +207,25 @@ export class HealthWiring {
       for (const rs of vs.realServers) {
         const s = this.monitor.serverState(vs.key, rs.key);
         if (s) out.push({ service: vs.key, dest: rs.key, alive: s.alive, weight: s.weight, failures: s.numFailed });
+      }
+    }
+    return out;
+  }
+
+  /** Every checked real server (also one that is down and out of the table) with its verdict. */
+  serverHealth(): ServerHealth[] {
+    const out: ServerHealth[] = [];
+    for (const { vs, key } of this.byKey.values()) {
+      for (const rs of vs.realServers) {
+        const s = this.monitor.serverState(vs.key, rs.key);
+        if (s === undefined) continue;
+        out.push({
+          service: key,
+          rip: ipToString(rs.addr),
+          rport: rs.port,
+          alive: s.alive,
+          reason: this.reasons.get(`${vs.key}|${rs.key}`) ?? '',
+        });
       }
     }
     return out;

@@ -1,6 +1,7 @@
 // metrics-provider: the daemon's state as a Prometheus snapshot (src/metrics/prometheus.ts):
-// services and real servers with counters and estimator rates, health verdicts, connection-table
-// occupancy, drops by reason and engine batch sizes.
+// services and real servers with counters and estimator rates, health verdicts (also of servers
+// that failed and left their service), connection-table occupancy, drops by reason, engine batch
+// sizes and the process's runtime figures.
 
 import type { DataPlane } from '../model/data-plane.ts';
 import type { Engine } from '../datapath/engine.ts';
@@ -9,6 +10,7 @@ import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.
 import type { ServiceTable } from '../model/service-table.ts';
 import type { MetricsSnapshot } from '../metrics/prometheus.ts';
 import type { RateValues } from '../metrics/estimator.ts';
+import type { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 
 function protoName(p: number, fwmark: number): string {
   if (fwmark !== 0) return 'fwm';
@@ -25,13 +27,24 @@ export function metricsSnapshot(
   dp: DataPlane,
   engine: Engine | null,
   health: HealthWiring | null,
+  runtime: RuntimeMetrics | null = null,
 ): MetricsSnapshot {
-  const up = new Map<string, boolean>();
-  for (const s of health?.states() ?? []) up.set(`${s.service}|${s.dest}`, s.alive);
+  const verdicts = (health?.serverHealth() ?? []).map((h) => ({
+    proto: protoName(h.service.protocol, h.service.fwmark),
+    vip: h.service.fwmark !== 0 ? String(h.service.fwmark) : ipToString(h.service.addr),
+    vport: h.service.port,
+    rip: h.rip,
+    rport: h.rport,
+    up: h.alive,
+    reason: h.reason,
+  }));
+  const extra = {
+    ...(health !== null ? { health: verdicts } : {}),
+    ...(runtime !== null ? { runtime: runtime.families() } : {}),
+  };
   const services = table.dumpOrder().map((s) => {
     const proto = protoName(s.protocol, s.fwmark);
     const vip = s.fwmark !== 0 ? String(s.fwmark) : ipToString(s.addr);
-    const svcKey = s.fwmark !== 0 ? `FWM ${s.fwmark}` : `${proto.toUpperCase()} ${vip}:${s.port}`;
     return {
       proto,
       vip,
@@ -39,7 +52,6 @@ export function metricsSnapshot(
       stats: { conns: s.conns, inPkts: s.inPkts, outPkts: s.outPkts, inBytes: s.inBytes, outBytes: s.outBytes },
       rates: rates(dp, s),
       dests: s.dests.map((d) => {
-        const h = up.get(`${svcKey}|${ipToString(d.addr)}:${d.port}`);
         return {
           rip: ipToString(d.addr),
           rport: d.port,
@@ -48,12 +60,11 @@ export function metricsSnapshot(
           inactConns: d.inactConns,
           stats: { conns: d.conns, inPkts: d.inPkts, outPkts: d.outPkts, inBytes: d.inBytes, outBytes: d.outBytes },
           rates: rates(dp, d),
-          ...(h === undefined ? {} : { up: h }),
         };
       }),
     };
   });
-  if (engine === null) return { services };
+  if (engine === null) return { services, ...extra };
   // Batch-size histogram: bucket i holds batches of [2^i, 2^(i+1)) frames (bucket 0: 0-1).
   const bs = engine.batchSizes;
   let cum = 0;
@@ -71,5 +82,6 @@ export function metricsSnapshot(
     connTable: { entries: engine.conns.count, capacity: engine.conns.table.capacity },
     drops: engine.drops.counts,
     batchSizes: { buckets, sum, count },
+    ...extra,
   };
 }

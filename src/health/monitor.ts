@@ -35,6 +35,18 @@ export interface MonitorOptions {
   readonly bootstrapDelayMs?: number;
   /** Runs notify/quorum scripts; default a NotifyRunner. */
   readonly notify?: (argv: readonly string[]) => void;
+  /**
+   * Checker states carried over a reload (keepalived's migrate_checkers, check_api.c): for a
+   * real server whose configuration did not change, its checkers start where the old ones were.
+   */
+  readonly seed?: (serviceKey: string, destKey: string) => readonly CheckerSeed[] | undefined;
+}
+
+/** One checker's state as a reload carries it over (CheckerState's fields). */
+export interface CheckerSeed {
+  readonly isUp: boolean;
+  readonly hasRun: boolean;
+  readonly retryIt: number;
 }
 
 export const BOOTSTRAP_DELAY_MS = 1000;
@@ -60,9 +72,16 @@ class ServerRun {
   /** Effective weight (keepalived's effective_weight). */
   weight: number;
 
-  constructor(cfg: MonitoredServer) {
+  constructor(cfg: MonitoredServer, seed: readonly CheckerSeed[] | undefined) {
     this.cfg = cfg;
     this.checkers = cfg.checkers.map((c) => new CheckerRun(c));
+    if (seed !== undefined && seed.length === this.checkers.length) {
+      this.checkers.forEach((c, i) => {
+        c.st.isUp = seed[i]!.isUp;
+        c.st.hasRun = seed[i]!.hasRun;
+        c.st.retryIt = seed[i]!.retryIt;
+      });
+    }
     // queue_checker: an alpha checker counts as failed until it passes.
     this.numFailed = this.checkers.filter((c) => !c.st.isUp).length;
     this.alive = this.numFailed === 0;
@@ -77,9 +96,9 @@ class ServiceRun {
   last: PolicyOutput | undefined = undefined;
   lastSig = '';
 
-  constructor(cfg: MonitoredService) {
+  constructor(cfg: MonitoredService, seed: MonitorOptions['seed']) {
     this.cfg = cfg;
-    this.servers = cfg.servers.map((s) => new ServerRun(s));
+    this.servers = cfg.servers.map((s) => new ServerRun(s, seed?.(cfg.key, s.key)));
   }
 }
 
@@ -94,7 +113,7 @@ export class HealthMonitor extends EventEmitter {
 
   constructor(services: readonly MonitoredService[], opts: MonitorOptions = {}) {
     super();
-    this.services = services.map((s) => new ServiceRun(s));
+    this.services = services.map((s) => new ServiceRun(s, opts.seed));
     this.timers = opts.timers ?? new RealTimers();
     this.random = opts.random ?? Math.random;
     this.bootstrapDelayMs = opts.bootstrapDelayMs ?? BOOTSTRAP_DELAY_MS;
@@ -150,6 +169,12 @@ export class HealthMonitor extends EventEmitter {
   serverState(serviceKey: string, destKey: string): { alive: boolean; weight: number; numFailed: number } | undefined {
     const srv = this.services.find((s) => s.cfg.key === serviceKey)?.servers.find((r) => r.cfg.key === destKey);
     return srv === undefined ? undefined : { alive: srv.alive, weight: srv.weight, numFailed: srv.numFailed };
+  }
+
+  /** The checkers' states of a real server, for a reload to carry over. */
+  checkerStates(serviceKey: string, destKey: string): CheckerSeed[] | undefined {
+    const srv = this.services.find((s) => s.cfg.key === serviceKey)?.servers.find((r) => r.cfg.key === destKey);
+    return srv?.checkers.map((c) => ({ isUp: c.st.isUp, hasRun: c.st.hasRun, retryIt: c.st.retryIt }));
   }
 
   private schedule(sv: ServiceRun, srv: ServerRun, cr: CheckerRun, delayMs: number): void {

@@ -103,6 +103,7 @@ export function usageText(program: string): string {
     '  tsvsadm --health               health-check state of every real server (tsvsd --health)\n' +
     '  tsvsadm --engine               packet engine counters, drops by reason, ARP table\n' +
     '  tsvsadm --capture PREFIX [SECONDS]  write frames in and out to PREFIX-in.pcap, PREFIX-out.pcap\n' +
+    '  tsvsadm --reload               tsvsd reloads its config (as SIGHUP): adds, edits, removals\n' +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }

@@ -1,6 +1,6 @@
 // prometheus: tsvs's metrics (virtual services, real servers, health, connection table, drops by
-// reason, engine batch sizes) as Prometheus text, from a provider that returns plain data, plus a
-// tiny opt-in HTTP endpoint (node:http) serving it at /metrics.
+// reason, engine batch sizes, the process's runtime) as Prometheus text, from a provider that
+// returns plain data, plus a tiny opt-in HTTP endpoint (node:http) serving it at /metrics.
 
 import http from 'node:http';
 import type { StatsValues } from './counters.ts';
@@ -26,8 +26,21 @@ export interface DestMetrics {
   readonly stats: StatsValues;
   /** Decoded estimator rates (ipvsadm --rate). */
   readonly rates?: RateValues;
-  /** Health check verdict; absent when the server has no checker. */
-  readonly up?: boolean;
+}
+
+/**
+ * A checked real server's verdict. A server that fails its check may have left the service
+ * (keepalived's way), so the verdicts come from the health checks, not from the table.
+ */
+export interface HealthMetrics {
+  readonly proto: string;
+  readonly vip: string;
+  readonly vport: number;
+  readonly rip: string;
+  readonly rport: number;
+  readonly up: boolean;
+  /** Why it last changed state, e.g. "TCP_CHECK failed: connection refused"; '' before any change. */
+  readonly reason: string;
 }
 
 export interface ServiceMetrics {
@@ -51,6 +64,9 @@ export interface MetricsSnapshot {
     readonly sum: number;
     readonly count: number;
   };
+  readonly health?: readonly HealthMetrics[];
+  /** Process and Node.js runtime families (runtime-metrics.ts), rendered last. */
+  readonly runtime?: readonly MetricFamily[];
 }
 
 export type MetricsProvider = () => MetricsSnapshot;
@@ -145,12 +161,31 @@ export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
       destRows.map(({ labels, d }) => ({ labels, value: d.inactConns })),
     ),
   );
+  const health = snap.health ?? [];
+  const healthLabels = (h: HealthMetrics) => ({
+    proto: h.proto,
+    vip: h.vip,
+    vport: String(h.vport),
+    rip: h.rip,
+    rport: String(h.rport),
+  });
   out.push(
     fam(
       'tsvs_real_server_up',
-      'Health check verdict: 1 up, 0 down',
+      'Health check verdict: 1 up, 0 down (a down server stays listed after it left the service)',
       'gauge',
-      destRows.flatMap(({ labels, d }) => (d.up === undefined ? [] : [{ labels, value: d.up ? 1 : 0 }])),
+      health.map((h) => ({ labels: healthLabels(h), value: h.up ? 1 : 0 })),
+    ),
+  );
+  out.push(
+    fam(
+      'tsvs_real_server_health_info',
+      'Health check state and why it last changed (value always 1)',
+      'gauge',
+      health.map((h) => ({
+        labels: { ...healthLabels(h), state: h.up ? 'up' : 'down', reason: h.reason },
+        value: 1,
+      })),
     ),
   );
   if (snap.connTable !== undefined) {
@@ -181,6 +216,7 @@ export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
       ),
     );
   }
+  if (snap.runtime !== undefined) out.push(...snap.runtime);
   return out;
 }
 

@@ -110,14 +110,18 @@ t.test('reload applies a valid config and refuses an invalid one whole, keeping 
   t.equal(svc.dests.length, 1);
 
   const before = readFileSync(rules, 'utf8');
-  writeFileSync(conf, '[rules]\n-a -t 192.168.88.5:80 -r 192.168.99.2:80 -m\n-A -t 192.168.88.5:81 -s nosuch\n');
+  writeFileSync(
+    conf,
+    '[rules]\n-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.1:80 -m\n' +
+      '-a -t 192.168.88.5:80 -r 192.168.99.2:80 -m\n-A -t 192.168.88.5:81 -s nosuch\n',
+  );
   t.equal(await daemon.reload(), false);
-  t.equal(svc.dests.length, 1, 'the valid first line was not applied either');
+  t.equal(svc.dests.length, 1, 'the valid real server line was not applied either');
   t.equal(readFileSync(rules, 'utf8'), before);
   t.match(
     logs.join(''),
     new RegExp(
-      `level=error msg="reload failed; keeping the running configuration" error="${conf}:3: Scheduler or persistence engine not found"`,
+      `level=error msg="reload failed; keeping the running configuration" error="${conf}:5: Scheduler or persistence engine not found"`,
     ),
   );
 

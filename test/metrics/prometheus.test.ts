@@ -78,13 +78,13 @@ const FIXTURE: MetricsSnapshot = {
           weight: 2,
           activeConns: 1,
           inactConns: 2,
-          up: true,
           stats: { conns: 3, inPkts: 30, outPkts: 20, inBytes: 2000, outBytes: 9000 },
         },
       ],
     },
   ],
   connTable: { entries: 3, capacity: 65536 },
+  health: [{ proto: 'tcp', vip: '192.168.88.5', vport: 80, rip: '192.168.99.100', rport: 80, up: true, reason: '' }],
 };
 
 const SVC = 'proto="tcp",vip="192.168.88.5",vport="80"';
@@ -154,9 +154,12 @@ const EXPECTED = [
   '# HELP tsvs_real_server_inactive_connections Inactive connections (InActConn)',
   '# TYPE tsvs_real_server_inactive_connections gauge',
   `tsvs_real_server_inactive_connections{${RS}} 2`,
-  '# HELP tsvs_real_server_up Health check verdict: 1 up, 0 down',
+  '# HELP tsvs_real_server_up Health check verdict: 1 up, 0 down (a down server stays listed after it left the service)',
   '# TYPE tsvs_real_server_up gauge',
   `tsvs_real_server_up{${RS}} 1`,
+  '# HELP tsvs_real_server_health_info Health check state and why it last changed (value always 1)',
+  '# TYPE tsvs_real_server_health_info gauge',
+  `tsvs_real_server_health_info{${RS},state="up",reason=""} 1`,
   '# HELP tsvs_conn_table_entries Entries in the connection table',
   '# TYPE tsvs_conn_table_entries gauge',
   'tsvs_conn_table_entries 3',
@@ -192,11 +195,31 @@ t.test('drops are one counter per reason and batch sizes a histogram', async (t)
     '# HELP tsvs_drops_total Packets dropped by the data plane, by reason\n# TYPE tsvs_drops_total counter\ntsvs_drops_total{reason="short_frame"} 0\n',
   );
   t.match(text, '\ntsvs_drops_total{reason="no_dest"} 2\ntsvs_drops_total{reason="not_syn"} 1\n');
-  t.equal(text.split('\n').filter((l) => l.startsWith('tsvs_drops_total{')).length, 20, 'every reason but none');
+  t.equal(text.split('\n').filter((l) => l.startsWith('tsvs_drops_total{')).length, 21, 'every reason but none');
   t.match(
     text,
     '# TYPE tsvs_engine_batch_packets histogram\ntsvs_engine_batch_packets_bucket{le="1"} 4\ntsvs_engine_batch_packets_bucket{le="32"} 9\ntsvs_engine_batch_packets_bucket{le="+Inf"} 10\ntsvs_engine_batch_packets_sum 70\ntsvs_engine_batch_packets_count 10\n',
   );
+});
+
+t.test('a real server that failed its check and left the service stays listed as down, with why', async (t) => {
+  const text = renderTsvsMetrics({
+    services: [{ ...FIXTURE.services[0]!, dests: [] }],
+    health: [
+      {
+        proto: 'tcp',
+        vip: '192.168.88.5',
+        vport: 80,
+        rip: '192.168.99.100',
+        rport: 80,
+        up: false,
+        reason: 'HTTP_GET failed: status 500',
+      },
+    ],
+  });
+  t.match(text, `\ntsvs_real_server_up{${RS}} 0\n`);
+  t.match(text, `\ntsvs_real_server_health_info{${RS},state="down",reason="HTTP_GET failed: status 500"} 1\n`);
+  t.notMatch(text, 'tsvs_real_server_weight{', 'it is no longer a member of the service');
 });
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {

@@ -1,0 +1,24 @@
+// tsvsadm --reload: asks tsvsd to reload its config over the control socket, as SIGHUP does,
+// and prints what changed, or why nothing did (tsvsd then keeps its running configuration).
+
+import { TsvsError } from '../lib/errors.ts';
+import type { ControlClient } from '../wire/client.ts';
+import { EXIT_FAILURE, EXIT_OK, PROGRAM, type CliIo } from './cli-report.ts';
+
+export const RELOAD_FLAG = '--reload';
+
+export async function runReload(c: ControlClient, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<number> {
+  let r: { changes?: Record<string, number> };
+  try {
+    r = await c.request<{ changes?: Record<string, number> }>('reload');
+  } catch (e) {
+    if (e instanceof TsvsError && e.code === 'ERELOAD') {
+      io.stderr(`${PROGRAM}: ${e.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw e;
+  }
+  const parts = Object.entries(r.changes ?? {}).map(([k, v]) => `${k}=${v}`);
+  io.stdout(`tsvsd reloaded its config: ${parts.length > 0 ? parts.join(' ') : 'no changes'}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,73 @@
+// tsvsd as a process, reloading: after the config is edited, SIGHUP (or tsvsadm --reload) makes
+// `tsvsadm -Sn` hold exactly the config's rules, also when a thousand of them change at once;
+// [engine] keys that cannot change live are named in the log.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTsvsd, tempDir, tsvsadm } from './fixtures/procs.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+/** n services 10.0.x.y:80, each with `dests` real servers; weights from `w`. */
+function rules(first: number, n: number, dests: number, sched: string, w: (i: number, j: number) => number): string[] {
+  const out: string[] = [];
+  for (let i = first; i < first + n; i++) {
+    const vip = `10.0.${i >> 8}.${i & 255}:80`;
+    out.push(`-A -t ${vip} -s ${sched}`);
+    for (let j = 1; j <= dests; j++) out.push(`-a -t ${vip} -r 10.1.${i & 255}.${j}:8080 -m -w ${w(i, j)}`);
+  }
+  return out;
+}
+
+const sorted = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
+
+t.test('SIGHUP makes the running rules equal the config, with a thousand changes in one reload', async (t) => {
+  const dir = tempDir(t);
+  const socket = join(dir, 's.sock');
+  const conf = join(dir, 'tsvsd.conf');
+  const s = ['--socket', socket];
+  // 250 services x 3 real servers = 1000 lines.
+  const before = rules(0, 250, 3, 'wrr', () => 1);
+  writeFileSync(conf, `[engine]\nconn-capacity 1024\n[rules]\n${before.join('\n')}\n`);
+  const d = await startTsvsd(
+    t,
+    ['--config', conf, '--socket', socket, '--rules', join(dir, 'rules'), '--backend', 'none'],
+    socket,
+  );
+  t.same(sorted((await tsvsadm([...s, '-S', '-n'])).stdout), [...before].sort());
+
+  // Services 0-99 leave, 100-174 keep everything, 175-249 get a new scheduler and new weights
+  // and lose one real server, and 250-399 are new: 100*4 + 75*(1+2+1) + 150*4 = 1300 changes.
+  const after = [
+    ...rules(100, 75, 3, 'wrr', () => 1),
+    ...rules(175, 75, 2, 'wlc', (i, j) => 2 + ((i + j) % 5)),
+    ...rules(250, 150, 3, 'rr', () => 1),
+  ];
+  writeFileSync(conf, `[engine]\nconn-capacity 2048\n[rules]\n${after.join('\n')}\n`);
+  process.kill(d.proc.pid!, 'SIGHUP');
+  const want = [...after].sort();
+  const got = await waitFor('the reload to show in -Sn', async () => {
+    const now = sorted((await tsvsadm([...s, '-S', '-n'])).stdout);
+    return now.length === want.length && now.join('\n') === want.join('\n') ? now : null;
+  });
+  t.same(got, want);
+
+  // tsvsadm --reload does the same over the socket and says what changed.
+  writeFileSync(conf, `[engine]\nconn-capacity 2048\n[rules]\n${after.slice(0, 4).join('\n')}\n`);
+  const r = await tsvsadm([...s, '--reload']);
+  t.equal(r.stderr, '');
+  t.equal(r.stdout, 'tsvsd reloaded its config: servicesRemoved=299\n');
+  t.same(sorted((await tsvsadm([...s, '-S', '-n'])).stdout), after.slice(0, 4).sort());
+
+  process.kill(d.proc.pid!, 'SIGTERM');
+  const done = await d.done;
+  t.equal(done.code, 0);
+  t.match(
+    done.stderr,
+    /level=info msg="config reloaded" file=\S+ services=300 servicesRemoved=100 realServersRemoved=75 servicesEdited=75 realServersEdited=150 servicesAdded=150 realServersAdded=450\n/,
+  );
+  t.match(done.stderr, /level=warn msg="reload: \[engine\] conn-capacity changes at the next start only"\n/);
+});
