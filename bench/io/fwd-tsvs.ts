@@ -19,28 +19,28 @@ import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
+import { ipToU32 } from '../../test/helpers/frames.ts';
 
 const [sinkMac, dportText] = process.argv.slice(2);
 if (!sinkMac || !dportText) {
   process.stderr.write('usage: fwd-tsvs.ts <sink-mac> <dport>\n');
   process.exit(2);
 }
-const ip = (s: string) => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
 const dport = Number(dportText);
 const cfg: EngineConfig = {
   ports: [
-    { name: 'eth0', owned: [ip('10.1.0.100')], subnets: [[ip('10.1.0.0'), 24]], gateway: 0 },
-    { name: 'eth1', owned: [], subnets: [[ip('10.2.0.0'), 24]], gateway: 0 },
+    { name: 'eth0', owned: [ipToU32('10.1.0.100')], subnets: [[ipToU32('10.1.0.0'), 24]], gateway: 0 },
+    { name: 'eth1', owned: [], subnets: [[ipToU32('10.2.0.0'), 24]], gateway: 0 },
   ],
   fullNatAddrs: [],
   connCapacity: 1 << 16,
 };
 const table = new ServiceTable({ findScheduler });
-const key = { af: AF_INET, protocol: IPPROTO_UDP, addr: ip('10.1.0.100'), port: dport, fwmark: 0 };
+const key = { af: AF_INET, protocol: IPPROTO_UDP, addr: ipToU32('10.1.0.100'), port: dport, fwmark: 0 };
 table.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
 table.addDest(key, {
   af: AF_INET,
-  addr: ip('10.2.0.3'),
+  addr: ipToU32('10.2.0.3'),
   port: dport,
   fwd: FWD_MASQ,
   weight: 1,
@@ -57,7 +57,7 @@ const filter =
     : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
 const learnSink = (): void =>
   engine.xmit.neigh.learn(
-    ip('10.2.0.3'),
+    ipToU32('10.2.0.3'),
     1,
     Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))),
     0,

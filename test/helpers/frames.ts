@@ -4,6 +4,8 @@
 // Deliberately independent of src/packet: its own naive checksum (a plain loop over 16-bit words,
 // no incremental maths), so tests compare two implementations. Allocation is fine here.
 
+import { parseDottedQuad } from '../../src/lib/inet.ts';
+
 export type Proto = 'tcp' | 'udp' | 'icmp';
 
 export interface FrameSpec {
@@ -56,11 +58,11 @@ export interface FrameSpec {
 
 const TCP_FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U: 32, E: 64, C: 128 };
 
+/** "10.0.0.1" -> 0x0a000001 (lib/inet.ts parseDottedQuad), throwing on anything else. */
 export function ipToU32(ip: string): number {
-  const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
-    throw new Error(`bad IPv4 address ${ip}`);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+  const v = parseDottedQuad(ip);
+  if (v === null) throw new Error(`bad IPv4 address ${ip}`);
+  return v;
 }
 
 export function u32ToIp(v: number): string {

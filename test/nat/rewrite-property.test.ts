@@ -18,6 +18,7 @@ import {
   verifyL4Checksum,
   verifyPartialChecksum,
   type FrameSpec,
+  ipToU32,
 } from '../helpers/frames.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
 
@@ -73,11 +74,6 @@ function checksOk(buf: Buffer, partial: boolean): boolean {
   return verifyIpChecksum(buf) && (partial ? verifyPartialChecksum(buf) : verifyL4Checksum(buf));
 }
 
-function ipOf(s: string): number {
-  const p = s.split('.').map(Number);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-}
-
 t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restores it', async (t) => {
   const f = new ParsedFrame();
   let mismatches = 0;
@@ -98,15 +94,15 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     // masq in: client -> VIP becomes client -> RIP
     const a2 = buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp });
     parsed(a2, s.partial, f);
-    rewriteDest(a2, f, ipOf(r), rp);
+    rewriteDest(a2, f, ipToU32(r), rp);
     if (!a2.equals(out(c, cp, r, rp))) {
       mismatches++;
       note('dnat', s);
     }
     if (!checksOk(a2, s.partial)) badChecks++;
-    if (f.daddr !== ipOf(r) || f.dport !== rp) mismatches++;
+    if (f.daddr !== ipToU32(r) || f.dport !== rp) mismatches++;
     // and back (the same conn seen by a second director, or a rollback): RIP -> VIP again
-    rewriteDest(a2, f, ipOf(v), vp);
+    rewriteDest(a2, f, ipToU32(v), vp);
     if (!a2.equals(s.zero ? out(c, cp, v, vp) : buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp }))) {
       notRestored++;
       note('dnat back', s);
@@ -115,13 +111,13 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     // masq out: RIP -> client becomes VIP -> client (the client's view)
     const b = buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp });
     parsed(b, s.partial, f);
-    rewriteSource(b, f, ipOf(v), vp);
+    rewriteSource(b, f, ipToU32(v), vp);
     if (!b.equals(out(v, vp, c, cp))) {
       mismatches++;
       note('snat', s);
     }
     if (!checksOk(b, s.partial)) badChecks++;
-    rewriteSource(b, f, ipOf(r), rp);
+    rewriteSource(b, f, ipToU32(r), rp);
     if (!b.equals(s.zero ? out(r, rp, c, cp) : buildFrame({ ...s.spec, src: r, sport: rp, dst: c, dport: cp }))) {
       notRestored++;
       note('snat back', s);
@@ -130,7 +126,7 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     // full NAT in and out
     const d = buildFrame({ ...s.spec, src: c, sport: cp, dst: v, dport: vp });
     parsed(d, s.partial, f);
-    rewriteBoth(d, f, ipOf(l), lp, ipOf(r), rp);
+    rewriteBoth(d, f, ipToU32(l), lp, ipToU32(r), rp);
     if (!d.equals(out(l, lp, r, rp))) {
       mismatches++;
       note('fullnat in', s);
@@ -138,7 +134,7 @@ t.test('DNAT, SNAT and full NAT equal the from-scratch frame; reverse NAT restor
     if (!checksOk(d, s.partial)) badChecks++;
     const e = buildFrame({ ...s.spec, src: r, sport: rp, dst: l, dport: lp });
     parsed(e, s.partial, f);
-    rewriteBoth(e, f, ipOf(v), vp, ipOf(c), cp);
+    rewriteBoth(e, f, ipToU32(v), vp, ipToU32(c), cp);
     if (!e.equals(out(v, vp, c, cp))) {
       mismatches++;
       note('fullnat out', s);
@@ -169,7 +165,7 @@ t.test('a partial checksum after NAT is the pseudo-header sum of the new address
     const before = buf.readUInt16BE(f.l4CsumOff);
     rewriteDest(buf, f, f.daddr, port()); // a port-only change leaves a partial checksum alone
     if (buf.readUInt16BE(f.l4CsumOff) !== before) bad++;
-    rewriteBoth(buf, f, ipOf(addr()), port(), ipOf(addr()), port());
+    rewriteBoth(buf, f, ipToU32(addr()), port(), ipToU32(addr()), port());
     if (!verifyPartialChecksum(buf)) bad++;
   }
   t.equal(bad, 0);
@@ -216,7 +212,7 @@ t.test('natIcmpFull leaves every outer, inner and ICMP checksum equal to a full 
     });
     parsed(err, false, f);
     const innerL4Check = Buffer.from(err.subarray(f.innerL4Off + 4, f.l4Off + f.l4Len));
-    const [os, od, is, id] = [ipOf(addr()), ipOf(addr()), ipOf(addr()), ipOf(addr())];
+    const [os, od, is, id] = [ipToU32(addr()), ipToU32(addr()), ipToU32(addr()), ipToU32(addr())];
     const [isp, idp] = [port(), port()];
     natIcmpFull(err, f, os, od, is, isp, id, idp);
     const ci = f.innerL3Off;

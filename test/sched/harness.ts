@@ -6,11 +6,10 @@ import { Service } from '../../src/model/service.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { SchedInput, type Scheduler } from '../../src/model/scheduler.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
+import { ipToU32 } from '../helpers/frames.ts';
 
-export function ip(text: string): number {
-  const p = text.split('.').map(Number);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-}
+/** "10.0.0.1" -> 0x0a000001: the short name these tests use for ipToU32 (helpers/frames.ts). */
+export const ip: (text: string) => number = ipToU32;
 
 export function makeScheduler(name: string, flags = 0): Scheduler {
   const f = findScheduler(name);
