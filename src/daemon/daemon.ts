@@ -210,10 +210,14 @@ export class TsvsDaemon {
       if (path !== undefined) {
         cfg = await readConfig(path);
         want = await this.desiredOf(cfg);
+      }
+      for (const h of this.reloadHooks) commits.push(await h.prepare());
+      // Planned, tried and (below) applied without an await in between, so that no control
+      // request changes the table under the plan.
+      if (cfg !== null && want !== null) {
         steps = planReconcile(this.table, this.dp.timeouts(), this.owned, want);
         this.dryRun(steps, cfg.path);
       }
-      for (const h of this.reloadHooks) commits.push(await h.prepare());
     } catch (e) {
       this.log.error('reload failed; keeping the running configuration', { error: (e as Error).message });
       throw new TsvsError('ERELOAD', `reload failed; keeping the running configuration: ${(e as Error).message}`, {

@@ -153,3 +153,28 @@ t.test('a service removed from the config while tsvsd was stopped is removed at 
     '-A -t 192.168.88.5:80 -s rr\n-A -t 192.168.88.5:443 -s wlc\n',
   );
 });
+
+t.test('a reload hook that refuses its input keeps the rules as they run', async (t) => {
+  const dir = tempDir(t);
+  const conf = join(dir, 'tsvsd.conf');
+  writeFileSync(conf, '[rules]\n-A -t 192.168.88.5:80 -s rr\n');
+  const { daemon, socket } = await startDaemon(t, { configPath: conf }, dir);
+  let committed = 0;
+  let bad = true;
+  daemon.addReloadHook({
+    prepare: () => {
+      if (bad) return Promise.reject(new Error('/etc/tsvs/keepalived.conf:3: unknown keyword'));
+      return Promise.resolve(() => void committed++);
+    },
+  });
+  writeFileSync(conf, '[rules]\n-A -t 192.168.88.6:80 -s rr\n');
+  await t.rejects(daemon.reloadOrThrow(), {
+    code: 'ERELOAD',
+    message: 'reload failed; keeping the running configuration: /etc/tsvs/keepalived.conf:3: unknown keyword',
+  });
+  t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.5:80 -s rr\n');
+  bad = false;
+  t.same(await daemon.reloadOrThrow(), { changes: { servicesRemoved: 1, servicesAdded: 1 } });
+  t.equal(committed, 1);
+  t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.6:80 -s rr\n');
+});
