@@ -74,6 +74,21 @@ export class ConnIndex {
     return -1;
   }
 
+  /** Number of buckets (a power of two). */
+  get buckets(): number {
+    return this.mask + 1;
+  }
+
+  /** First id in bucket b, or -1. */
+  first(b: number): number {
+    return this.head[b & this.mask]!;
+  }
+
+  /** The id after `id` in its chain, or -1. */
+  after(id: number): number {
+    return this.next[id]!;
+  }
+
   /** Length of the longest chain (diagnostics, benches). */
   maxChain(): number {
     let max = 0;

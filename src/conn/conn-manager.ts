@@ -13,6 +13,7 @@
 //   id = conns.lookupOut(proto, saddr, sport, daddr, dport); rewrite with vaddr/vport (and
 //   caddr/cport for full NAT); conns.onPacket(id, DIR_OUTPUT, tcpFlags, nowMs)
 // Periodically (e.g. once per batch or every 100 ms): conns.expire(nowMs).
+// Once a second (DEFENSE_TIMER_PERIOD_MS): conns.defenseWork(nowMs), the kernel's defense_work.
 
 import type { Service } from '../model/service.ts';
 import type { SchedInput } from '../model/scheduler.ts';
@@ -24,6 +25,8 @@ import { ConnSetup, type ConnSetupOptions } from './conn-schedule.ts';
 import { LocalAddrPool } from './port-pool.ts';
 import { forEachConn, listConns, type ConnView } from './conn-iter.ts';
 import { checkExistingConn, DEFAULT_REUSE_SYSCTLS, type ReuseSysctls } from './conn-reuse.ts';
+import { ConnDefense, type DefenseSysctls } from './defense.ts';
+import { DIR_OUTPUT } from './direction.ts';
 
 export interface ConnManagerOptions extends ConnTableOptions, ConnExpiryOptions, ConnSetupOptions {
   /** Full NAT local addresses (uint32). Without them a full NAT dest gets DROP_PORTS_EXHAUSTED. */
@@ -35,6 +38,10 @@ export interface ConnManagerOptions extends ConnTableOptions, ConnExpiryOptions,
   timeouts?: Timeouts;
   /** conn_reuse_mode / expire_nodest_conn; kernel defaults (1, 0) when omitted. */
   reuse?: ReuseSysctls;
+  /** drop_entry, drop_packet, secure_tcp, amemthresh, am_droprate; kernel defaults when omitted. */
+  defense?: Partial<DefenseSysctls>;
+  /** Seed of drop_entry's random bucket choice; default random. */
+  defenseSeed?: number;
 }
 
 export class ConnManager {
@@ -45,6 +52,8 @@ export class ConnManager {
   readonly fnat: LocalAddrPool | null;
   /** Mutable sysctls for checkExisting. */
   readonly reuse: ReuseSysctls;
+  /** The defence strategies (defense.ts). */
+  readonly defense: ConnDefense;
 
   constructor(opts: ConnManagerOptions = {}) {
     this.table = new ConnTable(opts);
@@ -53,8 +62,9 @@ export class ConnManager {
         ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax)
         : null;
     this.expiry = new ConnExpiry(this.table, this.fnat, opts);
-    this.setup = new ConnSetup(this.table, this.expiry, this.fnat, opts);
     this.timeouts = opts.timeouts ?? new Timeouts();
+    this.defense = new ConnDefense(this.table, this.expiry, this.timeouts, opts.defense, opts.defenseSeed);
+    this.setup = new ConnSetup(this.table, this.expiry, this.fnat, opts, this.defense);
     this.reuse = { ...(opts.reuse ?? DEFAULT_REUSE_SYSCTLS) };
   }
 
@@ -88,6 +98,12 @@ export class ConnManager {
 
   /** ip_vs_set_state + ip_vs_conn_put: the state transition for this packet, then re-arm. */
   onPacket(id: number, direction: number, tcpFlags: number, nowMs: number): void {
+    if (direction !== DIR_OUTPUT) {
+      // cp->in_pkts (ip_vs_in_hook's atomic_inc_return), saturating; todrop_entry reads it.
+      const t = this.table;
+      const n = t.inPkts[id]!;
+      if (n !== 0xffffffff) t.inPkts[id] = n + 1;
+    }
     stateTransition(this.table, id, direction, tcpFlags, this.timeouts);
     this.expiry.put(id, nowMs);
   }
@@ -95,6 +111,11 @@ export class ConnManager {
   /** Fire due timers; bounded work per call. Returns how many fired. */
   expire(nowMs: number, budget = DEFAULT_EXPIRE_BUDGET): number {
     return this.expiry.expire(nowMs, budget);
+  }
+
+  /** defense_work_handler: update the defence level, run drop_entry when engaged. Once a second. */
+  defenseWork(nowMs: number): void {
+    this.defense.work(nowMs);
   }
 
   /** ip_vs_conn_del: delete an entry now (templates still controlling conns wait 60 s more). */

@@ -9,6 +9,7 @@ import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { SchedInput } from '../model/scheduler.ts';
 import {
   DROP_CONN_TABLE_FULL,
+  DROP_DEFENSE_PACKET,
   DROP_NO_DEST,
   DROP_NO_SERVICE,
   DROP_NOT_FOR_US,
@@ -20,6 +21,7 @@ import { CONN_F_HASHED, CONN_F_LPORT_POOLED, CONN_F_ONE_PACKET, CONN_F_TEMPLATE 
 import type { ConnTable } from './conn-table.ts';
 import { bindDest } from './bind-dest.ts';
 import { controlAdd, type ConnExpiry } from './expiry.ts';
+import type { ConnDefense } from './defense.ts';
 import type { LocalAddrPool } from './port-pool.ts';
 
 /** ip_vs_conn_new: cp->timeout = 3*HZ until the first state transition sets the state's. */
@@ -38,13 +40,21 @@ export class ConnSetup {
   private readonly t: ConnTable;
   private readonly expiry: ConnExpiry;
   private readonly fnat: LocalAddrPool | null;
+  private readonly defense: ConnDefense | null;
   sloppyTcp: boolean;
   expireQuiescentTemplate: boolean;
 
-  constructor(t: ConnTable, expiry: ConnExpiry, fnat: LocalAddrPool | null = null, opts: ConnSetupOptions = {}) {
+  constructor(
+    t: ConnTable,
+    expiry: ConnExpiry,
+    fnat: LocalAddrPool | null = null,
+    opts: ConnSetupOptions = {},
+    defense: ConnDefense | null = null,
+  ) {
     this.t = t;
     this.expiry = expiry;
     this.fnat = fnat;
+    this.defense = defense;
     this.sloppyTcp = opts.sloppyTcp ?? false;
     this.expireQuiescentTemplate = opts.expireQuiescentTemplate ?? false;
   }
@@ -54,6 +64,7 @@ export class ConnSetup {
    * cport, vaddr, vport = the packet's; daddr = packet destination; nowMs = batch clock).
    * Returns the new conn id (>= 0), or minus a drop reason:
    *   -DROP_NOT_SYN          TCP without SYN, or with RST (tcp_conn_schedule)
+   *   -DROP_DEFENSE_PACKET   drop_packet's 1-in-rate drop (ip_vs_todrop in tcp/udp_conn_schedule)
    *   -DROP_NO_DEST          no real server: answer ICMP port unreachable (ip_vs_leave)
    *   -DROP_CONN_TABLE_FULL  table full (the kernel's ENOMEM, *ignored = -1: plain drop)
    *   -DROP_PORTS_EXHAUSTED  full NAT local ports exhausted (plain drop)
@@ -67,8 +78,14 @@ export class ConnSetup {
     } else if (proto !== IPPROTO_UDP) {
       return -DROP_NO_SERVICE;
     }
+    // "It seems that we are very loaded. We have to drop this packet :("
+    if (this.defense !== null && this.defense.todrop()) return -DROP_DEFENSE_PACKET;
     // "Never schedule Active FTPDATA connections from real server."
     if (inp.cport === FTPDATA) return -DROP_NOT_FOR_US;
+    // Embryonic quota (embryonic-list.ts): a new TCP connection starts embryonic; at the quota
+    // the oldest embryonic entry makes room. Done before any template is looked up or made, so
+    // the deletion can never take the template this connection is about to use.
+    if (proto === IPPROTO_TCP && this.t.embryonic.full()) this.recycleEmbryonic(inp.nowMs);
     if (svc.flags & SVC_F_PERSISTENT) return this.schedPersist(svc, inp);
     // "port zero only supported in persistent services": *ignored = 0, so ICMP.
     if (svc.fwmark === 0 && inp.vport !== svc.port) return -DROP_NO_DEST;
@@ -150,6 +167,15 @@ export class ConnSetup {
     return id;
   }
 
+  /** Delete the oldest embryonic entry (ip_vs_conn_del) to make room under the quota. */
+  private recycleEmbryonic(nowMs: number): void {
+    const emb = this.t.embryonic;
+    const old = emb.head;
+    if (old < 0) return;
+    if (!this.expiry.deleteConn(old, nowMs)) emb.unlink(old); // still live (controls others): not counted
+    emb.recycled++;
+  }
+
   /**
    * ip_vs_check_template: a template whose dest was removed (not AVAILABLE), or is quiesced while
    * expire_quiescent_template is set, is made unfindable (dport = vport = 0xffff, cport = 0,
@@ -226,6 +252,7 @@ export class ConnSetup {
       t.hashIn(id);
       if ((flags & CONN_F_TEMPLATE) === 0) t.hashOut(id);
     }
+    if (proto === IPPROTO_TCP && (flags & CONN_F_TEMPLATE) === 0) t.embryonic.link(id); // state NONE
     this.expiry.wheel.arm(id, nowMs + INITIAL_TIMEOUT_MS);
     return id;
   }

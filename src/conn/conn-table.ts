@@ -12,6 +12,7 @@ import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { CONN_F_HASHED, CONN_F_HASHED_OUT, CONN_F_LIVE, CONN_F_TEMPLATE } from './conn-flags.ts';
 import { ConnIndex } from './conn-index.ts';
+import { EmbryonicList } from './embryonic-list.ts';
 
 /** Template bit in word 3 of an IN key (templates and connections never match each other). */
 const KEY_TPL = 0x100;
@@ -25,6 +26,8 @@ export interface ConnTableOptions {
   hashBits?: number;
   /** Hash seed (ip_vs_conn_rnd); default random. */
   seed?: number;
+  /** Most embryonic TCP entries (EmbryonicList); 0 = no quota, the default. */
+  embryonicQuota?: number;
 }
 
 export class ConnTable {
@@ -54,10 +57,14 @@ export class ConnTable {
   readonly control: Int32Array;
   /** cp->n_control: live connections this entry controls. */
   readonly nControl: Int32Array;
+  /** cp->in_pkts: client -> director packets, saturating (todrop_entry reads 0..8). */
+  readonly inPkts: Uint32Array;
   readonly dest: (Dest | null)[];
   readonly svc: (Service | null)[];
   /** Live entries (ipvs->conn_count). */
   count: number;
+  /** TCP entries still in the handshake, oldest first, under a quota. */
+  readonly embryonic: EmbryonicList;
 
   /** Key <caddr, vaddr, cport << 16 | vport, proto | KEY_TPL if template>. */
   private readonly inIndex: ConnIndex;
@@ -87,9 +94,11 @@ export class ConnTable {
     this.timeoutMs = new Uint32Array(cap);
     this.control = new Int32Array(cap).fill(-1);
     this.nControl = new Int32Array(cap);
+    this.inPkts = new Uint32Array(cap);
     this.dest = new Array<Dest | null>(cap).fill(null);
     this.svc = new Array<Service | null>(cap).fill(null);
     this.count = 0;
+    this.embryonic = new EmbryonicList(cap, opts.embryonicQuota ?? 0);
     const seed = (opts.seed ?? Math.random() * 0x100000000) | 0;
     this.inIndex = new ConnIndex(cap, bits, seed);
     this.outIndex = new ConnIndex(cap, bits, seed ^ 0x5bd1e995);
@@ -110,6 +119,7 @@ export class ConnTable {
     this.timeoutMs[id] = 0;
     this.control[id] = -1;
     this.nControl[id] = 0;
+    this.inPkts[id] = 0;
     this.count++;
     return id;
   }
@@ -120,6 +130,7 @@ export class ConnTable {
     if ((f & CONN_F_LIVE) === 0) return;
     if (f & CONN_F_HASHED) this.unhashIn(id);
     if (f & CONN_F_HASHED_OUT) this.unhashOut(id);
+    this.embryonic.unlink(id);
     this.flags[id] = 0;
     this.dest[id] = null;
     this.svc[id] = null;
@@ -189,6 +200,21 @@ export class ConnTable {
    */
   lookupTemplate(proto: number, caddr: number, vaddr: number, vport: number): number {
     return this.inIndex.find(caddr, vaddr, vport, proto | KEY_TPL);
+  }
+
+  /** Buckets of the IN index (ip_vs_conn_tab_size), for ip_vs_random_dropentry's scan. */
+  get inBuckets(): number {
+    return this.inIndex.buckets;
+  }
+
+  /** First id in IN bucket b (newest first), or -1. */
+  inBucketFirst(b: number): number {
+    return this.inIndex.first(b);
+  }
+
+  /** The id after `id` in its IN chain, or -1. */
+  inBucketNext(id: number): number {
+    return this.inIndex.after(id);
   }
 
   /** Length of the longest IN chain (diagnostics, benches). */

@@ -1,6 +1,6 @@
 // IPVS TCP state machine: tcp_states, tcp_state_active_table, tcp_timeouts, tcp_state_idx and
 // set_tcp_state from net/netfilter/ipvs/ip_vs_proto_tcp.c (Linux >= 4.8, with the sloppy_tcp
-// "ack from NONE -> ESTABLISHED" rows). secure_tcp's tcp_states_dos is not mirrored.
+// "ack from NONE -> ESTABLISHED" rows), and secure_tcp's tcp_states_dos.
 
 import type { ConnTable } from './conn-table.ts';
 import { CONN_F_INACTIVE, CONN_F_NOOUTPUT, CONN_F_TEMPLATE, CTPL_S_ASSURED } from './conn-flags.ts';
@@ -76,7 +76,8 @@ const sFW = TCP_S_FIN_WAIT,
   sCL = TCP_S_CLOSE,
   sCW = TCP_S_CLOSE_WAIT;
 const sLA = TCP_S_LAST_ACK,
-  sLI = TCP_S_LISTEN;
+  sLI = TCP_S_LISTEN,
+  sSA = TCP_S_SYNACK;
 
 /**
  * tcp_states[]: 12 rows (direction offset 0/4/8 + flag index syn/fin/ack/rst) x 11 current
@@ -102,6 +103,40 @@ export const TCP_STATES: Uint8Array = Uint8Array.of(
   /*rst*/ sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL,
 );
 
+/**
+ * tcp_states_dos[]: the table tcp_timeout_change installs while secure_tcp is at level 2 or 3
+ * (update_defense_level, ip_vs_ctl.c). Same layout as TCP_STATES. It differs in 15 cells: a
+ * client ACK no longer completes SYN_RECV (IN ack sSR -> sSR), so a NAT connection becomes
+ * ESTABLISHED only when the real server answers (sSR -> OUT syn -> sSA -> OUT ack -> sES); a
+ * SYNACK entry ignores the client's SYN, FIN and ACK; DR/TUN SYNs (INPUT-ONLY) go to sSA.
+ */
+// prettier-ignore
+export const TCP_STATES_DOS: Uint8Array = Uint8Array.of(
+  /*        sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA */
+  /* INPUT */
+  /*syn*/ sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSA,
+  /*fin*/ sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sSA,
+  /*ack*/ sES, sES, sSS, sSR, sFW, sTW, sCL, sCW, sCL, sLI, sSA,
+  /*rst*/ sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL,
+  /* OUTPUT */
+  /*syn*/ sSS, sES, sSS, sSA, sSS, sSS, sSS, sSS, sSS, sLI, sSA,
+  /*fin*/ sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW,
+  /*ack*/ sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES,
+  /*rst*/ sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL,
+  /* INPUT-ONLY */
+  /*syn*/ sSA, sES, sES, sSR, sSA, sSA, sSA, sSA, sSA, sSA, sSA,
+  /*fin*/ sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW,
+  /*ack*/ sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES,
+  /*rst*/ sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL,
+);
+
+/**
+ * Embryonic TCP states: a connection that has not reached ESTABLISHED since its SYN (NONE,
+ * SYN_SENT, SYN_RECV, SYNACK). These are what a SYN flood leaves behind; the embryonic quota
+ * (src/conn/embryonic-list.ts) bounds how many of them the table holds.
+ */
+export const TCP_STATE_EMBRYONIC: Uint8Array = Uint8Array.of(1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1);
+
 /** tcp_state_off[]: row offset per IP_VS_DIR_*. */
 const TCP_DIR_INPUT = 0;
 const TCP_DIR_OUTPUT = 4;
@@ -118,8 +153,9 @@ export function tcpStateIdx(tcpFlags: number): number {
 
 /**
  * set_tcp_state: move connection `id` to its next state for a packet with `tcpFlags` seen in
- * `direction` (DIR_INPUT from the client, DIR_OUTPUT from the real server), keep the dest's
- * active/inactive counters in step (IP_VS_CONN_F_INACTIVE), notify the scheduler, and set the
+ * `direction` (DIR_INPUT from the client, DIR_OUTPUT from the real server) by the transition
+ * table in use (timeouts.tcpStates), keep the dest's active/inactive counters in step
+ * (IP_VS_CONN_F_INACTIVE), notify the scheduler, keep the embryonic list in step, and set the
  * connection's timeout from the current table. The caller then re-arms (ConnExpiry.put).
  */
 export function tcpStateTransition(
@@ -127,7 +163,7 @@ export function tcpStateTransition(
   id: number,
   direction: number,
   tcpFlags: number,
-  timeouts: { readonly tcpMs: Float64Array },
+  timeouts: { readonly tcpMs: Float64Array; readonly tcpStates: Uint8Array },
 ): void {
   let off =
     direction === DIR_OUTPUT ? TCP_DIR_OUTPUT : direction === DIR_INPUT_ONLY ? TCP_DIR_INPUT_ONLY : TCP_DIR_INPUT;
@@ -143,8 +179,14 @@ export function tcpStateTransition(
   }
   const old = t.state[id]!;
   const idx = tcpStateIdx(tcpFlags);
-  const next = idx < 0 ? TCP_S_CLOSE : TCP_STATES[(off + idx) * TCP_S_LAST + old]!;
+  // pd->tcp_state_table: TCP_STATES, or TCP_STATES_DOS while secure_tcp is engaged.
+  const next = idx < 0 ? TCP_S_CLOSE : timeouts.tcpStates[(off + idx) * TCP_S_LAST + old]!;
   if (next !== old) {
+    const emb = t.embryonic;
+    if (emb.enabled && TCP_STATE_EMBRYONIC[old] !== TCP_STATE_EMBRYONIC[next]) {
+      if (TCP_STATE_EMBRYONIC[next] === 1) emb.link(id);
+      else emb.unlink(id);
+    }
     const dest = t.dest[id];
     if (dest !== null && dest !== undefined) {
       const active = TCP_STATE_ACTIVE[next] === 1;

@@ -21,7 +21,8 @@ export const DROP_TX_FULL = 17;
 export const DROP_BAD_ARP = 18;
 export const DROP_NOT_FOR_US = 19;
 export const DROP_DEST_QUIESCED = 20; // packet for a conn whose dest was removed (expire_nodest_conn)
-export const DROP_COUNT = 21;
+export const DROP_DEFENSE_PACKET = 21; // new-connection packet dropped by drop_packet (ip_vs_todrop)
+export const DROP_COUNT = 22;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -45,6 +46,7 @@ export const DROP_NAMES: readonly string[] = [
   'bad_arp',
   'not_for_us',
   'dest_quiesced',
+  'defense_drop_packet',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */
