@@ -14,6 +14,7 @@ import {
   type NativeBinding,
   type NativeHandle,
   type NativeOpenOptions,
+  type NativePortStats,
 } from './native-binding.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
@@ -75,26 +76,9 @@ export interface AfPacketLoopStats {
   readonly spinFrames: number;
 }
 
-export interface AfPacketPortStats {
+/** One port's counters (the native stats columns, native/stats-columns.h) with its interface name. */
+export interface AfPacketPortStats extends NativePortStats {
   readonly name: string;
-  readonly rxFrames: number;
-  readonly rxBytes: number;
-  /** Frames bigger than a V2 slot, read whole from the socket queue. */
-  readonly rxBig: number;
-  /** Frames dropped because they did not fit (a V2 slot and no socket buffer room). */
-  readonly rxTruncated: number;
-  readonly rxOutgoing: number;
-  readonly txFrames: number;
-  readonly txBytes: number;
-  readonly txErrors: number;
-  /** PACKET_STATISTICS: frames the socket saw, and dropped for a full ring. */
-  readonly kernelPackets: number;
-  readonly kernelDrops: number;
-  readonly kernelFreeze: number;
-  /** Frames sent through the GSO socket (no qdisc bypass, so the kernel may segment them). */
-  readonly txGso: number;
-  /** errno of the last refused send, 0 if none. */
-  readonly lastTxErrno: number;
 }
 
 const CAP_HINT =
