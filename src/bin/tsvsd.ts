@@ -38,9 +38,18 @@ const USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--he
 Config [daemon] keys: socket PATH; rules FILE; log-level LEVEL; socket-group NAME (members may
 use tsvsadm); socket-mode 0660.
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
-fullnat-ports MIN-MAX; conn-capacity N; busy-poll-us N (default 0 = off);
-poll-interval-us N (default 100, 0 = wakeups only); kernel-filter on|off (default on: an
-nft netdev ingress table so lvs1's kernel skips its copy of the frames tsvs handles).
+fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 9.4 MiB, ~150 bytes each);
+busy-poll-us N (default 0 = off); poll-interval-us N (default 100, 0 = wakeups only);
+kernel-filter on|off (default on: an nft netdev ingress table so lvs1's kernel skips its copy
+of the frames tsvs handles).
+SYN floods: embryonic-quota P (default 50: at most P% of the table in TCP handshakes; at the
+quota a new SYN replaces the oldest handshake, never an established connection; 0 = off).
+IPVS defence, the net.ipv4.vs sysctls of the same names, each 0 off (default), 1 auto,
+2 engaged, 3 always: drop-entry (delete SYN_RECV entries from 1/32 of the table a second),
+drop-packet (drop new-connection packets at amemthresh/(amemthresh-free), level 3: 1 in
+am-droprate), secure-tcp (the kernel's tcp_states_dos). amemthresh N (default 1024): auto
+levels engage while FREE CONNECTION-TABLE ENTRIES < N (the kernel counts free memory pages);
+am-droprate N (default 10). Shown by tsvsadm --engine.
 
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
 [rules], kernel-filter, and the --health file. Manage it with tsvsadm.

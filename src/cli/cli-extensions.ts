@@ -1,6 +1,7 @@
 // tsvsadm's own commands beyond ipvsadm's (not in ipvsadm's option grid, so they stand alone):
 //   tsvsadm --health     the health-check state of every real server (tsvsd --health FILE)
-//   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, ARP table
+//   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, the SYN-flood
+//                        defence (levels, free entries, embryonic quota), ARP table
 //   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
 //                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
 
@@ -26,10 +27,25 @@ export function formatHealth(rows: readonly HealthRow[]): string {
   return out;
 }
 
+/** The defence block of engine.stats in the words of the sysctls (net.ipv4.vs.*). */
+export function formatDefense(d: Record<string, unknown>): string[] {
+  const n = (k: string): string => String(d[k] ?? '?');
+  const onOff = (k: string): string => (d[k] === true ? 'on' : 'off');
+  return [
+    'defense:',
+    `  drop_entry ${n('dropEntry')}  drop_packet ${n('dropPacket')}  secure_tcp ${n('secureTcp')}  amemthresh ${n('amemthresh')}  am_droprate ${n('amDroprate')}`,
+    `  free entries ${n('freeEntries')} (nomem ${d['nomem'] === true ? 'yes' : 'no'})  drop_entry ${onOff('dropentryOn')}  drop rate ${n('dropRate')}  tcp_states_dos ${onOff('secureTcpOn')}`,
+    `  dropped packets ${n('packetsDropped')}  dropped entries ${n('entriesDropped')}`,
+    `  embryonic ${n('embryonic')} of quota ${n('embryonicQuota')}  recycled ${n('embryonicRecycled')}`,
+  ];
+}
+
 export function formatEngine(s: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'neighbours' && Array.isArray(v)) {
+    if (k === 'defense' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      lines.push(...formatDefense(v as Record<string, unknown>));
+    } else if (k === 'neighbours' && Array.isArray(v)) {
       lines.push('neighbours:');
       for (const n of v as { ip: number; mac: string; state: number; port: number }[]) {
         lines.push(

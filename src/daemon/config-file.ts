@@ -15,13 +15,29 @@
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
 //   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
-//   conn-capacity 65536
+//   conn-capacity 65536            # entries; ~150 bytes each: 65536 = 9.4 MiB, 1048576 = 150 MiB
+//   embryonic-quota 50             # % of the table that TCP handshakes may hold (0 = no quota)
+//   drop-entry 0                   # IPVS defence strategies, 0 off, 1 auto, 2 engaged, 3 always:
+//   drop-packet 0                  #   the sysctls of the same names (src/conn/defense.ts)
+//   secure-tcp 0
+//   amemthresh 1024                # engage below this many FREE TABLE ENTRIES (the kernel: pages)
+//   am-droprate 10                 # drop-packet 3 drops 1 in this many new-connection packets
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
 //   -a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1
 //
 // `owned`, `subnet` and `fullnat-address` take comma-separated lists and may repeat.
+//
+// SYN floods. embryonic-quota bounds the entries a SYN flood can take: a new TCP connection at
+// the quota replaces the oldest connection still in its handshake (src/conn/embryonic-list.ts),
+// so established connections keep the rest of the table and a real client's SYN always finds
+// room. The defence keys mirror net.ipv4.vs.{drop_entry,drop_packet,secure_tcp,amemthresh,
+// am_droprate} with the kernel's semantics (update_defense_level, once a second); the kernel's
+// "available memory below amemthresh pages" becomes "free connection-table entries below
+// amemthresh entries". drop-entry deletes SYN_RECV/SYNACK entries from 1/32 of the table a
+// second; drop-packet drops new-connection packets at amemthresh / (amemthresh - free) (level 3:
+// 1 in am-droprate); secure-tcp switches to the kernel's tcp_states_dos transition table.
 
 import { readFile } from 'node:fs/promises';
 import { TsvsError } from '../lib/errors.ts';
@@ -31,8 +47,18 @@ import { splitRuleLines } from '../model/rules-format.ts';
 import type { EngineConfig, PortConfig } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
+import type { DefenseSysctls } from '../conn/defense.ts';
 
 export const DEFAULT_CONN_CAPACITY = 65536;
+
+/** Config key -> DefenseSysctls field (net.ipv4.vs.<key with _>). */
+const DEFENSE_KEYS = {
+  'drop-entry': 'dropEntry',
+  'drop-packet': 'dropPacket',
+  'secure-tcp': 'secureTcp',
+  amemthresh: 'amemthresh',
+  'am-droprate': 'amDroprate',
+} as const;
 
 export interface DaemonConfig {
   readonly path: string;
@@ -100,6 +126,8 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let busyPollUs: number | undefined;
   let pollIntervalUs: number | undefined;
   let kernelFilter: boolean | undefined;
+  const defense: Partial<DefenseSysctls> = {};
+  let embryonicPercent: number | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -165,11 +193,26 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       const c = Number(val);
       if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
       connCapacity = c;
+    } else if (key === 'drop-entry' || key === 'drop-packet' || key === 'secure-tcp') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 3)
+        throw configError(path, n, `${key} must be 0 (off), 1 (auto), 2 (engaged) or 3 (always)`);
+      defense[DEFENSE_KEYS[key]] = v;
+    } else if (key === 'amemthresh' || key === 'am-droprate') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+        throw configError(path, n, `${key} must be an integer from 0 to 2147483647`);
+      defense[DEFENSE_KEYS[key]] = v;
+    } else if (key === 'embryonic-quota') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 100)
+        throw configError(path, n, 'embryonic-quota must be a percentage from 0 to 100');
+      embryonicPercent = v;
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate)`,
       );
     }
   }
@@ -187,6 +230,8 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(busyPollUs !== undefined ? { busyPollUs } : {}),
       ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
       ...(kernelFilter !== undefined ? { kernelFilter } : {}),
+      ...(Object.keys(defense).length > 0 ? { defense } : {}),
+      ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
     },
     ruleLines,
   };

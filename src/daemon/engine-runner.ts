@@ -125,6 +125,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     drops,
     connections: engine.conns.count,
     connCapacity: engine.conns.table.capacity,
+    defense: engine.defenseStats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,

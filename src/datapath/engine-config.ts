@@ -6,6 +6,14 @@
 // kernel address on the real-server side, as on an LVS director: the real servers use it as their
 // gateway, and health checks and management traffic leave from it through the kernel's own stack.
 
+import type { DefenseSysctls } from '../conn/defense.ts';
+
+/**
+ * Default embryonic quota in percent of the connection table: half the table may hold
+ * connections still in their handshake, the other half is kept for established ones.
+ */
+export const DEFAULT_EMBRYONIC_PERCENT = 50;
+
 export interface PortConfig {
   /** Interface name, e.g. eth0. */
   readonly name: string;
@@ -31,6 +39,18 @@ export interface EngineConfig {
   readonly pollIntervalUs?: number;
   /** Install the nft netdev ingress table (kernel-filter.ts); default true. */
   readonly kernelFilter?: boolean;
+  /** IPVS defence sysctls (src/conn/defense.ts); the kernel's defaults for those not given. */
+  readonly defense?: Partial<DefenseSysctls>;
+  /**
+   * Most embryonic TCP entries, in percent of connCapacity (src/conn/embryonic-list.ts); 0 = no
+   * quota; default DEFAULT_EMBRYONIC_PERCENT.
+   */
+  readonly embryonicPercent?: number;
+}
+
+/** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */
+export function embryonicQuota(capacity: number, percent: number): number {
+  return percent <= 0 ? 0 : Math.max(1, Math.floor((capacity * percent) / 100));
 }
 
 export function prefixMask(prefixLen: number): number {

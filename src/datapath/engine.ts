@@ -1,9 +1,12 @@
 // Engine: the data plane assembled — a PacketIo, the pipeline, the connection table, routing and
-// ARP — plus its clocks: one Date.now() per batch, connection expiry and ARP ageing on timers.
+// ARP — plus its clocks: one Date.now() per batch, connection expiry and ARP ageing on timers,
+// and the defence work (update_defense_level, drop_entry) once a second on a Timers timer.
 
 import { DropCounters } from '../lib/drops.ts';
+import { RealTimers, type TimerHandle, type Timers } from '../lib/timers.ts';
 import { ConnManager, type ConnManagerOptions } from '../conn/conn-manager.ts';
-import type { EngineConfig } from './engine-config.ts';
+import { DEFENSE_TIMER_PERIOD_MS, type DefenseStats } from '../conn/defense.ts';
+import { DEFAULT_EMBRYONIC_PERCENT, embryonicQuota, type EngineConfig } from './engine-config.ts';
 import { announce } from './local.ts';
 import { OwnedAddrs } from './owned-addrs.ts';
 import type { PacketIo, RxBatch } from './packet-io.ts';
@@ -20,6 +23,8 @@ export interface EngineOptions {
   neighEveryMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Timers for the once-a-second defence work (a ManualTimers in tests); default RealTimers. */
+  timers?: Timers;
 }
 
 export class Engine {
@@ -35,6 +40,8 @@ export class Engine {
   batchFrames = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
+  private readonly defenseTimers: Timers;
+  private defenseTimer: TimerHandle | null = null;
 
   constructor(
     readonly io: PacketIo,
@@ -43,10 +50,18 @@ export class Engine {
     private readonly opts: EngineOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.defenseTimers = opts.timers ?? new RealTimers();
     const ports =
       cfg.fullNatPorts === undefined ? {} : { lportMin: cfg.fullNatPorts[0], lportMax: cfg.fullNatPorts[1] };
     const fnat = cfg.fullNatAddrs.length > 0 ? { localAddrs: [...cfg.fullNatAddrs], ...ports } : {};
-    this.conns = new ConnManager({ capacity: cfg.connCapacity, startMs: this.now(), ...fnat, ...(opts.conn ?? {}) });
+    this.conns = new ConnManager({
+      capacity: cfg.connCapacity,
+      startMs: this.now(),
+      embryonicQuota: embryonicQuota(cfg.connCapacity, cfg.embryonicPercent ?? DEFAULT_EMBRYONIC_PERCENT),
+      ...(cfg.defense !== undefined ? { defense: cfg.defense } : {}),
+      ...fnat,
+      ...(opts.conn ?? {}),
+    });
     this.owned = new OwnedAddrs(cfg);
     this.xmit = new Xmit(io, cfg, this.drops);
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
@@ -62,6 +77,26 @@ export class Engine {
     const neighMs = this.opts.neighEveryMs ?? 250;
     this.timers.push(setInterval(() => this.conns.expire(this.now()), expireMs).unref());
     this.timers.push(setInterval(() => this.xmit.neigh.tick(this.now()), neighMs).unref());
+    this.armDefense();
+  }
+
+  /** defense_work_handler re-queues itself every DEFENSE_TIMER_PERIOD (schedule_delayed_work). */
+  private armDefense(): void {
+    this.defenseTimer = this.defenseTimers.setTimeout(() => {
+      this.conns.defenseWork(this.now());
+      this.armDefense();
+    }, DEFENSE_TIMER_PERIOD_MS);
+  }
+
+  /** The defence strategies and the embryonic quota, for engine.stats (tsvsadm --engine). */
+  defenseStats(): DefenseStats & { embryonic: number; embryonicQuota: number; embryonicRecycled: number } {
+    const emb = this.conns.table.embryonic;
+    return {
+      ...this.conns.defense.stats(),
+      embryonic: emb.count,
+      embryonicQuota: emb.quota,
+      embryonicRecycled: emb.recycled,
+    };
   }
 
   /** Start capturing what enters and leaves to PREFIX-in.pcap / PREFIX-out.pcap. */
@@ -93,6 +128,8 @@ export class Engine {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    if (this.defenseTimer !== null) this.defenseTimers.clearTimeout(this.defenseTimer);
+    this.defenseTimer = null;
     this.io.close();
   }
 }

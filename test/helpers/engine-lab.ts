@@ -10,6 +10,7 @@ import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { ipToU32 } from './frames.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
+import type { ManualTimers } from '../../src/lib/timers.ts';
 
 export const CMAC = '02:00:00:00:88:10';
 export const LVS0 = '02:00:00:00:00:01'; // lvs1 eth0 (VIP side)
@@ -32,6 +33,14 @@ export interface EngineLabOptions {
   readonly connCapacity?: number;
   readonly startMs?: number;
   readonly conn?: ConnManagerOptions;
+  /** Engine config extras: the defence sysctls, the embryonic quota. */
+  readonly defense?: EngineConfig['defense'];
+  readonly embryonicPercent?: number;
+  /**
+   * A manual clock for the engine and its once-a-second defence work: time then moves only with
+   * `await timers.advance(ms)` (startMs is ignored; `advance` below must not be used).
+   */
+  readonly timers?: ManualTimers;
 }
 
 export function engineLab(opts: EngineLabOptions) {
@@ -46,6 +55,8 @@ export function engineLab(opts: EngineLabOptions) {
     ],
     fullNatAddrs: opts.fullNat ? [ipToU32(LIP)] : [],
     connCapacity: opts.connCapacity ?? 1024,
+    ...(opts.defense !== undefined ? { defense: opts.defense } : {}),
+    ...(opts.embryonicPercent !== undefined ? { embryonicPercent: opts.embryonicPercent } : {}),
   };
   const services = new ServiceTable({ findScheduler });
   const key = { af: AF_INET, protocol: opts.proto ?? IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
@@ -70,9 +81,13 @@ export function engineLab(opts: EngineLabOptions) {
     });
   }
   let now = opts.startMs ?? 1_000_000;
+  const timers = opts.timers;
+  if (timers !== undefined) now = timers.now();
+  const clock = (): number => (timers !== undefined ? timers.now() : now);
   const engine = new Engine(io, cfg, services, {
-    now: () => now,
+    now: clock,
     ...(opts.conn !== undefined ? { conn: opts.conn } : {}),
+    ...(timers !== undefined ? { timers } : {}),
   });
   engine.start();
   /** (Re)learn every neighbour at the current time, as ARP replies would. */
@@ -82,10 +97,10 @@ export function engineLab(opts: EngineLabOptions) {
       ...opts.dests.map((d): [string, string, number] => [d.ip, d.mac, 1]),
     ];
     for (const [ip, mac, port] of hosts) {
-      engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, now);
+      engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, clock());
     }
   };
   learn();
   io.sent.length = 0; // forget the gratuitous ARPs
-  return { io, engine, services, learn, now: () => now, advance: (ms: number) => (now += ms) };
+  return { io, engine, services, learn, now: clock, advance: (ms: number) => (now += ms) };
 }
