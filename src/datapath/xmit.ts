@@ -4,7 +4,7 @@
 
 import { DROP_NONE, DROP_NEIGH_UNRESOLVED, DROP_NO_ROUTE, DROP_TX_FULL, type DropCounters } from '../lib/drops.ts';
 import { buildArpRequest } from '../packet/build-arp.ts';
-import type { EngineConfig } from './engine-config.ts';
+import { prefixMask, type EngineConfig } from './engine-config.ts';
 import { NeighTable, type NeighSink } from './neigh.ts';
 import type { PacketIo } from './packet-io.ts';
 import { RouteTable } from './route.ts';
@@ -15,8 +15,12 @@ export class Xmit implements NeighSink {
   readonly neigh: NeighTable;
   /** Port MACs, 6 bytes each, port i at i * 6. */
   readonly macs: Uint8Array;
-  /** A source address per port for ARP requests (its first owned address, else its subnet address). */
+  /** Fallback ARP sender per port (its first owned address, else its first subnet's address). */
   private readonly arpSrc: Uint32Array;
+  /** ARP sender per connected subnet (see arpSources), with its port and mask. */
+  private readonly arpSubnetSrc: Uint32Array;
+  private readonly arpSubnetMask: Uint32Array;
+  private readonly arpSubnetPort: Int32Array;
   private readonly scratch: Buffer;
   private nowMs: number;
   txFrames: number;
@@ -33,6 +37,10 @@ export class Xmit implements NeighSink {
     this.macs = new Uint8Array(io.ports.length * 6);
     io.ports.forEach((p, i) => this.macs.set(p.mac.subarray(0, 6), i * 6));
     this.arpSrc = Uint32Array.from(cfg.ports.map((p) => p.owned[0] ?? p.subnets[0]?.[0] ?? 0));
+    const subnetSrc = arpSources(cfg);
+    this.arpSubnetSrc = Uint32Array.from(subnetSrc.map((e) => e.src));
+    this.arpSubnetMask = Uint32Array.from(subnetSrc.map((e) => e.mask));
+    this.arpSubnetPort = Int32Array.from(subnetSrc.map((e) => e.port));
     this.scratch = Buffer.alloc(64);
     this.nowMs = 0;
     this.txFrames = 0;
@@ -78,9 +86,27 @@ export class Xmit implements NeighSink {
   // NeighSink -----------------------------------------------------------------------------
 
   arpRequest(port: number, ip: number): void {
-    const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, this.arpSrc[port]!, ip, -1);
+    const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, this.arpSender(port, ip), ip, -1);
     // The scratch frame is reused at once: send it now rather than holding it until flush().
     if (this.io.queueTx(port, this.scratch, 0, n, 0)) this.io.flush();
+  }
+
+  /**
+   * The sender address of an ARP request for target on port, as arp_solicit() picks it with
+   * arp_announce=0 for a forwarded packet: inet_select_addr(dev, target, RT_SCOPE_LINK), an
+   * address of the device in the target's subnet, else the device's first address. This matters
+   * for LVS-DR: a real server holds the VIP on lo, so an ARP request sent from the VIP has a
+   * local address as its source and the real server drops it as a martian (fib_validate_source()
+   * in net/ipv4/fib_frontend.c) without answering.
+   */
+  arpSender(port: number, target: number): number {
+    const n = this.arpSubnetSrc.length;
+    for (let i = 0; i < n; i++) {
+      const mask = this.arpSubnetMask[i]!;
+      const src = this.arpSubnetSrc[i]!;
+      if (this.arpSubnetPort[i] === port && (target & mask) >>> 0 === (src & mask) >>> 0) return src;
+    }
+    return this.arpSrc[port]!;
   }
 
   transmit(port: number, buf: Buffer, off: number, len: number, flags: number): void {
@@ -94,4 +120,25 @@ export class Xmit implements NeighSink {
   dropUnresolved(): void {
     this.drops.count(DROP_NEIGH_UNRESOLVED);
   }
+}
+
+/**
+ * For each connected subnet, the address that speaks for tsvs in it: an owned address inside the
+ * subnet, else the subnet's own address when it names a host (`subnet 192.168.99.5/24`, the
+ * kernel's DIP written as `ip addr` does) rather than the network (`subnet 192.168.99.0/24`).
+ * Subnets with neither use the port's fallback.
+ */
+function arpSources(cfg: EngineConfig): { src: number; mask: number; port: number }[] {
+  const out: { src: number; mask: number; port: number }[] = [];
+  cfg.ports.forEach((p, port) => {
+    for (const [addr, len] of p.subnets) {
+      const mask = prefixMask(len);
+      const net = (addr & mask) >>> 0;
+      const inside = p.owned.find((a) => (a & mask) >>> 0 === net);
+      const host = (addr & ~mask) >>> 0;
+      const src = inside ?? (host !== 0 && host !== ~mask >>> 0 ? addr >>> 0 : undefined);
+      if (src !== undefined) out.push({ src, mask, port });
+    }
+  });
+  return out;
 }
