@@ -55,6 +55,8 @@ export interface ReloadHook {
 
 /** What a reload changed, as the `reload` op answers it. */
 export interface ReloadSummary {
+  /** The config file read, or null when tsvsd runs without one (only reload hooks ran). */
+  readonly config: string | null;
   readonly changes: Readonly<Record<string, number>>;
 }
 
@@ -244,7 +246,7 @@ export class TsvsDaemon {
     const changes = stepCounts(steps);
     if (path === undefined) this.log.info('reload: no config file; nothing else to do');
     else this.log.info('config reloaded', { file: path, services: this.table.services().length, ...changes });
-    return { changes };
+    return { config: path ?? null, changes };
   }
 
   /** Stops serving, removes the socket, waits for pending saves. */

@@ -59,7 +59,7 @@ t.test('SIGHUP makes the running rules equal the config, with a thousand changes
   writeFileSync(conf, `[engine]\nconn-capacity 2048\n[rules]\n${after.slice(0, 4).join('\n')}\n`);
   const r = await tsvsadm([...s, '--reload']);
   t.equal(r.stderr, '');
-  t.equal(r.stdout, 'tsvsd reloaded its config: servicesRemoved=299\n');
+  t.equal(r.stdout, `tsvsd reloaded ${conf}: servicesRemoved=299\n`);
   t.same(sorted((await tsvsadm([...s, '-S', '-n'])).stdout), after.slice(0, 4).sort());
 
   process.kill(d.proc.pid!, 'SIGTERM');

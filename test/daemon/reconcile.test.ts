@@ -72,6 +72,7 @@ t.test('reload makes the config rules run; unchanged ones keep objects and count
       '-a -t 192.168.88.5:80 -r 192.168.99.3:80 -m -w 4\n-A -t 192.168.88.5:82 -s sh -b sh-port\n',
   );
   t.same(await daemon.reloadOrThrow(), {
+    config: conf,
     changes: { realServersRemoved: 1, servicesRemoved: 1, realServersAdded: 1, servicesAdded: 1 },
   });
   t.equal(daemon.table.find(svc80), svc80, 'the unchanged service is the same object');
@@ -98,7 +99,7 @@ t.test('reload makes the config rules run; unchanged ones keep objects and count
     '[rules]\n-A -t 192.168.88.5:80 -s wrr -p 120\n-a -t 192.168.88.5:80 -r 192.168.99.1:80 -m -w 9\n' +
       '-a -t 192.168.88.5:80 -r 192.168.99.3:80 -g -w 4\n-A -t 192.168.88.5:82 -s sh -b sh-port\n',
   );
-  t.same(await daemon.reloadOrThrow(), { changes: { servicesEdited: 1, realServersEdited: 2 } });
+  t.same(await daemon.reloadOrThrow(), { config: conf, changes: { servicesEdited: 1, realServersEdited: 2 } });
   t.equal(daemon.table.find(svc80), svc80, 'an edited service is edited in place');
   t.equal(
     svc80.dests.find((d) => d.addr === 0xc0a86301),
@@ -130,7 +131,7 @@ t.test('a bad config changes nothing, and the reload op says why', async (t) => 
   writeFileSync(conf, '[rules]\n-A -t 192.168.88.6:80 -s rr\n');
   const ok = await cli(socket, ['--reload']);
   t.equal(ok.code, 0);
-  t.equal(ok.stdout, 'tsvsd reloaded its config: servicesRemoved=1 servicesAdded=1\n');
+  t.equal(ok.stdout, `tsvsd reloaded ${conf}: servicesRemoved=1 servicesAdded=1\n`);
   t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.6:80 -s rr\n');
 });
 
@@ -174,7 +175,13 @@ t.test('a reload hook that refuses its input keeps the rules as they run', async
   });
   t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.5:80 -s rr\n');
   bad = false;
-  t.same(await daemon.reloadOrThrow(), { changes: { servicesRemoved: 1, servicesAdded: 1 } });
+  t.same(await daemon.reloadOrThrow(), { config: conf, changes: { servicesRemoved: 1, servicesAdded: 1 } });
   t.equal(committed, 1);
   t.equal((await cli(socket, ['-S', '-n'])).stdout, '-A -t 192.168.88.6:80 -s rr\n');
+});
+
+t.test('without a config file --reload says there is nothing to reload', async (t) => {
+  const { socket } = await startDaemon(t);
+  const r = await cli(socket, ['--reload']);
+  t.same(r, { code: 0, stdout: 'tsvsd runs without a config file (--config): no rules to reload\n', stderr: '' });
 });
