@@ -22,6 +22,7 @@ const APT = {
     nginx: 'nginx-light',
     tshark: 'tshark',
     nft: 'nftables',
+    hping3: 'hping3',
   },
   lab: {
     ip: 'iproute2',
