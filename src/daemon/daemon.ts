@@ -1,13 +1,10 @@
 // TsvsDaemon: the control-plane half of tsvsd. On start it restores the rules file (strict:
 // a bad file stops the start and is left as it is), reconciles the table with the config's
-// [rules] (reconcile.ts), saves, and serves the control socket; every change is saved before it
-// is acknowledged. reload() (SIGHUP, the `reload` op) re-reads the config and reconciles again
-// only if all of it is valid (checked on a scratch table, and by every reload hook), so a
-// broken config never drops state. The packet engine plugs in through attachDataPlane(); until
-// then a MemoryDataPlane stands in.
-//
-// Which rules are the config's: <rules file>.config holds what the last applied config declared,
-// so a service removed from [rules] while tsvsd was stopped is removed at the next start too.
+// [rules] (config-rules.ts, reconcile.ts), saves, and serves the control socket; every change is
+// saved before it is acknowledged. reload() (SIGHUP, the `reload` op) re-reads the config and
+// reconciles again only if all of it is valid (checked on a scratch table, and by every reload
+// hook), so a broken config never drops state. The packet engine plugs in through
+// attachDataPlane(); until then a MemoryDataPlane stands in.
 
 import { TsvsError } from '../lib/errors.ts';
 import { ServiceTable } from '../model/service-table.ts';
@@ -20,9 +17,9 @@ import { MemoryDataPlane } from './memory-data-plane.ts';
 import { ControlHandlers, type MutationContext } from './handlers.ts';
 import { ControlServer, DEFAULT_SOCKET_PATH } from '../wire/socket.ts';
 import { readConfig, type DaemonConfig } from './config-file.ts';
-import { applyRules, parseRuleLines, parseRulesText, rulesFileText, type ParsedRule } from './load-rules.ts';
-import { applySteps, desiredFromRules, planReconcile, stepCounts, type DesiredRules, type Step } from './reconcile.ts';
-import { formatRules, formatTimeoutsLine } from '../model/rules-format.ts';
+import { applyRules, parseRulesText, rulesFileText } from './load-rules.ts';
+import { ConfigRules } from './config-rules.ts';
+import { Reloader, type ReloadHook, type ReloadSummary } from './reload.ts';
 import { resolveGroup } from './config-daemon.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
@@ -44,22 +41,6 @@ export interface DaemonOptions {
 /** Extra control ops served next to the ipvsadm ones (engine trace and stats, health states). */
 export type ExtraOp = (args: Record<string, unknown>) => unknown;
 
-/**
- * A part of tsvsd that reloads with the config (the health checks): prepare() reads and checks
- * its input and throws if it is wrong, without changing anything; the function it returns
- * applies it and runs only when every part of the reload was valid.
- */
-export interface ReloadHook {
-  prepare(): Promise<() => void | Promise<void>>;
-}
-
-/** What a reload changed, as the `reload` op answers it. */
-export interface ReloadSummary {
-  /** The config file read, or null when tsvsd runs without one (only reload hooks ran). */
-  readonly config: string | null;
-  readonly changes: Readonly<Record<string, number>>;
-}
-
 export class TsvsDaemon {
   readonly table: ServiceTable;
   private dp: DataPlane;
@@ -72,11 +53,9 @@ export class TsvsDaemon {
   private socketFile: string;
   private readonly extraOps = new Map<string, ExtraOp>();
   private trashTimer: NodeJS.Timeout | null = null;
-  /** What the applied config's [rules] declare (null: no config, or not known yet). */
-  private owned: DesiredRules | null = null;
-  private ownedStore: RulesStore | null = null;
+  private configRules: ConfigRules | null = null;
   private readonly reloadHooks: ReloadHook[] = [];
-  private reloading: Promise<unknown> = Promise.resolve();
+  private reloader: Reloader | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -106,10 +85,6 @@ export class TsvsDaemon {
     return this.dp;
   }
 
-  /**
-   * The engine hook: from now on `dp` answers for connections, rates and timeouts. The
-   * timeouts set so far (--set, the rules file) are handed over to it.
-   */
   /** Serve another control op (engine.stats, trace, health, ...). */
   addOp(name: string, fn: ExtraOp): void {
     this.extraOps.set(name, fn);
@@ -120,6 +95,10 @@ export class TsvsDaemon {
     this.reloadHooks.push(hook);
   }
 
+  /**
+   * The engine hook: from now on `dp` answers for connections, rates and timeouts. The
+   * timeouts set so far (--set, the rules file) are handed over to it.
+   */
   attachDataPlane(dp: DataPlane): void {
     dp.setTimeouts(this.dp.timeouts());
     this.dp = dp;
@@ -130,11 +109,30 @@ export class TsvsDaemon {
     if (this.opts.configPath !== undefined) this.config = await readConfig(this.opts.configPath);
     this.rulesFile = this.opts.rulesPath ?? this.config?.rulesPath ?? DEFAULT_RULES_PATH;
     this.socketFile = this.opts.socketPath ?? this.config?.socketPath ?? DEFAULT_SOCKET_PATH;
-    const want = this.config ? await this.desiredOf(this.config) : null;
+    const cr = new ConfigRules(
+      this.table,
+      () => this.dp,
+      this.log,
+      this.opts.findScheduler ?? findScheduler,
+      this.rulesPath,
+      this.opts.forward,
+    );
+    this.configRules = cr;
+    this.reloader = new Reloader({
+      configPath: this.opts.configPath,
+      configRules: cr,
+      log: this.log,
+      hooks: this.reloadHooks,
+      running: () => ({ config: this.config, rulesFile: this.rulesFile, socketFile: this.socketFile }),
+      adopt: (cfg) => (this.config = cfg),
+      persist: () => this.persist(),
+      serviceCount: () => this.table.services().length,
+      onEngineConfig: this.opts.onEngineConfig,
+    });
+    const want = this.config ? await cr.desiredOf(this.config) : null;
     const access = this.config?.socketAccess;
     const gid = access?.group !== undefined ? resolveGroup(access.group) : undefined;
     this.store = new RulesStore(this.rulesPath);
-    this.ownedStore = new RulesStore(`${this.rulesPath}.config`);
     const saved = await this.store.load((text) => parseRulesText(text, this.opts.forward));
     const ctx = this.mutationContext();
     if (saved !== null) {
@@ -148,14 +146,11 @@ export class TsvsDaemon {
       this.log.info('rules restored', { file: this.rulesPath, services: this.table.services().length });
     }
     if (want !== null) {
-      const owned = await this.loadOwned();
-      const steps = planReconcile(this.table, this.dp.timeouts(), owned, want);
-      this.dryRun(steps, this.config!.path);
-      this.applyReconcile(steps);
-      this.owned = want;
+      await cr.loadRecord();
+      cr.apply(cr.plan(want, this.config!.path), want);
     }
     await this.persist();
-    if (want !== null) await this.saveOwned(want);
+    await cr.saveRecord();
     if (this.config !== null) this.opts.onEngineConfig?.(this.config.engine);
     const handlers = new ControlHandlers({ ...ctx, persist: () => this.persist() });
     this.server = new ControlServer({
@@ -197,56 +192,8 @@ export class TsvsDaemon {
    * ERELOAD (the running state kept) when the config, the rules or a reload hook is wrong.
    */
   reloadOrThrow(): Promise<ReloadSummary> {
-    const run = this.reloading.then(() => this.reloadNow());
-    this.reloading = run.catch(() => undefined);
-    return run;
-  }
-
-  private async reloadNow(): Promise<ReloadSummary> {
-    const path = this.opts.configPath;
-    let cfg: DaemonConfig | null = null;
-    let want: DesiredRules | null = null;
-    let steps: Step[] = [];
-    const commits: (() => void | Promise<void>)[] = [];
-    try {
-      if (path !== undefined) {
-        cfg = await readConfig(path);
-        want = await this.desiredOf(cfg);
-      }
-      for (const h of this.reloadHooks) commits.push(await h.prepare());
-      // Planned, tried and (below) applied without an await in between, so that no control
-      // request changes the table under the plan.
-      if (cfg !== null && want !== null) {
-        steps = planReconcile(this.table, this.dp.timeouts(), this.owned, want);
-        this.dryRun(steps, cfg.path);
-      }
-    } catch (e) {
-      this.log.error('reload failed; keeping the running configuration', { error: (e as Error).message });
-      throw new TsvsError('ERELOAD', `reload failed; keeping the running configuration: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    if (cfg !== null && want !== null) {
-      if (
-        (cfg.rulesPath ?? this.rulesFile) !== this.rulesFile ||
-        (cfg.socketPath ?? this.socketFile) !== this.socketFile
-      ) {
-        this.log.warn('reload: socket and rules paths take effect at the next start only');
-      }
-      if (JSON.stringify(cfg.socketAccess) !== JSON.stringify(this.config?.socketAccess))
-        this.log.warn('reload: socket-group and socket-mode take effect at the next start only');
-      this.config = cfg;
-      this.applyReconcile(steps);
-      this.owned = want;
-      await this.persist();
-      await this.saveOwned(want);
-    }
-    for (const c of commits) await c();
-    if (cfg !== null) this.opts.onEngineConfig?.(cfg.engine);
-    const changes = stepCounts(steps);
-    if (path === undefined) this.log.info('reload: no config file; nothing else to do');
-    else this.log.info('config reloaded', { file: path, services: this.table.services().length, ...changes });
-    return { config: path ?? null, changes };
+    if (this.reloader === null) return Promise.reject(new TsvsError('ERELOAD', 'tsvsd has not started'));
+    return this.reloader.reload();
   }
 
   /** Stops serving, removes the socket, waits for pending saves. */
@@ -256,6 +203,7 @@ export class TsvsDaemon {
     await this.server?.close();
     this.server = null;
     await this.store?.flush();
+    await this.configRules?.flush();
     this.log.info('tsvsd stopped');
   }
 
@@ -272,77 +220,6 @@ export class TsvsDaemon {
       throw new TsvsError('ERULES_WRITE', `the change is applied but was not saved: ${(e as Error).message}`, {
         cause: e,
       });
-    }
-  }
-
-  /** The config's [rules] as the state they declare; errors are ECONFIG naming file and line. */
-  private async desiredOf(cfg: DaemonConfig): Promise<DesiredRules> {
-    try {
-      const rules: ParsedRule[] = await parseRuleLines(cfg.ruleLines, this.opts.forward);
-      return desiredFromRules(rules, this.opts.findScheduler ?? findScheduler);
-    } catch (e) {
-      if (e instanceof RuleLineError)
-        throw new TsvsError('ECONFIG', `${cfg.path}:${e.line}: ${e.message}`, { cause: e });
-      throw e;
-    }
-  }
-
-  /** What the last applied config declared; null (nothing is removed) when unknown or unreadable. */
-  private async loadOwned(): Promise<DesiredRules | null> {
-    try {
-      const rules = await this.ownedStore?.load((text) => parseRulesText(text, this.opts.forward));
-      return rules == null ? null : desiredFromRules(rules, this.opts.findScheduler ?? findScheduler);
-    } catch (e) {
-      this.log.warn('the rules of the last applied config are unreadable; none are removed this time', {
-        file: this.ownedStore?.path,
-        error: (e as Error).message,
-      });
-      return null;
-    }
-  }
-
-  private async saveOwned(want: DesiredRules): Promise<void> {
-    const t = want.timeouts;
-    const text =
-      '# The rules the last applied tsvsd config declared ([rules]); tsvsd removes what leaves them.\n' +
-      formatRules(want.services, { thresholds: true }) +
-      (t === null ? '' : formatTimeoutsLine(t.tcp, t.tcpFin, t.udp) + '\n');
-    try {
-      await this.ownedStore?.save(text);
-    } catch (e) {
-      this.log.error('the config rules record not saved', { error: (e as Error).message });
-    }
-  }
-
-  private applyReconcile(steps: readonly Step[]): void {
-    applySteps(
-      this.table,
-      (t) => this.dp.setTimeouts(t),
-      () => this.dp.timeouts(),
-      steps,
-    );
-  }
-
-  /** Applies the steps to a scratch copy of the table; throws ECONFIG with what would fail. */
-  private dryRun(steps: readonly Step[], path: string): void {
-    const scratch = new ServiceTable({ findScheduler: this.opts.findScheduler ?? findScheduler });
-    const dp = new MemoryDataPlane();
-    dp.setTimeouts(this.dp.timeouts());
-    try {
-      for (const r of this.table.toRules()) {
-        scratch.addService(r.service);
-        for (const d of r.dests) scratch.addDest(r.service, d);
-      }
-      applySteps(
-        scratch,
-        (t) => dp.setTimeouts(t),
-        () => dp.timeouts(),
-        steps,
-      );
-    } catch (e) {
-      throw new TsvsError('ECONFIG', `${path}: ${(e as Error).message}`, { cause: e });
-    } finally {
-      scratch.clear();
     }
   }
 }
