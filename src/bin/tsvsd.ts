@@ -12,7 +12,7 @@ import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { metricsSnapshot } from '../daemon/metrics-provider.ts';
-import { startMetricsServer, type MetricsServer } from '../metrics/prometheus.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
 import { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 import { diffEngineConfig, refusedMessage } from '../daemon/engine-reload.ts';
 

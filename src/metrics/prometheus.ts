@@ -1,18 +1,10 @@
 // prometheus: tsvs's metrics (virtual services, real servers, health, connection table, drops by
 // reason, engine batch sizes, the process's runtime) as Prometheus text, from a provider that
-// returns plain data, plus a tiny opt-in HTTP endpoint (node:http) serving it at /metrics.
+// returns plain data; metrics-server.ts serves it at /metrics.
 
-import http from 'node:http';
 import type { StatsValues } from './counters.ts';
 import type { RateValues } from './estimator.ts';
-import {
-  PROM_CONTENT_TYPE,
-  histogramSamples,
-  renderExposition,
-  type MetricFamily,
-  type MetricType,
-  type Sample,
-} from './prom-text.ts';
+import { histogramSamples, renderExposition, type MetricFamily, type MetricType, type Sample } from './prom-text.ts';
 import { DROP_NAMES } from '../lib/drops.ts';
 
 export interface DestMetrics {
@@ -68,8 +60,6 @@ export interface MetricsSnapshot {
   /** Process and Node.js runtime families (runtime-metrics.ts), rendered last. */
   readonly runtime?: readonly MetricFamily[];
 }
-
-export type MetricsProvider = () => MetricsSnapshot;
 
 const STAT_FIELDS: ReadonlyArray<[keyof StatsValues, string, string]> = [
   ['conns', 'connections_total', 'Connections scheduled'],
@@ -222,55 +212,4 @@ export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
 
 export function renderTsvsMetrics(snap: MetricsSnapshot): string {
   return renderExposition(tsvsFamilies(snap));
-}
-
-export interface MetricsServer {
-  /** Bound address and port. */
-  readonly host: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Serve GET /metrics on host:port (opt-in; e.g. 127.0.0.1:9110). Port 0 picks a free one. */
-export function startMetricsServer(host: string, port: number, provider: MetricsProvider): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res
-        .writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' })
-        .end('Method Not Allowed\n');
-      return;
-    }
-    let body: string;
-    try {
-      body = renderTsvsMetrics(provider());
-    } catch (e) {
-      res
-        .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
-        .end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': PROM_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      const bound = typeof a === 'object' && a !== null ? a : { address: host, port };
-      resolve({
-        host: bound.address,
-        port: bound.port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
 }

@@ -8,7 +8,8 @@ import {
   histogramSamples,
   PROM_CONTENT_TYPE,
 } from '../../src/metrics/prom-text.ts';
-import { renderTsvsMetrics, startMetricsServer, type MetricsSnapshot } from '../../src/metrics/prometheus.ts';
+import { renderTsvsMetrics, type MetricsSnapshot } from '../../src/metrics/prometheus.ts';
+import { startMetricsServer } from '../../src/metrics/metrics-server.ts';
 import { DropCounters, DROP_NO_DEST, DROP_NOT_SYN } from '../../src/lib/drops.ts';
 
 t.test('label values escape backslash, quote and newline; HELP escapes backslash and newline', async (t) => {
