@@ -4,39 +4,23 @@
 // with their weights, weight 0 for inhibit_on_failure, the sorry server when quorum is lost),
 // and this class makes the table match it: add, edit the weight, or remove.
 //
-// reload() (SIGHUP) reads the file again, as keepalived's reload does: virtual and real servers
+// prepareReload() (SIGHUP) reads the file again, as keepalived's reload does: virtual and real servers
 // that left the file leave the table (clear_diff_services / clear_diff_rs, ipwrapper.c), a real
 // server whose configuration is unchanged keeps its checkers' state (migrate_checkers,
 // check_api.c), and new ones start as at start-up. A file that does not parse changes nothing.
 
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { AF_INET, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
-import { SVC_F_ONEPACKET, SVC_F_PERSISTENT } from '../model/service.ts';
+import { AF_INET } from '../model/dest.ts';
 import type { DestSpec, ServiceKey } from '../model/rule-spec.ts';
 import type { ServiceTable } from '../model/service-table.ts';
-import { parseHealthConfig, type HealthConfig, type VirtualServerConfig } from '../health/config.ts';
+import { parseHealthConfig, type HealthConfig } from '../health/config.ts';
+import { entriesOf, serviceSpecOf, signature, type Entry } from './health-entries.ts';
 import { HealthMonitor, type MonitorOptions } from '../health/monitor.ts';
 import type { DesiredEvent, HealthEvent } from '../health/monitor-types.ts';
 import { toMonitoredServices } from '../health/registry.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ipToString } from '../lib/inet.ts';
-
-const METHOD = { NAT: FWD_MASQ, DR: FWD_ROUTE, TUN: FWD_TUNNEL } as const;
-
-interface Member {
-  addr: number;
-  port: number;
-  fwd: number;
-  uThreshold: number;
-  lThreshold: number;
-}
-
-interface Entry {
-  vs: VirtualServerConfig;
-  key: ServiceKey;
-  members: Map<string, Member>;
-}
 
 /** A real server's health as /metrics shows it. */
 export interface ServerHealth {
@@ -46,55 +30,6 @@ export interface ServerHealth {
   readonly alive: boolean;
   /** Why it last changed state (e.g. "HTTP_GET failed: status 500"); '' before any change. */
   readonly reason: string;
-}
-
-function entriesOf(cfg: HealthConfig): Map<string, Entry> {
-  const byKey = new Map<string, Entry>();
-  for (const vs of cfg.virtualServers) {
-    const key: ServiceKey = {
-      af: AF_INET,
-      protocol: vs.fwmark !== 0 ? 0 : vs.protocol,
-      addr: vs.fwmark !== 0 ? 0 : vs.addr,
-      port: vs.fwmark !== 0 ? 0 : vs.port,
-      fwmark: vs.fwmark,
-    };
-    const members = new Map<string, Member>();
-    for (const rs of vs.realServers) {
-      members.set(rs.key, {
-        addr: rs.addr,
-        port: rs.port,
-        fwd: METHOD[rs.method],
-        uThreshold: rs.uThreshold,
-        lThreshold: rs.lThreshold,
-      });
-    }
-    if (vs.sorryServer)
-      members.set(vs.sorryServer.key, {
-        addr: vs.sorryServer.addr,
-        port: vs.sorryServer.port,
-        fwd: METHOD[vs.method],
-        uThreshold: 0,
-        lThreshold: 0,
-      });
-    byKey.set(vs.key, { vs, key, members });
-  }
-  return byKey;
-}
-
-/** A configuration's identity for carrying state over a reload: everything but line numbers. */
-function signature(v: unknown): string {
-  return JSON.stringify(v, (k, x: unknown) => (k === 'line' ? undefined : x));
-}
-
-function serviceSpecOf(vs: VirtualServerConfig, key: ServiceKey) {
-  return {
-    ...key,
-    schedName: vs.sched,
-    flags: (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0),
-    timeoutSec: vs.persistenceTimeoutSec || 300,
-    netmask: vs.persistenceGranularity >>> 0 || 0xffffffff,
-    peName: '',
-  };
 }
 
 export class HealthWiring {
