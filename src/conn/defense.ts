@@ -1,7 +1,7 @@
 // IPVS's defence strategies against a connection table that runs out: update_defense_level and
-// defense_work_handler (ip_vs_ctl.c), ip_vs_todrop (include/net/ip_vs.h), ip_vs_random_dropentry
-// and todrop_entry (ip_vs_conn.c), with the sysctls drop_entry, drop_packet, secure_tcp,
-// amemthresh and am_droprate.
+// defense_work_handler (ip_vs_ctl.c) and ip_vs_todrop (include/net/ip_vs.h), with the sysctls
+// drop_entry, drop_packet, secure_tcp, amemthresh and am_droprate; drop_entry's scan
+// (ip_vs_random_dropentry, ip_vs_conn.c) is in drop-entry.ts.
 //
 // The kernel's trigger is "available memory below amemthresh pages" (si_meminfo: freeram +
 // bufferram). A userspace table of fixed capacity has no such thing; what runs out is the table,
@@ -11,19 +11,14 @@
 // work() is the defence work: the engine runs it once a second on a timer (DEFENSE_TIMER_PERIOD),
 // never per packet. The only per-packet part is todrop(), one compare while drop_packet is idle.
 
-import { SVC_F_ONEPACKET } from '../model/service.ts';
-import { IPPROTO_TCP } from '../lib/inet.ts';
 import { TsvsError } from '../lib/errors.ts';
-import { CONN_F_TEMPLATE, CTPL_S_ASSURED } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
 import type { ConnExpiry } from './expiry.ts';
 import type { Timeouts } from './proto-timeouts.ts';
-import { TCP_S_ESTABLISHED, TCP_S_SYN_RECV, TCP_S_SYNACK } from './proto-tcp.ts';
+import { RandomDropEntry } from './drop-entry.ts';
 
 /** DEFENSE_TIMER_PERIOD (1*HZ). */
 export const DEFENSE_TIMER_PERIOD_MS = 1000;
-/** todrop_entry: an entry re-armed less than 60 s ago is never dropped. */
-const TODROP_MIN_IDLE_MS = 60_000;
 
 /** The five sysctls. drop_entry, drop_packet and secure_tcp: 0 off, 1 auto, 2 engaged, 3 always. */
 export interface DefenseSysctls {
@@ -85,19 +80,14 @@ export class ConnDefense {
   /** Outcome of the last update: free entries and nomem. */
   freeEntries: number;
   nomem: boolean;
-  /** New-connection packets dropped by drop_packet; entries deleted by drop_entry. */
+  /** New-connection packets dropped by drop_packet. */
   packetsDropped: number;
-  entriesDropped: number;
-  /** Entries drop_entry has looked at (each visit counts). */
-  entriesScanned: number;
-  /** todrop_entry's static todrop_counter[9] (todrop_rate[i] = i). */
-  private readonly todropCounter = new Int32Array(9);
-  /** xorshift32 state for the random buckets (prandom_u32). */
-  private rnd: number;
+  /** drop_entry's scan and its counters. */
+  readonly dropEntry: RandomDropEntry;
 
   constructor(
     private readonly t: ConnTable,
-    private readonly expiry: ConnExpiry,
+    expiry: ConnExpiry,
     private readonly timeouts: Timeouts,
     sysctls: Partial<DefenseSysctls> = {},
     seed = (Math.random() * 0xffffffff) >>> 0,
@@ -111,9 +101,7 @@ export class ConnDefense {
     this.freeEntries = t.capacity - t.count;
     this.nomem = false;
     this.packetsDropped = 0;
-    this.entriesDropped = 0;
-    this.entriesScanned = 0;
-    this.rnd = seed >>> 0 || 0x9e3779b9;
+    this.dropEntry = new RandomDropEntry(t, expiry, seed);
     this.updateLevel(); // the kernel runs it on every write of the three knobs, too
   }
 
@@ -191,7 +179,7 @@ export class ConnDefense {
   /** defense_work_handler: once per DEFENSE_TIMER_PERIOD_MS. */
   work(nowMs: number): void {
     this.updateLevel();
-    if (this.dropentry) this.randomDropEntry(nowMs);
+    if (this.dropentry) this.dropEntry.run(nowMs);
   }
 
   /**
@@ -204,74 +192,6 @@ export class ConnDefense {
     this.dropCounter = this.dropRate;
     this.packetsDropped++;
     return true;
-  }
-
-  /**
-   * ip_vs_random_dropentry: visit (buckets >> 5) random IN buckets, 1/32 of the table a second,
-   * and delete (ip_vs_conn_del) entries that look like flood debris.
-   */
-  randomDropEntry(nowMs: number): void {
-    const t = this.t;
-    const mask = t.inBuckets - 1;
-    const n = t.inBuckets >> 5;
-    for (let idx = 0; idx < n; idx++) {
-      let id = t.inBucketFirst(this.random() & mask);
-      while (id >= 0) {
-        const nx = t.inBucketNext(id);
-        this.entriesScanned++;
-        if (this.shouldDrop(id, nowMs) && this.expiry.deleteConn(id, nowMs)) {
-          this.entriesDropped++;
-          // Deleting may free the controlling template too; a freed id ends this chain's walk.
-          if (nx >= 0 && !t.isLive(nx)) break;
-        }
-        id = nx;
-      }
-    }
-  }
-
-  /** The per-entry test of ip_vs_random_dropentry. */
-  private shouldDrop(id: number, nowMs: number): boolean {
-    const t = this.t;
-    if (t.nControl[id]! > 0) return false;
-    if (t.flags[id]! & CONN_F_TEMPLATE) {
-      // "connection template of OPS" (ip_vs_conn_ops_mode): try; an unassured template goes.
-      const svc = t.svc[id];
-      if (t.dest[id] != null && svc != null && (svc.flags & SVC_F_ONEPACKET) !== 0) return this.todropEntry(id, nowMs);
-      return (t.state[id]! & CTPL_S_ASSURED) === 0;
-    }
-    if (t.protocol[id] === IPPROTO_TCP) {
-      const s = t.state[id]!;
-      if (s === TCP_S_SYN_RECV || s === TCP_S_SYNACK) return true;
-      if (s === TCP_S_ESTABLISHED) return this.todropEntry(id, nowMs);
-      return false;
-    }
-    return this.todropEntry(id, nowMs);
-  }
-
-  /**
-   * todrop_entry: keep entries re-armed within the last 60 s (cp->timeout + now <
-   * timer.expires + 60 s) and those with in_pkts outside 1..8; of the rest, drop every i-th one
-   * with in_pkts = i (one counter per i, shared by the whole table, starting at 0: the first
-   * candidate of each count goes).
-   */
-  private todropEntry(id: number, nowMs: number): boolean {
-    const t = this.t;
-    if (!this.expiry.wheel.isArmed(id)) return false;
-    if (t.timeoutMs[id]! + nowMs < this.expiry.wheel.expiresMs[id]! + TODROP_MIN_IDLE_MS) return false;
-    const i = t.inPkts[id]!;
-    if (i > 8 || i === 0) return false; // todrop_rate[0] = 0
-    if (--this.todropCounter[i]! > 0) return false;
-    this.todropCounter[i] = i;
-    return true;
-  }
-
-  private random(): number {
-    let x = this.rnd;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rnd = x >>> 0;
-    return this.rnd;
   }
 
   stats(): DefenseStats {
@@ -288,8 +208,8 @@ export class ConnDefense {
       dropRate: this.dropRate,
       secureTcpOn: this.timeouts.secureTcp,
       packetsDropped: this.packetsDropped,
-      entriesDropped: this.entriesDropped,
-      entriesScanned: this.entriesScanned,
+      entriesDropped: this.dropEntry.dropped,
+      entriesScanned: this.dropEntry.scanned,
     };
   }
 }

@@ -1,6 +1,7 @@
-// The IPVS defence strategies on the connection layer (src/conn/defense.ts): the level changes of
-// update_defense_level as free entries cross amemthresh, ip_vs_todrop's 1-in-rate drop,
-// ip_vs_random_dropentry / todrop_entry's choices and rates, and secure_tcp's tcp_states_dos.
+// The IPVS defence strategies on the connection layer (src/conn/defense.ts, drop-entry.ts): the
+// level changes of update_defense_level as free entries cross amemthresh, ip_vs_todrop's
+// 1-in-rate drop, ip_vs_random_dropentry / todrop_entry's choices and rates, and secure_tcp's
+// tcp_states_dos.
 import t from 'tap';
 import { ConnManager, type ConnManagerOptions } from '../../src/conn/conn-manager.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../../src/conn/direction.ts';
@@ -110,11 +111,11 @@ t.test('drop_entry deletes every SYN_RECV entry it visits, 1/32 of the buckets a
   const { m, syn } = lab({ capacity: 4096, defense: { dropEntry: 3 } });
   for (let i = 0; i < 2048; i++) syn();
   m.defenseWork(1000);
-  const d = m.defense;
-  t.ok(d.entriesScanned > 0, `scanned ${d.entriesScanned} entries in 4096 >> 5 = 128 random buckets`);
-  t.equal(d.entriesDropped, d.entriesScanned, 'every SYN_RECV entry visited goes');
-  t.ok(d.entriesScanned <= 2048 / 8, 'about 1/32 of the entries, far from all');
-  t.equal(m.count, 2048 - d.entriesDropped);
+  const d = m.defense.dropEntry;
+  t.ok(d.scanned > 0, `scanned ${d.scanned} entries in 4096 >> 5 = 128 random buckets`);
+  t.equal(d.dropped, d.scanned, 'every SYN_RECV entry visited goes');
+  t.ok(d.scanned <= 2048 / 8, 'about 1/32 of the entries, far from all');
+  t.equal(m.count, 2048 - d.dropped);
   for (let s = 2; s <= 32; s++) m.defenseWork(s * 1000);
   // 32 scans of 1/32 of the table, each bucket picked at random: about (1 - 1/32)^32 = 36% left.
   t.ok(m.count > 2048 * 0.25 && m.count < 2048 * 0.5, `${m.count} of 2048 left after 32 s`);
@@ -124,8 +125,8 @@ t.test('drop_entry keeps ESTABLISHED entries that are young or busy, drops idle 
   const young = lab({ capacity: 4096, defense: { dropEntry: 3 } });
   for (let i = 0; i < 2048; i++) young.established(0);
   young.m.defenseWork(59_000);
-  t.ok(young.m.defense.entriesScanned > 0);
-  t.equal(young.m.defense.entriesDropped, 0, 're-armed less than 60 s ago: never dropped');
+  t.ok(young.m.defense.dropEntry.scanned > 0);
+  t.equal(young.m.defense.dropEntry.dropped, 0, 're-armed less than 60 s ago: never dropped');
 
   for (const extra of [0, 6, 7]) {
     const pkts = 2 + extra; // SYN and ACK, then data
@@ -135,9 +136,9 @@ t.test('drop_entry keeps ESTABLISHED entries that are young or busy, drops idle 
       for (let k = 0; k < extra; k++) m.onPacket(id, DIR_INPUT, TCP_ACK, 0);
     }
     m.defenseWork(60_000);
-    const { entriesScanned: v, entriesDropped: d } = m.defense;
+    const { scanned: v, dropped: d } = m.defense.dropEntry;
     const want = pkts > 8 ? 0 : Math.ceil(v / pkts);
-    t.equal(d, want, `in_pkts ${pkts}: ${d} of ${v} visited dropped (the 1st, then every ${pkts}th; none above 8)`);
+    t.equal(d, want, `in_pkts ${pkts}: ${d} of ${v} visited dropped (the 1st, then every ${pkts}-th; none above 8)`);
   }
 });
 
@@ -147,8 +148,8 @@ t.test('drop_entry leaves TCP entries in states other than SYN_RECV, SYNACK and 
   for (let i = 0; i < 1024; i++) ids.push(established(0));
   for (const id of ids) m.onPacket(id, DIR_INPUT, TCP_ACK | 0x01, 0); // FIN: CLOSE_WAIT
   for (let s = 1; s <= 40; s++) m.defenseWork(100_000 + s * 1000);
-  t.ok(m.defense.entriesScanned > 0);
-  t.equal(m.defense.entriesDropped, 0);
+  t.ok(m.defense.dropEntry.scanned > 0);
+  t.equal(m.defense.dropEntry.dropped, 0);
   t.equal(connStateName(m.table, ids[0]!), 'CLOSE_WAIT');
 });
 

@@ -114,7 +114,7 @@ t.test('the defence level follows the free entries across amemthresh, once a sec
   );
   t.equal(d.dropRate, 1, '256 / (256 - 114) = 1: every new connection packet is dropped');
   t.equal(conns.timeouts.secureTcp, true);
-  t.ok(d.entriesDropped > 0, `drop_entry ran in the same work: ${d.entriesDropped} SYN_RECV entries deleted`);
+  t.ok(d.dropEntry.dropped > 0, `drop_entry ran in the same work: ${d.dropEntry.dropped} SYN_RECV entries deleted`);
   const before = engine.drops.get(DROP_DEFENSE_PACKET);
   flood(100);
   t.equal(engine.drops.get(DROP_DEFENSE_PACKET) - before, 100, 'drop_packet: every flood SYN dropped at rate 1');
