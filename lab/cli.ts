@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { LabDaemon } from './lab-daemon.ts';
 import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
+import { DrTopology } from './dr-topology.ts';
+import { drDemo, tearDownLeftover } from './dr-demo.ts';
+import { say, typed } from './lab-say.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
 
@@ -15,40 +18,30 @@ Commands:
   demo                 (default) build the lab, start tsvsd, run the tutorial's commands,
                        drive traffic and show the -Ln table, the distribution and a trace;
                        the lab stays up for exploration
+  dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
+                       (-g), traffic, and the proof that replies bypass the director;
+                       --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
   up                   build the topology and start tsvsd (no rules)
-  down                 stop everything the lab started and remove its namespaces
+  down                 stop everything the lab (NAT or DR) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
-  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1 or web2
+  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (or router: DR lab)
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
   trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
   help                 this text
 
-Topology (names with the default prefix "tsvs"):
+NAT topology (names with the default prefix "tsvs"):
   tsvs-client 192.168.88.10 --- eth0 [tsvs-lvs1: tsvsd owns VIP 192.168.88.5] eth1 192.168.99.5 (DIP)
                                     --- tsvs-sw99 (switch) --- tsvs-web1 192.168.99.100:80
                                                            --- tsvs-web2 192.168.99.200:80
+DR topology: tsvs-client --- tsvs-router --- tsvs-sw99 (one segment 192.168.99.0/24) --- tsvs-lvs1
+  (tsvsd owns VIP 192.168.88.5), tsvs-web1, tsvs-web2 (VIP on lo, arp_ignore=1, default via the router)
 With the default prefix, \`npx tsvsadm ...\` from the project root talks to the lab's tsvsd.
 `;
 
-function say(s = ''): void {
-  process.stdout.write(`${s}\n`);
-}
-
-function typed(d: LabDaemon, args: string[]): string {
-  say(`$ tsvsadm ${args.join(' ')}`);
-  const r = d.tsvsadm(args);
-  if (r.stdout !== '') process.stdout.write(r.stdout);
-  return r.stdout;
-}
-
 async function up(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
-  if (lab.anyLeft()) {
-    say('A lab with these names exists: tearing it down first.');
-    d.stop();
-    lab.down();
-  }
+  tearDownLeftover(lab.prefix, d);
   lab.up({ mode: 'tsvs', offloads });
   const pid = await d.start();
   say(`Lab up: ${lab.namespaces.join(', ')}; tsvsd pid ${pid} in ${lab.lvs} (log: ${d.logFile}).`);
@@ -130,11 +123,16 @@ async function main(): Promise<void> {
     case 'up':
       await up(lab, d, offloads);
       break;
-    case 'down':
-      d.stop();
-      lab.down();
-      say(lab.anyLeft() ? 'some namespaces are still there' : 'lab down: namespaces removed, processes stopped');
+    case 'dr':
+      await drDemo(prefix, !rest.includes('--no-arp-ignore'));
       break;
+    case 'down': {
+      const any = new DrTopology(prefix);
+      d.stop();
+      any.down();
+      say(any.anyLeft() ? 'some namespaces are still there' : 'lab down: namespaces removed, processes stopped');
+      break;
+    }
     case 'status':
       say(`namespaces: ${lab.namespaces.join(' ')} -> ${lab.isUp() ? 'up' : lab.anyLeft() ? 'partly up' : 'down'}`);
       say(`tsvsd: ${d.pid() ?? 'not running'}`);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIP, LIP, VIP, type LabTopology } from './topology.ts';
+import type { LabTopology } from './topology.ts';
 import { isAlive, tryKill } from './netns.ts';
 import { ControlClient } from '../src/wire/client.ts';
 
@@ -47,7 +47,7 @@ export class LabDaemon {
     return isAlive(pid) ? pid : null;
   }
 
-  /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and the full-NAT address in userspace. */
+  /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and, in the NAT lab, the full-NAT address. */
   async start(
     opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string } = {},
   ): Promise<number> {
@@ -55,18 +55,12 @@ export class LabDaemon {
     const conf = join(this.dir, 'tsvsd.conf');
     writeFileSync(
       conf,
-      `# tsvsd for the LVS-NAT lab (written by lab/lab-daemon.ts)
+      `# tsvsd for the lab (written by lab/lab-daemon.ts)
 [daemon]
 log-level info
 
 [engine]
-# eth0: the VIP side. tsvs answers ARP and ping for ${VIP}; lvs1's kernel has no copy of it.
-interface eth0 owned ${VIP} subnet 192.168.88.0/24
-# eth1: the real-server side. ${DIP} (the DIP, the web servers' gateway) is a kernel address.
-interface eth1 subnet 192.168.99.0/24
-# full NAT (tsvsadm -F): connections reach the web servers from ${LIP}
-fullnat-address ${LIP}
-${opts.engineExtra ?? ''}`,
+${this.lab.engineConfig()}${opts.engineExtra ?? ''}`,
     );
     if (opts.keepRules !== true) rmSync(join(this.dir, 'rules'), { force: true });
     const log = openSync(this.logFile, 'a');

@@ -121,6 +121,11 @@ export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<vo
   clearTimeout(timer);
 }
 
+/** The MAC address of dev inside ns, "aa:bb:cc:dd:ee:ff". */
+export function macOf(ns: string, dev: string): string {
+  return nsExec(ns, 'cat', `/sys/class/net/${dev}/address`).trim();
+}
+
 /** A short random suffix for unique test namespace names. */
 export function uniqueSuffix(): string {
   return Math.random().toString(36).slice(2, 7);
@@ -151,7 +156,7 @@ export class NsSet {
 
   /** The MAC address of dev inside ns, "aa:bb:cc:dd:ee:ff". */
   mac(ns: string, dev: string): string {
-    return nsExec(ns, 'cat', `/sys/class/net/${dev}/address`).trim();
+    return macOf(ns, dev);
   }
 
   /** Starts a process inside ns (stdout and stderr piped); destroy() kills it. */

@@ -75,17 +75,7 @@ export class LabTopology {
       addVeth(this.lvs, 'eth1', this.sw, 'p-lvs1');
       addVeth(this.web1, 'eth1', this.sw, 'p-web1');
       addVeth(this.web2, 'eth1', this.sw, 'p-web2');
-      ip('-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
-      for (const p of ['p-lvs1', 'p-web1', 'p-web2']) {
-        ip('-n', this.sw, 'link', 'set', p, 'master', 'br0');
-        ip('-n', this.sw, 'link', 'set', p, 'up');
-      }
-      ip('-n', this.sw, 'link', 'set', 'br0', 'up');
-      for (const k of ['iptables', 'ip6tables', 'arptables']) {
-        spawnSync('ip', ['netns', 'exec', this.sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], {
-          stdio: 'ignore',
-        });
-      }
+      addSwitch(this.sw, ['p-lvs1', 'p-web1', 'p-web2']);
 
       ip('-n', this.client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
       ip('-n', this.client, 'link', 'set', 'eth0', 'up');
@@ -134,9 +124,25 @@ export class LabTopology {
 
   private webOpts: LabOptions = {};
 
-  private startWeb(opts: LabOptions): void {
+  protected startWeb(opts: LabOptions): void {
     this.webOpts = opts;
     for (const name of ['web1', 'web2'] as const) this.startWebServer(name);
+  }
+
+  /** The address a web server listens on: its RIP, where classic and full NAT send. */
+  protected webListenAddr(rip: string): string {
+    return rip;
+  }
+
+  /** tsvsd's [engine] section for this topology (lab-daemon.ts writes it into tsvsd.conf). */
+  engineConfig(): string {
+    return `# eth0: the VIP side. tsvs answers ARP and ping for ${VIP}; lvs1's kernel has no copy of it.
+interface eth0 owned ${VIP} subnet 192.168.88.0/24
+# eth1: the real-server side. ${DIP} (the DIP, the web servers' gateway) is a kernel address.
+interface eth1 subnet 192.168.99.0/24
+# full NAT (tsvsadm -F): connections reach the web servers from ${LIP}
+fullnat-address ${LIP}
+`;
   }
 
   /** (Re)start one web server, as the lab first started it. */
@@ -146,20 +152,21 @@ export class LabTopology {
     const [ns, rip, delayMs] =
       name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
     const dir = join(this.stateDir, name);
+    const addr = this.webListenAddr(rip);
     mkdirSync(dir, { recursive: true });
     if (useNginx) {
       const conf = join(dir, 'nginx.conf');
-      writeFileSync(conf, nginxConf(dir, rip, name));
+      writeFileSync(conf, nginxConf(dir, addr, name));
       nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
     } else {
       const script = new URL('./web-server.ts', import.meta.url).pathname;
       const js = script.replace(/\.ts$/, '.js');
       const args = existsSync(js) ? [js] : ['--import', 'tsx', script];
-      const child = spawnInNs(ns, process.execPath, [...args, name, rip, '80', String(delayMs)]);
+      const child = spawnInNs(ns, process.execPath, [...args, name, addr, '80', String(delayMs)]);
       child.unref();
       writeFileSync(join(dir, 'web.pid'), String(child.pid));
     }
-    waitListen(ns, rip, 80);
+    waitListen(ns, addr, 80);
   }
 
   /** Stop one web server (by the PID it recorded) and wait until nothing listens on :80. */
@@ -195,6 +202,19 @@ export class LabTopology {
   }
 }
 
+/** A plain L2 switch in namespace sw: bridge br0 over ports, no STP, no netfilter on bridged frames. */
+export function addSwitch(sw: string, ports: readonly string[]): void {
+  ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+  for (const p of ports) {
+    ip('-n', sw, 'link', 'set', p, 'master', 'br0');
+    ip('-n', sw, 'link', 'set', p, 'up');
+  }
+  ip('-n', sw, 'link', 'set', 'br0', 'up');
+  for (const k of ['iptables', 'ip6tables', 'arptables']) {
+    spawnSync('ip', ['netns', 'exec', sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], { stdio: 'ignore' });
+  }
+}
+
 function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -208,7 +228,7 @@ function waitListen(ns: string, addr: string, port: number): void {
   throw new Error(`nothing listening on ${addr}:${port} in ${ns}`);
 }
 
-function nginxConf(dir: string, rip: string, name: string): string {
+function nginxConf(dir: string, listenAddr: string, name: string): string {
   return `user www-data;
 worker_processes 1;
 worker_rlimit_nofile 65536;
@@ -226,7 +246,7 @@ http {
     uwsgi_temp_path ${dir};
     scgi_temp_path ${dir};
     server {
-        listen ${rip}:80 backlog=4096;
+        listen ${listenAddr}:80 backlog=4096;
         location / { add_header X-Client-Addr $remote_addr always; return 200 "${name}\\n"; }
     }
 }

@@ -1,0 +1,171 @@
+// DrTopology: the classic LVS-DR lab (the LVS-HOWTO's "LVS-DR" chapter) in network namespaces:
+// the director and the real servers share one segment, the real servers hold the VIP on lo and
+// answer the client straight through the router, never through the director.
+//
+//   client  eth0 192.168.88.10/29, default via 192.168.88.9
+//     | veth
+//   router  eth0 192.168.88.9/29, eth1 192.168.99.1/24, ip_forward=1,
+//           route 192.168.88.5/32 dev eth1 (the VIP is on the segment: the router ARPs for it)
+//     | veth
+//   sw99    bridge br0: the segment 192.168.99.0/24
+//     | veth               | veth                        | veth
+//   lvs1 eth0 192.168.99.5 (DIP)   web1 192.168.99.100   web2 192.168.99.200
+//        tsvsd owns VIP 192.168.88.5  lo 192.168.88.5/32, arp_ignore=1, arp_announce=2,
+//        in userspace                 default via 192.168.99.1 (the router, not the director)
+//
+// In: client -> router -> (ARP: VIP is lvs1's MAC) lvs1 -> (same IP packet, destination MAC of
+// the chosen web) web. Out: web -> router -> client, from the VIP held on its lo.
+// Counters (nft, tables `tsvslab`): the router counts requests and replies it forwards, lvs1
+// counts replies that reach its eth0 (none should).
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { addNetns, addVeth, ip, nsExec, sh } from './netns.ts';
+import { addSwitch, CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
+
+export const DR_DIP = '192.168.99.5';
+export const ROUTER_CLIENT_SIDE = '192.168.88.9';
+export const ROUTER_SEGMENT_SIDE = '192.168.99.1';
+
+export interface DrOptions extends LabOptions {
+  /** arp_ignore=1/arp_announce=2 on web1 (default true); false shows why they are needed. */
+  web1ArpIgnore?: boolean;
+}
+
+export class DrTopology extends LabTopology {
+  readonly router: string;
+
+  constructor(prefix = 'tsvs') {
+    super(prefix);
+    this.router = `${prefix}-router`;
+  }
+
+  override get namespaces(): string[] {
+    return [this.client, this.router, this.lvs, this.web1, this.web2, this.sw];
+  }
+
+  override up(opts: DrOptions = {}): void {
+    if (this.anyLeft()) this.down();
+    mkdirSync(this.stateDir, { recursive: true });
+    try {
+      for (const n of this.namespaces) addNetns(n);
+      addVeth(this.client, 'eth0', this.router, 'eth0');
+      addVeth(this.router, 'eth1', this.sw, 'p-router');
+      addVeth(this.lvs, 'eth0', this.sw, 'p-lvs1');
+      addVeth(this.web1, 'eth1', this.sw, 'p-web1');
+      addVeth(this.web2, 'eth1', this.sw, 'p-web2');
+      addSwitch(this.sw, ['p-router', 'p-lvs1', 'p-web1', 'p-web2']);
+
+      ip('-n', this.client, 'addr', 'add', `${CIP}/29`, 'dev', 'eth0');
+      ip('-n', this.client, 'link', 'set', 'eth0', 'up');
+      ip('-n', this.client, 'route', 'add', 'default', 'via', ROUTER_CLIENT_SIDE);
+      nsExec(this.client, 'sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1');
+
+      ip('-n', this.router, 'addr', 'add', `${ROUTER_CLIENT_SIDE}/29`, 'dev', 'eth0');
+      ip('-n', this.router, 'addr', 'add', `${ROUTER_SEGMENT_SIDE}/24`, 'dev', 'eth1');
+      ip('-n', this.router, 'link', 'set', 'eth0', 'up');
+      ip('-n', this.router, 'link', 'set', 'eth1', 'up');
+      ip('-n', this.router, 'route', 'add', `${VIP}/32`, 'dev', 'eth1', 'scope', 'link');
+      nsExec(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+
+      ip('-n', this.lvs, 'addr', 'add', `${DR_DIP}/24`, 'dev', 'eth0');
+      ip('-n', this.lvs, 'link', 'set', 'eth0', 'up');
+      ip('-n', this.lvs, 'route', 'add', 'default', 'via', ROUTER_SEGMENT_SIDE);
+
+      for (const [ns, rip, ignore] of [
+        [this.web1, RIP1, opts.web1ArpIgnore ?? true],
+        [this.web2, RIP2, true],
+      ] as const) {
+        ip('-n', ns, 'addr', 'add', `${rip}/24`, 'dev', 'eth1');
+        ip('-n', ns, 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
+        if (ignore) this.setArpIgnore(ns, true);
+        ip('-n', ns, 'link', 'set', 'eth1', 'up');
+        ip('-n', ns, 'route', 'add', 'default', 'via', ROUTER_SEGMENT_SIDE);
+      }
+      this.addCounters();
+      this.startWeb(opts);
+    } catch (e) {
+      this.down();
+      throw e;
+    }
+  }
+
+  /**
+   * A real server's ARP behaviour for the VIP on its lo. arp_ignore=1: answer only for addresses
+   * of the interface the request came in on (not the VIP on lo). arp_announce=2: as the sender of
+   * its own requests, use an address of the outgoing interface (the RIP, never the VIP).
+   * (net/ipv4/arp.c: arp_ignore(), arp_solicit(); the effective value is the maximum of `all` and
+   * the device's.)
+   */
+  setArpIgnore(ns: string, on: boolean): void {
+    const [ignore, announce] = on ? [1, 2] : [0, 0];
+    for (const dev of ['all', 'eth1']) {
+      nsExec(
+        ns,
+        'sysctl',
+        '-qw',
+        `net.ipv4.conf.${dev}.arp_ignore=${ignore}`,
+        `net.ipv4.conf.${dev}.arp_announce=${announce}`,
+      );
+    }
+  }
+
+  /** The director's engine: one port on the segment, owning the VIP; DIP stays a kernel address. */
+  override engineConfig(): string {
+    return `# eth0: the one segment. tsvs answers ARP for ${VIP} here; real servers are on-link.
+interface eth0 owned ${VIP} subnet ${DR_DIP}/24 gateway ${ROUTER_SEGMENT_SIDE}
+`;
+  }
+
+  /** Real servers answer on the VIP (held on their lo), so they listen on every address. */
+  protected override webListenAddr(): string {
+    return '0.0.0.0';
+  }
+
+  private addCounters(): void {
+    sh(
+      'ip',
+      ['netns', 'exec', this.router, 'nft', '-f', '-'],
+      `table ip tsvslab {
+  counter requests {}
+  counter replies {}
+  chain forwarded {
+    type filter hook forward priority 0; policy accept;
+    ip daddr ${VIP} tcp dport 80 counter name requests
+    ip saddr ${VIP} tcp sport 80 counter name replies
+  }
+}
+`,
+    );
+    sh(
+      'ip',
+      ['netns', 'exec', this.lvs, 'nft', '-f', '-'],
+      `table netdev tsvslab {
+  counter replies {}
+  chain received {
+    type filter hook ingress device eth0 priority -500; policy accept;
+    ip saddr ${VIP} tcp sport 80 counter name replies
+  }
+}
+`,
+    );
+  }
+
+  /** Packets counted so far: requests and replies the router forwarded, replies lvs1 received. */
+  counters(): { routerRequests: number; routerReplies: number; directorReplies: number } {
+    return {
+      routerRequests: nftCounter(this.router, 'ip', 'requests'),
+      routerReplies: nftCounter(this.router, 'ip', 'replies'),
+      directorReplies: nftCounter(this.lvs, 'netdev', 'replies'),
+    };
+  }
+}
+
+function nftCounter(ns: string, family: string, name: string): number {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'counter', family, 'tsvslab', name], {
+    encoding: 'utf8',
+  });
+  const m = /packets (\d+)/.exec(r.stdout ?? '');
+  if (m === null) throw new Error(`nft counter ${family} tsvslab ${name} in ${ns}: ${r.stderr}`);
+  return Number(m[1]);
+}
