@@ -172,3 +172,13 @@ export function fixL4Checksum(b: Uint8Array, partial: boolean): void {
   if (s.proto === 17 && c === 0) c = 0xffff;
   wr16(b, at, c);
 }
+
+/** What a frame is, for tallies: TCP, UDP, an ICMP error, other ICMP, or ARP (anything else). */
+export function frameKind(b: Uint8Array): 'tcp' | 'udp' | 'icmpError' | 'icmp' | 'arp' {
+  const s = ipv4Shape(b);
+  if (s === null) return 'arp';
+  if (s.proto === 6) return 'tcp';
+  if (s.proto === 17) return 'udp';
+  const type = s.l4Len > 0 ? b[s.l4]! : -1;
+  return s.proto === 1 && (type === 3 || type === 4 || type === 11 || type === 12) ? 'icmpError' : 'icmp';
+}

@@ -8,6 +8,9 @@
 //   VIP:80   TCP  masq   rr  -> RIPn:8080          VIP:53   UDP  masq      -> RIPn:5353
 //   VIP:443  TCP  full NAT   -> RIPn:8443          VIP:443  UDP  full NAT  -> RIPn:8443
 //   VIP:8080 TCP  masq, persistent 300 s (templates) -> RIPn:80
+//
+// IPVS's defences are on in automatic mode (drop_entry, drop_packet, secure_tcp = 1) with
+// amemthresh at a quarter of the table, so a flood engages them; churn() changes real servers.
 
 import { Engine } from '../../src/datapath/engine.ts';
 import type { EngineConfig } from '../../src/datapath/engine-config.ts';
@@ -93,7 +96,8 @@ export interface FuzzLab {
   learn(): void;
 }
 
-export function fuzzLab(opts: { connCapacity: number; hashSeed: number }): FuzzLab {
+/** The lab; seed fixes what the engine would draw at random (hash seed, drop_entry buckets). */
+export function fuzzLab(opts: { connCapacity: number; seed: number }): FuzzLab {
   const io = new RecordingIo([
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: LVS1 },
@@ -105,10 +109,13 @@ export function fuzzLab(opts: { connCapacity: number; hashSeed: number }): FuzzL
     ],
     fullNatAddrs: [ipToU32(LIP)],
     connCapacity: opts.connCapacity,
+    // Automatic defences (mode 1): they engage when fewer than a quarter of the slots are free.
+    defense: { dropEntry: 1, dropPacket: 1, secureTcp: 1, amemthresh: opts.connCapacity >> 2 },
   };
-  const services = new ServiceTable({ findScheduler });
+  let now = 1_000_000;
+  const services = new ServiceTable({ findScheduler, nowMs: () => now });
   for (const s of LAB_SERVICES) {
-    const key = { af: AF_INET, protocol: s.proto, addr: ipToU32(VIP), port: s.vport, fwmark: 0 };
+    const key = keyOf(s);
     services.addService({
       ...key,
       schedName: 'rr',
@@ -117,20 +124,10 @@ export function fuzzLab(opts: { connCapacity: number; hashSeed: number }): FuzzL
       netmask: 0xffffffff,
       peName: '',
     });
-    for (const r of REALS) {
-      services.addDest(key, {
-        af: AF_INET,
-        addr: ipToU32(r.ip),
-        port: s.rport,
-        fwd: s.fullNat ? FWD_FULLNAT : FWD_MASQ,
-        weight: 1,
-        uThreshold: 0,
-        lThreshold: 0,
-      });
-    }
+    for (const r of REALS) services.addDest(key, destSpec(s, r.ip, 1));
   }
-  let now = 1_000_000;
-  const engine = new Engine(io, cfg, services, { now: () => now, conn: { seed: opts.hashSeed } });
+  const conn = { seed: opts.seed, defenseSeed: opts.seed ^ 0x2545f491 };
+  const engine = new Engine(io, cfg, services, { now: () => now, conn });
   engine.start();
   const learn = (): void => {
     for (const c of CLIENTS) engine.xmit.neigh.learn(ipToU32(c.ip), 0, macToBytes(c.mac), 0, now);
@@ -149,4 +146,29 @@ export function fuzzLab(opts: { connCapacity: number; hashSeed: number }): FuzzL
     },
     learn,
   };
+}
+
+function keyOf(s: LabService) {
+  return { af: AF_INET, protocol: s.proto, addr: ipToU32(VIP), port: s.vport, fwmark: 0 };
+}
+
+function destSpec(s: LabService, ip: string, weight: number) {
+  const fwd = s.fullNat ? FWD_FULLNAT : FWD_MASQ;
+  return { af: AF_INET, addr: ipToU32(ip), port: s.rport, fwd, weight, uThreshold: 0, lThreshold: 0 };
+}
+
+/**
+ * Control-plane churn between frames, as ipvsadm would make it: one real server of one service
+ * is added back if it was removed, else removed (-d) one time in three, else given weight 0 or 1
+ * (-e). pick(n) draws from 0..n-1.
+ */
+export function churn(lab: FuzzLab, pick: (n: number) => number): void {
+  const s = LAB_SERVICES[pick(LAB_SERVICES.length)]!;
+  const ip = REALS[pick(REALS.length)]!.ip;
+  const key = keyOf(s);
+  const svc = lab.services.lookup(s.proto, ipToU32(VIP), s.vport)!;
+  if (!svc.dests.some((d) => d.addr === ipToU32(ip) && d.port === s.rport))
+    lab.services.addDest(key, destSpec(s, ip, 1));
+  else if (pick(3) === 0) lab.services.deleteDest(key, ipToU32(ip), s.rport);
+  else lab.services.editDest(key, destSpec(s, ip, pick(2)));
 }

@@ -16,12 +16,13 @@ import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
 import { Rng } from '../sim/rng.ts';
 import { goldenCorpus, type SeedFrame } from './corpus.ts';
 import { checkTxFrame, type TxOrigin } from './frame-invariants.ts';
-import { ipv4Shape, l4Residual } from './frame-view.ts';
-import { fuzzLab, type FuzzLab } from './fuzz-lab.ts';
+import { frameKind, ipv4Shape, l4Residual } from './frame-view.ts';
+import { churn, fuzzLab, type FuzzLab } from './fuzz-lab.ts';
+import { FindingLog } from './findings.ts';
 import { LiveTraffic, synFlood } from './live-traffic.ts';
 import { Mutator, type FuzzFrame } from './mutate.ts';
 import { RecentResiduals } from './recent-residuals.ts';
-import { checkConnTable } from './table-invariants.ts';
+import { checkConnTable, embryonicExcess } from './table-invariants.ts';
 
 export interface FuzzOptions {
   readonly seed: number;
@@ -33,21 +34,8 @@ export interface FuzzOptions {
   readonly watch?: (index: number, input: FuzzFrame, outputs: readonly Buffer[], drops: string[]) => void;
 }
 
-export interface Finding {
-  readonly kind: 'exception' | 'frame' | 'table';
-  readonly seed: number;
-  /** Index of the injected frame (-1 for a timer run between frames). */
-  readonly index: number;
-  readonly detail: string;
-  readonly input: FuzzFrame | null;
-  /** Hex of the emitted frame that broke an invariant. */
-  readonly outputHex: string | null;
-}
-
 const MAINTAIN_EVERY = 256;
 const MIN_FLOWS = 24;
-const KEEP_FINDINGS = 100;
-const KEEP_PER_SIGNATURE = 3;
 const RECENT_BAD = 512;
 
 export class Fuzzer {
@@ -58,12 +46,13 @@ export class Fuzzer {
   exceptions = 0;
   frameViolations = 0;
   tableViolations = 0;
-  readonly findings: Finding[] = [];
+  /** What broke, kept by kind (findings.ts). */
+  readonly log = new FindingLog();
   /** Emitted frames by kind: TCP, UDP, ICMP errors (NATed or built), other ICMP, ARP. */
   readonly emittedKinds = { tcp: 0, udp: 0, icmpError: 0, icmp: 0, arp: 0 };
-  /** Findings per kind of violation (the detail with its numbers stripped). */
-  readonly signatures = new Map<string, number>();
-  /** Drop reasons over all labs (a lab is rebuilt after an exception). */
+  /** Table checks that found the embryonic list over its quota, the first such frame, the most. */
+  readonly embryonicOver = { checks: 0, firstIndex: -1, max: 0 };
+  /** Drop reasons of the labs rebuilt after an exception (the current lab counts its own). */
   readonly drops = new Float64Array(DROP_COUNT);
   lab: FuzzLab;
   private live: LiveTraffic;
@@ -84,7 +73,7 @@ export class Fuzzer {
     this.corpus = goldenCorpus();
     this.tableEvery = opts.tableEvery ?? 1;
     this.capacity = opts.connCapacity ?? 512;
-    this.lab = fuzzLab({ connCapacity: this.capacity, hashSeed: this.seed });
+    this.lab = fuzzLab({ connCapacity: this.capacity, seed: this.seed });
     this.live = new LiveTraffic(this.lab, this.rng.fork('live'));
   }
 
@@ -170,16 +159,6 @@ export class Fuzzer {
       this.checkTable(first + ms.length - 1, ms[ms.length - 1]!);
   }
 
-  /** Drop counts of this run, by name, most frequent first. */
-  dropSummary(): [string, number][] {
-    const all = Float64Array.from(this.drops);
-    const c = this.lab.engine.drops.counts;
-    for (let r = 1; r < DROP_COUNT; r++) all[r]! += c[r]!;
-    const rows: [string, number][] = [];
-    for (let r = 1; r < DROP_COUNT; r++) if (all[r]! > 0) rows.push([DROP_NAMES[r] ?? String(r), all[r]!]);
-    return rows.sort((a, b) => b[1] - a[1]);
-  }
-
   /** Live entries in the connection table now. */
   get conns(): number {
     return this.lab.engine.conns.count;
@@ -195,6 +174,8 @@ export class Fuzzer {
     lab.advance(rng.next() < 0.05 ? 30_000 + rng.int(900_000) : rng.int(3000));
     try {
       lab.engine.tick();
+      lab.engine.conns.defenseWork(lab.now());
+      if (rng.next() < 0.2) churn(lab, (n) => rng.int(n));
     } catch (e) {
       this.exception(-1, null, e);
       return;
@@ -203,14 +184,20 @@ export class Fuzzer {
     lab.io.sent.length = 0;
     lab.io.origins.length = 0;
     if (rng.next() < 0.9) lab.learn();
-    if (rng.next() < 0.1) {
+    if (rng.next() < 0.03) {
       const flood = synFlood(rng, Math.min(300 + rng.int(700), this.limit - this.index - 1));
-      for (let i = 0; i < flood.length && this.exceptions === 0; i += 64) this.sendBatch(flood.slice(i, i + 64));
+      const before = this.exceptions;
+      for (let i = 0; i < flood.length && this.exceptions === before; i += 64) {
+        this.sendBatch(flood.slice(i, i + 64));
+        this.lab.advance(100); // the defence timer runs once a second through the flood
+        if (i % 640 === 0) this.lab.engine.conns.defenseWork(this.lab.now());
+      }
     }
     this.live.prune();
-    while (this.live.count < MIN_FLOWS) {
+    // Bounded: under a full table or engaged defences an opening may fail.
+    for (let tries = 0; this.live.count < MIN_FLOWS && tries < MIN_FLOWS && this.index < this.limit; tries++) {
       const before = this.exceptions;
-      this.live.open((frame, port) => this.send({ frame, port, flags: 0, vnet: null }));
+      this.live.open((frame, port) => this.index < this.limit && this.send({ frame, port, flags: 0, vnet: null }));
       if (this.exceptions !== before) return;
     }
   }
@@ -232,59 +219,42 @@ export class Fuzzer {
         this.frameViolations++;
         const index = j >= 0 ? first + j : first;
         const input = frames[Math.max(j, 0)] ?? null;
-        this.report({ kind: 'frame', seed: this.seed, index, detail: v, input, outputHex: out.frame.toString('hex') });
+        this.log.report({
+          kind: 'frame',
+          seed: this.seed,
+          index,
+          detail: v,
+          input,
+          outputHex: out.frame.toString('hex'),
+        });
       }
-      this.tally(out.frame);
+      this.emittedKinds[frameKind(out.frame)]++;
       if (out.frame.length >= 34) this.live.remember(out.frame, out.port);
     }
     this.emitted += sent.length;
   }
 
-  private tally(frame: Buffer): void {
-    const k = this.emittedKinds;
-    const s = ipv4Shape(frame);
-    if (s === null) k.arp++;
-    else if (s.proto === 6) k.tcp++;
-    else if (s.proto === 17) k.udp++;
-    else if (s.proto === 1 && s.l4Len > 0 && [3, 4, 11, 12].includes(frame[s.l4]!)) k.icmpError++;
-    else k.icmp++;
-  }
-
   private checkTable(index: number, m: FuzzFrame | null): void {
+    const x = embryonicExcess(this.lab.engine.conns.table);
+    if (x > 0) {
+      if (this.embryonicOver.checks++ === 0) this.embryonicOver.firstIndex = index;
+      this.embryonicOver.max = Math.max(this.embryonicOver.max, x);
+    }
     const v = checkConnTable(this.lab.engine.conns.table, 4);
     if (v.length === 0) return;
     this.tableViolations++;
-    this.report({ kind: 'table', seed: this.seed, index, detail: v.join('; '), input: m, outputHex: null });
+    this.log.report({ kind: 'table', seed: this.seed, index, detail: v.join('; '), input: m, outputHex: null });
   }
 
   private exception(index: number, m: FuzzFrame | null, e: unknown): void {
     this.exceptions++;
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    this.report({ kind: 'exception', seed: this.seed, index, detail, input: m, outputHex: null });
+    this.log.report({ kind: 'exception', seed: this.seed, index, detail, input: m, outputHex: null });
     // The MemoryIo still holds the frame and the pipeline may be half way: start afresh.
     const c = this.lab.engine.drops.counts;
     for (let r = 1; r < DROP_COUNT; r++) this.drops[r]! += c[r]!;
     this.lab.engine.stop();
-    this.lab = fuzzLab({ connCapacity: this.capacity, hashSeed: this.seed });
+    this.lab = fuzzLab({ connCapacity: this.capacity, seed: this.seed });
     this.live = new LiveTraffic(this.lab, this.rng.fork(`live${this.exceptions}`));
   }
-
-  /** Keep the first few findings of each kind of violation (numbers stripped), up to a bound. */
-  private report(f: Finding): void {
-    const sig = `${f.kind} ${f.detail.split('\n')[0]!.replace(/[0-9a-fx]+\b/g, '#')}`;
-    const n = this.signatures.get(sig) ?? 0;
-    this.signatures.set(sig, n + 1);
-    if (n < KEEP_PER_SIGNATURE && this.findings.length < KEEP_FINDINGS) this.findings.push(f);
-  }
-}
-
-/** A finding as one line: seed, frame index, what broke, and the frames' hex to replay. */
-export function formatFinding(f: Finding): string {
-  const head = `finding ${f.kind} seed=${f.seed} frame=${f.index}`;
-  const input =
-    f.input === null
-      ? ''
-      : ` port=${f.input.port} flags=${f.input.flags}${f.input.vnet ? ` vnet=${f.input.vnet.toString('hex')}` : ''} hex=${f.input.frame.toString('hex')}`;
-  const out = f.outputHex === null ? '' : ` emitted=${f.outputHex}`;
-  return `${head}: ${f.detail.split('\n').slice(0, 6).join(' | ')}${input}${out}`;
 }

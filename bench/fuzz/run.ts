@@ -9,8 +9,10 @@
 // reasons seen. Exits 1 when there is a finding.
 
 import { parseArgs } from 'node:util';
+import { DROP_COUNT, DROP_NAMES } from '../../src/lib/drops.ts';
 import { arrivalPort } from './corpus.ts';
-import { formatFinding, Fuzzer } from './fuzzer.ts';
+import { formatFinding } from './findings.ts';
+import { Fuzzer } from './fuzzer.ts';
 import type { FuzzFrame } from './mutate.ts';
 
 const { values } = parseArgs({
@@ -46,12 +48,23 @@ function show(index: number, input: FuzzFrame, outputs: readonly Buffer[], drops
   for (const o of outputs) console.log(`  out  ${o.toString('hex')}`);
 }
 
+/** Drop counts of the run (rebuilt labs and the current one), by name, most frequent first. */
+function dropSummary(fz: Fuzzer): [string, number][] {
+  const c = fz.lab.engine.drops.counts;
+  const rows: [string, number][] = [];
+  for (let r = 1; r < DROP_COUNT; r++) {
+    const n = fz.drops[r]! + c[r]!;
+    if (n > 0) rows.push([DROP_NAMES[r] ?? String(r), n]);
+  }
+  return rows.sort((a, b) => b[1] - a[1]);
+}
+
 function report(fz: Fuzzer, index = -1): void {
-  const mine = index < 0 ? fz.findings : fz.findings.filter((f) => f.index === index);
+  const mine = index < 0 ? fz.log.findings : fz.log.findings.filter((f) => f.index === index);
   for (const f of mine) console.log(formatFinding(f));
-  if (index < 0 && fz.signatures.size > 0) {
+  if (index < 0 && fz.log.signatures.size > 0) {
     console.log('findings by kind:');
-    for (const [sig, n] of fz.signatures) console.log(`  ${n}  ${sig}`);
+    for (const [sig, n] of fz.log.signatures) console.log(`  ${n}  ${sig}`);
   }
 }
 
@@ -83,7 +96,7 @@ if (values.replay !== undefined) {
     if (frames > step) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `  ${done} frames, ${s.toFixed(0)} s, ${Math.round(done / s)} frames/s, ${fz.findings.length} findings`,
+        `  ${done} frames, ${s.toFixed(0)} s, ${Math.round(done / s)} frames/s, ${fz.log.findings.length} findings`,
       );
     }
   }
@@ -97,14 +110,18 @@ if (values.replay !== undefined) {
   const k = fz.emittedKinds;
   console.log(`  emitted TCP ${k.tcp}, UDP ${k.udp}, ICMP errors ${k.icmpError}, other ICMP ${k.icmp}, ARP ${k.arp}`);
   console.log(
-    `  drops: ${fz
-      .dropSummary()
+    `  drops: ${dropSummary(fz)
       .map(([n, c]) => `${n} ${c}`)
       .join(', ')}`,
   );
   console.log(
     `  exceptions ${fz.exceptions}, frame violations ${fz.frameViolations}, table violations ${fz.tableViolations}`,
   );
+  const eo = fz.embryonicOver;
+  if (eo.checks > 0)
+    console.log(
+      `  embryonic list over its quota after ${eo.checks} frames (first frame ${eo.firstIndex}, by up to ${eo.max})`,
+    );
   report(fz);
   fz.close();
   process.exitCode = fz.exceptions + fz.frameViolations + fz.tableViolations > 0 ? 1 : 0;

@@ -3,7 +3,9 @@
 // the very same key, hashed later); the IN and OUT indexes hold exactly the live entries flagged
 // hashed, each once; the free list holds exactly the slots that are not live, each once, with
 // no cycle; a free slot keeps no flags or object references; a controlled connection points at
-// a live template whose nControl counts it.
+// a live template whose nControl counts it; the embryonic list holds live entries only, each
+// once. (Its quota is reported apart, by embryonicExcess: a connection that re-enters the
+// handshake is linked without the quota check, see bench/RESULTS-fuzz.md.)
 //
 // The columns and lookups are the table's public API. The free list and the index chains are
 // private to the table, so they are read through the narrow views below: a checker must see
@@ -90,6 +92,7 @@ export function checkConnTable(t: ConnTable, max = 8): string[] {
   checkIndex(t, priv.inIndex as unknown as IndexView, CONN_F_HASHED, hashedIn, 'IN', add);
   checkIndex(t, priv.outIndex as unknown as IndexView, CONN_F_HASHED_OUT, hashedOut, 'OUT', add);
   checkFreeList(t, priv, live, add);
+  checkEmbryonic(t, add);
   return out;
 }
 
@@ -166,4 +169,35 @@ function checkFreeList(t: ConnTable, priv: FreeListView, live: number, add: (s: 
     if ((t.flags[id]! & CONN_F_LIVE) !== 0) add(`slot ${id} is both on the free list and live`);
   }
   if (n + live !== t.capacity) add(`free list holds ${n} slots and ${live} are live, of ${t.capacity}`);
+}
+
+/** The embryonic list (embryonic-list.ts): live entries only, each once, count = its length. */
+function checkEmbryonic(t: ConnTable, add: (s: string) => void): void {
+  const e = t.embryonic;
+  if (!e.enabled) return;
+  const next = (e as unknown as { next: Int32Array }).next;
+  seen.fill(0);
+  let n = 0;
+  let last = -1;
+  for (let id = e.head; id >= 0; id = next[id]!) {
+    if (id >= t.capacity || seen[id] !== 0) {
+      add(`embryonic list loops or holds slot ${id} twice`);
+      return;
+    }
+    seen[id] = 1;
+    n++;
+    last = id;
+    if ((t.flags[id]! & CONN_F_LIVE) === 0) add(`embryonic list holds slot ${id}, which is not live`);
+  }
+  if (n !== e.count || last !== e.tail)
+    add(`embryonic list has ${n} entries ending at ${last}, count ${e.count} tail ${e.tail}`);
+  for (let id = 0; id < t.capacity; id++) {
+    if (e.isLinked(id) && seen[id] === 0) add(`slot ${id} is marked embryonic but not on the list`);
+  }
+}
+
+/** Embryonic entries above the quota (0 when within it, or when the quota is off). */
+export function embryonicExcess(t: ConnTable): number {
+  const e = t.embryonic;
+  return e.enabled ? Math.max(0, e.count - e.quota) : 0;
 }
