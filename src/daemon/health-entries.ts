@@ -48,7 +48,7 @@ export function entriesOf(cfg: HealthConfig): Map<string, Entry> {
       members.set(vs.sorryServer.key, {
         addr: vs.sorryServer.addr,
         port: vs.sorryServer.port,
-        fwd: METHOD[vs.method],
+        fwd: METHOD[vs.sorryServer.method ?? vs.method],
         uThreshold: 0,
         lThreshold: 0,
       });
@@ -62,12 +62,12 @@ export function signature(v: unknown): string {
   return JSON.stringify(v, (k, x: unknown) => (k === 'line' ? undefined : x));
 }
 
-/** The service spec a virtual server asks for (lb_algo, persistence_timeout, ops). */
+/** The service spec a virtual server asks for (lb_algo, persistence_timeout, ops, sh-/mh- flags). */
 export function serviceSpecOf(vs: VirtualServerConfig, key: ServiceKey): ServiceSpec {
   return {
     ...key,
     schedName: vs.sched,
-    flags: (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0),
+    flags: (vs.persistenceTimeoutSec > 0 ? SVC_F_PERSISTENT : 0) | (vs.ops ? SVC_F_ONEPACKET : 0) | vs.schedFlags,
     timeoutSec: vs.persistenceTimeoutSec || 300,
     netmask: vs.persistenceGranularity >>> 0 || 0xffffffff,
     peName: '',

@@ -9,12 +9,10 @@
 // server whose configuration is unchanged keeps its checkers' state (migrate_checkers,
 // check_api.c), and new ones start as at start-up. A file that does not parse changes nothing.
 
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { AF_INET } from '../model/dest.ts';
 import type { DestSpec, ServiceKey } from '../model/rule-spec.ts';
 import type { ServiceTable } from '../model/service-table.ts';
-import { parseHealthConfig, type HealthConfig } from '../health/config.ts';
+import { readHealthConfigFile, type HealthConfig } from '../health/config.ts';
 import { entriesOf, serviceSpecOf, signature, type Entry } from './health-entries.ts';
 import { HealthMonitor, type MonitorOptions } from '../health/monitor.ts';
 import type { DesiredEvent, HealthEvent } from '../health/monitor-types.ts';
@@ -45,7 +43,8 @@ export class HealthWiring {
     private readonly path: string,
     private readonly monitorOptions: MonitorOptions = {},
   ) {
-    this.cfg = parseHealthConfig(readFileSync(path, 'utf8'), path);
+    this.cfg = readHealthConfigFile(path);
+    this.logWarnings(this.cfg);
     this.byKey = entriesOf(this.cfg);
     this.monitor = this.newMonitor(this.cfg, undefined);
   }
@@ -74,8 +73,16 @@ export class HealthWiring {
    * carried over for unchanged real servers, then a start as at start-up.
    */
   async prepareReload(): Promise<() => Promise<void>> {
-    const next = parseHealthConfig(await readFile(this.path, 'utf8'), this.path);
-    return () => this.applyReload(next);
+    const next = readHealthConfigFile(this.path);
+    return () => {
+      this.logWarnings(next);
+      return this.applyReload(next);
+    };
+  }
+
+  /** What keepalived would warn about at load, one log line each. */
+  private logWarnings(cfg: HealthConfig): void {
+    for (const w of cfg.warnings) this.log.warn('health config', { warning: w });
   }
 
   private async applyReload(next: HealthConfig): Promise<void> {

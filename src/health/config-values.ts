@@ -8,13 +8,26 @@ import { splitScript } from './command.ts';
 
 export class Ctx {
   readonly source: string;
+  /** What keepalived would only warn about, "source:line: ...", for the daemon to log at load. */
+  readonly warnings: string[];
 
-  constructor(source: string) {
+  constructor(source: string, warnings: string[] = []) {
     this.source = source;
+    this.warnings = warnings;
   }
 
   fail(st: Stmt | number, msg: string): never {
-    throw configError(this.source, typeof st === 'number' ? st : st.line, msg);
+    if (typeof st === 'number') throw configError(this.source, st, msg);
+    throw configError(st.source ?? this.source, st.line, msg);
+  }
+
+  warn(st: Stmt, msg: string): void {
+    this.warnings.push(`${st.source ?? this.source}:${st.line}: ${msg}`);
+  }
+
+  /** A keyword keepalived accepts whose effect tsvs does not have: accepted, with a warning. */
+  ignored(st: Stmt, why = ''): void {
+    this.warn(st, `keyword ${st.key} is accepted and ignored by tsvs${why !== '' ? ` (${why})` : ''}`);
   }
 
   arg(st: Stmt, i: number, what: string): string {

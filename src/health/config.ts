@@ -1,12 +1,14 @@
 // config: the health-check part of the daemon config, in keepalived.conf's own syntax and names
 // (keepalived.conf(5) "LVS CONFIGURATION"; keepalived/check/check_parser.c). Supported:
 //
-//   virtual_server <IP> <PORT> | virtual_server fwmark <N> {
+//   virtual_server_group NAME { <IP> <PORT> | <IP>-<LAST> <PORT> | fwmark <N> ... }
+//   include <GLOB>                  (relative to the including file's directory)
+//   virtual_server <IP> <PORT> | virtual_server fwmark <N> | virtual_server group NAME {
 //     lvs_sched|lb_algo rr|wrr|...   lvs_method|lb_kind NAT|DR|TUN   protocol TCP|UDP|SCTP
-//     persistence_timeout [S]   persistence_granularity <MASK>   ops
-//     delay_loop T  connect_timeout T  retry N  delay_before_retry T  warmup T  alpha  omega
+//     persistence_timeout [S]   persistence_granularity <MASK>   ops   sh-port sh-fallback ...
+//     delay_loop T  connect_timeout T  retry N  delay_before_retry T  warmup T  alpha  weight N
 //     inhibit_on_failure   quorum N  hysteresis N  quorum_up SCRIPT  quorum_down SCRIPT
-//     sorry_server <IP> <PORT>   sorry_server_inhibit   virtualhost NAME
+//     sorry_server <IP> <PORT>   sorry_server_inhibit   sorry_server_lvs_method   virtualhost NAME
 //     real_server <IP> [<PORT>] {
 //       weight N  inhibit_on_failure  notify_up SCRIPT  notify_down SCRIPT  uthreshold N  lthreshold N
 //       (delay_loop ... alpha as above)
@@ -15,13 +17,20 @@
 //     }
 //   }
 //
-// global_defs, vrrp_* and static_* blocks are skipped (not ours); anything else is an error
+// A group's members each become one IPVS service with the virtual_server's settings. What
+// keepalived only warns about is a warning here too (HealthConfig.warnings, in keepalived's words
+// where it has some): unknown keywords (nat_mask), persistence_timeout 0, a quorum above the total
+// weight; keywords tsvs accepts without their effect (omega, ha_suspend, global_defs, vrrp_*)
+// warn "keyword X is accepted and ignored by tsvs". Bad values and IPv6 services are errors
 // "source:line: ...". T is seconds (fractions allowed); SCRIPT one word or a quoted command line.
 
-import { parseBlocks, type Stmt } from './config-lexer.ts';
+import { readFileSync } from 'node:fs';
+import { parseBlocks, type Includer, type Stmt } from './config-lexer.ts';
 import { Ctx } from './config-values.ts';
 import { readChecker, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
-import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { fileIncluder } from './config-include.ts';
+import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
+import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, parseDottedQuad } from '../lib/inet.ts';
 
 export interface RealServerConfig {
   readonly line: number;
@@ -45,6 +54,8 @@ export interface SorryServerConfig {
   readonly port: number;
   readonly key: string;
   readonly inhibit: boolean;
+  /** sorry_server_lvs_method; the virtual server's lvs_method when unset. */
+  readonly method?: 'NAT' | 'DR' | 'TUN';
 }
 
 export interface VirtualServerConfig {
@@ -62,43 +73,144 @@ export interface VirtualServerConfig {
   readonly persistenceTimeoutSec: number;
   readonly persistenceGranularity: number;
   readonly ops: boolean;
+  /** IP_VS_SVC_F_SCHED1..3 from sh-/mh-port, sh-/mh-fallback and flag-1..3. */
+  readonly schedFlags: number;
   readonly alpha: boolean;
+  /** keepalived's omega is accepted with a warning and has no effect in tsvs. */
   readonly omega: boolean;
   readonly quorum: number;
   readonly hysteresis: number;
   readonly quorumUp?: readonly string[];
   readonly quorumDown?: readonly string[];
   readonly sorryServer?: SorryServerConfig;
+  /** The virtual_server_group this service is a member of, if any. */
+  readonly group?: string;
   readonly realServers: readonly RealServerConfig[];
 }
 
 export interface HealthConfig {
   readonly virtualServers: readonly VirtualServerConfig[];
+  /** What keepalived would only warn about, "source:line: ...": the daemon logs each at load. */
+  readonly warnings: readonly string[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** One IPVS service a virtual_server (or each member of its virtual_server_group) stands for. */
+interface Member {
+  readonly addr: number;
+  readonly port: number;
+  readonly fwmark: number;
+}
+
 const SKIPPED_BLOCKS =
-  /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance)$/;
+  /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance|garp_group|net_namespace.*|instance|use_pid_dir|SSL)$/;
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
 const PROTOCOLS: Record<string, number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
+const IPV6 = 'IPv6 virtual servers are not supported by tsvs yet';
+
+/** Read a keepalived.conf from disk, `include` resolved relative to each including file. */
+export function readHealthConfigFile(path: string): HealthConfig {
+  const warnings: string[] = [];
+  return parseHealthConfig(readFileSync(path, 'utf8'), path, { includer: fileIncluder(warnings), warnings });
+}
+
+export interface ParseOptions {
+  /** Resolves `include`; without one an include line is an error. */
+  readonly includer?: Includer;
+  /** Warnings gathered before parsing (the includer's); the result's warnings start with them. */
+  readonly warnings?: string[];
+}
 
 /** Parse keepalived-syntax text; throws TsvsError CONFIG_INVALID "source:line: what is wrong". */
-export function parseHealthConfig(text: string, source = 'config'): HealthConfig {
-  const ctx = new Ctx(source);
+export function parseHealthConfig(text: string, source = 'config', opts: ParseOptions = {}): HealthConfig {
+  const ctx = new Ctx(source, opts.warnings);
   const virtualServers: VirtualServerConfig[] = [];
   const seen = new Map<string, number>();
-  for (const st of parseBlocks(text, source)) {
-    if (SKIPPED_BLOCKS.test(st.key)) continue;
-    if (st.key !== 'virtual_server') ctx.fail(st, `unknown top-level keyword '${st.key}'`);
-    const vs = readVirtualServer(ctx, st);
-    const prev = seen.get(vs.key);
-    if (prev !== undefined) ctx.fail(st, `virtual_server ${vs.key} is already defined at line ${prev}`);
-    seen.set(vs.key, st.line);
-    virtualServers.push(vs);
+  const stmts = parseBlocks(text, source, opts.includer);
+  // Groups first: a virtual_server may name a group defined further down (check_data.c links them after parsing).
+  const groups = new Map<string, Member[]>();
+  for (const st of stmts) if (st.key === 'virtual_server_group') readGroup(ctx, st, groups);
+  for (const st of stmts) {
+    if (st.key === 'virtual_server_group') continue;
+    if (SKIPPED_BLOCKS.test(st.key)) {
+      ctx.ignored(st, st.key.startsWith('vrrp_') ? 'tsvs runs no VRRP' : 'not part of the LVS configuration');
+      continue;
+    }
+    if (st.key !== 'virtual_server') {
+      ctx.warn(st, `Unknown keyword '${st.key}'`); // lib/parser.c process_stream
+      continue;
+    }
+    for (const vs of readVirtualServers(ctx, st, groups)) {
+      const prev = seen.get(vs.key);
+      if (prev !== undefined) ctx.fail(st, `virtual_server ${vs.key} is already defined at line ${prev}`);
+      seen.set(vs.key, st.line);
+      virtualServers.push(vs);
+    }
   }
-  return { virtualServers };
+  return { virtualServers, warnings: [...new Set(ctx.warnings)] };
+}
+
+function isIpv6(text: string): boolean {
+  return text.includes(':');
+}
+
+/**
+ * virtual_server_group NAME { IP PORT | IP-LAST PORT | fwmark N ... } (check_parser.c vsg_handler,
+ * check_data.c alloc_vsg_entry: "IP-LAST" is a range of the last octet; a missing port is 0).
+ */
+function readGroup(ctx: Ctx, st: Stmt, groups: Map<string, Member[]>): void {
+  const name = ctx.arg(st, 0, 'a group name');
+  const members: Member[] = [];
+  for (const e of st.block ?? []) {
+    ctx.noBlock(e);
+    if (e.key === 'fwmark') {
+      members.push({ addr: 0, port: 0, fwmark: ctx.int(e, 0, 0xffffffff) });
+      continue;
+    }
+    if (isIpv6(e.key)) ctx.fail(e, IPV6);
+    const m = /^(\d+\.\d+\.\d+\.)(\d+)(?:-(\d+))?$/.exec(e.key);
+    const first = m === null ? NaN : Number(m[2]);
+    const last = m?.[3] !== undefined ? Number(m[3]) : first;
+    if (m === null || !(first <= last && last <= 255))
+      ctx.fail(e, `virtual_server_group ${name}: invalid entry '${e.key}'`);
+    const port = e.args.length > 0 ? ctx.int(e, 0, 65535) : 0;
+    for (let o = first; o <= last; o++) {
+      const addr = parseDottedQuad(`${m[1]}${o}`);
+      if (addr === null) ctx.fail(e, `virtual_server_group ${name}: invalid address '${m[1]}${o}'`);
+      members.push({ addr, port, fwmark: 0 });
+    }
+  }
+  if (members.length === 0) {
+    ctx.warn(st, `virtual server group ${name} has no entries - removing`);
+    return;
+  }
+  if (groups.has(name)) ctx.fail(st, `virtual_server_group ${name} is already defined`);
+  groups.set(name, members);
+}
+
+/** A virtual_server block: one service, or one per member of its group (ipwrapper.c init_service_vs). */
+function readVirtualServers(ctx: Ctx, st: Stmt, groups: Map<string, Member[]>): VirtualServerConfig[] {
+  if (st.block === undefined) ctx.fail(st, 'virtual_server needs a block: virtual_server <IP> <PORT> { ... }');
+  const a0 = st.args[0]?.text;
+  if (a0 === 'group') {
+    const name = ctx.arg(st, 1, 'a group name');
+    const members = groups.get(name);
+    if (members === undefined) {
+      ctx.warn(st, `Virtual server group ${name} not found - ignoring virtual server`);
+      return [];
+    }
+    return members.flatMap((m) => readVirtualServer(ctx, st, m, name) ?? []);
+  }
+  if (a0 === 'fwmark') {
+    const vs = readVirtualServer(ctx, st, { addr: 0, port: 0, fwmark: ctx.int(st, 1, 0xffffffff, 1) }, '');
+    return vs === undefined ? [] : [vs];
+  }
+  if (a0 !== undefined && isIpv6(a0)) ctx.fail(st, IPV6);
+  const member = { addr: ctx.ipv4(st, 0), port: st.args.length > 1 ? ctx.int(st, 0, 65535, 1) : 0, fwmark: 0 };
+  const vs = readVirtualServer(ctx, st, member, '');
+  return vs === undefined ? [] : [vs];
 }
 
 function method(ctx: Ctx, st: Stmt): 'NAT' | 'DR' | 'TUN' {
@@ -107,16 +219,16 @@ function method(ctx: Ctx, st: Stmt): 'NAT' | 'DR' | 'TUN' {
   return m;
 }
 
-function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
-  if (st.block === undefined) ctx.fail(st, 'virtual_server needs a block: virtual_server <IP> <PORT> { ... }');
-  const isFwm = st.args[0]?.text === 'fwmark';
-  if (st.args[0]?.text === 'group') ctx.fail(st, 'virtual_server group is not supported by tsvs');
+/** One service of a virtual_server block; undefined when keepalived would drop it (no real servers). */
+function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): VirtualServerConfig | undefined {
+  const block = st.block ?? [];
+  const isFwm = m.fwmark !== 0;
   const vs: Mutable<VirtualServerConfig> = {
     line: st.line,
     protocol: IPPROTO_TCP,
-    addr: isFwm ? 0 : ctx.ipv4(st, 0),
-    port: 0,
-    fwmark: isFwm ? ctx.int(st, 1, 0xffffffff, 1) : 0,
+    addr: m.addr,
+    port: m.port,
+    fwmark: m.fwmark,
     key: '',
     sched: 'wlc',
     method: 'NAT',
@@ -127,21 +239,26 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
     omega: false,
     quorum: 1,
     hysteresis: 0,
+    schedFlags: 0,
     realServers: [],
   };
-  if (!isFwm && st.args.length > 1) vs.port = ctx.port(st, 1);
   const inh: Inherited = {};
   let inhibit = false;
   let sorryInhibit = false;
+  let sorryMethod: 'NAT' | 'DR' | 'TUN' | undefined;
+  let rsWeight = 1;
+  let schedFlags = 0;
   let sorry: { addr: number; port: number } | undefined;
   const rsStmts: Stmt[] = [];
-  for (const s of st.block) {
+  for (const s of block) {
     if (s.key === 'real_server') {
       rsStmts.push(s);
       continue;
     }
-    ctx.noBlock(s);
-    if (readInherited(ctx, s, inh)) continue;
+    if (readInherited(ctx, s, inh)) {
+      ctx.noBlock(s);
+      continue;
+    }
     switch (s.key) {
       case 'lvs_sched':
       case 'lb_algo': {
@@ -161,25 +278,31 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
         break;
       }
       case 'persistence_timeout':
-        vs.persistenceTimeoutSec = s.args.length === 0 ? 360 : ctx.int(s, 1, 0x7fffffff);
+        // pto_handler: no value is IPVS_SVC_PERSISTENT_TIMEOUT (360); 0 is outside 1..LVS_MAX_TIMEOUT
+        // and only warned about, leaving the service not persistent.
+        if (s.args.length === 0) vs.persistenceTimeoutSec = 360;
+        else if (s.args[0]?.text === '0') ctx.warn(s, 'persistence_timeout invalid');
+        else vs.persistenceTimeoutSec = ctx.int(s, 1, 0x7fffffff);
         break;
       case 'persistence_granularity':
         vs.persistenceGranularity = ctx.ipv4(s, 0);
         break;
       case 'ops':
-        vs.ops = ctx.bool(s);
+        vs.ops = true;
         break;
-      case 'omega':
-        vs.omega = ctx.bool(s);
+      case 'ip_family':
+        // ip_family_handler: inet6 makes an IPv6 service; inet only confirms what the addresses say.
+        if (ctx.arg(s, 0, 'inet or inet6') === 'inet6') ctx.fail(s, IPV6);
+        if (s.args[0]?.text !== 'inet') ctx.warn(s, `unknown address family ${s.args[0]?.text ?? ''}`);
         break;
       case 'inhibit_on_failure':
         inhibit = ctx.bool(s);
         break;
       case 'quorum':
-        vs.quorum = ctx.int(s, 1, 0x7fffffff);
+        vs.quorum = ctx.int(s, 1, 0xffffffff);
         break;
       case 'hysteresis':
-        vs.hysteresis = ctx.int(s, 0, 0x7fffffff);
+        vs.hysteresis = ctx.int(s, 0, 0xffffffff);
         break;
       case 'quorum_up':
         vs.quorumUp = ctx.script(s);
@@ -187,38 +310,104 @@ function readVirtualServer(ctx: Ctx, st: Stmt): VirtualServerConfig {
       case 'quorum_down':
         vs.quorumDown = ctx.script(s);
         break;
+      case 'weight':
+        // vs_weight_handler: the default weight of the real servers (check_data.c: rs->effective_weight = vs->weight).
+        rsWeight = ctx.int(s, 1, 65535);
+        break;
       case 'sorry_server':
-        sorry = { addr: ctx.ipv4(s, 0), port: s.args.length > 1 ? ctx.port(s, 1) : vs.port };
+        if (isIpv6(ctx.arg(s, 0, 'an address'))) {
+          ctx.warn(
+            s,
+            `Address family of virtual server and sorry server ${s.args[0]?.text ?? ''} don't match - skipping sorry server.`,
+          );
+          break;
+        }
+        sorry = { addr: ctx.ipv4(s, 0), port: s.args.length > 1 ? ctx.int(s, 0, 65535, 1) : vs.port };
         break;
       case 'sorry_server_inhibit':
         sorryInhibit = ctx.bool(s);
         break;
+      case 'sorry_server_lvs_method':
+        sorryMethod = method(ctx, s);
+        break;
       case 'virtualhost':
         inh.virtualhost = ctx.arg(s, 0, 'a host name');
         break;
+      case 'sh-port':
+      case 'sh-fallback':
+      case 'mh-port':
+      case 'mh-fallback':
+        // lbflags_handler: the flag is set only for its scheduler, else "only applies to sh scheduler - ignoring".
+        // ip_vs.h: IP_VS_SVC_F_SCHED_SH_FALLBACK = SCHED1, _SH_PORT = SCHED2 (the same bits for mh).
+        if (vs.sched === s.key.slice(0, 2)) schedFlags |= s.key.endsWith('port') ? SVC_F_SCHED2 : SVC_F_SCHED1;
+        else ctx.warn(s, `${s.key} only applies to sh scheduler - ignoring`);
+        break;
+      case 'flag-1':
+      case 'flag-2':
+      case 'flag-3':
+        schedFlags |= s.key === 'flag-1' ? SVC_F_SCHED1 : s.key === 'flag-2' ? SVC_F_SCHED2 : SVC_F_SCHED3;
+        break;
+      case 'omega':
       case 'ha_suspend':
       case 'smtp_alert':
       case 'snmp_name':
-      case 'sorry_server_lvs_method':
-        break; // no effect on health checking here
+      case 'persistence_engine':
+      case 'hashed':
+        ctx.ignored(s);
+        break;
       default:
-        ctx.fail(s, `unknown keyword '${s.key}' in virtual_server`);
+        ctx.warn(s, `Unknown keyword '${s.key}'`); // lib/parser.c: warned, its block skipped
+        continue;
     }
+    ctx.noBlock(s);
   }
   vs.alpha = inh.alpha ?? false;
+  vs.schedFlags = schedFlags;
   vs.key = isFwm
     ? `FWM ${vs.fwmark}`
     : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${ipToString(vs.addr)}:${vs.port}`;
   if (sorry !== undefined)
-    vs.sorryServer = { ...sorry, key: `${ipToString(sorry.addr)}:${sorry.port}`, inhibit: sorryInhibit };
+    vs.sorryServer = {
+      ...sorry,
+      key: `${ipToString(sorry.addr)}:${sorry.port}`,
+      inhibit: sorryInhibit,
+      ...(sorryMethod !== undefined ? { method: sorryMethod } : {}),
+    };
   const keys = new Map<string, number>();
-  vs.realServers = rsStmts.map((s) => {
-    const rs = readRealServer(ctx, s, vs.port, vs.method, inh, inhibit);
+  const rss: RealServerConfig[] = [];
+  for (const s of rsStmts) {
+    const rs = readRealServer(ctx, s, isFwm ? 0 : vs.port, vs.method, inh, inhibit, rsWeight);
+    if (rs === undefined) continue;
     const prev = keys.get(rs.key);
-    if (prev !== undefined) ctx.fail(s, `real_server ${rs.key} is already defined at line ${prev}`);
+    if (prev !== undefined) {
+      ctx.warn(s, `VS ${vs.key}: real server ${rs.key} is duplicated - removing second rs`);
+      continue;
+    }
     keys.set(rs.key, s.line);
-    return rs;
-  });
+    rss.push(rs);
+  }
+  vs.realServers = rss;
+  if (rss.length === 0) {
+    ctx.warn(st, `Virtual server ${vs.key} has no real servers - ignoring`);
+    return undefined;
+  }
+  // check_data.c validate_check_config: a quorum above the total weight could never be reached.
+  const weightSum = rss.reduce((sum, rs) => sum + rs.weight, 0);
+  if (vs.quorum > weightSum) {
+    ctx.warn(
+      st,
+      `Warning - quorum ${vs.quorum} for ${vs.key} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`,
+    );
+    vs.quorum = weightSum;
+  }
+  if (vs.hysteresis >= vs.quorum && !(vs.hysteresis === 0 && vs.quorum === 0)) {
+    ctx.warn(
+      st,
+      `Virtual server ${vs.key}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${vs.quorum - 1}`,
+    );
+    vs.hysteresis = vs.quorum - 1;
+  }
+  if (group !== '') vs.group = group;
   return vs;
 }
 
@@ -229,10 +418,17 @@ function readRealServer(
   vsMethod: 'NAT' | 'DR' | 'TUN',
   vsInh: Inherited,
   vsInhibit: boolean,
-): RealServerConfig {
+  defaultWeight: number,
+): RealServerConfig | undefined {
+  const a0 = ctx.arg(st, 0, 'an address');
+  if (isIpv6(a0)) {
+    // rs_end_handler: a real server of another address family is skipped with a warning.
+    ctx.warn(st, `Address family of virtual server and real server ${a0} don't match - skipping real server.`);
+    return undefined;
+  }
   const addr = ctx.ipv4(st, 0);
-  const port = st.args.length > 1 ? ctx.port(st, 1) : vsPort;
-  if (port === 0) ctx.fail(st, 'real_server needs a port');
+  // A fwmark service's real servers may omit the port (alloc_rs: no port is port 0).
+  const port = st.args.length > 1 ? ctx.int(st, 0, 65535, 1) : vsPort;
   if (st.block === undefined) ctx.fail(st, 'real_server needs a block: real_server <IP> <PORT> { ... }');
   const inh: Inherited = { ...vsInh };
   const rs: Mutable<RealServerConfig> = {
@@ -240,7 +436,7 @@ function readRealServer(
     addr,
     port,
     key: `${ipToString(addr)}:${port}`,
-    weight: 1,
+    weight: defaultWeight,
     method: vsMethod,
     inhibitOnFailure: vsInhibit,
     uThreshold: 0,
@@ -263,8 +459,8 @@ function readRealServer(
     else if (s.key === 'lthreshold') rs.lThreshold = ctx.int(s, 0, 0x7fffffff);
     else if (s.key === 'virtualhost') inh.virtualhost = ctx.arg(s, 0, 'a host name');
     else if (s.key === 'lvs_method') rs.method = method(ctx, s);
-    else if (s.key === 'smtp_alert' || s.key === 'snmp_name') continue;
-    else ctx.fail(s, `unknown keyword '${s.key}' in real_server`);
+    else if (s.key === 'smtp_alert' || s.key === 'snmp_name') ctx.ignored(s);
+    else ctx.warn(s, `Unknown keyword '${s.key}'`);
   }
   rs.checkers = checkerStmts.map((s) => readChecker(ctx, s, inh));
   return rs;

@@ -82,3 +82,30 @@ t.test('a failed server stays in /metrics as down; a reload keeps state and remo
   await waitFor('the new server to join', () => has(portOf(third)));
   t.match(logs.join(''), /level=info msg="health checks reloaded" file=\S+ virtualServers=1 removed=1\n/);
 });
+
+t.test('warnings are logged at load; a group and an included file become services', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'keepalived.conf');
+  writeFileSync(join(dir, 'group.conf'), 'virtual_server_group G {\n  192.168.88.7-8 80\n  fwmark 5\n}\n');
+  writeFileSync(
+    path,
+    'include group.conf\nvirtual_server group G {\n  nat_mask 255.255.255.0\n  lb_algo rr\n  protocol TCP\n  quorum 3\n  real_server 127.0.0.1 1 {\n    weight 2\n  }\n}\n',
+  );
+  const table = new ServiceTable({ findScheduler });
+  const logs: string[] = [];
+  const h = new HealthWiring(table, new Logger({ write: (l) => logs.push(l) }), path, { bootstrapDelayMs: 0 });
+  t.teardown(() => h.stop());
+  h.start();
+  const out = logs.join('');
+  t.match(out, `level=warn msg="health config" warning="${path}:3: Unknown keyword 'nat_mask'"`);
+  t.match(
+    out,
+    /Warning - quorum 3 for TCP 192.168.88.7:80 exceeds total weight of real servers 2, reducing quorum to 2/,
+  );
+  for (const key of [
+    { af: 2, protocol: 6, addr: 0xc0a85807, port: 80, fwmark: 0 },
+    { af: 2, protocol: 6, addr: 0xc0a85808, port: 80, fwmark: 0 },
+    { af: 2, protocol: 0, addr: 0, port: 0, fwmark: 5 },
+  ])
+    t.ok(table.find(key), `service ${JSON.stringify(key)} exists`);
+});

@@ -158,10 +158,6 @@ t.test('broken configurations fail with the file and line number', async (t) => 
     "ka.conf:2: delay_loop: invalid time 'soon' (seconds, e.g. 3 or 0.5)",
   );
   t.equal(
-    errorOf('virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    wieght 2\n  }\n}\n'),
-    "ka.conf:3: unknown keyword 'wieght' in real_server",
-  );
-  t.equal(
     errorOf('virtual_server 10.0.0.300 80 {\n}\n'),
     "ka.conf:1: virtual_server: invalid IPv4 address '10.0.0.300'",
   );
@@ -184,14 +180,21 @@ t.test('broken configurations fail with the file and line number', async (t) => 
     "ka.conf:3: notify_up: running a script as user 'nobody' is not supported (quote the script and its arguments)",
   );
   t.equal(
-    errorOf('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n}\n'),
-    'ka.conf:4: real_server 10.0.0.2:80 is already defined at line 2',
-  );
-  t.equal(
     errorOf('virtual_server 10.0.0.1 80 {\n  quorum_up "/bin/x\n}\n'),
     'ka.conf:2: unterminated double-quoted string',
   );
-  t.equal(errorOf('vrrp_instance VI_1 {\n state MASTER\n}\nfoo bar\n'), "ka.conf:4: unknown top-level keyword 'foo'");
+  t.equal(
+    errorOf('virtual_server 2001:db8::1 80 {\n real_server 2001:db8::2 80 {\n }\n}\n'),
+    'ka.conf:1: IPv6 virtual servers are not supported by tsvs yet',
+  );
+  t.equal(
+    errorOf('virtual_server fwmark 1 {\n ip_family inet6\n real_server 2001:db8::2 {\n }\n}\n'),
+    'ka.conf:2: IPv6 virtual servers are not supported by tsvs yet',
+  );
+  t.equal(
+    errorOf('virtual_server_group G {\n 10.0.0.1 80\n 2001:db8::1 80\n}\n'),
+    'ka.conf:3: IPv6 virtual servers are not supported by tsvs yet',
+  );
 });
 
 t.test('the lexer takes braces on the next line, one-line blocks and comments', async (t) => {
@@ -212,4 +215,104 @@ t.test('the lexer takes braces on the next line, one-line blocks and comments', 
       ],
     },
   ]);
+});
+
+t.test('what keepalived only warns about loads, with its warning', async (t) => {
+  const cfg = parseHealthConfig(
+    `vrrp_instance VI_1 {
+  lvs_sync_daemon_interface eth0
+}
+foo bar
+virtual_server 10.0.0.1 80 {
+  nat_mask 255.255.255.0
+  persistence_timeout 0
+  omega
+  ha_suspend
+  lb_algo rr
+  sh-port
+  quorum 5
+  hysteresis 9
+  real_server 10.0.0.2 80 {
+    wieght 2
+    smtp_alert
+  }
+  real_server 10.0.0.2 80 {
+  }
+  real_server 2001:db8::5 80 {
+  }
+}
+virtual_server 10.0.0.9 80 {
+}
+`,
+    'ka.conf',
+  );
+  t.same(cfg.warnings, [
+    'ka.conf:1: keyword vrrp_instance is accepted and ignored by tsvs (tsvs runs no VRRP)',
+    "ka.conf:4: Unknown keyword 'foo'",
+    "ka.conf:6: Unknown keyword 'nat_mask'",
+    'ka.conf:7: persistence_timeout invalid',
+    'ka.conf:8: keyword omega is accepted and ignored by tsvs',
+    'ka.conf:9: keyword ha_suspend is accepted and ignored by tsvs',
+    'ka.conf:11: sh-port only applies to sh scheduler - ignoring',
+    "ka.conf:15: Unknown keyword 'wieght'",
+    'ka.conf:16: keyword smtp_alert is accepted and ignored by tsvs',
+    'ka.conf:18: VS TCP 10.0.0.1:80: real server 10.0.0.2:80 is duplicated - removing second rs',
+    "ka.conf:20: Address family of virtual server and real server 2001:db8::5 don't match - skipping real server.",
+    'ka.conf:5: Warning - quorum 5 for TCP 10.0.0.1:80 exceeds total weight of real servers 1, reducing quorum to 1',
+    'ka.conf:5: Virtual server TCP 10.0.0.1:80: hysteresis 9 >= quorum 1; setting hysteresis to 0',
+    'ka.conf:23: Virtual server TCP 10.0.0.9:80 has no real servers - ignoring',
+  ]);
+  t.equal(cfg.virtualServers.length, 1);
+  t.match(cfg.virtualServers[0], { persistenceTimeoutSec: 0, quorum: 1, hysteresis: 0, schedFlags: 0 });
+  t.equal(cfg.virtualServers[0]?.realServers.length, 1);
+});
+
+t.test('a virtual_server_group makes one service per member with the same settings', async (t) => {
+  const cfg = parseHealthConfig(
+    `virtual_server group G {
+  lb_algo sh
+  sh-port
+  lb_kind DR
+  persistence_timeout 50
+  real_server 10.1.0.1 80 {
+    weight 2
+  }
+}
+virtual_server_group G {
+  10.0.0.1 8080
+  10.0.0.3-4 80
+  fwmark 7
+}
+`,
+    'ka.conf',
+  );
+  t.same(
+    cfg.virtualServers.map((v) => [v.key, v.group, v.sched, v.method, v.persistenceTimeoutSec, v.schedFlags]),
+    [
+      ['TCP 10.0.0.1:8080', 'G', 'sh', 'DR', 50, 0x10],
+      ['TCP 10.0.0.3:80', 'G', 'sh', 'DR', 50, 0x10],
+      ['TCP 10.0.0.4:80', 'G', 'sh', 'DR', 50, 0x10],
+      ['FWM 7', 'G', 'sh', 'DR', 50, 0x10],
+    ],
+  );
+  // The real server keeps its own port in every member (fwmark included), as keepalived adds it.
+  t.same(
+    cfg.virtualServers.map((v) => v.realServers.map((r) => [r.key, r.weight])),
+    [[['10.1.0.1:80', 2]], [['10.1.0.1:80', 2]], [['10.1.0.1:80', 2]], [['10.1.0.1:80', 2]]],
+  );
+});
+
+t.test('a fwmark service takes real servers without a port, and a vs weight is their default', async (t) => {
+  const cfg = parseHealthConfig(
+    'virtual_server fwmark 3 {\n weight 4\n lb_kind DR\n real_server 10.0.0.2 {\n }\n real_server 10.0.0.3 {\n  weight 1\n }\n}\n',
+    'ka.conf',
+  );
+  t.same(cfg.warnings, []);
+  t.same(
+    cfg.virtualServers[0]?.realServers.map((r) => [r.key, r.port, r.weight]),
+    [
+      ['10.0.0.2:0', 0, 4],
+      ['10.0.0.3:0', 0, 1],
+    ],
+  );
 });
