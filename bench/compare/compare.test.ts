@@ -139,13 +139,14 @@ t.test('targetChecks says n/a when nft did not run', async (t) => {
   t.equal(c[0]?.verdict, 'n/a');
 });
 
-t.test('labRules writes the lab services in ipvsadm -S form, -m or -F', async (t) => {
+t.test('labRules writes the lab services in ipvsadm -S form, -m, -F or -g', async (t) => {
   t.equal(
-    labRules(false),
+    labRules('-m'),
     '-A -t 192.168.88.5:80 -s rr\n-a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1\n-a -t 192.168.88.5:80 -r 192.168.99.200:80 -m -w 1\n' +
       '-A -t 192.168.88.5:5201 -s rr\n-a -t 192.168.88.5:5201 -r 192.168.99.100:5201 -m -w 1\n',
   );
-  t.match(labRules(true), /-r 192\.168\.99\.100:80 -F -w 1/);
+  t.match(labRules('-F'), /-r 192\.168\.99\.100:80 -F -w 1/);
+  t.match(labRules('-g'), /-r 192\.168\.99\.200:80 -g -w 1/);
 });
 
 t.test('parseOptions has the anchors defaults and checks every option', async (t) => {
@@ -157,13 +158,13 @@ t.test('parseOptions has the anchors defaults and checks every option', async (t
   );
   const p = parseOptions(['--peers=all', '--reps', '1', '--tests', 'ka,dist']);
   if (p === 'help') throw new Error('unexpected help');
-  t.same(p.peers, ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat']);
+  t.same(p.peers, ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat', 'tsvs-dr']);
   t.same([...p.tests], ['ka', 'dist']);
   t.equal(parseOptions(['-h']), 'help');
   t.throws(() => parseOptions(['--duration', '11']), new UsageError('--duration must be an integer from 1 to 10'));
   t.throws(
     () => parseOptions(['--peers', 'lvs']),
-    new UsageError('--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat'),
+    new UsageError('--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat, tsvs-dr'),
   );
   t.throws(() => parseOptions(['--reps']), new UsageError('--reps needs a value'));
 });

@@ -2,7 +2,7 @@
 
 import { TESTS, type TestName } from './results.ts';
 
-export const ALL_PEERS = ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat'] as const;
+export const ALL_PEERS = ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat', 'tsvs-dr'] as const;
 export const DEFAULT_PEERS = ['nft', 'haproxy', 'nginx-stream', 'tsvs'];
 
 export const USAGE = `Usage: node --import tsx bench/compare/run.ts [options]     (as root)
@@ -12,7 +12,8 @@ load through it: wrk -t1 keep-alive and Connection: close, one iperf3 stream (VI
 and sequential curls (web1/web2 split). Prints the peers side by side, CPU, and ratios vs nft.
 
   --peers LIST        comma list of ${ALL_PEERS.join(', ')}, or all
-                      (default ${DEFAULT_PEERS.join(',')})
+                      (default ${DEFAULT_PEERS.join(',')}); tsvs-dr runs on a DR lab of its own
+                      (lab/dr-topology.ts: client -> router -> one segment), built while it runs
   --reps N            repetitions per peer and test (default 3)
   --duration S        wrk seconds per run, <= 10 (default 8)
   --iperf-time S      iperf3 seconds per run, <= 10 (default 5)

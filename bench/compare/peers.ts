@@ -19,6 +19,8 @@ export interface Peer {
   problem(): string | null;
   /** Peer-specific counters recorded after each test (tsvs engine stats). */
   stats?(): Promise<Record<string, unknown>>;
+  /** The lab this peer is measured on, when it is not the run's NAT lab (tsvs-dr). */
+  readonly lab?: LabTopology;
 }
 
 export interface PeerContext {

@@ -20,7 +20,7 @@ import { kernelPeer, killPid, type Peer, type PeerContext } from './peers.ts';
 import { cpuTable, engineTable, healthLines, mainTable, ratioTable, targetTable } from './report.ts';
 import { emptyResult, TESTS, type PeerResult } from './results.ts';
 import { nsMust, nsRun, sleepMs, timeWaitCount } from './sys.ts';
-import { REPO_ROOT, TsvsPeer } from './tsvs-peer.ts';
+import { REPO_ROOT, TsvsDrPeer, TsvsPeer } from './tsvs-peer.ts';
 
 let aborted = false;
 
@@ -38,10 +38,13 @@ function need(cmds: readonly string[]): void {
 
 function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
   const variant = o.variants.get(name);
+  if (name === 'tsvs-dr') {
+    return new TsvsDrPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
+  }
   if (name === 'tsvs' || name === 'tsvs-fullnat' || variant !== undefined) {
     return new TsvsPeer(ctx, {
       name,
-      fullNat: name === 'tsvs-fullnat',
+      fwd: name === 'tsvs-fullnat' ? '-F' : '-m',
       build: o.tsvsBuild,
       connCapacity: o.connCapacity,
       engineLines: variant ?? [],
@@ -182,7 +185,7 @@ async function main(): Promise<number> {
         try {
           peer.start();
           running = peer;
-          warmUp(lab, peer);
+          warmUp(peer.lab ?? lab, peer);
         } catch (e) {
           const reason = `${name} did not start: ${(e as Error).message}`;
           say(reason);
@@ -196,7 +199,7 @@ async function main(): Promise<number> {
       prev = name;
       for (const t of TESTS) {
         if (!o.tests.has(t) || aborted) continue;
-        const s = await measure(mctx, peer, t, round);
+        const s = await measure(peer.lab === undefined ? mctx : { ...mctx, lab: peer.lab }, peer, t, round);
         if ('value' in s) {
           res.samples[t].push(s);
           say(
@@ -210,7 +213,7 @@ async function main(): Promise<number> {
         await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT/SIGTERM in
       }
       if (o.tests.has('dist') && res.dist === null && !aborted) {
-        const d = measureDist(mctx, peer);
+        const d = measureDist(peer.lab === undefined ? mctx : { ...mctx, lab: peer.lab }, peer);
         if (typeof d === 'string') res.distError = `FAILED: ${d}`;
         else {
           res.dist = d;

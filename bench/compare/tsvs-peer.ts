@@ -1,12 +1,14 @@
 // tsvs-peer: tsvs as a bench/compare peer: tsvsd started inside lvs1 with the lab's engine config
-// (the VIP owned in userspace, ip_forward=0), the rules loaded with `tsvsadm -R`, classic NAT (-m)
-// or full NAT (-F); engine counters read over the control socket after each test.
+// (the VIP owned in userspace, ip_forward=0), the rules loaded with `tsvsadm -R`, classic NAT (-m),
+// full NAT (-F) or, on a DR lab of its own (TsvsDrPeer), direct routing (-g); engine counters read
+// over the control socket after each test.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LIP, RIP1, RIP2, VIP } from '../../lab/topology.ts';
+import { RIP1, RIP2, VIP } from '../../lab/topology.ts';
+import { DrTopology } from '../../lab/dr-topology.ts';
 import { ControlClient } from '../../src/wire/client.ts';
 import { killPid, routedOff, type Peer, type PeerContext } from './peers.ts';
 import { pidState, run, sleepMs } from './sys.ts';
@@ -14,9 +16,10 @@ import { pidState, run, sleepMs } from './sys.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TsvsOptions {
-  /** Peer name in the report (tsvs, tsvs-fullnat, or a --variant name). */
+  /** Peer name in the report (tsvs, tsvs-fullnat, tsvs-dr, or a --variant name). */
   readonly name: string;
-  readonly fullNat: boolean;
+  /** The real servers' forwarding method: -m (classic NAT), -F (full NAT) or -g (DR). */
+  readonly fwd: '-m' | '-F' | '-g';
   /** Extra [engine] lines (a --variant). */
   readonly engineLines: readonly string[];
   /** 'src': node --import tsx src/bin/*.ts; 'dist': the compiled dist/src/bin/*.js. */
@@ -33,8 +36,7 @@ export function tsvsBin(name: 'tsvsd' | 'tsvsadm', build: 'src' | 'dist'): strin
 }
 
 /** ipvsadm -S lines for the lab: VIP:80 rr over web1/web2, VIP:5201 -> web1 (iperf3). */
-export function labRules(fullNat: boolean): string {
-  const fwd = fullNat ? '-F' : '-m';
+export function labRules(fwd: TsvsOptions['fwd']): string {
   return [
     `-A -t ${VIP}:80 -s rr`,
     `-a -t ${VIP}:80 -r ${RIP1}:80 ${fwd} -w 1`,
@@ -74,10 +76,7 @@ export class TsvsPeer implements Peer {
     writeFileSync(
       conf,
       `[engine]
-interface eth0 owned ${VIP} subnet 192.168.88.0/24
-interface eth1 subnet 192.168.99.0/24
-fullnat-address ${LIP}
-${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCapacity}\n`}${this.opts.engineLines.map((l) => `${l}\n`).join('')}`,
+${lab.engineConfig()}${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCapacity}\n`}${this.opts.engineLines.map((l) => `${l}\n`).join('')}`,
     );
     const logStart = this.log().length;
     const fd = openSync(this.logFile, 'a');
@@ -103,7 +102,7 @@ ${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCap
       if (Date.now() > deadline) throw new Error(`tsvsd did not start its engine within 20 s: ${this.logTail()}`);
       sleepMs(100);
     }
-    this.adm(['-R'], labRules(this.opts.fullNat));
+    this.adm(['-R'], labRules(this.opts.fwd));
   }
 
   /** Runs tsvsadm against this daemon; throws with its output on failure. */
@@ -146,5 +145,42 @@ ${this.opts.connCapacity === undefined ? '' : `conn-capacity ${this.opts.connCap
 
   logTail(lines = 5): string {
     return this.log().trim().split('\n').slice(-lines).join(' | ');
+  }
+}
+
+/**
+ * tsvs in DR mode. DR needs its own topology (the real servers answer the client through a
+ * router, not through lvs1), so this peer builds a DR lab (lab/dr-topology.ts, prefix
+ * `<run prefix>d`) when it starts and removes it when it stops, and is measured on that lab.
+ * Compared with the NAT lab, every packet crosses one more kernel hop (the router).
+ */
+export class TsvsDrPeer implements Peer {
+  readonly name: string;
+  readonly target = VIP;
+  readonly lab: DrTopology;
+  private readonly inner: TsvsPeer;
+
+  constructor(ctx: PeerContext, opts: Omit<TsvsOptions, 'fwd'>) {
+    this.name = opts.name;
+    this.lab = new DrTopology(`${ctx.lab.prefix}d`);
+    this.inner = new TsvsPeer({ ...ctx, lab: this.lab }, { ...opts, fwd: '-g' });
+  }
+
+  start(): void {
+    this.lab.up();
+    this.inner.start();
+  }
+
+  stop(): void {
+    this.inner.stop();
+    this.lab.down();
+  }
+
+  problem(): string | null {
+    return this.inner.problem();
+  }
+
+  stats(): Promise<Record<string, unknown>> {
+    return this.inner.stats();
   }
 }
