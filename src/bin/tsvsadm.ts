@@ -4,6 +4,7 @@
 // stdout and stderr are flushed (pending name lookups must not keep the process alive).
 
 import { runTsvsadm } from '../cli/cli.ts';
+import { ttyTerminal } from '../cli/tty-terminal.ts';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -28,11 +29,15 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
+// Only --top uses the terminal; it is looked at, not touched, until then.
+const terminal = ttyTerminal();
+
 runTsvsadm(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   readStdin,
   env: process.env,
+  ...(terminal !== undefined ? { terminal } : {}),
 }).then(exit, (e: unknown) => {
   process.stderr.write(`tsvsadm: ${e instanceof Error ? e.message : String(e)}\n`);
   exit(1);

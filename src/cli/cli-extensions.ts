@@ -4,12 +4,14 @@
 //                        defence (levels, free entries, embryonic quota), ARP table
 //   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
 //                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
+//   tsvsadm --top [SECONDS]  a live view of services and real servers (cli-top.ts)
 
 import { resolve as resolvePath } from 'node:path';
 import type { ControlClient } from '../wire/client.ts';
 import type { CliIo } from './cli-report.ts';
+import { runTop } from './cli-top.ts';
 
-export const EXTENSIONS = ['--health', '--engine', '--capture'] as const;
+export const EXTENSIONS = ['--health', '--engine', '--capture', '--top'] as const;
 
 interface HealthRow {
   service: string;
@@ -74,6 +76,7 @@ export async function runExtension(
     io.stdout(`capturing for ${seconds} s to ${r.files.join(' and ')}\n`);
     return 0;
   }
+  if (which === '--top') return runTop(c, io, args);
   if (which === '--health') {
     try {
       io.stdout(formatHealth(await c.request<HealthRow[]>('health')));

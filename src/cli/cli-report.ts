@@ -21,6 +21,18 @@ export interface CliIo {
   readonly timers?: Timers;
   /** /etc/services by default. */
   readonly services?: ServicesDb;
+  /** The interactive terminal when stdin and stdout are one (tsvsadm --top repaints it). */
+  readonly terminal?: CliTerminal;
+}
+
+/** A terminal for full-screen views: its size, raw keys, and restoring it afterwards. */
+export interface CliTerminal {
+  /** Current width and height in character cells. */
+  size(): { readonly columns: number; readonly rows: number };
+  /** Raw mode on; every key (Ctrl-C arrives as "\x03") goes to onKey, a resize to onResize. */
+  start(onKey: (key: string) => void, onResize: () => void): void;
+  /** Raw mode off and the listeners gone, so the process can end. */
+  stop(): void;
 }
 
 export const PROGRAM = 'tsvsadm';

@@ -56,7 +56,7 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   if (
     argv.length >= 1 &&
     (EXTENSIONS as readonly string[]).includes(argv[0]!) &&
-    (argv.length === 1 || argv[0] === '--capture')
+    (argv.length === 1 || argv[0] === '--capture' || argv[0] === '--top')
   ) {
     try {
       return await withClient(path, (c) => runExtension(argv[0]!, c, io, argv.slice(1)));

@@ -104,6 +104,8 @@ export function usageText(program: string): string {
     '  tsvsadm --engine               packet engine counters, drops by reason, ARP table\n' +
     '  tsvsadm --capture PREFIX [SECONDS]  write frames in and out to PREFIX-in.pcap, PREFIX-out.pcap\n' +
     '  tsvsadm --reload               tsvsd reloads its config (as SIGHUP): adds, edits, removals\n' +
+    '  tsvsadm --top [SECONDS]        live view of rates, connections, weights, health and drops,\n' +
+    '                                 every SECONDS (default 2); q quits; one frame without a tty\n' +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }
