@@ -3,9 +3,10 @@
 // bench/fuzz/table-invariants.ts on the connection table). Everything follows from the seed:
 // frame i of seed s is the same frame on every run, so a finding replays from (seed, index).
 //
-//   every MAINTAIN_EVERY frames: clock forward, expiry and ARP timers, neighbours relearnt,
-//                                sometimes a SYN flood (until the table is full), flows pruned
-//                                and reopened (handshakes through the pipeline)
+//   every MAINTAIN_EVERY frames: clock forward, expiry, ARP and defence timers, sometimes a
+//                                real server added, removed or reweighted, neighbours relearnt,
+//                                sometimes a SYN flood (embryonic quota, defences, full table),
+//                                flows pruned and reopened (handshakes through the pipeline)
 //   every step:    1 frame (or a batch of 2-16): base (golden/kernel corpus | live flow packet |
 //                  recently emitted frame) -> Mutator -> inject + deliver -> check what was
 //                  queued -> check the table
