@@ -9,6 +9,7 @@ import { buildFrame, type FrameSpec } from '../../test/helpers/frames.ts';
 import { checkTxFrame } from './frame-invariants.ts';
 import { ipv4Shape, l4Residual } from './frame-view.ts';
 import { Fuzzer } from './fuzzer.ts';
+import { checkRewrite } from './rewrite-invariants.ts';
 import { checkConnTable } from './table-invariants.ts';
 
 const MAC = Buffer.from([2, 0, 0, 0, 0, 2]);
@@ -98,6 +99,31 @@ t.test('the frame checker tells partial from full checksums and keeps a wrong on
   t.equal(checkTxFrame(bad, MAC, { ...full, residual: r }), null, 'as wrong as the frame it came from: kept');
   t.match(checkTxFrame(bad, MAC, { ...full, residual: r ^ 0x0100 }), /^TCP checksum is wrong/, 'wrong otherwise');
   t.equal(checkTxFrame(bad, MAC, { ...full, partial: null, recentBad: new Set([r]) }), null);
+});
+
+t.test('the rewrite checker lets NAT change only addresses, ports, TTL, checksums and TCP options', async (t) => {
+  const input = buildFrame({ ...seg, tcpOptions: Buffer.from([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]) });
+  const nat = buildFrame({
+    ...seg,
+    srcMac: '02:00:00:00:00:01',
+    src: '192.168.88.5',
+    sport: 80,
+    dst: '192.168.88.10',
+    dport: 40000,
+    ttl: 63,
+    tcpOptions: Buffer.from([1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 2]),
+  });
+  t.equal(checkRewrite(input, nat), null, 'a NATed copy passes');
+  const seq = Buffer.from(nat);
+  seq[38]! ^= 1;
+  t.equal(checkRewrite(input, seq), 'TCP header byte 4 (frame byte 38) changed from 0x0 to 0x1');
+  const payload = Buffer.from(nat);
+  payload[payload.length - 1]! ^= 0x20;
+  t.equal(checkRewrite(input, payload), 'payload (frame byte 83) changed from 0xa to 0x2a');
+  t.equal(
+    checkRewrite(input, Buffer.concat([nat, Buffer.alloc(2)])),
+    'frame of 84 bytes (IHL 5) left as 86 bytes (IHL 5)',
+  );
 });
 
 interface TableGuts {

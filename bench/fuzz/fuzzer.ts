@@ -23,6 +23,7 @@ import { FindingLog } from './findings.ts';
 import { LiveTraffic, synFlood } from './live-traffic.ts';
 import { Mutator, type FuzzFrame } from './mutate.ts';
 import { RecentResiduals } from './recent-residuals.ts';
+import { checkRewrite } from './rewrite-invariants.ts';
 import { checkConnTable, embryonicExcess } from './table-invariants.ts';
 
 export interface FuzzOptions {
@@ -215,7 +216,9 @@ export class Fuzzer {
     for (let k = 0; k < sent.length; k++) {
       const out = sent[k]!;
       const j = io.origins[k]!;
-      const v = checkTxFrame(out.frame, io.ports[out.port]!.mac, origins[j] ?? unknown);
+      const v =
+        checkTxFrame(out.frame, io.ports[out.port]!.mac, origins[j] ?? unknown) ??
+        (j >= 0 ? checkRewrite(frames[j]!.frame, out.frame) : null);
       if (v !== null) {
         this.frameViolations++;
         const index = j >= 0 ? first + j : first;
