@@ -117,6 +117,17 @@ function ensureNpm() {
   }
 }
 
+// cap (libpcap) builds its binding when npm installs it; installed before libpcap-dev was, it has
+// none and nothing else builds it again. Rebuild once libpcap's headers are there.
+function ensureCap() {
+  if (!existsSync(join(root, 'node_modules', 'cap')) || !have('pcap-config')) return;
+  const load = spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: root, stdio: 'ignore' });
+  if (load.status === 0) return;
+  log('building the libpcap binding of the cap package');
+  if (!run('npm', ['rebuild', 'cap', '--loglevel=error']))
+    log('cap failed to build; the pcap backend stays unavailable');
+}
+
 function ensureNative() {
   const gyp = join(root, 'native', 'binding.gyp');
   if (!existsSync(gyp)) return;
@@ -152,5 +163,6 @@ function ensureBuild() {
 
 ensureApt();
 ensureNpm();
+ensureCap();
 ensureNative();
 ensureBuild();
