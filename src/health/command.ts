@@ -3,6 +3,7 @@
 // misc_check_child_thread: kill(-pid, SIGTERM), 2 s later kill(-pid, SIGKILL)).
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface RunOpts {
   readonly timeoutMs: number;
@@ -34,15 +35,45 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Whether /proc/self/status shows ambient capabilities (systemd's AmbientCapabilities=). */
+export function hasAmbientCaps(status: string): boolean {
+  const m = /^CapAmb:\s*([0-9a-f]+)$/m.exec(status);
+  return m !== null && /[1-9a-f]/.test(m[1]!);
+}
+
+let ambient: boolean | null = null;
+
+/**
+ * The argv to exec: under ambient capabilities (tsvsd.service gives CAP_NET_RAW and CAP_NET_ADMIN
+ * that way) every exec'd program would get them too (capabilities(7): P'(ambient) = P(ambient)
+ * for a file without capabilities), so scripts start through setpriv, which empties the
+ * inheritable and ambient sets first. keepalived likewise runs scripts with less than itself
+ * (script_user).
+ */
+export function scriptArgv(argv: readonly string[], ambientCaps: boolean): readonly string[] {
+  return ambientCaps ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--', ...argv] : argv;
+}
+
+function readAmbient(): boolean {
+  if (ambient === null) {
+    try {
+      ambient = hasAmbientCaps(readFileSync('/proc/self/status', 'utf8'));
+    } catch {
+      ambient = false; // not Linux: no ambient capabilities
+    }
+  }
+  return ambient;
+}
+
 /** Run argv[0] with argv[1..] in its own process group; resolves when it has exited (never rejects). */
 export function runCommand(argv: readonly string[], opts: RunOpts): Promise<RunResult> {
   return new Promise<RunResult>((resolve) => {
-    const file = argv[0];
-    if (file === undefined || file === '') {
+    if (argv[0] === undefined || argv[0] === '') {
       resolve({ pid: 0, code: null, signal: null, timedOut: false, error: 'empty command' });
       return;
     }
-    const child = spawn(file, argv.slice(1), { detached: true, stdio: 'ignore' });
+    const [file, ...args] = scriptArgv(argv, readAmbient()) as [string, ...string[]];
+    const child = spawn(file, args, { detached: true, stdio: 'ignore' });
     const pid = child.pid ?? 0;
     let timedOut = false;
     // Set once the child has a pid; done() may run before that (spawn 'error').
