@@ -1,7 +1,7 @@
 // native-binding: loads the N-API packet I/O addon (native/build/Release/tsvs_native.node) on
 // first use and says exactly how to build it when it is missing.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TsvsError } from '../lib/errors.ts';
@@ -83,6 +83,7 @@ export const NATIVE_BUILD_HINT =
 
 let cached: NativeBinding | null = null;
 let loadError: string | null = null;
+let loadedFrom = '';
 
 /** Where the addon is looked for: TSVS_NATIVE, then native/ above src/ or dist/src/. */
 export function nativeCandidates(): string[] {
@@ -128,7 +129,21 @@ export function tryLoadNative(): NativeBinding | null {
     return null;
   }
   cached = b;
+  loadedFrom = found;
   return cached;
+}
+
+/**
+ * The addon's state for `tsvsd --version`: "built 2026-12-06 20:40 UTC for node-abi 115" (the
+ * file's time; an N-API addon that loads here runs under this Node's ABI), "not built", or
+ * "unusable" with the reason when the file is there but does not load.
+ */
+export function nativeBuildSummary(): string {
+  if (tryLoadNative() === null) {
+    return nativeCandidates().some((p) => existsSync(p)) ? `unusable: ${loadError ?? 'unknown error'}` : 'not built';
+  }
+  const built = statSync(loadedFrom).mtime.toISOString().slice(0, 16).replace('T', ' ');
+  return `built ${built} UTC for node-abi ${process.versions.modules}`;
 }
 
 export function nativeLoadError(): string | null {
