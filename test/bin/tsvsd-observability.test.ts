@@ -2,37 +2,11 @@
 // metrics address that cannot be bound, the bind-all warning, and tsvsadm --engine without an
 // engine.
 import t from 'tap';
-import http from 'node:http';
-import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, runTsvsd, startTsvsd, tempDir, tsvsadm } from './fixtures/procs.ts';
+import { freePort, ROOT, runTsvsd, scrapeMetrics, startTsvsd, tempDir, tsvsadm } from './fixtures/procs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** tsvsd without a config or engine, in a temporary directory, with the extra flags. */
 async function startBare(t: Parameters<typeof tempDir>[0], ...flags: string[]) {
@@ -101,7 +75,7 @@ t.test('when stderr is the journal, lines carry their sd-daemon priority', async
 t.test('/metrics carries the process and Node.js runtime figures', async (t) => {
   const port = await freePort();
   const { d } = await startBare(t, '--metrics', `127.0.0.1:${port}`);
-  const body = await waitFor('the metrics endpoint', () => get(port));
+  const body = await waitFor('the metrics endpoint', () => scrapeMetrics(port));
   for (const family of [
     'process_resident_memory_bytes gauge',
     'process_cpu_seconds_total counter',

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startTsvsd, tempDir, tsvsadm, type Teardown } from '../bin/fixtures/procs.ts';
+import { freePort, ROOT, startTsvsd, tempDir, tsvsadm, type Teardown } from '../bin/fixtures/procs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 function listen(t: Teardown): Promise<number> {
@@ -17,15 +17,6 @@ function listen(t: Teardown): Promise<number> {
   });
 }
 
-/** A port nothing listens on: bound, noted, closed. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 const CHECK = 'TCP_CHECK {\n      connect_timeout 1\n    }';
 
 /** tsvsd with a checked service (one server up, one refusing) and an unchecked one from tsvsadm. */
@@ -33,7 +24,7 @@ async function startDirector(t: Teardown) {
   const dir = tempDir(t);
   const socket = join(dir, 's.sock');
   const up = await listen(t);
-  const down = await closedPort();
+  const down = await freePort(); // nothing listens there: the check is refused
   const conf = join(dir, 'health.conf');
   writeFileSync(
     conf,
