@@ -17,7 +17,7 @@ export interface CheckResult {
 }
 
 export interface Checker {
-  /** keepalived's keyword: TCP_CHECK, HTTP_GET, UDP_CHECK, PING_CHECK, MISC_CHECK. */
+  /** keepalived's keyword: TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, PING_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK. */
   readonly kind: string;
   /**
    * Probe once. Never rejects: every failure (refused, timeout, bad status, abort) resolves to

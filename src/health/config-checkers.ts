@@ -1,7 +1,8 @@
-// config-checkers: the checker blocks of a real_server (TCP_CHECK, HTTP_GET, UDP_CHECK,
-// PING_CHECK, MISC_CHECK) to checker specs, with keepalived's inheritance: a virtual_server
+// config-checkers: the checker blocks of a real_server (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK,
+// PING_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK) to checker specs, with keepalived's inheritance: a virtual_server
 // setting is the default for its real servers, a real_server setting the default for its checkers
-// (keepalived.conf(5)); then the per-kind defaults (check_api.c, check_http.c, check_misc.c).
+// (keepalived.conf(5)); then the per-kind defaults (check_api.c, check_http.c, check_misc.c,
+// check_smtp.c, check_dns.c).
 
 import type { Stmt } from './config-lexer.ts';
 import type { Ctx } from './config-values.ts';
@@ -25,6 +26,9 @@ import {
 } from './http-check.ts';
 import type { UdpCheckOpts } from './udp-check.ts';
 import type { MiscCheckOpts } from './misc-check.ts';
+import type { SslCheckOpts } from './ssl-check.ts';
+import { SMTP_DEFAULT_HELO, type SmtpCheckOpts } from './smtp-check.ts';
+import { DNS_TYPES, type DnsCheckOpts } from './dns-check.ts';
 import { readHexStr } from './hex-str.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -45,10 +49,24 @@ export type CheckerSpec =
   | { readonly kind: 'PING_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: ConnOpts }
   | { readonly kind: 'HTTP_GET'; readonly line: number; readonly loop: LoopConfig; readonly opts: HttpCheckOpts }
   | { readonly kind: 'UDP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: UdpCheckOpts }
-  | { readonly kind: 'MISC_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: MiscCheckOpts };
+  | { readonly kind: 'MISC_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: MiscCheckOpts }
+  | { readonly kind: 'SSL_GET'; readonly line: number; readonly loop: LoopConfig; readonly opts: SslCheckOpts }
+  | { readonly kind: 'SMTP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: SmtpCheckOpts }
+  | { readonly kind: 'DNS_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: DnsCheckOpts };
 
-export const CHECKER_KINDS = ['TCP_CHECK', 'HTTP_GET', 'UDP_CHECK', 'PING_CHECK', 'MISC_CHECK'];
-export const UNSUPPORTED_CHECKERS = ['SSL_GET', 'SMTP_CHECK', 'DNS_CHECK', 'BFD_CHECK', 'FILE_CHECK'];
+export const CHECKER_KINDS = [
+  'TCP_CHECK',
+  'HTTP_GET',
+  'SSL_GET',
+  'UDP_CHECK',
+  'PING_CHECK',
+  'MISC_CHECK',
+  'SMTP_CHECK',
+  'DNS_CHECK',
+];
+export const UNSUPPORTED_CHECKERS = ['BFD_CHECK', 'FILE_CHECK'];
+/** check_dns.c DNS_DEFAULT_RETRY. */
+const DNS_DEFAULT_RETRY = 3;
 
 /** The options every checker (and real_server / virtual_server) takes; true when st was one. */
 export function readInherited(ctx: Ctx, st: Stmt, inh: Inherited): boolean {
@@ -134,8 +152,12 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
     maxReplyLength: 255,
   };
   const misc = { argv: [] as string[], timeoutMs: 0, dynamic: false };
+  const isHttp = kind === 'HTTP_GET' || kind === 'SSL_GET';
+  const sni: { enable: boolean; name?: string } = { enable: false };
+  let heloName = SMTP_DEFAULT_HELO;
+  const dns = { name: '', type: DNS_TYPES.SOA ?? 6 };
   for (const s of st.block) {
-    if (kind === 'HTTP_GET' && s.key === 'url') {
+    if (isHttp && s.key === 'url') {
       http.urls.push(readUrl(ctx, s));
       continue;
     }
@@ -147,16 +169,40 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
       else if (s.key === 'connect_port') co.connectPort = ctx.port(s, 0);
       else if (s.key === 'bindto') co.bindTo = ctx.ipv4(s, 0);
       else if (s.key === 'bind_port') co.bindPort = ctx.port(s, 0);
-      else if (kind === 'HTTP_GET' && s.key === 'http_protocol') {
+      else if (isHttp && s.key === 'http_protocol') {
         const v = ctx.arg(s, 0, '1.0, 1.0C or 1.1');
         if (v !== '1.0' && v !== '1.0C' && v !== '1.0c' && v !== '1.1')
           ctx.fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
         http.httpProtocol = v === '1.0c' ? '1.0C' : v;
-      } else if (kind === 'HTTP_GET' && s.key === 'virtualhost') own.virtualhost = ctx.arg(s, 0, 'a host name');
-      else if (kind === 'HTTP_GET' && s.key === 'fast_recovery')
+      } else if (isHttp && s.key === 'virtualhost') own.virtualhost = ctx.arg(s, 0, 'a host name');
+      else if (isHttp && s.key === 'fast_recovery')
         continue; // every url is checked in one run anyway
-      else if (kind === 'HTTP_GET' && s.key === 'max_response_bytes') http.maxResponseBytes = ctx.int(s, 1, 1 << 30);
-      else if (kind === 'UDP_CHECK' && s.key === 'payload') {
+      else if (isHttp && s.key === 'max_response_bytes') http.maxResponseBytes = ctx.int(s, 1, 1 << 30);
+      else if (kind === 'SSL_GET' && s.key === 'enable_sni') sni.enable = ctx.bool(s);
+      else if (kind === 'SSL_GET' && s.key === 'sni_name') {
+        // sni_name_handler also sets enable_sni.
+        sni.name = ctx.arg(s, 0, 'a host name');
+        sni.enable = true;
+      } else if (kind === 'SSL_GET' && s.key === 'tls_compliant')
+        ctx.ignored(s, 'node closes TLS with close_notify always');
+      else if (kind === 'SMTP_CHECK' && s.key === 'helo_name') heloName = ctx.arg(s, 0, 'a name');
+      else if (kind === 'SMTP_CHECK' && s.key === 'host')
+        ctx.fail(
+          s,
+          'SMTP_CHECK host blocks are not supported by tsvs (keepalived deprecates them: use one SMTP_CHECK per host)',
+        );
+      else if (kind === 'DNS_CHECK' && s.key === 'type') {
+        const ty = DNS_TYPES[ctx.arg(s, 0, 'a query type').toUpperCase()];
+        // dns_type_handler: "Unknown DNS check type %s - ignoring".
+        if (ty === undefined) ctx.warn(s, `Unknown DNS check type ${s.args[0]?.text ?? ''} - ignoring`);
+        else dns.type = ty;
+      } else if (kind === 'DNS_CHECK' && s.key === 'name') {
+        const name = ctx.arg(s, 0, 'a domain name');
+        // dns_name_handler: a name with an empty label is ignored with a warning.
+        if ((name.startsWith('.') && name !== '.') || name.includes('..'))
+          ctx.warn(s, `DNS_CHECK name '${name}' has empty label - ignoring`);
+        else dns.name = name;
+      } else if (kind === 'UDP_CHECK' && s.key === 'payload') {
         const hex = readHexStr(s.args.map((w) => w.text).join(' '), false);
         if (hex === undefined) ctx.fail(s, 'payload: invalid hex string');
         udp.payload = hex.data;
@@ -179,11 +225,19 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
   const delayLoopMs = own.delayLoopMs ?? parent.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   const loop: LoopConfig = {
     delayLoopMs,
-    retry: own.retry ?? parent.retry ?? (kind === 'MISC_CHECK' ? DEFAULT_MISC_RETRY : DEFAULT_RETRY),
+    retry:
+      own.retry ??
+      parent.retry ??
+      (kind === 'MISC_CHECK' ? DEFAULT_MISC_RETRY : kind === 'DNS_CHECK' ? DNS_DEFAULT_RETRY : DEFAULT_RETRY),
+    // dns_check_handler: default_delay_before_retry 0, "this will default to delay_loop".
     delayBeforeRetryMs:
       own.delayBeforeRetryMs ??
       parent.delayBeforeRetryMs ??
-      (kind === 'HTTP_GET' ? DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS : DEFAULT_DELAY_BEFORE_RETRY_MS),
+      (isHttp
+        ? DEFAULT_HTTP_DELAY_BEFORE_RETRY_MS
+        : kind === 'DNS_CHECK'
+          ? delayLoopMs
+          : DEFAULT_DELAY_BEFORE_RETRY_MS),
     alpha: own.alpha ?? parent.alpha ?? false,
     retryWhileDown: kind === 'TCP_CHECK',
     warmupMs: own.warmupMs ?? parent.warmupMs ?? delayLoopMs,
@@ -202,6 +256,23 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
       const vhost = own.virtualhost ?? parent.virtualhost;
       return { kind, line, loop, opts: { ...conn, ...http, ...(vhost !== undefined ? { virtualhost: vhost } : {}) } };
     }
+    case 'SSL_GET': {
+      if (http.urls.length === 0) ctx.fail(st, 'SSL_GET needs at least one url { path ... }');
+      const vhost = own.virtualhost ?? parent.virtualhost;
+      const opts: SslCheckOpts = {
+        ...conn,
+        ...http,
+        ...(vhost !== undefined ? { virtualhost: vhost } : {}),
+        ssl: ctx.ssl,
+        enableSni: sni.enable,
+        ...(sni.name !== undefined ? { sniName: sni.name } : {}),
+      };
+      return { kind, line, loop, opts };
+    }
+    case 'SMTP_CHECK':
+      return { kind, line, loop, opts: { ...conn, heloName } };
+    case 'DNS_CHECK':
+      return { kind, line, loop, opts: { ...conn, ...dns } };
     case 'UDP_CHECK':
       return { kind, line, loop, opts: { ...conn, ...udp } };
     case 'MISC_CHECK':

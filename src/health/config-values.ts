@@ -5,11 +5,14 @@
 import { configError, type Stmt } from './config-lexer.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
 import { splitScript } from './command.ts';
+import type { SslFiles } from './ssl-check.ts';
 
 export class Ctx {
   readonly source: string;
   /** What keepalived would only warn about, "source:line: ...", for the daemon to log at load. */
   readonly warnings: string[];
+  /** The top-level SSL block, for every SSL_GET. */
+  ssl: SslFiles = {};
 
   constructor(source: string, warnings: string[] = []) {
     this.source = source;

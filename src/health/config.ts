@@ -104,7 +104,7 @@ interface Member {
 }
 
 const SKIPPED_BLOCKS =
-  /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance|garp_group|net_namespace.*|instance|use_pid_dir|SSL)$/;
+  /^(global_defs|vrrp_.*|static_ipaddress|static_routes|static_rules|linkbeat_interfaces|track_file|bfd_instance|garp_group|net_namespace.*|instance|use_pid_dir)$/;
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
 const PROTOCOLS: Record<string, number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
@@ -132,8 +132,9 @@ export function parseHealthConfig(text: string, source = 'config', opts: ParseOp
   // Groups first: a virtual_server may name a group defined further down (check_data.c links them after parsing).
   const groups = new Map<string, Member[]>();
   for (const st of stmts) if (st.key === 'virtual_server_group') readGroup(ctx, st, groups);
+  for (const st of stmts) if (st.key === 'SSL') readSsl(ctx, st);
   for (const st of stmts) {
-    if (st.key === 'virtual_server_group') continue;
+    if (st.key === 'virtual_server_group' || st.key === 'SSL') continue;
     if (SKIPPED_BLOCKS.test(st.key)) {
       ctx.ignored(st, st.key.startsWith('vrrp_') ? 'tsvs runs no VRRP' : 'not part of the LVS configuration');
       continue;
@@ -150,6 +151,20 @@ export function parseHealthConfig(text: string, source = 'config', opts: ParseOp
     }
   }
   return { virtualServers, warnings: [...new Set(ctx.warnings)] };
+}
+
+/** SSL { password ca certificate key }: the files every SSL_GET uses (check_parser.c ssl_handler). */
+function readSsl(ctx: Ctx, st: Stmt): void {
+  // "SSL context already specified - replacing".
+  if (Object.keys(ctx.ssl).length > 0) ctx.warn(st, 'SSL context already specified - replacing');
+  const ssl: { ca?: string; certificate?: string; key?: string; password?: string } = {};
+  for (const s of st.block ?? []) {
+    ctx.noBlock(s);
+    if (s.key === 'ca' || s.key === 'certificate' || s.key === 'key' || s.key === 'password')
+      ssl[s.key] = ctx.arg(s, 0, s.key === 'password' ? 'a password' : 'a file name');
+    else ctx.warn(s, `Unknown keyword '${s.key}'`);
+  }
+  ctx.ssl = ssl;
 }
 
 function isIpv6(text: string): boolean {

@@ -1,6 +1,7 @@
 // HTTP_GET: GET each url over plain HTTP, check the status code, MD5 digest of the body, and
 // optionally a substring or regex (keepalived/check/check_http.c http_request_thread,
-// http_process_response, http_handle_response).
+// http_process_response, http_handle_response). SSL_GET (ssl-check.ts) is the same request and
+// response handling over TLS: check_http.c serves both, choosing the stream by checker kind.
 
 import net from 'node:net';
 import { createHash, type Hash } from 'node:crypto';
@@ -14,7 +15,7 @@ import {
   type ConnOpts,
 } from './checker.ts';
 import { ipToString } from '../lib/inet.ts';
-import { runProbe, socketErrorReason } from './probe.ts';
+import { runProbe, socketErrorReason, tcpConnectOptions } from './probe.ts';
 
 /** Inclusive status code range; keepalived's default is 200-299 (url_check in check_http.c). */
 export type StatusRange = readonly [number, number];
@@ -70,12 +71,37 @@ function statusAccepted(code: number, ranges: readonly StatusRange[]): boolean {
   return false;
 }
 
-export class HttpCheck implements Checker {
-  readonly kind = 'HTTP_GET';
-  readonly opts: HttpCheckOpts;
+/**
+ * How an HTTP check reaches the server: a plain TCP stream (HTTP_GET) or TLS (SSL_GET). `open`
+ * connects and calls onReady once the request may be written (TCP connected, or TLS handshake
+ * done); connect_timeout covers everything up to onReady.
+ */
+export interface HttpTransport {
+  readonly kind: 'HTTP_GET' | 'SSL_GET';
+  /** keepalived's words when a read stalls: "Timeout HTTP read" / "Timeout SSL read". */
+  readonly readTimeoutReason: string;
+  open(copts: net.TcpNetConnectOpts, url: HttpUrl, onReady: () => void): net.Socket;
+}
 
-  constructor(opts: HttpCheckOpts) {
+export const PLAIN_HTTP: HttpTransport = {
+  kind: 'HTTP_GET',
+  readTimeoutReason: 'Timeout HTTP read',
+  open(copts, _url, onReady) {
+    const sock = net.connect(copts);
+    sock.once('connect', onReady);
+    return sock;
+  },
+};
+
+export class HttpCheck implements Checker {
+  readonly kind: 'HTTP_GET' | 'SSL_GET';
+  readonly opts: HttpCheckOpts;
+  private readonly transport: HttpTransport;
+
+  constructor(opts: HttpCheckOpts, transport: HttpTransport = PLAIN_HTTP) {
     this.opts = opts;
+    this.transport = transport;
+    this.kind = transport.kind;
   }
 
   /** Every url in turn (keepalived checks one url per delay_loop unless fast_recovery; we check all at once). */
@@ -95,18 +121,15 @@ export class HttpCheck implements Checker {
     const host = vhost ?? `${ipToString(dst.addr)}:${dst.port}`;
     const request = buildHttpRequest(url.path, o.httpProtocol, host);
     return runProbe(signal, (finish) => {
-      const copts: net.NetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
-      if (o.bindTo !== undefined) copts.localAddress = ipToString(o.bindTo);
-      if (o.bindPort !== undefined) copts.localPort = o.bindPort;
-      const sock = net.connect(copts);
-      const connectTimer = setTimeout(() => finish(checkFail('Timeout connecting')), o.connectTimeoutMs);
+      const copts = tcpConnectOptions(o, dst);
       const rx = new ResponseReader(url, o.maxResponseBytes);
-      sock.once('connect', () => {
+      const sock = this.transport.open(copts, url, () => {
         clearTimeout(connectTimer);
         // Every later stage (write, each read) gets connect_timeout of inactivity, as keepalived's threads do.
-        sock.setTimeout(o.connectTimeoutMs, () => finish(checkFail('Timeout HTTP read')));
+        sock.setTimeout(o.connectTimeoutMs, () => finish(checkFail(this.transport.readTimeoutReason)));
         sock.write(request);
       });
+      const connectTimer = setTimeout(() => finish(checkFail('Timeout connecting')), o.connectTimeoutMs);
       sock.on('data', (chunk: Buffer) => {
         const verdict = rx.push(chunk);
         if (verdict !== undefined) finish(verdict);

@@ -1,7 +1,9 @@
 // probe: settle a checker's promise exactly once, with its cleanup, on result or abort
 // (the single-shot epilog of every keepalived checker thread, check_api.c).
 
-import { checkFail, type CheckResult } from './checker.ts';
+import type net from 'node:net';
+import { checkFail, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
+import { ipToString } from '../lib/inet.ts';
 
 export type Finish = (result: CheckResult) => void;
 
@@ -51,4 +53,12 @@ export function socketErrorReason(e: unknown): string {
     default:
       return code !== '' ? code : e instanceof Error ? e.message : String(e);
   }
+}
+
+/** Node connect options for a TCP checker: dst, with bindto / bind_port as the source (layer4.c tcp_bind_connect). */
+export function tcpConnectOptions(co: ConnOpts, dst: CheckTarget): net.TcpNetConnectOpts {
+  const opts: net.TcpNetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
+  if (co.bindTo !== undefined) opts.localAddress = ipToString(co.bindTo);
+  if (co.bindPort !== undefined) opts.localPort = co.bindPort;
+  return opts;
 }

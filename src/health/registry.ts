@@ -10,6 +10,9 @@ import { HttpCheck } from './http-check.ts';
 import { UdpCheck } from './udp-check.ts';
 import { IcmpCheck } from './icmp-check.ts';
 import { MiscCheck } from './misc-check.ts';
+import { sslCheck } from './ssl-check.ts';
+import { SmtpCheck } from './smtp-check.ts';
+import { DnsCheck } from './dns-check.ts';
 
 export function createChecker(spec: CheckerSpec): Checker {
   switch (spec.kind) {
@@ -23,6 +26,12 @@ export function createChecker(spec: CheckerSpec): Checker {
       return new IcmpCheck(spec.opts);
     case 'MISC_CHECK':
       return new MiscCheck(spec.opts);
+    case 'SSL_GET':
+      return sslCheck(spec.opts);
+    case 'SMTP_CHECK':
+      return new SmtpCheck(spec.opts);
+    case 'DNS_CHECK':
+      return new DnsCheck(spec.opts);
   }
 }
 

@@ -11,8 +11,7 @@ import {
   type CheckTarget,
   type ConnOpts,
 } from './checker.ts';
-import { ipToString } from '../lib/inet.ts';
-import { runProbe, socketErrorReason } from './probe.ts';
+import { runProbe, socketErrorReason, tcpConnectOptions } from './probe.ts';
 
 export class TcpCheck implements Checker {
   readonly kind = 'TCP_CHECK';
@@ -26,9 +25,7 @@ export class TcpCheck implements Checker {
     const dst = checkDst(this.co, target);
     const co = this.co;
     return runProbe(signal, (finish) => {
-      const opts: net.NetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
-      if (co.bindTo !== undefined) opts.localAddress = ipToString(co.bindTo);
-      if (co.bindPort !== undefined) opts.localPort = co.bindPort;
+      const opts = tcpConnectOptions(co, dst);
       const sock = net.connect(opts);
       // connect_timeout covers the whole connect (tcp_connection_state arms one timer).
       const timer = setTimeout(() => finish(checkFail('connection timed out')), co.connectTimeoutMs);

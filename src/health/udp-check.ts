@@ -57,18 +57,7 @@ export class UdpCheck implements Checker {
           finish(checkFail('reply data mismatch'));
         else finish(CHECK_OK);
       });
-      const connect = (): void => {
-        sock.connect(dst.port, ipToString(dst.addr), () => {
-          sock.send(payload, (err) => {
-            if (err) finish(checkFail(socketErrorReason(err)));
-          });
-        });
-      };
-      if (o.bindTo !== undefined || o.bindPort !== undefined) {
-        const b: dgram.BindOptions = { port: o.bindPort ?? 0 };
-        if (o.bindTo !== undefined) b.address = ipToString(o.bindTo);
-        sock.bind(b, connect);
-      } else connect();
+      sendConnected(sock, o, dst, payload, (err) => finish(checkFail(socketErrorReason(err))));
       return () => {
         clearTimeout(timer);
         try {
@@ -79,4 +68,29 @@ export class UdpCheck implements Checker {
       };
     });
   }
+}
+
+/**
+ * Bind (bindto, bind_port) when asked, connect to dst and send one datagram; a connected socket
+ * reports ICMP errors for it (the UDP checkers' connect step, layer4.c udp_bind_connect).
+ */
+export function sendConnected(
+  sock: dgram.Socket,
+  co: ConnOpts,
+  dst: CheckTarget,
+  payload: Uint8Array,
+  onSendError: (err: Error) => void,
+): void {
+  const connect = (): void => {
+    sock.connect(dst.port, ipToString(dst.addr), () => {
+      sock.send(payload, (err) => {
+        if (err) onSendError(err);
+      });
+    });
+  };
+  if (co.bindTo !== undefined || co.bindPort !== undefined) {
+    const b: dgram.BindOptions = { port: co.bindPort ?? 0 };
+    if (co.bindTo !== undefined) b.address = ipToString(co.bindTo);
+    sock.bind(b, connect);
+  } else connect();
 }

@@ -166,8 +166,8 @@ t.test('broken configurations fail with the file and line number', async (t) => 
     'ka.conf:3: weight: 70000 is out of range 0..65535',
   );
   t.equal(
-    errorOf('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  SSL_GET {\n  }\n }\n}\n'),
-    'ka.conf:3: SSL_GET is not supported by tsvs (supported: TCP_CHECK HTTP_GET UDP_CHECK PING_CHECK MISC_CHECK)',
+    errorOf('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  BFD_CHECK {\n  }\n }\n}\n'),
+    'ka.conf:3: BFD_CHECK is not supported by tsvs (supported: TCP_CHECK HTTP_GET SSL_GET UDP_CHECK PING_CHECK MISC_CHECK SMTP_CHECK DNS_CHECK)',
   );
   t.equal(
     errorOf(
@@ -315,4 +315,70 @@ t.test('a fwmark service takes real servers without a port, and a vs weight is t
       ['10.0.0.3:0', 0, 1],
     ],
   );
+});
+
+t.test('SSL_GET, SMTP_CHECK and DNS_CHECK parse with the SSL block and their defaults', async (t) => {
+  const cfg = parseHealthConfig(
+    `SSL {
+  ca /etc/ssl/ca.pem
+  certificate /etc/ssl/client.pem
+  key /etc/ssl/client.key
+  password secret
+}
+virtual_server 10.0.0.1 443 {
+  delay_loop 10
+  protocol TCP
+  virtualhost www.example.test
+  real_server 10.0.0.2 443 {
+    SSL_GET {
+      url {
+        path /
+        digest 640205b7b0fc66c1ea91c463fac6334d
+      }
+      enable_sni
+      tls_compliant
+    }
+    SMTP_CHECK {
+      connect_port 25
+      helo_name lb.example
+    }
+    DNS_CHECK {
+      connect_port 53
+      type a
+      name example.com
+    }
+    DNS_CHECK {
+      type WKS
+      name bad..name
+    }
+  }
+}
+`,
+    'ka.conf',
+  );
+  const [ssl, smtp, dns, dnsDefault] = cfg.virtualServers[0]!.realServers[0]!.checkers;
+  t.match(ssl, {
+    kind: 'SSL_GET',
+    opts: {
+      ssl: {
+        ca: '/etc/ssl/ca.pem',
+        certificate: '/etc/ssl/client.pem',
+        key: '/etc/ssl/client.key',
+        password: 'secret',
+      },
+      enableSni: true,
+      virtualhost: 'www.example.test',
+      urls: [{ path: '/', digest: '640205b7b0fc66c1ea91c463fac6334d' }],
+    },
+    loop: { delayBeforeRetryMs: 3000 },
+  });
+  t.match(smtp, { kind: 'SMTP_CHECK', opts: { connectPort: 25, heloName: 'lb.example' } });
+  t.match(dns, { kind: 'DNS_CHECK', opts: { connectPort: 53, type: 1, name: 'example.com' }, loop: { retry: 3 } });
+  // check_dns.c: an unknown type and a name with an empty label are ignored with a warning.
+  t.match(dnsDefault, { opts: { type: 6, name: '' }, loop: { delayBeforeRetryMs: 10000 } });
+  t.same(cfg.warnings, [
+    'ka.conf:18: keyword tls_compliant is accepted and ignored by tsvs (node closes TLS with close_notify always)',
+    'ka.conf:30: Unknown DNS check type WKS - ignoring',
+    "ka.conf:31: DNS_CHECK name 'bad..name' has empty label - ignoring",
+  ]);
 });
