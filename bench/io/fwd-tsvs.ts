@@ -20,6 +20,7 @@ import { IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { ipToU32 } from '../../test/helpers/frames.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 
 const [sinkMac, dportText] = process.argv.slice(2);
 if (!sinkMac || !dportText) {
@@ -55,14 +56,7 @@ const filter =
   process.env['FWD_KERNEL_FILTER'] === 'off'
     ? null
     : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
-const learnSink = (): void =>
-  engine.xmit.neigh.learn(
-    ipToU32('10.2.0.3'),
-    1,
-    Buffer.from(sinkMac.split(':').map((h) => parseInt(h, 16))),
-    0,
-    Date.now(),
-  );
+const learnSink = (): void => engine.xmit.neigh.learn(ipToU32('10.2.0.3'), 1, parseMac(sinkMac), 0, Date.now());
 learnSink();
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
 setInterval(learnSink, 5000).unref();

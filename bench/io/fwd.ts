@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AfPacketIo } from '../../src/io/af-packet.ts';
 import type { RxBatch } from '../../src/datapath/packet-io.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 
 const [inIf, outIf, hop, ver, pollUs] = process.argv.slice(2);
 if (!inIf || !outIf || !hop) {
@@ -17,7 +18,7 @@ const io = AfPacketIo.open([inIf, outIf], {
   ringVersion: ver === '3' ? 3 : 2,
   ...(pollUs === undefined ? {} : { pollIntervalUs: Number(pollUs) }),
 });
-const dst = Buffer.from(hop.split(':').map((h) => parseInt(h, 16)));
+const dst = parseMac(hop);
 const src = io.ports[1]!.mac;
 // The 12 MAC bytes to write, as three 32-bit words (written by offset, no allocation per frame).
 const macs = Buffer.concat([dst, src]);

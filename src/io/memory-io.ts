@@ -6,6 +6,7 @@
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
 import { TxQueue } from './tx-queue.ts';
+import { parseMac } from '../packet/ethernet.ts';
 
 export interface MemoryPortSpec {
   name: string;
@@ -30,13 +31,6 @@ export interface SentFrame {
   readonly frame: Buffer;
   readonly flags: number;
   readonly vnet: Buffer | null;
-}
-
-export function parseMac(mac: string): Buffer {
-  const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
-    throw new Error(`bad MAC address: ${mac}`);
-  return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
 export class MemoryIo implements PacketIo {

@@ -6,7 +6,7 @@
 // replay gives the same files every time.
 
 import { TsvsError } from '../lib/errors.ts';
-import { parseMac } from './memory-io.ts';
+import { parseMac } from '../packet/ethernet.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { VNET_HDR_LEN } from '../packet/rx-flags.ts';
 import { PcapReader, PcapWriter } from '../packet/pcap-file.ts';

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { TsvsError } from '../lib/errors.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { TxQueue } from './tx-queue.ts';
+import { parseMac } from '../packet/ethernet.ts';
 
 interface CapHandle extends EventEmitter {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
@@ -86,11 +87,7 @@ export class PcapIo implements PacketIo {
     const cap = loadCap();
     this.ports = ifnames.map((name) => {
       try {
-        const mac = Buffer.from(
-          sysfs(name, 'address')
-            .split(':')
-            .map((h) => parseInt(h, 16)),
-        );
+        const mac = parseMac(sysfs(name, 'address'));
         return { name, ifindex: Number(sysfs(name, 'ifindex')), mac, mtu: Number(sysfs(name, 'mtu')) };
       } catch (e) {
         throw new TsvsError('NO_SUCH_INTERFACE', `Interface ${name} does not exist (in this network namespace)`, {

@@ -96,3 +96,11 @@ export function writeEthHeader(
   out[o + 1] = ethType;
   return o + 2;
 }
+
+/** "02:00:00:00:00:01" -> its 6 bytes (text at the edges: config, sysfs, tests); throws on anything else. */
+export function parseMac(mac: string): Buffer {
+  const parts = mac.split(':');
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
+    throw new Error(`bad MAC address: ${mac}`);
+  return Buffer.from(parts.map((p) => parseInt(p, 16)));
+}

@@ -12,6 +12,7 @@ import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, type FrameSpec } from '../helpers/frames.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 
 const LVS = '02:00:00:00:99:05'; // the director's one port on the segment
 const RTR = '02:00:00:00:99:01'; // the router, 192.168.99.1
@@ -52,8 +53,7 @@ function drLab() {
   const engine = new Engine(io, cfg, services, { now: () => nowMs });
   engine.start();
   io.sent.length = 0; // the gratuitous ARP for the VIP
-  const learn = (ip: string, mac: string): void =>
-    engine.xmit.neigh.learn(ipToU32(ip), 0, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, nowMs);
+  const learn = (ip: string, mac: string): void => engine.xmit.neigh.learn(ipToU32(ip), 0, parseMac(mac), 0, nowMs);
   return { io, engine, learn };
 }
 

@@ -11,6 +11,7 @@ import { ServiceTable } from '../../src/model/service-table.ts';
 import { ipToU32 } from './frames.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import type { ManualTimers } from '../../src/lib/timers.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 
 export const CMAC = '02:00:00:00:88:10';
 export const LVS0 = '02:00:00:00:00:01'; // lvs1 eth0 (VIP side)
@@ -97,7 +98,7 @@ export function engineLab(opts: EngineLabOptions) {
       ...opts.dests.map((d): [string, string, number] => [d.ip, d.mac, 1]),
     ];
     for (const [ip, mac, port] of hosts) {
-      engine.xmit.neigh.learn(ipToU32(ip), port, Buffer.from(mac.split(':').map((x) => parseInt(x, 16))), 0, clock());
+      engine.xmit.neigh.learn(ipToU32(ip), port, parseMac(mac), 0, clock());
     }
   };
   learn();

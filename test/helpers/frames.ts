@@ -5,6 +5,7 @@
 // no incremental maths), so tests compare two implementations. Allocation is fine here.
 
 import { parseDottedQuad } from '../../src/lib/inet.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 
 export type Proto = 'tcp' | 'udp' | 'icmp';
 
@@ -70,9 +71,7 @@ export function u32ToIp(v: number): string {
 }
 
 export function macToBytes(mac: string): Buffer {
-  const b = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
-  if (b.length !== 6) throw new Error(`bad MAC ${mac}`);
-  return b;
+  return parseMac(mac);
 }
 
 export function hex(b: Uint8Array): string {

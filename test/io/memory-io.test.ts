@@ -1,6 +1,7 @@
 // MemoryIo, the in-memory PacketIo of the unit tests: batches, flags, vnet headers, TX capture.
 import t from 'tap';
-import { MemoryIo, parseMac } from '../../src/io/memory-io.ts';
+import { MemoryIo } from '../../src/io/memory-io.ts';
+import { parseMac } from '../../src/packet/ethernet.ts';
 import { type RxBatch } from '../../src/datapath/packet-io.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO, RXF_VNET_HDR, VNET_HDR_LEN } from '../../src/packet/rx-flags.ts';
 
