@@ -32,7 +32,7 @@ async function startDirector(t: Teardown) {
       `  real_server 127.0.0.1 ${up} {\n    weight 2\n    ${CHECK}\n  }\n` +
       `  real_server 127.0.0.1 ${down} {\n    weight 1\n    ${CHECK}\n  }\n}\n`,
   );
-  await startTsvsd(
+  const daemon = await startTsvsd(
     t,
     ['--socket', socket, '--rules', join(dir, 'rules'), '--backend', 'none', '--health', conf],
     socket,
@@ -49,7 +49,7 @@ async function startDirector(t: Teardown) {
     const h = (await tsvsadm(['--socket', socket, '--health'])).stdout;
     return h.includes(`127.0.0.1:${up}`) && / UP /.test(h) && / DOWN /.test(h);
   });
-  return { socket, up, down };
+  return { socket, up, down, daemon };
 }
 
 t.test('without a terminal --top prints one frame of services, servers, rates and health', async (t) => {
@@ -108,22 +108,25 @@ function tmuxUnavailable(): string | null {
 
 const noTmux = tmuxUnavailable();
 t.test(
-  'in a terminal --top repaints until q or Ctrl-C and restores the terminal',
+  'in a terminal --top repaints until q, Ctrl-C or a lost tsvsd, and restores the terminal',
   { skip: noTmux ?? false },
   async (t) => {
-    const { socket } = await startDirector(t);
-    const server = `tsvs-top-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const { socket, daemon } = await startDirector(t);
+    // The tmux server's socket lives in the test's directory, so nothing is left behind.
+    const server = join(tempDir(t), 'tmux.sock');
     const tmux = (...args: string[]) =>
-      spawnSync('tmux', ['-L', server, ...args], { encoding: 'utf8', timeout: 10_000 });
+      spawnSync('tmux', ['-S', server, ...args], { encoding: 'utf8', timeout: 10_000 });
     t.teardown(() => void tmux('kill-server'));
     const top = `${process.execPath} --import tsx src/bin/tsvsadm.ts --socket ${socket} --top 0.5`;
     // After tsvsadm: its status, then whether the line discipline is back in canonical mode.
     const after = `echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; read x`;
-    for (const [name, key] of [
-      ['q', 'q'],
-      ['Ctrl-C', 'C-c'],
-    ] as const) {
-      const win = `w${name === 'q' ? 'q' : 'c'}`;
+    const ways: [string, string, (win: string) => void][] = [
+      ['q', 'EXITED=0', (win) => tmux('send-keys', '-t', win, 'q')],
+      ['Ctrl-C', 'EXITED=0', (win) => tmux('send-keys', '-t', win, 'C-c')],
+      ['tsvsd stopping', 'EXITED=1', () => process.kill(daemon.proc.pid!, 'SIGTERM')],
+    ];
+    for (const [i, [name, status, act]] of ways.entries()) {
+      const win = `w${i}`;
       const made = tmux('new-session', '-d', '-s', win, '-x', '110', '-y', '20', '-c', ROOT, `${top}; ${after}`);
       t.equal(made.status, 0, `tmux session for ${name}: ${made.stderr}`);
       const pane = () => tmux('capture-pane', '-p', '-t', win).stdout;
@@ -140,14 +143,15 @@ t.test(
         const c = clock(pane());
         return c !== undefined && c !== c0;
       });
-      tmux('send-keys', '-t', win, key);
+      act(win);
       const done = await waitFor('tsvsadm to quit', () => {
         const p = pane();
         return p.includes('EXITED=') ? p : '';
       });
-      t.match(done, /^EXITED=0$/m, `${name} quits with status 0`);
-      t.match(done, /^icanon$/m, `${name} leaves the terminal in canonical mode`);
-      t.notMatch(done, 'Prot LocalAddress', `${name} leaves the alternate screen`);
+      t.match(done, new RegExp(`^${status}$`, 'm'), `${name}: tsvsadm exits (${status})`);
+      if (status === 'EXITED=1') t.match(done, /^tsvsadm: \S/m, `${name}: the reason is printed`);
+      t.match(done, /^icanon$/m, `${name}: the terminal is back in canonical mode`);
+      t.notMatch(done, 'Prot LocalAddress', `${name}: the alternate screen is left`);
     }
   },
 );
