@@ -110,6 +110,8 @@ t.test(
       t.equal(list.stdout, HEADER);
 
       const pkg = join(prefix, 'lib', 'node_modules', 'tsvs');
+      for (const page of ['tsvsd.8', 'tsvsadm.8'])
+        t.ok(existsSync(join(prefix, 'share', 'man', 'man8', page)), `npm linked ${page} into the prefix's man8`);
       const unit = run(join(bin, 'tsvsd'), ['--print-systemd-unit']);
       t.match(unit.stdout, `\nExecStart=${process.execPath} ${join(pkg, 'dist', 'src', 'bin', 'tsvsd.js')} --config `);
       if (spawnSync('systemd-analyze', ['--version'], { stdio: 'ignore' }).status === 0) {
