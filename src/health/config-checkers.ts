@@ -51,7 +51,14 @@ export type CheckerSpec =
   | { readonly kind: 'UDP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: UdpCheckOpts }
   | { readonly kind: 'MISC_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: MiscCheckOpts }
   | { readonly kind: 'SSL_GET'; readonly line: number; readonly loop: LoopConfig; readonly opts: SslCheckOpts }
-  | { readonly kind: 'SMTP_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: SmtpCheckOpts }
+  | {
+      readonly kind: 'SMTP_CHECK';
+      readonly line: number;
+      readonly loop: LoopConfig;
+      readonly opts: SmtpCheckOpts;
+      /** connect_timeout was set in the block itself (decides what its host blocks do). */
+      readonly ownTimeout?: boolean;
+    }
   | { readonly kind: 'DNS_CHECK'; readonly line: number; readonly loop: LoopConfig; readonly opts: DnsCheckOpts };
 
 export const CHECKER_KINDS = [
@@ -133,8 +140,52 @@ function readUrl(ctx: Ctx, st: Stmt): HttpUrl {
   return u;
 }
 
+type HostCo = Mutable<Omit<ConnOpts, 'connectTimeoutMs'>> & { connectTimeoutMs?: number };
+
+/** SMTP_CHECK's deprecated `host { connect_ip ... }` block: the connection of one more checker. */
+function readHost(ctx: Ctx, st: Stmt): HostCo {
+  const h: HostCo = {};
+  for (const s of st.block ?? []) {
+    ctx.noBlock(s);
+    if (s.key === 'connect_ip') h.connectIp = ctx.ipv4(s, 0);
+    else if (s.key === 'connect_port') h.connectPort = ctx.port(s, 0);
+    else if (s.key === 'bindto') h.bindTo = ctx.ipv4(s, 0);
+    else if (s.key === 'bind_port') h.bindPort = ctx.port(s, 0);
+    else if (s.key === 'connect_timeout') h.connectTimeoutMs = ctx.timerMs(s);
+    else ctx.warn(s, `Unknown keyword '${s.key}'`);
+  }
+  return h;
+}
+
+/**
+ * The checkers of one checker block: one, or for an SMTP_CHECK with `host` blocks one per host
+ * (check_smtp.c smtp_check_end_handler: the block's own connection stays a checker when it sets
+ * any connection option or connect_timeout, else the first host takes its place; a host without
+ * connect_timeout gets the real server's or virtual server's, not the block's).
+ */
+export function readCheckers(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec[] {
+  const hosts: HostCo[] = [];
+  const main = readChecker(ctx, st, parent, hosts);
+  if (hosts.length === 0 || main.kind !== 'SMTP_CHECK') return [main];
+  const o = main.opts;
+  const ownConn =
+    o.connectIp !== undefined ||
+    o.connectPort !== undefined ||
+    o.bindTo !== undefined ||
+    o.bindPort !== undefined ||
+    main.ownTimeout === true;
+  const connTo = parent.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const forHost = (h: HostCo): CheckerSpec => ({
+    kind: 'SMTP_CHECK',
+    line: main.line,
+    loop: main.loop,
+    opts: { ...h, connectTimeoutMs: h.connectTimeoutMs ?? connTo, heloName: o.heloName },
+  });
+  return [...(ownConn ? [main] : []), ...hosts.map(forHost)];
+}
+
 /** One checker block; `inh` holds what the real_server and virtual_server set. */
-export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec {
+function readChecker(ctx: Ctx, st: Stmt, parent: Inherited, hosts: HostCo[]): CheckerSpec {
   if (UNSUPPORTED_CHECKERS.includes(st.key))
     ctx.fail(st, `${st.key} is not supported by tsvs (supported: ${CHECKER_KINDS.join(' ')})`);
   if (st.block === undefined) ctx.fail(st, `${st.key} needs a block: ${st.key} { ... }`);
@@ -159,6 +210,10 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
   for (const s of st.block) {
     if (isHttp && s.key === 'url') {
       http.urls.push(readUrl(ctx, s));
+      continue;
+    }
+    if (kind === 'SMTP_CHECK' && s.key === 'host') {
+      hosts.push(readHost(ctx, s));
       continue;
     }
     ctx.noBlock(s);
@@ -270,7 +325,7 @@ export function readChecker(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec 
       return { kind, line, loop, opts };
     }
     case 'SMTP_CHECK':
-      return { kind, line, loop, opts: { ...conn, heloName } };
+      return { kind, line, loop, opts: { ...conn, heloName }, ownTimeout: own.connectTimeoutMs !== undefined };
     case 'DNS_CHECK':
       return { kind, line, loop, opts: { ...conn, ...dns } };
     case 'UDP_CHECK':

@@ -27,7 +27,7 @@
 import { readFileSync } from 'node:fs';
 import { parseBlocks, type Includer, type Stmt } from './config-lexer.ts';
 import { Ctx } from './config-values.ts';
-import { readChecker, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
+import { readCheckers, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
 import { fileIncluder } from './config-include.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, parseDottedQuad } from '../lib/inet.ts';
@@ -477,6 +477,6 @@ function readRealServer(
     else if (s.key === 'smtp_alert' || s.key === 'snmp_name') ctx.ignored(s);
     else ctx.warn(s, `Unknown keyword '${s.key}'`);
   }
-  rs.checkers = checkerStmts.map((s) => readChecker(ctx, s, inh));
+  rs.checkers = checkerStmts.flatMap((s) => readCheckers(ctx, s, inh));
   return rs;
 }

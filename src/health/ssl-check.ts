@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Checker } from './checker.ts';
+import { TsvsError } from '../lib/errors.ts';
 import { HttpCheck, type HttpCheckOpts, type HttpTransport } from './http-check.ts';
 
 /** The top-level `SSL { ca certificate key password }` block (check_parser.c ssl_handler). */
@@ -31,7 +32,9 @@ function secureOptions(ssl: SslFiles): tls.ConnectionOptions {
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new Error(`SSL error: cannot load ${what} file ${path}: ${(e as Error).message}`, { cause: e });
+      throw new TsvsError('CONFIG_INVALID', `SSL error: cannot load ${what} file ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   };
   const o: tls.ConnectionOptions = { rejectUnauthorized: false };

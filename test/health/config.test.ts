@@ -382,3 +382,24 @@ virtual_server 10.0.0.1 443 {
     "ka.conf:31: DNS_CHECK name 'bad..name' has empty label - ignoring",
   ]);
 });
+
+t.test('SMTP_CHECK host blocks become checkers as check_smtp.c makes them', async (t) => {
+  const rs = (body: string): unknown[] =>
+    parseHealthConfig(
+      `virtual_server 10.0.0.1 25 {\n protocol TCP\n connect_timeout 7\n real_server 10.0.0.2 25 {\n  SMTP_CHECK {\n${body}  }\n }\n}\n`,
+      'ka.conf',
+    ).virtualServers[0]!.realServers[0]!.checkers.map((c) => c.opts);
+  // No connection option of its own: the first host replaces the block's connection.
+  t.same(
+    rs('   host {\n    connect_ip 10.0.0.3\n   }\n   host {\n    connect_ip 10.0.0.4\n    connect_port 587\n   }\n'),
+    [
+      { connectIp: 0x0a000003, connectTimeoutMs: 7000, heloName: 'smtpchecker.keepalived.org' },
+      { connectIp: 0x0a000004, connectPort: 587, connectTimeoutMs: 7000, heloName: 'smtpchecker.keepalived.org' },
+    ],
+  );
+  // Its own connect_timeout keeps the block's checker; hosts still take the real server's timeout.
+  t.same(rs('   connect_timeout 10\n   helo_name lb\n   host {\n    connect_ip 10.0.0.3\n   }\n'), [
+    { connectTimeoutMs: 10000, heloName: 'lb' },
+    { connectIp: 0x0a000003, connectTimeoutMs: 7000, heloName: 'lb' },
+  ]);
+});
