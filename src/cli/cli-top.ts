@@ -89,7 +89,7 @@ function live(c: ControlClient, io: CliIo, term: CliTerminal, intervalSec: numbe
     const paint = (): void => {
       if (last === null || done) return;
       const { columns, rows } = term.size();
-      const lines = renderTopFrame(last, columns).slice(0, Math.max(1, rows));
+      const lines = renderTopFrame(last, columns, rows);
       io.stdout(HOME + lines.join(`${EOL}\n`) + EOL + EOS);
     };
     const finish = (code: number, message = ''): void => {

@@ -175,8 +175,11 @@ function cut(line: string, width: number): string {
   return line.length > width ? line.slice(0, width) : line;
 }
 
-/** The frame as lines (no newlines), none longer than widthCols. */
-export function renderTopFrame(data: TopData, widthCols: number): string[] {
+/**
+ * The frame as lines (no newlines), none longer than widthCols and at most heightRows of them: a
+ * taller frame ends in a line saying how many rows did not fit.
+ */
+export function renderTopFrame(data: TopData, widthCols: number, heightRows = Infinity): string[] {
   const width = Math.max(1, Math.floor(widthCols));
   const services = [...data.services].sort(cmpServices);
   const rows = services.flatMap((s) => rowsOf(s, data.health));
@@ -200,5 +203,9 @@ export function renderTopFrame(data: TopData, widthCols: number): string[] {
     engineLine(data.engine),
     '',
   ].map((l) => cut(l, width));
-  return [...head, line(LABEL_TITLE, (c) => c.title), ...rows.map((r) => line(r.label, (c) => c.cell(r)))];
+  const all = [...head, line(LABEL_TITLE, (c) => c.title), ...rows.map((r) => line(r.label, (c) => c.cell(r)))];
+  const height = Math.max(1, Math.floor(heightRows));
+  if (all.length <= height) return all;
+  const kept = all.slice(0, height - 1);
+  return [...kept, cut(`... ${all.length - kept.length} more rows`, width)];
 }

@@ -152,6 +152,20 @@ const cases: { name: string; data: TopData; width: number; lines: string[] }[] =
   },
 ];
 
+t.test('a frame taller than the terminal ends in how many rows did not fit', async (t) => {
+  t.same(renderTopFrame(BASE, 120, 6), [
+    'tsvs top - every 2 s - 20:45:01 - 2 services, 3 real servers',
+    'engine: none (control plane only)',
+    '',
+    'Prot LocalAddress:Port Sched Weight State Active  Inact    CPS  InPPS OutPPS  InB/s OutB/s',
+    'TCP  192.168.88.5:80 wlc                      10      1     12    340   2500 123.5K  98.8M',
+    '... 4 more rows',
+  ]);
+  t.same(renderTopFrame(BASE, 10, 1), ['... 9 more']);
+  t.equal(renderTopFrame(BASE, 120, 9).length, 9, 'a frame that fits exactly is whole');
+  t.notMatch(renderTopFrame(BASE, 120, 9).join('\n'), 'more rows');
+});
+
 for (const c of cases) {
   t.test(c.name, async (t) => {
     const lines = renderTopFrame(c.data, c.width);
