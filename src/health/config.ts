@@ -234,6 +234,30 @@ function method(ctx: Ctx, st: Stmt): 'NAT' | 'DR' | 'TUN' {
   return m;
 }
 
+/**
+ * check_data.c validate_check_config's service checks, each a warning there and here. One differs:
+ * keepalived gives a service without `protocol` UDP (the kernel's default for 0); tsvs keeps TCP,
+ * its documented default, and says so in the warning.
+ */
+function serviceChecks(ctx: Ctx, st: Stmt, vs: Mutable<VirtualServerConfig>, protocolSet: boolean): void {
+  const name = vs.fwmark !== 0 ? `FWM ${vs.fwmark}` : `${ipToString(vs.addr)}:${vs.port}`;
+  if (vs.fwmark !== 0) {
+    if (protocolSet)
+      ctx.warn(st, `Warning: Virtual server ${name}: protocol specified for fwmark - protocol will be ignored`);
+    return;
+  }
+  if (!protocolSet)
+    ctx.warn(st, `Virtual server ${name}: no protocol set - defaulting to TCP (keepalived defaults to UDP)`);
+  if (vs.ops && vs.protocol !== IPPROTO_UDP) {
+    ctx.warn(st, `Virtual server ${name}: one packet scheduling requires UDP - resetting`);
+    vs.ops = false;
+  }
+  if (vs.persistenceTimeoutSec === 0 && vs.port === 0) {
+    ctx.warn(st, `Virtual server ${name}: zero port only valid for persistent services - setting`);
+    vs.persistenceTimeoutSec = 360;
+  }
+}
+
 /** One service of a virtual_server block; undefined when keepalived would drop it (no real servers). */
 function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): VirtualServerConfig | undefined {
   const block = st.block ?? [];
@@ -263,6 +287,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
   let sorryMethod: 'NAT' | 'DR' | 'TUN' | undefined;
   let rsWeight = 1;
   let schedFlags = 0;
+  let protocolSet = false;
   let sorry: { addr: number; port: number } | undefined;
   const rsStmts: Stmt[] = [];
   for (const s of block) {
@@ -290,6 +315,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
         const p = PROTOCOLS[ctx.arg(s, 0, 'TCP, UDP or SCTP').toUpperCase()];
         if (p === undefined) ctx.fail(s, `protocol: '${s.args[0]?.text ?? ''}' is not TCP, UDP or SCTP`);
         vs.protocol = p;
+        protocolSet = true;
         break;
       }
       case 'persistence_timeout':
@@ -378,6 +404,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
   }
   vs.alpha = inh.alpha ?? false;
   vs.schedFlags = schedFlags;
+  serviceChecks(ctx, st, vs, protocolSet);
   vs.key = isFwm
     ? `FWM ${vs.fwmark}`
     : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${ipToString(vs.addr)}:${vs.port}`;

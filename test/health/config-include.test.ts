@@ -4,7 +4,7 @@ import { readHealthConfigFile } from '../../src/health/config.ts';
 import { globComponent, globFiles } from '../../src/health/config-include.ts';
 import { isTsvsError } from '../../src/lib/errors.ts';
 
-const VS = (ip: string): string => `virtual_server ${ip} 80 {\n  real_server 10.9.0.1 80 {\n  }\n}\n`;
+const VS = (ip: string): string => `virtual_server ${ip} 80 {\n  protocol TCP\n  real_server 10.9.0.1 80 {\n  }\n}\n`;
 
 t.test('glob components match like glob(3)', async (t) => {
   t.ok(globComponent('*.conf').test('a.conf'));
@@ -41,7 +41,7 @@ t.test('include reads the matching files, sorted, relative to the including file
 
 t.test('an include inside a block, and errors naming the included file', async (t) => {
   const dir = t.testdir({
-    'ka.conf': 'virtual_server 10.0.0.1 80 {\n  include rs.conf\n}\n',
+    'ka.conf': 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  include rs.conf\n}\n',
     'rs.conf': 'real_server 10.9.0.1 80 {\n  weight 3\n}\n',
     'bad.conf': 'include broken.conf\n',
     'broken.conf': '\nvirtual_server 10.0.0.1 80 {\n  delay_loop soon\n}\n',

@@ -254,12 +254,14 @@ virtual_server 10.0.0.9 80 {
     'ka.conf:8: keyword omega is accepted and ignored by tsvs',
     'ka.conf:9: keyword ha_suspend is accepted and ignored by tsvs',
     'ka.conf:11: sh-port only applies to sh scheduler - ignoring',
+    'ka.conf:5: Virtual server 10.0.0.1:80: no protocol set - defaulting to TCP (keepalived defaults to UDP)',
     "ka.conf:15: Unknown keyword 'wieght'",
     'ka.conf:16: keyword smtp_alert is accepted and ignored by tsvs',
     'ka.conf:18: VS TCP 10.0.0.1:80: real server 10.0.0.2:80 is duplicated - removing second rs',
     "ka.conf:20: Address family of virtual server and real server 2001:db8::5 don't match - skipping real server.",
     'ka.conf:5: Warning - quorum 5 for TCP 10.0.0.1:80 exceeds total weight of real servers 1, reducing quorum to 1',
     'ka.conf:5: Virtual server TCP 10.0.0.1:80: hysteresis 9 >= quorum 1; setting hysteresis to 0',
+    'ka.conf:23: Virtual server 10.0.0.9:80: no protocol set - defaulting to TCP (keepalived defaults to UDP)',
     'ka.conf:23: Virtual server TCP 10.0.0.9:80 has no real servers - ignoring',
   ]);
   t.equal(cfg.virtualServers.length, 1);
@@ -402,4 +404,28 @@ t.test('SMTP_CHECK host blocks become checkers as check_smtp.c makes them', asyn
     { connectTimeoutMs: 10000, heloName: 'lb' },
     { connectIp: 0x0a000003, connectTimeoutMs: 7000, heloName: 'lb' },
   ]);
+});
+
+t.test("validate_check_config's service checks warn and correct", async (t) => {
+  const cfg = parseHealthConfig(
+    `virtual_server fwmark 2 {
+  protocol TCP
+  real_server 10.0.0.2 {
+  }
+}
+virtual_server 10.0.0.1 0 {
+  protocol TCP
+  ops
+  real_server 10.0.0.2 80 {
+  }
+}
+`,
+    'ka.conf',
+  );
+  t.same(cfg.warnings, [
+    'ka.conf:1: Warning: Virtual server FWM 2: protocol specified for fwmark - protocol will be ignored',
+    'ka.conf:6: Virtual server 10.0.0.1:0: one packet scheduling requires UDP - resetting',
+    'ka.conf:6: Virtual server 10.0.0.1:0: zero port only valid for persistent services - setting',
+  ]);
+  t.match(cfg.virtualServers[1], { ops: false, persistenceTimeoutSec: 360 });
 });
