@@ -84,8 +84,10 @@ export class ConnSetup {
     if (inp.cport === FTPDATA) return -DROP_NOT_FOR_US;
     // Embryonic quota (embryonic-list.ts): a new TCP connection starts embryonic; at the quota
     // the oldest embryonic entry makes room. Done before any template is looked up or made, so
-    // the deletion can never take the template this connection is about to use.
-    if (proto === IPPROTO_TCP && this.t.embryonic.full()) this.recycleEmbryonic(inp.nowMs);
+    // the deletion can never take the template this connection is about to use. A loop: a closed
+    // connection that a new SYN took back into the handshake (tcpStateTransition) joins the list
+    // without a check, so the list may stand a few over the quota until the next new SYN.
+    if (proto === IPPROTO_TCP) while (this.t.embryonic.full() && this.recycleEmbryonic(inp.nowMs));
     if (svc.flags & SVC_F_PERSISTENT) return this.schedPersist(svc, inp);
     // "port zero only supported in persistent services": *ignored = 0, so ICMP.
     if (svc.fwmark === 0 && inp.vport !== svc.port) return -DROP_NO_DEST;
@@ -167,13 +169,17 @@ export class ConnSetup {
     return id;
   }
 
-  /** Delete the oldest embryonic entry (ip_vs_conn_del) to make room under the quota. */
-  private recycleEmbryonic(nowMs: number): void {
+  /**
+   * Delete the oldest embryonic entry (ip_vs_conn_del) to make room under the quota; false when
+   * the list is empty (nothing to delete).
+   */
+  private recycleEmbryonic(nowMs: number): boolean {
     const emb = this.t.embryonic;
     const old = emb.head;
-    if (old < 0) return;
+    if (old < 0) return false;
     if (!this.expiry.deleteConn(old, nowMs)) emb.unlink(old); // still live (controls others): not counted
     emb.recycled++;
+    return true;
   }
 
   /**
