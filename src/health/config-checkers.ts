@@ -134,7 +134,7 @@ function readUrl(ctx: Ctx, st: Stmt): HttpUrl {
         ctx.fail(s, `regex: ${e instanceof Error ? e.message : String(e)}`);
       }
     } else if (s.key === 'regex_no_match') u.regexNoMatch = ctx.bool(s);
-    else ctx.fail(s, `unknown keyword '${s.key}' in url`);
+    else ctx.warn(s, `Unknown keyword '${s.key}'`); // lib/parser.c: warned, not applied
   }
   if (u.path === '') ctx.fail(st, 'url needs a path');
   return u;
@@ -216,9 +216,15 @@ function readChecker(ctx: Ctx, st: Stmt, parent: Inherited, hosts: HostCo[]): Ch
       hosts.push(readHost(ctx, s));
       continue;
     }
-    ctx.noBlock(s);
+    if (s.block !== undefined) {
+      ctx.warn(s, `Unknown keyword '${s.key}'`); // lib/parser.c skips an unknown block
+      continue;
+    }
     if (readInherited(ctx, s, own)) continue;
-    if (s.key === 'log_all_failures') continue; // logging only
+    if (s.key === 'log_all_failures') {
+      ctx.ignored(s, 'tsvsd logs state changes, not every failed probe');
+      continue;
+    }
     if (kind !== 'MISC_CHECK') {
       if (s.key === 'connect_ip') co.connectIp = ctx.ipv4(s, 0);
       else if (s.key === 'connect_port') co.connectPort = ctx.port(s, 0);
@@ -270,12 +276,12 @@ function readChecker(ctx: Ctx, st: Stmt, parent: Inherited, hosts: HostCo[]): Ch
         }
       } else if (kind === 'UDP_CHECK' && s.key === 'min_reply_length') udp.minReplyLength = ctx.int(s, 0, 65535);
       else if (kind === 'UDP_CHECK' && s.key === 'max_reply_length') udp.maxReplyLength = ctx.int(s, 0, 65535);
-      else ctx.fail(s, `unknown keyword '${s.key}' in ${kind}`);
+      else ctx.warn(s, `Unknown keyword '${s.key}'`);
     } else if (s.key === 'misc_path') misc.argv = ctx.script(s);
     else if (s.key === 'misc_timeout') misc.timeoutMs = ctx.int(s, 1, 1000000) * 1000;
     else if (s.key === 'misc_dynamic') misc.dynamic = ctx.bool(s);
     else if (s.key === 'user') ctx.fail(s, 'MISC_CHECK user is not supported by tsvs (scripts run as the daemon user)');
-    else ctx.fail(s, `unknown keyword '${s.key}' in MISC_CHECK`);
+    else ctx.warn(s, `Unknown keyword '${s.key}'`);
   }
   const delayLoopMs = own.delayLoopMs ?? parent.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   const loop: LoopConfig = {

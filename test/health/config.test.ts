@@ -429,3 +429,33 @@ virtual_server 10.0.0.1 0 {
   ]);
   t.match(cfg.virtualServers[1], { ops: false, persistenceTimeoutSec: 360 });
 });
+
+t.test('unknown checker keywords and log_all_failures warn, as keepalived does', async (t) => {
+  const cfg = parseHealthConfig(
+    `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.0.2 80 {
+    HTTP_GET {
+      log_all_failures
+      bogus 1
+      extra {
+        x 1
+      }
+      url {
+        path /
+        regex_options caseless
+      }
+    }
+  }
+}
+`,
+    'ka.conf',
+  );
+  t.same(cfg.warnings, [
+    'ka.conf:5: keyword log_all_failures is accepted and ignored by tsvs (tsvsd logs state changes, not every failed probe)',
+    "ka.conf:6: Unknown keyword 'bogus'",
+    "ka.conf:7: Unknown keyword 'extra'",
+    "ka.conf:12: Unknown keyword 'regex_options'",
+  ]);
+  t.equal(cfg.virtualServers[0]?.realServers[0]?.checkers.length, 1);
+});
