@@ -6,7 +6,7 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { IncludedFile, Includer } from './config-lexer.ts';
+import { configError, type IncludedFile, type Includer } from './config-lexer.ts';
 
 const MAGIC = /[*?[]/;
 
@@ -82,6 +82,12 @@ export function fileIncluder(warnings: string[]): Includer {
     const full = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(from), pattern);
     const files = globFiles(full);
     if (files.length === 0) warnings.push(`${from}:${line}: No config files matched '${pattern}'.`);
-    return files.map((f) => ({ source: f, text: readFileSync(f, 'utf8') }));
+    return files.map((f) => {
+      try {
+        return { source: f, text: readFileSync(f, 'utf8') };
+      } catch (e) {
+        throw configError(from, line, `include: cannot read ${f}: ${(e as Error).message}`);
+      }
+    });
   };
 }

@@ -67,3 +67,12 @@ t.test('an include inside a block, and errors naming the included file', async (
   );
   t.match(err('loop.conf'), /loop\.conf:1: include nested deeper than 16 files/);
 });
+
+t.test('an included file that cannot be read is a config error naming the include line', async (t) => {
+  // /proc/self/mem is a regular file whose read from offset 0 fails (EIO), for root too.
+  const dir = t.testdir({ 'ka.conf': '\ninclude /proc/self/mem\n' });
+  t.throws(() => readHealthConfigFile(path.join(dir, 'ka.conf')), {
+    code: 'CONFIG_INVALID',
+    message: new RegExp(`^${dir}/ka\\.conf:2: include: cannot read /proc/self/mem: `),
+  });
+});
