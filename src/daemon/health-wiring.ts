@@ -92,7 +92,8 @@ export class HealthWiring {
     oldMonitor.removeAllListeners();
     const nextByKey = entriesOf(next);
     const sigs = new Map<string, string>();
-    for (const { vs } of old.values()) for (const rs of vs.realServers) sigs.set(`${vs.key}|${rs.key}`, signature(rs));
+    for (const { vs } of old.values())
+      for (const rs of vs.realServers) sigs.set(`${vs.monitorKey}|${rs.key}`, signature(rs));
     let removed = 0;
     for (const [k, o] of old) {
       const n = nextByKey.get(k);
@@ -116,7 +117,7 @@ export class HealthWiring {
     this.cfg = next;
     this.byKey = nextByKey;
     this.monitor = this.newMonitor(next, (svcKey, destKey) => {
-      const rs = nextByKey.get(svcKey)?.vs.realServers.find((r) => r.key === destKey);
+      const rs = next.virtualServers.find((v) => v.monitorKey === svcKey)?.realServers.find((r) => r.key === destKey);
       if (rs === undefined || sigs.get(`${svcKey}|${destKey}`) !== signature(rs)) return undefined;
       return oldMonitor.checkerStates(svcKey, destKey);
     });
@@ -132,7 +133,7 @@ export class HealthWiring {
       this.log.info('virtual server created from the health config', { service: vs.key });
     }
     this.monitor.start();
-    for (const k of this.byKey.keys()) {
+    for (const k of new Set([...this.byKey.values()].map((e) => e.vs.monitorKey))) {
       const d = this.monitor.desired(k);
       if (d) this.apply({ serviceKey: k, quorumUp: d.quorumUp, dests: d.dests });
     }
@@ -147,7 +148,7 @@ export class HealthWiring {
     const out: { service: string; dest: string; alive: boolean; weight: number; failures: number }[] = [];
     for (const { vs } of this.byKey.values()) {
       for (const rs of vs.realServers) {
-        const s = this.monitor.serverState(vs.key, rs.key);
+        const s = this.monitor.serverState(vs.monitorKey, rs.key);
         if (s) out.push({ service: vs.key, dest: rs.key, alive: s.alive, weight: s.weight, failures: s.numFailed });
       }
     }
@@ -159,23 +160,26 @@ export class HealthWiring {
     const out: ServerHealth[] = [];
     for (const { vs, key } of this.byKey.values()) {
       for (const rs of vs.realServers) {
-        const s = this.monitor.serverState(vs.key, rs.key);
+        const s = this.monitor.serverState(vs.monitorKey, rs.key);
         if (s === undefined) continue;
         out.push({
           service: key,
           rip: ipToString(rs.addr),
           rport: rs.port,
           alive: s.alive,
-          reason: this.reasons.get(`${vs.key}|${rs.key}`) ?? '',
+          reason: this.reasons.get(`${vs.monitorKey}|${rs.key}`) ?? '',
         });
       }
     }
     return out;
   }
 
+  /** A desired set applies to every service the monitor key stands for (each member of a group). */
   private apply(e: DesiredEvent): void {
-    const entry = this.byKey.get(e.serviceKey);
-    if (!entry) return;
+    for (const entry of this.byKey.values()) if (entry.vs.monitorKey === e.serviceKey) this.applyTo(entry, e);
+  }
+
+  private applyTo(entry: Entry, e: DesiredEvent): void {
     const svc = this.table.find(entry.key);
     if (svc === null) return;
     const want = new Map(e.dests.map((d) => [d.key, d.weight]));

@@ -85,6 +85,12 @@ export interface VirtualServerConfig {
   readonly sorryServer?: SorryServerConfig;
   /** The virtual_server_group this service is a member of, if any. */
   readonly group?: string;
+  /**
+   * The health monitor's name for this service: its key, or "group NAME" for the members of a
+   * group, which share one set of checkers as keepalived's one real_server list per
+   * virtual_server does (ipwrapper.c applies each verdict to every group entry).
+   */
+  readonly monitorKey: string;
   readonly realServers: readonly RealServerConfig[];
 }
 
@@ -216,7 +222,12 @@ function readVirtualServers(ctx: Ctx, st: Stmt, groups: Map<string, Member[]>): 
       ctx.warn(st, `Virtual server group ${name} not found - ignoring virtual server`);
       return [];
     }
-    return members.flatMap((m) => readVirtualServer(ctx, st, m, name) ?? []);
+    const vss = members.flatMap((m) => readVirtualServer(ctx, st, m, name) ?? []);
+    // One checker set for the group when every member has the same real servers (a real server
+    // without a port takes each member's port, and then the members differ).
+    const rsKeys = (vs: VirtualServerConfig): string => vs.realServers.map((r) => r.key).join(' ');
+    const shared = vss.every((vs) => rsKeys(vs) === rsKeys(vss[0]!));
+    return shared ? vss.map((vs) => ({ ...vs, monitorKey: `group ${name}` })) : vss;
   }
   if (a0 === 'fwmark') {
     const vs = readVirtualServer(ctx, st, { addr: 0, port: 0, fwmark: ctx.int(st, 1, 0xffffffff, 1) }, '');
@@ -279,6 +290,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
     quorum: 1,
     hysteresis: 0,
     schedFlags: 0,
+    monitorKey: '',
     realServers: [],
   };
   const inh: Inherited = {};
@@ -449,6 +461,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
     );
     vs.hysteresis = vs.quorum - 1;
   }
+  vs.monitorKey = vs.key;
   if (group !== '') vs.group = group;
   return vs;
 }

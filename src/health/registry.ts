@@ -35,10 +35,15 @@ export function createChecker(spec: CheckerSpec): Checker {
   }
 }
 
-/** Every virtual server of the config as a MonitoredService (checkers instantiated). */
+/**
+ * Every virtual server of the config as a MonitoredService (checkers instantiated), once per
+ * monitorKey: the members of a group share the first member's.
+ */
 export function toMonitoredServices(cfg: HealthConfig): MonitoredService[] {
-  return cfg.virtualServers.map((vs) => ({
-    key: vs.key,
+  const seen = new Set<string>();
+  const once = cfg.virtualServers.filter((vs) => !seen.has(vs.monitorKey) && seen.add(vs.monitorKey) !== undefined);
+  return once.map((vs) => ({
+    key: vs.monitorKey,
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
     ...(vs.quorumUp !== undefined ? { quorumUp: vs.quorumUp } : {}),

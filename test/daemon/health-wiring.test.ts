@@ -85,11 +85,16 @@ t.test('a failed server stays in /metrics as down; a reload keeps state and remo
 
 t.test('warnings are logged at load; a group and an included file become services', async (t) => {
   const dir = tempDir(t);
+  const gone = await listen();
+  const deadPort = portOf(gone);
+  await close(gone);
   const path = join(dir, 'keepalived.conf');
   writeFileSync(join(dir, 'group.conf'), 'virtual_server_group G {\n  192.168.88.7-8 80\n  fwmark 5\n}\n');
   writeFileSync(
     path,
-    'include group.conf\nvirtual_server group G {\n  nat_mask 255.255.255.0\n  lb_algo rr\n  protocol TCP\n  quorum 3\n  real_server 127.0.0.1 1 {\n    weight 2\n  }\n}\n',
+    'include group.conf\nvirtual_server group G {\n  nat_mask 255.255.255.0\n  lb_algo rr\n  protocol TCP\n  quorum 4\n' +
+      '  delay_loop 0.1\n  retry 1\n  delay_before_retry 0.05\n  warmup 0\n' +
+      `  real_server 127.0.0.1 1 {\n    weight 2\n  }\n${realServer(deadPort)}}\n`,
   );
   const table = new ServiceTable({ findScheduler });
   const logs: string[] = [];
@@ -100,12 +105,22 @@ t.test('warnings are logged at load; a group and an included file become service
   t.match(out, `level=warn msg="health config" warning="${path}:3: Unknown keyword 'nat_mask'"`);
   t.match(
     out,
-    /Warning - quorum 3 for TCP 192.168.88.7:80 exceeds total weight of real servers 2, reducing quorum to 2/,
+    /Warning - quorum 4 for TCP 192.168.88.7:80 exceeds total weight of real servers 3, reducing quorum to 3/,
   );
-  for (const key of [
+  const keys = [
     { af: 2, protocol: 6, addr: 0xc0a85807, port: 80, fwmark: 0 },
     { af: 2, protocol: 6, addr: 0xc0a85808, port: 80, fwmark: 0 },
     { af: 2, protocol: 0, addr: 0, port: 0, fwmark: 5 },
-  ])
-    t.ok(table.find(key), `service ${JSON.stringify(key)} exists`);
+  ];
+  for (const key of keys) t.ok(table.find(key), `service ${JSON.stringify(key)} exists`);
+  // The members share one checker set: one monitored service, its verdict applied to each member.
+  t.ok(h.monitor.desired('group G'));
+  t.equal(h.monitor.desired('TCP 192.168.88.7:80'), undefined);
+  const hasDead = (): boolean => keys.some((k) => table.find(k)!.dests.some((d) => d.port === deadPort));
+  await waitFor('the dead server to leave every member', () => !hasDead());
+  for (const k of keys)
+    t.same(
+      table.find(k)!.dests.map((d) => d.port),
+      [1],
+    );
 });

@@ -289,12 +289,20 @@ virtual_server_group G {
     'ka.conf',
   );
   t.same(
-    cfg.virtualServers.map((v) => [v.key, v.group, v.sched, v.method, v.persistenceTimeoutSec, v.schedFlags]),
+    cfg.virtualServers.map((v) => [
+      v.key,
+      v.group,
+      v.monitorKey,
+      v.sched,
+      v.method,
+      v.persistenceTimeoutSec,
+      v.schedFlags,
+    ]),
     [
-      ['TCP 10.0.0.1:8080', 'G', 'sh', 'DR', 50, 0x10],
-      ['TCP 10.0.0.3:80', 'G', 'sh', 'DR', 50, 0x10],
-      ['TCP 10.0.0.4:80', 'G', 'sh', 'DR', 50, 0x10],
-      ['FWM 7', 'G', 'sh', 'DR', 50, 0x10],
+      ['TCP 10.0.0.1:8080', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['TCP 10.0.0.3:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['TCP 10.0.0.4:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['FWM 7', 'G', 'group G', 'sh', 'DR', 50, 0x10],
     ],
   );
   // The real server keeps its own port in every member (fwmark included), as keepalived adds it.
