@@ -35,7 +35,10 @@ import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, parseDottedQuad } f
 export interface RealServerConfig {
   readonly line: number;
   readonly addr: number;
+  /** The IPVS destination port, after keepalived's corrections for DR/TUN (validate_check_config). */
   readonly port: number;
+  /** The port the checkers probe: the one written in the file (the checkers' co->dst is set at parse time). */
+  readonly checkPort: number;
   /** "192.168.99.100:80". */
   readonly key: string;
   readonly weight: number;
@@ -269,6 +272,44 @@ function serviceChecks(ctx: Ctx, st: Stmt, vs: Mutable<VirtualServerConfig>, pro
   }
 }
 
+/**
+ * validate_check_config's port corrections (check_data.c): only NAT can change the port, so a
+ * DR/TUN real server of a fwmark service gets port 0 and of an address service the service's
+ * port, with a warning when the file said otherwise; a NAT real server without a port takes the
+ * service's. The checkers keep probing the port the file gave.
+ */
+function destPort(ctx: Ctx, st: Stmt, vs: VirtualServerConfig, rs: RealServerConfig): RealServerConfig {
+  const fwm = vs.fwmark !== 0;
+  let port = rs.port;
+  if (rs.method === 'NAT') {
+    if (!fwm && port === 0) port = vs.port;
+  } else if (fwm) {
+    if (port !== 0)
+      ctx.warn(st, `WARNING - fwmark virtual server ${vs.key}, real server ${rs.key} has port specified - clearing`);
+    port = 0;
+  } else if (port === 0) port = vs.port;
+  else if (port !== vs.port) {
+    ctx.warn(st, `WARNING - virtual server ${vs.key} and real server ${rs.key} ports don't match - resetting`);
+    port = vs.port;
+  }
+  return port === rs.port ? rs : { ...rs, port, key: `${ipToString(rs.addr)}:${port}` };
+}
+
+/** The same corrections for the sorry server (its method: sorry_server_lvs_method, else the service's). */
+function sorryPort(ctx: Ctx, st: Stmt, vs: VirtualServerConfig, ss: SorryServerConfig): SorryServerConfig {
+  if ((ss.method ?? vs.method) === 'NAT') return ss;
+  let port = ss.port;
+  if (vs.fwmark !== 0) {
+    if (port !== 0) ctx.warn(st, `WARNING - virtual server ${vs.key}, sorry server has port specified - clearing`);
+    port = 0;
+  } else if (port === 0) port = vs.port;
+  else if (port !== vs.port) {
+    ctx.warn(st, `WARNING - virtual server ${vs.key} and sorry server ports don't match - resetting`);
+    port = vs.port;
+  }
+  return port === ss.port ? ss : { ...ss, port, key: `${ipToString(ss.addr)}:${port}` };
+}
+
 /** One service of a virtual_server block; undefined when keepalived would drop it (no real servers). */
 function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): VirtualServerConfig | undefined {
   const block = st.block ?? [];
@@ -440,7 +481,8 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
     keys.set(rs.key, s.line);
     rss.push(rs);
   }
-  vs.realServers = rss;
+  vs.realServers = group === '' ? rss.map((rs) => destPort(ctx, st, vs, rs)) : rss;
+  if (vs.sorryServer !== undefined && group === '') vs.sorryServer = sorryPort(ctx, st, vs, vs.sorryServer);
   if (rss.length === 0) {
     ctx.warn(st, `Virtual server ${vs.key} has no real servers - ignoring`);
     return undefined;
@@ -490,6 +532,7 @@ function readRealServer(
     line: st.line,
     addr,
     port,
+    checkPort: port,
     key: `${ipToString(addr)}:${port}`,
     weight: defaultWeight,
     method: vsMethod,

@@ -55,7 +55,7 @@ export function toMonitoredServices(cfg: HealthConfig): MonitoredService[] {
     servers: vs.realServers.map((rs) => ({
       key: rs.key,
       addr: rs.addr,
-      port: rs.port,
+      port: rs.checkPort,
       weight: rs.weight,
       inhibitOnFailure: rs.inhibitOnFailure,
       ...(rs.notifyUp !== undefined ? { notifyUp: rs.notifyUp } : {}),

@@ -467,3 +467,49 @@ t.test('unknown checker keywords and log_all_failures warn, as keepalived does',
   ]);
   t.equal(cfg.virtualServers[0]?.realServers[0]?.checkers.length, 1);
 });
+
+t.test('DR and TUN real servers get the port IPVS can use; checkers keep probing the written one', async (t) => {
+  const cfg = parseHealthConfig(
+    `virtual_server fwmark 4 {
+  lb_kind DR
+  sorry_server 10.0.0.9 8080
+  real_server 10.0.0.2 80 {
+  }
+  real_server 10.0.0.3 {
+    lvs_method NAT
+  }
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lb_kind TUN
+  real_server 10.0.0.2 8080 {
+  }
+  real_server 10.0.0.3 8080 {
+    lvs_method NAT
+  }
+}
+`,
+    'ka.conf',
+  );
+  const [fwm, tun] = cfg.virtualServers;
+  t.same(
+    fwm?.realServers.map((r) => [r.key, r.port, r.checkPort]),
+    [
+      ['10.0.0.2:0', 0, 80],
+      ['10.0.0.3:0', 0, 0],
+    ],
+  );
+  t.match(fwm?.sorryServer, { key: '10.0.0.9:0', port: 0 });
+  t.same(
+    tun?.realServers.map((r) => [r.key, r.port, r.checkPort]),
+    [
+      ['10.0.0.2:80', 80, 8080],
+      ['10.0.0.3:8080', 8080, 8080],
+    ],
+  );
+  t.same(cfg.warnings, [
+    'ka.conf:1: WARNING - fwmark virtual server FWM 4, real server 10.0.0.2:80 has port specified - clearing',
+    'ka.conf:1: WARNING - virtual server FWM 4, sorry server has port specified - clearing',
+    "ka.conf:10: WARNING - virtual server TCP 10.0.0.1:80 and real server 10.0.0.2:8080 ports don't match - resetting",
+  ]);
+});
