@@ -1,6 +1,7 @@
 // config: the health-check part of the daemon config, in keepalived.conf's own syntax and names
 // (keepalived.conf(5) "LVS CONFIGURATION"; keepalived/check/check_parser.c). Supported:
 //
+//   SSL { ca FILE  certificate FILE  key FILE  password PW }      (for every SSL_GET)
 //   virtual_server_group NAME { <IP> <PORT> | <IP>-<LAST> <PORT> | fwmark <N> ... }
 //   include <GLOB>                  (relative to the including file's directory)
 //   virtual_server <IP> <PORT> | virtual_server fwmark <N> | virtual_server group NAME {
@@ -12,12 +13,14 @@
 //     real_server <IP> [<PORT>] {
 //       weight N  inhibit_on_failure  notify_up SCRIPT  notify_down SCRIPT  uthreshold N  lthreshold N
 //       (delay_loop ... alpha as above)
-//       TCP_CHECK { } | HTTP_GET { url { path digest status_code ... } } | UDP_CHECK { }
-//         | PING_CHECK { } | MISC_CHECK { }
+//       TCP_CHECK { } | HTTP_GET|SSL_GET { url { path digest status_code ... } enable_sni ... }
+//         | UDP_CHECK { } | PING_CHECK { } | MISC_CHECK { } | SMTP_CHECK { helo_name host { } }
+//         | DNS_CHECK { type name }
 //     }
 //   }
 //
-// A group's members each become one IPVS service with the virtual_server's settings. What
+// A group's members each become one IPVS service with the virtual_server's settings, sharing
+// one set of checkers. What
 // keepalived only warns about is a warning here too (HealthConfig.warnings, in keepalived's words
 // where it has some): unknown keywords (nat_mask), persistence_timeout 0, a quorum above the total
 // weight; keywords tsvs accepts without their effect (omega, ha_suspend, global_defs, vrrp_*)
