@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // lab: the LVS-NAT teaching lab. `npm run lab` runs the demo; `npm run lab -- <command>` for the rest.
 import { spawnSync } from 'node:child_process';
-import { LabDaemon } from './lab-daemon.ts';
+import { LabDaemon, say, typed } from './lab-daemon.ts';
 import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { drDemo, tearDownLeftover } from './dr-demo.ts';
-import { say, typed } from './lab-say.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
 

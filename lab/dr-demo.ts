@@ -4,9 +4,8 @@
 // --no-arp-ignore, web1 answers ARP for the VIP and the router sends the client's traffic to it.
 
 import { spawnSync } from 'node:child_process';
-import { LabDaemon } from './lab-daemon.ts';
+import { LabDaemon, say, shown, typed } from './lab-daemon.ts';
 import { printTrace } from './lab-trace.ts';
-import { say, shown, typed } from './lab-say.ts';
 import { macOf, nsExec } from './netns.ts';
 import { DrTopology } from './dr-topology.ts';
 import { RIP1, RIP2, VIP } from './topology.ts';

@@ -20,8 +20,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { addNetns, addVeth, ip, nsExec, sh } from './netns.ts';
-import { addSwitch, CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
+import { addNetns, addSwitch, addVeth, ip, nsExec, sh } from './netns.ts';
+import { CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
 
 export const DR_DIP = '192.168.99.5';
 export const ROUTER_CLIENT_SIDE = '192.168.88.9';

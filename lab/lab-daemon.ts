@@ -1,6 +1,7 @@
 // LabDaemon: runs tsvsd inside the lab's lvs1 namespace and tsvsadm against it, the way a student
 // would type it. The default lab (prefix tsvs) uses tsvsd's default socket, so `npx tsvsadm ...`
-// from the project root reaches it with no flags; other prefixes get their own socket.
+// from the project root reaches it with no flags; other prefixes get their own socket. say(),
+// typed() and shown() print the lab's steps for the student.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,4 +124,24 @@ ${this.lab.engineConfig()}${opts.engineExtra ?? ''}`,
       c.close();
     }
   }
+}
+
+// How the lab talks to the student: plain lines, tsvsadm commands shown as typed.
+
+export function say(s = ''): void {
+  process.stdout.write(`${s}\n`);
+}
+
+/** Print `$ tsvsadm ARGS`, run it against the lab's tsvsd, print and return its output. */
+export function typed(d: LabDaemon, args: string[]): string {
+  say(`$ tsvsadm ${args.join(' ')}`);
+  const r = d.tsvsadm(args);
+  if (r.stdout !== '') process.stdout.write(r.stdout);
+  return r.stdout;
+}
+
+/** Print `$ CMD` run in a lab namespace (ip netns exec), and its output. */
+export function shown(ns: string, label: string, out: string): void {
+  say(`$ ${label}   (in ${ns})`);
+  if (out !== '') process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
 }

@@ -65,6 +65,19 @@ export function addVeth(nsA: string, nameA: string, nsB: string, nameB: string):
   ip('-n', nsA, 'link', 'add', nameA, 'type', 'veth', 'peer', 'name', nameB, 'netns', nsB);
 }
 
+/** A plain L2 switch in namespace sw: bridge br0 over ports, no STP, no netfilter on bridged frames. */
+export function addSwitch(sw: string, ports: readonly string[]): void {
+  ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+  for (const p of ports) {
+    ip('-n', sw, 'link', 'set', p, 'master', 'br0');
+    ip('-n', sw, 'link', 'set', p, 'up');
+  }
+  ip('-n', sw, 'link', 'set', 'br0', 'up');
+  for (const k of ['iptables', 'ip6tables', 'arptables']) {
+    spawnSync('ip', ['netns', 'exec', sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], { stdio: 'ignore' });
+  }
+}
+
 /** Kill every process still inside ns (it was started by us), then delete ns. */
 export function delNetns(ns: string): void {
   if (!nsExists(ns)) return;

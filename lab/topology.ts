@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { addNetns, addVeth, delNetns, ip, nsExec, nsExists, spawnInNs, tryKill } from './netns.ts';
+import { addNetns, addSwitch, addVeth, delNetns, ip, nsExec, nsExists, spawnInNs, tryKill } from './netns.ts';
 
 export const CIP = '192.168.88.10';
 export const VIP = '192.168.88.5';
@@ -199,19 +199,6 @@ fullnat-address ${LIP}
     }
     for (const n of this.namespaces) delNetns(n);
     rmSync(this.stateDir, { recursive: true, force: true });
-  }
-}
-
-/** A plain L2 switch in namespace sw: bridge br0 over ports, no STP, no netfilter on bridged frames. */
-export function addSwitch(sw: string, ports: readonly string[]): void {
-  ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
-  for (const p of ports) {
-    ip('-n', sw, 'link', 'set', p, 'master', 'br0');
-    ip('-n', sw, 'link', 'set', p, 'up');
-  }
-  ip('-n', sw, 'link', 'set', 'br0', 'up');
-  for (const k of ['iptables', 'ip6tables', 'arptables']) {
-    spawnSync('ip', ['netns', 'exec', sw, 'sysctl', '-qw', `net.bridge.bridge-nf-call-${k}=0`], { stdio: 'ignore' });
   }
 }
 
