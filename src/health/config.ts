@@ -252,9 +252,8 @@ function method(ctx: Ctx, st: Stmt): 'NAT' | 'DR' | 'TUN' {
 }
 
 /**
- * check_data.c validate_check_config's service checks, each a warning there and here. One differs:
- * keepalived gives a service without `protocol` UDP (the kernel's default for 0); tsvs keeps TCP,
- * its documented default, and says so in the warning.
+ * check_data.c validate_check_config's service checks, each a warning there and here, with the
+ * same correction: a service without `protocol` becomes UDP (the kernel's default for 0).
  */
 function serviceChecks(ctx: Ctx, st: Stmt, vs: Mutable<VirtualServerConfig>, protocolSet: boolean): void {
   const name = vs.fwmark !== 0 ? `FWM ${vs.fwmark}` : `${ipToString(vs.addr)}:${vs.port}`;
@@ -263,8 +262,10 @@ function serviceChecks(ctx: Ctx, st: Stmt, vs: Mutable<VirtualServerConfig>, pro
       ctx.warn(st, `Warning: Virtual server ${name}: protocol specified for fwmark - protocol will be ignored`);
     return;
   }
-  if (!protocolSet)
-    ctx.warn(st, `Virtual server ${name}: no protocol set - defaulting to TCP (keepalived defaults to UDP)`);
+  if (!protocolSet) {
+    ctx.warn(st, `Virtual server ${name}: no protocol set - defaulting to UDP`);
+    vs.protocol = IPPROTO_UDP;
+  }
   if (vs.ops && vs.protocol !== IPPROTO_UDP) {
     ctx.warn(st, `Virtual server ${name}: one packet scheduling requires UDP - resetting`);
     vs.ops = false;

@@ -254,15 +254,15 @@ virtual_server 10.0.0.9 80 {
     'ka.conf:8: keyword omega is accepted and ignored by tsvs',
     'ka.conf:9: keyword ha_suspend is accepted and ignored by tsvs',
     'ka.conf:11: sh-port only applies to sh scheduler - ignoring',
-    'ka.conf:5: Virtual server 10.0.0.1:80: no protocol set - defaulting to TCP (keepalived defaults to UDP)',
+    'ka.conf:5: Virtual server 10.0.0.1:80: no protocol set - defaulting to UDP',
     "ka.conf:15: Unknown keyword 'wieght'",
     'ka.conf:16: keyword smtp_alert is accepted and ignored by tsvs',
-    'ka.conf:18: VS TCP 10.0.0.1:80: real server 10.0.0.2:80 is duplicated - removing second rs',
+    'ka.conf:18: VS UDP 10.0.0.1:80: real server 10.0.0.2:80 is duplicated - removing second rs',
     "ka.conf:20: Address family of virtual server and real server 2001:db8::5 don't match - skipping real server.",
-    'ka.conf:5: Warning - quorum 5 for TCP 10.0.0.1:80 exceeds total weight of real servers 1, reducing quorum to 1',
-    'ka.conf:5: Virtual server TCP 10.0.0.1:80: hysteresis 9 >= quorum 1; setting hysteresis to 0',
-    'ka.conf:23: Virtual server 10.0.0.9:80: no protocol set - defaulting to TCP (keepalived defaults to UDP)',
-    'ka.conf:23: Virtual server TCP 10.0.0.9:80 has no real servers - ignoring',
+    'ka.conf:5: Warning - quorum 5 for UDP 10.0.0.1:80 exceeds total weight of real servers 1, reducing quorum to 1',
+    'ka.conf:5: Virtual server UDP 10.0.0.1:80: hysteresis 9 >= quorum 1; setting hysteresis to 0',
+    'ka.conf:23: Virtual server 10.0.0.9:80: no protocol set - defaulting to UDP',
+    'ka.conf:23: Virtual server UDP 10.0.0.9:80 has no real servers - ignoring',
   ]);
   t.equal(cfg.virtualServers.length, 1);
   t.match(cfg.virtualServers[0], { persistenceTimeoutSec: 0, quorum: 1, hysteresis: 0, schedFlags: 0 });
@@ -299,9 +299,9 @@ virtual_server_group G {
       v.schedFlags,
     ]),
     [
-      ['TCP 10.0.0.1:8080', 'G', 'group G', 'sh', 'DR', 50, 0x10],
-      ['TCP 10.0.0.3:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
-      ['TCP 10.0.0.4:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['UDP 10.0.0.1:8080', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['UDP 10.0.0.3:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
+      ['UDP 10.0.0.4:80', 'G', 'group G', 'sh', 'DR', 50, 0x10],
       ['FWM 7', 'G', 'group G', 'sh', 'DR', 50, 0x10],
     ],
   );

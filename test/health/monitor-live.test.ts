@@ -37,6 +37,7 @@ t.test('a TCP_CHECK monitor on real sockets sees a server stop and start, and ru
   const port = (srv.address() as net.AddressInfo).port;
   const cfg = parseHealthConfig(`
 virtual_server 192.168.88.5 80 {
+  protocol TCP
   delay_loop 0.1
   delay_before_retry 0.05
   retry 1
