@@ -23,6 +23,7 @@ const APT = {
     tshark: 'tshark',
     nft: 'nftables',
     hping3: 'hping3',
+    wrk: 'wrk',
   },
   lab: {
     ip: 'iproute2',
@@ -31,6 +32,10 @@ const APT = {
     ethtool: 'ethtool',
     nginx: 'nginx-light',
     nft: 'nftables',
+    // `npm run lab -- ansible`: the playbook runs from the client namespace over ssh to an sshd
+    // in each host's namespace.
+    'ansible-playbook': 'ansible-core',
+    '/usr/sbin/sshd': 'openssh-server',
   },
   bench: {
     ip: 'iproute2',

@@ -7,17 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTsvsd, tempDir, tsvsadm } from './fixtures/procs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-/** n services 10.0.x.y:80, each with `dests` real servers; weights from `w`. */
-function rules(first: number, n: number, dests: number, sched: string, w: (i: number, j: number) => number): string[] {
-  const out: string[] = [];
-  for (let i = first; i < first + n; i++) {
-    const vip = `10.0.${i >> 8}.${i & 255}:80`;
-    out.push(`-A -t ${vip} -s ${sched}`);
-    for (let j = 1; j <= dests; j++) out.push(`-a -t ${vip} -r 10.1.${i & 255}.${j}:8080 -m -w ${w(i, j)}`);
-  }
-  return out;
-}
+import { serviceRules as rules } from '../helpers/rule-lines.ts';
 
 const sorted = (text: string): string[] =>
   text
