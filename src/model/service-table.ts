@@ -2,7 +2,9 @@
 // net/netfilter/ipvs/ip_vs_ctl.c (ip_vs_genl_set_cmd, ip_vs_add_service, ip_vs_edit_service,
 // ip_vs_del_service, ip_vs_flush, ip_vs_zero_service / ip_vs_zero_all), with the kernel's errno
 // returns turned into ipvsadm's messages. The data plane reads it through lookup(), which uses
-// an immutable ServiceLookup rebuilt and swapped on every change. Firewall-mark services (-f)
+// an immutable ServiceLookup built from the list at the first lookup after a change, so that a
+// batch of changes (a reload's thousand steps, all synchronous) costs one build, not one a
+// step; the control plane finds services by identity in a Map. Firewall-mark services (-f)
 // are kept, listed and saved as ipvsadm does; whether packets reach them depends on the engine
 // marking packets (lookupFwmark), which the engine does not do: no packet reaches them.
 
@@ -13,11 +15,16 @@ import { ServiceLookup } from './service-lookup.ts';
 import { DestTrash } from './dest-trash.ts';
 import { addDest, deleteDest, editDest, zeroDestCounters } from './dest-ops.ts';
 import { ipvsError } from './ipvs-errors.ts';
-import { sameServiceKey, type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
+import { type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
 import { kernelDumpOrder } from './dump-order.ts';
 import { destSpecOf, specOf } from './spec-of.ts';
 
 const SCHED_FLAGS = SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3;
+
+/** The identity sameServiceKey() compares, as a Map key: the fwmark, else the address tuple. */
+function identity(k: ServiceKey): string {
+  return k.fwmark !== 0 ? `f${k.af}/${k.fwmark}` : `${k.af}/${k.protocol}/${k.addr >>> 0}/${k.port}`;
+}
 
 export type TableChange =
   | { readonly kind: 'add-service' | 'edit-service' | 'del-service'; readonly svc: Service }
@@ -37,7 +44,10 @@ export interface ServiceTableOptions {
 export class ServiceTable {
   /** In creation order; the kernel's dump order is derived from it (kernelDumpOrder). */
   private list: Service[] = [];
-  private view: ServiceLookup = new ServiceLookup([]);
+  /** The services of `list` by identity(). */
+  private readonly byIdentity = new Map<string, Service>();
+  /** The data plane's view of `list`; null after a change until the next lookup builds it. */
+  private view: ServiceLookup | null = new ServiceLookup([]);
   private readonly trash = new DestTrash();
   private readonly findSched: (name: string) => SchedulerFactory | undefined;
   private readonly nowMs: () => number;
@@ -54,19 +64,18 @@ export class ServiceTable {
 
   /** ip_vs_service_find(): exact service, else the port-zero service of vaddr. Allocation-free. */
   lookup(protocol: number, vaddr: number, vport: number): Service | null {
-    return this.view.lookup(protocol, vaddr, vport);
+    return (this.view ?? this.buildView()).lookup(protocol, vaddr, vport);
   }
 
   lookupFwmark(fwmark: number): Service | null {
-    return this.view.lookupFwmark(fwmark);
+    return (this.view ?? this.buildView()).lookupFwmark(fwmark);
   }
 
   // ---- queries -----------------------------------------------------------------------------
 
   /** The service with this identity (the lookup at the top of ip_vs_genl_set_cmd). */
   find(key: ServiceKey): Service | null {
-    for (const s of this.list) if (sameServiceKey(s, key)) return s;
-    return null;
+    return this.byIdentity.get(identity(key)) ?? null;
   }
 
   /** Services in creation order. */
@@ -102,6 +111,7 @@ export class ServiceTable {
     svc.netmask = spec.netmask >>> 0;
     sched.init(svc);
     this.list.push(svc);
+    this.byIdentity.set(identity(svc), svc);
     this.changed({ kind: 'add-service', svc });
     return svc;
   }
@@ -227,10 +237,16 @@ export class ServiceTable {
     }
     svc.dests.length = 0;
     this.list = this.list.filter((s) => s !== svc);
+    this.byIdentity.delete(identity(svc));
+  }
+
+  private buildView(): ServiceLookup {
+    this.view = new ServiceLookup(this.list);
+    return this.view;
   }
 
   private changed(c: TableChange): void {
-    this.view = new ServiceLookup(this.list);
+    this.view = null;
     this.generation++;
     this.emit(c);
   }

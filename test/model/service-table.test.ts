@@ -298,3 +298,33 @@ t.test(
     t.equal(table.lookup(IPPROTO_TCP, VIP, 22), null);
   },
 );
+
+t.test('find and lookup follow a long run of changes, also from a listener in the middle of one', async (t) => {
+  const { table } = setup();
+  const seen: (string | null)[] = [];
+  table.onChange((c) => {
+    if (c.kind === 'add-service' || c.kind === 'del-service')
+      seen.push(table.lookup(c.svc.protocol, c.svc.addr, c.svc.port) === null ? null : c.kind);
+  });
+  for (let p = 1; p <= 300; p++) table.addService(svc({ port: p }));
+  const udp = table.addService(svc({ protocol: IPPROTO_UDP, port: 7 }));
+  const mark = table.addService(svc({ fwmark: 7, addr: 0, port: 0 }));
+  for (let p = 1; p <= 300; p += 2) table.deleteService(svc({ port: p }));
+  t.same(seen.slice(0, 2), ['add-service', 'add-service'], 'a listener sees an added service in lookups');
+  t.same(seen.slice(-2), [null, null], 'and a deleted one gone');
+  for (let p = 1; p <= 300; p++) {
+    const want = p % 2 === 0 ? table.services().find((s) => s.port === p && s.protocol === IPPROTO_TCP) : undefined;
+    t.equal(table.find(svc({ port: p })), want ?? null, `find :${p}`);
+    t.equal(table.lookup(IPPROTO_TCP, VIP, p), want ?? null, `lookup :${p}`);
+  }
+  t.equal(table.find(svc({ protocol: IPPROTO_UDP, port: 7 })), udp, 'the protocol is part of the identity');
+  t.equal(table.find(svc({ port: 7 })), null);
+  t.equal(table.find(svc({ fwmark: 7, addr: 1, port: 9 })), mark, 'a fwmark service is its mark, whatever the address');
+  t.equal(table.find(svc({ fwmark: 7, af: 10, addr: 0, port: 0 })), null, 'and its family');
+  table.addService(svc({ port: 1 }));
+  t.equal(table.lookup(IPPROTO_TCP, VIP, 1)?.port, 1, 'a re-added service is found again');
+  table.clear();
+  t.equal(table.find(svc({ port: 2 })), null);
+  t.equal(table.lookupFwmark(7), null);
+  t.equal(table.services().length, 0);
+});
