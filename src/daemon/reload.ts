@@ -67,6 +67,9 @@ export class Reloader {
         want = await cr.desiredOf(cfg);
       }
       for (const h of this.target.hooks) commits.push(await h.prepare());
+      // Parsing a large [rules] holds the event loop as long as planning and applying it: let
+      // the data path run between the two rather than stall once for both.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (cfg !== null && want !== null) steps = cr.plan(want, cfg.path);
     } catch (e) {
       log.error('reload failed; keeping the running configuration', { error: (e as Error).message });

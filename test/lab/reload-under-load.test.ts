@@ -151,6 +151,11 @@ if (why !== null) {
         t.comment(`reload durations under load (SIGHUP to "config reloaded"): ${ms.join(' ms, ')} ms`);
         t.comment(`max latency seen by wrk (the stall): ${latency?.[3] ?? '?'}`);
         for (const l of lines.slice(-2)) t.comment(l);
+        const engine = (await d.request('engine.stats')) as { drops: unknown; io: { kernelDrops?: number }[] | null };
+        const ringDrops = (engine.io ?? []).reduce((n, p) => n + (p.kernelDrops ?? 0), 0);
+        t.comment(
+          `engine drops: ${JSON.stringify(engine.drops)}; frames the rings dropped (kernelDrops): ${ringDrops}`,
+        );
       } finally {
         if (wrk !== null && wrk.exitCode === null) {
           await stopChild(wrk);
