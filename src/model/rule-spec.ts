@@ -53,9 +53,12 @@ export function serviceKey(af: number, protocol: number, addr: number, port: num
   return { af, protocol, addr: addr >>> 0, port, fwmark };
 }
 
-export function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
-  if (a.fwmark !== 0 || b.fwmark !== 0) return a.fwmark === b.fwmark && a.af === b.af;
-  return a.af === b.af && a.protocol === b.protocol && a.addr === b.addr && a.port === b.port;
+/**
+ * A service's identity as a string key (ip_vs_service_find / ip_vs_svc_fwm_find): a firewall-mark
+ * service is its family and mark, any other its family, protocol, address and port.
+ */
+export function serviceIdentity(k: ServiceKey): string {
+  return k.fwmark !== 0 ? `f${k.af}/${k.fwmark}` : `${k.af}/${k.protocol}/${k.addr >>> 0}/${k.port}`;
 }
 
 /** ip_vs_proto_name() in ip_vs_proto.c, as printed by -L and /proc/net/ip_vs_conn. */

@@ -15,16 +15,11 @@ import { ServiceLookup } from './service-lookup.ts';
 import { DestTrash } from './dest-trash.ts';
 import { addDest, deleteDest, editDest, zeroDestCounters } from './dest-ops.ts';
 import { ipvsError } from './ipvs-errors.ts';
-import { type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
+import { serviceIdentity, type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
 import { kernelDumpOrder } from './dump-order.ts';
 import { destSpecOf, specOf } from './spec-of.ts';
 
 const SCHED_FLAGS = SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3;
-
-/** The identity sameServiceKey() compares, as a Map key: the fwmark, else the address tuple. */
-function identity(k: ServiceKey): string {
-  return k.fwmark !== 0 ? `f${k.af}/${k.fwmark}` : `${k.af}/${k.protocol}/${k.addr >>> 0}/${k.port}`;
-}
 
 export type TableChange =
   | { readonly kind: 'add-service' | 'edit-service' | 'del-service'; readonly svc: Service }
@@ -44,7 +39,7 @@ export interface ServiceTableOptions {
 export class ServiceTable {
   /** In creation order; the kernel's dump order is derived from it (kernelDumpOrder). */
   private list: Service[] = [];
-  /** The services of `list` by identity(). */
+  /** The services of `list` by serviceIdentity(). */
   private readonly byIdentity = new Map<string, Service>();
   /** The data plane's view of `list`; null after a change until the next lookup builds it. */
   private view: ServiceLookup | null = new ServiceLookup([]);
@@ -75,7 +70,7 @@ export class ServiceTable {
 
   /** The service with this identity (the lookup at the top of ip_vs_genl_set_cmd). */
   find(key: ServiceKey): Service | null {
-    return this.byIdentity.get(identity(key)) ?? null;
+    return this.byIdentity.get(serviceIdentity(key)) ?? null;
   }
 
   /** Services in creation order. */
@@ -111,7 +106,7 @@ export class ServiceTable {
     svc.netmask = spec.netmask >>> 0;
     sched.init(svc);
     this.list.push(svc);
-    this.byIdentity.set(identity(svc), svc);
+    this.byIdentity.set(serviceIdentity(svc), svc);
     this.changed({ kind: 'add-service', svc });
     return svc;
   }
@@ -237,7 +232,7 @@ export class ServiceTable {
     }
     svc.dests.length = 0;
     this.list = this.list.filter((s) => s !== svc);
-    this.byIdentity.delete(identity(svc));
+    this.byIdentity.delete(serviceIdentity(svc));
   }
 
   private buildView(): ServiceLookup {
