@@ -6,6 +6,8 @@ import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { drDemo, tearDownLeftover } from './dr-demo.ts';
+import { ansibleDemo } from './ansible-demo.ts';
+import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
 
@@ -20,6 +22,9 @@ Commands:
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
+  ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
+                       Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
+                       the playbook again (changed=0), then remove everything (lab/README.md)
   up                   build the topology and start tsvsd (no rules)
   down                 stop everything the lab (NAT or DR) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
@@ -119,6 +124,9 @@ async function main(): Promise<void> {
     case 'demo':
       await demo(lab, d, offloads);
       break;
+    case 'ansible':
+      await ansibleDemo(prefix);
+      break;
     case 'up':
       await up(lab, d, offloads);
       break;
@@ -129,6 +137,8 @@ async function main(): Promise<void> {
       const any = new DrTopology(prefix);
       d.stop();
       any.down();
+      const ansibleLab = new AnsibleLab(prefix);
+      if (ansibleLab.anyLeft()) ansibleLab.down();
       say(any.anyLeft() ? 'some namespaces are still there' : 'lab down: namespaces removed, processes stopped');
       break;
     }

@@ -30,8 +30,8 @@ export const RIP2 = '192.168.99.200';
 export interface LabOptions {
   mode?: 'tsvs' | 'routed';
   offloads?: 'default' | 'off';
-  /** Use nginx when installed (default), or force the Node fallback server. */
-  web?: 'auto' | 'node';
+  /** Use nginx when installed (default), force the Node fallback server, or start none. */
+  web?: 'auto' | 'node' | 'none';
   /** Per-web extra delay (ms) for the Node server, e.g. to make one server slow. */
   webDelayMs?: readonly [number, number];
 }
@@ -97,7 +97,7 @@ export class LabTopology {
         ip('-n', ns, 'route', 'add', 'default', 'via', DIP);
       }
       if (opts.offloads === 'off') this.offloadsOff();
-      this.startWeb(opts);
+      if (opts.web !== 'none') this.startWeb(opts);
     } catch (e) {
       this.down();
       throw e;
