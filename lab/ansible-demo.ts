@@ -4,9 +4,10 @@
 // removed again at the end, on failure and on Ctrl-C.
 
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { AnsibleLab, recapText, type PlaybookRun } from './ansible-lab.ts';
 import { tearDownLeftover } from './dr-demo.ts';
-import { LabDaemon, say } from './lab-daemon.ts';
+import { LabDaemon, ROOT, say } from './lab-daemon.ts';
 import { VIP } from './topology.ts';
 import { drive, ratioText } from './traffic.ts';
 
@@ -27,8 +28,22 @@ export function unconverged(run: PlaybookRun): string[] {
   });
 }
 
-export async function ansibleDemo(prefix: string): Promise<void> {
+/**
+ * ansible-core and sshd are installed on first use, for this lab only (ensure-setup's `ansible`
+ * mode); null when they are there, else why not.
+ */
+export function ensureAnsible(): string | null {
+  if (ansibleUnavailable() === null) return null;
+  spawnSync(process.execPath, [join(ROOT, 'src', 'bin', 'ensure-setup.mjs'), 'ansible'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 600_000,
+  });
   const why = ansibleUnavailable();
+  return why === null ? null : `${why}, and installing it failed`;
+}
+
+export async function ansibleDemo(prefix: string): Promise<void> {
+  const why = ensureAnsible();
   if (why !== null) throw new Error(why);
   const lab = new AnsibleLab(prefix);
   const abort = (): void => {

@@ -32,10 +32,17 @@ const APT = {
     ethtool: 'ethtool',
     nginx: 'nginx-light',
     nft: 'nftables',
-    // `npm run lab -- ansible`: the playbook runs from the client namespace over ssh to an sshd
-    // in each host's namespace.
+  },
+  // `npm run lab -- ansible` (and its test) asks for this mode itself: the playbook runs from the
+  // client namespace over ssh to an sshd in each host's namespace. The other labs do without.
+  ansible: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
     'ansible-playbook': 'ansible-core',
     '/usr/sbin/sshd': 'openssh-server',
+    'ssh-keygen': 'openssh-client',
   },
   bench: {
     ip: 'iproute2',

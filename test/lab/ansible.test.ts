@@ -3,25 +3,12 @@
 // deployed distributes the client's requests by the inventory's weights (wrr 1:2), a second run
 // changes nothing, and the teardown leaves no namespace, sshd, tsvsd or nginx behind.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnsibleLab, recapText } from '../../lab/ansible-lab.ts';
-import { ansibleUnavailable, unconverged } from '../../lab/ansible-demo.ts';
-import { ROOT } from '../../lab/lab-daemon.ts';
+import { ensureAnsible, unconverged } from '../../lab/ansible-demo.ts';
 import { isAlive, listNetns, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
 import { drive } from '../../lab/traffic.ts';
-
-/** ansible-core and openssh-server are installed on first use, as `npm run lab` installs them. */
-function ansibleMissing(): string | null {
-  if (ansibleUnavailable() === null) return null;
-  spawnSync(process.execPath, [join(ROOT, 'src', 'bin', 'ensure-setup.mjs'), 'lab'], {
-    stdio: 'ignore',
-    timeout: 300_000,
-  });
-  const why = ansibleUnavailable();
-  return why === null ? null : `${why}, and installing it failed`;
-}
 
 /** The pids the deployment recorded (tsvsd, nginx, sshd), read before the teardown. */
 function recordedPids(lab: AnsibleLab): number[] {
@@ -34,7 +21,7 @@ function recordedPids(lab: AnsibleLab): number[] {
   return files.filter((f) => existsSync(f)).map((f) => Number(readFileSync(f, 'utf8').trim()));
 }
 
-const why = netnsUnavailable() ?? ansibleMissing();
+const why = netnsUnavailable() ?? ensureAnsible();
 if (why !== null) {
   t.plan(0, `skipped: ${why}`);
 } else {
