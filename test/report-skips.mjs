@@ -85,6 +85,42 @@ function skipsIn(tap) {
   return out;
 }
 
+/**
+ * The failed leaf tests in one file's TAP: { test: "subtest > subtest", detail: the first lines
+ * of its YAML diagnostic }. A parent that failed only because a child did is not repeated.
+ */
+function failuresIn(tap) {
+  const out = [];
+  const stack = [];
+  const lines = tap.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const depth = Math.floor((line.length - line.trimStart().length) / 4);
+    const text = line.trim();
+    const sub = /^# Subtest: (.*)$/.exec(text);
+    if (sub) {
+      stack.length = depth;
+      stack.push(sub[1]);
+      continue;
+    }
+    const m = /^not ok \d+(?: - (.*?))?(\s+#\s+(TODO|SKIP)\b.*)?$/i.exec(text);
+    if (!m || m[2]) continue;
+    // A failed parent's own line follows its children's; its children were reported already.
+    const isParent = i > 0 && /^\s*1\.\.\d+/.test(lines[i - 1]) && stack.length > depth;
+    if (isParent) continue;
+    const detail = [];
+    if (lines[i + 1]?.trim() === '---') {
+      for (let j = i + 2; j < lines.length && lines[j].trim() !== '...' && detail.length < 8; j++) {
+        const d = lines[j].trim();
+        if (!/^(at:|fileName:|lineNumber:|columnNumber:|typeName:)/.test(d)) detail.push(d);
+      }
+    }
+    const test = [...stack.slice(0, depth), m[1] ?? ''].filter((s) => s !== '').join(' > ');
+    out.push({ test, detail });
+  }
+  return out;
+}
+
 /** A skip reason without tap's own "skipped:" prefix. */
 const why = (reason) => reason.replace(/^skip(ped)?:?\s*/i, '') || '(no reason given)';
 
@@ -97,7 +133,19 @@ function allSkips(found) {
 }
 
 function report(sinceMs) {
-  const skips = allSkips(results(sinceMs));
+  const found = results(sinceMs);
+  const failures = [];
+  for (const [file, tap] of [...found].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const f of failuresIn(tap)) failures.push({ where: f.test === '' ? file : `${file} > ${f.test}`, ...f });
+  }
+  if (failures.length > 0) {
+    console.log(`\nFailed (${failures.length}):`);
+    for (const f of failures) {
+      console.log(`  ${f.where}`);
+      for (const d of f.detail) console.log(`      ${d}`);
+    }
+  }
+  const skips = allSkips(found);
   if (skips.length === 0) {
     console.log('\nNo test skipped.');
     return;
