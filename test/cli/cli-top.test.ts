@@ -144,9 +144,10 @@ t.test(
         return c !== undefined && c !== c0;
       });
       act(win);
-      const done = await waitFor('tsvsadm to quit', () => {
+      // Both lines of `after`: its status, then stty's verdict (printed a moment later).
+      const done = await waitFor('tsvsadm to quit and stty to answer', () => {
         const p = pane();
-        return p.includes('EXITED=') ? p : '';
+        return p.includes('EXITED=') && /^-?icanon$/m.test(p) ? p : '';
       });
       t.match(done, new RegExp(`^${status}$`, 'm'), `${name}: tsvsadm exits (${status})`);
       if (status === 'EXITED=1') t.match(done, /^tsvsadm: \S/m, `${name}: the reason is printed`);
