@@ -107,6 +107,8 @@ export function usageText(program: string): string {
     '  tsvsadm --top [SECONDS]        live view of rates, connections, weights, health and drops,\n' +
     '                                 every SECONDS (default 2); q quits; one frame without a tty\n' +
     '  tsvsadm --sync                 the connection sync daemons (-L --daemon) with their counters\n' +
+    "  tsvsadm --vrrp-state [STATE]   the director's VRRP role; master, backup, fault or stop sets it\n" +
+    "                                 (keepalived's notify scripts: master answers for the VIP)\n" +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }
