@@ -15,6 +15,7 @@ const RANK = {
   health: 4, // health checkers and the monitor (keepalived's checkers)
   metrics: 4, // counters, rate estimator, Prometheus text
   ipvsadm: 4, // the ipvsadm language: argv grammar, commands, usage, services db
+  sync: 4, // connection sync: the IPVS sync protocol codec, master and backup (ip_vs_sync.c)
   wire: 5, // control socket protocol: messages, conversions, server socket, client
   daemon: 6, // tsvsd: config, handlers, rules persistence, engine runner, health and metrics wiring
   cli: 6, // tsvsadm: commands over the wire, ipvsadm's exact listings

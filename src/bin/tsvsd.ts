@@ -11,6 +11,8 @@ import { TSVS_VERSION } from '../ipvsadm/usage.ts';
 import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
+import { readConfig } from '../daemon/config-file.ts';
+import { wireSync, type SyncDaemons } from '../daemon/sync-daemon.ts';
 import { metricsSnapshot } from '../daemon/metrics-provider.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
 import { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
@@ -154,6 +156,22 @@ async function main(): Promise<void> {
       });
   }
   startEngineCfg = engineCfg;
+  let sync: SyncDaemons | null = null;
+  if (engine !== null) {
+    try {
+      sync = await wireSync(
+        daemon,
+        engine.engine,
+        log,
+        flags.config !== undefined ? await readConfig(flags.config) : null,
+      );
+    } catch (e) {
+      log.error('tsvsd cannot start its sync daemons', { error: (e as Error).message });
+      engine.stop();
+      await daemon.stop();
+      process.exit(1);
+    }
+  }
   let health: HealthWiring | null = null;
   if (flags.health !== undefined) {
     try {
@@ -207,6 +225,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1); // a second signal: give up waiting
     stopping = true;
     log.info('stopping', { signal });
+    sync?.stopAll();
     engine?.stop();
     void health?.stop();
     void metrics?.close();

@@ -5,13 +5,15 @@
 //   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
 //                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
 //   tsvsadm --top [SECONDS]  a live view of services and real servers (cli-top.ts)
+//   tsvsadm --sync       the connection sync daemons (-L --daemon) with their counters
 
 import { resolve as resolvePath } from 'node:path';
 import type { ControlClient } from '../wire/client.ts';
 import type { CliIo } from './cli-report.ts';
 import { runTop } from './cli-top.ts';
+import { formatDaemons } from './format-daemon.ts';
 
-export const EXTENSIONS = ['--health', '--engine', '--capture', '--top'] as const;
+export const EXTENSIONS = ['--health', '--engine', '--capture', '--top', '--sync'] as const;
 
 interface HealthRow {
   service: string;
@@ -77,6 +79,11 @@ export async function runExtension(
     return 0;
   }
   if (which === '--top') return runTop(c, io, args);
+  if (which === '--sync') {
+    const out = formatDaemons(await c.request<unknown>('daemon.list'), true);
+    io.stdout(out === '' ? 'no sync daemon running\n' : out);
+    return 0;
+  }
   if (which === '--health') {
     try {
       io.stdout(formatHealth(await c.request<HealthRow[]>('health')));

@@ -7,6 +7,7 @@ import type { Command } from '../ipvsadm/command.ts';
 import type { ControlClient } from '../wire/client.ts';
 import { formatListAll, formatListService } from './format.ts';
 import { formatConns, formatTimeouts } from './format-conn.ts';
+import { formatDaemons } from './format-daemon.ts';
 import { NUMERIC_NAMES, ResolvedNames, resolveHostNames, type Names, type ReverseLookup } from './names.ts';
 import { serviceKeyToWire } from '../wire/wire-convert.ts';
 import type { ConnInfo, ListResult, Timeouts } from '../wire/wire.ts';
@@ -62,8 +63,9 @@ export async function runList(cmd: Command, client: ControlClient, io: ListIo): 
       return EXIT_OK;
     }
     if (cmd.cmd === O.CMD_LIST && cmd.options.has(O.OPTC_DAEMON)) {
-      // list_daemon(): one line per running sync daemon; tsvs runs none.
-      await client.request('ping');
+      // list_daemon(): one line per running sync daemon, master first.
+      const daemons = await client.request<unknown>('daemon.list');
+      io.stdout(formatDaemons(daemons, false));
       return EXIT_OK;
     }
     const res = await client.request<ListResult>('list');

@@ -12,6 +12,7 @@ import { runRestore } from './cli-restore.ts';
 import { execute } from './cli-exec.ts';
 import { EXTENSIONS, runExtension } from './cli-extensions.ts';
 import { RELOAD_FLAG, runReload } from './cli-reload.ts';
+import { isVrrpStateCommand, runVrrpState, vrrpStateUsageError } from './cli-vrrp.ts';
 import { EXIT_FAILURE, PROGRAM, reportError, type CliIo } from './cli-report.ts';
 
 export type { CliIo } from './cli-report.ts';
@@ -49,6 +50,18 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
   if (argv.length === 1 && argv[0] === RELOAD_FLAG) {
     try {
       return await withClient(path, (c) => runReload(c, io));
+    } catch (e) {
+      return reportError(io, e, EXIT_FAILURE);
+    }
+  }
+  if (isVrrpStateCommand(argv)) {
+    const usage = vrrpStateUsageError(argv.slice(1));
+    if (usage !== null) {
+      io.stderr(usage);
+      return 2;
+    }
+    try {
+      return await withClient(path, (c) => runVrrpState(c, io, argv.slice(1)));
     } catch (e) {
       return reportError(io, e, EXIT_FAILURE);
     }

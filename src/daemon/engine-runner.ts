@@ -17,6 +17,7 @@ import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
+import { addVrrpStateOp } from './vrrp-state.ts';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
@@ -66,7 +67,8 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
-  daemon.addOp('engine.stats', () => engineStats(engine));
+  const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState);
+  daemon.addOp('engine.stats', () => ({ ...engineStats(engine), vrrp: vrrp.info().state }));
   daemon.addOp('trace', (args) => {
     if (typeof args['enable'] === 'boolean') engine.trace.enabled = args['enable'];
     const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;

@@ -109,11 +109,13 @@ export class ControlHandlers {
         return timeoutsToWire(this.ctx.dataPlane().timeouts());
       case 'batch':
         return this.batch(args);
+      case 'daemon.list':
+        return []; // no packet engine: no sync daemon (with one, src/daemon/sync-daemon.ts serves these ops)
       case 'daemon.start':
       case 'daemon.stop':
         throw new TsvsError(
-          'ENOSYS',
-          'connection synchronization (--start-daemon/--stop-daemon) is not implemented in tsvs yet; it is planned for a later release',
+          'ENOENGINE',
+          'connection synchronization (--start-daemon/--stop-daemon) needs the packet engine; this tsvsd runs without one',
         );
       default:
         throw new TsvsError('EBADOP', `unknown op ${JSON.stringify(op)}`);

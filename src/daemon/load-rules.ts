@@ -15,6 +15,7 @@ import { ArgvExit } from '../ipvsadm/argv-exit.ts';
 import { commandToRequest, type OpRequest } from '../wire/command-request.ts';
 import { applyMutation, type MutationContext } from './handlers.ts';
 import { parseArgvResolving, type ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
+import { isStartDaemonLine } from './sync-request.ts';
 
 export interface ParsedRule {
   readonly line: number;
@@ -32,10 +33,15 @@ const RULE_COMMANDS = new Set([
   O.CMD_TIMEOUT,
 ]);
 
-/** Each line as an ipvsadm command line; only set commands are allowed in rules. */
+/**
+ * Each line as an ipvsadm command line; only set commands are allowed in rules. `--start-daemon`
+ * lines (connection sync at boot, src/daemon/sync-request.ts) are left to the sync wiring.
+ */
 export async function parseRuleLines(lines: readonly RuleLine[], forward?: ForwardLookup): Promise<ParsedRule[]> {
   const out: ParsedRule[] = [];
-  for (const { line, tokens } of lines) {
+  for (const l of lines) {
+    if (isStartDaemonLine(l)) continue;
+    const { line, tokens } = l;
     let cmd;
     try {
       cmd = await parseArgvResolving(tokens, {

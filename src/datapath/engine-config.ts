@@ -46,6 +46,12 @@ export interface EngineConfig {
    * quota; default DEFAULT_EMBRYONIC_PERCENT.
    */
   readonly embryonicPercent?: number;
+  /**
+   * The VRRP state the engine starts in when keepalived runs beside it: 'backup' holds the owned
+   * addresses silently until `tsvsadm --vrrp-state master` (keepalived's notify_master);
+   * 'master', like no value, answers for them from the start (src/daemon/vrrp-state.ts).
+   */
+  readonly vrrpState?: 'master' | 'backup';
 }
 
 /** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */

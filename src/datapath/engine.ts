@@ -63,21 +63,37 @@ export class Engine {
       ...(opts.conn ?? {}),
     });
     this.owned = new OwnedAddrs(cfg);
+    this.owned.standby = cfg.vrrpState === 'backup';
     this.xmit = new Xmit(io, cfg, this.drops);
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
   }
 
   start(): void {
     this.io.start((b: RxBatch) => this.onBatch(b));
-    announce(this.owned, this.xmit, (port, frame) => {
-      this.io.queueTx(port, frame, 0, frame.length, 0);
-    });
-    this.io.flush();
+    if (!this.owned.standby) this.announce();
     const expireMs = this.opts.expireEveryMs ?? 100;
     const neighMs = this.opts.neighEveryMs ?? 250;
     this.timers.push(setInterval(() => this.conns.expire(this.now()), expireMs).unref());
     this.timers.push(setInterval(() => this.xmit.neigh.tick(this.now()), neighMs).unref());
     this.armDefense();
+  }
+
+  /** Gratuitous ARP for every owned address, sent now (at start, and on a VRRP takeover). */
+  announce(): void {
+    announce(this.owned, this.xmit, (port, frame) => {
+      this.io.queueTx(port, frame, 0, frame.length, 0);
+    });
+    this.io.flush();
+  }
+
+  /**
+   * Hold the owned addresses silently (standby: VRRP BACKUP or FAULT) or answer for them; taking
+   * them over announces them at once, as keepalived's vrrp_send_link_update() does for its VIPs.
+   */
+  setStandby(standby: boolean): void {
+    const was = this.owned.standby;
+    this.owned.standby = standby;
+    if (was && !standby) this.announce();
   }
 
   /** defense_work_handler re-queues itself every DEFENSE_TIMER_PERIOD (schedule_delayed_work). */

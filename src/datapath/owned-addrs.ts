@@ -1,5 +1,8 @@
 // OwnedAddrs: the addresses tsvs answers for in userspace (VIPs, full-NAT local addresses) and the
 // port each lives on. A handful of entries: a linear scan of an Int32Array beats any hash here.
+// On a VRRP BACKUP director (keepalived's notify runs `tsvsadm --vrrp-state backup`) the addresses
+// are held but silent: standby makes portOf() answer -1, as a kernel director without the VIP
+// (keepalived removed it) neither answers ARP nor accepts packets for it.
 
 import { prefixMask, type EngineConfig } from './engine-config.ts';
 
@@ -7,6 +10,8 @@ export class OwnedAddrs {
   private readonly addr: Int32Array;
   private readonly port: Int32Array;
   private readonly fnat: Uint8Array;
+  /** Held but not answered (VRRP BACKUP or FAULT); see src/daemon/vrrp-state.ts. */
+  standby: boolean;
 
   constructor(cfg: EngineConfig) {
     const rows: [number, number, number][] = [];
@@ -24,10 +29,12 @@ export class OwnedAddrs {
     this.addr = Int32Array.from(rows.map((r) => r[0]));
     this.port = Int32Array.from(rows.map((r) => r[1]));
     this.fnat = Uint8Array.from(rows.map((r) => r[2]));
+    this.standby = false;
   }
 
   /** Port that owns addr, or -1. */
   portOf(addr: number): number {
+    if (this.standby) return -1;
     const a = addr | 0;
     const n = this.addr.length;
     for (let i = 0; i < n; i++) if (this.addr[i] === a) return this.port[i]!;

@@ -50,6 +50,11 @@ export interface ServiceView {
   lookup(protocol: number, vaddr: number, vport: number): Service | null;
 }
 
+/** Connection sync on a master (src/sync/sync-master.ts): told after each forwarded inbound packet. */
+export interface ConnSyncHook {
+  syncConn(id: number, nowMs: number): void;
+}
+
 const ICMP_SLOTS = 32;
 const ICMP_SLOT_BYTES = 640;
 
@@ -70,6 +75,8 @@ export class Pipeline {
   forwardedOut = 0;
   /** GSO superpackets carried through whole (one rewrite for many segments). */
   gsoFrames = 0;
+  /** Set while a master sync daemon runs: ip_vs_in_hook's ip_vs_sync_conn call. */
+  sync: ConnSyncHook | null = null;
 
   constructor(
     private readonly services: ServiceView,
@@ -199,6 +206,7 @@ export class Pipeline {
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
+    if (this.sync !== null) this.sync.syncConn(id, this.nowMs);
     if (this.trace.enabled) {
       this.trace.record(
         this.nowMs,

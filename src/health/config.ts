@@ -24,7 +24,8 @@
 // keepalived only warns about is a warning here too (HealthConfig.warnings, in keepalived's words
 // where it has some): unknown keywords (nat_mask), persistence_timeout 0, a quorum above the total
 // weight; keywords tsvs accepts without their effect (omega, ha_suspend, global_defs, vrrp_*)
-// warn "keyword X is accepted and ignored by tsvs". Bad values and IPv6 services are errors
+// warn "keyword X is accepted and ignored by tsvs"; vrrp_instance and vrrp_sync_group warn that
+// VRRP is keepalived's job and how keepalived hands its state to tsvsd. Bad values and IPv6 services are errors
 // "source:line: ...". T is seconds (fractions allowed); SCRIPT one word or a quoted command line.
 
 import { readFileSync } from 'node:fs';
@@ -148,7 +149,12 @@ export function parseHealthConfig(text: string, source = 'config', opts: ParseOp
   for (const st of stmts) {
     if (st.key === 'virtual_server_group' || st.key === 'SSL') continue;
     if (SKIPPED_BLOCKS.test(st.key)) {
-      ctx.ignored(st, st.key.startsWith('vrrp_') ? 'tsvs runs no VRRP' : 'not part of the LVS configuration');
+      if (st.key === 'vrrp_instance' || st.key === 'vrrp_sync_group') ctx.warn(st, vrrpIsKeepalivedsJob(st));
+      else
+        ctx.ignored(
+          st,
+          st.key.startsWith('vrrp_') ? 'tsvs runs no VRRP; keepalived does' : 'not part of the LVS configuration',
+        );
       continue;
     }
     if (st.key !== 'virtual_server') {
@@ -163,6 +169,16 @@ export function parseHealthConfig(text: string, source = 'config', opts: ParseOp
     }
   }
   return { virtualServers, warnings: [...new Set(ctx.warnings)] };
+}
+
+/**
+ * A vrrp_instance or vrrp_sync_group in tsvsd's --health file: valid keepalived config that tsvsd
+ * does not run. VRRP stays keepalived's: keepalived runs beside tsvsd with this block and hands its
+ * state over through notify scripts (src/daemon/vrrp-state.ts).
+ */
+function vrrpIsKeepalivedsJob(st: Stmt): string {
+  const name = st.args[0]?.text;
+  return `${st.key}${name === undefined ? '' : ` ${name}`} is ignored by tsvsd: VRRP is keepalived's job. Run keepalived with this block on each director, its notify_master/notify_backup/notify_fault running \`tsvsadm --vrrp-state master|backup|fault\`, and \`vrrp-state backup\` in tsvsd.conf's [engine] (lab/README.md, "High availability: keepalived and VRRP")`;
 }
 
 /** SSL { password ca certificate key }: the files every SSL_GET uses (check_parser.c ssl_handler). */

@@ -63,7 +63,6 @@ const COMMAND_OF_TAG = new Map<number, number>([
 const FLAG_OPTIONS = new Map<number, readonly [number, number]>([
   [O.tag('c'), [O.OPTC_CONNECTION, 0]],
   [O.tag('n'), [O.OPTC_NUMERIC, O.FMT_NUMERIC]],
-  [O.TAG_MCAST_INTERFACE, [O.OPTC_MCAST, 0]],
   [O.TAG_TIMEOUT, [O.OPTC_TIMEOUT, 0]],
   [O.TAG_DAEMON, [O.OPTC_DAEMON, 0]],
   [O.TAG_STATS, [O.OPTC_STATS, O.FMT_STATS]],
@@ -102,6 +101,8 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   const options = new Set<number>();
   let format: number = O.FMT_NONE;
   let daemonState: 'master' | 'backup' | null = null;
+  // process_options(): DEF_MCAST_IFN, everything else 0 (the kernel's defaults).
+  const daemon = { mcastIfn: 'eth0', syncid: 0, syncMaxlen: 0, mcastGroup: 0, mcastPort: 0, mcastTtl: 0 };
   let tunType = O.TUN_TYPE_IPIP;
   let schedFlagsArg = '';
 
@@ -214,9 +215,13 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         setOption(O.OPTC_LTHRESHOLD);
         if ((dest.lThreshold = stringToNumber(arg, 0, O.INT_MAX)) === -1) fail(2, 'illegal l_threshold specified');
         break;
+      case O.TAG_MCAST_INTERFACE:
+        setOption(O.OPTC_MCAST);
+        daemon.mcastIfn = arg.slice(0, 15); // strncpy(..., IP_VS_IFNAME_MAXLEN - 1)
+        break;
       case O.tag('I'):
         setOption(O.OPTC_SYNCID);
-        if (stringToNumber(arg, 0, 255) === -1) fail(2, 'illegal syncid specified');
+        if ((daemon.syncid = stringToNumber(arg, 0, 255)) === -1) fail(2, 'illegal syncid specified');
         break;
       case O.TAG_SORT:
         // Sort is the default, this is a no-op for compatibility
@@ -243,19 +248,21 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         {
           const g = parseDottedQuad(arg); // inet_pton(AF_INET) + IN_MULTICAST
           if (g === null || g >>> 28 !== 0xe) fail(2, `invalid IPv4 mcast-group \`${arg}'`);
+          daemon.mcastGroup = g;
         }
         break;
       case O.TAG_MCAST_PORT:
         setOption(O.OPTC_MCAST_PORT);
-        if (stringToNumber(arg, 1, 65535) === -1) fail(2, 'illegal mcast-port specified');
+        if ((daemon.mcastPort = stringToNumber(arg, 1, 65535)) === -1) fail(2, 'illegal mcast-port specified');
         break;
       case O.TAG_MCAST_TTL:
         setOption(O.OPTC_MCAST_TTL);
-        if (stringToNumber(arg, 1, 255) === -1) fail(2, 'illegal mcast-ttl specified');
+        if ((daemon.mcastTtl = stringToNumber(arg, 1, 255)) === -1) fail(2, 'illegal mcast-ttl specified');
         break;
       case O.TAG_SYNC_MAXLEN:
         setOption(O.OPTC_SYNC_MAXLEN);
-        if (stringToNumber(arg, 1, 65535 - 20 - 8) === -1) fail(2, 'illegal sync-maxlen specified');
+        if ((daemon.syncMaxlen = stringToNumber(arg, 1, 65535 - 20 - 8)) === -1)
+          fail(2, 'illegal sync-maxlen specified');
         break;
       case O.TAG_TUN_TYPE: {
         setOption(O.OPTC_TUN_TYPE);
@@ -295,5 +302,5 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
 
   if (cmd === O.CMD_RESTORE && opts.readingStdin === true) tryhelpExit(program); // "avoid infinite loop"
 
-  return { cmd, options, format, svc, dest, timeouts, daemonState, tunType };
+  return { cmd, options, format, svc, dest, timeouts, daemonState, daemon, tunType };
 }

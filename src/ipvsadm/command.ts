@@ -10,6 +10,18 @@ export interface TimeoutsSpec {
   readonly udp: number;
 }
 
+/** --start-daemon options (struct ipvs_daemon_t); 0 or '' = not given, the kernel's default. */
+export interface DaemonSpec {
+  /** --mcast-interface, at most 15 characters (IP_VS_IFNAME_MAXLEN - 1); ipvsadm's default eth0. */
+  readonly mcastIfn: string;
+  readonly syncid: number;
+  readonly syncMaxlen: number;
+  /** --mcast-group, IPv4 uint32 host order. */
+  readonly mcastGroup: number;
+  readonly mcastPort: number;
+  readonly mcastTtl: number;
+}
+
 export interface Command {
   /** CMD_* of argv-options.ts. */
   readonly cmd: number;
@@ -22,6 +34,7 @@ export interface Command {
   readonly timeouts: TimeoutsSpec;
   /** --start-daemon / --stop-daemon state. */
   readonly daemonState: 'master' | 'backup' | null;
+  readonly daemon: DaemonSpec;
   /** --tun-type (TUN_TYPE_*), ipip by default. */
   readonly tunType: number;
 }

@@ -45,8 +45,8 @@ export function usageText(program: string): string {
     '  --list            -L|-l     list the table\n' +
     '  --zero            -Z        zero counters in a service or all services\n' +
     '  --set tcp tcpfin udp        set connection timeout values\n' +
-    '  --start-daemon              start connection sync daemon (not implemented in tsvs yet)\n' +
-    '  --stop-daemon               stop connection sync daemon (not implemented in tsvs yet)\n' +
+    '  --start-daemon              start connection sync daemon\n' +
+    '  --stop-daemon               stop connection sync daemon\n' +
     '  --help            -h        display this help message\n\n' +
     'virtual-service:\n' +
     '  --tcp-service|-t  service-address   service-address is host[:port]\n' +
@@ -106,6 +106,9 @@ export function usageText(program: string): string {
     '  tsvsadm --reload               tsvsd reloads its config (as SIGHUP): adds, edits, removals\n' +
     '  tsvsadm --top [SECONDS]        live view of rates, connections, weights, health and drops,\n' +
     '                                 every SECONDS (default 2); q quits; one frame without a tty\n' +
+    '  tsvsadm --sync                 the connection sync daemons (-L --daemon) with their counters\n' +
+    "  tsvsadm --vrrp-state [STATE]   the director's VRRP role; master, backup, fault or stop sets it\n" +
+    "                                 (keepalived's notify scripts: master answers for the VIP)\n" +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }

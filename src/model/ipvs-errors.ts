@@ -4,7 +4,8 @@
 
 import { TsvsError } from '../lib/errors.ts';
 
-export type Errno = 'EEXIST' | 'ENOENT' | 'ESRCH' | 'ERANGE' | 'EINVAL' | 'EPERM' | 'ENOMEM' | 'EAFNOSUPPORT';
+export type Errno =
+  'EEXIST' | 'ENOENT' | 'ESRCH' | 'ERANGE' | 'EINVAL' | 'EPERM' | 'ENOMEM' | 'EAFNOSUPPORT' | 'ENODEV';
 
 /** The libipvs function that failed (ipvs_func), which selects the message. */
 export type IpvsOp =
@@ -17,7 +18,9 @@ export type IpvsOp =
   | 'del-dest'
   | 'get-service'
   | 'set-timeout'
-  | 'flush';
+  | 'flush'
+  | 'start-daemon'
+  | 'stop-daemon';
 
 /** ipvs_strerror()'s table, in its order: function-specific rows first match. */
 const TABLE: readonly (readonly [IpvsOp | null, Errno, string])[] = [
@@ -34,6 +37,8 @@ const TABLE: readonly (readonly [IpvsOp | null, Errno, string])[] = [
   ['del-dest', 'ESRCH', 'Service not defined'],
   ['del-dest', 'ENOENT', 'No such destination'],
   ['get-service', 'ESRCH', 'No such service'],
+  ['start-daemon', 'EEXIST', 'Daemon has already run'],
+  ['stop-daemon', 'ESRCH', 'No daemon is running'],
   [null, 'EPERM', 'Permission denied (you must be root)'],
   [null, 'EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...'],
   [null, 'ENOMEM', 'Memory allocation problem'],
@@ -50,6 +55,7 @@ const STRERROR: Readonly<Record<Errno, string>> = {
   EPERM: 'Operation not permitted',
   ENOMEM: 'Cannot allocate memory',
   EAFNOSUPPORT: 'Address family not supported by protocol',
+  ENODEV: 'No such device',
 };
 
 /** ipvs_strerror(err) as if `op` had just failed with `errno`. */

@@ -34,7 +34,7 @@ export function commandToRequest(c: Command): OpRequest | null {
     case O.CMD_TIMEOUT:
       return { op: 'timeouts.set', args: { timeouts: { ...c.timeouts } } };
     case O.CMD_STARTDAEMON:
-      return { op: 'daemon.start', args: { state: c.daemonState } };
+      return { op: 'daemon.start', args: { state: c.daemonState, ...c.daemon } };
     case O.CMD_STOPDAEMON:
       return { op: 'daemon.stop', args: { state: c.daemonState } };
     default:

@@ -93,10 +93,10 @@ t.test('without a daemon tsvsadm says how to start one and exits 1', async (t) =
   });
 });
 
-t.test('--start-daemon and --stop-daemon say connection sync is a later feature', async (t) => {
+t.test('--start-daemon and --stop-daemon need the packet engine, and say so without one', async (t) => {
   const { socket } = await startDaemon(t);
   const msg =
-    'tsvsadm: connection synchronization (--start-daemon/--stop-daemon) is not implemented in tsvs yet; it is planned for a later release\n';
+    'tsvsadm: connection synchronization (--start-daemon/--stop-daemon) needs the packet engine; this tsvsd runs without one\n';
   t.same(await cli(socket, ['--start-daemon', 'master']), { code: 1, stdout: '', stderr: msg });
   t.same(await cli(socket, ['--stop-daemon', 'backup']), { code: 1, stdout: '', stderr: msg });
   t.same(await cli(socket, ['-L', '--daemon']), { code: 0, stdout: '', stderr: '' }, 'no sync daemon to list');

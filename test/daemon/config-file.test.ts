@@ -73,7 +73,7 @@ const errors: [string, string][] = [
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state)',
   ],
 ];
 for (const [text, message] of errors) {

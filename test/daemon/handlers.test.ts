@@ -94,9 +94,10 @@ t.test('unknown ops, bad args and sync daemons are errors with stable codes', as
   await rejects(
     t,
     h.handle('daemon.start', { state: 'master' }),
-    'ENOSYS',
-    'connection synchronization (--start-daemon/--stop-daemon) is not implemented in tsvs yet; it is planned for a later release',
+    'ENOENGINE',
+    'connection synchronization (--start-daemon/--stop-daemon) needs the packet engine; this tsvsd runs without one',
   );
+  t.same(await h.handle('daemon.list', {}), [], 'no engine, no sync daemon');
 });
 
 t.test('when saving fails the change stays applied and the reply says it was not saved', async (t) => {

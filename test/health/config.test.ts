@@ -247,7 +247,7 @@ virtual_server 10.0.0.9 80 {
     'ka.conf',
   );
   t.same(cfg.warnings, [
-    'ka.conf:1: keyword vrrp_instance is accepted and ignored by tsvs (tsvs runs no VRRP)',
+    'ka.conf:1: vrrp_instance VI_1 is ignored by tsvsd: VRRP is keepalived\'s job. Run keepalived with this block on each director, its notify_master/notify_backup/notify_fault running `tsvsadm --vrrp-state master|backup|fault`, and `vrrp-state backup` in tsvsd.conf\'s [engine] (lab/README.md, "High availability: keepalived and VRRP")',
     "ka.conf:4: Unknown keyword 'foo'",
     "ka.conf:6: Unknown keyword 'nat_mask'",
     'ka.conf:7: persistence_timeout invalid',
@@ -512,4 +512,31 @@ virtual_server 10.0.0.1 80 {
     'ka.conf:1: WARNING - virtual server FWM 4, sorry server has port specified - clearing',
     "ka.conf:10: WARNING - virtual server TCP 10.0.0.1:80 and real server 10.0.0.2:8080 ports don't match - resetting",
   ]);
+});
+
+t.test("vrrp_sync_group and vrrp_instance warn that VRRP is keepalived's job; the services still load", async (t) => {
+  const cfg = parseHealthConfig(
+    `vrrp_sync_group VG_1 {
+  group {
+    VI_1
+  }
+}
+vrrp_script chk {
+  script "true"
+}
+virtual_server 192.168.88.5 80 {
+  protocol TCP
+  real_server 192.168.99.100 80 {
+  }
+}
+`,
+    'ka.conf',
+  );
+  t.equal(cfg.virtualServers.length, 1);
+  t.equal(cfg.warnings.length, 2);
+  t.match(cfg.warnings[0], /^ka\.conf:1: vrrp_sync_group VG_1 is ignored by tsvsd: VRRP is keepalived's job\. /);
+  t.equal(
+    cfg.warnings[1],
+    'ka.conf:6: keyword vrrp_script is accepted and ignored by tsvs (tsvs runs no VRRP; keepalived does)',
+  );
 });

@@ -1,0 +1,113 @@
+// vrrp-state: tsvsd's side of keepalived's VRRP (keepalived/vrrp/vrrp_notify.c calls our notify
+// scripts). keepalived elects the MASTER director and moves the kernel addresses (the DIP);
+// the addresses tsvsd owns in userspace (VIPs, full-NAT addresses) cannot be in keepalived's
+// virtual_ipaddress, since the kernel would then own them and reset every connection to them.
+// So keepalived's notify_master / notify_backup / notify_fault / notify_stop run
+// `tsvsadm --vrrp-state master|backup|fault|stop`, and this op makes the engine answer for its
+// owned addresses (MASTER: ARP, ping, connections, and a gratuitous ARP at once, as
+// vrrp_state_become_master() -> vrrp_send_link_update() announces the VIPs) or hold them silent
+// (BACKUP, FAULT, STOP: a kernel director whose VIPs keepalived removed answers nothing for them).
+//
+//   control op vrrp.state {}                  -> the current state
+//   control op vrrp.state {state: "master"}   -> set it; the reply is the new state
+//
+// The state tsvsd starts in is `[engine] vrrp-state backup|master` (no key: MASTER, standalone).
+
+import type { Logger } from '../lib/logger.ts';
+import { TsvsError } from '../lib/errors.ts';
+import type { Engine } from '../datapath/engine.ts';
+import { ipToString } from '../lib/inet.ts';
+import type { TsvsDaemon } from './daemon.ts';
+
+/** keepalived's instance states as its notify scripts name them (vrrp_notify.c). */
+export const VRRP_STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP'] as const;
+export type VrrpState = (typeof VRRP_STATES)[number];
+
+export interface VrrpStateInfo {
+  /** MASTER, BACKUP, FAULT or STOP; MASTER when no vrrp-state was configured nor set. */
+  readonly state: VrrpState;
+  /** Whether keepalived (or the config's vrrp-state) ever set it: false = standalone director. */
+  readonly managed: boolean;
+  /** The owned addresses, and whether tsvsd answers for them now. */
+  readonly addresses: readonly string[];
+  readonly answering: boolean;
+  /** Epoch ms of the last change, and how many changes since start. */
+  readonly sinceMs: number;
+  readonly transitions: number;
+  readonly previous: VrrpState | null;
+}
+
+/** A state word from the command line or a notify script, in any case; null if unknown. */
+export function parseVrrpState(word: string): VrrpState | null {
+  const up = word.toUpperCase();
+  return (VRRP_STATES as readonly string[]).includes(up) ? (up as VrrpState) : null;
+}
+
+export class VrrpStateKeeper {
+  private state: VrrpState;
+  private managed: boolean;
+  private sinceMs = Date.now();
+  private transitions = 0;
+  private previous: VrrpState | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly log: Logger,
+    start: 'master' | 'backup' | undefined,
+  ) {
+    this.state = start === 'backup' ? 'BACKUP' : 'MASTER';
+    this.managed = start !== undefined;
+  }
+
+  info(): VrrpStateInfo {
+    return {
+      state: this.state,
+      managed: this.managed,
+      addresses: this.engine.owned.entries().map(([a]) => ipToString(a)),
+      answering: !this.engine.owned.standby,
+      sinceMs: this.sinceMs,
+      transitions: this.transitions,
+      previous: this.previous,
+    };
+  }
+
+  set(next: VrrpState): VrrpStateInfo {
+    this.managed = true;
+    if (next === this.state) return this.info();
+    this.previous = this.state;
+    this.state = next;
+    this.sinceMs = Date.now();
+    this.transitions++;
+    this.engine.setStandby(next !== 'MASTER');
+    const addresses = this.engine.owned
+      .entries()
+      .map(([a]) => ipToString(a))
+      .join(',');
+    if (next === 'MASTER')
+      this.log.info('vrrp state MASTER: answering for the owned addresses, gratuitous ARP sent', {
+        was: this.previous,
+        addresses,
+      });
+    else this.log.info(`vrrp state ${next}: owned addresses held silent`, { was: this.previous, addresses });
+    return this.info();
+  }
+}
+
+/** Serve the vrrp.state op for a running engine. */
+export function addVrrpStateOp(
+  daemon: Pick<TsvsDaemon, 'addOp'>,
+  engine: Engine,
+  log: Logger,
+  start?: 'master' | 'backup',
+): VrrpStateKeeper {
+  const keeper = new VrrpStateKeeper(engine, log, start);
+  daemon.addOp('vrrp.state', (args) => {
+    const want = args['state'];
+    if (want === undefined) return keeper.info();
+    const s = typeof want === 'string' ? parseVrrpState(want) : null;
+    if (s === null)
+      throw new TsvsError('EBADREQ', `vrrp state must be master, backup, fault or stop, not ${JSON.stringify(want)}`);
+    return keeper.set(s);
+  });
+  return keeper;
+}

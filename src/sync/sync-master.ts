@@ -1,0 +1,275 @@
+// The master side of connection sync: which connections are synced and when
+// (ip_vs_sync_conn_needed), writing their entries into the current message (ip_vs_sync_conn,
+// ip_vs_sync_buff_create), and the bounded queue of full messages the sender drains
+// (sb_queue_tail, next_sync_buff, sync_thread_master) in ip_vs_sync.c.
+//
+//   pipeline (per inbound packet) -> syncConn(id) -> cur [hdr|e|e|e..]  full or 2 s old
+//                                                        |
+//   free list <- done(i) <- sender.send(buf, len)  <- queue ring of buffer indexes (<= qlenMax)
+//
+// Per packet nothing is allocated: buffers are made once; a full queue drops the message and
+// counts its entries (the kernel frees buffers beyond sync_qlen_max the same way).
+
+import { CONN_F_FWD_MASK, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
+import type { ConnTable } from '../conn/conn-table.ts';
+import {
+  TCP_S_CLOSE,
+  TCP_S_CLOSE_WAIT,
+  TCP_S_ESTABLISHED,
+  TCP_S_FIN_WAIT,
+  TCP_S_TIME_WAIT,
+} from '../conn/proto-tcp.ts';
+import { IPPROTO_TCP } from '../lib/inet.ts';
+import { FWD_FULLNAT } from '../model/dest.ts';
+import { connV4Len, writeConnV4, writeMesgHeader } from './sync-codec.ts';
+import type { SyncConnState } from './sync-conn-state.ts';
+import {
+  SYNC_FLAGS_SENT_MASK,
+  SYNC_FLUSH_TIME_MS,
+  SYNC_MESG_HEADER_LEN,
+  SYNC_SEND_DELAY_MS,
+  SYNC_WAKEUP_RATE,
+  type SyncSysctls,
+} from './sync-proto.ts';
+
+/** TCP states a connection is synced in (ip_vs_sync_conn_needed). */
+const TCP_SYNC_STATES =
+  (1 << TCP_S_ESTABLISHED) |
+  (1 << TCP_S_FIN_WAIT) |
+  (1 << TCP_S_CLOSE) |
+  (1 << TCP_S_CLOSE_WAIT) |
+  (1 << TCP_S_TIME_WAIT);
+
+/** Where full messages go: the daemon's multicast socket. */
+export interface SyncSender {
+  /** Send buf[0, len); call done() once buf may be reused. */
+  send(buf: Buffer, len: number, done: () => void): void;
+  /** Drain the queue (sendQueued) after delayMs; repeated calls before it runs are merged. */
+  wake(delayMs: number): void;
+}
+
+export class SyncMaster {
+  /** Entries written, messages queued and sent, entries lost to a full queue. */
+  connsSynced = 0;
+  messagesQueued = 0;
+  messagesSent = 0;
+  bytesSent = 0;
+  connsDropped = 0;
+  private readonly bufs: Buffer[];
+  private readonly lens: Uint32Array;
+  private readonly freeList: Int32Array;
+  private freeCount: number;
+  private readonly ring: Int32Array;
+  private ringHead = 0;
+  private queued = 0;
+  /** The message being filled: buffer index, write offset, entries, time of its first entry. */
+  private cur = -1;
+  private curLen = 0;
+  private curConns = 0;
+  private curFirstMs = 0;
+  private readonly dones: (() => void)[];
+
+  constructor(
+    private readonly t: ConnTable,
+    private readonly st: SyncConnState,
+    readonly sysctls: SyncSysctls,
+    readonly syncid: number,
+    readonly maxlen: number,
+    private readonly sender: SyncSender,
+  ) {
+    // ip_vs_sync_buff_create: at least the header and one entry, whatever sync_maxlen says.
+    const size = Math.max(maxlen, SYNC_MESG_HEADER_LEN + connV4Len(true));
+    const n = sysctls.qlenMax + 1;
+    this.bufs = [];
+    this.dones = [];
+    this.lens = new Uint32Array(n);
+    this.freeList = new Int32Array(n);
+    this.ring = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.bufs.push(Buffer.alloc(size));
+      this.freeList[i] = i;
+      this.dones.push(() => this.release(i));
+    }
+    this.freeCount = n;
+  }
+
+  /** Messages waiting for the sender. */
+  get queueLength(): number {
+    return this.queued;
+  }
+
+  /**
+   * ip_vs_sync_conn after an inbound packet of `id` (its in_pkts already counted): the
+   * connection if needed, then its controlling template with the template's own count.
+   */
+  syncConn(id: number, nowMs: number): void {
+    const t = this.t;
+    let cur = id;
+    let pkts: number;
+    // ONE_PACKET connections are never synced (and are freed already by ip_vs_conn_put).
+    if (!t.isLive(id) || t.flags[id]! & CONN_F_ONE_PACKET) return;
+    pkts = t.inPkts[id]!;
+    if (pkts === 1) this.st.reset(id, nowMs); // the connection's first packet: fresh sync fields
+    for (;;) {
+      if (this.needed(cur, pkts, nowMs)) this.write(cur, nowMs);
+      const ct = t.control[cur]!;
+      if (ct < 0) return;
+      if (t.flags[ct]! & CONN_F_TEMPLATE) {
+        const n = t.inPkts[ct]!;
+        pkts = n === 0xffffffff ? n : n + 1;
+        t.inPkts[ct] = pkts;
+        if (pkts === 1) this.st.reset(ct, nowMs);
+      } else {
+        pkts = this.sysctls.threshold;
+      }
+      cur = ct;
+    }
+  }
+
+  /** ip_vs_sync_conn_needed. */
+  private needed(id: number, pkts: number, nowMs: number): boolean {
+    const t = this.t;
+    const st = this.st;
+    const sc = this.sysctls;
+    const flags = t.flags[id]!;
+    const state = t.state[id]!;
+    const timeoutMs = t.timeoutMs[id]!;
+    const orig = st.endMs[id]!;
+    let retries = 0;
+    // Templates and UDP: force = 0, only the counters below decide.
+    if ((flags & CONN_F_TEMPLATE) === 0 && sc.persistMode && t.control[id]! >= 0) return false;
+    if ((flags & CONN_F_TEMPLATE) === 0 && t.protocol[id] === IPPROTO_TCP) {
+      if (((1 << state) & TCP_SYNC_STATES) === 0) return false;
+      // A change into a closing state syncs at once; into ESTABLISHED it waits for the counters.
+      if (state !== st.oldState[id] && state !== TCP_S_ESTABLISHED) {
+        this.set(id, state, nowMs + timeoutMs, 0);
+        return true;
+      }
+    }
+    const n = nowMs + timeoutMs;
+    const refresh = sc.refreshPeriodMs;
+    if (refresh > 0) {
+      const diff = Math.abs(n - orig);
+      const minDiff = Math.max(timeoutMs / 2, 10_000);
+      // "Avoid sync if difference is below sync_refresh_period and below the half timeout."
+      if (diff < Math.min(refresh, minDiff)) {
+        const r = st.retries[id]!;
+        if (r >= sc.retries) return false;
+        if (nowMs < orig - timeoutMs + refresh / 8) return false;
+        retries = r + 1;
+      }
+    }
+    if (sc.period > 0) {
+      if ((flags & CONN_F_TEMPLATE) === 0 && pkts % sc.period !== sc.threshold) return false;
+    } else if (refresh === 0 && pkts !== sc.threshold) return false;
+    // The kernel's cmpxchg of sync_endtime always wins here: one thread owns the table.
+    this.set(id, state, n, retries);
+    return true;
+  }
+
+  private set(id: number, state: number, endMs: number, retries: number): void {
+    this.st.oldState[id] = state;
+    this.st.endMs[id] = endMs;
+    this.st.retries[id] = retries;
+  }
+
+  /** ip_vs_sync_conn's v1 writer: pad, queue the message if the entry does not fit, write. */
+  private write(id: number, nowMs: number): void {
+    const t = this.t;
+    const flags = t.flags[id]!;
+    const fullNat = (flags & CONN_F_FWD_MASK) === FWD_FULLNAT && (flags & CONN_F_TEMPLATE) === 0;
+    const len = connV4Len(fullNat);
+    if (this.cur >= 0) {
+      const pad = (4 - this.curLen) & 3;
+      // nr_conns is a u8: a message holds at most 255 entries.
+      if (this.curLen + pad + len > this.maxlen || this.curConns === 255) this.queueCur();
+    }
+    if (this.cur < 0 && !this.startMessage(nowMs)) {
+      this.connsDropped++;
+      return;
+    }
+    const buf = this.bufs[this.cur]!;
+    let off = this.curLen;
+    while ((off & 3) !== 0) buf[off++] = 0;
+    const svc = t.svc[id];
+    off += writeConnV4(
+      buf,
+      off,
+      t.protocol[id]!,
+      flags & SYNC_FLAGS_SENT_MASK,
+      t.state[id]!,
+      t.cport[id]!,
+      t.vport[id]!,
+      t.dport[id]!,
+      svc !== null && svc !== undefined ? svc.fwmark : 0,
+      Math.floor(t.timeoutMs[id]! / 1000),
+      t.caddr[id]!,
+      t.vaddr[id]!,
+      t.daddr[id]!,
+      fullNat,
+      t.laddr[id]!,
+      t.lport[id]!,
+      t.tsDelta[id]!,
+    );
+    this.curLen = off;
+    this.curConns++;
+    this.connsSynced++;
+  }
+
+  private startMessage(nowMs: number): boolean {
+    if (this.freeCount === 0) return false;
+    this.cur = this.freeList[--this.freeCount]!;
+    this.curLen = SYNC_MESG_HEADER_LEN;
+    this.curConns = 0;
+    this.curFirstMs = nowMs;
+    return true;
+  }
+
+  /** sb_queue_tail: close the current message and queue it; wake the sender as the kernel does. */
+  private queueCur(): void {
+    const i = this.cur;
+    this.cur = -1;
+    if (i < 0) return;
+    writeMesgHeader(this.bufs[i]!, 0, this.syncid, this.curLen, this.curConns);
+    this.lens[i] = this.curLen;
+    if (this.queued >= this.sysctls.qlenMax) {
+      this.connsDropped += this.curConns;
+      this.release(i);
+      return;
+    }
+    this.ring[(this.ringHead + this.queued) % this.ring.length] = i;
+    this.queued++;
+    this.messagesQueued++;
+    if (this.queued === 1) this.sender.wake(SYNC_SEND_DELAY_MS);
+    else if (this.queued === SYNC_WAKEUP_RATE) this.sender.wake(0);
+  }
+
+  /** get_curr_sync_buff(IPVS_SYNC_FLUSH_TIME): queue a partly filled message once 2 s old. */
+  flushOld(nowMs: number): void {
+    if (this.cur >= 0 && this.curConns > 0 && nowMs - this.curFirstMs >= SYNC_FLUSH_TIME_MS) this.queueCur();
+  }
+
+  /** Queue the current message whatever its age (stop, tests). */
+  flushNow(): void {
+    if (this.cur >= 0 && this.curConns > 0) this.queueCur();
+  }
+
+  /** sync_thread_master: hand up to `max` queued messages to the sender; returns how many. */
+  sendQueued(max: number): number {
+    let n = 0;
+    while (this.queued > 0 && n < max) {
+      const i = this.ring[this.ringHead]!;
+      this.ringHead = (this.ringHead + 1) % this.ring.length;
+      this.queued--;
+      this.messagesSent++;
+      this.bytesSent += this.lens[i]!;
+      n++;
+      this.sender.send(this.bufs[i]!, this.lens[i]!, this.dones[i]!);
+    }
+    return n;
+  }
+
+  private release(i: number): void {
+    this.freeList[this.freeCount++] = i;
+  }
+}

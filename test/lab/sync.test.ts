@@ -1,0 +1,213 @@
+// Connection sync between two tsvsd on a shared segment: lvs1 runs the master sync daemon (from a
+// --start-daemon line of its config), lvs2 the backup (started with tsvsadm). A client holds a
+// keep-alive connection through lvs1 to a persistent service; lvs2's -Lnc then shows the
+// connection ESTABLISHED with its 15-minute timeout and the persistence template ASSURED with the
+// service's 300 s, -L --daemon shows each daemon in ipvsadm's words, and a malformed datagram
+// sent to the group is counted by the backup without touching its table.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binArgs } from '../../lab/lab-daemon.ts';
+import { addSwitch, ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { waitLine } from '../helpers/wait-line.ts';
+import { ControlClient } from '../../src/wire/client.ts';
+
+const VIP = '192.168.88.5';
+const CIP = '192.168.88.10';
+const RIP = '192.168.99.100';
+const RULES = `-A -t ${VIP}:80 -s rr -p 300\n-a -t ${VIP}:80 -r ${RIP}:80 -m -w 1\n`;
+
+function tsvsadm(socket: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...binArgs('tsvsadm'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TSVS_SOCKET: socket },
+  });
+  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** The first daemon's counters (daemon.list over the control socket). */
+async function stats(socket: string): Promise<Record<string, number>> {
+  const c = await ControlClient.connect(socket);
+  try {
+    const list = await c.request<{ stats: Record<string, number> }[]>('daemon.list');
+    return list[0]?.stats ?? {};
+  } finally {
+    c.close();
+  }
+}
+
+/** "mm:ss" of -Lc's expire column in seconds. */
+function seconds(mmss: string): number {
+  const [m, s] = mmss.split(':').map(Number);
+  return m! * 60 + s!;
+}
+
+const why = netnsUnavailable();
+if (why !== null) {
+  t.plan(0, `skipped: ${why}`);
+} else {
+  t.test('connections made through the master appear on the backup with their state and timeouts', async (t) => {
+    const ns = new NsSet();
+    const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync-'));
+    try {
+      const client = ns.add('cl');
+      const lvs1 = ns.add('l1');
+      const lvs2 = ns.add('l2');
+      const web = ns.add('w');
+      const sw88 = ns.add('s88');
+      const sw99 = ns.add('s99');
+      ns.veth(client, 'eth0', sw88, 'p-cl');
+      ns.veth(lvs1, 'eth0', sw88, 'p-l1');
+      ns.veth(lvs2, 'eth0', sw88, 'p-l2');
+      ns.veth(lvs1, 'eth1', sw99, 'p-l1');
+      ns.veth(lvs2, 'eth1', sw99, 'p-l2');
+      ns.veth(web, 'eth1', sw99, 'p-w');
+      addSwitch(sw88, ['p-cl', 'p-l1', 'p-l2']);
+      addSwitch(sw99, ['p-l1', 'p-l2', 'p-w']);
+      ip('-n', client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
+      ip('-n', client, 'route', 'add', 'default', 'via', VIP);
+      ip('-n', lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');
+      ip('-n', lvs2, 'addr', 'add', '192.168.99.4/24', 'dev', 'eth1');
+      ip('-n', web, 'addr', 'add', `${RIP}/24`, 'dev', 'eth1');
+      ip('-n', web, 'route', 'add', 'default', 'via', '192.168.99.5');
+      const webScript = new URL('../../lab/web-server.ts', import.meta.url).pathname;
+      ns.spawn(web, process.execPath, ['--import', 'tsx', webScript, 'web1', RIP, '80']);
+
+      // lvs1 owns the VIP; lvs2 has the same rules but owns only a spare address, so no client
+      // traffic reaches it (the HA lab moves the VIP with keepalived; this test is about sync).
+      const start = async (name: string, nsName: string, owned: string, extra: string): Promise<string> => {
+        const conf = join(dir, `${name}.conf`);
+        const socket = join(dir, `${name}.sock`);
+        writeFileSync(
+          conf,
+          `[engine]\ninterface eth0 owned ${owned} subnet 192.168.88.0/24\ninterface eth1 subnet 192.168.99.0/24\n` +
+            `[rules]\n${RULES}${extra}`,
+        );
+        const d = ns.spawn(nsName, process.execPath, [
+          ...binArgs('tsvsd'),
+          '--config',
+          conf,
+          '--rules',
+          join(dir, `${name}.rules`),
+          '--socket',
+          socket,
+        ]);
+        let log = '';
+        d.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+        const ping = async (): Promise<boolean> => {
+          const cl = await ControlClient.connect(socket);
+          cl.close();
+          return true;
+        };
+        await waitFor(`tsvsd ${name} answering`, ping, { timeoutMs: 40_000, intervalMs: 200 }).catch((e: unknown) => {
+          throw new Error(`${(e as Error).message}\n${log}`);
+        });
+        return socket;
+      };
+      const [s1, s2] = await Promise.all([
+        start('lvs1', lvs1, VIP, '--start-daemon master --mcast-interface eth1 --syncid 5\n'),
+        start('lvs2', lvs2, '192.168.88.6', ''),
+      ]);
+      await waitFor('the web server listening', () => nsExec(web, 'ss', '-Hltn', 'sport = :80').trim() !== '', {
+        timeoutMs: 20_000,
+      });
+      t.same(tsvsadm(s2, ['--start-daemon', 'backup', '--mcast-interface', 'eth1', '--syncid', '5']), {
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
+      t.same(tsvsadm(s2, ['--start-daemon', 'backup', '--mcast-interface', 'eth1']), {
+        status: 255,
+        stdout: '',
+        stderr: 'Daemon has already run\n',
+      });
+      t.equal(
+        tsvsadm(s1, ['-L', '--daemon']).stdout,
+        'master sync daemon (mcast=eth1, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n',
+      );
+      t.equal(
+        tsvsadm(s2, ['-Ln', '--daemon']).stdout,
+        'backup sync daemon (mcast=eth1, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n',
+      );
+
+      // A keep-alive client: two requests (SYN, ACK, two GETs and their ACKs: >= 3 inbound
+      // packets, the sync threshold), then it holds the connection open (50 s at most).
+      const clientJs = `
+        const net = require('node:net');
+        const s = net.connect({ host: '${VIP}', port: 80 });
+        let n = 0, buf = '';
+        const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n');
+        s.on('connect', ask);
+        s.on('data', (b) => {
+          buf += b;
+          if (!buf.includes('web1\\n')) return;
+          buf = '';
+          if (++n < 2) ask(); else console.log('ready ' + s.localPort);
+        });
+        s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
+        setTimeout(() => process.exit(0), 50000);`;
+      const c = ns.spawn(client, process.execPath, ['-e', clientJs]);
+      const ready = await waitLine(c, /ready \d+/, 20_000);
+      const cport = ready.split(' ')[1]!.trim();
+
+      const want = `${CIP}:${cport} ${VIP}:80 ${RIP}:80`;
+      // Polled through the control socket (a tsvsadm run costs a Node start); then listed once.
+      await waitFor(
+        'the connection and its template created on the backup',
+        async () => (await stats(s2))['created']! >= 2,
+        {
+          timeoutMs: 15_000,
+          intervalMs: 200,
+        },
+      ).catch(async (e: unknown) => {
+        throw new Error(`${(e as Error).message}\nmaster: ${JSON.stringify(await stats(s1))}`);
+      });
+      const lines = tsvsadm(s2, ['-Lnc'])
+        .stdout.split('\n')
+        .map((l) => l.trim().split(/\s+/).join(' '));
+      const conn = lines
+        .find((l) => l.includes(want))!
+        .trim()
+        .split(/\s+/);
+      t.equal(conn[0], 'TCP');
+      t.equal(conn[2], 'ESTABLISHED');
+      t.ok(seconds(conn[1]!) > 600 && seconds(conn[1]!) <= 900, `15-minute ESTABLISHED timeout (${conn[1]})`);
+      const tpl = lines.find((l) => l.includes(`${CIP}:0 ${VIP}:80 ${RIP}:80`));
+      t.ok(tpl !== undefined, 'the persistence template is synced');
+      const tf = tpl!.split(' ');
+      t.equal(tf[2], 'ASSURED');
+      t.ok(seconds(tf[1]!) > 120 && seconds(tf[1]!) <= 300, `the service's 300 s persistence (${tf[1]})`);
+      t.match(tsvsadm(s2, ['-Ln']).stdout, new RegExp(`-> ${RIP.replace(/\./g, '\\.')}:80\\s+Masq\\s+1\\s+1\\s+0`));
+
+      // A truncated message to the group, from lvs1's namespace: counted, nothing else changes.
+      const before = lines.length;
+      const sendJs = `
+        const d = require('node:dgram').createSocket('udp4');
+        d.bind(0, '192.168.99.5', () => {
+          d.setMulticastInterface('192.168.99.5');
+          const m = Buffer.from([0, 5, 0, 60, 1, 1, 0, 0, 0, 6, 0, 36]);
+          d.send(m, 8848, '224.0.0.81', () => d.close());
+        });`;
+      nsExec(lvs1, process.execPath, '-e', sendJs);
+      await waitFor('the backup counting the bad message', async () => (await stats(s2))['badLength'] === 1, {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      });
+      const shown = tsvsadm(s2, ['--sync']).stdout;
+      t.match(shown, /badLength=1 /);
+      t.match(shown, /corrupt=0 /);
+      t.equal(tsvsadm(s2, ['-Lnc']).stdout.split('\n').length, before, 'table unchanged');
+      t.match(tsvsadm(s1, ['--sync']).stdout, /connsSynced=[1-9]\d* messagesSent=[1-9]/);
+
+      t.same(tsvsadm(s2, ['--stop-daemon', 'backup']), { status: 0, stdout: '', stderr: '' });
+      t.same(tsvsadm(s2, ['--stop-daemon', 'backup']), { status: 255, stdout: '', stderr: 'No daemon is running\n' });
+      t.equal(tsvsadm(s2, ['-L', '--daemon']).stdout, '');
+    } finally {
+      ns.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
