@@ -22,6 +22,8 @@
 //   secure-tcp 0
 //   amemthresh 1024                # engage below this many FREE TABLE ENTRIES (the kernel: pages)
 //   am-droprate 10                 # drop-packet 3 drops 1 in this many new-connection packets
+//   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
+//                                  #   TCP connection (consistent: mh/sh services only; ECMP)
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
@@ -44,7 +46,7 @@ import { TsvsError } from '../lib/errors.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
 import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
-import type { EngineConfig, PortConfig } from '../datapath/engine-config.ts';
+import type { EngineConfig, PortConfig, SloppyTcp } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
 import type { DefenseSysctls } from '../conn/defense.ts';
@@ -128,6 +130,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let kernelFilter: boolean | undefined;
   const defense: Partial<DefenseSysctls> = {};
   let embryonicPercent: number | undefined;
+  let sloppyTcp: SloppyTcp | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -208,11 +211,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 100)
         throw configError(path, n, 'embryonic-quota must be a percentage from 0 to 100');
       embryonicPercent = v;
+    } else if (key === 'sloppy-tcp') {
+      if (words.length !== 2 || (val !== 'off' && val !== 'on' && val !== 'consistent'))
+        throw configError(path, n, 'sloppy-tcp must be off, on or consistent');
+      sloppyTcp = val;
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, sloppy-tcp)`,
       );
     }
   }
@@ -232,6 +239,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(kernelFilter !== undefined ? { kernelFilter } : {}),
       ...(Object.keys(defense).length > 0 ? { defense } : {}),
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
+      ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
     },
     ruleLines,
   };
