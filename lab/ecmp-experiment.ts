@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { isAlive, tryKill } from './netns.ts';
 import { VIP } from './topology.ts';
-import { labScript, type Director, type EcmpTopology } from './ecmp-topology.ts';
+import { labScript, type Director } from './ecmp-director.ts';
+import type { EcmpTopology } from './ecmp-topology.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
