@@ -24,9 +24,11 @@ Commands:
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
-  ecmp [N]             N LVS-DR directors (default 3, at most 8) behind a router with ECMP: BIRD 2
+  ecmp [N] [--sched S] [--sloppy-tcp off|on|consistent]
+                       N LVS-DR directors (default 3, at most 8) behind a router with ECMP: BIRD 2
                        announces the VIP from each over BGP, tsvsd runs mh and adopts flows
-                       (sloppy-tcp consistent); shows the route and the split per director,
+                       (sloppy-tcp consistent; --sched and --sloppy-tcp change both on every
+                       director); shows the route and the split per director,
                        kills one director's tsvsd under load and prints what broke
                        (lab/README.md, "ECMP")
   ecmp add             start the stopped directors' tsvsd again, or add one more director
@@ -145,12 +147,22 @@ async function main(): Promise<void> {
     case 'ecmp':
       if (rest[0] === 'add') await ecmpAdd(prefix);
       else {
+        const flag = (name: string, def: string): string => {
+          const i = rest.indexOf(name);
+          return i >= 0 ? (rest.splice(i, 2)[1] ?? def) : def;
+        };
+        const sched = flag('--sched', 'mh');
+        const sloppyTcp = flag('--sloppy-tcp', 'consistent');
         const n = rest[0] === undefined ? DEFAULT_DIRECTORS : Number(rest[0]);
         if (!Number.isInteger(n) || n < 1 || n > MAX_DIRECTORS) {
           process.stderr.write(`lab: ecmp takes a number of directors from 1 to ${MAX_DIRECTORS}, or add\n`);
           process.exit(2);
         }
-        await ecmpDemo(prefix, n);
+        if (sloppyTcp !== 'off' && sloppyTcp !== 'on' && sloppyTcp !== 'consistent') {
+          process.stderr.write('lab: --sloppy-tcp takes off, on or consistent\n');
+          process.exit(2);
+        }
+        await ecmpDemo(prefix, n, { sched, sloppyTcp });
       }
       break;
     case 'down': {

@@ -9,7 +9,7 @@ import { birdUnavailable } from './bird.ts';
 import { DrTopology } from './dr-topology.ts';
 import { LabDaemon, ROOT, say, shown } from './lab-daemon.ts';
 import { EcmpTopology } from './ecmp-topology.ts';
-import type { Director } from './ecmp-director.ts';
+import type { Director, DirectorPolicy } from './ecmp-director.ts';
 import { killUnderLoad, routeMatches, serviceConns, until } from './ecmp-experiment.ts';
 import { drive } from './traffic.ts';
 import { VIP } from './topology.ts';
@@ -44,7 +44,7 @@ export async function splitPerDirector(lab: EcmpTopology, n: number): Promise<st
   return `${parts.join(', ')}   (real servers: ${servers})`;
 }
 
-export async function ecmpDemo(prefix: string, n: number): Promise<void> {
+export async function ecmpDemo(prefix: string, n: number, policy: DirectorPolicy): Promise<void> {
   const why = ensureBird();
   if (why !== null) throw new Error(why);
   const lab = new EcmpTopology(prefix);
@@ -62,7 +62,7 @@ export async function ecmpDemo(prefix: string, n: number): Promise<void> {
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   try {
-    await run(lab, n);
+    await run(lab, n, policy);
   } catch (e) {
     lab.down();
     throw e;
@@ -72,12 +72,14 @@ export async function ecmpDemo(prefix: string, n: number): Promise<void> {
   }
 }
 
-async function run(lab: EcmpTopology, n: number): Promise<void> {
+async function run(lab: EcmpTopology, n: number, policy: DirectorPolicy): Promise<void> {
   say(`== tsvs: ${n} directors behind ECMP, announced with BGP (BIRD 2), agreeing through Maglev ==\n`);
-  lab.up({ directors: n });
+  lab.up({ directors: n, policy });
   say(`Namespaces: ${lab.client}, ${lab.router}, ${lab.directors.map((d) => d.lvs).join(', ')}, web1, web2, sw99.`);
   await startDirectors(lab, lab.directors);
-  say('Each director: tsvsd (DR, mh, sloppy-tcp consistent), BIRD announcing the VIP, the VIP announcer.');
+  say(
+    `Each director: tsvsd (DR, ${policy.sched}, sloppy-tcp ${policy.sloppyTcp}), BIRD announcing the VIP, the VIP announcer.`,
+  );
   shown(lab.router, 'birdc show protocols', lab.routerBird.birdc('show protocols').out);
   shown(lab.router, `ip route show ${VIP}`, lab.routeText());
   say(`net.ipv4.fib_multipath_hash_policy=1 in the router: the next hop is a hash of addresses and ports.`);

@@ -10,6 +10,7 @@ import { RIP1, RIP2, VIP } from './topology.ts';
 import { Bird } from './bird.ts';
 import { LabDaemon, ROOT } from './lab-daemon.ts';
 import { ROUTER_SEGMENT_SIDE } from './dr-topology.ts';
+import type { SloppyTcp } from '../src/datapath/engine-config.ts';
 
 /** The address of director k (1-based) on the segment: 192.168.99.1k. */
 export function directorAddr(k: number): string {
@@ -17,6 +18,15 @@ export function directorAddr(k: number): string {
 }
 
 /** One director: its namespace, state directory, tsvsd, BIRD and announcer. */
+/** What every director of one lab runs: the scheduler of VIP:80 and the adoption setting. */
+export interface DirectorPolicy {
+  /** mh (the default), sh or any scheduler; mh and sh hash the client's port too (-b mh-port / sh-port). */
+  readonly sched: string;
+  readonly sloppyTcp: SloppyTcp;
+}
+
+export const DEFAULT_POLICY: DirectorPolicy = { sched: 'mh', sloppyTcp: 'consistent' };
+
 export class Director {
   /** The LabDaemon's prefix: never the lab's own, so each director gets its own control socket. */
   readonly prefix: string;
@@ -30,6 +40,7 @@ export class Director {
     labPrefix: string,
     readonly k: number,
     labDir: string,
+    readonly policy: DirectorPolicy = DEFAULT_POLICY,
   ) {
     this.prefix = `${labPrefix}-lvs${k}`;
     this.lvs = `${labPrefix}-lvs${k}`;
@@ -42,12 +53,12 @@ export class Director {
   engineConfig(): string {
     return `# eth0: the segment. The router sends the VIP's flows here as to a next hop (BGP).
 interface eth0 owned ${VIP} subnet ${this.addr}/24 gateway ${ROUTER_SEGMENT_SIDE}
-# Adopt flows other directors started, for consistent schedulers (mh, sh).
-sloppy-tcp consistent
+# consistent: adopt flows other directors started, for consistent schedulers (mh, sh).
+sloppy-tcp ${this.policy.sloppyTcp}
 
 [rules]
 # The same rules, in the same order, on every director: the same Maglev table.
--A -t ${VIP}:80 -s mh -b mh-port
+-A -t ${VIP}:80 -s ${this.policy.sched}${portFlag(this.policy.sched)}
 -a -t ${VIP}:80 -r ${RIP1}:80 -g -w 1
 -a -t ${VIP}:80 -r ${RIP2}:80 -g -w 1
 `;
@@ -113,4 +124,9 @@ export function labScript(name: string): string[] {
   const script = new URL(`./${name}.ts`, import.meta.url).pathname;
   const js = script.replace(/\.ts$/, '.js');
   return existsSync(js) ? [js] : ['--import', 'tsx', script];
+}
+
+/** mh and sh hash the source address only unless told to add the port (ip_vs_mh.c, ip_vs_sh.c). */
+function portFlag(sched: string): string {
+  return sched === 'mh' ? ' -b mh-port' : sched === 'sh' ? ' -b sh-port' : '';
 }

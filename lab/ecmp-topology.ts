@@ -18,13 +18,13 @@
 // The router reaches a director by its own address (the BGP next hop), so the directors never
 // compete for the VIP on the segment; the real servers answer the client through the router.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { addNetns, addVeth, delNetns, ip, nsExec, nsExists } from './netns.ts';
 import { CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
 import { Bird, directorBirdConf, routerBirdConf } from './bird.ts';
-import { Director } from './ecmp-director.ts';
+import { DEFAULT_POLICY, Director, type DirectorPolicy } from './ecmp-director.ts';
 import { ROUTER_CLIENT_SIDE, ROUTER_SEGMENT_SIDE } from './dr-topology.ts';
 
 export const DEFAULT_DIRECTORS = 3;
@@ -34,23 +34,32 @@ export class EcmpTopology extends LabTopology {
   readonly router: string;
   readonly routerBird: Bird;
   directors: Director[] = [];
+  policy: DirectorPolicy;
 
   constructor(prefix = 'tsvs') {
     super(prefix);
     this.router = `${prefix}-router`;
     this.routerBird = new Bird(this.router, join(this.stateDir, 'router'));
-    const n = this.savedCount();
-    for (let k = 1; k <= n; k++) this.directors.push(new Director(prefix, k, this.stateDir));
+    const saved = this.saved();
+    this.policy = saved.policy;
+    for (let k = 1; k <= saved.n; k++) this.directors.push(new Director(prefix, k, this.stateDir, this.policy));
   }
 
-  private get countFile(): string {
-    return join(this.stateDir, 'ecmp-directors');
+  private get stateFile(): string {
+    return join(this.stateDir, 'ecmp.json');
   }
 
-  private savedCount(): number {
-    if (!existsSync(this.countFile)) return 0;
-    const n = Number(readFileSync(this.countFile, 'utf8').trim());
-    return n > 0 && n <= MAX_DIRECTORS ? n : 0;
+  private saved(): { n: number; policy: DirectorPolicy } {
+    try {
+      const j = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { n: number; policy: DirectorPolicy };
+      return j.n > 0 && j.n <= MAX_DIRECTORS ? j : { n: 0, policy: DEFAULT_POLICY };
+    } catch {
+      return { n: 0, policy: DEFAULT_POLICY };
+    }
+  }
+
+  private save(): void {
+    writeFileSync(this.stateFile, JSON.stringify({ n: this.directors.length, policy: this.policy }));
   }
 
   /** Every namespace this lab may have made (all possible directors, for a clean teardown). */
@@ -64,7 +73,7 @@ export class EcmpTopology extends LabTopology {
   }
 
   /** Build the namespaces, start the web servers and the router's BIRD (directors: addDirector). */
-  override up(opts: LabOptions & { directors?: number } = {}): void {
+  override up(opts: LabOptions & { directors?: number; policy?: DirectorPolicy } = {}): void {
     if (this.anyLeft()) this.down();
     mkdirSync(join(this.stateDir, 'router'), { recursive: true });
     try {
@@ -103,8 +112,9 @@ export class EcmpTopology extends LabTopology {
       this.startWeb(opts);
       this.directors = [];
       const n = Math.min(Math.max(opts.directors ?? DEFAULT_DIRECTORS, 1), MAX_DIRECTORS);
-      for (let k = 1; k <= n; k++) this.directors.push(new Director(this.prefix, k, this.stateDir));
-      writeFileSync(this.countFile, String(n));
+      this.policy = opts.policy ?? DEFAULT_POLICY;
+      for (let k = 1; k <= n; k++) this.directors.push(new Director(this.prefix, k, this.stateDir, this.policy));
+      this.save();
       this.routerBird.start(this.routerConf());
       for (const d of this.directors) this.buildDirector(d);
     } catch (e) {
@@ -142,9 +152,9 @@ export class EcmpTopology extends LabTopology {
   addDirector(): Director {
     const k = this.directors.length + 1;
     if (k > MAX_DIRECTORS) throw new Error(`at most ${MAX_DIRECTORS} directors`);
-    const d = new Director(this.prefix, k, this.stateDir);
+    const d = new Director(this.prefix, k, this.stateDir, this.policy);
     this.directors.push(d);
-    writeFileSync(this.countFile, String(this.directors.length));
+    this.save();
     this.buildDirector(d);
     writeFileSync(this.routerBird.conf, this.routerConf());
     this.routerBird.birdc('configure');
