@@ -7,6 +7,8 @@ import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { drDemo, tearDownLeftover } from './dr-demo.ts';
 import { ansibleDemo } from './ansible-demo.ts';
+import { ecmpAdd, ecmpDemo } from './ecmp-demo.ts';
+import { DEFAULT_DIRECTORS, EcmpTopology, MAX_DIRECTORS } from './ecmp-topology.ts';
 import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
@@ -22,13 +24,22 @@ Commands:
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
+  ecmp [N] [--sched S] [--sloppy-tcp off|on|consistent]
+                       N LVS-DR directors (default 3, at most 8) behind a router with ECMP: BIRD 2
+                       announces the VIP from each over BGP, tsvsd runs mh and adopts flows
+                       (sloppy-tcp consistent; --sched and --sloppy-tcp change both on every
+                       director); shows the route and the split per director,
+                       kills one director's tsvsd under load and prints what broke
+                       (lab/README.md, "ECMP")
+  ecmp add             start the stopped directors' tsvsd again, or add one more director
   ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
                        Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
                        the playbook again (changed=0), then remove everything (lab/README.md)
   up                   build the topology and start tsvsd (no rules)
   down                 stop everything the lab (NAT or DR) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
-  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (or router: DR lab)
+  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (router: DR and ECMP labs;
+                       lvs2..lvsN: ECMP lab)
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
@@ -115,7 +126,7 @@ async function main(): Promise<void> {
   const lab = new LabTopology(prefix);
   const d = new LabDaemon(lab);
   const needUp = (): void => {
-    if (!lab.isUp() || d.pid() === null) {
+    if (!lab.isUp() || (d.pid() === null && !new EcmpTopology(prefix).isUp())) {
       process.stderr.write('lab: the lab is not running: start it with `npm run lab` (or `npm run lab -- up`)\n');
       process.exit(1);
     }
@@ -133,9 +144,32 @@ async function main(): Promise<void> {
     case 'dr':
       await drDemo(prefix, !rest.includes('--no-arp-ignore'));
       break;
+    case 'ecmp':
+      if (rest[0] === 'add') await ecmpAdd(prefix);
+      else {
+        const flag = (name: string, def: string): string => {
+          const i = rest.indexOf(name);
+          return i >= 0 ? (rest.splice(i, 2)[1] ?? def) : def;
+        };
+        const sched = flag('--sched', 'mh');
+        const sloppyTcp = flag('--sloppy-tcp', 'consistent');
+        const n = rest[0] === undefined ? DEFAULT_DIRECTORS : Number(rest[0]);
+        if (!Number.isInteger(n) || n < 1 || n > MAX_DIRECTORS) {
+          process.stderr.write(`lab: ecmp takes a number of directors from 1 to ${MAX_DIRECTORS}, or add\n`);
+          process.exit(2);
+        }
+        if (sloppyTcp !== 'off' && sloppyTcp !== 'on' && sloppyTcp !== 'consistent') {
+          process.stderr.write('lab: --sloppy-tcp takes off, on or consistent\n');
+          process.exit(2);
+        }
+        await ecmpDemo(prefix, n, { sched, sloppyTcp });
+      }
+      break;
     case 'down': {
       const any = new DrTopology(prefix);
       d.stop();
+      const ecmp = new EcmpTopology(prefix);
+      if (ecmp.anyLeft()) ecmp.down();
       any.down();
       const ansibleLab = new AnsibleLab(prefix);
       if (ansibleLab.anyLeft()) ansibleLab.down();

@@ -25,11 +25,14 @@ export function binArgs(name: 'tsvsd' | 'tsvsadm'): string[] {
   return !fromSource && existsSync(js) ? [js] : ['--import', 'tsx', join(ROOT, 'src', 'bin', `${name}.ts`)];
 }
 
+/** Where a LabDaemon runs: a lab topology, or one director of the ECMP lab (ecmp-topology.ts). */
+export type DaemonHost = Pick<LabTopology, 'lvs' | 'prefix' | 'stateDir' | 'engineConfig'>;
+
 export class LabDaemon {
   readonly socket: string;
   readonly dir: string;
 
-  constructor(private readonly lab: LabTopology) {
+  constructor(private readonly lab: DaemonHost) {
     this.dir = lab.stateDir;
     this.socket = lab.prefix === 'tsvs' ? '/run/tsvs/tsvsd.sock' : join(lab.stateDir, 'tsvsd.sock');
   }

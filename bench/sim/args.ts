@@ -15,7 +15,9 @@ export interface CliArgs {
 
 export const USAGE = `Usage: npm run bench:sched -- --scenario NAME|FILE[,NAME...] [options]
   --scenario S     a file, or a name in bench/scenarios (equal, weights-1-2, one-slow, server-fails,
-                   servers-10000, flash-crowd, ...); "all" runs every scenario
+                   servers-10000, flash-crowd, ...); "all" runs every scenario;
+                   ecmp-director-fails / ecmp-director-added: N directors behind ECMP
+                   (bench/sim/ecmp.ts)
   --schedulers L   comma-separated ipvsadm names (default: the scenario's list)
   --seed N         PRNG seed (default: the scenario's)
   --duration SEC   simulated seconds (default: the scenario's)

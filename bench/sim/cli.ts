@@ -11,6 +11,7 @@ import { parseArgs, USAGE } from './args.ts';
 import { SCENARIO_DIR, loadScenario } from './scenario.ts';
 import { runBench, writeReport } from './run.ts';
 import { summaryTableMd } from './report-text.ts';
+import { ECMP_SCENARIOS, ecmpReport } from './ecmp.ts';
 
 const REPO = resolve(SCENARIO_DIR, '..', '..');
 
@@ -32,6 +33,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const sc = loadScenario(name);
       process.stdout.write(`${name}\n  ${sc.title}\n  teaches: ${sc.teaches}\n\n`);
     }
+    process.stdout.write(
+      `${ECMP_SCENARIOS.join(', ')}\n  N directors behind ECMP, one fails or one joins: flows broken by routing\n` +
+        '  (hash-threshold, resilient), scheduler (mh, sh, rr), adoption and mode (bench/sim/ecmp.ts)\n\n',
+    );
     return 0;
   }
   const which = args.scenarios.includes('all') ? scenarioNames() : args.scenarios;
@@ -40,6 +45,13 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new TsvsError('ENOENT', `Scheduler module ip_vs_${s} not found`, { exitCode: 2 });
   }
   for (const arg of which) {
+    if ((ECMP_SCENARIOS as readonly string[]).includes(arg)) {
+      // The ECMP scenarios in one report: 3 directors as in the lab, 2 and 10 real servers.
+      const seed = args.seed ?? 1;
+      process.stdout.write(`== ${arg} (npm run bench:sched -- --scenario ${arg} --seed ${seed})\n\n`);
+      for (const servers of [2, 10]) process.stdout.write(`${ecmpReport(3, servers, 20_000, seed)}\n`);
+      continue;
+    }
     let sc = loadScenario(arg);
     if (args.seed !== null) sc = { ...sc, seed: args.seed };
     const out =

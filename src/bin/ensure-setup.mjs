@@ -44,6 +44,16 @@ const APT = {
     '/usr/sbin/sshd': 'openssh-server',
     'ssh-keygen': 'openssh-client',
   },
+  // `npm run lab -- ecmp` (and its test) asks for this mode itself: BIRD 2 announces each
+  // director's VIP to the router namespace over BGP. The other labs do without.
+  ecmp: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+    bird: 'bird2',
+    birdc: 'bird2',
+  },
   bench: {
     ip: 'iproute2',
     curl: 'curl',

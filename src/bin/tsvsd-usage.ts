@@ -37,7 +37,11 @@ drop-packet (drop new-connection packets at amemthresh/(amemthresh-free), level 
 am-droprate), secure-tcp (the kernel's tcp_states_dos). amemthresh N (default 1024): auto
 levels engage while FREE CONNECTION-TABLE ENTRIES < N (the kernel counts free memory pages);
 am-droprate N (default 10). Shown by tsvsadm --engine.
+Behind ECMP: sloppy-tcp off|on|consistent (default off: only a SYN creates a TCP connection;
+on: any non-RST packet does, the kernel's sloppy_tcp=1; consistent: only for services whose
+scheduler is consistent, mh and sh, so a director adopts the flows another director started
+and picks the same real server). Changes on reload; tsvsadm --engine shows it and "adopted".
 
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
-[rules], kernel-filter, and the --health file. Manage it with tsvsadm.
+[rules], kernel-filter, sloppy-tcp, and the --health file. Manage it with tsvsadm.
 `;

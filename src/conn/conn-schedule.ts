@@ -32,6 +32,13 @@ const FTPDATA = 20;
 export interface ConnSetupOptions {
   /** sysctl sloppy_tcp: any non-RST TCP packet may create a connection. Default false. */
   sloppyTcp?: boolean;
+  /**
+   * sloppy_tcp for consistent schedulers only (Scheduler.consistent: mh, sh): a non-SYN, non-RST
+   * TCP packet without an entry is adopted when its service's scheduler would pick the same real
+   * server on any director with the same rules (Katran's LRU-miss path); for other schedulers it
+   * stays a DROP_NOT_SYN. Default false.
+   */
+  adoptConsistent?: boolean;
   /** sysctl expire_quiescent_template: a weight-0 dest invalidates its templates. Default false. */
   expireQuiescentTemplate?: boolean;
 }
@@ -42,7 +49,10 @@ export class ConnSetup {
   private readonly fnat: LocalAddrPool | null;
   private readonly defense: ConnDefense | null;
   sloppyTcp: boolean;
+  adoptConsistent: boolean;
   expireQuiescentTemplate: boolean;
+  /** TCP connections created by a packet without SYN (sloppy_tcp or adoption). */
+  adopted = 0;
 
   constructor(
     t: ConnTable,
@@ -56,6 +66,7 @@ export class ConnSetup {
     this.fnat = fnat;
     this.defense = defense;
     this.sloppyTcp = opts.sloppyTcp ?? false;
+    this.adoptConsistent = opts.adoptConsistent ?? false;
     this.expireQuiescentTemplate = opts.expireQuiescentTemplate ?? false;
   }
 
@@ -63,7 +74,8 @@ export class ConnSetup {
    * Create the connection for the first packet <inp> of a flow to `svc` (inp.protocol, caddr,
    * cport, vaddr, vport = the packet's; daddr = packet destination; nowMs = batch clock).
    * Returns the new conn id (>= 0), or minus a drop reason:
-   *   -DROP_NOT_SYN          TCP without SYN, or with RST (tcp_conn_schedule)
+   *   -DROP_NOT_SYN          TCP with RST, or without SYN unless sloppyTcp, or adoptConsistent and
+   *                          the service's scheduler is consistent (tcp_conn_schedule)
    *   -DROP_DEFENSE_PACKET   drop_packet's 1-in-rate drop (ip_vs_todrop in tcp/udp_conn_schedule)
    *   -DROP_NO_DEST          no real server: answer ICMP port unreachable (ip_vs_leave)
    *   -DROP_CONN_TABLE_FULL  table full (the kernel's ENOMEM, *ignored = -1: plain drop)
@@ -73,8 +85,14 @@ export class ConnSetup {
    */
   schedule(svc: Service, inp: SchedInput, tcpFlags: number): number {
     const proto = inp.protocol;
+    let adopt = false;
     if (proto === IPPROTO_TCP) {
-      if ((tcpFlags & TCP_RST) !== 0 || ((tcpFlags & TCP_SYN) === 0 && !this.sloppyTcp)) return -DROP_NOT_SYN;
+      // tcp_conn_schedule: "(th->syn || sysctl_sloppy_tcp(ipvs)) && !th->rst".
+      if ((tcpFlags & TCP_RST) !== 0) return -DROP_NOT_SYN;
+      if ((tcpFlags & TCP_SYN) === 0) {
+        if (!this.sloppyTcp && !(this.adoptConsistent && svc.sched.consistent === true)) return -DROP_NOT_SYN;
+        adopt = true;
+      }
     } else if (proto !== IPPROTO_UDP) {
       return -DROP_NO_SERVICE;
     }
@@ -88,7 +106,11 @@ export class ConnSetup {
     // connection that a new SYN took back into the handshake (tcpStateTransition) joins the list
     // without a check, so the list may stand a few over the quota until the next new SYN.
     if (proto === IPPROTO_TCP) while (this.t.embryonic.full() && this.recycleEmbryonic(inp.nowMs));
-    if (svc.flags & SVC_F_PERSISTENT) return this.schedPersist(svc, inp);
+    if (svc.flags & SVC_F_PERSISTENT) {
+      const pid = this.schedPersist(svc, inp);
+      if (adopt && pid >= 0) this.adopted++;
+      return pid;
+    }
     // "port zero only supported in persistent services": *ignored = 0, so ICMP.
     if (svc.fwmark === 0 && inp.vport !== svc.port) return -DROP_NO_DEST;
     const dest = svc.sched.schedule(svc, inp);
@@ -109,6 +131,7 @@ export class ConnSetup {
     if (id < 0) return id;
     dest.conns++;
     svc.conns++;
+    if (adopt) this.adopted++;
     return id;
   }
 

@@ -24,6 +24,8 @@
 //   am-droprate 10                 # drop-packet 3 drops 1 in this many new-connection packets
 //   vrrp-state backup              # with keepalived: start silent, answer after notify_master
 //                                  #   runs `tsvsadm --vrrp-state master` (src/daemon/vrrp-state.ts)
+//   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
+//                                  #   TCP connection (consistent: mh/sh services only; ECMP)
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
@@ -46,7 +48,7 @@ import { TsvsError } from '../lib/errors.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
 import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
-import type { EngineConfig, PortConfig } from '../datapath/engine-config.ts';
+import type { EngineConfig, PortConfig, SloppyTcp } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
 import type { DefenseSysctls } from '../conn/defense.ts';
@@ -131,6 +133,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   const defense: Partial<DefenseSysctls> = {};
   let embryonicPercent: number | undefined;
   let vrrpState: 'master' | 'backup' | undefined;
+  let sloppyTcp: SloppyTcp | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -215,11 +218,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || (val !== 'master' && val !== 'backup'))
         throw configError(path, n, 'vrrp-state must be master or backup (the state tsvsd starts in)');
       vrrpState = val;
+    } else if (key === 'sloppy-tcp') {
+      if (words.length !== 2 || (val !== 'off' && val !== 'on' && val !== 'consistent'))
+        throw configError(path, n, 'sloppy-tcp must be off, on or consistent');
+      sloppyTcp = val;
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp)`,
       );
     }
   }
@@ -240,6 +247,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(Object.keys(defense).length > 0 ? { defense } : {}),
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
       ...(vrrpState !== undefined ? { vrrpState } : {}),
+      ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
     },
     ruleLines,
   };

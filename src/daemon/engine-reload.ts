@@ -1,5 +1,6 @@
-// engine-reload: which [engine] settings a reload can change in a running packet engine. Only
-// kernel-filter can (the nft table is installed or removed, kernel-filter.ts); every other key
+// engine-reload: which [engine] settings a reload can change in a running packet engine:
+// kernel-filter (the nft table is installed or removed, kernel-filter.ts) and sloppy-tcp (two
+// flags read per new connection, as the kernel's sysctl is read per packet); every other key
 // is fixed when the engine starts: the interfaces and their addresses, the full-NAT pool and the
 // connection table are built once, and busy-poll-us / poll-interval-us are options of the
 // AF_PACKET rings' native loop, given when the rings are opened. A change to one of those is
@@ -18,10 +19,11 @@ const KEY_NAMES: Readonly<Record<string, string>> = {
   pollIntervalUs: 'poll-interval-us',
   kernelFilter: 'kernel-filter',
   embryonicPercent: 'embryonic-quota',
+  sloppyTcp: 'sloppy-tcp',
 };
 
 /** The fields a running engine applies on reload. */
-export const LIVE_ENGINE_KEYS: ReadonlySet<string> = new Set(['kernelFilter']);
+export const LIVE_ENGINE_KEYS: ReadonlySet<string> = new Set(['kernelFilter', 'sloppyTcp']);
 
 /** config-file.ts's name for an EngineConfig field; fields it does not list are kebab-cased. */
 export function engineKeyName(field: string): string {

@@ -88,6 +88,13 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     reconfigure(next) {
       const diff = diffEngineConfig(running, next);
       for (const f of diff.refused) log.warn(refusedMessage(f));
+      if (diff.live.includes('sloppyTcp')) {
+        const s = next.sloppyTcp ?? 'off';
+        engine.conns.setup.sloppyTcp = s === 'on';
+        engine.conns.setup.adoptConsistent = s === 'consistent';
+        running = { ...running, sloppyTcp: s };
+        log.info('reload: sloppy-tcp changed', { value: s });
+      }
       if (!diff.live.includes('kernelFilter')) return;
       const on = next.kernelFilter !== false;
       if (on && filter === null) {
@@ -111,6 +118,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
 
 export function engineStats(engine: Engine): Record<string, unknown> {
   const p = engine.pipeline;
+  const setup = engine.conns.setup;
   const drops: Record<string, number> = {};
   engine.drops.counts.forEach((n, i) => {
     if (i > 0 && n > 0) drops[DROP_NAMES[i] ?? String(i)] = n;
@@ -127,6 +135,8 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     drops,
     connections: engine.conns.count,
     connCapacity: engine.conns.table.capacity,
+    sloppyTcp: setup.sloppyTcp ? 'on' : setup.adoptConsistent ? 'consistent' : 'off',
+    adopted: setup.adopted,
     defense: engine.defenseStats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),

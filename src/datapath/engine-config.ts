@@ -14,6 +14,14 @@ import type { DefenseSysctls } from '../conn/defense.ts';
  */
 export const DEFAULT_EMBRYONIC_PERCENT = 50;
 
+/**
+ * sysctl sloppy_tcp, per engine: 'off' (the kernel's default: only a SYN creates a TCP
+ * connection), 'on' (any non-RST packet may, whatever the scheduler), 'consistent' (only for
+ * services whose scheduler is consistent, mh and sh: a director behind ECMP adopts the flows
+ * another director started, and picks the real server that one picked).
+ */
+export type SloppyTcp = 'off' | 'on' | 'consistent';
+
 export interface PortConfig {
   /** Interface name, e.g. eth0. */
   readonly name: string;
@@ -52,6 +60,8 @@ export interface EngineConfig {
    * 'master', like no value, answers for them from the start (src/daemon/vrrp-state.ts).
    */
   readonly vrrpState?: 'master' | 'backup';
+  /** sloppy_tcp (SloppyTcp); default 'off'. */
+  readonly sloppyTcp?: SloppyTcp;
 }
 
 /** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */

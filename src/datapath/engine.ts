@@ -59,6 +59,8 @@ export class Engine {
       startMs: this.now(),
       embryonicQuota: embryonicQuota(cfg.connCapacity, cfg.embryonicPercent ?? DEFAULT_EMBRYONIC_PERCENT),
       ...(cfg.defense !== undefined ? { defense: cfg.defense } : {}),
+      sloppyTcp: cfg.sloppyTcp === 'on',
+      adoptConsistent: cfg.sloppyTcp === 'consistent',
       ...fnat,
       ...(opts.conn ?? {}),
     });

@@ -34,6 +34,13 @@ export class SchedInput {
  */
 export interface Scheduler {
   readonly name: string;
+  /**
+   * True when the pick depends only on the flow's addresses and the service's dests (their order
+   * and weights), never on load, time or earlier picks: mh and sh. Directors with the same rules
+   * then pick the same real server for a flow, so one may adopt a flow another one started
+   * (ConnSetup.adoptConsistent). Absent means false.
+   */
+  readonly consistent?: boolean;
   /** init_service: the service gets this scheduler (-A, or -E switching scheduler); svc.dests is already filled. */
   init(svc: SchedService): void;
   /** done_service: the service drops this scheduler. */

@@ -68,6 +68,8 @@ function isUnavailable(d: Dest): boolean {
 
 export class MhScheduler implements Scheduler {
   readonly name = 'mh';
+  /** The Maglev table depends only on the dests, the pick only on the flow's hash. */
+  readonly consistent = true;
   readonly size: number;
   readonly lookup: (Dest | null)[];
   /** dest->last_weight as seen through the hooks. */

@@ -42,6 +42,8 @@ function isUnavailable(d: Dest): boolean {
 
 export class ShScheduler implements Scheduler {
   readonly name = 'sh';
+  /** The bucket table depends only on the dests, the pick only on the flow's hash. */
+  readonly consistent = true;
   readonly buckets: (Dest | null)[];
 
   constructor() {

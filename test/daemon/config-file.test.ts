@@ -49,6 +49,12 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   t.equal(parseConfig('[engine]\n', '/c').engine.kernelFilter, undefined, 'unset: the engine runner installs it');
 });
 
+t.test('sloppy-tcp takes off, on or consistent; unset means off', async (t) => {
+  for (const v of ['off', 'on', 'consistent'])
+    t.equal(parseConfig(`[engine]\nsloppy-tcp ${v}\n`, '/c').engine.sloppyTcp, v);
+  t.equal(parseConfig('[engine]\n', '/c').engine.sloppyTcp, undefined);
+});
+
 const errors: [string, string][] = [
   ['socket /x\n', '/c:1: setting outside a section; start with [daemon], [engine] or [rules]'],
   ['[nope]\n', '/c:1: unknown section [nope] (daemon, engine, rules)'],
@@ -65,6 +71,8 @@ const errors: [string, string][] = [
   ['[engine]\nconn-capacity 0\n', '/c:2: conn-capacity must be a positive integer'],
   ['[engine]\nfullnat-ports 2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nkernel-filter yes\n', '/c:2: kernel-filter must be on or off'],
+  ['[engine]\nsloppy-tcp 1\n', '/c:2: sloppy-tcp must be off, on or consistent'],
+  ['[engine]\nsloppy-tcp on off\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
@@ -73,7 +81,7 @@ const errors: [string, string][] = [
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp)',
   ],
 ];
 for (const [text, message] of errors) {

@@ -24,6 +24,15 @@ t.test('kernel-filter changes live; the other keys are refused by their config n
   ]);
 });
 
+t.test('sloppy-tcp changes live, by its config name', async (t) => {
+  const running = engine('interface eth0 owned 10.0.0.1\n');
+  t.same(diffEngineConfig(running, engine('interface eth0 owned 10.0.0.1\nsloppy-tcp consistent\n')), {
+    live: ['sloppyTcp'],
+    refused: [],
+  });
+  t.equal(engineKeyName('sloppyTcp'), 'sloppy-tcp');
+});
+
 t.test('a key of a group of settings is named by itself; unknown fields are kebab-cased', async (t) => {
   const a = { ports: [], fullNatAddrs: [], connCapacity: 1, defense: { dropEntry: 0, amDroprate: 10 } };
   const b = { ports: [], fullNatAddrs: [], connCapacity: 1, defense: { dropEntry: 0, amDroprate: 5 } };
