@@ -79,7 +79,7 @@ export function report(lab: HaLab, r: { probe: ProbeResult; dl: DownloadResult; 
 function syncLine(lab: HaLab): void {
   if (lab.sync.running)
     say(
-      'Connection sync: lvs1 runs the master sync daemon, lvs2 the backup one (started by the notify scripts, see -L --daemon).',
+      'Connection sync: lvs1 runs the master sync daemon, lvs2 the backup one (switched by the notify script, see -L --daemon).',
     );
   else
     say(
@@ -114,7 +114,7 @@ export async function haDemo(prefix: string, o: HaDemoOptions): Promise<void> {
     await lab.waitState(lab.lvs2, 'MASTER', 30_000);
     const took = lab.lvs2.notifies().at(-1)!.atMs - at;
     say(
-      `lvs2: keepalived's notify_master ran ${took} ms after the kill (tsvsd answers for the VIP, gratuitous ARP sent).`,
+      `lvs2 reported MASTER ${took} ms after the kill (keepalived's notify FIFO -> tsvsadm --vrrp-state master: tsvsd answers for the VIP, gratuitous ARP sent).`,
     );
     return at;
   });

@@ -83,7 +83,7 @@ esac
     writeFileSync(
       join(this.dir, 'notify.sh'),
       `#!/bin/sh
-# keepalived's notify_master/notify_backup/notify_fault/notify_stop for ${this.name}: $1 = the new state
+# ${this.name}'s VRRP state changed (notify-fifo.sh, in keepalived's order): $1 = the new state
 exec >> '${join(this.dir, 'notify.log')}' 2>&1
 echo "== $(date +%T.%N) $1"
 '${t}' --vrrp-state "$1"
@@ -91,6 +91,23 @@ echo "$(date +%s%3N) $1" >> '${this.notifyLog}'
 ${syncPart}`,
     );
     chmodSync(join(this.dir, 'notify.sh'), 0o755);
+    writeFileSync(
+      this.fifoReader,
+      `#!/bin/sh
+# keepalived's vrrp_notify_fifo_script for ${this.name}: $1 is the FIFO; one line per state change,
+# e.g. INSTANCE "VI_1" MASTER 150, handled in order, one at a time
+while read -r type name state priority; do
+  case "$state" in
+    MASTER|BACKUP|FAULT|STOP) '${join(this.dir, 'notify.sh')}' "$(echo "$state" | tr A-Z a-z)" ;;
+  esac
+done < "$1"
+`,
+    );
+    chmodSync(this.fifoReader, 0o755);
+  }
+
+  get fifoReader(): string {
+    return join(this.dir, 'notify-fifo.sh');
   }
 
   /** Start tsvsd in the director's namespace with the lab's shared config; resolves when it answers. */
@@ -127,7 +144,10 @@ ${syncPart}`,
   /** Start keepalived (VRRP only) in the director's namespace; it runs the notify script. */
   startKeepalived(vrrp: VrrpOptions): void {
     const conf = join(this.dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConf(this.name, join(this.dir, 'notify.sh'), vrrp));
+    writeFileSync(
+      conf,
+      keepalivedConf(this.name, { fifo: join(this.dir, 'notify.fifo'), reader: this.fifoReader }, vrrp),
+    );
     const log = openSync(join(this.dir, 'keepalived.log'), 'a');
     const child = spawn(
       'ip',

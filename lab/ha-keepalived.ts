@@ -11,6 +11,11 @@
 //     would own it and answer every connection to it with a reset), so the notify scripts move it
 //     with `tsvsadm --vrrp-state` (src/daemon/vrrp-state.ts). VIP and DIP move together: both
 //     follow this one instance.
+//   - the state changes reach tsvsd through vrrp_notify_fifo: keepalived writes one line per change
+//     (`INSTANCE "VI_1" MASTER 150`) to a FIFO that one reader script works through in order.
+//     notify_master/notify_backup/... would do the same work, but keepalived forks each without
+//     waiting (vrrp_notify.c), so with sub-second adverts a BACKUP (init) -> MASTER pair of
+//     scripts can finish in the wrong order and leave tsvsd silent on the MASTER.
 //   - lvs_sync_daemon is left out: keepalived starts IPVS's sync daemon through the kernel's
 //     netlink, which tsvs does not have; the notify script runs `tsvsadm --start-daemon` instead.
 
@@ -34,7 +39,7 @@ export function priorityOf(name: 'lvs1' | 'lvs2'): number {
   return name === 'lvs1' ? 150 : 100;
 }
 
-export function keepalivedConf(name: 'lvs1' | 'lvs2', notifyScript: string, o: VrrpOptions): string {
+export function keepalivedConf(name: 'lvs1' | 'lvs2', fifo: { fifo: string; reader: string }, o: VrrpOptions): string {
   const state = name === 'lvs1' && o.noPreempt !== true ? 'MASTER' : 'BACKUP';
   const advert = o.advertInt ?? 1;
   const lines = (s: string | false): string => (s === false ? '' : `${s}\n`);
@@ -42,6 +47,8 @@ export function keepalivedConf(name: 'lvs1' | 'lvs2', notifyScript: string, o: V
 global_defs {
     router_id ${name}
     script_user root
+    vrrp_notify_fifo ${fifo.fifo}
+    vrrp_notify_fifo_script ${fifo.reader}
 ${lines(o.version === 3 && '    vrrp_version 3')}}
 
 vrrp_instance VI_1 {
@@ -56,10 +63,6 @@ ${lines(o.noPreempt === true && '    nopreempt')}${lines(o.preemptDelaySec !== u
     virtual_ipaddress {
         192.168.99.5/24 dev eth1
     }
-    notify_master "${notifyScript} master"
-    notify_backup "${notifyScript} backup"
-    notify_fault "${notifyScript} fault"
-    notify_stop "${notifyScript} stop"
 }
 `;
 }

@@ -78,7 +78,7 @@ log-level info
 interface eth0 owned ${VIP} subnet 192.168.88.0/24
 # eth1: the real-server side. The DIP 192.168.99.5 is keepalived's (a kernel address on the MASTER).
 interface eth1 subnet 192.168.99.0/24
-# silent until keepalived's notify_master runs tsvsadm --vrrp-state master
+# silent until keepalived's MASTER notification runs tsvsadm --vrrp-state master
 vrrp-state backup
 
 [rules]
