@@ -12,6 +12,8 @@ import { DEFAULT_DIRECTORS, EcmpTopology, MAX_DIRECTORS } from './ecmp-topology.
 import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
+import { haCommand } from './ha-cli.ts';
+import { HaTopology } from './ha-topology.ts';
 
 const HELP = `tsvs lab: the classic LVS-NAT lab in network namespaces
 
@@ -35,6 +37,13 @@ Commands:
   ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
                        Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
                        the playbook again (changed=0), then remove everything (lab/README.md)
+  ha [--no-sync] [--advert-int S]
+                       two directors under keepalived's VRRP (lab/README.md, "High
+                       availability"): lvs1 MASTER, lvs2 BACKUP, a download and keep-alive
+                       load through the VIP, then kill -9 of lvs1: the takeover, the stall,
+                       the bytes and the broken connections; --no-sync without the IPVS
+                       sync daemons; --advert-int 0.1 uses VRRPv3 sub-second adverts
+  ha failback          on that lab: restart lvs1, which preempts lvs2 (priority 150 > 100)
   up                   build the topology and start tsvsd (no rules)
   down                 stop everything the lab (NAT or DR) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
@@ -165,12 +174,17 @@ async function main(): Promise<void> {
         await ecmpDemo(prefix, n, { sched, sloppyTcp });
       }
       break;
+    case 'ha':
+      await haCommand(prefix, rest);
+      break;
     case 'down': {
       const any = new DrTopology(prefix);
       d.stop();
       const ecmp = new EcmpTopology(prefix);
       if (ecmp.anyLeft()) ecmp.down();
       any.down();
+      const ha = new HaTopology(prefix);
+      if (ha.anyLeft()) ha.down();
       const ansibleLab = new AnsibleLab(prefix);
       if (ansibleLab.anyLeft()) ansibleLab.down();
       say(any.anyLeft() ? 'some namespaces are still there' : 'lab down: namespaces removed, processes stopped');

@@ -7,12 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { LabDaemon, say, shown, typed } from './lab-daemon.ts';
 import { printTrace } from './lab-trace.ts';
 import { macOf, nsExec } from './netns.ts';
+import { HaTopology } from './ha-topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { RIP1, RIP2, VIP } from './topology.ts';
 import { drive, ratioText } from './traffic.ts';
 
 /** Remove a leftover lab of either kind (the DR lab's namespaces are a superset of the NAT lab's). */
 export function tearDownLeftover(prefix: string, d: LabDaemon): void {
+  const ha = new HaTopology(prefix);
+  if (ha.anyLeft()) {
+    say('An HA lab with these names exists: tearing it down first.');
+    ha.down();
+  }
   const any = new DrTopology(prefix);
   if (!any.anyLeft()) return;
   say('A lab with these names exists: tearing it down first.');

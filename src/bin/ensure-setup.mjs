@@ -54,6 +54,16 @@ const APT = {
     bird: 'bird2',
     birdc: 'bird2',
   },
+  // `npm run lab -- ha` (and its test) asks for this mode itself: keepalived runs VRRP between
+  // the two directors; the package's own service is never started (policy-rc.d below).
+  ha: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+    wrk: 'wrk',
+    keepalived: 'keepalived',
+  },
   bench: {
     ip: 'iproute2',
     curl: 'curl',
@@ -103,10 +113,12 @@ function ensureApt() {
   if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update', '-qq'], { env });
-    if (!run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })) {
+    // Another apt-get (a second lab or test run set up at the same time) holds dpkg's lock: wait for it.
+    const lock = ['-o', 'DPkg::Lock::Timeout=300'];
+    run('apt-get', [...lock, 'update', '-qq'], { env });
+    if (!run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env })) {
       // Install one by one so one unavailable package does not block the rest.
-      for (const p of missing) run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', p], { env });
+      for (const p of missing) run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', p], { env });
     }
   } finally {
     if (ownPolicy) unlinkSync(policy);

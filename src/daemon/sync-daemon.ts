@@ -7,13 +7,14 @@
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { TsvsError } from '../lib/errors.ts';
-import { ipToString } from '../lib/inet.ts';
+import { inetAton, ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ipvsError } from '../model/ipvs-errors.ts';
 import type { Engine } from '../datapath/engine.ts';
 import { SyncBackup, type SyncServices } from '../sync/sync-backup.ts';
 import { SyncConnState } from '../sync/sync-conn-state.ts';
 import { SyncMaster } from '../sync/sync-master.ts';
+import { SYNC_FRAME_HEADROOM, writeSyncFrame, type SyncFrameConfig } from '../sync/sync-frame.ts';
 import {
   DEFAULT_MCAST_IFN,
   DEFAULT_SYNC_GROUP,
@@ -24,6 +25,7 @@ import {
   MAX_SYNC_MAXLEN,
   MIN_BACKUP_MAXLEN,
   SYNC_CHECK_PERIOD_MS,
+  SYNC_IPV4_UDP_HLEN,
 } from '../sync/sync-proto.ts';
 import { parseSyncRequest, startDaemonRequests, type SyncDaemonConfig, type SyncState } from './sync-request.ts';
 import type { TsvsDaemon } from './daemon.ts';
@@ -96,14 +98,36 @@ export class SyncDaemons {
     });
   }
 
-  /** make_send_sock: bound to the interface's address, multicast out of it, TTL, no loopback. */
+  /**
+   * make_send_sock's master. On an interface the engine runs, messages leave as whole frames
+   * through its TX ring (sync-frame.ts), flushed once per drain: no system call per message. Else
+   * (or when a message would not fit the MTU unfragmented) a UDP socket as the kernel's: bound to
+   * the interface's address, multicast out of it, TTL, no loopback, connected to the group.
+   */
   private async startMaster(cfg: SyncDaemonConfig, addr: string): Promise<Running> {
+    const io = this.engine.io;
+    const port = io.ports.findIndex((p) => p.name === cfg.mcastIfn);
+    const ring = port >= 0 && cfg.syncMaxlen + SYNC_IPV4_UDP_HLEN <= io.ports[port]!.mtu;
     const sock = dgram.createSocket({ type: 'udp4' });
     await bindSocket(sock, { address: addr, port: 0 });
-    sock.setMulticastInterface(addr);
-    sock.setMulticastTTL(cfg.mcastTtl);
-    sock.setMulticastLoopback(false);
     const group = ipToString(cfg.mcastGroup);
+    if (!ring) {
+      sock.setMulticastInterface(addr);
+      sock.setMulticastTTL(cfg.mcastTtl);
+      sock.setMulticastLoopback(false);
+      await new Promise<void>((resolve) => sock.connect(cfg.mcastPort, group, () => resolve()));
+    }
+    const frame: SyncFrameConfig | null = ring
+      ? {
+          srcMac: io.ports[port]!.mac,
+          saddr: inetAton(addr) ?? 0,
+          group: cfg.mcastGroup,
+          ttl: cfg.mcastTtl,
+          sport: sock.address().port, // the socket only reserves the source port
+          dport: cfg.mcastPort,
+        }
+      : null;
+    let ipId = 0;
     let wakeTimer: NodeJS.Timeout | null = null;
     let tokens = SYNC_MAX_MESSAGES_PER_SEC;
     let lastRefill = Date.now();
@@ -112,7 +136,9 @@ export class SyncDaemons {
       const now = Date.now();
       tokens = Math.min(SYNC_MAX_MESSAGES_PER_SEC, tokens + ((now - lastRefill) * SYNC_MAX_MESSAGES_PER_SEC) / 1000);
       lastRefill = now;
-      tokens -= m.sendQueued(Math.floor(tokens));
+      const n = m.sendQueued(Math.floor(tokens));
+      tokens -= n;
+      if (ring && n > 0) io.flush();
       if (m.queueLength > 0) wake(Math.max(1, Math.ceil(1000 / SYNC_MAX_MESSAGES_PER_SEC)));
     };
     const wake = (delayMs: number): void => {
@@ -123,15 +149,29 @@ export class SyncDaemons {
       }, delayMs);
     };
     const r: Running = { cfg, sock, master: null, backup: null, timer: null, sendErrors: 0 };
-    const m = new SyncMaster(this.engine.conns.table, this.st, defaultSyncSysctls(), cfg.syncid, cfg.syncMaxlen, {
-      send: (buf, len, done) =>
-        sock.send(buf, 0, len, cfg.mcastPort, group, (err) => {
-          if (err) r.sendErrors++;
-          done();
-        }),
-      wake,
-    });
-    // The idle master thread's wake-up: a partly filled message goes out once 2 s old.
+    const send = (buf: Buffer, off: number, len: number, done: () => void): void => {
+      if (frame !== null) {
+        ipId = (ipId + 1) & 0xffff;
+        const f = writeSyncFrame(buf, off, len, frame, ipId);
+        // The ring copies at flush(), which drain() calls before anything writes this buffer again.
+        if (!io.queueTx(port, buf, f, len + SYNC_FRAME_HEADROOM, 0)) r.sendErrors++;
+        done();
+        return;
+      }
+      sock.send(buf, off, len, (err) => {
+        if (err) r.sendErrors++;
+        done();
+      });
+    };
+    const m = new SyncMaster(
+      this.engine.conns.table,
+      this.st,
+      defaultSyncSysctls(),
+      cfg.syncid,
+      cfg.syncMaxlen,
+      { send, wake },
+      ring ? SYNC_FRAME_HEADROOM : 0,
+    );
     r.master = m;
     r.timer = setInterval(() => {
       m.flushOld(Date.now());
@@ -139,6 +179,7 @@ export class SyncDaemons {
     }, SYNC_CHECK_PERIOD_MS);
     r.timer.unref();
     this.engine.pipeline.sync = m;
+    this.log.info('sync master sends', { via: ring ? `the engine's TX ring on ${cfg.mcastIfn}` : 'a UDP socket' });
     return r;
   }
 

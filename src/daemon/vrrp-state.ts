@@ -2,11 +2,12 @@
 // scripts). keepalived elects the MASTER director and moves the kernel addresses (the DIP);
 // the addresses tsvsd owns in userspace (VIPs, full-NAT addresses) cannot be in keepalived's
 // virtual_ipaddress, since the kernel would then own them and reset every connection to them.
-// So keepalived's notify_master / notify_backup / notify_fault / notify_stop run
-// `tsvsadm --vrrp-state master|backup|fault|stop`, and this op makes the engine answer for its
-// owned addresses (MASTER: ARP, ping, connections, and a gratuitous ARP at once, as
-// vrrp_state_become_master() -> vrrp_send_link_update() announces the VIPs) or hold them silent
-// (BACKUP, FAULT, STOP: a kernel director whose VIPs keepalived removed answers nothing for them).
+// So keepalived's notifications (notify_master / notify_backup / notify_fault / notify_stop, or
+// in order through vrrp_notify_fifo) run `tsvsadm --vrrp-state master|backup|fault|stop`, and
+// this op makes the engine answer for its owned addresses (MASTER: ARP, ping, connections, and a
+// gratuitous ARP at once, as keepalived's vrrp_state_become_master() announces its VIPs) or hold
+// them silent (BACKUP, FAULT, STOP: a kernel director whose VIPs keepalived removed answers
+// nothing for them).
 //
 //   control op vrrp.state {}                  -> the current state
 //   control op vrrp.state {state: "master"}   -> set it; the reply is the new state

@@ -71,14 +71,27 @@ export class SyncHeader {
   v1 = false;
 }
 
+/** Big-endian 16 and 32 bits (a negative 32-bit value as its two's complement). */
+function w16(buf: Buffer, off: number, v: number): void {
+  buf[off] = (v >>> 8) & 0xff;
+  buf[off + 1] = v & 0xff;
+}
+
+function w32(buf: Buffer, off: number, v: number): void {
+  buf[off] = (v >>> 24) & 0xff;
+  buf[off + 1] = (v >>> 16) & 0xff;
+  buf[off + 2] = (v >>> 8) & 0xff;
+  buf[off + 3] = v & 0xff;
+}
+
 /** Writes a v1 header at off. */
 export function writeMesgHeader(buf: Buffer, off: number, syncid: number, size: number, nrConns: number): void {
   buf[off] = 0;
   buf[off + 1] = syncid & 0xff;
-  buf.writeUInt16BE(size, off + 2);
+  w16(buf, off + 2, size);
   buf[off + 4] = nrConns;
   buf[off + 5] = SYNC_PROTO_VER;
-  buf.writeUInt16BE(0, off + 6);
+  w16(buf, off + 6, 0);
 }
 
 /** Bytes of an IPv4 entry (without padding), with or without the full NAT option. */
@@ -110,26 +123,27 @@ export function writeConnV4(
   tsDelta: number,
 ): number {
   const len = connV4Len(fullNat);
+  // Byte stores, not Buffer.write*: this runs on the master's packet path.
   buf[off] = 0;
   buf[off + 1] = protocol;
-  buf.writeUInt16BE(len & SVER_SIZE_MASK, off + 2);
-  buf.writeUInt32BE(flags >>> 0, off + 4);
-  buf.writeUInt16BE(state, off + 8);
-  buf.writeUInt16BE(cport, off + 10);
-  buf.writeUInt16BE(vport, off + 12);
-  buf.writeUInt16BE(dport, off + 14);
-  buf.writeUInt32BE(fwmark >>> 0, off + 16);
-  buf.writeUInt32BE(timeoutSec >>> 0, off + 20);
-  buf.writeUInt32BE(caddr >>> 0, off + 24);
-  buf.writeUInt32BE(vaddr >>> 0, off + 28);
-  buf.writeUInt32BE(daddr >>> 0, off + 32);
+  w16(buf, off + 2, len & SVER_SIZE_MASK);
+  w32(buf, off + 4, flags);
+  w16(buf, off + 8, state);
+  w16(buf, off + 10, cport);
+  w16(buf, off + 12, vport);
+  w16(buf, off + 14, dport);
+  w32(buf, off + 16, fwmark);
+  w32(buf, off + 20, timeoutSec);
+  w32(buf, off + 24, caddr);
+  w32(buf, off + 28, vaddr);
+  w32(buf, off + 32, daddr);
   if (fullNat) {
     const p = off + SYNC_V4_LEN;
     buf[p] = TSVS_OPT_FULLNAT;
     buf[p + 1] = TSVS_OPT_FULLNAT_LEN;
-    buf.writeUInt32BE(laddr >>> 0, p + 2);
-    buf.writeUInt16BE(lport, p + 6);
-    buf.writeInt32BE(tsDelta | 0, p + 8);
+    w32(buf, p + 2, laddr);
+    w16(buf, p + 6, lport);
+    w32(buf, p + 8, tsDelta);
   }
   return len;
 }

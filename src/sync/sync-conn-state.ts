@@ -19,10 +19,12 @@ export class SyncConnState {
     this.retries = new Uint8Array(capacity);
   }
 
-  /** ip_vs_conn_new: old_state 0, sync_endtime = now. */
-  reset(id: number, nowMs: number): void {
+  /** ip_vs_conn_new: old_state 0, sync_endtime = now (only read with sync_refresh_period). */
+  reset(id: number, nowMs: number, endtime: boolean): void {
     this.oldState[id] = 0;
-    this.endMs[id] = nowMs;
-    this.retries[id] = 0;
+    if (endtime) {
+      this.endMs[id] = nowMs;
+      this.retries[id] = 0;
+    }
   }
 }

@@ -42,8 +42,8 @@ const TCP_SYNC_STATES =
 
 /** Where full messages go: the daemon's multicast socket. */
 export interface SyncSender {
-  /** Send buf[0, len); call done() once buf may be reused. */
-  send(buf: Buffer, len: number, done: () => void): void;
+  /** Send the message buf[off, off + len); call done() once buf may be reused. */
+  send(buf: Buffer, off: number, len: number, done: () => void): void;
   /** Drain the queue (sendQueued) after delayMs; repeated calls before it runs are merged. */
   wake(delayMs: number): void;
 }
@@ -76,9 +76,11 @@ export class SyncMaster {
     readonly syncid: number,
     readonly maxlen: number,
     private readonly sender: SyncSender,
+    /** Bytes kept free before each message (a sender that prepends Ethernet/IPv4/UDP headers). */
+    readonly headroom = 0,
   ) {
     // ip_vs_sync_buff_create: at least the header and one entry, whatever sync_maxlen says.
-    const size = Math.max(maxlen, SYNC_MESG_HEADER_LEN + connV4Len(true));
+    const size = headroom + Math.max(maxlen, SYNC_MESG_HEADER_LEN + connV4Len(true));
     const n = sysctls.qlenMax + 1;
     this.bufs = [];
     this.dones = [];
@@ -109,7 +111,7 @@ export class SyncMaster {
     // ONE_PACKET connections are never synced (and are freed already by ip_vs_conn_put).
     if (!t.isLive(id) || t.flags[id]! & CONN_F_ONE_PACKET) return;
     pkts = t.inPkts[id]!;
-    if (pkts === 1) this.st.reset(id, nowMs); // the connection's first packet: fresh sync fields
+    if (pkts === 1) this.st.reset(id, nowMs, this.sysctls.refreshPeriodMs > 0); // its first packet: fresh fields
     for (;;) {
       if (this.needed(cur, pkts, nowMs)) this.write(cur, nowMs);
       const ct = t.control[cur]!;
@@ -118,7 +120,7 @@ export class SyncMaster {
         const n = t.inPkts[ct]!;
         pkts = n === 0xffffffff ? n : n + 1;
         t.inPkts[ct] = pkts;
-        if (pkts === 1) this.st.reset(ct, nowMs);
+        if (pkts === 1) this.st.reset(ct, nowMs, this.sysctls.refreshPeriodMs > 0);
       } else {
         pkts = this.sysctls.threshold;
       }
@@ -134,7 +136,6 @@ export class SyncMaster {
     const flags = t.flags[id]!;
     const state = t.state[id]!;
     const timeoutMs = t.timeoutMs[id]!;
-    const orig = st.endMs[id]!;
     let retries = 0;
     // Templates and UDP: force = 0, only the counters below decide.
     if ((flags & CONN_F_TEMPLATE) === 0 && sc.persistMode && t.control[id]! >= 0) return false;
@@ -149,6 +150,7 @@ export class SyncMaster {
     const n = nowMs + timeoutMs;
     const refresh = sc.refreshPeriodMs;
     if (refresh > 0) {
+      const orig = st.endMs[id]!;
       const diff = Math.abs(n - orig);
       const minDiff = Math.max(timeoutMs / 2, 10_000);
       // "Avoid sync if difference is below sync_refresh_period and below the half timeout."
@@ -167,10 +169,14 @@ export class SyncMaster {
     return true;
   }
 
+  /** old_state, and sync_endtime where sync_refresh_period reads it (untouched otherwise: less memory traffic). */
   private set(id: number, state: number, endMs: number, retries: number): void {
-    this.st.oldState[id] = state;
-    this.st.endMs[id] = endMs;
-    this.st.retries[id] = retries;
+    const st = this.st;
+    st.oldState[id] = state;
+    if (this.sysctls.refreshPeriodMs > 0) {
+      st.endMs[id] = endMs;
+      st.retries[id] = retries;
+    }
   }
 
   /** ip_vs_sync_conn's v1 writer: pad, queue the message if the entry does not fit, write. */
@@ -189,8 +195,10 @@ export class SyncMaster {
       return;
     }
     const buf = this.bufs[this.cur]!;
-    let off = this.curLen;
-    while ((off & 3) !== 0) buf[off++] = 0;
+    const h = this.headroom;
+    let len0 = this.curLen;
+    while ((len0 & 3) !== 0) buf[h + len0++] = 0; // entries start 4-byte aligned in the message
+    let off = h + len0;
     const svc = t.svc[id];
     off += writeConnV4(
       buf,
@@ -211,7 +219,7 @@ export class SyncMaster {
       t.lport[id]!,
       t.tsDelta[id]!,
     );
-    this.curLen = off;
+    this.curLen = off - h;
     this.curConns++;
     this.connsSynced++;
   }
@@ -230,7 +238,7 @@ export class SyncMaster {
     const i = this.cur;
     this.cur = -1;
     if (i < 0) return;
-    writeMesgHeader(this.bufs[i]!, 0, this.syncid, this.curLen, this.curConns);
+    writeMesgHeader(this.bufs[i]!, this.headroom, this.syncid, this.curLen, this.curConns);
     this.lens[i] = this.curLen;
     if (this.queued >= this.sysctls.qlenMax) {
       this.connsDropped += this.curConns;
@@ -264,7 +272,7 @@ export class SyncMaster {
       this.messagesSent++;
       this.bytesSent += this.lens[i]!;
       n++;
-      this.sender.send(this.bufs[i]!, this.lens[i]!, this.dones[i]!);
+      this.sender.send(this.bufs[i]!, this.headroom, this.lens[i]!, this.dones[i]!);
     }
     return n;
   }

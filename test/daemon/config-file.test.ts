@@ -46,6 +46,9 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   t.equal(parseConfig('[engine]\npoll-interval-us 50\n', '/c').engine.pollIntervalUs, 50);
   t.equal(parseConfig('[engine]\nkernel-filter off\n', '/c').engine.kernelFilter, false);
   t.equal(parseConfig('[engine]\nkernel-filter on\n', '/c').engine.kernelFilter, true);
+  t.equal(parseConfig('[engine]\nvrrp-state backup\n', '/c').engine.vrrpState, 'backup');
+  t.equal(parseConfig('[engine]\nvrrp-state master\n', '/c').engine.vrrpState, 'master');
+  t.equal(parseConfig('[engine]\n', '/c').engine.vrrpState, undefined);
   t.equal(parseConfig('[engine]\n', '/c').engine.kernelFilter, undefined, 'unset: the engine runner installs it');
 });
 
@@ -73,6 +76,7 @@ const errors: [string, string][] = [
   ['[engine]\nkernel-filter yes\n', '/c:2: kernel-filter must be on or off'],
   ['[engine]\nsloppy-tcp 1\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nsloppy-tcp on off\n', '/c:2: sloppy-tcp must be off, on or consistent'],
+  ['[engine]\nvrrp-state fault\n', '/c:2: vrrp-state must be master or backup (the state tsvsd starts in)'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],

@@ -30,8 +30,8 @@ function master(m: ConnManager): { s: SyncMaster; sent: Buffer[] } {
   const sent: Buffer[] = [];
   const st = new SyncConnState(m.table.capacity);
   const s = new SyncMaster(m.table, st, defaultSyncSysctls(), 7, DEFAULT_SYNC_MAXLEN, {
-    send: (buf, len, done) => {
-      sent.push(Buffer.from(buf.subarray(0, len)));
+    send: (buf, off, len, done) => {
+      sent.push(Buffer.from(buf.subarray(off, off + len)));
       done();
     },
     wake: () => {},

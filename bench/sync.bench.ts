@@ -1,0 +1,256 @@
+// Benchmark: what connection sync costs the master. Two engines in one process, the same
+// workload, rounds interleaved (off, on, off, on, ...): short TCP connections through
+// Pipeline.processBatch, each 8 frames (in SYN, out SYN-ACK, in ACK, in data, out ACK, in FIN,
+// out FIN, in ACK), so 3 sync entries a connection (ESTABLISHED at its 3rd inbound packet,
+// CLOSE_WAIT and TIME_WAIT at once). The "on" engine runs a SyncMaster (MODE below). CPU is
+// process.cpuUsage() (user + system) per connection; reported: the medians of the rounds, the
+// median of the per-round on/off ratios (the engine going first alternates), and the sync bytes
+// on the wire (UDP payload + 28 bytes of IPv4/UDP header per message) per 1,000 new conns/s.
+//
+//   node --import tsx bench/sync.bench.ts [ROUNDS=9] [CONNS_PER_ROUND=4096] [ring|socket|nosend|aa]
+
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { Engine } from '../src/datapath/engine.ts';
+import type { EngineConfig } from '../src/datapath/engine-config.ts';
+import { RxBatch, type PacketIo, type PortInfo } from '../src/datapath/packet-io.ts';
+import { AF_INET, FWD_MASQ } from '../src/model/dest.ts';
+import { IPPROTO_TCP } from '../src/lib/inet.ts';
+import { ServiceTable } from '../src/model/service-table.ts';
+import { findScheduler } from '../src/sched/registry.ts';
+import { SyncConnState } from '../src/sync/sync-conn-state.ts';
+import { SyncMaster } from '../src/sync/sync-master.ts';
+import { SYNC_FRAME_HEADROOM, writeSyncFrame } from '../src/sync/sync-frame.ts';
+import { DEFAULT_SYNC_MAXLEN, defaultSyncSysctls } from '../src/sync/sync-proto.ts';
+import { buildFrame, ipToU32 } from '../test/helpers/frames.ts';
+
+const ROUNDS = Number(process.argv[2] ?? 9);
+const PER_ROUND = Number(process.argv[3] ?? 4096);
+/**
+ * How messages leave (src/daemon/sync-daemon.ts): 'ring' (default) as whole frames queued on the
+ * engine's TX queue, flushed once per drain (here a null backend: the native ring's one send
+ * call per flush is not counted); 'socket' through a UDP socket to a receiver on 127.0.0.1 in a
+ * child process (one sendmsg a message, counted); 'nosend' written but not sent; 'aa' no sync on
+ * either engine (the bench's own bias).
+ */
+const MODE = process.argv[4] ?? 'ring';
+const FRAMES = 8;
+const BATCH = 256; // 32 connections a batch, each connection's frames in order
+const SLOT = 80;
+const VIP = '192.168.88.5';
+const RIP = '192.168.99.100';
+
+class NullIo implements PacketIo {
+  readonly name = 'null';
+  readonly ports: readonly PortInfo[] = [
+    { name: 'eth0', ifindex: 1, mac: Buffer.from([2, 0, 0, 0, 0, 1]), mtu: 1500 },
+    { name: 'eth1', ifindex: 2, mac: Buffer.from([2, 0, 0, 0, 0, 2]), mtu: 1500 },
+  ];
+  start(): void {}
+  queueTx(): boolean {
+    return true;
+  }
+  flush(): void {}
+  close(): void {}
+}
+
+function makeEngine(): Engine {
+  const cfg: EngineConfig = {
+    ports: [
+      { name: 'eth0', owned: [ipToU32(VIP)], subnets: [[ipToU32('192.168.88.0'), 24]], gateway: 0 },
+      { name: 'eth1', owned: [], subnets: [[ipToU32('192.168.99.0'), 24]], gateway: 0 },
+    ],
+    fullNatAddrs: [],
+    connCapacity: 1 << 20,
+  };
+  const table = new ServiceTable({ findScheduler });
+  const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32(VIP), port: 80, fwmark: 0 };
+  table.addService({ ...key, schedName: 'wlc', flags: 0, timeoutSec: 0, netmask: 0xffffffff, peName: '' });
+  table.addDest(key, {
+    af: AF_INET,
+    addr: ipToU32(RIP),
+    port: 80,
+    fwd: FWD_MASQ,
+    weight: 1,
+    uThreshold: 0,
+    lThreshold: 0,
+  });
+  const e = new Engine(new NullIo(), cfg, table, { now: () => 1_000_000 });
+  e.xmit.neigh.learn(ipToU32(RIP), 1, Buffer.from([2, 0, 0, 0, 9, 0]), 0, 1_000_000);
+  for (let h = 10; h < 250; h++)
+    e.xmit.neigh.learn(ipToU32(`192.168.88.${h}`), 0, Buffer.from([2, 0, 0, 0, 8, h]), 0, 1_000_000);
+  return e;
+}
+
+/** The frames of `n` connections from client ports starting at `first` (host .10-.249, port 1024+). */
+interface Round {
+  buf: Buffer;
+  readonly lens: Uint16Array;
+  readonly ports: Uint8Array;
+}
+
+function roundFrames(first: number, n: number): Round {
+  const buf = Buffer.alloc(n * FRAMES * SLOT);
+  const lens = new Uint16Array(n * FRAMES);
+  const ports = new Uint8Array(n * FRAMES);
+  for (let c = 0; c < n; c++) {
+    const k = first + c;
+    const client = `192.168.88.${10 + (k % 240)}`;
+    const cport = 1024 + Math.floor(k / 240);
+    const inb = (flags: string, payload = ''): Buffer =>
+      buildFrame({
+        dstMac: '02:00:00:00:00:01',
+        srcMac: '02:00:00:00:08:01',
+        src: client,
+        dst: VIP,
+        proto: 'tcp',
+        sport: cport,
+        dport: 80,
+        flags,
+        payload,
+      });
+    const out = (flags: string): Buffer =>
+      buildFrame({
+        dstMac: '02:00:00:00:00:02',
+        srcMac: '02:00:00:00:09:00',
+        src: RIP,
+        dst: client,
+        proto: 'tcp',
+        sport: 80,
+        dport: cport,
+        flags,
+      });
+    const frames = [inb('S'), out('SA'), inb('A'), inb('PA', 'GET /'), out('A'), inb('FA'), out('FA'), inb('A')];
+    frames.forEach((f, i) => {
+      f.copy(buf, (c * FRAMES + i) * SLOT);
+      lens[c * FRAMES + i] = f.length;
+      ports[c * FRAMES + i] = i === 1 || i === 4 || i === 6 ? 1 : 0;
+    });
+  }
+  return { buf, lens, ports };
+}
+
+function run(e: Engine, r: Round, n: number, batch: RxBatch): number {
+  const t0 = process.cpuUsage();
+  const total = n * FRAMES;
+  for (let i = 0; i < total; i += BATCH) {
+    const m = Math.min(BATCH, total - i);
+    batch.buf = r.buf;
+    for (let j = 0; j < m; j++) {
+      batch.off[j] = (i + j) * SLOT;
+      batch.len[j] = r.lens[i + j]!;
+      batch.port[j] = r.ports[i + j]!;
+    }
+    batch.count = m;
+    e.pipeline.processBatch(batch, 1_000_000);
+  }
+  if (e.pipeline.sync !== null) {
+    const s = e.pipeline.sync as SyncMaster;
+    s.flushNow();
+    s.sendQueued(1 << 30);
+    e.io.flush();
+  }
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / n; // us per connection
+}
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+async function main(): Promise<void> {
+  const receiver = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('node:dgram').createSocket('udp4').bind(0,'127.0.0.1',function(){console.log(this.address().port)})",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) =>
+    receiver.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))),
+  );
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  // Connected, as the kernel's master socket is (make_send_sock): no address lookup per send.
+  await new Promise<void>((r) => sock.connect(port, '127.0.0.1', () => r()));
+  const off = makeEngine();
+  const on = makeEngine();
+  const frame = {
+    srcMac: Buffer.from([2, 0, 0, 0, 0, 2]),
+    saddr: ipToU32('192.168.99.5'),
+    group: 0xe0000051,
+    ttl: 1,
+    sport: 40000,
+    dport: 8848,
+  };
+  let ipId = 0;
+  const master = new SyncMaster(
+    on.conns.table,
+    new SyncConnState(on.conns.table.capacity),
+    defaultSyncSysctls(),
+    1,
+    DEFAULT_SYNC_MAXLEN,
+    {
+      send: (buf, off, len, done) => {
+        if (MODE === 'socket') return void sock.send(buf, off, len, () => done());
+        if (MODE === 'ring') {
+          const f = writeSyncFrame(buf, off, len, frame, (ipId = (ipId + 1) & 0xffff));
+          on.io.queueTx(1, buf, f, len + SYNC_FRAME_HEADROOM, 0);
+        }
+        done();
+      },
+      wake: () => {},
+    },
+    MODE === 'ring' ? SYNC_FRAME_HEADROOM : 0,
+  );
+  // 'aa': both engines without sync, the bench's own bias (an A/A run).
+  if (MODE !== 'aa') on.pipeline.sync = master;
+  const batch = new RxBatch(BATCH);
+  const usOff: number[] = [];
+  const usOn: number[] = [];
+  const ratios: number[] = [];
+  let next = 0;
+  // One warm-up round each, not counted.
+  for (let r = -1; r < ROUNDS; r++) {
+    const frames = roundFrames(next, PER_ROUND);
+    next += PER_ROUND;
+    // Alternate which engine goes first, so drifts of a noisy box fall on both alike.
+    const copy = { ...frames, buf: Buffer.from(frames.buf) };
+    let a: number;
+    let b: number;
+    if (r % 2 === 0) {
+      a = run(off, copy, PER_ROUND, batch);
+      await new Promise((res) => setImmediate(res)); // let the send callbacks return the buffers
+      b = run(on, frames, PER_ROUND, batch);
+    } else {
+      b = run(on, frames, PER_ROUND, batch);
+      await new Promise((res) => setImmediate(res));
+      a = run(off, copy, PER_ROUND, batch);
+    }
+    await new Promise((res) => setImmediate(res));
+    if (r >= 0) {
+      usOff.push(a);
+      usOn.push(b);
+      ratios.push(b / a);
+    }
+  }
+  const conns = (ROUNDS + 1) * PER_ROUND;
+  const msgs = master.messagesSent;
+  const wireBytes = master.bytesSent + msgs * 28;
+  const mOff = median(usOff);
+  const mOn = median(usOn);
+  process.stdout.write(
+    `mode ${MODE}, connections per round ${PER_ROUND}, rounds ${ROUNDS} (+1 warm-up), 8 frames each\n` +
+      `CPU per new connection: sync off ${mOff.toFixed(2)} us, sync on ${mOn.toFixed(2)} us (medians); ` +
+      `median of the per-round ratios on/off ${median(ratios).toFixed(3)}x\n` +
+      `  rounds off: ${usOff.map((x) => x.toFixed(2)).join(' ')}\n  rounds on:  ${usOn.map((x) => x.toFixed(2)).join(' ')}\n` +
+      `sync: ${master.connsSynced} entries (${(master.connsSynced / conns).toFixed(2)} a connection) in ${msgs} messages, ` +
+      `${(wireBytes / conns).toFixed(1)} bytes a connection on the wire (IPv4+UDP headers included), dropped ${master.connsDropped}\n` +
+      `sync bandwidth at 1,000 new connections/s: ${(((wireBytes / conns) * 1000 * 8) / 1000).toFixed(1)} kbit/s, ${((msgs / conns) * 1000).toFixed(1)} messages/s\n`,
+  );
+  sock.close();
+  receiver.kill('SIGTERM');
+  off.stop();
+  on.stop();
+}
+
+void main();

@@ -1,0 +1,68 @@
+// ha-keepalived: the keepalived.conf of each director of the HA lab, the real keepalived's VRRP
+// (keepalived.conf(5), "VRRP CONFIGURATION"; keepalived/vrrp/vrrp_parser.c). One vrrp_instance
+// per director, the same on both but for state and priority:
+//
+//   - interface eth1: the adverts (IP protocol 112 to 224.0.0.18) go over the real-server side,
+//     where both directors have an address of their own; track_interface eth0 puts the instance
+//     in FAULT when the client side fails, so the VIP moves with it.
+//   - virtual_ipaddress: the DIP, the real servers' gateway, a kernel address that keepalived adds
+//     and removes itself (and announces with its own gratuitous ARP).
+//   - the VIP is tsvsd's, in userspace: it cannot be a keepalived virtual_ipaddress (the kernel
+//     would own it and answer every connection to it with a reset), so the notify scripts move it
+//     with `tsvsadm --vrrp-state` (src/daemon/vrrp-state.ts). VIP and DIP move together: both
+//     follow this one instance.
+//   - the state changes reach tsvsd through vrrp_notify_fifo: keepalived writes one line per change
+//     (`INSTANCE "VI_1" MASTER 150`) to a FIFO that one reader script works through in order.
+//     notify_master/notify_backup/... would do the same work, but keepalived forks each without
+//     waiting (vrrp_notify.c), so with sub-second adverts a BACKUP (init) -> MASTER pair of
+//     scripts can finish in the wrong order and leave tsvsd silent on the MASTER.
+//   - lvs_sync_daemon is left out: keepalived starts IPVS's sync daemon through the kernel's
+//     netlink, which tsvs does not have; the notify script runs `tsvsadm --start-daemon` instead.
+
+/** The VRRP router id, which keepalived also takes as the sync daemon's syncid by default. */
+export const VRID = 51;
+export const SYNC_ID = VRID;
+
+export interface VrrpOptions {
+  /** Seconds between adverts (keepalived's advert_int): 1 by default, fractions with VRRPv3. */
+  readonly advertInt?: number;
+  /** VRRP version 2 (the default) or 3 (sub-second advert_int). */
+  readonly version?: 2 | 3;
+  /** Seconds a restarted higher-priority director waits before it preempts (preempt_delay). */
+  readonly preemptDelaySec?: number;
+  /** nopreempt: a returning lvs1 stays BACKUP (keepalived wants state BACKUP on both then). */
+  readonly noPreempt?: boolean;
+}
+
+/** lvs1 is the preferred MASTER (priority 150), lvs2 the BACKUP (priority 100). */
+export function priorityOf(name: 'lvs1' | 'lvs2'): number {
+  return name === 'lvs1' ? 150 : 100;
+}
+
+export function keepalivedConf(name: 'lvs1' | 'lvs2', fifo: { fifo: string; reader: string }, o: VrrpOptions): string {
+  const state = name === 'lvs1' && o.noPreempt !== true ? 'MASTER' : 'BACKUP';
+  const advert = o.advertInt ?? 1;
+  const lines = (s: string | false): string => (s === false ? '' : `${s}\n`);
+  return `# keepalived for ${name} of the tsvs HA lab (written by lab/ha-keepalived.ts)
+global_defs {
+    router_id ${name}
+    script_user root
+    vrrp_notify_fifo ${fifo.fifo}
+    vrrp_notify_fifo_script ${fifo.reader}
+${lines(o.version === 3 && '    vrrp_version 3')}}
+
+vrrp_instance VI_1 {
+    state ${state}
+    interface eth1
+    virtual_router_id ${VRID}
+    priority ${priorityOf(name)}
+    advert_int ${advert}
+${lines(o.noPreempt === true && '    nopreempt')}${lines(o.preemptDelaySec !== undefined && o.noPreempt !== true && `    preempt_delay ${o.preemptDelaySec}`)}    track_interface {
+        eth0
+    }
+    virtual_ipaddress {
+        192.168.99.5/24 dev eth1
+    }
+}
+`;
+}

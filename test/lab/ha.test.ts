@@ -1,0 +1,91 @@
+// Two directors under the real keepalived's VRRP (lab/ha-lab.ts): keepalived elects lvs1, traffic
+// crosses the VIP through it, kill -9 of lvs1's keepalived and tsvsd makes lvs2 MASTER (as its
+// notify script saw it), new connections succeed through lvs2, and with the IPVS sync daemons a
+// keep-alive connection opened through lvs1 keeps working through lvs2. Behaviour only, no timing;
+// about 100 s on a loaded 2-core box (tsvsd and tsvsadm run from source through tsx).
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { HaLab } from '../../lab/ha-lab.ts';
+import { ROOT } from '../../lab/lab-daemon.ts';
+import { listNetns, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
+import { drive } from '../../lab/traffic.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+/** keepalived is installed on first use, as `npm run lab -- ha` does (ensure-setup's ha mode). */
+function keepalivedMissing(): string | null {
+  const has = (): boolean => spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status === 0;
+  if (!has()) spawnSync(process.execPath, [join(ROOT, 'src', 'bin', 'ensure-setup.mjs'), 'ha'], { stdio: 'ignore' });
+  return has() ? null : 'keepalived is missing and could not be installed (apt-get install keepalived)';
+}
+
+const why = netnsUnavailable() ?? keepalivedMissing();
+if (why !== null) {
+  t.plan(0, `skipped: ${why}`);
+} else {
+  t.test('keepalived fails the VIP over from a killed lvs1 to lvs2; synced connections survive', async (t) => {
+    const lab = new HaLab(`th${uniqueSuffix()}`);
+    try {
+      await lab.up({ sync: true });
+      t.ok(lab.sync.running, `the sync daemons run on both directors ${lab.sync.why}`);
+      t.equal(lab.lvs1.vrrpState(), 'MASTER', 'keepalived elects lvs1 (priority 150)');
+      t.equal(lab.lvs2.vrrpState(), 'BACKUP');
+      t.match(
+        lab.lvs1.tsvsadm(['--vrrp-state']).stdout,
+        /^VRRP state MASTER .*\nowned addresses 192\.168\.88\.5: answered/,
+      );
+      t.match(
+        lab.lvs2.tsvsadm(['--vrrp-state']).stdout,
+        /^VRRP state BACKUP .*\nowned addresses 192\.168\.88\.5: held silent/,
+      );
+      const before = drive(lab.topo.client, 6);
+      t.equal((before.get('web1') ?? 0) + (before.get('web2') ?? 0), 6, 'all requests answered through lvs1');
+      t.match(lab.lvs1.tsvsadm(['-Ln', '--stats']).stdout, /192\.168\.88\.5:80\s+[1-9]/, 'lvs1 carried them');
+
+      // The keep-alive probe runs across the failover; its connections open through lvs1.
+      const probe = lab.probe(4, 18, 20_000);
+      await waitFor(
+        'the probe connections synced to lvs2',
+        () => (lab.lvs2.tsvsadm(['-Lnc']).stdout.match(/ESTABLISHED/g) ?? []).length >= 4,
+        { timeoutMs: 20_000 },
+      );
+      const killedAt = Date.now();
+      const pids = lab.lvs1.crash();
+      t.ok(pids.length >= 2, `kill -9 of lvs1's keepalived and tsvsd (${pids.join(' ')})`);
+      await lab.waitState(lab.lvs2, 'MASTER', 30_000);
+      t.pass("lvs2 becomes MASTER (its notify script ran on keepalived's notification)");
+      t.match(lab.lvs2.tsvsadm(['--vrrp-state']).stdout, /^VRRP state MASTER .*was BACKUP/);
+
+      const after = await waitFor(
+        'a new connection through lvs2',
+        () => {
+          const c = drive(lab.topo.client, 1);
+          return (c.get('web1') ?? 0) + (c.get('web2') ?? 0) === 1 ? c : null;
+        },
+        { timeoutMs: 30_000 },
+      );
+      t.ok(after, 'new connections succeed through lvs2');
+      t.match(lab.lvs2.tsvsadm(['-Ln', '--stats']).stdout, /192\.168\.88\.5:80\s+[1-9]/, 'lvs2 carries them');
+
+      const r = await probe;
+      const opened = r.conns.filter((c) => c.openedMs < killedAt);
+      t.ok(opened.length >= 4, 'keep-alive connections opened through lvs1 before the kill');
+      t.same(
+        opened.filter((c) => c.broken !== null).map((c) => c.broken),
+        [],
+        'none of them broke',
+      );
+      t.ok(
+        opened.every((c) => c.lastOkMs > killedAt),
+        'every one of them was answered again after the failover, through lvs2',
+      );
+    } finally {
+      lab.down();
+      t.same(
+        listNetns().filter((n) => n.startsWith(lab.topo.prefix)),
+        [],
+        'namespaces removed',
+      );
+    }
+  });
+}
