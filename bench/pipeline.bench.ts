@@ -8,6 +8,11 @@
 //
 // Each batch starts from a pristine copy of its frames (the rewrite is in place); the copy is
 // measured on its own and reported, so it can be subtracted.
+//
+//   BENCH_STATE_FILE=/dev/shm/tsvs-bench.conn-state node --import tsx bench/pipeline.bench.ts
+//
+// puts the connection table's columns in that mapped file, as tsvsd's state file does
+// (src/daemon/state-file.ts), instead of on the heap.
 
 import b from 'benny';
 import { Engine } from '../src/datapath/engine.ts';
@@ -18,6 +23,8 @@ import { IPPROTO_TCP } from '../src/lib/inet.ts';
 import { ServiceTable } from '../src/model/service-table.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../test/helpers/frames.ts';
 import { findScheduler } from '../src/sched/registry.ts';
+import { connLayout } from '../src/conn/conn-layout.ts';
+import { tryLoadNative } from '../src/io/native-binding.ts';
 
 const BATCH = 256;
 const CONNS = 1024;
@@ -64,7 +71,13 @@ for (const r of rips)
     lThreshold: 0,
   });
 let now = 1_000_000;
-const engine = new Engine(io, cfg, table, { now: () => now });
+const stateFile = process.env['BENCH_STATE_FILE'];
+const memory =
+  stateFile === undefined || stateFile === ''
+    ? undefined
+    : tryLoadNative()!.mapState(stateFile, connLayout(cfg.connCapacity).totalBytes).buffer;
+const engine = new Engine(io, cfg, table, { now: () => now, ...(memory !== undefined ? { conn: { memory } } : {}) });
+process.stdout.write(`connection table columns: ${memory !== undefined ? `mapped ${stateFile!}` : 'heap'}\n`);
 engine.start();
 const mac = (i: number) => Buffer.from([2, 0, 0, 0, 9, i]);
 engine.xmit.neigh.learn(ipToU32('192.168.88.10'), 0, mac(10), 0, now);

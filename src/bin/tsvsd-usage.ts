@@ -37,6 +37,10 @@ drop-packet (drop new-connection packets at amemthresh/(amemthresh-free), level 
 am-droprate), secure-tcp (the kernel's tcp_states_dos). amemthresh N (default 1024): auto
 levels engage while FREE CONNECTION-TABLE ENTRIES < N (the kernel counts free memory pages);
 am-droprate N (default 10). Shown by tsvsadm --engine.
+Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
+memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
++ start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
+replaced by an empty table.
 
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
 [rules], kernel-filter, and the --health file. Manage it with tsvsadm.

@@ -22,6 +22,7 @@
 //   secure-tcp 0
 //   amemthresh 1024                # engage below this many FREE TABLE ENTRIES (the kernel: pages)
 //   am-droprate 10                 # drop-packet 3 drops 1 in this many new-connection packets
+//   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file (none = in memory only)
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
@@ -128,6 +129,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let kernelFilter: boolean | undefined;
   const defense: Partial<DefenseSysctls> = {};
   let embryonicPercent: number | undefined;
+  let stateFile: string | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -208,11 +210,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 100)
         throw configError(path, n, 'embryonic-quota must be a percentage from 0 to 100');
       embryonicPercent = v;
+    } else if (key === 'state-file') {
+      if (words.length !== 2 || (val !== 'none' && !val!.startsWith('/')))
+        throw configError(path, n, 'state-file must be an absolute path or none');
+      stateFile = val;
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, state-file)`,
       );
     }
   }
@@ -232,6 +238,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(kernelFilter !== undefined ? { kernelFilter } : {}),
       ...(Object.keys(defense).length > 0 ? { defense } : {}),
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
+      ...(stateFile !== undefined ? { stateFile } : {}),
     },
     ruleLines,
   };

@@ -46,6 +46,11 @@ export interface EngineConfig {
    * quota; default DEFAULT_EMBRYONIC_PERCENT.
    */
   readonly embryonicPercent?: number;
+  /**
+   * The connection table's state file (an absolute path), or 'none' to keep it in memory only;
+   * default: beside the control socket (src/daemon/state-file.ts).
+   */
+  readonly stateFile?: string;
 }
 
 /** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */

@@ -65,6 +65,8 @@ const errors: [string, string][] = [
   ['[engine]\nconn-capacity 0\n', '/c:2: conn-capacity must be a positive integer'],
   ['[engine]\nfullnat-ports 2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nkernel-filter yes\n', '/c:2: kernel-filter must be on or off'],
+  ['[engine]\nstate-file tsvs.state\n', '/c:2: state-file must be an absolute path or none'],
+  ['[engine]\nstate-file\n', '/c:2: state-file must be an absolute path or none'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
@@ -73,7 +75,7 @@ const errors: [string, string][] = [
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, state-file)',
   ],
 ];
 for (const [text, message] of errors) {
@@ -83,3 +85,9 @@ for (const [text, message] of errors) {
     t.same([(e as TsvsError).code, (e as TsvsError).message], ['ECONFIG', message]);
   });
 }
+
+t.test('state-file takes an absolute path or none; without it the engine uses the default', async (t) => {
+  t.equal(parseConfig('[engine]\nstate-file /dev/shm/lb.state\n', '/c').engine.stateFile, '/dev/shm/lb.state');
+  t.equal(parseConfig('[engine]\nstate-file none\n', '/c').engine.stateFile, 'none');
+  t.equal(parseConfig('[engine]\nconn-capacity 10\n', '/c').engine.stateFile, undefined);
+});
