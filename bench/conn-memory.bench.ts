@@ -9,14 +9,16 @@ import { ConnManager } from '../src/conn/conn-manager.ts';
 /**
  * Per entry, at a power-of-two capacity (each index has one bucket head per entry):
  *   columns  protocol 1, caddr 4, cport 2, vaddr 4, vport 2, daddr 4, dport 2, laddr 4, lport 2,
- *            tsDelta 4, flags 4, state 1, timeoutMs 4, control 4, nControl 4, inPkts 4   = 50
+ *            tsDelta 4, flags 4, state 1, timeoutMs 4, control 4, nControl 4, inPkts 4,
+ *            expiresMs 8 (the timer wheel's), svcProtocol 1, svcAddr 4, svcPort 2,
+ *            svcFwmark 4, destPort 2 (conn-layout.ts: what a restart needs)              = 71
  *   dest, svc: plain arrays of references, 8 bytes each on x64 Node                     = 16
  *   free list (freeNext)                                                                  =  4
  *   IN and OUT index: bucket head 4, chain next 4, 16-byte key row, each                  = 48
- *   timer wheel: expiresMs 8, dueMs 8, prev 4, next 4                                     = 24
+ *   timer wheel: dueMs 8, prev 4, next 4                                                  = 16
  *   embryonic list (quota on): prev 4, next 4                                             =  8
  */
-export const BYTES_PER_ENTRY = 50 + 16 + 4 + 48 + 24;
+export const BYTES_PER_ENTRY = 71 + 16 + 4 + 48 + 16;
 export const EMBRYONIC_BYTES_PER_ENTRY = 8;
 
 const gc = (globalThis as { gc?: () => void }).gc;

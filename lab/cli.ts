@@ -52,6 +52,8 @@ Commands:
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
+  restart [--kill]     stop tsvsd (SIGTERM, or SIGKILL with --kill) and start it again with the
+                       same arguments; prints how many connections it carried over
   trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
   help                 this text
 
@@ -108,6 +110,36 @@ The lab stays up. Try:
   npm run lab -- mode fullnat       full NAT: the web servers see 192.168.99.6, not the client
   npm run lab -- down               remove everything
 Exercises: lab/README.md`);
+}
+
+interface StateStats {
+  connections?: number;
+  stateFile?: { path: string | null; fresh: string; restored: Record<string, number> | null };
+}
+
+/** `restart [--kill]`: the connection table before, the restart, what the new tsvsd carried over. */
+async function restart(d: LabDaemon, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const before = (await d.request('engine.stats')) as StateStats;
+  say(`tsvsd pid ${d.pid()!}: ${before.connections ?? 0} entries in the connection table (connections + templates)`);
+  say(`$ kill -${signal === 'SIGKILL' ? '9' : 'TERM'} ${d.pid()!}; then tsvsd again with the same arguments`);
+  const { pid, ms } = await d.restart(signal);
+  const after = (await d.request('engine.stats')) as StateStats;
+  const sf = after.stateFile;
+  say(`tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${signal}.`);
+  if (sf === undefined || sf.path === null) {
+    say('It runs without a state file (see its log): no connection was carried over.');
+    return;
+  }
+  const r = sf.restored;
+  if (r === null) {
+    say(`State file ${sf.path}: ${sf.fresh}; it started with an empty table.`);
+    return;
+  }
+  say(
+    `Carried over ${r['kept']} entries from ${sf.path}: ${r['connections']} connections, ${r['templates']} templates.`,
+  );
+  const dropped = ['torn', 'expired', 'noService', 'noDest', 'noLocalPort'].filter((k) => (r[k] ?? 0) > 0);
+  say(dropped.length === 0 ? 'Dropped: none.' : `Dropped: ${dropped.map((k) => `${k}=${r[k]}`).join(' ')}.`);
 }
 
 async function main(): Promise<void> {
@@ -225,6 +257,10 @@ async function main(): Promise<void> {
     case 'curl':
       needUp();
       say(ratioText(drive(lab.client, Number(rest[0] ?? 30))));
+      break;
+    case 'restart':
+      needUp();
+      await restart(d, rest.includes('--kill') ? 'SIGKILL' : 'SIGTERM');
       break;
     case 'trace':
       needUp();

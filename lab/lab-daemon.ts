@@ -53,7 +53,7 @@ export class LabDaemon {
 
   /** Start tsvsd in lvs1: it owns the VIP (ARP, ping) and, in the NAT lab, the full-NAT address. */
   async start(
-    opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string } = {},
+    opts: { keepRules?: boolean; extraArgs?: readonly string[]; engineExtra?: string; bin?: readonly string[] } = {},
   ): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'tsvsd.conf');
@@ -67,35 +67,74 @@ log-level info
 ${this.lab.engineConfig()}${opts.engineExtra ?? ''}`,
     );
     if (opts.keepRules !== true) rmSync(join(this.dir, 'rules'), { force: true });
+    const argv = [
+      'netns',
+      'exec',
+      this.lab.lvs,
+      process.execPath,
+      ...(opts.bin ?? binArgs('tsvsd')),
+      '--config',
+      conf,
+      '--rules',
+      join(this.dir, 'rules'),
+      '--socket',
+      this.socket,
+      ...(opts.extraArgs ?? []),
+    ];
+    writeFileSync(this.argvFile, JSON.stringify(argv));
+    return this.launch(argv);
+  }
+
+  get argvFile(): string {
+    return join(this.dir, 'tsvsd.argv.json');
+  }
+
+  /**
+   * Spawn `ip ARGV` (tsvsd in lvs1), record its pid, wait until its packet engine answers on the
+   * socket (engine.stats: the engine starts after the rules are loaded and the socket listens).
+   */
+  private async launch(argv: readonly string[]): Promise<number> {
     const log = openSync(this.logFile, 'a');
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        this.lab.lvs,
-        process.execPath,
-        ...binArgs('tsvsd'),
-        '--config',
-        conf,
-        '--rules',
-        join(this.dir, 'rules'),
-        '--socket',
-        this.socket,
-        ...(opts.extraArgs ?? []),
-      ],
-      { stdio: ['ignore', log, log], detached: true },
-    );
+    const child = spawn('ip', argv, { stdio: ['ignore', log, log], detached: true });
     child.unref();
     writeFileSync(this.pidFile, String(child.pid));
-    for (let i = 0; i < 100; i++) {
-      if (existsSync(this.socket) && this.tsvsadm(['-Ln'], true).status === 0) return child.pid!;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline && child.exitCode === null) {
+      if (
+        existsSync(this.socket) &&
+        (await this.request('engine.stats').then(
+          () => true,
+          () => false,
+        ))
+      )
+        return child.pid!;
+      await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(
       `tsvsd did not start; its log (${this.logFile}):\n${existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : ''}`,
     );
+  }
+
+  /**
+   * Stop tsvsd with `signal` (SIGTERM: a clean stop; SIGKILL: a crash) and start it again with the
+   * arguments it was started with (the same config, rules file and socket), or with `bin` instead
+   * of the tsvsd it ran (an upgrade: another build of tsvsd attaching the same state file).
+   * Returns the new pid and the milliseconds from the signal to the new tsvsd answering.
+   */
+  async restart(signal: 'SIGTERM' | 'SIGKILL', bin?: readonly string[]): Promise<{ pid: number; ms: number }> {
+    const pid = this.pid();
+    if (pid === null || !existsSync(this.argvFile)) throw new Error('the lab has no running tsvsd to restart');
+    let argv = JSON.parse(readFileSync(this.argvFile, 'utf8')) as string[];
+    if (bin !== undefined) {
+      const at = argv.indexOf('--config');
+      argv = [...argv.slice(0, 4), ...bin, ...argv.slice(at)];
+    }
+    const t0 = performance.now();
+    tryKill(pid, signal);
+    for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+    if (isAlive(pid)) throw new Error(`tsvsd ${pid} did not stop on ${signal}`);
+    const next = await this.launch(argv);
+    return { pid: next, ms: performance.now() - t0 };
   }
 
   stop(): void {

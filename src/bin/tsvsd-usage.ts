@@ -25,7 +25,7 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
 Config [daemon] keys: socket PATH; rules FILE; log-level LEVEL; socket-group NAME (members may
 use tsvsadm); socket-mode 0660.
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
-fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 9.4 MiB, ~150 bytes each);
+fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 10.2 MiB, ~163 bytes each);
 busy-poll-us N (default 0 = off); poll-interval-us N (default 100, 0 = wakeups only);
 kernel-filter on|off (default on: an nft netdev ingress table so lvs1's kernel skips its copy
 of the frames tsvs handles).
@@ -41,6 +41,10 @@ Behind ECMP: sloppy-tcp off|on|consistent (default off: only a SYN creates a TCP
 on: any non-RST packet does, the kernel's sloppy_tcp=1; consistent: only for services whose
 scheduler is consistent, mh and sh, so a director adopts the flows another director started
 and picks the same real server). Changes on reload; tsvsadm --engine shows it and "adopted".
+Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
+memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
++ start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
+replaced by an empty table.
 
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
 [rules], kernel-filter, sloppy-tcp, and the --health file. Manage it with tsvsadm.

@@ -16,6 +16,18 @@ export function bindDest(t: ConnTable, id: number, dest: Dest, svc: Service): vo
   t.flags[id] = flags;
   t.dest[id] = dest;
   t.svc[id] = svc;
+  // Identities for restoreConns (conn-restore.ts), which rebinds after a restart.
+  t.svcProtocol[id] = svc.protocol;
+  t.svcAddr[id] = svc.addr;
+  t.svcPort[id] = svc.port;
+  t.svcFwmark[id] = svc.fwmark;
+  t.destPort[id] = dest.port;
+  countBound(t, id, dest, svc);
+}
+
+/** The counters and OVERLOAD of ip_vs_bind_dest for an entry whose flags are final. */
+export function countBound(t: ConnTable, id: number, dest: Dest, svc: Service): void {
+  const flags = t.flags[id]!;
   if ((flags & CONN_F_TEMPLATE) === 0) {
     if ((flags & CONN_F_INACTIVE) === 0) dest.activeConns++;
     else dest.inactConns++;

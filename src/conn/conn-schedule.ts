@@ -17,7 +17,13 @@ import {
   DROP_PORTS_EXHAUSTED,
 } from '../lib/drops.ts';
 import { TCP_RST, TCP_SYN } from './proto-tcp.ts';
-import { CONN_F_HASHED, CONN_F_LPORT_POOLED, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from './conn-flags.ts';
+import {
+  CONN_F_COMMITTED,
+  CONN_F_HASHED,
+  CONN_F_LPORT_POOLED,
+  CONN_F_ONE_PACKET,
+  CONN_F_TEMPLATE,
+} from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
 import { bindDest } from './bind-dest.ts';
 import { controlAdd, type ConnExpiry } from './expiry.ts';
@@ -283,6 +289,7 @@ export class ConnSetup {
     }
     if (proto === IPPROTO_TCP && (flags & CONN_F_TEMPLATE) === 0) t.embryonic.link(id); // state NONE
     this.expiry.wheel.arm(id, nowMs + INITIAL_TIMEOUT_MS);
+    t.flags[id] = t.flags[id]! | CONN_F_COMMITTED; // last: the entry is whole (conn-restore.ts)
     return id;
   }
 }

@@ -7,12 +7,17 @@
 // Two ConnIndex instances find an id from a packet: IN by <proto, caddr, cport, vaddr, vport>
 // (client -> director, and templates), OUT by <proto, daddr, dport, laddr, lport> (real server
 // -> director; laddr/lport = caddr/cport in classic NAT). Free slots form a LIFO list.
+//
+// The columns are views on `memory` when one is given (a mapped state file, conn-layout.ts, whose
+// declared column list must name every column here); the indexes, the free list and the embryonic
+// list are rebuilt from the columns by restoreConns (conn-restore.ts) after a restart.
 
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { CONN_F_HASHED, CONN_F_HASHED_OUT, CONN_F_LIVE, CONN_F_TEMPLATE } from './conn-flags.ts';
 import { ConnIndex } from './conn-index.ts';
 import { EmbryonicList } from './embryonic-list.ts';
+import { ColumnSource } from './conn-layout.ts';
 
 /** Template bit in word 3 of an IN key (templates and connections never match each other). */
 const KEY_TPL = 0x100;
@@ -28,6 +33,8 @@ export interface ConnTableOptions {
   seed?: number;
   /** Most embryonic TCP entries (EmbryonicList); 0 = no quota, the default. */
   embryonicQuota?: number;
+  /** Columns in this memory, laid out by connLayout(capacity) (a mapped state file); default: heap. */
+  memory?: ArrayBuffer;
 }
 
 export class ConnTable {
@@ -59,6 +66,15 @@ export class ConnTable {
   readonly nControl: Int32Array;
   /** cp->in_pkts: client -> director packets, saturating (todrop_entry reads 0..8). */
   readonly inPkts: Uint32Array;
+  /** cp->timer.expires (Date.now() ms), the timer wheel's own array (expiry.ts). */
+  readonly expiresMs: Float64Array;
+  /** The bound service's identity (model/service-key.ts), to rebind after a restart. */
+  readonly svcProtocol: Uint8Array;
+  readonly svcAddr: Uint32Array;
+  readonly svcPort: Uint16Array;
+  readonly svcFwmark: Uint32Array;
+  /** The bound dest's port (its address is daddr), to rebind after a restart. */
+  readonly destPort: Uint16Array;
   readonly dest: (Dest | null)[];
   readonly svc: (Service | null)[];
   /** Live entries (ipvs->conn_count). */
@@ -79,22 +95,30 @@ export class ConnTable {
     const bits = opts.hashBits ?? Math.max(0, Math.ceil(Math.log2(cap)));
     if (!Number.isInteger(bits) || bits < 0 || bits > 30) throw new RangeError(`bad hash bits ${bits}`);
     this.capacity = cap;
-    this.protocol = new Uint8Array(cap);
-    this.caddr = new Uint32Array(cap);
-    this.cport = new Uint16Array(cap);
-    this.vaddr = new Uint32Array(cap);
-    this.vport = new Uint16Array(cap);
-    this.daddr = new Uint32Array(cap);
-    this.dport = new Uint16Array(cap);
-    this.laddr = new Uint32Array(cap);
-    this.lport = new Uint16Array(cap);
-    this.tsDelta = new Int32Array(cap);
-    this.flags = new Uint32Array(cap);
-    this.state = new Uint8Array(cap);
-    this.timeoutMs = new Uint32Array(cap);
-    this.control = new Int32Array(cap).fill(-1);
-    this.nControl = new Int32Array(cap);
-    this.inPkts = new Uint32Array(cap);
+    const cols = new ColumnSource(cap, opts.memory ?? null);
+    this.protocol = cols.u8('protocol');
+    this.caddr = cols.u32('caddr');
+    this.cport = cols.u16('cport');
+    this.vaddr = cols.u32('vaddr');
+    this.vport = cols.u16('vport');
+    this.daddr = cols.u32('daddr');
+    this.dport = cols.u16('dport');
+    this.laddr = cols.u32('laddr');
+    this.lport = cols.u16('lport');
+    this.tsDelta = cols.i32('tsDelta');
+    this.flags = cols.u32('flags');
+    this.state = cols.u8('state');
+    this.timeoutMs = cols.u32('timeoutMs');
+    this.control = cols.i32('control');
+    if (opts.memory === undefined) this.control.fill(-1);
+    this.nControl = cols.i32('nControl');
+    this.inPkts = cols.u32('inPkts');
+    this.expiresMs = cols.f64('expiresMs');
+    this.svcProtocol = cols.u8('svcProtocol');
+    this.svcAddr = cols.u32('svcAddr');
+    this.svcPort = cols.u16('svcPort');
+    this.svcFwmark = cols.u32('svcFwmark');
+    this.destPort = cols.u16('destPort');
     this.dest = new Array<Dest | null>(cap).fill(null);
     this.svc = new Array<Service | null>(cap).fill(null);
     this.count = 0;
@@ -137,6 +161,26 @@ export class ConnTable {
     this.freeNext[id] = this.freeHead;
     this.freeHead = id;
     this.count--;
+  }
+
+  /**
+   * Rebuild the free list and the count from the LIVE flags (after restoreConns has cleared the
+   * entries it does not keep): free slots in ascending order, so the lowest is handed out first.
+   */
+  rebuildFreeList(): void {
+    let head = -1;
+    let n = 0;
+    for (let id = this.capacity - 1; id >= 0; id--) {
+      if ((this.flags[id]! & CONN_F_LIVE) !== 0) {
+        this.freeNext[id] = -1;
+        n++;
+      } else {
+        this.freeNext[id] = head;
+        head = id;
+      }
+    }
+    this.freeHead = head;
+    this.count = n;
   }
 
   isLive(id: number): boolean {

@@ -33,7 +33,8 @@ export class ConnExpiry implements TimerSink {
   constructor(table: ConnTable, fnat: LocalAddrPool | null = null, opts: ConnExpiryOptions = {}) {
     this.table = table;
     this.fnat = fnat;
-    this.wheel = new TimerWheel(table.capacity, opts.tickMs ?? 1000, opts.slotBits ?? 10, opts.startMs ?? 0);
+    const startMs = opts.startMs ?? 0;
+    this.wheel = new TimerWheel(table.capacity, opts.tickMs ?? 1000, opts.slotBits ?? 10, startMs, table.expiresMs);
     this.nowMs = opts.startMs ?? 0;
     this.expiredTotal = 0;
   }

@@ -51,6 +51,26 @@ export class PortPool {
     return port;
   }
 
+  /**
+   * Mark `port` handed out (an entry restored after a restart holds it); false when it is out of
+   * range or taken. Call rebuildRing() after the last take().
+   */
+  take(port: number): boolean {
+    if (port < this.min || port > this.max || this.used[port] === 1) return false;
+    this.used[port] = 1;
+    this.free--;
+    return true;
+  }
+
+  /** The free ring again from used[]: the free ports in ascending order, the lowest next. */
+  rebuildRing(): void {
+    let n = 0;
+    for (let p = this.min; p <= this.max; p++) if (this.used[p] === 0) this.ring[n++] = p;
+    this.head = 0;
+    this.tail = n === this.size ? 0 : n;
+    this.free = n;
+  }
+
   /** Give a port back; false if it was not handed out by this pool. */
   release(port: number): boolean {
     if (this.used[port] !== 1) return false;
@@ -98,6 +118,16 @@ export class LocalAddrPool {
       if (p.addr === addr) return p.release(port);
     }
     return false;
+  }
+
+  /** PortPool.take on the pool of addr; false when no pool has that address. */
+  take(addr: number, port: number): boolean {
+    for (const p of this.pools) if (p.addr === addr >>> 0) return p.take(port);
+    return false;
+  }
+
+  rebuildRings(): void {
+    for (const p of this.pools) p.rebuildRing();
   }
 
   available(): number {

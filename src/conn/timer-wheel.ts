@@ -34,10 +34,11 @@ export class TimerWheel {
   private inProgress: boolean;
   armedCount: number;
 
-  constructor(capacity: number, tickMs = 1000, slotBits = 10, startMs = 0) {
+  /** expiresMs: the array to keep expiries in (ConnTable's column, so they outlive the process). */
+  constructor(capacity: number, tickMs = 1000, slotBits = 10, startMs = 0, expiresMs?: Float64Array) {
     if (!(tickMs > 0)) throw new RangeError(`bad tick ${tickMs}`);
     this.tickMs = tickMs;
-    this.expiresMs = new Float64Array(capacity);
+    this.expiresMs = expiresMs ?? new Float64Array(capacity);
     this.dueMs = new Float64Array(capacity).fill(-1);
     this.prev = new Int32Array(capacity).fill(-1);
     this.next = new Int32Array(capacity).fill(-1);

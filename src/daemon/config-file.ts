@@ -15,7 +15,7 @@
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
 //   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
-//   conn-capacity 65536            # entries; ~150 bytes each: 65536 = 9.4 MiB, 1048576 = 150 MiB
+//   conn-capacity 65536            # entries; ~163 bytes each: 65536 = 10.2 MiB, 1048576 = 163 MiB
 //   embryonic-quota 50             # % of the table that TCP handshakes may hold (0 = no quota)
 //   drop-entry 0                   # IPVS defence strategies, 0 off, 1 auto, 2 engaged, 3 always:
 //   drop-packet 0                  #   the sysctls of the same names (src/conn/defense.ts)
@@ -26,6 +26,7 @@
 //                                  #   runs `tsvsadm --vrrp-state master` (src/daemon/vrrp-state.ts)
 //   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
 //                                  #   TCP connection (consistent: mh/sh services only; ECMP)
+//   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file (none = in memory only)
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
@@ -134,6 +135,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let embryonicPercent: number | undefined;
   let vrrpState: 'master' | 'backup' | undefined;
   let sloppyTcp: SloppyTcp | undefined;
+  let stateFile: string | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -222,11 +224,15 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || (val !== 'off' && val !== 'on' && val !== 'consistent'))
         throw configError(path, n, 'sloppy-tcp must be off, on or consistent');
       sloppyTcp = val;
+    } else if (key === 'state-file') {
+      if (words.length !== 2 || (val !== 'none' && !val!.startsWith('/')))
+        throw configError(path, n, 'state-file must be an absolute path or none');
+      stateFile = val;
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp, state-file)`,
       );
     }
   }
@@ -248,6 +254,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
       ...(vrrpState !== undefined ? { vrrpState } : {}),
       ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
+      ...(stateFile !== undefined ? { stateFile } : {}),
     },
     ruleLines,
   };

@@ -1,7 +1,8 @@
 // engine-runner: starts the packet engine inside tsvsd — capabilities, the director's kernel
 // settings (restored on stop), the packet backend (native AF_PACKET, else libpcap), the Engine,
-// and the control ops that expose it (engine.stats, trace). A reload reconfigures what can
-// change live (engine-reload.ts).
+// the connection state file (state-file.ts: attached and restored before the first frame), and
+// the control ops that expose it (engine.stats, trace). A reload reconfigures what can change
+// live (engine-reload.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { TsvsDaemon } from './daemon.ts';
@@ -18,6 +19,10 @@ import { AfPacketIo } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
 import { addVrrpStateOp } from './vrrp-state.ts';
+import { defaultStateFile, openConnState } from './state-file.ts';
+import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
+import { serviceKey } from '../model/rule-spec.ts';
+import { AF_INET } from '../model/dest.ts';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
@@ -59,7 +64,20 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
     throw e;
   }
-  const engine = new Engine(io, cfg, daemon.table);
+  const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
+  const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log);
+  const engine = new Engine(io, cfg, daemon.table, state === null ? {} : { conn: { memory: state.memory } });
+  let restored: RestoreStats | null = null;
+  if (state?.attach === true) {
+    const table = daemon.table;
+    restored = restoreConns(
+      engine.conns,
+      (proto, addr, port, fwmark) => table.find(serviceKey(AF_INET, proto, addr, port, fwmark)),
+      Date.now(),
+    );
+    log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
+  }
+  const stateInfo = { path: state === null ? null : statePath, fresh: state?.fresh ?? '', restored };
   engine.start();
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = cfg.kernelFilter === false ? null : installKernelFilter(ifnames, log);
@@ -68,7 +86,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
   const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState);
-  daemon.addOp('engine.stats', () => ({ ...engineStats(engine), vrrp: vrrp.info().state }));
+  daemon.addOp('engine.stats', () => ({ ...engineStats(engine), vrrp: vrrp.info().state, stateFile: stateInfo }));
   daemon.addOp('trace', (args) => {
     if (typeof args['enable'] === 'boolean') engine.trace.enabled = args['enable'];
     const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;

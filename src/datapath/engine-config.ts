@@ -62,6 +62,10 @@ export interface EngineConfig {
   readonly vrrpState?: 'master' | 'backup';
   /** sloppy_tcp (SloppyTcp); default 'off'. */
   readonly sloppyTcp?: SloppyTcp;
+   * The connection table's state file (an absolute path), or 'none' to keep it in memory only;
+   * default: beside the control socket (src/daemon/state-file.ts).
+   */
+  readonly stateFile?: string;
 }
 
 /** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */

@@ -73,6 +73,13 @@ export interface NativeBinding {
    * with the handle throws an Error with code EBADF ("<call>: tsvs native handle is closed").
    */
   close(h: NativeHandle): void;
+  /**
+   * Opens (creating, mode 0600), locks (flock, not waiting) and maps `bytes` bytes of a state file
+   * shared (MAP_SHARED): every store into the buffer is in the file at once. A file of another size
+   * is emptied to zeros first; previousBytes is its size before (0: new). Throws with code
+   * EWOULDBLOCK when another process holds the file. The lock lasts as long as the buffer.
+   */
+  mapState(path: string, bytes: number): { buffer: ArrayBuffer; previousBytes: number };
   /** The names of stats()'s columns, from native/stats-columns.h as the addon was built. */
   readonly statColumns: readonly string[];
 }

@@ -77,6 +77,8 @@ const errors: [string, string][] = [
   ['[engine]\nsloppy-tcp 1\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nsloppy-tcp on off\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nvrrp-state fault\n', '/c:2: vrrp-state must be master or backup (the state tsvsd starts in)'],
+  ['[engine]\nstate-file tsvs.state\n', '/c:2: state-file must be an absolute path or none'],
+  ['[engine]\nstate-file\n', '/c:2: state-file must be an absolute path or none'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
@@ -85,7 +87,7 @@ const errors: [string, string][] = [
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp, state-file)',
   ],
 ];
 for (const [text, message] of errors) {
@@ -95,3 +97,9 @@ for (const [text, message] of errors) {
     t.same([(e as TsvsError).code, (e as TsvsError).message], ['ECONFIG', message]);
   });
 }
+
+t.test('state-file takes an absolute path or none; without it the engine uses the default', async (t) => {
+  t.equal(parseConfig('[engine]\nstate-file /dev/shm/lb.state\n', '/c').engine.stateFile, '/dev/shm/lb.state');
+  t.equal(parseConfig('[engine]\nstate-file none\n', '/c').engine.stateFile, 'none');
+  t.equal(parseConfig('[engine]\nconn-capacity 10\n', '/c').engine.stateFile, undefined);
+});

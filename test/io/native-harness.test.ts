@@ -19,7 +19,7 @@ import {
 
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
 const genStats = join(nativeDir, 'gen-stats.mjs');
-const harnessSources = ['test/harness.c', 'layout.c', 'rx.c', 'tx.c'].map((f) => join(nativeDir, f));
+const harnessSources = ['test/harness.c', 'layout.c', 'rx.c', 'state-map.c', 'tx.c'].map((f) => join(nativeDir, f));
 const BASE_FLAGS = ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', `-I${nativeDir}`];
 const SANITIZE = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'];
 
