@@ -58,7 +58,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
     throw e;
   }
-  const engine = new Engine(io, cfg, daemon.table);
+  const engine = new Engine(io, cfg, daemon.table, { log });
   engine.start();
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = cfg.kernelFilter === false ? null : installKernelFilter(ifnames, log);
@@ -81,6 +81,15 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     return { files: c.files, seconds, frames };
   });
   log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
+  if (!engine.portWatch.supported && io.name === 'pcap') {
+    // The cap binding asserts on a poll error (binding.cc cb_packets: status == 0), which an
+    // interface that goes away raises (sk_err ENODEV): the process aborts before it can re-attach.
+    log.warn(
+      'the pcap backend does not survive an interface that goes away: tsvsd then aborts in the libpcap binding ' +
+        '(under systemd, Restart=on-failure starts it again, which succeeds once the interface exists); ' +
+        'the native backend keeps running and re-attaches',
+    );
+  }
   return {
     engine,
     reconfigure(next) {
@@ -128,6 +137,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     defense: engine.defenseStats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
+    interfaces: engine.portWatch.links,
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
     loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,
   };
