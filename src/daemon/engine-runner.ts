@@ -14,7 +14,7 @@ import { EngineDataPlane } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
-import { AfPacketIo } from '../io/af-packet.ts';
+import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
 
@@ -95,6 +95,14 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     reconfigure(next) {
       const diff = diffEngineConfig(running, next);
       for (const f of diff.refused) log.warn(refusedMessage(f));
+      if (diff.live.includes('busyPollUs')) {
+        const us = next.busyPollUs ?? DEFAULT_SPIN_US;
+        if (io instanceof AfPacketIo) {
+          io.setSpinUs(us);
+          log.info('reload: [engine] busy-poll-us applied', { us });
+        } else log.warn(`reload: [engine] busy-poll-us has no effect on the ${io.name} backend`);
+        running = { ...running, busyPollUs: us };
+      }
       if (!diff.live.includes('kernelFilter')) return;
       const on = next.kernelFilter !== false;
       if (on && filter === null) {
