@@ -163,7 +163,7 @@ web2 ansible_host=${MGMT_NET}.200 web_listen=${RIP2} web_root=${r('web2')} web_s
 `;
   }
 
-  /** `npm pack` of this checkout (prepack builds dist/) into the run directory; the tarball's path. */
+  /** `npm pack` of this checkout (prepare builds dist/) into the run directory; the tarball's path. */
   pack(): string {
     const r = spawnSync('npm', ['pack', '--silent', '--pack-destination', this.runDir], {
       cwd: ROOT,

@@ -473,6 +473,43 @@ static napi_value js_loop_stats(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* reattach(handle, port) -> { ifindex, mac, mtu }: re-opens the port on the interface that now
+ * holds its name (loop_reattach); throws with the errno's code (ENODEV while there is none). */
+static napi_value js_reattach(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], o;
+  struct addon_io *a;
+  uint32_t i = 0;
+  char err[256];
+  int rc;
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !(a = get_open_io(env, argv[0], "reattach"))) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &i) != napi_ok || i >= a->io.nports)
+    return throw_errno(env, EINVAL, "reattach(handle, port): no such port");
+  if (a->in_cb) return throw_errno(env, EBUSY, "reattach: not from inside a batch");
+  rc = loop_reattach(a, i, err, sizeof err);
+  if (rc < 0) return throw_errno(env, -rc, err);
+  NAPI_CALL(napi_create_object(env, &o));
+  NAPI_CALL(set_i32(env, o, "ifindex", a->io.port[i].ifindex));
+  NAPI_CALL(set_mac(env, o, "mac", a->io.port[i].mac));
+  NAPI_CALL(set_i32(env, o, "mtu", a->io.port[i].mtu));
+  return o;
+}
+
+/* setSpinUs(handle, us): the busy-poll window, read by the loop at each wakeup (loop.c spin). */
+static napi_value js_set_spin_us(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  struct addon_io *a;
+  uint32_t us = 0;
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !(a = get_open_io(env, argv[0], "setSpinUs"))) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &us) != napi_ok)
+    return throw_errno(env, EINVAL, "setSpinUs(handle, us): us must be a number");
+  a->spin_us = us;
+  return NULL;
+}
+
 /* close(handle): stops the loop and closes the sockets; closing again does nothing. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -541,6 +578,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"copyIn", NULL, js_copy_in, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"loopStats", NULL, js_loop_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"reattach", NULL, js_reattach, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"setSpinUs", NULL, js_set_spin_us, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"mapState", NULL, js_map_state, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"statColumns", NULL, NULL, NULL, NULL, cols, napi_enumerable, NULL},

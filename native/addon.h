@@ -36,6 +36,9 @@ struct addon_io {
 
 /* Starts delivering batches to a->on_rx; 0 or a negative libuv error. */
 int loop_start(struct addon_io *a, uv_loop_t *loop);
+/* Re-opens port i on the interface now holding its name (tsvs_port_reopen), its poll handle taken
+ * out of epoll meanwhile. 0 or -errno with err[] set. */
+int loop_reattach(struct addon_io *a, uint32_t i, char *err, size_t errlen);
 /* Stops and closes the uv handles (a is freed once they are closed and it was finalized). */
 void loop_stop(struct addon_io *a);
 void loop_free_if_done(struct addon_io *a);

@@ -4,6 +4,11 @@
 // Without a C compiler, or when the build fails, it says that tsvsd will use the libpcap backend
 // and still succeeds: the addon is an accelerator, not a requirement. Plain JavaScript: it runs
 // before anything else of the package does.
+//
+// From a git URL, npm first runs `npm install` in a temporary clone (pacote's git dep
+// preparation, which marks it with _PACOTE_NO_PREPARE_), then packs the clone and installs the
+// pack: nothing is built in the clone, which npm deletes, the addon is built where the pack is
+// installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +34,8 @@ function nodeGyp() {
     return npmGyp !== undefined && existsSync(npmGyp) ? npmGyp : null;
   }
 }
+
+if (process.env['_PACOTE_NO_PREPARE_'] !== undefined) process.exit(0);
 
 const FALLBACK = 'tsvsd will use the libpcap backend';
 const compiler = ['cc', 'gcc', 'clang'].find(have);

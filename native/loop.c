@@ -17,6 +17,7 @@
  * timers and I/O keep their turn. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,13 +159,31 @@ static void on_tick(uv_poll_t *h, int status, int events) {
   for (i = 0; i < a->npolls; i++) uv_poll_start(&a->polls[i], UV_READABLE, on_ring);
 }
 
+/* An error on a port's RX socket: libuv reports POLLERR as UV_EBADF and stops the handle
+ * (uv__poll_io). The kernel sets sk_err to ENETDOWN when the interface goes down and to ENODEV when
+ * it is unregistered (packet_notifier); reading SO_ERROR clears it. The handle is started again:
+ * a socket whose interface comes back up is hooked again by the kernel (NETDEV_UP), and one whose
+ * interface is gone stays quiet until it is re-opened (reattach.c, from the control plane). */
+static void port_error(struct addon_io *a, uv_poll_t *h) {
+  uint32_t i = (uint32_t)(h - a->polls);
+  struct tsvs_port *p;
+  int e = 0;
+  socklen_t el = sizeof e;
+  if (i >= a->io.nports) return;
+  p = &a->io.port[i];
+  if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0) e = errno;
+  p->st.sock_errors++;
+  if (e != 0) p->st.last_sock_errno = (uint64_t)e;
+  if (!a->polling) uv_poll_start(h, UV_READABLE, on_ring);
+}
+
 static void on_ring(uv_poll_t *h, int status, int events) {
   struct addon_io *a = h->data;
   uint32_t n, i;
   int full = 0, busy;
-  (void)status; /* as in on_tick */
   (void)events;
   if (a->closing || a->polling) return;
+  if (status < 0) port_error(a, h); /* and look at the rings all the same */
   a->wakeups++;
   n = run_batches(a);
   if (a->closing) return;
@@ -184,6 +203,15 @@ static void on_ring(uv_poll_t *h, int status, int events) {
   for (i = 0; i < a->npolls; i++) uv_poll_stop(&a->polls[i]);
   arm(a, a->poll_us);
   uv_poll_start(&a->tick, UV_READABLE, on_tick);
+}
+
+int loop_reattach(struct addon_io *a, uint32_t i, char *err, size_t errlen) {
+  int rc;
+  /* Out of epoll before its fd is replaced (uv__poll_stop invalidates the fd). */
+  if (a->started && i < a->npolls) uv_poll_stop(&a->polls[i]);
+  rc = tsvs_port_reopen(&a->io, i, err, errlen);
+  if (a->started && i < a->npolls && !a->polling && !a->closing) uv_poll_start(&a->polls[i], UV_READABLE, on_ring);
+  return rc;
 }
 
 int loop_start(struct addon_io *a, uv_loop_t *loop) {

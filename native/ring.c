@@ -82,8 +82,8 @@ static int tx_socket(struct tsvs_port *p, int bypass, int vnet, const struct tsv
   return fd;
 }
 
-/* Socket options and ring geometry for one port; the ring is mapped later, at ring_off. */
-static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
+/* Socket options and the ring (geometry from p) for one port; the ring is mapped later, at ring_off. */
+int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); /* protocol 0: no traffic before bind */
   if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW)", p->name);
   p->fd = fd;
@@ -105,7 +105,6 @@ static int port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsv
   if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0)
     (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
 
-  tsvs_ring_geometry(p, io->version, o);
   if (io->version == 3) {
     struct tpacket_req3 req;
     memset(&req, 0, sizeof req);
@@ -136,6 +135,7 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
   memset(io, 0, sizeof *io);
   io->version = o->version == 3 ? 3 : 2;
   io->tx_cap = o->tx_cap ? o->tx_cap : 1024;
+  io->opts = *o;
   for (i = 0; i < TSVS_MAX_PORTS; i++)
     io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = -1;
   if (n == 0 || n > TSVS_MAX_PORTS) {
@@ -157,7 +157,8 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
       rc = fail(err, errlen, "interface lookup", p->name);
       goto bad;
     }
-    if ((rc = port_socket(io, p, o, err, errlen)) < 0) goto bad;
+    tsvs_ring_geometry(p, io->version, o);
+    if ((rc = tsvs_port_socket(io, p, o, err, errlen)) < 0) goto bad;
     p->msgs = calloc(io->tx_cap, sizeof *p->msgs);
     p->iov = calloc(io->tx_cap, sizeof *p->iov);
     p->cls = calloc(io->tx_cap, 1);

@@ -60,6 +60,8 @@ struct tsvs_port_stats {
   uint64_t rx_frames, rx_bytes, rx_big, rx_trunc, rx_outgoing;
   uint64_t tx_frames, tx_bytes, tx_errors, tx_gso, last_tx_errno;
   uint64_t k_packets, k_drops, k_freeze; /* PACKET_STATISTICS, accumulated */
+  uint64_t sock_errors, last_sock_errno;  /* errors reported on the RX socket (sk_err: ENETDOWN, ENODEV) */
+  uint64_t reattaches;                    /* times the port was re-opened on a returned interface */
 };
 
 struct tsvs_port {
@@ -98,6 +100,7 @@ struct tsvs_io {
   size_t stage_off, stage_len;
   uint32_t rr;
   uint32_t tx_cap;
+  struct tsvs_opts opts; /* as opened: a re-attached port gets the same socket options */
 };
 
 void tsvs_opts_default(struct tsvs_opts *o);
@@ -109,6 +112,19 @@ int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
  * on failure every socket, TX queue and mapping taken so far is released. */
 int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o,
                  char *err, size_t errlen);
+
+/* The sockets of port p (RX with its ring geometry already in p, and the three TX sockets), not
+ * yet mapped nor bound (ring.c). 0, or -errno with err[] saying which step; p's fds that were
+ * opened stay in p for the caller to close. */
+int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen);
+
+/* Re-opens port i on the interface that now holds its name (a deleted interface that returned,
+ * with a new ifindex and maybe a new MAC): new sockets with the same ring geometry, the ring mapped
+ * over the old one at the same place in the region, the new fds dup2'ed onto the old numbers (so
+ * the event loop's handles stay valid), the ring's read position reset. Must not run while
+ * frames of the port are held (between collect and release). 0, or -errno with err[] set and the
+ * port unchanged (reattach.c). */
+int tsvs_port_reopen(struct tsvs_io *io, uint32_t i, char *err, size_t errlen);
 
 /* Fills up to cap frames (region offsets of the Ethernet header) from all ports, round robin.
  * The frames stay ours until tsvs_io_release(). */

@@ -22,6 +22,9 @@
   X(kernelDrops, k_drops, "PACKET_STATISTICS: frames dropped for a full ring.")                              \
   X(kernelFreeze, k_freeze, "PACKET_STATISTICS: times a full V3 ring froze its queue.")                      \
   X(txGso, tx_gso, "Frames sent through the GSO socket (no qdisc bypass, so the kernel may segment them).")  \
-  X(lastTxErrno, last_tx_errno, "errno of the last refused send, 0 if none.")
+  X(lastTxErrno, last_tx_errno, "errno of the last refused send, 0 if none.")                               \
+  X(sockErrors, sock_errors, "Errors the RX socket reported (its interface went down or away).")           \
+  X(lastSockErrno, last_sock_errno, "errno of the last of them (ENETDOWN, ENODEV), 0 if none.")             \
+  X(reattaches, reattaches, "Times the port was re-opened on an interface that returned under its name.")
 
 #endif

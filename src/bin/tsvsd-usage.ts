@@ -10,8 +10,9 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
   --log-format FMT   logfmt (default) or json, one object per line; under systemd (stderr is
                      the journal) each line starts with its priority, <6> for info
   --health FILE      health checks and virtual servers in keepalived.conf syntax
-                     (virtual_server / real_server / TCP_CHECK, HTTP_GET, UDP_CHECK,
-                     PING_CHECK, MISC_CHECK; see src/health/config.ts)
+                     (virtual_server, virtual_server_group, real_server; checkers TCP_CHECK,
+                     HTTP_GET, SSL_GET, UDP_CHECK, PING_CHECK, MISC_CHECK, SMTP_CHECK,
+                     DNS_CHECK; see src/health/config.ts)
   --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics (opt-in); ADDR is
                      IPv4 or [IPv6]; one that cannot be bound stops the start
   --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
@@ -46,6 +47,10 @@ memory only) holds the connection table, mapped shared: connections survive kill
 + start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
 replaced by an empty table.
 
+An interface that goes away (deleted, or gone with its veth peer's namespace) is logged as an
+error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters
+stay, and when an interface of that name returns the engine re-attaches to it (native backend).
+
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
-[rules], kernel-filter, sloppy-tcp, and the --health file. Manage it with tsvsadm.
+[rules], kernel-filter, sloppy-tcp, busy-poll-us, and the --health file. Manage it with tsvsadm.
 `;

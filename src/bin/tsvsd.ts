@@ -130,6 +130,7 @@ async function main(): Promise<void> {
     ...(flags.config !== undefined ? { configPath: flags.config } : {}),
     ...(flags.rules !== undefined ? { rulesPath: flags.rules } : {}),
     ...(socketPath !== undefined ? { socketPath } : {}),
+    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
     onEngineConfig,
   });
   try {

@@ -1,7 +1,7 @@
 // tsvsadm's own commands beyond ipvsadm's (not in ipvsadm's option grid, so they stand alone):
 //   tsvsadm --health     the health-check state of every real server (tsvsd --health FILE)
 //   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, the SYN-flood
-//                        defence (levels, free entries, embryonic quota), ARP table
+//                        defence (levels, free entries, embryonic quota), ARP table, interfaces
 //   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
 //                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
 //   tsvsadm --top [SECONDS]  a live view of services and real servers (cli-top.ts)
@@ -55,6 +55,12 @@ export function formatEngine(s: Record<string, unknown>): string {
         lines.push(
           `  ${[n.ip >>> 24, (n.ip >>> 16) & 255, (n.ip >>> 8) & 255, n.ip & 255].join('.')} ${n.mac} port ${n.port} state ${n.state}`,
         );
+      }
+    } else if (k === 'interfaces' && Array.isArray(v)) {
+      lines.push('interfaces:');
+      for (const l of v as { name: string; up: boolean; ifindex: number; losses: number; reattaches: number }[]) {
+        const state = l.up ? 'up' : 'GONE (waiting for it to return)';
+        lines.push(`  ${l.name} ${state} ifindex ${l.ifindex} lost ${l.losses} reattached ${l.reattaches}`);
       }
     } else lines.push(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   }

@@ -21,7 +21,7 @@ import { applyRules, parseRulesText, rulesFileText } from './load-rules.ts';
 import { ConfigRules } from './config-rules.ts';
 import { Reloader, type ReloadHook, type ReloadSummary } from './reload.ts';
 import { resolveGroup } from './config-daemon.ts';
-import type { Logger } from '../lib/logger.ts';
+import { LEVELS, type Level, type Logger } from '../lib/logger.ts';
 import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
 import { findScheduler } from '../sched/registry.ts';
 
@@ -31,6 +31,8 @@ export interface DaemonOptions {
   /** Flags win over the config's [daemon] settings, which win over the defaults. */
   readonly rulesPath?: string;
   readonly socketPath?: string;
+  /** --log-level: when set, the config's log-level is not applied. */
+  readonly logLevel?: Level;
   readonly findScheduler?: (name: string) => SchedulerFactory | undefined;
   readonly dataPlane?: DataPlane;
   readonly forward?: ForwardLookup;
@@ -105,8 +107,22 @@ export class TsvsDaemon {
     this.log.info('data plane attached', { connTableSize: dp.connTableSize() });
   }
 
+  /** The config's [daemon] log-level (default info), unless --log-level set one. */
+  private applyLogLevel(): void {
+    if (this.opts.logLevel !== undefined) return;
+    const want = this.config?.logLevel ?? 'info';
+    const from = this.log.level;
+    if (want === from) return;
+    // Said at info under the more verbose of the two levels, so that a move from info is seen.
+    const quieter = LEVELS.indexOf(want) > LEVELS.indexOf(from);
+    if (!quieter) this.log.level = want;
+    this.log.info('log level set', { from, to: want });
+    this.log.level = want;
+  }
+
   async start(): Promise<void> {
     if (this.opts.configPath !== undefined) this.config = await readConfig(this.opts.configPath);
+    this.applyLogLevel();
     this.rulesFile = this.opts.rulesPath ?? this.config?.rulesPath ?? DEFAULT_RULES_PATH;
     this.socketFile = this.opts.socketPath ?? this.config?.socketPath ?? DEFAULT_SOCKET_PATH;
     const cr = new ConfigRules(
@@ -124,7 +140,10 @@ export class TsvsDaemon {
       log: this.log,
       hooks: this.reloadHooks,
       running: () => ({ config: this.config, rulesFile: this.rulesFile, socketFile: this.socketFile }),
-      adopt: (cfg) => (this.config = cfg),
+      adopt: (cfg) => {
+        this.config = cfg;
+        this.applyLogLevel();
+      },
       persist: () => this.persist(),
       serviceCount: () => this.table.services().length,
       onEngineConfig: this.opts.onEngineConfig,

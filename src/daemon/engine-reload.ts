@@ -1,10 +1,11 @@
 // engine-reload: which [engine] settings a reload can change in a running packet engine:
-// kernel-filter (the nft table is installed or removed, kernel-filter.ts) and sloppy-tcp (two
-// flags read per new connection, as the kernel's sysctl is read per packet); every other key
-// is fixed when the engine starts: the interfaces and their addresses, the full-NAT pool and the
-// connection table are built once, and busy-poll-us / poll-interval-us are options of the
-// AF_PACKET rings' native loop, given when the rings are opened. A change to one of those is
-// refused with a log line naming the key, and takes effect at the next start.
+// kernel-filter (the nft table is installed or removed, kernel-filter.ts), sloppy-tcp (two
+// flags read per new connection, as the kernel's sysctl is read per packet) and busy-poll-us (the
+// native loop reads its busy-poll window at each wakeup, native/loop.c). Every other key is fixed
+// when the engine starts: the interfaces and their addresses, the full-NAT pool and the
+// connection table are built once, and poll-interval-us is an option of the AF_PACKET rings'
+// native loop, given when the rings are opened. A change to one of those is refused with a log
+// line naming the key, and takes effect at the next start.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { EngineConfig } from '../datapath/engine-config.ts';
@@ -23,7 +24,7 @@ const KEY_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** The fields a running engine applies on reload. */
-export const LIVE_ENGINE_KEYS: ReadonlySet<string> = new Set(['kernelFilter', 'sloppyTcp']);
+export const LIVE_ENGINE_KEYS: ReadonlySet<string> = new Set(['kernelFilter', 'sloppyTcp', 'busyPollUs']);
 
 /** config-file.ts's name for an EngineConfig field; fields it does not list are kebab-cased. */
 export function engineKeyName(field: string): string {

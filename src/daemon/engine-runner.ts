@@ -15,7 +15,7 @@ import { EngineDataPlane } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
-import { AfPacketIo } from '../io/af-packet.ts';
+import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
 import { addVrrpStateOp } from './vrrp-state.ts';
@@ -66,7 +66,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   }
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
   const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log);
-  const engine = new Engine(io, cfg, daemon.table, state === null ? {} : { conn: { memory: state.memory } });
+  const engine = new Engine(io, cfg, daemon.table, state === null ? { log } : { log, conn: { memory: state.memory } });
   let restored: RestoreStats | null = null;
   if (state?.attach === true) {
     const table = daemon.table;
@@ -101,6 +101,15 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     return { files: c.files, seconds, frames };
   });
   log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
+  if (!engine.portWatch.supported && io.name === 'pcap') {
+    // The cap binding asserts on a poll error (binding.cc cb_packets: status == 0), which an
+    // interface that goes away raises (sk_err ENODEV): the process aborts before it can re-attach.
+    log.warn(
+      'the pcap backend does not survive an interface that goes away: tsvsd then aborts in the libpcap binding ' +
+        '(under systemd, Restart=on-failure starts it again, which succeeds once the interface exists); ' +
+        'the native backend keeps running and re-attaches',
+    );
+  }
   return {
     engine,
     reconfigure(next) {
@@ -112,6 +121,14 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
         engine.conns.setup.adoptConsistent = s === 'consistent';
         running = { ...running, sloppyTcp: s };
         log.info('reload: sloppy-tcp changed', { value: s });
+      }
+      if (diff.live.includes('busyPollUs')) {
+        const us = next.busyPollUs ?? DEFAULT_SPIN_US;
+        if (io instanceof AfPacketIo) {
+          io.setSpinUs(us);
+          log.info('reload: [engine] busy-poll-us applied', { us });
+        } else log.warn(`reload: [engine] busy-poll-us has no effect on the ${io.name} backend`);
+        running = { ...running, busyPollUs: us };
       }
       if (!diff.live.includes('kernelFilter')) return;
       const on = next.kernelFilter !== false;
@@ -158,6 +175,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     defense: engine.defenseStats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
+    interfaces: engine.portWatch.links,
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
     loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,
   };

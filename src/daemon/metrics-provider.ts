@@ -82,6 +82,7 @@ export function metricsSnapshot(
     connTable: { entries: engine.conns.count, capacity: engine.conns.table.capacity },
     drops: engine.drops.counts,
     batchSizes: { buckets, sum, count },
+    interfaces: engine.portWatch.links,
     ...extra,
   };
 }

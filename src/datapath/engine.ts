@@ -14,6 +14,8 @@ import { Pipeline, type ServiceView } from './pipeline.ts';
 import { TraceRing } from './trace.ts';
 import { Xmit } from './xmit.ts';
 import { Capture } from './capture.ts';
+import { PortWatch } from './port-watch.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export interface EngineOptions {
   conn?: ConnManagerOptions;
@@ -25,6 +27,10 @@ export interface EngineOptions {
   now?: () => number;
   /** Timers for the once-a-second defence work (a ManualTimers in tests); default RealTimers. */
   timers?: Timers;
+  /** Where a lost or returned interface is told (PortWatch); none by default. */
+  log?: Logger;
+  /** Period of the interface look-up (ms, default PORT_WATCH_MS). */
+  portWatchMs?: number;
 }
 
 export class Engine {
@@ -34,6 +40,8 @@ export class Engine {
   readonly owned: OwnedAddrs;
   readonly xmit: Xmit;
   readonly pipeline: Pipeline;
+  /** The state of each port's interface: gone or attached (PortWatch). */
+  readonly portWatch: PortWatch;
   /** Batch size histogram: batches with 1, 2-3, 4-7, ... frames (power-of-two buckets). */
   readonly batchSizes = new Float64Array(12);
   /** Frames over all batches (the histogram's sum). */
@@ -68,6 +76,8 @@ export class Engine {
     this.owned.standby = cfg.vrrpState === 'backup';
     this.xmit = new Xmit(io, cfg, this.drops);
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
+    const hooks = { lost: (p: number) => this.portLost(p), reattached: (p: number) => this.portReattached(p) };
+    this.portWatch = new PortWatch(io, hooks, opts.log ?? null);
   }
 
   start(): void {
@@ -78,6 +88,7 @@ export class Engine {
     this.timers.push(setInterval(() => this.conns.expire(this.now()), expireMs).unref());
     this.timers.push(setInterval(() => this.xmit.neigh.tick(this.now()), neighMs).unref());
     this.armDefense();
+    this.portWatch.start(this.opts.portWatchMs);
   }
 
   /** Gratuitous ARP for every owned address, sent now (at start, and on a VRRP takeover). */
@@ -117,6 +128,30 @@ export class Engine {
     };
   }
 
+  /**
+   * Port's interface went away: the neighbours learned on it go with it, as neigh_ifdown()
+   * (net/core/neighbour.c) flushes a device's entries when it is unregistered. Rules, connections
+   * and counters stay.
+   */
+  portLost(port: number): void {
+    this.xmit.neigh.forgetPort(port);
+  }
+
+  /**
+   * Port re-attached to an interface that returned under its name (PacketIo.reattach): its MAC may
+   * be new, so ARP and echo replies take it from xmit.macs, and the owned addresses on the port are
+   * announced by gratuitous ARP again, as at start, so that neighbours learn it.
+   */
+  portReattached(port: number): void {
+    const p = this.io.ports[port];
+    if (p === undefined) return;
+    this.xmit.macs.set(p.mac.subarray(0, 6), port * 6);
+    announce(this.owned, this.xmit, (at, frame) => {
+      if (at === port) this.io.queueTx(at, frame, 0, frame.length, 0);
+    });
+    this.io.flush();
+  }
+
   /** Start capturing what enters and leaves to PREFIX-in.pcap / PREFIX-out.pcap. */
   startCapture(prefix: string, seconds: number, maxFrames: number): Capture {
     this.xmit.capture?.stop();
@@ -148,6 +183,7 @@ export class Engine {
     this.timers.length = 0;
     if (this.defenseTimer !== null) this.defenseTimers.clearTimeout(this.defenseTimer);
     this.defenseTimer = null;
+    this.portWatch.stop();
     this.io.close();
   }
 }

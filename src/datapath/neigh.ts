@@ -210,6 +210,11 @@ export class NeighTable {
     }
   }
 
+  /** Forget every entry on port, its held frames dropped: its interface went away (neigh_ifdown). */
+  forgetPort(port: number): void {
+    for (const [ip, slot] of [...this.cache.entries()]) if (this.port[slot] === port) this.cache.delete(ip);
+  }
+
   /** Entries for display: ip, mac text, state. */
   list(): { ip: number; mac: string; state: number; port: number }[] {
     const out: { ip: number; mac: string; state: number; port: number }[] = [];

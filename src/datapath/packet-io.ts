@@ -52,4 +52,15 @@ export interface PacketIo {
   /** Send everything queued, in one native call per port. */
   flush(): void;
   close(): void;
+  /**
+   * The ifindex that port's interface name has now, 0 when there is none (deleted, or gone with
+   * its veth peer's namespace). Called from a timer, never per packet. Backends whose ports
+   * cannot go away (memory, pcap files) leave it out.
+   */
+  linkIfindex?(port: number): number;
+  /**
+   * Re-opens port on the interface that now holds its name (new ifindex, maybe a new MAC);
+   * ports[port] describes it afterwards. Throws when it cannot (the interface is gone again).
+   */
+  reattach?(port: number): PortInfo;
 }

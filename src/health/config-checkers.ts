@@ -71,7 +71,7 @@ export const CHECKER_KINDS = [
   'SMTP_CHECK',
   'DNS_CHECK',
 ];
-export const UNSUPPORTED_CHECKERS = ['BFD_CHECK', 'FILE_CHECK'];
+export const UNSUPPORTED_CHECKERS = ['FILE_CHECK'];
 /** check_dns.c DNS_DEFAULT_RETRY. */
 const DNS_DEFAULT_RETRY = 3;
 
@@ -163,7 +163,8 @@ function readHost(ctx: Ctx, st: Stmt): HostCo {
  * any connection option or connect_timeout, else the first host takes its place; a host without
  * connect_timeout gets the real server's or virtual server's, not the block's).
  */
-export function readCheckers(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec[] {
+export function readCheckers(ctx: Ctx, st: Stmt, parent: Inherited, rsKey: string): CheckerSpec[] {
+  if (st.key === 'BFD_CHECK') return skipBfdCheck(ctx, st, rsKey);
   const hosts: HostCo[] = [];
   const main = readChecker(ctx, st, parent, hosts);
   if (hosts.length === 0 || main.kind !== 'SMTP_CHECK') return [main];
@@ -182,6 +183,28 @@ export function readCheckers(ctx: Ctx, st: Stmt, parent: Inherited): CheckerSpec
     opts: { ...h, connectTimeoutMs: h.connectTimeoutMs ?? connTo, heloName: o.heloName },
   });
   return [...(ownConn ? [main] : []), ...hosts.map(forHost)];
+}
+
+/**
+ * A BFD_CHECK follows a bfd_instance of keepalived's own BFD daemon; tsvs runs none, so every
+ * name is one keepalived would not find, and the checker is dropped with keepalived's warnings
+ * (check_bfd.c bfd_name_handler: "BFD %s not configured", the checker dequeued; bfd_end_handler:
+ * no name, skipped). The real server keeps its other checkers, or none.
+ */
+function skipBfdCheck(ctx: Ctx, st: Stmt, rsKey: string): CheckerSpec[] {
+  const names = (st.block ?? []).filter((s) => s.key === 'name');
+  const first = names[0];
+  if (first === undefined) {
+    ctx.warn(st, `(${rsKey}) No name has been specified for BFD_CHECKER - skipping`);
+  } else if (first.args.length !== 1) {
+    ctx.warn(first, `(${rsKey}) BFD_CHECK - No or too many names specified - skipping checker`);
+  } else {
+    ctx.warn(
+      first,
+      `(${rsKey}) BFD_CHECK - BFD ${ctx.arg(first, 0, 'a bfd_instance name')} not configured - skipping checker (tsvs runs no BFD daemon)`,
+    );
+  }
+  return [];
 }
 
 /** One checker block; `inh` holds what the real_server and virtual_server set. */

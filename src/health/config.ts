@@ -16,6 +16,7 @@
 //       TCP_CHECK { } | HTTP_GET|SSL_GET { url { path digest status_code ... } enable_sni ... }
 //         | UDP_CHECK { } | PING_CHECK { } | MISC_CHECK { } | SMTP_CHECK { helo_name host { } }
 //         | DNS_CHECK { type name }
+//         | BFD_CHECK { name N }   (skipped with keepalived's warning: tsvs runs no BFD daemon)
 //     }
 //   }
 //
@@ -580,6 +581,6 @@ function readRealServer(
     else if (s.key === 'smtp_alert' || s.key === 'snmp_name') ctx.ignored(s);
     else ctx.warn(s, `Unknown keyword '${s.key}'`);
   }
-  rs.checkers = checkerStmts.flatMap((s) => readCheckers(ctx, s, inh));
+  rs.checkers = checkerStmts.flatMap((s) => readCheckers(ctx, s, inh, rs.key));
   return rs;
 }

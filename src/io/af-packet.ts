@@ -93,7 +93,8 @@ function errCode(e: unknown): string {
 
 export class AfPacketIo implements PacketIo {
   readonly name: string;
-  readonly ports: readonly PortInfo[];
+  /** A port's entry is replaced when it is re-attached. */
+  private readonly portList: PortInfo[];
   private readonly nat: NativeBinding;
   private readonly handle: NativeHandle;
   private readonly region: Buffer;
@@ -180,7 +181,12 @@ export class AfPacketIo implements PacketIo {
     this.nat = nat;
     this.handle = opened.handle;
     this.region = opened.buffer;
-    this.ports = opened.ports.map((p, i) => ({ name: ifnames[i] ?? '', ifindex: p.ifindex, mac: p.mac, mtu: p.mtu }));
+    this.portList = opened.ports.map((p, i) => ({
+      name: ifnames[i] ?? '',
+      ifindex: p.ifindex,
+      mac: p.mac,
+      mtu: p.mtu,
+    }));
     this.batch = new RxBatch(opts.batchSize ?? 256, this.region);
     this.tx = new TxQueue(opened.txCapacity, this.ports.length, false);
     this.stageOff = opened.stageOff;
@@ -193,6 +199,10 @@ export class AfPacketIo implements PacketIo {
     const q = this.tx;
     nat.setArrays(this.handle, b.off, b.len, b.flags, b.port, q.off, q.len, q.flags, q.port);
     this.rx = (n: number): number => this.deliver(n);
+  }
+
+  get ports(): readonly PortInfo[] {
+    return this.portList;
   }
 
   start(onBatch: (batch: RxBatch) => void): void {
@@ -245,7 +255,7 @@ export class AfPacketIo implements PacketIo {
   stats(): AfPacketPortStats[] {
     const s = this.nat.stats(this.handle);
     const w = NATIVE_STAT_COLUMNS.length;
-    return this.ports.map((p, i) => {
+    return this.portList.map((p, i) => {
       const row: Record<string, number | string> = { name: p.name };
       NATIVE_STAT_COLUMNS.forEach((c, k) => (row[c] = s[i * w + k] ?? 0));
       return row as unknown as AfPacketPortStats;
@@ -263,6 +273,35 @@ export class AfPacketIo implements PacketIo {
       spins: s[5] ?? 0,
       spinFrames: s[6] ?? 0,
     };
+  }
+
+  linkIfindex(port: number): number {
+    const p = this.portList[port];
+    if (p === undefined) return 0;
+    try {
+      return this.nat.ifInfo(p.name).ifindex;
+    } catch {
+      return 0; // ENODEV: no interface of that name in this namespace
+    }
+  }
+
+  reattach(port: number): PortInfo {
+    const p = this.portList[port];
+    if (p === undefined || this.closed) throw new TsvsError('PACKET_IO_CLOSED', `AF_PACKET I/O has no port ${port}`);
+    let r;
+    try {
+      r = this.nat.reattach(this.handle, port);
+    } catch (e) {
+      throw new TsvsError('PACKET_IO_OPEN', `Cannot re-attach to ${p.name}: ${(e as Error).message}`, { cause: e });
+    }
+    const info = { name: p.name, ifindex: r.ifindex, mac: r.mac, mtu: r.mtu };
+    this.portList[port] = info;
+    return info;
+  }
+
+  /** The busy-poll window (AfPacketOptions.spinUs), changed live: the loop reads it per wakeup. */
+  setSpinUs(us: number): void {
+    if (!this.closed) this.nat.setSpinUs(this.handle, us);
   }
 
   close(): void {

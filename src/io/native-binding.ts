@@ -69,6 +69,13 @@ export interface NativeBinding {
   /** [wakeups, ticks, switches, batches, polling (0/1), spins, spinFrames] */
   loopStats(h: NativeHandle): Float64Array;
   /**
+   * Re-opens a port on the interface that now holds its name (a deleted one that returned): new
+   * sockets, the ring at the same place in the buffer. Throws with code ENODEV while there is none.
+   */
+  reattach(h: NativeHandle, port: number): { ifindex: number; mac: Buffer; mtu: number };
+  /** The busy-poll window after frames (us, 0 = off), applied from the next wakeup. */
+  setSpinUs(h: NativeHandle, us: number): void;
+  /**
    * Stops the loop and closes the sockets; closing again does nothing. After close, every other call
    * with the handle throws an Error with code EBADF ("<call>: tsvs native handle is closed").
    */

@@ -17,6 +17,9 @@ export const NATIVE_STAT_COLUMNS = [
   'kernelFreeze',
   'txGso',
   'lastTxErrno',
+  'sockErrors',
+  'lastSockErrno',
+  'reattaches',
 ] as const;
 
 export type NativeStatColumn = (typeof NATIVE_STAT_COLUMNS)[number];
@@ -49,4 +52,10 @@ export interface NativePortStats {
   readonly txGso: number;
   /** errno of the last refused send, 0 if none. */
   readonly lastTxErrno: number;
+  /** Errors the RX socket reported (its interface went down or away). */
+  readonly sockErrors: number;
+  /** errno of the last of them (ENETDOWN, ENODEV), 0 if none. */
+  readonly lastSockErrno: number;
+  /** Times the port was re-opened on an interface that returned under its name. */
+  readonly reattaches: number;
 }

@@ -75,7 +75,7 @@ interface Window {
 }
 
 export class Logger {
-  private readonly min: number;
+  private min: number;
   private readonly write: (line: string) => void;
   private readonly nowMs: () => number;
   private readonly burst: number;
@@ -92,6 +92,14 @@ export class Logger {
     this.windowMs = opts.windowMs ?? 10_000;
     this.format = opts.format ?? 'logfmt';
     this.journal = opts.journal ?? false;
+  }
+
+  /** The least level written from now on ([daemon] log-level, at start and at reload). */
+  get level(): Level {
+    return LEVELS[this.min] ?? 'info';
+  }
+  set level(level: Level) {
+    this.min = LEVELS.indexOf(level);
   }
 
   debug(msg: string, fields: Fields = {}): void {

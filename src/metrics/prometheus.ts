@@ -57,6 +57,8 @@ export interface MetricsSnapshot {
     readonly count: number;
   };
   readonly health?: readonly HealthMetrics[];
+  /** Each packet port's interface: attached (up) or gone, and the times it was lost. */
+  readonly interfaces?: readonly { readonly name: string; readonly up: boolean; readonly losses: number }[];
   /** Process and Node.js runtime families (runtime-metrics.ts), rendered last. */
   readonly runtime?: readonly MetricFamily[];
 }
@@ -203,6 +205,25 @@ export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
         'Packets per engine batch',
         'histogram',
         histogramSamples(b.buckets, b.sum, b.count),
+      ),
+    );
+  }
+  if (snap.interfaces !== undefined) {
+    const ifs = snap.interfaces;
+    out.push(
+      fam(
+        'tsvs_interface_up',
+        'Whether the packet engine is attached to the interface (0: it is gone, waiting for it to return)',
+        'gauge',
+        ifs.map((l) => ({ labels: { interface: l.name }, value: l.up ? 1 : 0 })),
+      ),
+    );
+    out.push(
+      fam(
+        'tsvs_interface_losses_total',
+        'Times the interface was found gone',
+        'counter',
+        ifs.map((l) => ({ labels: { interface: l.name }, value: l.losses })),
       ),
     );
   }

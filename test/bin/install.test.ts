@@ -33,7 +33,7 @@ t.test(
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-install-'));
     let pid = 0;
     try {
-      // --ignore-scripts: npm test's set-up has just built dist/; prepack would build it again in
+      // --ignore-scripts: npm test's set-up has just built dist/; prepare would build it again in
       // place while other suites read it.
       const pack = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir]);
       t.equal(pack.code, 0, 'npm pack succeeds', { stderr: pack.stderr });

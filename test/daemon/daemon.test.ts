@@ -154,3 +154,24 @@ t.test('stop removes the socket file', async (t) => {
   await daemon.stop();
   t.notOk(existsSync(socket));
 });
+
+t.test('[daemon] log-level applies at start and at reload; --log-level wins over it', async (t) => {
+  const dir = tempDir(t);
+  const conf = join(dir, 'tsvsd.conf');
+  writeFileSync(conf, '[daemon]\nlog-level warn\n');
+  const { daemon, socket, logs } = await startDaemon(t, { configPath: conf }, dir);
+  t.match(logs.join(''), /level=info msg="log level set" from=info to=warn\n/);
+  t.notMatch(logs.join(''), /msg="tsvsd listening"/, 'info lines are not written at warn');
+  writeFileSync(conf, '[daemon]\nlog-level debug\n');
+  logs.length = 0;
+  await daemon.reload();
+  t.match(logs.join(''), /level=info msg="log level set" from=warn to=debug\n/);
+  t.equal((await cli(socket, ['-Ln'])).code, 0);
+  t.match(logs.join(''), /level=debug msg="control request" op=list\n/, 'debug lines are written at debug');
+
+  // tsvsd makes its logger at the --log-level it was given (info here) and tells the daemon so.
+  const flagged = await startDaemon(t, { configPath: conf, logLevel: 'info' }, tempDir(t));
+  await flagged.daemon.reload();
+  t.equal((await cli(flagged.socket, ['-Ln'])).code, 0);
+  t.notMatch(flagged.logs.join(''), /log level set|level=debug/, 'the flag wins, at start and at reload');
+});

@@ -1,11 +1,11 @@
-// Which [engine] changes a reload applies live (kernel-filter) and which it refuses, by key name.
+// Which [engine] changes a reload applies live (kernel-filter, busy-poll-us) and which it refuses, by key name.
 import t from 'tap';
 import { diffEngineConfig, engineKeyName, refusedMessage } from '../../src/daemon/engine-reload.ts';
 import { parseConfig } from '../../src/daemon/config-file.ts';
 
 const engine = (text: string) => parseConfig(`[engine]\n${text}`, '/c').engine;
 
-t.test('kernel-filter changes live; the other keys are refused by their config names', async (t) => {
+t.test('kernel-filter and busy-poll-us change live; the other keys are refused by their config names', async (t) => {
   const running = engine('interface eth0 owned 10.0.0.1\nconn-capacity 1024\nkernel-filter on\n');
   t.same(diffEngineConfig(running, running), { live: [], refused: [] });
   t.same(diffEngineConfig(running, engine('interface eth0 owned 10.0.0.1\nconn-capacity 1024\nkernel-filter off\n')), {
@@ -14,13 +14,15 @@ t.test('kernel-filter changes live; the other keys are refused by their config n
   });
   const d = diffEngineConfig(
     running,
-    engine('interface eth0 owned 10.0.0.2\nconn-capacity 2048\nbusy-poll-us 20\nkernel-filter on\n'),
+    engine(
+      'interface eth0 owned 10.0.0.2\nconn-capacity 2048\nbusy-poll-us 20\npoll-interval-us 50\nkernel-filter on\n',
+    ),
   );
-  t.same(d, { live: [], refused: ['ports', 'connCapacity', 'busyPollUs'] });
+  t.same(d, { live: ['busyPollUs'], refused: ['ports', 'connCapacity', 'pollIntervalUs'] });
   t.same(d.refused.map(refusedMessage), [
     'reload: [engine] interface changes at the next start only',
     'reload: [engine] conn-capacity changes at the next start only',
-    'reload: [engine] busy-poll-us changes at the next start only',
+    'reload: [engine] poll-interval-us changes at the next start only',
   ]);
 });
 

@@ -1,5 +1,5 @@
 // Reload with a running packet engine, in the lab's namespaces: SIGHUP turns the kernel ingress
-// filter off and on again (kernel-filter is the one live [engine] key), names the keys that wait
+// filter off and on again and sets the busy-poll window (the live [engine] keys), names the keys that wait
 // for the next start, and reconciles [rules] while a client's keep-alive connection through an
 // unchanged service keeps working.
 import t from 'tap';
@@ -75,7 +75,7 @@ if (why !== null) {
       // One reload: the filter goes, conn-capacity waits, :81 leaves, :82 comes, :80 is untouched.
       writeFileSync(
         conf,
-        `${base}kernel-filter off\nconn-capacity 4096\n` +
+        `${base}kernel-filter off\nconn-capacity 4096\nbusy-poll-us 20\n` +
           rules(`-A -t ${VIP}:82 -s wrr\n-a -t ${VIP}:82 -r ${RIP2}:80 -m -w 3\n`),
       );
       hup();
@@ -94,6 +94,8 @@ if (why !== null) {
       writeFileSync(go, '');
       await waitFor('the keep-alive client to finish', () => client.exitCode !== null);
       t.equal(out.trim(), '200 200', 'the connection through the unchanged service served both requests');
+      const spins = Number(/"spins":(\d+)/.exec(d.tsvsadm(['--engine']).stdout)?.[1] ?? 0);
+      t.ok(spins > 0, `the native loop busy-polled after frames (${spins} sessions)`);
 
       writeFileSync(conf, `${base}kernel-filter on\nconn-capacity 4096\n` + rules(''));
       hup();
@@ -103,6 +105,7 @@ if (why !== null) {
       t.match(log, /level=info msg="reload: kernel filter removed"\n/);
       t.match(log, /level=info msg="reload: kernel filter installed"\n/);
       t.match(log, /level=warn msg="reload: \[engine\] conn-capacity changes at the next start only"\n/);
+      t.match(log, /level=info msg="reload: \[engine\] busy-poll-us applied" us=20\n/);
     } finally {
       rmSync(go, { force: true });
       rmSync(`${go}.first`, { force: true });

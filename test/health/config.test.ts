@@ -166,8 +166,8 @@ t.test('broken configurations fail with the file and line number', async (t) => 
     'ka.conf:3: weight: 70000 is out of range 0..65535',
   );
   t.equal(
-    errorOf('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  BFD_CHECK {\n  }\n }\n}\n'),
-    'ka.conf:3: BFD_CHECK is not supported by tsvs (supported: TCP_CHECK HTTP_GET SSL_GET UDP_CHECK PING_CHECK MISC_CHECK SMTP_CHECK DNS_CHECK)',
+    errorOf('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  FILE_CHECK {\n  }\n }\n}\n'),
+    'ka.conf:3: FILE_CHECK is not supported by tsvs (supported: TCP_CHECK HTTP_GET SSL_GET UDP_CHECK PING_CHECK MISC_CHECK SMTP_CHECK DNS_CHECK)',
   );
   t.equal(
     errorOf(
@@ -539,4 +539,49 @@ virtual_server 192.168.88.5 80 {
     cfg.warnings[1],
     'ka.conf:6: keyword vrrp_script is accepted and ignored by tsvs (tsvs runs no VRRP; keepalived does)',
   );
+});
+
+t.test('a BFD_CHECK is skipped with the warnings of check_bfd.c, the other checkers kept', async (t) => {
+  const cfg = parseHealthConfig(
+    `bfd_instance lvs1-web1 {
+ neighbor_ip 10.0.0.2
+}
+virtual_server 10.0.0.1 80 {
+ protocol TCP
+ real_server 10.0.0.2 80 {
+  BFD_CHECK {
+   name lvs1-web1
+  }
+  TCP_CHECK {
+  }
+ }
+ real_server 10.0.0.3 80 {
+  BFD_CHECK {
+   alpha
+  }
+ }
+ real_server 10.0.0.4 80 {
+  BFD_CHECK {
+   name a b
+  }
+ }
+}
+`,
+    'ka.conf',
+  );
+  const rs = cfg.virtualServers[0]?.realServers ?? [];
+  t.same(
+    rs.map((r) => [r.key, r.checkers.map((c) => c.kind)]),
+    [
+      ['10.0.0.2:80', ['TCP_CHECK']],
+      ['10.0.0.3:80', []],
+      ['10.0.0.4:80', []],
+    ],
+  );
+  t.same(cfg.warnings, [
+    'ka.conf:1: keyword bfd_instance is accepted and ignored by tsvs (not part of the LVS configuration)',
+    'ka.conf:8: (10.0.0.2:80) BFD_CHECK - BFD lvs1-web1 not configured - skipping checker (tsvs runs no BFD daemon)',
+    'ka.conf:14: (10.0.0.3:80) No name has been specified for BFD_CHECKER - skipping',
+    'ka.conf:20: (10.0.0.4:80) BFD_CHECK - No or too many names specified - skipping checker',
+  ]);
 });
