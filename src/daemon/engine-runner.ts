@@ -126,6 +126,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     connections: engine.conns.count,
     connCapacity: engine.conns.table.capacity,
     defense: engine.defenseStats(),
+    synproxy: p.synproxy.stats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,

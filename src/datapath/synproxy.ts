@@ -405,8 +405,10 @@ export class SynProxy {
       cookiesFailed: this.cookiesFailed,
       segmentsKept: this.segmentsKept,
       pendingHandshakes: this.pending.inUse,
+      engagedServices: this.engagements - this.disengagements,
       engagements: this.engagements,
-      disengagements: this.disengagements,
+      svcThreshold: this.svcThreshold,
+      globalThreshold: this.globalThreshold,
     };
   }
 }
