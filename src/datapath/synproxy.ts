@@ -96,6 +96,8 @@ export class SynProxy {
   readySlot = -1;
   private used = 0;
   private globalFloor = 0;
+  /** Services in auto mode that are engaged now. */
+  private readonly engaged: Service[] = [];
   private readonly o = new TcpOptions();
   private readonly seg = new TcpSegment();
   private readonly stale: (connId: number, slot: number) => boolean;
@@ -128,21 +130,8 @@ export class SynProxy {
     if (flags & SVC_F_SYNPROXY_ALWAYS) return true;
     if (flags & SVC_F_SYNPROXY_NEVER) return false;
     const st = svc.synproxy;
+    if (st.engaged && this.stillEngaged(svc, nowMs)) return true;
     const global = this.conns.table.embryonic.count;
-    if (st.engaged) {
-      if (nowMs - st.windowStartMs < AUTO_WINDOW_MS) return true;
-      if (st.windowCookies - st.windowValidated >= this.svcThreshold) {
-        st.windowStartMs = nowMs;
-        st.windowCookies = 0;
-        st.windowValidated = 0;
-        return true;
-      }
-      st.engaged = false;
-      st.floor = svc.embryonic;
-      this.globalFloor = global;
-      this.disengagements++;
-      return false;
-    }
     if (svc.embryonic < st.floor) st.floor = svc.embryonic;
     if (global < this.globalFloor) this.globalFloor = global;
     if (svc.embryonic - st.floor < this.svcThreshold && global - this.globalFloor < this.globalThreshold) return false;
@@ -151,7 +140,39 @@ export class SynProxy {
     st.windowCookies = 0;
     st.windowValidated = 0;
     this.engagements++;
+    this.engaged.push(svc); // once per engagement, not per packet
     return true;
+  }
+
+  /**
+   * An engaged service at the end of each one-second window: it stays engaged while at least
+   * svcThreshold of the window's cookies went unanswered, else it disengages and its floors move
+   * to the entries the flood left behind.
+   */
+  private stillEngaged(svc: Service, nowMs: number): boolean {
+    const st = svc.synproxy;
+    if (nowMs - st.windowStartMs < AUTO_WINDOW_MS) return true;
+    if (st.windowCookies - st.windowValidated >= this.svcThreshold) {
+      st.windowStartMs = nowMs;
+      st.windowCookies = 0;
+      st.windowValidated = 0;
+      return true;
+    }
+    st.engaged = false;
+    st.floor = svc.embryonic;
+    this.globalFloor = this.conns.table.embryonic.count;
+    this.disengagements++;
+    const i = this.engaged.indexOf(svc);
+    if (i >= 0) this.engaged.splice(i, 1);
+    return false;
+  }
+
+  /** Once a second (the engine's defence timer): end the engagement of services whose flood stopped. */
+  tick(nowMs: number): void {
+    for (let i = this.engaged.length - 1; i >= 0; i--) {
+      const svc = this.engaged[i]!;
+      if (svc.synproxy.engaged) this.stillEngaged(svc, nowMs);
+    }
   }
 
   /**
