@@ -1,7 +1,8 @@
 // tsvsadm's own commands beyond ipvsadm's (not in ipvsadm's option grid, so they stand alone):
 //   tsvsadm --health     the health-check state of every real server (tsvsd --health FILE)
 //   tsvsadm --engine     packet engine counters: frames, drops by reason, connections, the SYN-flood
-//                        defence (levels, free entries, embryonic quota), ARP table, interfaces
+//                        defence (levels, free entries, embryonic quota), the SYN proxy, ARP table,
+//                        interfaces
 //   tsvsadm --capture PREFIX [SECONDS]   write what enters and leaves the director to
 //                        PREFIX-in.pcap and PREFIX-out.pcap for SECONDS (default 10)
 //   tsvsadm --top [SECONDS]  a live view of services and real servers (cli-top.ts)
@@ -44,10 +45,22 @@ export function formatDefense(d: Record<string, unknown>): string[] {
   ];
 }
 
+/** The SYN proxy block of engine.stats (src/datapath/synproxy.ts). */
+export function formatSynproxy(d: Record<string, unknown>): string[] {
+  const n = (k: string): string => String(d[k] ?? '?');
+  return [
+    'synproxy:',
+    `  cookies sent ${n('cookiesSent')}  validated ${n('cookiesValidated')}  failed ${n('cookiesFailed')}  segments kept ${n('segmentsKept')}  handshakes pending ${n('pendingHandshakes')}`,
+    `  auto: engaged services ${n('engagedServices')}  engagements ${n('engagements')}  thresholds ${n('svcThreshold')} per service, ${n('globalThreshold')} global (embryonic entries)`,
+  ];
+}
+
 export function formatEngine(s: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'defense' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    if (k === 'synproxy' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      lines.push(...formatSynproxy(v as Record<string, unknown>));
+    } else if (k === 'defense' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
       lines.push(...formatDefense(v as Record<string, unknown>));
     } else if (k === 'neighbours' && Array.isArray(v)) {
       lines.push('neighbours:');

@@ -3,6 +3,7 @@
 // --thresholds, --persistent-conn, --tun-info, --nosort, and -S. Each printf format is quoted
 // beside the code that renders it.
 
+import { SVC_F_SYNPROXY_ALWAYS } from '../model/synproxy-state.ts';
 import {
   FMT_NOSORT,
   FMT_NUMERIC,
@@ -92,6 +93,8 @@ function serviceLine(s: ServiceInfo, format: number, names: Names): string {
     if (s.pe !== '') line += ` pe ${s.pe}`;
   }
   if (s.flags & SVC_F_ONEPACKET) line += ' ops';
+  // tsvs extension: only `always` shows; auto (the default) and never print exactly as ipvsadm.
+  if (s.flags & SVC_F_SYNPROXY_ALWAYS) line += ' synproxy';
   return line + '\n';
 }
 

@@ -31,6 +31,10 @@ export const CONN_F_LPORT_POOLED = 0x40000;
  * without it was torn by a kill in the middle of its creation; restoreConns drops it.
  */
 export const CONN_F_COMMITTED = 0x80000;
+/** Opened by the SYN proxy: sequence numbers (and timestamps) translated (src/datapath/synproxy.ts). */
+export const CONN_F_SYNPROXY = 0x100000;
+/** SYN proxy: the SYN to the real server is out, its SYN-ACK not in yet. */
+export const CONN_F_SP_PENDING = 0x200000;
 
 /** Template states (IP_VS_CTPL_S_*, ip_vs_proto.c ip_vs_ctpl_state_name_table). */
 export const CTPL_S_NONE = 0;

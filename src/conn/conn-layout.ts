@@ -24,7 +24,7 @@ export interface ConnColumn {
 }
 
 /** Bump on any change of CONN_COLUMNS or of a column's meaning. */
-export const CONN_LAYOUT_VERSION = 1;
+export const CONN_LAYOUT_VERSION = 2;
 
 /** Every column of ConnTable that a live connection needs, in file order. */
 export const CONN_COLUMNS: readonly ConnColumn[] = [
@@ -50,6 +50,11 @@ export const CONN_COLUMNS: readonly ConnColumn[] = [
   { name: 'svcPort', type: 'u16' },
   { name: 'svcFwmark', type: 'u32' },
   { name: 'destPort', type: 'u16' },
+  { name: 'spSeqDelta', type: 'i32' },
+  { name: 'spTsDelta', type: 'i32' },
+  { name: 'spWscale', type: 'u8' },
+  { name: 'spCliNxt', type: 'u32' },
+  { name: 'spSrvWin', type: 'u32' },
 ];
 
 const MAGIC = 'TSVSCONN';

@@ -77,6 +77,18 @@ export class ConnTable {
   readonly destPort: Uint16Array;
   readonly dest: (Dest | null)[];
   readonly svc: (Service | null)[];
+  // --- SYN proxy columns (src/datapath/synproxy.ts), read only when CONN_F_SYNPROXY is set ---
+  /** Cookie ISN - real server ISN (src/nat/seq-translate.ts); the pending slot while CONN_F_SP_PENDING. */
+  readonly spSeqDelta: Int32Array;
+  /** Cookie TSval - real server TSval; 0 = no timestamp translation. */
+  readonly spTsDelta: Int32Array;
+  /** Window scales: low nibble the one the client was given, high nibble the server's; 15 = none. */
+  readonly spWscale: Uint8Array;
+  /** The client's next sequence number (highest seq + length seen), for the RST check. */
+  readonly spCliNxt: Uint32Array;
+  /** The real server's last advertised window in bytes, for the RST check. */
+  readonly spSrvWin: Uint32Array;
+  // --- end of the SYN proxy columns ---
   /** Live entries (ipvs->conn_count). */
   count: number;
   /** TCP entries still in the handshake, oldest first, under a quota. */
@@ -121,8 +133,13 @@ export class ConnTable {
     this.destPort = cols.u16('destPort');
     this.dest = new Array<Dest | null>(cap).fill(null);
     this.svc = new Array<Service | null>(cap).fill(null);
+    this.spSeqDelta = cols.i32('spSeqDelta');
+    this.spTsDelta = cols.i32('spTsDelta');
+    this.spWscale = cols.u8('spWscale');
+    this.spCliNxt = cols.u32('spCliNxt');
+    this.spSrvWin = cols.u32('spSrvWin');
     this.count = 0;
-    this.embryonic = new EmbryonicList(cap, opts.embryonicQuota ?? 0);
+    this.embryonic = new EmbryonicList(cap, opts.embryonicQuota ?? 0, this.svc);
     const seed = (opts.seed ?? Math.random() * 0x100000000) | 0;
     this.inIndex = new ConnIndex(cap, bits, seed);
     this.outIndex = new ConnIndex(cap, bits, seed ^ 0x5bd1e995);

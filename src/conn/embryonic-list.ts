@@ -16,6 +16,8 @@
 // connection completes; a flood's entries are recycled instead of waiting out SYN_RECV's 60 s.
 // Off (quota 0): no arrays, nothing tracked, the table behaves exactly as without it.
 
+import type { Service } from '../model/service.ts';
+
 /** prev[id] of an id that is not in the list. */
 const NOT_LINKED = -2;
 
@@ -33,7 +35,11 @@ export class EmbryonicList {
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
 
-  constructor(capacity: number, quota: number) {
+  /** The table's svc column: each entry's service counts its own embryonic entries (Service.embryonic). */
+  private readonly svcOf: readonly (Service | null)[];
+
+  constructor(capacity: number, quota: number, svcOf: readonly (Service | null)[] = []) {
+    this.svcOf = svcOf;
     if (!Number.isInteger(quota) || quota < 0 || quota > capacity) {
       throw new RangeError(`bad embryonic quota ${quota} (0..${capacity})`);
     }
@@ -62,6 +68,8 @@ export class EmbryonicList {
     else this.head = id;
     this.tail = id;
     this.count++;
+    const svc = this.svcOf[id];
+    if (svc) svc.embryonic++;
   }
 
   /** Remove id (no-op if not linked). */
@@ -77,6 +85,8 @@ export class EmbryonicList {
     this.prev[id] = NOT_LINKED;
     this.next[id] = -1;
     this.count--;
+    const svc = this.svcOf[id];
+    if (svc) svc.embryonic--;
   }
 
   /** True when one more embryonic entry would exceed the quota. */

@@ -173,6 +173,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     sloppyTcp: setup.sloppyTcp ? 'on' : setup.adoptConsistent ? 'consistent' : 'off',
     adopted: setup.adopted,
     defense: engine.defenseStats(),
+    synproxy: p.synproxy.stats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     interfaces: engine.portWatch.links,

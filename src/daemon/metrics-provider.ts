@@ -81,6 +81,11 @@ export function metricsSnapshot(
     services,
     connTable: { entries: engine.conns.count, capacity: engine.conns.table.capacity },
     drops: engine.drops.counts,
+    synproxy: {
+      sent: engine.pipeline.synproxy.cookiesSent,
+      validated: engine.pipeline.synproxy.cookiesValidated,
+      failed: engine.pipeline.synproxy.cookiesFailed,
+    },
     batchSizes: { buckets, sum, count },
     interfaces: engine.portWatch.links,
     ...extra,

@@ -62,6 +62,7 @@ export interface EngineConfig {
   readonly vrrpState?: 'master' | 'backup';
   /** sloppy_tcp (SloppyTcp); default 'off'. */
   readonly sloppyTcp?: SloppyTcp;
+  /**
    * The connection table's state file (an absolute path), or 'none' to keep it in memory only;
    * default: beside the control socket (src/daemon/state-file.ts).
    */

@@ -112,7 +112,9 @@ export class Engine {
   /** defense_work_handler re-queues itself every DEFENSE_TIMER_PERIOD (schedule_delayed_work). */
   private armDefense(): void {
     this.defenseTimer = this.defenseTimers.setTimeout(() => {
-      this.conns.defenseWork(this.now());
+      const now = this.now();
+      this.conns.defenseWork(now);
+      this.pipeline.synproxy.tick(now);
       this.armDefense();
     }, DEFENSE_TIMER_PERIOD_MS);
   }

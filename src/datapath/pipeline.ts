@@ -26,7 +26,8 @@ import {
 } from '../lib/drops.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
+import { CONN_F_FWD_MASK, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
+import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
@@ -38,6 +39,7 @@ import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.
 import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { handleIcmpError } from './icmp-path.ts';
+import { SP_ACK_READY, SP_CONTINUE, SP_OPENED, SynProxy } from './synproxy.ts';
 import { handleArp, handleEcho } from './local.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
@@ -77,6 +79,8 @@ export class Pipeline {
   gsoFrames = 0;
   /** Set while a master sync daemon runs: ip_vs_in_hook's ip_vs_sync_conn call. */
   sync: ConnSyncHook | null = null;
+  /** The SYN proxy (synproxy.ts). */
+  readonly synproxy: SynProxy;
 
   constructor(
     private readonly services: ServiceView,
@@ -85,11 +89,14 @@ export class Pipeline {
     readonly xmit: Xmit,
     readonly drops: DropCounters,
     readonly trace: TraceRing,
-  ) {}
+  ) {
+    this.synproxy = new SynProxy(conns, xmit);
+  }
 
   processBatch(b: RxBatch, nowMs: number): void {
     this.nowMs = nowMs;
     this.icmpUsed = 0;
+    this.synproxy.startBatch();
     this.xmit.setNow(nowMs);
     const n = b.count;
     const buf = b.buf;
@@ -157,30 +164,51 @@ export class Pipeline {
     const t = conns.table;
     const proto = f.protocol;
     let id = conns.lookupIn(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
-    let isNew = 0;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
       if (v === REUSE_DROP) return this.traceDrop(f, DROP_DEST_QUIESCED);
       if (v === REUSE_RESCHEDULE) id = -1;
     }
-    if (id < 0) {
-      const svc = this.services.lookup(proto, f.daddr, f.dport);
-      if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
-      const inp = this.inp;
-      inp.protocol = proto;
-      inp.caddr = f.saddr;
-      inp.cport = f.sport;
-      inp.vaddr = f.daddr;
-      inp.vport = f.dport;
-      inp.daddr = f.daddr;
-      inp.nowMs = this.nowMs;
-      id = conns.schedule(svc, inp, f.tcpFlags);
-      if (id < 0) {
-        if (-id === DROP_NO_DEST) this.portUnreachable(buf, f);
-        return this.traceDrop(f, -id);
+    if (id >= 0) {
+      if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0) {
+        const v = this.synproxy.clientSegment(buf, f, flags, id);
+        if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.traceDrop(f, v);
       }
-      isNew = TR_F_NEW;
+      return this.forwardIn(buf, f, flags, id, 0);
     }
+    const svc = this.services.lookup(proto, f.daddr, f.dport);
+    if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
+    const inp = this.inp;
+    inp.protocol = proto;
+    inp.caddr = f.saddr;
+    inp.cport = f.sport;
+    inp.vaddr = f.daddr;
+    inp.vport = f.dport;
+    inp.daddr = f.daddr;
+    inp.nowMs = this.nowMs;
+    if (proto === IPPROTO_TCP && (svc.flags & SVC_F_SYNPROXY_NEVER) === 0) {
+      const sp = this.synproxy;
+      const v = sp.newSegment(buf, f, flags, svc, inp, this.nowMs);
+      if (v === SP_OPENED) {
+        // The SYN the director wrote for the client goes out as the connection's first packet.
+        parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
+        return this.forwardIn(sp.out, f, 0, sp.openedId, TR_F_NEW);
+      }
+      if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.traceDrop(f, v);
+    }
+    id = conns.schedule(svc, inp, f.tcpFlags);
+    if (id < 0) {
+      if (-id === DROP_NO_DEST) this.portUnreachable(buf, f);
+      return this.traceDrop(f, -id);
+    }
+    return this.forwardIn(buf, f, flags, id, TR_F_NEW);
+  }
+
+  /** A client segment of connection id (isNew: TR_F_NEW when it made it): state, counters, rewrite, send. */
+  private forwardIn(buf: Buffer, f: ParsedFrame, flags: number, id: number, isNew: number): number {
+    const conns = this.conns;
+    const t = conns.table;
+    const proto = f.protocol;
     conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     const dest = t.dest[id]!;
     const svc = t.svc[id]!;
@@ -234,6 +262,11 @@ export class Pipeline {
   /** Real server -> client (or -> full-NAT local address): rewrite back to VIP -> client, send. */
   private out(buf: Buffer, f: ParsedFrame, flags: number, id: number): number {
     const t = this.conns.table;
+    if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP) {
+      const v = this.synproxy.serverSegment(buf, f, id);
+      if (v === SP_ACK_READY) return this.serverHandshakeDone(f, id);
+      if (v !== SP_CONTINUE) return v;
+    }
     this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
     const dest = t.dest[id];
     const svc = t.svc[id];
@@ -280,6 +313,43 @@ export class Pipeline {
       );
     }
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
+  }
+
+  /**
+   * The real server's SYN-ACK of a proxied connection (consumed: the client had the cookie
+   * SYN-ACK): counted and run through the state machine, then the handshake's ACK and the
+   * client data kept meanwhile go to the server as client segments.
+   */
+  private serverHandshakeDone(f: ParsedFrame, id: number): number {
+    const t = this.conns.table;
+    const sp = this.synproxy;
+    this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    const dest = t.dest[id];
+    const svc = t.svc[id];
+    if (dest) {
+      dest.outPkts++;
+      dest.outBytes += f.ipTotalLen;
+    }
+    if (svc) {
+      svc.outPkts++;
+      svc.outBytes += f.ipTotalLen;
+    }
+    const slot = sp.readySlot;
+    parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
+    sp.clientSegment(sp.out, f, 0, id);
+    const r = this.forwardIn(sp.out, f, 0, id, 0);
+    const p = sp.pending;
+    const len = p.dataLen[slot]!;
+    if (len > 0) {
+      const fl = p.dataFlags[slot]!;
+      const at = p.dataOff(slot);
+      if (parseFrame(p.data, at, len, fl, f) === DROP_NONE && sp.clientSegment(p.data, f, fl, id) === SP_CONTINUE) {
+        const r2 = this.forwardIn(p.data, f, fl, id, 0);
+        if (r2 !== DROP_NONE) this.drops.count(r2);
+      }
+    }
+    p.releaseAfterFlush(slot);
+    return r;
   }
 
   /** ip_vs_leave(): no real server available -> ICMP port unreachable to the client, from the VIP. */

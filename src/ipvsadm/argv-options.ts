@@ -170,6 +170,8 @@ export const TAG_TUN_PORT = 148;
 export const TAG_TUN_NOCSUM = 149;
 export const TAG_TUN_CSUM = 150;
 export const TAG_TUN_REMCSUM = 151;
+/** tsvs extension: --synproxy auto|always|never on -A/-E, outside ipvsadm's option grid. */
+export const TAG_SYNPROXY = 160;
 /** Short-name tags are the character codes, as in ipvsadm. */
 export const tag = (c: string): number => c.charCodeAt(0);
 
@@ -184,7 +186,7 @@ export interface OptionDef {
 
 const o = (long: string, short: string | null, arg: ArgKind, t: number): OptionDef => ({ long, short, arg, tag: t });
 
-/** options_table[] of parse_options() (popt), plus -F/--fullnat. */
+/** options_table[] of parse_options() (popt), plus -F/--fullnat and --synproxy. */
 export const OPTION_TABLE: readonly OptionDef[] = [
   o('add-service', 'A', 'none', tag('A')),
   o('edit-service', 'E', 'none', tag('E')),
@@ -245,6 +247,7 @@ export const OPTION_TABLE: readonly OptionDef[] = [
   o('tun-nocsum', null, 'none', TAG_TUN_NOCSUM),
   o('tun-csum', null, 'none', TAG_TUN_CSUM),
   o('tun-remcsum', null, 'none', TAG_TUN_REMCSUM),
+  o('synproxy', null, 'required', TAG_SYNPROXY),
 ];
 
 // Printing format flags (FMT_* in ipvsadm.c).

@@ -5,6 +5,7 @@
 // for UDP, DR/TUN real servers take the service port, list option conflicts).
 
 import { AF_INET, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
+import { synproxyFlagsOf } from '../model/synproxy-state.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { parseDottedQuad, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import * as O from './argv-options.ts';
@@ -105,6 +106,7 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   const daemon = { mcastIfn: 'eth0', syncid: 0, syncMaxlen: 0, mcastGroup: 0, mcastPort: 0, mcastTtl: 0 };
   let tunType = O.TUN_TYPE_IPIP;
   let schedFlagsArg = '';
+  let synproxyArg: string | null = null;
 
   const setOption = (optc: number): void => {
     if (options.has(optc)) fail(2, `multiple '${O.OPT_NAMES[optc]}' options specified`);
@@ -271,6 +273,11 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         tunType = t;
         break;
       }
+      case O.TAG_SYNPROXY:
+        // tsvs extension outside the grid (src/model/synproxy-state.ts): checked below by command.
+        if (synproxyArg !== null) fail(2, "multiple 'synproxy' options specified");
+        synproxyArg = arg;
+        break;
       case O.TAG_TUN_PORT:
         setOption(O.OPTC_TUN_PORT);
         if (stringToNumber(arg, 1, 65535) === -1) fail(2, 'illegal tunnel port specified');
@@ -299,6 +306,13 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   }
 
   checkCommand(cmd, options, svc, dest, tunType);
+  if (synproxyArg !== null) {
+    if (cmd !== O.CMD_ADD && cmd !== O.CMD_EDIT) fail(2, '--synproxy is only for -A and -E');
+    const bits = synproxyFlagsOf(synproxyArg);
+    if (bits < 0) fail(2, `illegal synproxy mode ${synproxyArg} (auto, always or never)`);
+    if (svc.protocol !== IPPROTO_TCP || svc.fwmark !== 0) fail(2, '--synproxy is only for TCP services (-t)');
+    svc.flags |= bits;
+  }
 
   if (cmd === O.CMD_RESTORE && opts.readingStdin === true) tryhelpExit(program); // "avoid infinite loop"
 

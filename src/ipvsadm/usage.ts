@@ -67,6 +67,7 @@ export function usageText(program: string): string {
     '  --ipip         -i                   ipip encapsulation (tunneling)\n' +
     '  --masquerading -m                   masquerading (NAT)\n' +
     '  --fullnat      -F                   full NAT: source also rewritten (tsvs extension)\n' +
+    '  --synproxy     auto|always|never    SYN proxy with SYN cookies (tsvs extension, -A/-E)\n' +
     '  --tun-type      type                one of ipip|gue|gre,\n' +
     '                                      the default tunnel type is ipip.\n' +
     '  --tun-port      port                tunnel destination port\n' +

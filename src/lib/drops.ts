@@ -22,7 +22,10 @@ export const DROP_BAD_ARP = 18;
 export const DROP_NOT_FOR_US = 19;
 export const DROP_DEST_QUIESCED = 20; // packet for a conn whose dest was removed (expire_nodest_conn)
 export const DROP_DEFENSE_PACKET = 21; // new-connection packet dropped by drop_packet (ip_vs_todrop)
-export const DROP_COUNT = 22;
+export const DROP_SYNPROXY_BAD_COOKIE = 22; // SYN proxy: an ACK for no connection whose cookie does not check
+export const DROP_SYNPROXY_PENDING = 23; // SYN proxy: a client segment while the real server's SYN-ACK is awaited
+export const DROP_SYNPROXY_BAD_RST = 24; // SYN proxy: a client RST outside the window (RFC 5961 3.2)
+export const DROP_COUNT = 25;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -47,6 +50,9 @@ export const DROP_NAMES: readonly string[] = [
   'not_for_us',
   'dest_quiesced',
   'defense_drop_packet',
+  'synproxy_bad_cookie',
+  'synproxy_pending',
+  'synproxy_bad_rst',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */

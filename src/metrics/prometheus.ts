@@ -48,6 +48,8 @@ export interface ServiceMetrics {
 export interface MetricsSnapshot {
   readonly services: readonly ServiceMetrics[];
   readonly connTable?: { readonly entries: number; readonly capacity: number };
+  /** SYN proxy cookies (src/datapath/synproxy.ts). */
+  readonly synproxy?: { readonly sent: number; readonly validated: number; readonly failed: number };
   /** Drop counts indexed by DROP_* (a DropCounters' counts array fits). */
   readonly drops?: ArrayLike<number>;
   /** Packets per engine batch: cumulative buckets [le, count], sum and count. */
@@ -187,6 +189,16 @@ export function tsvsFamilies(snap: MetricsSnapshot): MetricFamily[] {
     out.push(
       fam('tsvs_conn_table_capacity', 'Capacity of the connection table', 'gauge', [
         { value: snap.connTable.capacity },
+      ]),
+    );
+  }
+  if (snap.synproxy !== undefined) {
+    const sp = snap.synproxy;
+    out.push(
+      fam('tsvs_synproxy_cookies_total', 'SYN cookies sent, validated by an ACK, or failed', 'counter', [
+        { labels: { result: 'sent' }, value: sp.sent },
+        { labels: { result: 'validated' }, value: sp.validated },
+        { labels: { result: 'failed' }, value: sp.failed },
       ]),
     );
   }

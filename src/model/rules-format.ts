@@ -5,6 +5,7 @@
 
 import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
+import { SVC_F_SYNPROXY_MASK, synproxyModeOf } from './synproxy-state.ts';
 import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { DestSpec, ServiceRule, ServiceSpec } from './rule-spec.ts';
 
@@ -83,6 +84,8 @@ export function formatServiceLine(s: ServiceSpec, namer: AddrPortNamer = numeric
   if (s.peName !== '') line += ` --pe ${s.peName}`;
   if (s.flags & SVC_F_ONEPACKET) line += ' -o';
   if (s.flags & (SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3)) line += ` -b ${schedFlagsText(s.schedName, s.flags)}`;
+  // tsvs extension (synproxy-state.ts): written only when not the default, so plain rules stay ipvsadm's.
+  if (s.flags & SVC_F_SYNPROXY_MASK) line += ` --synproxy ${synproxyModeOf(s.flags)}`;
   return line;
 }
 

@@ -2,6 +2,7 @@
 
 import type { Dest } from './dest.ts';
 import type { Scheduler } from './scheduler.ts';
+import { SynproxySvcState } from './synproxy-state.ts';
 
 /** svc->flags (include/uapi/linux/ip_vs.h). */
 export const SVC_F_PERSISTENT = 0x0001;
@@ -37,6 +38,10 @@ export class Service {
   outPkts: number;
   inBytes: number;
   outBytes: number;
+  /** TCP connections of this service still in their handshake (EmbryonicList keeps it). */
+  embryonic: number;
+  /** The SYN proxy's automatic mode (src/datapath/synproxy.ts). */
+  readonly synproxy: SynproxySvcState;
 
   constructor(
     af: number,
@@ -63,5 +68,7 @@ export class Service {
     this.outPkts = 0;
     this.inBytes = 0;
     this.outBytes = 0;
+    this.embryonic = 0;
+    this.synproxy = new SynproxySvcState();
   }
 }

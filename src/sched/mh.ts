@@ -25,7 +25,7 @@ import { DEST_F_OVERLOAD, type Dest } from '../model/dest.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, type Service } from '../model/service.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { SchedInput, Scheduler, SchedulerFactory } from '../model/scheduler.ts';
-import { HsiphashKey, hsiphash1u32 } from './hsiphash.ts';
+import { HsiphashKey, hsiphash1u32 } from '../lib/hsiphash.ts';
 import { schedPort } from './sh.ts';
 import { u32mod } from './u32mod.ts';
 

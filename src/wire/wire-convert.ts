@@ -2,6 +2,7 @@
 // build plain JSON data; *FromWire validate untrusted JSON (unknown) and throw EBADREQ with
 // the offending field named.
 
+import { SVC_F_SYNPROXY_MASK } from '../model/synproxy-state.ts';
 import { TsvsError } from '../lib/errors.ts';
 import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
@@ -118,7 +119,7 @@ export function serviceSpecFromWire(v: unknown): ServiceSpec {
   return {
     ...serviceKeyFromWire(o),
     schedName: stringField(o, 'sched', 15),
-    flags: intField(o, 'flags', 0, 0xffff),
+    flags: intField(o, 'flags', 0, 0xffff | SVC_F_SYNPROXY_MASK),
     timeoutSec: intField(o, 'timeout', 0, 0x7fffffff),
     netmask,
     peName: stringField(o, 'pe', 16),

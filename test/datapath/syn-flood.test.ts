@@ -2,11 +2,13 @@
 // once-a-second defence work): established connections survive, a real client's new connection
 // completes, the defence level follows the free entries across amemthresh, drop_packet drops at
 // the kernel's rate, secure_tcp runs the connections through tcp_states_dos, and a full table
-// refuses new flows with a counted drop without evicting anyone.
+// refuses new flows with a counted drop without evicting anyone. The service is set to SYN proxy
+// `never`: these are IPVS's defences on their own (test/datapath/synproxy-flood.test.ts has the proxy).
 import t from 'tap';
 import { connStateName } from '../../src/conn/proto-state.ts';
 import { DROP_CONN_TABLE_FULL, DROP_DEFENSE_PACKET } from '../../src/lib/drops.ts';
 import { ManualTimers } from '../../src/lib/timers.ts';
+import { SVC_F_SYNPROXY_NEVER } from '../../src/model/synproxy-state.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../helpers/frames.ts';
 import { CIP, CMAC, engineLab, LVS0, LVS1, VIP, type EngineLabOptions } from '../helpers/engine-lab.ts';
 
@@ -15,7 +17,13 @@ const WMAC = '02:00:00:00:99:64';
 
 function lab(opts: Partial<EngineLabOptions> = {}) {
   const timers = new ManualTimers(1_000_000);
-  const l = engineLab({ dests: [{ ip: RIP, mac: WMAC, weight: 1 }], connCapacity: 1024, timers, ...opts });
+  const l = engineLab({
+    dests: [{ ip: RIP, mac: WMAC, weight: 1 }],
+    connCapacity: 1024,
+    timers,
+    serviceFlags: SVC_F_SYNPROXY_NEVER,
+    ...opts,
+  });
   const { io, engine } = l;
   const conns = engine.conns;
   const fromClient = (src: string, sport: number, flags: string): void =>

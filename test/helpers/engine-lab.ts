@@ -37,6 +37,8 @@ export interface EngineLabOptions {
   /** Engine config extras: the defence sysctls, the embryonic quota. */
   readonly defense?: EngineConfig['defense'];
   readonly embryonicPercent?: number;
+  /** The service's flags (SVC_F_*, e.g. the SYN proxy mode of src/model/synproxy-state.ts); default 0. */
+  readonly serviceFlags?: number;
   /**
    * A manual clock for the engine and its once-a-second defence work: time then moves only with
    * `await timers.advance(ms)` (startMs is ignored; `advance` below must not be used).
@@ -64,7 +66,7 @@ export function engineLab(opts: EngineLabOptions) {
   services.addService({
     ...key,
     schedName: opts.sched ?? 'rr',
-    flags: 0,
+    flags: opts.serviceFlags ?? 0,
     timeoutSec: 0,
     netmask: 0xffffffff,
     peName: '',

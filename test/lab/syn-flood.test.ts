@@ -2,84 +2,19 @@
 // from a flooder namespace whose only way out is through the lab's client namespace into lvs1
 // (the random sources never leave the lab: lvs1 has no route to them and drops the replies),
 // while the client curls the VIP and holds a keep-alive connection opened before the flood.
-// With the embryonic quota and the defence on, curls keep succeeding during the flood and the
+// The service's SYN proxy is off (`never`): with the embryonic quota and the defence on, curls keep succeeding during the flood and the
 // keep-alive connection still works after it.
 import t from 'tap';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
-import {
-  addNetns,
-  addVeth,
-  delNetns,
-  ip,
-  isAlive,
-  nsExec,
-  nsExists,
-  spawnInNs,
-  uniqueSuffix,
-} from '../../lab/netns.ts';
+import { delNetns, isAlive, nsExists, spawnInNs, uniqueSuffix } from '../../lab/netns.ts';
 import { netnsUnavailable } from '../../lab/netns.ts';
 import { LabTopology, VIP } from '../../lab/topology.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { addFlooder, curlOk, hasHping3, KEEPALIVE, lines, startFlood, type Reply } from '../helpers/flood-lab.ts';
 
 const FLOOD_S = 8;
 const MAX_CURLS = 60;
-
-/** In the client namespace: one keep-alive connection; a GET now, another after a line on stdin. */
-const KEEPALIVE = `
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const get = () => new Promise((resolve) => {
-  const r = http.get({ host: '${VIP}', path: '/', agent, timeout: 3000 }, (m) => {
-    let body = '';
-    m.on('data', (d) => (body += d));
-    m.on('end', () => resolve({ status: m.statusCode, port: r.socket.localPort, body: body.trim() }));
-  });
-  r.on('timeout', () => r.destroy(new Error('timeout')));
-  r.on('error', (e) => resolve({ error: e.message }));
-});
-get().then((a) => {
-  console.log(JSON.stringify(a));
-  process.stdin.once('data', () => get().then((b) => { console.log(JSON.stringify(b)); process.exit(0); }));
-});
-setTimeout(() => process.exit(2), 60000);
-`;
-
-interface Reply {
-  status?: number;
-  port?: number;
-  body?: string;
-  error?: string;
-}
-
-/** The stdout lines of a child, as they come. */
-function lines(c: ChildProcess): string[] {
-  const out: string[] = [];
-  let buf = '';
-  c.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    out.push(...parts);
-  });
-  return out;
-}
-
-function curlOk(ns: string): boolean {
-  const r = spawnSync(
-    'ip',
-    ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', `http://${VIP}/`],
-    {
-      encoding: 'utf8',
-      timeout: 5000,
-    },
-  );
-  return r.stdout === '200';
-}
-
-function hasHping3(): boolean {
-  return spawnSync('sh', ['-c', 'command -v hping3'], { stdio: 'ignore' }).status === 0;
-}
 
 const why = netnsUnavailable() ?? (hasHping3() ? null : 'hping3 is not installed (apt-get install hping3)');
 if (why !== null) {
@@ -92,29 +27,14 @@ if (why !== null) {
     let keep: ChildProcess | null = null;
     try {
       lab.up({ mode: 'tsvs' });
-      // The flooder sits behind the client namespace, which forwards its packets to lvs1 and
-      // nowhere else (its only other link is eth0, to lvs1).
-      addNetns(flooder);
-      addVeth(lab.client, 'fl0', flooder, 'eth0');
-      ip('-n', lab.client, 'addr', 'add', '10.253.0.1/30', 'dev', 'fl0');
-      ip('-n', lab.client, 'link', 'set', 'fl0', 'up');
-      nsExec(
-        lab.client,
-        'sysctl',
-        '-qw',
-        'net.ipv4.ip_forward=1',
-        'net.ipv4.conf.all.rp_filter=0',
-        'net.ipv4.conf.fl0.rp_filter=0',
-      );
-      ip('-n', flooder, 'addr', 'add', '10.253.0.2/30', 'dev', 'eth0');
-      ip('-n', flooder, 'link', 'set', 'eth0', 'up');
-      ip('-n', flooder, 'route', 'add', 'default', 'via', '10.253.0.1');
+      addFlooder(lab, flooder);
       // The defence on: auto levels with amemthresh above the free entries the quota leaves
       // (65536 - 32768), so drop_entry, drop_packet and secure_tcp engage during the flood.
       await d.start({
         engineExtra: 'embryonic-quota 50\ndrop-entry 1\ndrop-packet 1\nsecure-tcp 1\namemthresh 40000\n',
       });
-      d.tsvsadm(['-A', '-t', `${VIP}:80`, '-s', 'rr']);
+      // SYN proxy `never`: IPVS's defences on their own (synproxy-flood.test.ts has the proxy).
+      d.tsvsadm(['-A', '-t', `${VIP}:80`, '-s', 'rr', '--synproxy', 'never']);
       d.tsvsadm(['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-m']);
       d.tsvsadm(['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-m']);
       t.ok(curlOk(lab.client), 'the service answers before the flood');
@@ -125,17 +45,7 @@ if (why !== null) {
       const first = JSON.parse(keepOut[0]!) as Reply;
       t.equal(first.status, 200, 'keep-alive connection: first request answered');
 
-      const flood = spawnInNs(flooder, 'timeout', [
-        String(FLOOD_S),
-        'hping3',
-        '-q',
-        '-S',
-        '-p',
-        '80',
-        '--flood',
-        '--rand-source',
-        VIP,
-      ]);
+      const flood = startFlood(flooder, FLOOD_S);
       const stats = async (): Promise<Record<string, unknown>> =>
         (await d.request('engine.stats')) as Record<string, unknown>;
       const defense = async (): Promise<Record<string, number | boolean>> =>

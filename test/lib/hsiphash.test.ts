@@ -1,7 +1,7 @@
 // hsiphash (lib/siphash.c, 64-bit: SipHash-1-3 truncated to u32), as used by ip_vs_mh.c.
 
 import t from 'tap';
-import { HsiphashKey, hsiphash1u32, hsiphashBytes } from '../../src/sched/hsiphash.ts';
+import { HsiphashKey, hsiphash1u32, hsiphashBytes } from '../../src/lib/hsiphash.ts';
 import { MH_HASH1, MH_HASH2 } from '../../src/sched/mh.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
 

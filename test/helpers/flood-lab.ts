@@ -1,0 +1,95 @@
+// The pieces of the lab's SYN-flood tests: a flooder namespace behind the client (its random
+// sources never leave the lab), hping3 bounded by `timeout`, curl through the VIP, and one
+// keep-alive HTTP connection held in the client namespace.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { addNetns, addVeth, ip, nsExec, spawnInNs } from '../../lab/netns.ts';
+import { VIP, type LabTopology } from '../../lab/topology.ts';
+
+/** In the client namespace: one keep-alive connection; a GET now, another after each line on stdin. */
+export const KEEPALIVE = `
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = () => new Promise((resolve) => {
+  const r = http.get({ host: '${VIP}', path: '/', agent, timeout: 3000 }, (m) => {
+    let body = '';
+    m.on('data', (d) => (body += d));
+    m.on('end', () => resolve({ status: m.statusCode, port: r.socket.localPort, body: body.trim() }));
+  });
+  r.on('timeout', () => r.destroy(new Error('timeout')));
+  r.on('error', (e) => resolve({ error: e.message }));
+});
+get().then((a) => console.log(JSON.stringify(a)));
+process.stdin.on('data', () => get().then((b) => console.log(JSON.stringify(b))));
+setTimeout(() => process.exit(2), 60000);
+`;
+
+export interface Reply {
+  status?: number;
+  port?: number;
+  body?: string;
+  error?: string;
+}
+
+/** The stdout lines of a child, as they come. */
+export function lines(c: ChildProcess): string[] {
+  const out: string[] = [];
+  let buf = '';
+  c.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    out.push(...parts);
+  });
+  return out;
+}
+
+/** One curl from ns to the VIP: true on HTTP 200 within 3 s. */
+export function curlOk(ns: string): boolean {
+  const r = spawnSync(
+    'ip',
+    ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', `http://${VIP}/`],
+    { encoding: 'utf8', timeout: 5000 },
+  );
+  return r.stdout === '200';
+}
+
+export function hasHping3(): boolean {
+  return spawnSync('sh', ['-c', 'command -v hping3'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A flooder namespace behind the client namespace, which forwards its packets to lvs1 and nowhere
+ * else (the client's only other link is eth0, to lvs1). The caller deletes it (delNetns).
+ */
+export function addFlooder(lab: LabTopology, flooder: string): void {
+  addNetns(flooder);
+  addVeth(lab.client, 'fl0', flooder, 'eth0');
+  ip('-n', lab.client, 'addr', 'add', '10.253.0.1/30', 'dev', 'fl0');
+  ip('-n', lab.client, 'link', 'set', 'fl0', 'up');
+  nsExec(
+    lab.client,
+    'sysctl',
+    '-qw',
+    'net.ipv4.ip_forward=1',
+    'net.ipv4.conf.all.rp_filter=0',
+    'net.ipv4.conf.fl0.rp_filter=0',
+  );
+  ip('-n', flooder, 'addr', 'add', '10.253.0.2/30', 'dev', 'eth0');
+  ip('-n', flooder, 'link', 'set', 'eth0', 'up');
+  ip('-n', flooder, 'route', 'add', 'default', 'via', '10.253.0.1');
+}
+
+/** `timeout SECONDS hping3 -q -S -p 80 --flood --rand-source VIP` in the flooder namespace. */
+export function startFlood(flooder: string, seconds: number): ChildProcess {
+  return spawnInNs(flooder, 'timeout', [
+    String(seconds),
+    'hping3',
+    '-q',
+    '-S',
+    '-p',
+    '80',
+    '--flood',
+    '--rand-source',
+    VIP,
+  ]);
+}
