@@ -22,7 +22,9 @@ export const DROP_BAD_ARP = 18;
 export const DROP_NOT_FOR_US = 19;
 export const DROP_DEST_QUIESCED = 20; // packet for a conn whose dest was removed (expire_nodest_conn)
 export const DROP_DEFENSE_PACKET = 21; // new-connection packet dropped by drop_packet (ip_vs_todrop)
-export const DROP_COUNT = 22;
+export const DROP_FRAG_NEEDED = 22; // DF packet too big for the tunnel: ICMP fragmentation needed sent back
+export const DROP_TUNNEL_GSO = 23; // GSO superpacket toward a tunnel: no virtio GSO type for IPIP/GUE
+export const DROP_COUNT = 24;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -47,6 +49,8 @@ export const DROP_NAMES: readonly string[] = [
   'not_for_us',
   'dest_quiesced',
   'defense_drop_packet',
+  'frag_needed',
+  'tunnel_gso',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */
