@@ -6,6 +6,7 @@ import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { drDemo, tearDownLeftover } from './dr-demo.ts';
+import { tunDemo } from './tun-demo.ts';
 import { ansibleDemo } from './ansible-demo.ts';
 import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
@@ -22,13 +23,16 @@ Commands:
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
+  tun [--decap bpf|kernel]  the LVS-TUN lab: real servers on a routed network get each client
+                       packet in IPIP (then GUE) and answer directly; they decapsulate with
+                       tunl0 where the kernel has it, else with a tc BPF program (--decap forces one)
   ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
                        Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
                        the playbook again (changed=0), then remove everything (lab/README.md)
   up                   build the topology and start tsvsd (no rules)
-  down                 stop everything the lab (NAT or DR) started and remove its namespaces
+  down                 stop everything the lab (NAT, DR or TUN) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
-  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (or router: DR lab)
+  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (or router: DR and TUN labs)
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
@@ -41,6 +45,8 @@ NAT topology (names with the default prefix "tsvs"):
                                                            --- tsvs-web2 192.168.99.200:80
 DR topology: tsvs-client --- tsvs-router --- tsvs-sw99 (one segment 192.168.99.0/24) --- tsvs-lvs1
   (tsvsd owns VIP 192.168.88.5), tsvs-web1, tsvs-web2 (VIP on lo, arp_ignore=1, default via the router)
+TUN topology: tsvs-client --- tsvs-router --- tsvs-lvs1 (DIP 192.168.99.5, tsvsd owns the VIP);
+  tsvs-router --- tsvs-sw99 (10.0.77.0/24) --- tsvs-web1 10.0.77.100, tsvs-web2 10.0.77.200 (VIP on lo)
 With the default prefix, \`npx tsvsadm ...\` from the project root talks to the lab's tsvsd.
 `;
 
@@ -133,6 +139,11 @@ async function main(): Promise<void> {
     case 'dr':
       await drDemo(prefix, !rest.includes('--no-arp-ignore'));
       break;
+    case 'tun': {
+      const k = rest[rest.indexOf('--decap') + 1];
+      await tunDemo(prefix, rest.includes('--decap') && (k === 'bpf' || k === 'kernel') ? k : 'auto');
+      break;
+    }
     case 'down': {
       const any = new DrTopology(prefix);
       d.stop();
