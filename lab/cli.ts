@@ -6,6 +6,7 @@ import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
 import { drDemo, tearDownLeftover } from './dr-demo.ts';
+import { tunDemo } from './tun-demo.ts';
 import { ansibleDemo } from './ansible-demo.ts';
 import { ecmpAdd, ecmpDemo } from './ecmp-demo.ts';
 import { DEFAULT_DIRECTORS, EcmpTopology, MAX_DIRECTORS } from './ecmp-topology.ts';
@@ -34,6 +35,9 @@ Commands:
                        kills one director's tsvsd under load and prints what broke
                        (lab/README.md, "ECMP")
   ecmp add             start the stopped directors' tsvsd again, or add one more director
+  tun [--decap bpf|kernel]  the LVS-TUN lab: real servers on a routed network get each client
+                       packet in IPIP (then GUE) and answer directly; they decapsulate with
+                       tunl0 where the kernel has it, else with a tc BPF program (--decap forces one)
   ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
                        Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
                        the playbook again (changed=0), then remove everything (lab/README.md)
@@ -45,10 +49,10 @@ Commands:
                        sync daemons; --advert-int 0.1 uses VRRPv3 sub-second adverts
   ha failback          on that lab: restart lvs1, which preempts lvs2 (priority 150 > 100)
   up                   build the topology and start tsvsd (no rules)
-  down                 stop everything the lab (NAT or DR) started and remove its namespaces
+  down                 stop everything the lab (NAT, DR or TUN) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln
-  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (router: DR and ECMP labs;
-                       lvs2..lvsN: ECMP lab)
+  shell HOST [CMD...]  a shell (or CMD) in client, lvs1, web1, web2 (router: DR, TUN and ECMP
+                       labs; lvs2..lvsN: ECMP lab)
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
@@ -63,6 +67,8 @@ NAT topology (names with the default prefix "tsvs"):
                                                            --- tsvs-web2 192.168.99.200:80
 DR topology: tsvs-client --- tsvs-router --- tsvs-sw99 (one segment 192.168.99.0/24) --- tsvs-lvs1
   (tsvsd owns VIP 192.168.88.5), tsvs-web1, tsvs-web2 (VIP on lo, arp_ignore=1, default via the router)
+TUN topology: tsvs-client --- tsvs-router --- tsvs-lvs1 (DIP 192.168.99.5, tsvsd owns the VIP);
+  tsvs-router --- tsvs-sw99 (10.0.77.0/24) --- tsvs-web1 10.0.77.100, tsvs-web2 10.0.77.200 (VIP on lo)
 With the default prefix, \`npx tsvsadm ...\` from the project root talks to the lab's tsvsd.
 `;
 
@@ -209,6 +215,11 @@ async function main(): Promise<void> {
     case 'ha':
       await haCommand(prefix, rest);
       break;
+    case 'tun': {
+      const k = rest[rest.indexOf('--decap') + 1];
+      await tunDemo(prefix, rest.includes('--decap') && (k === 'bpf' || k === 'kernel') ? k : 'auto');
+      break;
+    }
     case 'down': {
       const any = new DrTopology(prefix);
       d.stop();

@@ -161,7 +161,7 @@ interface eth0 owned ${VIP} subnet ${DR_DIP}/24 gateway ${ROUTER_SEGMENT_SIDE}
   }
 }
 
-function nftCounter(ns: string, family: string, name: string): number {
+export function nftCounter(ns: string, family: string, name: string): number {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'counter', family, 'tsvslab', name], {
     encoding: 'utf8',
   });

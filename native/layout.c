@@ -4,8 +4,8 @@
 
 #include <linux/if_packet.h>
 
-/* tpacket_rcv: netoff = TPACKET_ALIGN(tp_hdrlen + 16) + vnet; macoff = netoff - 14. */
-#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_VNET_LEN - ETH_HLEN)
+/* tpacket_rcv: netoff = TPACKET_ALIGN(tp_hdrlen + 16) + tp_reserve + vnet; macoff = netoff - 14. */
+#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_RX_HEADROOM + TSVS_VNET_LEN - ETH_HLEN)
 
 static size_t page_up(size_t n) { return (n + TSVS_PAGE - 1) & ~(size_t)(TSVS_PAGE - 1); }
 

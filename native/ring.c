@@ -91,6 +91,9 @@ int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_
   if (setopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) return fail(err, errlen, "setsockopt(PACKET_VNET_HDR)", p->name);
   if (setopt(fd, SOL_PACKET, PACKET_VERSION, io->version == 3 ? TPACKET_V3 : TPACKET_V2) < 0)
     return fail(err, errlen, "setsockopt(PACKET_VERSION)", p->name);
+  /* Headroom in front of every ring frame (tp_reserve), before the ring exists like the vnet header. */
+  if (setopt(fd, SOL_PACKET, PACKET_RESERVE, TSVS_RX_HEADROOM) < 0)
+    return fail(err, errlen, "setsockopt(PACKET_RESERVE)", p->name);
   if (io->version == 2 && setopt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0)
     return fail(err, errlen, "setsockopt(PACKET_COPY_THRESH)", p->name);
   /* Old kernels lack it: frames we sent are then skipped by sll_pkttype in collect. */

@@ -31,11 +31,11 @@ static uint8_t status_flags(uint32_t st) {
 
 /* A TP_STATUS_COPY frame: the whole skb waits on the socket queue, in ring order. */
 static int read_big(struct tsvs_io *io, struct tsvs_port *p, int32_t *off, int32_t *len, uint8_t *flags) {
-  size_t so = tsvs_big_slot_off(io, io->big_used);
+  size_t so = tsvs_big_slot_off(io, io->big_used) + TSVS_RX_HEADROOM;
   uint8_t *slot = io->region + so;
-  ssize_t r = recv(p->fd, slot, io->big_slot, MSG_DONTWAIT | MSG_TRUNC);
+  ssize_t r = recv(p->fd, slot, io->big_slot - TSVS_RX_HEADROOM, MSG_DONTWAIT | MSG_TRUNC);
   io->big_used++;
-  if (!tsvs_big_len_ok(r, io->big_slot)) {
+  if (!tsvs_big_len_ok(r, io->big_slot - TSVS_RX_HEADROOM)) {
     p->st.rx_trunc++;
     return 0;
   }

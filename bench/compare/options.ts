@@ -2,7 +2,16 @@
 
 import { TESTS, type TestName } from './results.ts';
 
-export const ALL_PEERS = ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat', 'tsvs-dr'] as const;
+export const ALL_PEERS = [
+  'none',
+  'nft',
+  'haproxy',
+  'nginx-stream',
+  'tsvs',
+  'tsvs-fullnat',
+  'tsvs-dr',
+  'tsvs-tun',
+] as const;
 export const DEFAULT_PEERS = ['nft', 'haproxy', 'nginx-stream', 'tsvs'];
 
 export const USAGE = `Usage: node --import tsx bench/compare/run.ts [options]     (as root)
@@ -13,7 +22,9 @@ and sequential curls (web1/web2 split). Prints the peers side by side, CPU, and 
 
   --peers LIST        comma list of ${ALL_PEERS.join(', ')}, or all
                       (default ${DEFAULT_PEERS.join(',')}); tsvs-dr runs on a DR lab of its own
-                      (lab/dr-topology.ts: client -> router -> one segment), built while it runs
+                      (lab/dr-topology.ts: client -> router -> one segment), built while it runs;
+                      tsvs-tun likewise on a TUN lab (lab/tun-topology.ts: real servers routed
+                      behind the router, IPIP), which runs no iperf3 server: leave iperf out
   --reps N            repetitions per peer and test (default 3)
   --duration S        wrk seconds per run, <= 10 (default 8)
   --iperf-time S      iperf3 seconds per run, <= 10 (default 5)

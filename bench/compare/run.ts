@@ -20,7 +20,7 @@ import { kernelPeer, killPid, type Peer, type PeerContext } from './peers.ts';
 import { cpuTable, engineTable, healthLines, mainTable, ratioTable, targetTable } from './report.ts';
 import { emptyResult, TESTS, type PeerResult } from './results.ts';
 import { nsMust, nsRun, sleepMs, timeWaitCount } from './sys.ts';
-import { REPO_ROOT, TsvsDrPeer, TsvsPeer } from './tsvs-peer.ts';
+import { REPO_ROOT, TsvsDrPeer, TsvsPeer, TsvsTunPeer } from './tsvs-peer.ts';
 
 let aborted = false;
 
@@ -40,6 +40,9 @@ function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
   const variant = o.variants.get(name);
   if (name === 'tsvs-dr') {
     return new TsvsDrPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
+  }
+  if (name === 'tsvs-tun') {
+    return new TsvsTunPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
   }
   if (name === 'tsvs' || name === 'tsvs-fullnat' || variant !== undefined) {
     return new TsvsPeer(ctx, {

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RIP1, RIP2, VIP } from '../../lab/topology.ts';
 import { DrTopology } from '../../lab/dr-topology.ts';
+import { ensureBpfDecap } from '../../lab/tun-decap.ts';
+import { TUN_RIP1, TUN_RIP2, TunTopology } from '../../lab/tun-topology.ts';
 import { ControlClient } from '../../src/wire/client.ts';
 import { killPid, routedOff, type Peer, type PeerContext } from './peers.ts';
 import { pidState, run, sleepMs } from './sys.ts';
@@ -19,7 +21,9 @@ export interface TsvsOptions {
   /** Peer name in the report (tsvs, tsvs-fullnat, tsvs-dr, or a --variant name). */
   readonly name: string;
   /** The real servers' forwarding method: -m (classic NAT), -F (full NAT) or -g (DR). */
-  readonly fwd: '-m' | '-F' | '-g';
+  readonly fwd: '-m' | '-F' | '-g' | '-i';
+  /** The real servers' addresses (default the NAT and DR labs' RIP1, RIP2). */
+  readonly rips?: readonly [string, string];
   /** Extra [engine] lines (a --variant). */
   readonly engineLines: readonly string[];
   /** 'src': node --import tsx src/bin/*.ts; 'dist': the compiled dist/src/bin/*.js. */
@@ -36,13 +40,14 @@ export function tsvsBin(name: 'tsvsd' | 'tsvsadm', build: 'src' | 'dist'): strin
 }
 
 /** ipvsadm -S lines for the lab: VIP:80 rr over web1/web2, VIP:5201 -> web1 (iperf3). */
-export function labRules(fwd: TsvsOptions['fwd']): string {
+export function labRules(fwd: TsvsOptions['fwd'], rips: readonly [string, string] = [RIP1, RIP2]): string {
+  const [r1, r2] = rips;
   return [
     `-A -t ${VIP}:80 -s rr`,
-    `-a -t ${VIP}:80 -r ${RIP1}:80 ${fwd} -w 1`,
-    `-a -t ${VIP}:80 -r ${RIP2}:80 ${fwd} -w 1`,
+    `-a -t ${VIP}:80 -r ${r1}:80 ${fwd} -w 1`,
+    `-a -t ${VIP}:80 -r ${r2}:80 ${fwd} -w 1`,
     `-A -t ${VIP}:5201 -s rr`,
-    `-a -t ${VIP}:5201 -r ${RIP1}:5201 ${fwd} -w 1`,
+    `-a -t ${VIP}:5201 -r ${r1}:5201 ${fwd} -w 1`,
     '',
   ].join('\n');
 }
@@ -102,7 +107,7 @@ ${lab.engineConfig()}${this.opts.connCapacity === undefined ? '' : `conn-capacit
       if (Date.now() > deadline) throw new Error(`tsvsd did not start its engine within 20 s: ${this.logTail()}`);
       sleepMs(100);
     }
-    this.adm(['-R'], labRules(this.opts.fwd));
+    this.adm(['-R'], labRules(this.opts.fwd, this.opts.rips));
   }
 
   /** Runs tsvsadm against this daemon; throws with its output on failure. */
@@ -167,6 +172,45 @@ export class TsvsDrPeer implements Peer {
   }
 
   start(): void {
+    this.lab.up();
+    this.inner.start();
+  }
+
+  stop(): void {
+    this.inner.stop();
+    this.lab.down();
+  }
+
+  problem(): string | null {
+    return this.inner.problem();
+  }
+
+  stats(): Promise<Record<string, unknown>> {
+    return this.inner.stats();
+  }
+}
+
+/**
+ * tsvs in TUN mode (-i, IPIP), on a TUN lab of its own (lab/tun-topology.ts, prefix
+ * `<run prefix>t`): the real servers sit behind the router on 10.0.77.0/24, take the tunnel off
+ * (tunl0, or the tc BPF program where the kernel has no ipip module) and answer the client
+ * through the router. Every request crosses the router twice (to lvs1, then tunnelled to a web).
+ */
+export class TsvsTunPeer implements Peer {
+  readonly name: string;
+  readonly target = VIP;
+  readonly lab: TunTopology;
+  private readonly inner: TsvsPeer;
+
+  constructor(ctx: PeerContext, opts: Omit<TsvsOptions, 'fwd' | 'rips'>) {
+    this.name = opts.name;
+    this.lab = new TunTopology(`${ctx.lab.prefix}t`);
+    this.inner = new TsvsPeer({ ...ctx, lab: this.lab }, { ...opts, fwd: '-i', rips: [TUN_RIP1, TUN_RIP2] });
+  }
+
+  start(): void {
+    const why = ensureBpfDecap();
+    if (why !== null) throw new Error(why);
     this.lab.up();
     this.inner.start();
   }

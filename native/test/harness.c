@@ -62,7 +62,7 @@ static void all_report(const struct all *a, const char *what) {
 }
 
 /* tpacket_rcv's mac offset in a V2 slot with a vnet header (as layout.c). */
-#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_VNET_LEN - ETH_HLEN)
+#define V2_MACOFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + TSVS_RX_HEADROOM + TSVS_VNET_LEN - ETH_HLEN)
 
 static void test_ring_next(void) {
   static const uint32_t sizes[] = {1, 2, 3, 7, 8, 4096, 8192};

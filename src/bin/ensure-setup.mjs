@@ -64,6 +64,16 @@ const APT = {
     wrk: 'wrk',
     keepalived: 'keepalived',
   },
+  // `npm run lab -- tun` (and its test) asks for this mode itself: the real servers decapsulate
+  // IPIP/GUE with a tc BPF program (lab/tun-decap.bpf.c) built with clang against libbpf's headers.
+  tun: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+    clang: 'clang',
+    '/usr/include/bpf/bpf_helpers.h': 'libbpf-dev',
+  },
   bench: {
     ip: 'iproute2',
     curl: 'curl',

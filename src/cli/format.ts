@@ -17,7 +17,13 @@ import {
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { fwdName, protocolName } from '../model/rule-spec.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
-import { formatDestLine, formatServiceLine, schedFlagsText, type AddrPortNamer } from '../model/rules-format.ts';
+import {
+  formatDestLine,
+  formatServiceLine,
+  schedFlagsText,
+  tunInfoText,
+  type AddrPortNamer,
+} from '../model/rules-format.ts';
 import { fwdFromWire, infoToRule } from '../wire/wire-convert.ts';
 import { cmpDests, cmpServices } from './format-sort.ts';
 import { padLeft, padRight, printLargenum, u64 } from './format-numbers.ts';
@@ -129,8 +135,8 @@ function destLine(s: ServiceInfo, d: DestInfo, format: number, names: Names): st
     return `  -> ${dname} ${padRight(u64(d.weight), 9)} ${padRight(u64(d.persistConns), 11)} ${padRight(u64(d.activeConns), 10)} ${padRight(u64(d.inactConns), 10)}\n`;
   }
   if (format & FMT_TUN_INFO) {
-    // "  -> %-28s %-7s %-13s %-6d %-10u %-10u\n"; fwd_tun_info(): "ipip" for tunnels, else "n/a"
-    const ti = d.fwd === 'tunnel' ? 'ipip' : 'n/a';
+    // "  -> %-28s %-7s %-13s %-6d %-10u %-10u\n" with fwd_tun_info()
+    const ti = tunInfoText(fwdFromWire(d.fwd), d.tunType ?? 0, d.tunPort ?? 0, d.tunFlags ?? 0);
     return `  -> ${dname} ${padRight(fwd, 7)} ${padRight(ti, 13)} ${padRight(String(d.weight), 6)} ${padRight(u64(d.activeConns), 10)} ${padRight(u64(d.inactConns), 10)}\n`;
   }
   // "  -> %-28s %-7s %-6d %-10u %-10u\n"

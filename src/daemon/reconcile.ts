@@ -75,7 +75,15 @@ function sameService(a: ServiceSpec, b: ServiceSpec): boolean {
 }
 
 function sameDest(a: DestSpec, b: DestSpec): boolean {
-  return a.fwd === b.fwd && a.weight === b.weight && a.uThreshold === b.uThreshold && a.lThreshold === b.lThreshold;
+  return (
+    a.fwd === b.fwd &&
+    a.weight === b.weight &&
+    a.uThreshold === b.uThreshold &&
+    a.lThreshold === b.lThreshold &&
+    (a.tunType ?? 0) === (b.tunType ?? 0) &&
+    (a.tunPort ?? 0) === (b.tunPort ?? 0) &&
+    (a.tunFlags ?? 0) === (b.tunFlags ?? 0)
+  );
 }
 
 function destKeyText(d: DestSpec): string {

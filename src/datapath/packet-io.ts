@@ -4,6 +4,14 @@
 // it owns (a TPACKET ring, a reused pool); the pipeline rewrites frames in place and queues them
 // for transmit on a port; flush() hands the queued batch to the kernel in one native call.
 
+/**
+ * Headroom every backend leaves in front of each RX frame: the RX_HEADROOM bytes before the frame
+ * (before its virtio_net_hdr when RXF_VNET_HDR) belong to that frame alone, so the pipeline may
+ * grow it at the front in place, as LVS-TUN's encapsulation does (an outer IPv4 header, plus UDP
+ * and GUE: at most 40 bytes), with its Ethernet and vnet headers moved forward.
+ */
+export const RX_HEADROOM = 48;
+
 export class RxBatch {
   /** Memory the frames live in. Frames may be rewritten in place until the next poll. */
   buf: Buffer;

@@ -1,6 +1,7 @@
 // Pipeline: the director's packet path over a batch — parse, look up or schedule, rewrite, route,
 // queue — the userspace counterpart of ip_vs_in() / ip_vs_out() (ip_vs_core.c) followed by the
-// transmitter bound to the connection (ip_vs_nat_xmit / ip_vs_dr_xmit in ip_vs_xmit.c).
+// transmitter bound to the connection (ip_vs_nat_xmit / ip_vs_dr_xmit / ip_vs_tunnel_xmit in
+// ip_vs_xmit.c).
 //
 //   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (local.ts)
 //                  ├ IPv4 to an owned address
@@ -24,7 +25,7 @@ import {
   DROP_TTL_EXCEEDED,
   type DropCounters,
 } from '../lib/drops.ts';
-import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
+import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { CONN_F_FWD_MASK, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
 import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
@@ -45,6 +46,7 @@ import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
+import { TunnelXmit } from './tunnel-xmit.ts';
 import type { Xmit } from './xmit.ts';
 
 /** The data plane's read-only view of the service table (ServiceTable.lookup). */
@@ -81,6 +83,8 @@ export class Pipeline {
   sync: ConnSyncHook | null = null;
   /** The SYN proxy (synproxy.ts). */
   readonly synproxy: SynProxy;
+  /** LVS-TUN's transmitter (encapsulation, PMTU, fragments). */
+  readonly tun: TunnelXmit;
 
   constructor(
     private readonly services: ServiceView,
@@ -91,12 +95,14 @@ export class Pipeline {
     readonly trace: TraceRing,
   ) {
     this.synproxy = new SynProxy(conns, xmit);
+    this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
   }
 
   processBatch(b: RxBatch, nowMs: number): void {
     this.nowMs = nowMs;
     this.icmpUsed = 0;
     this.synproxy.startBatch();
+    this.tun.beginBatch();
     this.xmit.setNow(nowMs);
     const n = b.count;
     const buf = b.buf;
@@ -230,8 +236,9 @@ export class Pipeline {
       if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
         t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
       }
-    } else if (fwd !== FWD_ROUTE) return this.traceDrop(f, DROP_NO_DEST); // tunnel: no encapsulation, a counted drop
-    // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local.
+    } else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.traceDrop(f, DROP_NO_DEST);
+    // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local; for a
+    // tunnel, before the inner packet is wrapped (the outer header takes the decremented TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
     if (this.sync !== null) this.sync.syncConn(id, this.nowMs);
@@ -255,6 +262,8 @@ export class Pipeline {
         dest.port,
       );
     }
+    // TUN wraps the packet in an outer header toward the real server (tunnel-xmit.ts).
+    if (fwd === FWD_TUNNEL) return this.tun.send(buf, f, flags, dest);
     // DR keeps the IP header and only changes the MACs: route toward the real server's address.
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
   }

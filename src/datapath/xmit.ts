@@ -15,6 +15,8 @@ export class Xmit implements NeighSink {
   readonly neigh: NeighTable;
   /** Port MACs, 6 bytes each, port i at i * 6. */
   readonly macs: Uint8Array;
+  /** Port MTUs (dst_mtu() of a route out of that port). */
+  readonly mtus: Int32Array;
   /** Fallback ARP sender per port (its first owned address, else its first subnet's address). */
   private readonly arpSrc: Uint32Array;
   /** ARP sender per connected subnet (see arpSources), with its port and mask. */
@@ -36,6 +38,7 @@ export class Xmit implements NeighSink {
     this.neigh = new NeighTable(this);
     this.macs = new Uint8Array(io.ports.length * 6);
     io.ports.forEach((p, i) => this.macs.set(p.mac.subarray(0, 6), i * 6));
+    this.mtus = Int32Array.from(io.ports.map((p) => p.mtu));
     this.arpSrc = Uint32Array.from(cfg.ports.map((p) => p.owned[0] ?? p.subnets[0]?.[0] ?? 0));
     const subnetSrc = arpSources(cfg);
     this.arpSubnetSrc = Uint32Array.from(subnetSrc.map((e) => e.src));

@@ -3,7 +3,7 @@
 // flushed per port. Same rules as the real backends: frames live in one pool Buffer with 10 bytes
 // of headroom each, queued frames are sent (captured) when the batch callback returns.
 
-import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { RX_HEADROOM, RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
 import { TxQueue } from './tx-queue.ts';
 import { parseMac } from '../packet/ethernet.ts';
@@ -85,7 +85,7 @@ export class MemoryIo implements PacketIo {
    */
   inject(port: number, frame: Uint8Array, flags = 0, vnet?: Uint8Array): void {
     if (port < 0 || port >= this.ports.length) throw new RangeError(`no port ${port}`);
-    const off = this.poolUsed + VNET_HDR_LEN;
+    const off = this.poolUsed + RX_HEADROOM + VNET_HDR_LEN;
     const end = (off + frame.length + 15) & ~15;
     if (end > this.pool.length) throw new RangeError('MemoryIo pool is full: deliver() first or raise poolBytes');
     this.pool.fill(0, this.poolUsed, off);

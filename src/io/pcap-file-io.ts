@@ -7,7 +7,7 @@
 
 import { TsvsError } from '../lib/errors.ts';
 import { parseMac } from '../packet/ethernet.ts';
-import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { RX_HEADROOM, RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { VNET_HDR_LEN } from '../packet/rx-flags.ts';
 import { PcapReader, PcapWriter } from '../packet/pcap-file.ts';
 import { TxQueue } from './tx-queue.ts';
@@ -71,7 +71,7 @@ export class PcapFileIo implements PacketIo {
     const ns = opts.nanosecond ?? true;
     this.writers = ports.map((p) => (p.output === undefined ? null : new PcapWriter(p.output, { nanosecond: ns })));
     const size = opts.batchSize ?? 64;
-    this.pool = Buffer.alloc(size * (65536 + 2 * VNET_HDR_LEN + 16));
+    this.pool = Buffer.alloc(size * (65536 + RX_HEADROOM + 2 * VNET_HDR_LEN + 16));
     this.batch = new RxBatch(size, this.pool);
     const cap = opts.txCapacity ?? 1024;
     this.tx = new TxQueue(cap, this.ports.length, true);
@@ -106,7 +106,7 @@ export class PcapFileIo implements PacketIo {
     let used = 0;
     for (let p = this.earliest(); p >= 0 && n < b.off.length; p = this.earliest()) {
       const r = this.readers[p]!;
-      const off = used + VNET_HDR_LEN;
+      const off = used + RX_HEADROOM + VNET_HDR_LEN;
       if (off + r.caplen > this.pool.length) {
         if (n > 0) break; // deliver what we have; this frame starts the next batch
         this.skipped++; // bigger than the whole pool

@@ -13,7 +13,7 @@ import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TsvsError } from '../lib/errors.ts';
-import { RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
+import { RX_HEADROOM, RxBatch, type PacketIo, type PortInfo } from '../datapath/packet-io.ts';
 import { TxQueue } from './tx-queue.ts';
 import { parseMac } from '../packet/ethernet.ts';
 
@@ -35,8 +35,8 @@ export interface PcapIoOptions {
   txCapacity?: number;
 }
 
-const SLOT = 65536 + 16; // one frame per slot, 16 bytes of headroom
-const HEAD = 16;
+const HEAD = RX_HEADROOM + 16; // headroom in front of each frame (the pipeline may grow it there)
+const SLOT = 65536 + HEAD; // one frame per slot
 
 let capModule: CapModule | null = null;
 

@@ -51,7 +51,8 @@ export function checkCommand(
     if (tunOpts.some((t) => options.has(t)) && dest.fwd !== FWD_TUNNEL)
       fail(2, 'Tunnel options conflict with forward method');
     checkTunnelGrid(tunType, options);
-    if (tunType !== O.TUN_TYPE_IPIP) fail(2, `tunnel type \`${O.TUN_NAMES[tunType]}' is not supported by tsvs yet`);
+    // tsvs encapsulates in IPIP and GUE (src/datapath/tunnel-xmit.ts), not in GRE.
+    if (tunType === O.TUN_TYPE_GRE) fail(2, "tunnel type `gre' is not supported by tsvs");
   }
 
   if (cmd === O.CMD_LIST) {

@@ -73,9 +73,6 @@ const FLAG_OPTIONS = new Map<number, readonly [number, number]>([
   [O.TAG_NO_SORT, [O.OPTC_NOSORT, O.FMT_NOSORT]],
   [O.tag('X'), [O.OPTC_EXACT, O.FMT_EXACT]],
   [O.TAG_TUN_INFO, [O.OPTC_TUN_INFO, O.FMT_TUN_INFO]],
-  [O.TAG_TUN_NOCSUM, [O.OPTC_TUN_NOCSUM, 0]],
-  [O.TAG_TUN_CSUM, [O.OPTC_TUN_CSUM, 0]],
-  [O.TAG_TUN_REMCSUM, [O.OPTC_TUN_REMCSUM, 0]],
 ]);
 
 /** `argv` excludes the program name. Throws ArgvExit for help, version and every usage error. */
@@ -97,7 +94,19 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
     netmask: 0xffffffff,
     peName: '',
   };
-  const dest = { af: AF_INET, addr: 0, port: 0, fwd: FWD_ROUTE, weight: 1, uThreshold: 0, lThreshold: 0 };
+  // The tunnel defaults of process_options(): type 0 (ipip), port 0 (n/a), flags 0 (nocsum).
+  const dest = {
+    af: AF_INET,
+    addr: 0,
+    port: 0,
+    fwd: FWD_ROUTE,
+    weight: 1,
+    uThreshold: 0,
+    lThreshold: 0,
+    tunType: 0,
+    tunPort: 0,
+    tunFlags: 0,
+  };
   const timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
   const options = new Set<number>();
   let format: number = O.FMT_NONE;
@@ -271,6 +280,7 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         const t = parseTunType(arg);
         if (t === -1) fail(2, 'illegal tunnel type specified');
         tunType = t;
+        dest.tunType = t;
         break;
       }
       case O.TAG_SYNPROXY:
@@ -278,9 +288,25 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         if (synproxyArg !== null) fail(2, "multiple 'synproxy' options specified");
         synproxyArg = arg;
         break;
-      case O.TAG_TUN_PORT:
+      case O.TAG_TUN_PORT: {
         setOption(O.OPTC_TUN_PORT);
-        if (stringToNumber(arg, 1, 65535) === -1) fail(2, 'illegal tunnel port specified');
+        const port = stringToNumber(arg, 1, 65535);
+        if (port === -1) fail(2, 'illegal tunnel port specified');
+        dest.tunPort = port;
+        break;
+      }
+      // IP_VS_TUNNEL_ENCAP_FLAG_*: nocsum sets the flags to 0, csum and remcsum add their bit.
+      case O.TAG_TUN_NOCSUM:
+        setOption(O.OPTC_TUN_NOCSUM);
+        dest.tunFlags = 0;
+        break;
+      case O.TAG_TUN_CSUM:
+        setOption(O.OPTC_TUN_CSUM);
+        dest.tunFlags |= 1;
+        break;
+      case O.TAG_TUN_REMCSUM:
+        setOption(O.OPTC_TUN_REMCSUM);
+        dest.tunFlags |= 2;
         break;
       default:
         // A second command, -h or -v after the command.

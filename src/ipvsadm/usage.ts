@@ -69,7 +69,7 @@ export function usageText(program: string): string {
     '  --fullnat      -F                   full NAT: source also rewritten (tsvs extension)\n' +
     '  --synproxy     auto|always|never    SYN proxy with SYN cookies (tsvs extension, -A/-E)\n' +
     '  --tun-type      type                one of ipip|gue|gre,\n' +
-    '                                      the default tunnel type is ipip.\n' +
+    '                                      the default tunnel type is ipip (tsvs refuses gre).\n' +
     '  --tun-port      port                tunnel destination port\n' +
     '  --tun-nocsum                        tunnel encapsulation without checksum\n' +
     '  --tun-csum                          tunnel encapsulation with checksum\n' +

@@ -25,7 +25,9 @@ export const DROP_DEFENSE_PACKET = 21; // new-connection packet dropped by drop_
 export const DROP_SYNPROXY_BAD_COOKIE = 22; // SYN proxy: an ACK for no connection whose cookie does not check
 export const DROP_SYNPROXY_PENDING = 23; // SYN proxy: a client segment while the real server's SYN-ACK is awaited
 export const DROP_SYNPROXY_BAD_RST = 24; // SYN proxy: a client RST outside the window (RFC 5961 3.2)
-export const DROP_COUNT = 25;
+export const DROP_FRAG_NEEDED = 25; // DF packet too big for the tunnel: ICMP fragmentation needed sent back
+export const DROP_TUNNEL_GSO = 26; // GSO superpacket toward a tunnel: no virtio GSO type for IPIP/GUE
+export const DROP_COUNT = 27;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -53,6 +55,8 @@ export const DROP_NAMES: readonly string[] = [
   'synproxy_bad_cookie',
   'synproxy_pending',
   'synproxy_bad_rst',
+  'frag_needed',
+  'tunnel_gso',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */

@@ -2,7 +2,16 @@
 // ip_vs_del_dest(), __ip_vs_update_dest(), ip_vs_new_dest() and __ip_vs_unlink_dest() in
 // net/netfilter/ipvs/ip_vs_ctl.c, with their errno returns.
 
-import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, Dest } from './dest.ts';
+import {
+  DEST_F_AVAILABLE,
+  DEST_F_OVERLOAD,
+  Dest,
+  FWD_TUNNEL,
+  TUN_F_NOCSUM,
+  TUN_TYPE_GRE,
+  TUN_TYPE_GUE,
+  TUN_TYPE_IPIP,
+} from './dest.ts';
 import type { Service } from './service.ts';
 import type { DestSpec } from './rule-spec.ts';
 import type { DestTrash } from './dest-trash.ts';
@@ -24,6 +33,13 @@ function checkDestSpec(op: IpvsOp, spec: DestSpec): void {
   if (spec.weight < 0) throw ipvsError(op, 'ERANGE', 'server weight less than zero');
   if (spec.lThreshold > spec.uThreshold) {
     throw ipvsError(op, 'ERANGE', 'lower threshold is higher than upper threshold');
+  }
+  if (spec.fwd === FWD_TUNNEL) {
+    const type = spec.tunType ?? TUN_TYPE_IPIP;
+    if (type === TUN_TYPE_GRE) throw ipvsError(op, 'EINVAL', 'GRE tunnels are not supported by tsvs');
+    if (type !== TUN_TYPE_IPIP && type !== TUN_TYPE_GUE) throw ipvsError(op, 'EINVAL', 'unknown tunnel type');
+    // ip_vs_add_dest() / ip_vs_edit_dest(): "tunnel port is zero" for GUE.
+    if (type === TUN_TYPE_GUE && (spec.tunPort ?? 0) === 0) throw ipvsError(op, 'EINVAL', 'tunnel port is zero');
   }
 }
 
@@ -53,6 +69,10 @@ export function zeroDestCounters(d: Dest): void {
 function updateDest(svc: Service, dest: Dest, spec: DestSpec, add: boolean): void {
   dest.weight = spec.weight;
   dest.fwd = spec.fwd;
+  // __ip_vs_update_dest(): tun_type, tun_port and tun_flags are copied for every method.
+  dest.tunType = spec.tunType ?? TUN_TYPE_IPIP;
+  dest.tunPort = spec.tunPort ?? 0;
+  dest.tunFlags = spec.tunFlags ?? TUN_F_NOCSUM;
   dest.flags |= DEST_F_AVAILABLE;
   if (spec.uThreshold === 0 || spec.uThreshold > dest.uThreshold) dest.flags &= ~DEST_F_OVERLOAD;
   dest.uThreshold = spec.uThreshold;

@@ -8,6 +8,15 @@ export const FWD_TUNNEL = 2; // -i "Tunnel"
 export const FWD_ROUTE = 3; // -g  "Route" (ipvsadm's default)
 export const FWD_FULLNAT = 7; // tsvs extension: source also rewritten to a local address (DIP side)
 
+/** dest->tun_type (IP_VS_CONN_F_TUNNEL_TYPE_*, include/uapi/linux/ip_vs.h). */
+export const TUN_TYPE_IPIP = 0;
+export const TUN_TYPE_GUE = 1;
+export const TUN_TYPE_GRE = 2;
+/** dest->tun_flags (IP_VS_TUNNEL_ENCAP_FLAG_*): no checksum is 0. */
+export const TUN_F_NOCSUM = 0;
+export const TUN_F_CSUM = 1;
+export const TUN_F_REMCSUM = 2;
+
 /** dest->flags (include/net/ip_vs.h). */
 export const DEST_F_AVAILABLE = 0x0001;
 export const DEST_F_OVERLOAD = 0x0002;
@@ -30,6 +39,10 @@ export class Dest {
   uThreshold: number;
   /** -y lower connection threshold, 0 = none. */
   lThreshold: number;
+  /** -i only: TUN_TYPE_*, the UDP destination port for GUE (0 for IPIP) and TUN_F_* flags. */
+  tunType: number;
+  tunPort: number;
+  tunFlags: number;
   /** DEST_F_* bits. */
   flags: number;
   activeConns: number;
@@ -57,6 +70,9 @@ export class Dest {
     this.weight = 1;
     this.uThreshold = 0;
     this.lThreshold = 0;
+    this.tunType = TUN_TYPE_IPIP;
+    this.tunPort = 0;
+    this.tunFlags = TUN_F_NOCSUM;
     this.flags = DEST_F_AVAILABLE;
     this.activeConns = 0;
     this.inactConns = 0;

@@ -35,6 +35,12 @@ export interface DestSpec {
   readonly weight: number;
   readonly uThreshold: number;
   readonly lThreshold: number;
+  /** -i only (struct ip_vs_dest_user's tun_type, tun_port, tun_flags): TUN_TYPE_*, 0 = ipip. */
+  readonly tunType?: number;
+  /** GUE's UDP destination port, 0 for ipip. */
+  readonly tunPort?: number;
+  /** TUN_F_*: 0 = no checksum. */
+  readonly tunFlags?: number;
 }
 
 /** A service and its real servers, as -S prints and -R reads them. */

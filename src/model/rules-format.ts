@@ -3,7 +3,16 @@
 // The lines themselves are parsed by the command-line parser (src/ipvsadm/argv.ts), as ipvsadm
 // feeds each restored line to process_options().
 
-import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from './dest.ts';
+import {
+  FWD_FULLNAT,
+  FWD_LOCAL,
+  FWD_MASQ,
+  FWD_ROUTE,
+  FWD_TUNNEL,
+  TUN_TYPE_GRE,
+  TUN_TYPE_GUE,
+  TUN_TYPE_IPIP,
+} from './dest.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
 import { SVC_F_SYNPROXY_MASK, synproxyModeOf } from './synproxy-state.ts';
 import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
@@ -89,11 +98,35 @@ export function formatServiceLine(s: ServiceSpec, namer: AddrPortNamer = numeric
   return line;
 }
 
-/** `-a <svc> -r <dest> <fwd> -w <weight>` (print_tunnel_rule() adds --tun-type ipip for -i). */
+/** ipvsadm's tunnames[], tunflags[] and tun_flags_opts[], indexed by tun_type and tun_flags. */
+export const TUN_NAMES: readonly string[] = ['ipip', 'gue', 'gre'];
+export const TUN_FLAG_NAMES: readonly string[] = ['-c', '+c', 'r+c'];
+export const TUN_FLAG_OPTS: readonly string[] = ['--tun-nocsum', '--tun-csum', '--tun-remcsum'];
+
+/** fwd_tun_info(): the TunnelInfo column of -L --tun-info ("ipip", "gue:6080:-c", "gre:+c", else "n/a"). */
+export function tunInfoText(fwd: number, tunType: number, tunPort: number, tunFlags: number): string {
+  if (fwd !== FWD_TUNNEL) return 'n/a';
+  if (tunType === TUN_TYPE_IPIP) return 'ipip';
+  if (tunType === TUN_TYPE_GUE) return `gue:${tunPort}:${TUN_FLAG_NAMES[tunFlags] ?? '(null)'}`;
+  if (tunType === TUN_TYPE_GRE) return `gre:${TUN_FLAG_NAMES[tunFlags] ?? '(null)'}`;
+  return 'n/a';
+}
+
+/** print_tunnel_rule(): what follows `-w N` on a tunnel's -S line. */
+function tunnelRuleTail(d: DestSpec): string {
+  const type = d.tunType ?? TUN_TYPE_IPIP;
+  const flags = TUN_FLAG_OPTS[d.tunFlags ?? 0] ?? '(null)';
+  if (type === TUN_TYPE_GUE) return ` --tun-type gue --tun-port ${d.tunPort ?? 0} ${flags}`;
+  if (type === TUN_TYPE_GRE) return ` --tun-type gre ${flags}`;
+  if (type === TUN_TYPE_IPIP) return ' --tun-type ipip';
+  return '';
+}
+
+/** `-a <svc> -r <dest> <fwd> -w <weight>`, and the tunnel options for -i (print_tunnel_rule()). */
 export function formatDestLine(s: ServiceSpec, d: DestSpec, opts: RulesFormatOptions = {}): string {
   const namer = opts.namer ?? numericNamer;
   let line = `-a ${serviceRuleName(s, namer)} -r ${namer(d.af, d.addr, d.port, s.protocol)} ${fwdSwitch(d.fwd)} -w ${d.weight}`;
-  if (d.fwd === FWD_TUNNEL) line += ' --tun-type ipip';
+  if (d.fwd === FWD_TUNNEL) line += tunnelRuleTail(d);
   if (opts.thresholds === true) {
     if (d.uThreshold !== 0) line += ` -x ${d.uThreshold}`;
     if (d.lThreshold !== 0) line += ` -y ${d.lThreshold}`;

@@ -30,5 +30,8 @@ export function destSpecOf(d: Dest): DestSpec {
     weight: d.weight,
     uThreshold: d.uThreshold,
     lThreshold: d.lThreshold,
+    tunType: d.tunType,
+    tunPort: d.tunPort,
+    tunFlags: d.tunFlags,
   };
 }

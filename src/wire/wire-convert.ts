@@ -143,6 +143,8 @@ export function destSpecToWire(d: DestSpec): WireDestSpec {
     weight: d.weight,
     uThreshold: d.uThreshold,
     lThreshold: d.lThreshold,
+    // The tunnel fields travel with tunnel real servers only.
+    ...(d.fwd === FWD_TUNNEL ? { tunType: d.tunType ?? 0, tunPort: d.tunPort ?? 0, tunFlags: d.tunFlags ?? 0 } : {}),
   };
 }
 
@@ -156,6 +158,13 @@ export function destSpecFromWire(v: unknown): DestSpec {
     weight: intField(o, 'weight', -0x80000000, 0x7fffffff),
     uThreshold: intField(o, 'uThreshold', 0, 0xffffffff),
     lThreshold: intField(o, 'lThreshold', 0, 0xffffffff),
+    ...(o['tunType'] === undefined
+      ? {}
+      : {
+          tunType: intField(o, 'tunType', 0, 2),
+          tunPort: intField(o, 'tunPort', 0, 65535),
+          tunFlags: intField(o, 'tunFlags', 0, 2),
+        }),
   };
 }
 

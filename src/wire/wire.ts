@@ -39,6 +39,10 @@ export interface WireDestSpec extends WireDestKey {
   readonly weight: number;
   readonly uThreshold: number;
   readonly lThreshold: number;
+  /** Tunnel type, UDP port and flags (the ipvsadm values: 0 ipip 1 gue 2 gre; 0 nocsum 1 csum 2 remcsum). */
+  readonly tunType?: number;
+  readonly tunPort?: number;
+  readonly tunFlags?: number;
 }
 
 /** 64-bit counters (exact up to 2^53). */

@@ -241,10 +241,29 @@ const rejected: { argv: string[]; exit: number; text: string; why: string }[] = 
     why: 'tunnel grid',
   },
   {
-    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gue', '--tun-port', '6080'],
+    argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'gre', '--tun-csum'],
     exit: 2,
-    text: "tunnel type `gue' is not supported by tsvs yet\n",
-    why: 'tsvs has ipip only',
+    text: "tunnel type `gre' is not supported by tsvs\n",
+    why: 'tsvs has ipip and gue',
+  },
+  {
+    argv: [
+      '-a',
+      '-t',
+      '1.2.3.4:80',
+      '-r',
+      '10.0.0.1',
+      '-i',
+      '--tun-type',
+      'gue',
+      '--tun-port',
+      '6080',
+      '--tun-csum',
+      '--tun-nocsum',
+    ],
+    exit: 2,
+    text: "The option 'tun-csum' conflicts with the 'tun-nocsum' option in the 'gue' tunnel type\n",
+    why: 'tunnel grid: one checksum option',
   },
   {
     argv: ['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'vxlan'],
@@ -300,7 +319,18 @@ t.test('the tutorial lines parse to the service and real servers they name', asy
   });
   const d = parse(['-a', '-t', '192.168.88.5:80', '-r', '192.168.99.100:80', '-w', '1', '-m']);
   t.equal(d.cmd, O.CMD_ADDDEST);
-  t.same(d.dest, { af: 2, addr: 0xc0a86364, port: 80, fwd: FWD_MASQ, weight: 1, uThreshold: 0, lThreshold: 0 });
+  t.same(d.dest, {
+    af: 2,
+    addr: 0xc0a86364,
+    port: 80,
+    fwd: FWD_MASQ,
+    weight: 1,
+    uThreshold: 0,
+    lThreshold: 0,
+    tunType: 0,
+    tunPort: 0,
+    tunFlags: 0,
+  });
 });
 
 t.test('service names, inet_aton forms and optional -p values are read as ipvsadm reads them', async (t) => {
@@ -360,6 +390,18 @@ t.test(
     t.equal(parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', '--tun-type', 'ipip']).dest.fwd, FWD_TUNNEL);
   },
 );
+
+t.test('the tunnel options fill tun_type, tun_port and tun_flags as ipvsadm sends them', async (t) => {
+  const tun = (args: string[]) => {
+    const d = parse(['-a', '-t', '1.2.3.4:80', '-r', '10.0.0.1', '-i', ...args]).dest;
+    return [d.tunType, d.tunPort, d.tunFlags];
+  };
+  t.same(tun([]), [0, 0, 0], 'ipip, no port, no checksum by default');
+  t.same(tun(['--tun-type', 'gue', '--tun-port', '6080']), [1, 6080, 0]);
+  t.same(tun(['--tun-type', 'gue', '--tun-port', '6080', '--tun-csum']), [1, 6080, 1]);
+  t.same(tun(['--tun-type', 'gue', '--tun-port', '6080', '--tun-remcsum']), [1, 6080, 2]);
+  t.same(tun(['--tun-type', 'gue', '--tun-port', '6080', '--tun-nocsum']), [1, 6080, 0]);
+});
 
 t.test('listing options become format bits and short options may be clustered', async (t) => {
   const l = parse(['-Lnc']);

@@ -2,6 +2,7 @@
 // config_stream_read(), for tsvs's rules file.
 import t from 'tap';
 import {
+  tunInfoText,
   formatDestLine,
   formatRules,
   formatServiceLine,
@@ -66,6 +67,20 @@ t.test('real-server lines follow "-a %s -r %s %s -w %d"; thresholds only in our 
     formatDestLine(svc(), dest({ fwd: FWD_TUNNEL })),
     '-a -t 192.168.88.5:80 -r 192.168.99.100:80 -i -w 1 --tun-type ipip',
   );
+  // print_tunnel_rule(): GUE adds its port and the checksum option, tun_flags_opts[tun_flags].
+  t.equal(
+    formatDestLine(svc(), dest({ fwd: FWD_TUNNEL, tunType: 1, tunPort: 6080, tunFlags: 0 })),
+    '-a -t 192.168.88.5:80 -r 192.168.99.100:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum',
+  );
+  t.equal(
+    formatDestLine(svc(), dest({ fwd: FWD_TUNNEL, tunType: 1, tunPort: 5555, tunFlags: 2 })),
+    '-a -t 192.168.88.5:80 -r 192.168.99.100:80 -i -w 1 --tun-type gue --tun-port 5555 --tun-remcsum',
+  );
+  // fwd_tun_info(): the TunnelInfo column of -L --tun-info.
+  t.equal(tunInfoText(FWD_TUNNEL, 0, 0, 0), 'ipip');
+  t.equal(tunInfoText(FWD_TUNNEL, 1, 6080, 1), 'gue:6080:+c');
+  t.equal(tunInfoText(FWD_TUNNEL, 1, 6080, 2), 'gue:6080:r+c');
+  t.equal(tunInfoText(FWD_ROUTE, 0, 0, 0), 'n/a');
   t.equal(
     formatDestLine(svc(), dest({ fwd: FWD_FULLNAT })),
     '-a -t 192.168.88.5:80 -r 192.168.99.100:80 --fullnat -w 1',
