@@ -37,6 +37,8 @@ drop-packet (drop new-connection packets at amemthresh/(amemthresh-free), level 
 am-droprate), secure-tcp (the kernel's tcp_states_dos). amemthresh N (default 1024): auto
 levels engage while FREE CONNECTION-TABLE ENTRIES < N (the kernel counts free memory pages);
 am-droprate N (default 10). Shown by tsvsadm --engine.
+Config [rules]: ipvsadm -S lines; a line --start-daemon master|backup [daemon-options] starts
+that connection sync daemon at start, as ipvsadm -R runs it (tsvsadm -L --daemon shows it).
 
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
 [rules], kernel-filter, and the --health file. Manage it with tsvsadm.
