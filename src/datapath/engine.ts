@@ -63,8 +63,8 @@ export class Engine {
       ...(opts.conn ?? {}),
     });
     this.owned = new OwnedAddrs(cfg);
-    this.owned.standby = cfg.vrrpState === 'backup';
     this.xmit = new Xmit(io, cfg, this.drops);
+    this.setStandby(cfg.vrrpState === 'backup');
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
   }
 
@@ -93,6 +93,7 @@ export class Engine {
   setStandby(standby: boolean): void {
     const was = this.owned.standby;
     this.owned.standby = standby;
+    this.xmit.heldSenders = standby ? this.owned.entries().map(([a]) => a) : [];
     if (was && !standby) this.announce();
   }
 
