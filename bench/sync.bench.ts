@@ -7,7 +7,7 @@
 // median of the per-round on/off ratios (the engine going first alternates), and the sync bytes
 // on the wire (UDP payload + 28 bytes of IPv4/UDP header per message) per 1,000 new conns/s.
 //
-//   node --import tsx bench/sync.bench.ts [ROUNDS=9] [CONNS_PER_ROUND=4096] [ring|socket|nosend|aa]
+//   node --import tsx bench/sync.bench.ts [ROUNDS=9] [CONNS_PER_ROUND=4096] [ring|socket|nosend|hook|aa]
 
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -30,8 +30,8 @@ const PER_ROUND = Number(process.argv[3] ?? 4096);
  * How messages leave (src/daemon/sync-daemon.ts): 'ring' (default) as whole frames queued on the
  * engine's TX queue, flushed once per drain (here a null backend: the native ring's one send
  * call per flush is not counted); 'socket' through a UDP socket to a receiver on 127.0.0.1 in a
- * child process (one sendmsg a message, counted); 'nosend' written but not sent; 'aa' no sync on
- * either engine (the bench's own bias).
+ * child process (one sendmsg a message, counted); 'nosend' written but not sent; 'hook' the
+ * pipeline calls an empty hook (the call alone); 'aa' no sync on either engine (the bench's bias).
  */
 const MODE = process.argv[4] ?? 'ring';
 const FRAMES = 8;
@@ -144,8 +144,8 @@ function run(e: Engine, r: Round, n: number, batch: RxBatch): number {
     batch.count = m;
     e.pipeline.processBatch(batch, 1_000_000);
   }
-  if (e.pipeline.sync !== null) {
-    const s = e.pipeline.sync as SyncMaster;
+  if (e.pipeline.sync instanceof SyncMaster) {
+    const s = e.pipeline.sync;
     s.flushNow();
     s.sendQueued(1 << 30);
     e.io.flush();
@@ -203,7 +203,8 @@ async function main(): Promise<void> {
     MODE === 'ring' ? SYNC_FRAME_HEADROOM : 0,
   );
   // 'aa': both engines without sync, the bench's own bias (an A/A run).
-  if (MODE !== 'aa') on.pipeline.sync = master;
+  if (MODE === 'hook') on.pipeline.sync = { syncConn: (): void => {} };
+  else if (MODE !== 'aa') on.pipeline.sync = master;
   const batch = new RxBatch(BATCH);
   const usOff: number[] = [];
   const usOn: number[] = [];

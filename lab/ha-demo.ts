@@ -143,6 +143,7 @@ export async function haFailback(prefix: string, o: HaDemoOptions): Promise<void
     say(`tsvsd and keepalived restarted on lvs1 (priority 150, preempt_delay ${o.vrrp.preemptDelaySec ?? 0} s).`);
     await lab.waitState(lab.lvs1, 'MASTER', 60_000);
     const tookOverMs = lab.lvs1.notifies().at(-1)!.atMs;
+    await lab.waitState(lab.lvs2, 'BACKUP', 30_000);
     say(`lvs1 MASTER again ${tookOverMs - at} ms after keepalived started; lvs2 went ${lab.lvs2.vrrpState()}.`);
     return tookOverMs;
   });

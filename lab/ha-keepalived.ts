@@ -1,7 +1,8 @@
 // ha-keepalived: the keepalived.conf of each director of the HA lab, the real keepalived's VRRP
 // (keepalived.conf(5), "VRRP CONFIGURATION"; keepalived/vrrp/vrrp_parser.c). One vrrp_instance
-// per director, the same on both but for state and priority:
+// per director, the same on both but for the priority:
 //
+//   - state BACKUP on both, priority 150 (lvs1) and 100 (lvs2): the priorities elect lvs1.
 //   - interface eth1: the adverts (IP protocol 112 to 224.0.0.18) go over the real-server side,
 //     where both directors have an address of their own; track_interface eth0 puts the instance
 //     in FAULT when the client side fails, so the VIP moves with it.
@@ -30,7 +31,7 @@ export interface VrrpOptions {
   readonly version?: 2 | 3;
   /** Seconds a restarted higher-priority director waits before it preempts (preempt_delay). */
   readonly preemptDelaySec?: number;
-  /** nopreempt: a returning lvs1 stays BACKUP (keepalived wants state BACKUP on both then). */
+  /** nopreempt: a returning lvs1 stays BACKUP. */
   readonly noPreempt?: boolean;
 }
 
@@ -40,7 +41,10 @@ export function priorityOf(name: 'lvs1' | 'lvs2'): number {
 }
 
 export function keepalivedConf(name: 'lvs1' | 'lvs2', fifo: { fifo: string; reader: string }, o: VrrpOptions): string {
-  const state = name === 'lvs1' && o.noPreempt !== true ? 'MASTER' : 'BACKUP';
+  // Both start as BACKUP and the priorities elect lvs1: keepalived clears preempt_delay (and
+  // refuses nopreempt) on an instance whose initial state is MASTER ("preempt delay will not work
+  // with initial state MASTER - clearing", vrrp_parser.c / vrrp.c).
+  const state = 'BACKUP';
   const advert = o.advertInt ?? 1;
   const lines = (s: string | false): string => (s === false ? '' : `${s}\n`);
   return `# keepalived for ${name} of the tsvs HA lab (written by lab/ha-keepalived.ts)

@@ -51,6 +51,9 @@ An interface that goes away (deleted, or gone with its veth peer's namespace) is
 error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters
 stay, and when an interface of that name returns the engine re-attaches to it (native backend).
 
+Config [rules]: ipvsadm -S lines; a line --start-daemon master|backup [daemon-options] starts
+that connection sync daemon at start, as ipvsadm -R runs it (tsvsadm -L --daemon shows it).
+
 Signals: SIGTERM/SIGINT stop, SIGHUP reloads the config (as tsvsadm --reload does): the
 [rules], kernel-filter, sloppy-tcp, busy-poll-us, and the --health file. Manage it with tsvsadm.
 `;

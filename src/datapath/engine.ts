@@ -73,8 +73,8 @@ export class Engine {
       ...(opts.conn ?? {}),
     });
     this.owned = new OwnedAddrs(cfg);
-    this.owned.standby = cfg.vrrpState === 'backup';
     this.xmit = new Xmit(io, cfg, this.drops);
+    this.setStandby(cfg.vrrpState === 'backup');
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
     const hooks = { lost: (p: number) => this.portLost(p), reattached: (p: number) => this.portReattached(p) };
     this.portWatch = new PortWatch(io, hooks, opts.log ?? null);
@@ -106,6 +106,7 @@ export class Engine {
   setStandby(standby: boolean): void {
     const was = this.owned.standby;
     this.owned.standby = standby;
+    this.xmit.heldSenders = standby ? this.owned.entries().map(([a]) => a) : [];
     if (was && !standby) this.announce();
   }
 

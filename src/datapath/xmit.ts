@@ -28,6 +28,12 @@ export class Xmit implements NeighSink {
   txFrames: number;
   /** On-demand capture of frames sent (null when none runs). */
   capture: Capture | null = null;
+  /**
+   * Owned addresses held silent (a VRRP BACKUP, src/daemon/vrrp-state.ts): never an ARP sender.
+   * A request from the VIP would update the neighbours' caches (arp_process() refreshes the
+   * sender's entry of any request addressed to it) and pull the VIP back from the MASTER.
+   */
+  heldSenders: readonly number[] = [];
 
   constructor(
     private readonly io: PacketIo,
@@ -89,7 +95,11 @@ export class Xmit implements NeighSink {
   // NeighSink -----------------------------------------------------------------------------
 
   arpRequest(port: number, ip: number): void {
-    const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, this.arpSender(port, ip), ip, -1);
+    let src = this.arpSender(port, ip);
+    // Held silent: an ARP probe (sender 0.0.0.0, RFC 5227), which arp_process() answers without
+    // learning anything from it.
+    if (this.heldSenders.includes(src)) src = 0;
+    const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, src, ip, -1);
     // The scratch frame is reused at once: send it now rather than holding it until flush().
     if (this.io.queueTx(port, this.scratch, 0, n, 0)) this.io.flush();
   }

@@ -120,6 +120,20 @@ t.test('leaving MASTER (BACKUP, FAULT, STOP) silences the VIP again', async (t) 
   }
 });
 
+t.test('a BACKUP asks ARP from 0.0.0.0, never from the VIP it holds silent; a MASTER from the VIP', async (t) => {
+  const { io, engine, keeper } = director('backup');
+  engine.xmit.arpRequest(0, ipToU32(CIP));
+  t.equal(hex(io.sent[0]!.frame).slice(0, 84), arpRequest(LVS0, '0.0.0.0', CIP), 'an ARP probe: no cache learns it');
+  keeper.set('MASTER');
+  io.sent.length = 0;
+  engine.xmit.arpRequest(0, ipToU32(CIP));
+  t.equal(hex(io.sent[0]!.frame).slice(0, 84), arpRequest(LVS0, VIP, CIP), 'the MASTER speaks from the VIP again');
+  keeper.set('BACKUP');
+  io.sent.length = 0;
+  engine.xmit.arpRequest(0, ipToU32(CIP));
+  t.equal(hex(io.sent[0]!.frame).slice(0, 84), arpRequest(LVS0, '0.0.0.0', CIP), 'and not after leaving MASTER');
+});
+
 t.test('without vrrp-state the director is a standalone MASTER', async (t) => {
   const { io, keeper } = director();
   t.equal(io.sent.length, 1, 'gratuitous ARP at start, as before');
