@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './fixtures/procs.ts';
 
+// npm installs every dependency, devDependencies included, in its clone before it packs it:
+// minutes on a busy machine, beyond the runner's default per-file timeout.
+t.setTimeout(900_000);
+
 const npm = spawnSync('npm', ['--version'], { stdio: 'ignore' }).status === 0;
 const git = spawnSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { stdio: 'ignore' }).status === 0;
 const HEADER =
