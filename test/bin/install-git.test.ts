@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './fixtures/procs.ts';
 
+// npm installs every dependency, devDependencies included, in its clone before it packs it:
+// minutes on a busy machine (package.json's tap timeout allows 600 s per file).
 const npm = spawnSync('npm', ['--version'], { stdio: 'ignore' }).status === 0;
 const git = spawnSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { stdio: 'ignore' }).status === 0;
 const HEADER =
@@ -25,7 +27,7 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, 
 
 t.test(
   'a git URL packs with dist/ built by prepare and installs working tsvsd and tsvsadm',
-  { skip: !npm ? 'npm is not on PATH' : !git ? 'not a git checkout' : false, timeout: 900_000 },
+  { skip: !npm ? 'npm is not on PATH' : !git ? 'not a git checkout' : false, timeout: 590_000 },
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-install-git-'));
     let pid = 0;
