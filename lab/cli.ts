@@ -10,6 +10,7 @@ import { ansibleDemo } from './ansible-demo.ts';
 import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
+import { floodDemo } from './flood-demo.ts';
 
 const HELP = `tsvs lab: the classic LVS-NAT lab in network namespaces
 
@@ -33,6 +34,9 @@ Commands:
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
   trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
+  flood [SECONDS]      a fresh NAT lab, an hping3 SYN flood of SECONDS (default 8, at most 60) from
+                       a flooder namespace, twice: SYN proxy off, then auto; prints the curls'
+                       success rate and p99 connect time of each; removes the lab after
   help                 this text
 
 NAT topology (names with the default prefix "tsvs"):
@@ -177,6 +181,9 @@ async function main(): Promise<void> {
     case 'curl':
       needUp();
       say(ratioText(drive(lab.client, Number(rest[0] ?? 30))));
+      break;
+    case 'flood':
+      await floodDemo(prefix, Number(rest[0] ?? 8));
       break;
     case 'trace':
       needUp();

@@ -44,6 +44,14 @@ const APT = {
     '/usr/sbin/sshd': 'openssh-server',
     'ssh-keygen': 'openssh-client',
   },
+  // `npm run lab -- flood` asks for this mode itself (hping3 only for that lab).
+  flood: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+    hping3: 'hping3',
+  },
   bench: {
     ip: 'iproute2',
     curl: 'curl',

@@ -11,7 +11,8 @@ import { delNetns, isAlive, nsExists, spawnInNs, uniqueSuffix } from '../../lab/
 import { netnsUnavailable } from '../../lab/netns.ts';
 import { LabTopology, VIP } from '../../lab/topology.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { addFlooder, curlOk, hasHping3, KEEPALIVE, lines, startFlood, type Reply } from '../helpers/flood-lab.ts';
+import { curlOk, hasHping3, KEEPALIVE, lines, type Reply } from '../helpers/flood-lab.ts';
+import { addFlooder, startFlood } from '../../lab/flood.ts';
 
 const FLOOD_S = 8;
 const MAX_CURLS = 60;
