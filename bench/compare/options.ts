@@ -2,7 +2,16 @@
 
 import { TESTS, type TestName } from './results.ts';
 
-export const ALL_PEERS = ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat', 'tsvs-dr'] as const;
+export const ALL_PEERS = [
+  'none',
+  'nft',
+  'haproxy',
+  'nginx-stream',
+  'tsvs',
+  'tsvs-fullnat',
+  'tsvs-dr',
+  'tsvs-synproxy',
+] as const;
 export const DEFAULT_PEERS = ['nft', 'haproxy', 'nginx-stream', 'tsvs'];
 
 export const USAGE = `Usage: node --import tsx bench/compare/run.ts [options]     (as root)
