@@ -15,6 +15,7 @@ import { drive, ratioText } from './traffic.ts';
 import { printTrace, watchTrace } from './lab-trace.ts';
 import { haCommand } from './ha-cli.ts';
 import { HaTopology } from './ha-topology.ts';
+import { floodDemo } from './flood-demo.ts';
 
 const HELP = `tsvs lab: the classic LVS-NAT lab in network namespaces
 
@@ -59,6 +60,9 @@ Commands:
   restart [--kill]     stop tsvsd (SIGTERM, or SIGKILL with --kill) and start it again with the
                        same arguments; prints how many connections it carried over
   trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
+  flood [SECONDS]      a fresh NAT lab, an hping3 SYN flood of SECONDS (default 8, at most 60) from
+                       a flooder namespace, twice: SYN proxy off, then auto; prints the curls'
+                       success rate and p99 connect time of each; removes the lab after
   help                 this text
 
 NAT topology (names with the default prefix "tsvs"):
@@ -272,6 +276,9 @@ async function main(): Promise<void> {
     case 'restart':
       needUp();
       await restart(d, rest.includes('--kill') ? 'SIGKILL' : 'SIGTERM');
+      break;
+    case 'flood':
+      await floodDemo(prefix, Number(rest[0] ?? 8));
       break;
     case 'trace':
       needUp();

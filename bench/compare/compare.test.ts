@@ -148,6 +148,7 @@ t.test('labRules writes the lab services in ipvsadm -S form, -m, -F or -g', asyn
   t.match(labRules('-F'), /-r 192\.168\.99\.100:80 -F -w 1/);
   t.match(labRules('-g'), /-r 192\.168\.99\.200:80 -g -w 1/);
   t.match(labRules('-i', ['10.0.77.100', '10.0.77.200']), /-r 10\.0\.77\.200:80 -i -w 1/);
+  t.match(labRules('-m', undefined, true), /-A -t 192\.168\.88\.5:80 -s rr --synproxy always\n/);
 });
 
 t.test('parseOptions has the anchors defaults and checks every option', async (t) => {
@@ -159,13 +160,25 @@ t.test('parseOptions has the anchors defaults and checks every option', async (t
   );
   const p = parseOptions(['--peers=all', '--reps', '1', '--tests', 'ka,dist']);
   if (p === 'help') throw new Error('unexpected help');
-  t.same(p.peers, ['none', 'nft', 'haproxy', 'nginx-stream', 'tsvs', 'tsvs-fullnat', 'tsvs-dr', 'tsvs-tun']);
+  t.same(p.peers, [
+    'none',
+    'nft',
+    'haproxy',
+    'nginx-stream',
+    'tsvs',
+    'tsvs-fullnat',
+    'tsvs-dr',
+    'tsvs-tun',
+    'tsvs-synproxy',
+  ]);
   t.same([...p.tests], ['ka', 'dist']);
   t.equal(parseOptions(['-h']), 'help');
   t.throws(() => parseOptions(['--duration', '11']), new UsageError('--duration must be an integer from 1 to 10'));
   t.throws(
     () => parseOptions(['--peers', 'lvs']),
-    new UsageError('--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat, tsvs-dr, tsvs-tun'),
+    new UsageError(
+      '--peers must be one of none, nft, haproxy, nginx-stream, tsvs, tsvs-fullnat, tsvs-dr, tsvs-tun, tsvs-synproxy',
+    ),
   );
   t.throws(() => parseOptions(['--reps']), new UsageError('--reps needs a value'));
 });

@@ -11,6 +11,7 @@ export const ALL_PEERS = [
   'tsvs-fullnat',
   'tsvs-dr',
   'tsvs-tun',
+  'tsvs-synproxy',
 ] as const;
 export const DEFAULT_PEERS = ['nft', 'haproxy', 'nginx-stream', 'tsvs'];
 

@@ -44,10 +44,11 @@ function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
   if (name === 'tsvs-tun') {
     return new TsvsTunPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
   }
-  if (name === 'tsvs' || name === 'tsvs-fullnat' || variant !== undefined) {
+  if (name === 'tsvs' || name === 'tsvs-fullnat' || name === 'tsvs-synproxy' || variant !== undefined) {
     return new TsvsPeer(ctx, {
       name,
       fwd: name === 'tsvs-fullnat' ? '-F' : '-m',
+      synproxy: name === 'tsvs-synproxy',
       build: o.tsvsBuild,
       connCapacity: o.connCapacity,
       engineLines: variant ?? [],

@@ -18,7 +18,7 @@ import { pidState, run, sleepMs } from './sys.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TsvsOptions {
-  /** Peer name in the report (tsvs, tsvs-fullnat, tsvs-dr, or a --variant name). */
+  /** Peer name in the report (tsvs, tsvs-fullnat, tsvs-dr, tsvs-synproxy, or a --variant name). */
   readonly name: string;
   /** The real servers' forwarding method: -m (classic NAT), -F (full NAT) or -g (DR). */
   readonly fwd: '-m' | '-F' | '-g' | '-i';
@@ -30,6 +30,8 @@ export interface TsvsOptions {
   readonly build: 'src' | 'dist';
   /** [engine] conn-capacity; undefined = the daemon's default. */
   readonly connCapacity: number | undefined;
+  /** tsvs-synproxy: the services in `--synproxy always` (every handshake through a cookie). */
+  readonly synproxy?: boolean;
 }
 
 /** The argv (after `node`) of a tsvs binary. */
@@ -40,13 +42,18 @@ export function tsvsBin(name: 'tsvsd' | 'tsvsadm', build: 'src' | 'dist'): strin
 }
 
 /** ipvsadm -S lines for the lab: VIP:80 rr over web1/web2, VIP:5201 -> web1 (iperf3). */
-export function labRules(fwd: TsvsOptions['fwd'], rips: readonly [string, string] = [RIP1, RIP2]): string {
+export function labRules(
+  fwd: TsvsOptions['fwd'],
+  rips: readonly [string, string] = [RIP1, RIP2],
+  synproxy = false,
+): string {
   const [r1, r2] = rips;
+  const sp = synproxy ? ' --synproxy always' : '';
   return [
-    `-A -t ${VIP}:80 -s rr`,
+    `-A -t ${VIP}:80 -s rr${sp}`,
     `-a -t ${VIP}:80 -r ${r1}:80 ${fwd} -w 1`,
     `-a -t ${VIP}:80 -r ${r2}:80 ${fwd} -w 1`,
-    `-A -t ${VIP}:5201 -s rr`,
+    `-A -t ${VIP}:5201 -s rr${sp}`,
     `-a -t ${VIP}:5201 -r ${r1}:5201 ${fwd} -w 1`,
     '',
   ].join('\n');
@@ -107,7 +114,7 @@ ${lab.engineConfig()}${this.opts.connCapacity === undefined ? '' : `conn-capacit
       if (Date.now() > deadline) throw new Error(`tsvsd did not start its engine within 20 s: ${this.logTail()}`);
       sleepMs(100);
     }
-    this.adm(['-R'], labRules(this.opts.fwd, this.opts.rips));
+    this.adm(['-R'], labRules(this.opts.fwd, this.opts.rips, this.opts.synproxy === true));
   }
 
   /** Runs tsvsadm against this daemon; throws with its output on failure. */

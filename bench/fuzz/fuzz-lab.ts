@@ -8,6 +8,7 @@
 //   VIP:80   TCP  masq   rr  -> RIPn:8080          VIP:53   UDP  masq      -> RIPn:5353
 //   VIP:443  TCP  full NAT   -> RIPn:8443          VIP:443  UDP  full NAT  -> RIPn:8443
 //   VIP:8080 TCP  masq, persistent 300 s (templates) -> RIPn:80
+//   VIP:81   TCP  masq, SYN proxy always -> RIPn:8081  VIP:444  TCP  full NAT, SYN proxy always -> RIPn:8444
 //
 // IPVS's defences are on in automatic mode (drop_entry, drop_packet, secure_tcp = 1) with
 // amemthresh at a quarter of the table, so a flood engages them; churn() changes real servers.
@@ -18,10 +19,12 @@ import type { RxBatch } from '../../src/datapath/packet-io.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
 import { SVC_F_PERSISTENT } from '../../src/model/service.ts';
+import { SVC_F_SYNPROXY_ALWAYS } from '../../src/model/synproxy-state.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { ipToU32, macToBytes } from '../../test/helpers/frames.ts';
+import { ipv4Shape } from './frame-view.ts';
 
 export const LVS0 = '02:00:00:00:00:01';
 export const LVS1 = '02:00:00:00:00:02';
@@ -42,6 +45,8 @@ export interface LabService {
   readonly rport: number;
   readonly fullNat: boolean;
   readonly persistent: boolean;
+  /** SYN proxy `always` (src/datapath/synproxy.ts): handshakes answered with cookies. */
+  readonly synproxy?: boolean;
 }
 
 export const LAB_SERVICES: readonly LabService[] = [
@@ -50,6 +55,8 @@ export const LAB_SERVICES: readonly LabService[] = [
   { proto: IPPROTO_TCP, vport: 443, rport: 8443, fullNat: true, persistent: false },
   { proto: IPPROTO_UDP, vport: 443, rport: 8443, fullNat: true, persistent: false },
   { proto: IPPROTO_TCP, vport: 8080, rport: 80, fullNat: false, persistent: true },
+  { proto: IPPROTO_TCP, vport: 81, rport: 8081, fullNat: false, persistent: false, synproxy: true },
+  { proto: IPPROTO_TCP, vport: 444, rport: 8444, fullNat: true, persistent: false, synproxy: true },
 ];
 
 /**
@@ -119,7 +126,7 @@ export function fuzzLab(opts: { connCapacity: number; seed: number }): FuzzLab {
     services.addService({
       ...key,
       schedName: 'rr',
-      flags: s.persistent ? SVC_F_PERSISTENT : 0,
+      flags: (s.persistent ? SVC_F_PERSISTENT : 0) | (s.synproxy === true ? SVC_F_SYNPROXY_ALWAYS : 0),
       timeoutSec: s.persistent ? 300 : 0,
       netmask: 0xffffffff,
       peName: '',
@@ -171,4 +178,16 @@ export function churn(lab: FuzzLab, pick: (n: number) => number): void {
     lab.services.addDest(key, destSpec(s, ip, 1));
   else if (pick(3) === 0) lab.services.deleteDest(key, ipToU32(ip), s.rport);
   else lab.services.editDest(key, destSpec(s, ip, pick(2)));
+}
+
+const SYNPROXY_PORTS = new Set(LAB_SERVICES.filter((s) => s.synproxy === true).flatMap((s) => [s.vport, s.rport]));
+
+/** Whether a TCP frame is to or from a SYN proxy service (either side): its seq/ack/window are translated. */
+export function isSynproxyFrame(frame: Uint8Array): boolean {
+  const s = ipv4Shape(frame);
+  if (s === null || s.proto !== 6 || s.fragOff !== 0 || frame.length < s.l4 + 4) return false;
+  return (
+    SYNPROXY_PORTS.has((frame[s.l4]! << 8) | frame[s.l4 + 1]!) ||
+    SYNPROXY_PORTS.has((frame[s.l4 + 2]! << 8) | frame[s.l4 + 3]!)
+  );
 }

@@ -3,7 +3,7 @@
 // proves nothing).
 import t from 'tap';
 import type { ConnIndex } from '../../src/conn/conn-index.ts';
-import { CONN_F_FWD_MASK, CONN_F_HASHED, CONN_F_LIVE } from '../../src/conn/conn-flags.ts';
+import { CONN_F_FWD_MASK, CONN_F_HASHED, CONN_F_LIVE, CONN_F_SYNPROXY } from '../../src/conn/conn-flags.ts';
 import { FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
 import { buildFrame, type FrameSpec } from '../../test/helpers/frames.ts';
 import { checkTxFrame } from './frame-invariants.ts';
@@ -42,6 +42,12 @@ t.test('100k fuzzed frames of seed 1: no exception, no broken frame, a consisten
   const fwds = new Set<number>();
   for (let id = 0; id < tab.capacity; id++) if (tab.isLive(id)) fwds.add(tab.flags[id]! & CONN_F_FWD_MASK);
   t.ok(fwds.has(FWD_MASQ) && fwds.has(FWD_FULLNAT), 'classic and full NAT connections are live at the end');
+  // The SYN proxy services were reached: cookies proven, and proxied connections among the live ones.
+  const sp = fz.lab.engine.pipeline.synproxy;
+  t.ok(sp.cookiesValidated > 10, `SYN proxy: ${sp.cookiesSent} cookies sent, ${sp.cookiesValidated} proven`);
+  let proxied = 0;
+  for (let id = 0; id < tab.capacity; id++) if (tab.isLive(id) && (tab.flags[id]! & CONN_F_SYNPROXY) !== 0) proxied++;
+  t.ok(proxied > 0, `${proxied} proxied connections are live at the end`);
   fz.close();
 });
 

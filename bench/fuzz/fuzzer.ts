@@ -18,7 +18,7 @@ import { Rng } from '../sim/rng.ts';
 import { goldenCorpus, type SeedFrame } from './corpus.ts';
 import { checkTxFrame, type TxOrigin } from './frame-invariants.ts';
 import { frameKind, ipv4Shape, l4Residual } from './frame-view.ts';
-import { churn, fuzzLab, type FuzzLab } from './fuzz-lab.ts';
+import { churn, fuzzLab, isSynproxyFrame, type FuzzLab } from './fuzz-lab.ts';
 import { FindingLog } from './findings.ts';
 import { LiveTraffic, synFlood } from './live-traffic.ts';
 import { Mutator, type FuzzFrame } from './mutate.ts';
@@ -218,7 +218,7 @@ export class Fuzzer {
       const j = io.origins[k]!;
       const v =
         checkTxFrame(out.frame, io.ports[out.port]!.mac, origins[j] ?? unknown) ??
-        (j >= 0 ? checkRewrite(frames[j]!.frame, out.frame) : null);
+        (j >= 0 ? checkRewrite(frames[j]!.frame, out.frame, isSynproxyFrame(out.frame)) : null);
       if (v !== null) {
         this.frameViolations++;
         const index = j >= 0 ? first + j : first;

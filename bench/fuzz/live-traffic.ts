@@ -24,6 +24,8 @@ export class LiveTraffic {
   private readonly flows: Flow[] = [];
   private readonly recent: SeedFrame[] = [];
   private recentAt = 0;
+  /** The last frame the director emitted. */
+  private last: SeedFrame | null = null;
   private nextCport = 20000;
   private seq = 1;
 
@@ -46,11 +48,34 @@ export class LiveTraffic {
     };
     this.nextCport = this.nextCport >= 65000 ? 20000 : this.nextCport + 1;
     const tcp = flow.svc.proto === IPPROTO_TCP;
+    if (tcp && flow.svc.synproxy === true) {
+      this.openProxied(flow, send);
+      return;
+    }
     send(this.clientFrame(flow, tcp ? 'S' : '', tcp ? '' : 'query'), 0);
     const reply = this.serverFrame(flow, tcp ? 'SA' : '', tcp ? '' : 'answer');
     if (reply === null) return;
     send(reply, 1);
     if (tcp) send(this.clientFrame(flow, 'A', ''), 0);
+    this.flows.push(flow);
+  }
+
+  /**
+   * A flow to a SYN proxy service: SYN, the director's cookie SYN-ACK (the last frame it emitted),
+   * the ACK that proves it, then the real server's SYN-ACK to the director's SYN.
+   */
+  private openProxied(flow: Flow, send: (frame: Buffer, port: number) => void): void {
+    const isn = this.seq++;
+    this.last = null;
+    send(this.clientFrame(flow, 'S', '', isn, 0), 0);
+    const sa = this.last as SeedFrame | null;
+    if (sa === null || sa.port !== 0 || sa.frame.length < 54 || (sa.frame[47]! & 0x12) !== 0x12) return;
+    const cookie = sa.frame.readUInt32BE(38);
+    send(this.clientFrame(flow, 'A', this.rng.next() < 0.5 ? '' : 'GET /', isn + 1, cookie + 1), 0);
+    if (this.connOf(flow) < 0) return;
+    const reply = this.serverFrame(flow, 'SA', '', this.rng.nextU32(), isn + 1);
+    if (reply === null) return;
+    send(reply, 1);
     this.flows.push(flow);
   }
 
@@ -62,6 +87,7 @@ export class LiveTraffic {
   /** Keep a frame the director emitted (the ring holds the last RECENT). */
   remember(frame: Buffer, port: number): void {
     const e = { frame, port };
+    this.last = e;
     if (this.recent.length < RECENT) this.recent.push(e);
     else this.recent[this.recentAt] = e;
     this.recentAt = (this.recentAt + 1) % RECENT;
@@ -92,7 +118,7 @@ export class LiveTraffic {
     );
   }
 
-  private clientFrame(flow: Flow, flags: string, payload: string): Buffer {
+  private clientFrame(flow: Flow, flags: string, payload: string, seq = this.seq++, ack = 1): Buffer {
     const tcp = flow.svc.proto === IPPROTO_TCP;
     return buildFrame({
       dstMac: LVS0,
@@ -102,14 +128,14 @@ export class LiveTraffic {
       proto: tcp ? 'tcp' : 'udp',
       sport: flow.cport,
       dport: flow.svc.vport,
-      ...(tcp ? { flags, seq: this.seq++, ack: 1, tcpOptions: this.tsOption() } : {}),
+      ...(tcp ? { flags, seq, ack, tcpOptions: this.tsOption() } : {}),
       payload,
       ttl: 64,
     });
   }
 
   /** The real server's packet back, addressed to what the connection shows it (null if gone). */
-  private serverFrame(flow: Flow, flags: string, payload: string): Buffer | null {
+  private serverFrame(flow: Flow, flags: string, payload: string, seq = this.seq++, ack = 2): Buffer | null {
     const id = this.connOf(flow);
     if (id < 0) return null;
     const t = this.lab.engine.conns.table;
@@ -124,7 +150,7 @@ export class LiveTraffic {
       proto: tcp ? 'tcp' : 'udp',
       sport: t.dport[id]!,
       dport: t.lport[id]!,
-      ...(tcp ? { flags, seq: this.seq++, ack: 2, tcpOptions: this.tsOption() } : {}),
+      ...(tcp ? { flags, seq, ack, tcpOptions: this.tsOption() } : {}),
       payload,
       ttl: 64,
     });

@@ -2,12 +2,13 @@
 // addresses, TTL and header checksum, the ports, the L4 checksum and, in full NAT, TCP timestamp
 // values (the options); every other byte leaves as it came: the length, the rest of the IP
 // header, sequence and acknowledgement numbers, data offset, flags, window, urgent pointer, the
-// UDP length and the payload.
+// UDP length and the payload. A SYN proxy connection (src/datapath/synproxy.ts) also has its
+// sequence and acknowledgement numbers and its window translated (SACK blocks are options).
 
 import { ipv4Shape } from './frame-view.ts';
 
 /** The first byte the rewrite changed that it must not, as a sentence, or null. */
-export function checkRewrite(input: Uint8Array, output: Uint8Array): string | null {
+export function checkRewrite(input: Uint8Array, output: Uint8Array, synproxy = false): string | null {
   const si = ipv4Shape(input);
   const so = ipv4Shape(output);
   if (si === null || so === null || si.proto !== so.proto || si.fragOff !== 0) return null;
@@ -26,6 +27,7 @@ export function checkRewrite(input: Uint8Array, output: Uint8Array): string | nu
     if (at >= 0 && at < 4) continue; // ports
     if (at === (tcp ? 16 : 6) || at === (tcp ? 17 : 7)) continue; // L4 checksum
     if (tcp && at >= 20 && at < l4Hdr) continue; // options: full NAT translates timestamps
+    if (synproxy && tcp && ((at >= 4 && at < 12) || at === 14 || at === 15)) continue; // seq, ack, window
     const where =
       ip < si.ihl ? `IP header byte ${ip}` : at < l4Hdr ? `${tcp ? 'TCP' : 'UDP'} header byte ${at}` : 'payload';
     return `${where} (frame byte ${i}) changed from 0x${input[i]!.toString(16)} to 0x${output[i]!.toString(16)}`;

@@ -107,6 +107,11 @@ if (values.replay !== undefined) {
     `  emitted ${fz.emitted}; last lab: forwarded in ${p.forwardedIn}, out ${p.forwardedOut}, answered ${p.local}, ` +
       `passed ${p.passed}; ${fz.conns} live entries`,
   );
+  const sp = p.synproxy;
+  console.log(
+    `  SYN proxy: cookies sent ${sp.cookiesSent}, validated ${sp.cookiesValidated}, failed ${sp.cookiesFailed}, ` +
+      `segments kept ${sp.segmentsKept}`,
+  );
   const k = fz.emittedKinds;
   console.log(`  emitted TCP ${k.tcp}, UDP ${k.udp}, ICMP errors ${k.icmpError}, other ICMP ${k.icmp}, ARP ${k.arp}`);
   console.log(

@@ -74,6 +74,14 @@ const APT = {
     clang: 'clang',
     '/usr/include/bpf/bpf_helpers.h': 'libbpf-dev',
   },
+  // `npm run lab -- flood` asks for this mode itself (hping3 only for that lab).
+  flood: {
+    ip: 'iproute2',
+    curl: 'curl',
+    nginx: 'nginx-light',
+    nft: 'nftables',
+    hping3: 'hping3',
+  },
   bench: {
     ip: 'iproute2',
     curl: 'curl',

@@ -1,9 +1,7 @@
-// The pieces of the lab's SYN-flood tests: a flooder namespace behind the client (its random
-// sources never leave the lab), hping3 bounded by `timeout`, curl through the VIP, and one
-// keep-alive HTTP connection held in the client namespace.
+// The pieces of the lab's SYN-flood tests besides the flooder (lab/flood.ts): curl through the
+// VIP and one keep-alive HTTP connection held in the client namespace.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { addNetns, addVeth, ip, nsExec, spawnInNs } from '../../lab/netns.ts';
-import { VIP, type LabTopology } from '../../lab/topology.ts';
+import { VIP } from '../../lab/topology.ts';
 
 /** In the client namespace: one keep-alive connection; a GET now, another after each line on stdin. */
 export const KEEPALIVE = `
@@ -55,41 +53,4 @@ export function curlOk(ns: string): boolean {
 
 export function hasHping3(): boolean {
   return spawnSync('sh', ['-c', 'command -v hping3'], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * A flooder namespace behind the client namespace, which forwards its packets to lvs1 and nowhere
- * else (the client's only other link is eth0, to lvs1). The caller deletes it (delNetns).
- */
-export function addFlooder(lab: LabTopology, flooder: string): void {
-  addNetns(flooder);
-  addVeth(lab.client, 'fl0', flooder, 'eth0');
-  ip('-n', lab.client, 'addr', 'add', '10.253.0.1/30', 'dev', 'fl0');
-  ip('-n', lab.client, 'link', 'set', 'fl0', 'up');
-  nsExec(
-    lab.client,
-    'sysctl',
-    '-qw',
-    'net.ipv4.ip_forward=1',
-    'net.ipv4.conf.all.rp_filter=0',
-    'net.ipv4.conf.fl0.rp_filter=0',
-  );
-  ip('-n', flooder, 'addr', 'add', '10.253.0.2/30', 'dev', 'eth0');
-  ip('-n', flooder, 'link', 'set', 'eth0', 'up');
-  ip('-n', flooder, 'route', 'add', 'default', 'via', '10.253.0.1');
-}
-
-/** `timeout SECONDS hping3 -q -S -p 80 --flood --rand-source VIP` in the flooder namespace. */
-export function startFlood(flooder: string, seconds: number): ChildProcess {
-  return spawnInNs(flooder, 'timeout', [
-    String(seconds),
-    'hping3',
-    '-q',
-    '-S',
-    '-p',
-    '80',
-    '--flood',
-    '--rand-source',
-    VIP,
-  ]);
 }

@@ -2,8 +2,8 @@
 // from a flooder namespace whose only way out is through the lab's client namespace into lvs1
 // (the random sources never leave the lab: lvs1 has no route to them and drops the replies),
 // while the client curls the VIP and holds a keep-alive connection opened before the flood.
-// The service's SYN proxy is off (`never`): with the embryonic quota and the defence on, curls keep succeeding during the flood and the
-// keep-alive connection still works after it.
+// The service's SYN proxy is off (`never`): with the embryonic quota and the defence on, curls
+// keep succeeding during the flood and the keep-alive connection still works after it.
 import t from 'tap';
 import { type ChildProcess } from 'node:child_process';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
@@ -11,7 +11,8 @@ import { delNetns, isAlive, nsExists, spawnInNs, uniqueSuffix } from '../../lab/
 import { netnsUnavailable } from '../../lab/netns.ts';
 import { LabTopology, VIP } from '../../lab/topology.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { addFlooder, curlOk, hasHping3, KEEPALIVE, lines, startFlood, type Reply } from '../helpers/flood-lab.ts';
+import { curlOk, hasHping3, KEEPALIVE, lines, type Reply } from '../helpers/flood-lab.ts';
+import { addFlooder, startFlood } from '../../lab/flood.ts';
 
 const FLOOD_S = 8;
 const MAX_CURLS = 60;

@@ -9,7 +9,8 @@ import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { delNetns, isAlive, netnsUnavailable, nsExists, spawnInNs, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, VIP } from '../../lab/topology.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { addFlooder, curlOk, hasHping3, KEEPALIVE, lines, startFlood, type Reply } from '../helpers/flood-lab.ts';
+import { curlOk, hasHping3, KEEPALIVE, lines, type Reply } from '../helpers/flood-lab.ts';
+import { addFlooder, startFlood } from '../../lab/flood.ts';
 
 const FLOOD_S = 8;
 const MAX_CURLS = 60;

@@ -1,0 +1,131 @@
+// `npm run lab -- flood [SECONDS]`: the same bounded hping3 SYN flood twice on the NAT lab, first
+// with the SYN proxy off (`--synproxy never`: IPVS's embryonic quota only), then in its default
+// automatic mode, curling the VIP throughout; prints the success rate and the p99 connect time of
+// each, the flood rate the director took, its CPU per SYN and its RSS.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tearDownLeftover } from './dr-demo.ts';
+import { addFlooder, flooderName, startFlood } from './flood.ts';
+import { LabDaemon, ROOT, say, typed } from './lab-daemon.ts';
+import { delNetns, isAlive } from './netns.ts';
+import { LabTopology, VIP } from './topology.ts';
+
+const MAX_SECONDS = 60;
+const CLK_TCK = 100;
+
+interface Round {
+  mode: string;
+  ok: number;
+  tried: number;
+  connectMs: number[];
+  rxFrames: number;
+  cpuS: number;
+  seconds: number;
+  rssMb: number;
+}
+
+/** One curl: its connect time in ms, or -1 when it failed (3 s limit). */
+function curlConnectMs(ns: string): number {
+  const r = spawnSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{time_connect}',
+      '-m',
+      '3',
+      `http://${VIP}/`,
+    ],
+    { encoding: 'utf8', timeout: 5000 },
+  );
+  const [code, t] = (r.stdout ?? '').split(' ');
+  return code === '200' ? Number(t) * 1000 : -1;
+}
+
+/** utime + stime of a process in seconds, and its RSS in MB. */
+function procUsage(pid: number): { cpuS: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssMb: rss / 1024 };
+}
+
+function p99(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.99 * s.length) - 1)]!;
+}
+
+async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: number): Promise<Round> {
+  typed(d, ['-E', '-t', `${VIP}:80`, '-s', 'rr', '--synproxy', mode]);
+  const pid = d.pid()!;
+  const stats = async (): Promise<Record<string, number>> =>
+    (await d.request('engine.stats')) as Record<string, number>;
+  const rx0 = (await stats())['rxFrames']!;
+  const u0 = procUsage(pid);
+  const t0 = Date.now();
+  const flood = startFlood(flooderName(lab), seconds);
+  const r: Round = { mode, ok: 0, tried: 0, connectMs: [], rxFrames: 0, cpuS: 0, seconds: 0, rssMb: u0.rssMb };
+  while (flood.pid !== undefined && isAlive(flood.pid) && r.tried < 1000) {
+    r.tried++;
+    const ms = curlConnectMs(lab.client);
+    if (ms >= 0) {
+      r.ok++;
+      r.connectMs.push(ms);
+    }
+    r.rssMb = Math.max(r.rssMb, procUsage(pid).rssMb);
+  }
+  while (flood.pid !== undefined && isAlive(flood.pid)) await new Promise((res) => setTimeout(res, 100));
+  const u1 = procUsage(pid);
+  r.seconds = (Date.now() - t0) / 1000;
+  r.rxFrames = (await stats())['rxFrames']! - rx0;
+  r.cpuS = u1.cpuS - u0.cpuS;
+  return r;
+}
+
+function report(r: Round): string {
+  const pct = r.tried === 0 ? 0 : (100 * r.ok) / r.tried;
+  return (
+    `  synproxy ${r.mode.padEnd(6)} ${String(r.ok).padStart(4)}/${r.tried} curls ok (${pct.toFixed(1)} %), ` +
+    `p99 connect ${p99(r.connectMs).toFixed(1)} ms; director took ${Math.round(r.rxFrames / r.seconds)} frames/s, ` +
+    `CPU ${((1e6 * r.cpuS) / Math.max(1, r.rxFrames)).toFixed(2)} us per frame, RSS up to ${r.rssMb.toFixed(0)} MB`
+  );
+}
+
+export async function floodDemo(prefix: string, secondsArg: number): Promise<void> {
+  const seconds = Math.max(1, Math.min(MAX_SECONDS, Math.floor(secondsArg) || 8));
+  spawnSync(process.execPath, [join(ROOT, 'src', 'bin', 'ensure-setup.mjs'), 'flood'], { stdio: 'inherit' });
+  const lab = new LabTopology(prefix);
+  const d = new LabDaemon(lab);
+  tearDownLeftover(prefix, d);
+  const flooder = flooderName(lab);
+  try {
+    say(`Building the NAT lab and a flooder namespace (${flooder}) behind the client...`);
+    lab.up({ mode: 'tsvs' });
+    addFlooder(lab, flooder);
+    await d.start();
+    typed(d, ['-A', '-t', `${VIP}:80`, '-s', 'rr']);
+    typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-m']);
+    typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-m']);
+    say(`\nTwo ${seconds} s floods (hping3 -S --flood --rand-source ${VIP}), curling the VIP during each:`);
+    const off = await round(lab, d, 'never', seconds);
+    say(report(off));
+    await new Promise((res) => setTimeout(res, 2000));
+    const on = await round(lab, d, 'auto', seconds);
+    say(report(on));
+    typed(d, ['--engine']);
+  } finally {
+    delNetns(flooder);
+    d.stop();
+    lab.down();
+    say('lab down: namespaces removed, processes stopped');
+  }
+}
