@@ -8,14 +8,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { arch } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './lab-daemon.ts';
 import { nsExec } from './netns.ts';
 
 export const GUE_PORT = 6080;
 export type DecapKind = 'kernel' | 'bpf';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// From the repository root (lab-daemon.ts finds it from lab/ and from dist/lab/ alike).
 const SOURCE = join(ROOT, 'lab', 'tun-decap.bpf.c');
 
 function has(cmd: string): boolean {
