@@ -14,15 +14,22 @@ import type { ConnTable } from './conn-table.ts';
 export function bindDest(t: ConnTable, id: number, dest: Dest, svc: Service): void {
   const flags = t.flags[id]! | destConnFlags(dest);
   t.flags[id] = flags;
+  setBound(t, id, dest, svc);
+  countBound(t, id, dest, svc);
+}
+
+/**
+ * The entry's dest and service, with their identities for restoreConns (conn-restore.ts), which
+ * rebinds after a restart.
+ */
+export function setBound(t: ConnTable, id: number, dest: Dest, svc: Service): void {
   t.dest[id] = dest;
   t.svc[id] = svc;
-  // Identities for restoreConns (conn-restore.ts), which rebinds after a restart.
   t.svcProtocol[id] = svc.protocol;
   t.svcAddr[id] = svc.addr;
   t.svcPort[id] = svc.port;
   t.svcFwmark[id] = svc.fwmark;
   t.destPort[id] = dest.port;
-  countBound(t, id, dest, svc);
 }
 
 /** The counters and OVERLOAD of ip_vs_bind_dest for an entry whose flags are final. */

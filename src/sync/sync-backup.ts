@@ -4,9 +4,11 @@
 // ip_vs_bind_dest's SYNC branch (ip_vs_ctl.c, ip_vs_conn.c). Every length and field of an entry
 // is checked before the table is touched; a bad message is counted, never half-trusted.
 
-import { DEST_F_OVERLOAD, FWD_MASQ, type Dest } from '../model/dest.ts';
+import { FWD_MASQ, type Dest } from '../model/dest.ts';
+import { countBound, setBound } from '../conn/bind-dest.ts';
 import type { Service } from '../model/service.ts';
 import {
+  CONN_F_COMMITTED,
   CONN_F_FWD_MASK,
   CONN_F_INACTIVE,
   CONN_F_NOOUTPUT,
@@ -193,6 +195,8 @@ export class SyncBackup {
     this.st.endMs[id] = nowMs + timeoutMs;
     this.st.retries[id] = 0;
     this.expiry.put(id, nowMs);
+    // Last, as ConnSetup.newConn does: the entry is whole (a restart keeps it, conn-restore.ts).
+    t.flags[id] = t.flags[id]! | CONN_F_COMMITTED;
   }
 
   /**
@@ -225,14 +229,6 @@ function bindSynced(t: ConnTable, id: number, synced: number, dest: Dest, svc: S
   if (!tpl) connFlags &= ~CONN_F_INACTIVE;
   const flags = t.flags[id]! | (synced & ~(CONN_F_FWD_MASK | CONN_F_NOOUTPUT)) | connFlags;
   t.flags[id] = flags;
-  t.dest[id] = dest;
-  t.svc[id] = svc;
-  if (!tpl) {
-    if ((flags & CONN_F_INACTIVE) === 0) dest.activeConns++;
-    else dest.inactConns++;
-  } else {
-    dest.persistConns++;
-  }
-  if (dest.uThreshold !== 0 && dest.activeConns + dest.inactConns >= dest.uThreshold) dest.flags |= DEST_F_OVERLOAD;
-  svc.sched.loadChanged(svc, dest);
+  setBound(t, id, dest, svc);
+  countBound(t, id, dest, svc);
 }
