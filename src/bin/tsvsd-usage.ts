@@ -26,7 +26,7 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
 Config [daemon] keys: socket PATH; rules FILE; log-level LEVEL; socket-group NAME (members may
 use tsvsadm); socket-mode 0660.
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
-fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 10.2 MiB, ~163 bytes each);
+fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 11.3 MiB, ~180 bytes each);
 busy-poll-us N (default 0 = off); poll-interval-us N (default 100, 0 = wakeups only);
 kernel-filter on|off (default on: an nft netdev ingress table so lvs1's kernel skips its copy
 of the frames tsvs handles).

@@ -15,7 +15,7 @@
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
 //   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
-//   conn-capacity 65536            # entries; ~163 bytes each: 65536 = 10.2 MiB, 1048576 = 163 MiB
+//   conn-capacity 65536            # entries; ~180 bytes each: 65536 = 11.3 MiB, 1048576 = 180 MiB
 //   embryonic-quota 50             # % of the table that TCP handshakes may hold (0 = no quota)
 //   drop-entry 0                   # IPVS defence strategies, 0 off, 1 auto, 2 engaged, 3 always:
 //   drop-packet 0                  #   the sysctls of the same names (src/conn/defense.ts)
