@@ -105,8 +105,10 @@ function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+// Everything a set-up step prints goes to stderr: a namespace test that installs its packages on
+// first use writes TAP on stdout, and apt's or npm's lines there would break the TAP stream.
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, ...opts });
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 2, 2], cwd: root, ...opts });
   return r.status === 0;
 }
 
