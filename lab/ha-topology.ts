@@ -34,7 +34,7 @@ import {
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { addNetns, addSwitch, addVeth, delNetns, ip, nsExec, nsExists, tryKill } from './netns.ts';
-import { CIP, DIP, RIP1, RIP2, VIP } from './topology.ts';
+import { CIP, DIP, nginxConf, RIP1, RIP2, VIP } from './topology.ts';
 
 /** Each director's own address on the real-server side (VRRP adverts and sync leave from it). */
 export const LVS1_ADDR = '192.168.99.2';
@@ -149,7 +149,9 @@ export class HaTopology {
     const dir = join(this.stateDir, name);
     mkdirSync(dir, { recursive: true });
     const conf = join(dir, 'nginx.conf');
-    writeFileSync(conf, nginxConf(dir, rip, name, this.bigFile, rateBytes));
+    const rate = rateBytes > 0 ? ` limit_rate ${rateBytes};` : '';
+    const big = `\n        location = /big { alias ${this.bigFile}; default_type application/octet-stream;${rate} }`;
+    writeFileSync(conf, nginxConf(dir, rip, name, big));
     nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
     for (let i = 0; i < 100; i++) {
       const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htln', '( sport = :80 )'], { encoding: 'utf8' });
@@ -171,29 +173,4 @@ export class HaTopology {
     for (const n of this.namespaces) delNetns(n);
     rmSync(this.stateDir, { recursive: true, force: true });
   }
-}
-
-function nginxConf(dir: string, listenAddr: string, name: string, bigFile: string, rateBytes: number): string {
-  return `user www-data;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 65s;
-    default_type text/plain;
-    client_body_temp_path ${dir};
-    proxy_temp_path ${dir};
-    fastcgi_temp_path ${dir};
-    uwsgi_temp_path ${dir};
-    scgi_temp_path ${dir};
-    server {
-        listen ${listenAddr}:80 backlog=4096;
-        location = /big { alias ${bigFile}; default_type application/octet-stream;${rateBytes > 0 ? ` limit_rate ${rateBytes};` : ''} }
-        location / { add_header X-Client-Addr $remote_addr always; return 200 "${name}\\n"; }
-    }
-}
-`;
 }

@@ -215,7 +215,11 @@ function waitListen(ns: string, addr: string, port: number): void {
   throw new Error(`nothing listening on ${addr}:${port} in ${ns}`);
 }
 
-function nginxConf(dir: string, listenAddr: string, name: string): string {
+/**
+ * A real server's nginx: answers its name (and the client address it saw) on listenAddr:80;
+ * `locations` adds location blocks before the catch-all one (the HA lab's /big download).
+ */
+export function nginxConf(dir: string, listenAddr: string, name: string, locations = ''): string {
   return `user www-data;
 worker_processes 1;
 worker_rlimit_nofile 65536;
@@ -233,7 +237,7 @@ http {
     uwsgi_temp_path ${dir};
     scgi_temp_path ${dir};
     server {
-        listen ${listenAddr}:80 backlog=4096;
+        listen ${listenAddr}:80 backlog=4096;${locations}
         location / { add_header X-Client-Addr $remote_addr always; return 200 "${name}\\n"; }
     }
 }
