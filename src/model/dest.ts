@@ -1,6 +1,8 @@
 // Dest: one real server of a virtual service (struct ip_vs_dest, include/net/ip_vs.h).
 // The control plane owns the config fields; the data plane updates the counters.
 
+import { type Inet6, inet6Fold, inet6Zero } from '../lib/inet6.ts';
+
 /** Forwarding methods (IP_VS_CONN_F_FWD_MASK values in include/uapi/linux/ip_vs.h), plus our full NAT. */
 export const FWD_MASQ = 0; // -m  "Masq"
 export const FWD_LOCAL = 1; //     "Local"
@@ -27,10 +29,15 @@ export const AF_INET6 = 10;
 let nextSeq = 1;
 
 export class Dest {
-  /** Address family of addr: AF_INET (the control plane refuses IPv6 rules). */
+  /** Address family of addr: AF_INET or AF_INET6. */
   af: number;
-  /** Real server address, IPv4 as uint32 (host order, 192.168.99.100 = 0xc0a86364). */
+  /**
+   * Real server address, IPv4 as uint32 (host order, 192.168.99.100 = 0xc0a86364); for AF_INET6
+   * the fold of addr6 (what the kernel's schedulers hash), equality checks addr6 too.
+   */
   addr: number;
+  /** AF_INET6: the real server's four words (src/lib/inet6.ts); all zero for AF_INET. */
+  readonly addr6: Inet6;
   port: number;
   fwd: number;
   /** 0..65535; 0 = quiesced: no new connections. */
@@ -62,9 +69,11 @@ export class Dest {
   inBytes: number;
   outBytes: number;
 
-  constructor(af: number, addr: number, port: number) {
+  constructor(af: number, addr: number, port: number, addr6?: Inet6) {
     this.af = af;
-    this.addr = addr >>> 0;
+    this.addr6 = inet6Zero();
+    if (addr6 !== undefined) this.addr6.set(addr6);
+    this.addr = addr6 !== undefined ? inet6Fold(this.addr6) : addr >>> 0;
     this.port = port;
     this.fwd = FWD_ROUTE;
     this.weight = 1;

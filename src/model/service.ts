@@ -1,6 +1,7 @@
 // Service: one virtual service (struct ip_vs_service, include/net/ip_vs.h).
 
 import type { Dest } from './dest.ts';
+import { type Inet6, inet6Fold, inet6Zero } from '../lib/inet6.ts';
 import type { Scheduler } from './scheduler.ts';
 import { SynproxySvcState } from './synproxy-state.ts';
 
@@ -16,15 +17,20 @@ export const SVC_F_SCHED3 = 0x0020;
 export class Service {
   af: number;
   protocol: number;
-  /** Virtual address, IPv4 as uint32. */
+  /**
+   * Virtual address: IPv4 as uint32; for AF_INET6 the fold of addr6 (the kernel's 32-bit hash
+   * input), so hashes and tables keyed by `addr` need no branch, and equality checks addr6 too.
+   */
   addr: number;
+  /** AF_INET6: the virtual address's four words (src/lib/inet6.ts); all zero for AF_INET. */
+  readonly addr6: Inet6;
   port: number;
   /** -f firewall mark service (0 = address service). */
   fwmark: number;
   flags: number;
   /** Persistence timeout in seconds (-p), meaningful when SVC_F_PERSISTENT. */
   timeoutSec: number;
-  /** -M persistence netmask, IPv4 as uint32 (default 255.255.255.255). */
+  /** -M persistence netmask: IPv4 as uint32 (default 255.255.255.255); AF_INET6 a prefix length (default 128). */
   netmask: number;
   schedName: string;
   /**
@@ -51,15 +57,18 @@ export class Service {
     fwmark: number,
     schedName: string,
     sched: Scheduler,
+    addr6?: Inet6,
   ) {
     this.af = af;
     this.protocol = protocol;
-    this.addr = addr >>> 0;
+    this.addr6 = inet6Zero();
+    if (addr6 !== undefined) this.addr6.set(addr6);
+    this.addr = addr6 !== undefined ? inet6Fold(this.addr6) : addr >>> 0;
     this.port = port;
     this.fwmark = fwmark;
     this.flags = 0;
     this.timeoutSec = 0;
-    this.netmask = 0xffffffff;
+    this.netmask = addr6 !== undefined ? 128 : 0xffffffff;
     this.schedName = schedName;
     this.dests = [];
     this.sched = sched;
