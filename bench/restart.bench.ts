@@ -1,17 +1,20 @@
 // Benchmark: the stall of a tsvsd restart. In the lab's namespaces (a unique prefix), 200 wrk
 // keep-alive connections run the whole time; for each restart a 1 GiB transfer through the VIP
-// starts, tsvsd is restarted once it has moved 300 MiB (kill -9, SIGTERM + start, or an upgrade to
-// a second build), and the transfer's longest pause without data is the stall. Reports per
+// starts, tsvsd is restarted once it has moved 300 MiB (kill -9, SIGTERM + start, an upgrade to a
+// second build, and the same two with `tsvsd --takeover`: the new process starts while the old
+// one forwards and has it hand over), and the transfer's longest pause without data is the stall.
+// Each restart's tsvsd log lines are printed with their ms after the signal (or the spawn): the
+// daemon's own timeline of the outage, which does not include TCP's retransmission backoff. Reports per
 // restart: the ms from the signal to the new tsvsd answering, the stall, the connections carried
 // over; at the end wrk's errors (any socket error would be a broken connection) and a checksum of
 // each transfer. tsvsd runs from dist/ (npm run build first), as installed.
 //
-//   npm run build && node --import tsx bench/restart.bench.ts [ROUNDS]   (default 3 rounds of the three kinds)
+//   npm run build && node --import tsx bench/restart.bench.ts [ROUNDS]   (default 3 rounds of the five kinds)
 //
-// A round's upgrade starts the copy in a temporary directory; the next round's kill -9 starts
-// dist/ again (a downgrade: the same layout, so it attaches too).
+// A round's upgrades start the copy in a temporary directory; the other kinds start dist/ again
+// (a downgrade: the same layout, so it attaches too).
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabDaemon, ROOT } from '../lab/lab-daemon.ts';
@@ -21,6 +24,14 @@ import { waitFor } from '../test/helpers/wait-for.ts';
 import { expectedSha, startReceiver, startSender, type Lines } from '../test/lab/fixtures/restart-traffic.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+
+/** The log lines of one restart as `msg +ms` from t0 (wall clock): where the outage goes. */
+function logPhases(text: string, t0: number): string {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^time=(\S+) level=\S+ msg="([^"]*)"/gm))
+    out.push(`${m[2]!.slice(0, 48)} +${Date.parse(m[1]!) - t0}`);
+  return out.join('; ');
+}
 const MIB = 1024;
 const CONNS = 200;
 const PORT = 5001;
@@ -60,7 +71,7 @@ try {
   ])
     d.tsvsadm(args);
   const upgrade = secondBuild(build);
-  const seconds = ROUNDS * 3 * 40 + 60;
+  const seconds = ROUNDS * 5 * 40 + 60;
   let wrkOut = '';
   wrk = spawnInNs(
     lab.client,
@@ -83,11 +94,14 @@ try {
   const wrkExited = new Promise<void>((r) => wrk!.once('exit', () => r()));
   const sha = expectedSha(MIB);
   const rows: string[] = [];
+  const phases: string[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [kind, signal, next] of [
       ['kill -9', 'SIGKILL', [dist]],
       ['SIGTERM + start', 'SIGTERM', [dist]],
       ['upgrade', 'SIGTERM', upgrade],
+      ['takeover', 'takeover', [dist]],
+      ['takeover upgrade', 'takeover', upgrade],
     ] as const) {
       const sender = startSender(lab.web1, RIP1, PORT, MIB, 0);
       kids.push(sender);
@@ -98,7 +112,10 @@ try {
         timeoutMs: 120_000,
       });
       if (rx.last('{') !== undefined) throw new Error('the transfer ended before the restart: raise MIB');
-      const r = await d.restart(signal, next);
+      const logAt = statSync(d.logFile).size;
+      const t0 = Date.now();
+      const r = signal === 'takeover' ? await d.takeover(next) : await d.restart(signal, next);
+      phases.push(`${round} ${kind}: ${logPhases(readFileSync(d.logFile, 'utf8').slice(logAt), t0)}`);
       const st = (await d.request('engine.stats')) as { stateFile: { restored: Record<string, number> | null } };
       const end = await waitFor<string>('the transfer to end', () => rx.last('{') ?? rx.last('error') ?? '', {
         timeoutMs: 300_000,
@@ -112,7 +129,7 @@ try {
   process.kill(wrk.pid!, 'SIGINT');
   await wrkExited;
   process.stdout.write(
-    `\n| round | restart | signal -> answering | transfer stall (longest pause) | connections carried over | 1 GiB sha256 | load |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\nwrk -c${CONNS} over all restarts:\n${wrkOut}\n`,
+    `\n| round | restart | signal -> answering | transfer stall (longest pause) | connections carried over | 1 GiB sha256 | load |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\ntsvsd's log, ms after the signal (takeover: after the spawn):\n${phases.join('\n')}\n\nwrk -c${CONNS} over all restarts:\n${wrkOut}\n`,
   );
 } finally {
   if (wrk !== null && wrk.exitCode === null) await stopChild(wrk);

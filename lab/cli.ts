@@ -57,8 +57,10 @@ Commands:
   sched NAME           switch the VIP:80 service's scheduler (tsvsadm -E -s NAME)
   mode nat|fullnat     switch both real servers to classic NAT (-m) or full NAT (-F)
   curl [N]             N requests from the client (default 30), counted per web server
-  restart [--kill]     stop tsvsd (SIGTERM, or SIGKILL with --kill) and start it again with the
-                       same arguments; prints how many connections it carried over
+  restart [--kill|--takeover]  stop tsvsd (SIGTERM, or SIGKILL with --kill) and start it again
+                       with the same arguments; prints how many connections it carried over.
+                       --takeover: start the new tsvsd first (tsvsd --takeover), which has
+                       the running one hand over once it is ready: an outage of one swap
   trace [SECONDS]      print every rewrite, both directions, for SECONDS (default 15)
   flood [SECONDS]      a fresh NAT lab, an hping3 SYN flood of SECONDS (default 8, at most 60) from
                        a flooder namespace, twice: SYN proxy off, then auto; prints the curls'
@@ -124,18 +126,35 @@ Exercises: lab/README.md`);
 
 interface StateStats {
   connections?: number;
-  stateFile?: { path: string | null; fresh: string; restored: Record<string, number> | null };
+  arpRequests?: number;
+  stateFile?: {
+    path: string | null;
+    fresh: string;
+    restored: Record<string, number> | null;
+    neighboursHandedOver?: number;
+  };
 }
 
-/** `restart [--kill]`: the connection table before, the restart, what the new tsvsd carried over. */
-async function restart(d: LabDaemon, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+/**
+ * `restart [--kill|--takeover]`: the connection table before, the restart, what the new tsvsd
+ * carried over.
+ */
+async function restart(d: LabDaemon, how: 'SIGTERM' | 'SIGKILL' | 'takeover'): Promise<void> {
   const before = (await d.request('engine.stats')) as StateStats;
   say(`tsvsd pid ${d.pid()!}: ${before.connections ?? 0} entries in the connection table (connections + templates)`);
-  say(`$ kill -${signal === 'SIGKILL' ? '9' : 'TERM'} ${d.pid()!}; then tsvsd again with the same arguments`);
-  const { pid, ms } = await d.restart(signal);
+  say(
+    how === 'takeover'
+      ? `$ tsvsd --takeover, with the arguments of ${d.pid()!}: it asks ${d.pid()!} to hand over once it is ready`
+      : `$ kill -${how === 'SIGKILL' ? '9' : 'TERM'} ${d.pid()!}; then tsvsd again with the same arguments`,
+  );
+  const { pid, ms } = how === 'takeover' ? await d.takeover() : await d.restart(how);
   const after = (await d.request('engine.stats')) as StateStats;
   const sf = after.stateFile;
-  say(`tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${signal}.`);
+  say(
+    how === 'takeover'
+      ? `tsvsd pid ${pid} took over ${(ms / 1000).toFixed(2)} s after its start; ${sf?.neighboursHandedOver ?? 0} neighbours handed over, ${after.arpRequests ?? 0} ARP requests sent since.`
+      : `tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${how}.`,
+  );
   if (sf === undefined || sf.path === null) {
     say('It runs without a state file (see its log): no connection was carried over.');
     return;
@@ -275,7 +294,7 @@ async function main(): Promise<void> {
       break;
     case 'restart':
       needUp();
-      await restart(d, rest.includes('--kill') ? 'SIGKILL' : 'SIGTERM');
+      await restart(d, rest.includes('--kill') ? 'SIGKILL' : rest.includes('--takeover') ? 'takeover' : 'SIGTERM');
       break;
     case 'flood':
       await floodDemo(prefix, Number(rest[0] ?? 8));

@@ -93,21 +93,14 @@ ${this.lab.engineConfig()}${opts.engineExtra ?? ''}`,
    * Spawn `ip ARGV` (tsvsd in lvs1), record its pid, wait until its packet engine answers on the
    * socket (engine.stats: the engine starts after the rules are loaded and the socket listens).
    */
-  private async launch(argv: readonly string[]): Promise<number> {
+  private async launch(argv: readonly string[], ready: (stats: unknown) => boolean = () => true): Promise<number> {
     const log = openSync(this.logFile, 'a');
     const child = spawn('ip', argv, { stdio: ['ignore', log, log], detached: true });
     child.unref();
     writeFileSync(this.pidFile, String(child.pid));
     const deadline = performance.now() + 60_000;
     while (performance.now() < deadline && child.exitCode === null) {
-      if (
-        existsSync(this.socket) &&
-        (await this.request('engine.stats').then(
-          () => true,
-          () => false,
-        ))
-      )
-        return child.pid!;
+      if (existsSync(this.socket) && (await this.request('engine.stats').then(ready, () => false))) return child.pid!;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(
@@ -124,17 +117,41 @@ ${this.lab.engineConfig()}${opts.engineExtra ?? ''}`,
   async restart(signal: 'SIGTERM' | 'SIGKILL', bin?: readonly string[]): Promise<{ pid: number; ms: number }> {
     const pid = this.pid();
     if (pid === null || !existsSync(this.argvFile)) throw new Error('the lab has no running tsvsd to restart');
-    let argv = JSON.parse(readFileSync(this.argvFile, 'utf8')) as string[];
-    if (bin !== undefined) {
-      const at = argv.indexOf('--config');
-      argv = [...argv.slice(0, 4), ...bin, ...argv.slice(at)];
-    }
+    const argv = this.argvWith(bin);
     const t0 = performance.now();
     tryKill(pid, signal);
     for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 25));
     if (isAlive(pid)) throw new Error(`tsvsd ${pid} did not stop on ${signal}`);
     const next = await this.launch(argv);
     return { pid: next, ms: performance.now() - t0 };
+  }
+
+  /**
+   * Start a tsvsd with the arguments of the running one (or with `bin` instead) and `--takeover`:
+   * it loads and opens everything while the running one forwards, then the running one hands
+   * over and exits (src/daemon/handover.ts). Returns the new pid and the milliseconds from the
+   * spawn to the new tsvsd answering (the node start included: not the outage).
+   */
+  async takeover(bin?: readonly string[]): Promise<{ pid: number; ms: number }> {
+    const pid = this.pid();
+    if (pid === null || !existsSync(this.argvFile)) throw new Error('the lab has no running tsvsd to take over from');
+    const argv = this.argvWith(bin);
+    const t0 = performance.now();
+    const next = await this.launch([...argv, '--takeover'], (st) => {
+      // The old tsvsd answers too until it hands over: only the new one names it.
+      return (st as { stateFile?: { handedOverBy?: number | null } }).stateFile?.handedOverBy === pid;
+    });
+    for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+    if (isAlive(pid)) throw new Error(`tsvsd ${pid} did not exit after handing over`);
+    return { pid: next, ms: performance.now() - t0 };
+  }
+
+  /** The recorded tsvsd command line, with another tsvsd build (`bin`) in it if given. */
+  private argvWith(bin?: readonly string[]): string[] {
+    const argv = JSON.parse(readFileSync(this.argvFile, 'utf8')) as string[];
+    if (bin === undefined) return argv;
+    const at = argv.indexOf('--config');
+    return [...argv.slice(0, 4), ...bin, ...argv.slice(at)];
   }
 
   stop(): void {

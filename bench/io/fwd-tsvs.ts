@@ -55,7 +55,7 @@ engine.start();
 const filter =
   process.env['FWD_KERNEL_FILTER'] === 'off'
     ? null
-    : installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
+    : await installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
 const learnSink = (): void => engine.xmit.neigh.learn(ipToU32('10.2.0.3'), 1, parseMac(sinkMac), 0, Date.now());
 learnSink();
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).

@@ -2,6 +2,7 @@
 
 export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--health FILE] [--metrics ADDR:PORT]
              [--backend auto|native|pcap|none] [--log-level LEVEL] [--log-format logfmt|json]
+             [--takeover]
 
   --config FILE      configuration ([daemon], [engine], [rules]); e.g. /etc/tsvs/tsvsd.conf
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
@@ -17,6 +18,10 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
                      IPv4 or [IPv6]; one that cannot be bound stops the start
   --backend NAME     packet I/O: auto (native AF_PACKET, else libpcap), native, pcap, none
                      (none: control plane only, no packet engine)
+  --takeover         take over from the tsvsd running on the same socket (a restart or an
+                     upgrade in place): load everything and open the interfaces first, then
+                     have it stop forwarding and exit, attach its state file and carry on;
+                     forwarding stops only for the swap. Without one running: a normal start
   --help             this help
   --version          version, and whether the native addon is built
   --print-systemd-unit  print tsvsd.service with this machine's paths of node and tsvsd
@@ -45,7 +50,7 @@ and picks the same real server). Changes on reload; tsvsadm --engine shows it an
 Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
 memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
 + start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
-replaced by an empty table.
+replaced by an empty table. tsvsd --takeover keeps that outage to the swap of two processes.
 
 An interface that goes away (deleted, or gone with its veth peer's namespace) is logged as an
 error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters

@@ -8,7 +8,8 @@ import { TsvsDaemon } from '../daemon/daemon.ts';
 import { isLevel, isLogFormat, Logger, stderrIsJournal, type Level, type LogFormat } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
 import { TSVS_VERSION } from '../ipvsadm/usage.ts';
-import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { openEngine, startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { addHandoverOp, requestHandover } from '../daemon/handover.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { readConfig } from '../daemon/config-file.ts';
@@ -30,6 +31,7 @@ interface Flags {
   backend?: string;
   health?: string;
   metrics?: string;
+  takeover?: boolean;
 }
 
 function usageError(msg: string): never {
@@ -59,6 +61,7 @@ function parseFlags(argv: readonly string[]): Flags {
     else if (name === '--rules') f.rules = value();
     else if (name === '--socket') f.socket = value();
     else if (name === '--health') f.health = value();
+    else if (name === '--takeover' && inline === undefined) f.takeover = true;
     else if (name === '--metrics') {
       const v = value();
       if (parseListenAddress(v) === null)
@@ -90,6 +93,9 @@ function parseListenAddress(v: string): { host: string; port: number } | null {
 }
 
 const NO_ENGINE_OPS = ['engine.stats', 'trace', 'capture'] as const;
+
+/** How long a taking-over tsvsd waits for its predecessor to stop serving the control socket. */
+const HANDOVER_LISTEN_WAIT_MS = 10_000;
 
 /** --print-systemd-unit and --install-systemd [--root DIR]: exits. */
 function systemdCommand(argv: readonly string[]): never {
@@ -133,22 +139,33 @@ async function main(): Promise<void> {
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
     onEngineConfig,
   });
+  // A normal start serves the socket first (it fails while another tsvsd runs) and then starts
+  // the engine. --takeover (handover.ts) prepares everything, opens the rings, has the running
+  // tsvsd stop forwarding, starts the engine and only then takes the socket over.
+  const takeover = flags.takeover === true;
   try {
-    await daemon.start();
+    await daemon.prepare();
+    if (!takeover) await daemon.listen();
   } catch (e) {
     log.error('tsvsd cannot start', { error: (e as Error).message });
     process.exit(1);
   }
   const engineCfg = daemon.engineConfig;
-  if (flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0) {
-    try {
-      engine = startEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
-    } catch (e) {
-      log.error('tsvsd cannot start its packet engine', { error: (e as Error).message });
-      await daemon.stop();
-      process.exit(1);
-    }
-  } else {
+  const wantEngine = flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0;
+  try {
+    const opened = wantEngine ? openEngine(engineCfg, log, flags.backend ?? 'auto') : null;
+    const handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
+    if (opened !== null) engine = startEngine(daemon, engineCfg!, log, opened, handed);
+    if (takeover) await daemon.listen(HANDOVER_LISTEN_WAIT_MS);
+  } catch (e) {
+    log.error(engine === null ? 'tsvsd cannot start its packet engine' : 'tsvsd cannot take over the control socket', {
+      error: (e as Error).message,
+    });
+    engine?.stop();
+    await daemon.stop();
+    process.exit(1);
+  }
+  if (!wantEngine) {
     const why = flags.backend === 'none' ? 'tsvsd runs with --backend none' : 'no [engine] interface in the config';
     log.info(`no packet engine (${why}): control plane only`);
     for (const op of NO_ENGINE_OPS)
@@ -239,6 +256,24 @@ async function main(): Promise<void> {
       },
     );
   };
+  addHandoverOp(
+    daemon,
+    log,
+    () => {
+      stopping = true;
+      sync?.stopAll();
+      void health?.stop();
+      void metrics?.close();
+      runtime?.stop();
+      return engine?.handOver() ?? { ipForward: '', neighbours: [] };
+    },
+    () => {
+      daemon.stop(true).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    },
+  );
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {

@@ -120,7 +120,14 @@ export class TsvsDaemon {
     this.log.level = want;
   }
 
+  /** prepare() then listen(): the config, the rules, then the control socket. */
   async start(): Promise<void> {
+    await this.prepare();
+    await this.listen();
+  }
+
+  /** Reads the config and the rules into the table; nothing is served yet. */
+  async prepare(): Promise<void> {
     if (this.opts.configPath !== undefined) this.config = await readConfig(this.opts.configPath);
     this.applyLogLevel();
     this.rulesFile = this.opts.rulesPath ?? this.config?.rulesPath ?? DEFAULT_RULES_PATH;
@@ -149,8 +156,6 @@ export class TsvsDaemon {
       onEngineConfig: this.opts.onEngineConfig,
     });
     const want = this.config ? await cr.desiredOf(this.config) : null;
-    const access = this.config?.socketAccess;
-    const gid = access?.group !== undefined ? resolveGroup(access.group) : undefined;
     this.store = new RulesStore(this.rulesPath);
     const saved = await this.store.load((text) => parseRulesText(text, this.opts.forward));
     const ctx = this.mutationContext();
@@ -171,6 +176,16 @@ export class TsvsDaemon {
     await this.persist();
     await cr.saveRecord();
     if (this.config !== null) this.opts.onEngineConfig?.(this.config.engine);
+  }
+
+  /**
+   * Serves the control socket. `waitMs`: how long another tsvsd may still be listening on it
+   * (one handing over, which stops listening as it exits) before this one gives up (EALREADY).
+   */
+  async listen(waitMs = 0): Promise<void> {
+    const ctx = this.mutationContext();
+    const access = this.config?.socketAccess;
+    const gid = access?.group !== undefined ? resolveGroup(access.group) : undefined;
     const handlers = new ControlHandlers({ ...ctx, persist: () => this.persist() });
     this.server = new ControlServer({
       path: this.socketPath,
@@ -189,7 +204,7 @@ export class TsvsDaemon {
       ...(gid !== undefined ? { gid } : {}),
       ...(access?.mode !== undefined ? { mode: access.mode } : {}),
     });
-    await this.server.listen();
+    await this.server.listen(waitMs);
     // ip_vs_dest_trash_expire() runs every IP_VS_DEST_TRASH_PERIOD / 2.
     this.trashTimer = setInterval(() => this.table.expireTrash(), 60_000);
     this.trashTimer.unref();
@@ -215,11 +230,14 @@ export class TsvsDaemon {
     return this.reloader.reload();
   }
 
-  /** Stops serving, removes the socket, waits for pending saves. */
-  async stop(): Promise<void> {
+  /**
+   * Stops serving, removes the socket (kept when `handingOver`: the successor replaces it), waits
+   * for pending saves.
+   */
+  async stop(handingOver = false): Promise<void> {
     if (this.trashTimer !== null) clearInterval(this.trashTimer);
     this.trashTimer = null;
-    await this.server?.close();
+    await this.server?.close(handingOver);
     this.server = null;
     await this.store?.flush();
     await this.configRules?.flush();

@@ -1,8 +1,9 @@
-// engine-runner: starts the packet engine inside tsvsd — capabilities, the director's kernel
-// settings (restored on stop), the packet backend (native AF_PACKET, else libpcap), the Engine,
-// the connection state file (state-file.ts: attached and restored before the first frame), and
-// the control ops that expose it (engine.stats, trace). A reload reconfigures what can change
-// live (engine-reload.ts).
+// engine-runner: starts the packet engine inside tsvsd in two halves — openEngine: capabilities,
+// the director's kernel settings (restored on stop), the packet backend (native AF_PACKET, else
+// libpcap); startEngine: the connection state file (state-file.ts: attached and restored before
+// the first frame), the Engine, and the control ops that expose it (engine.stats, trace). A
+// successor taking over (handover.ts) opens its backend before the predecessor stops. A reload
+// reconfigures what can change live (engine-reload.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { TsvsDaemon } from './daemon.ts';
@@ -23,6 +24,10 @@ import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
 import { serviceKey } from '../model/rule-spec.ts';
 import { AF_INET } from '../model/dest.ts';
+import { learnNeighbours, neighboursOf, type HandedNeighbour, type Handover } from './handover.ts';
+
+/** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
+const HANDOVER_LOCK_WAIT_MS = 5000;
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
@@ -31,6 +36,18 @@ export interface RunningEngine {
   /** A reloaded [engine]: applies what can change live, logs the keys that cannot. */
   reconfigure(next: EngineConfig): void;
   stop(): void;
+  /**
+   * Stops forwarding for a successor (handover.ts): the nft table and ip_forward stay as they
+   * are, for the successor to keep; returns what it needs beside the state file.
+   */
+  handOver(): { ipForward: string; neighbours: HandedNeighbour[] };
+}
+
+/** The first half of a start: the director's kernel settings and the packet backend, opened. */
+export interface OpenedEngine {
+  readonly io: PacketIo;
+  /** ip_forward before tsvsd turned it off ('0' when it was off). */
+  readonly ipForward: string;
 }
 
 function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
@@ -48,24 +65,44 @@ function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
   }
 }
 
-export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, backend = 'auto'): RunningEngine {
+/** Capabilities, ip_forward off, the packet backend open: frames queue in it until startEngine. */
+export function openEngine(cfg: EngineConfig, log: Logger, backend = 'auto'): OpenedEngine {
   assertEngineCaps();
   // The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
   // neither owns the address nor forwards). Restored on stop.
-  const oldForward = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (oldForward !== '0') {
+  const ipForward = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (ipForward !== '0') {
     writeFileSync(IP_FORWARD, '0\n');
-    log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: oldForward });
+    log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: ipForward });
   }
-  let io: PacketIo;
   try {
-    io = openIo(cfg, log, backend);
+    return { io: openIo(cfg, log, backend), ipForward };
   } catch (e) {
-    if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    if (ipForward !== '0') writeFileSync(IP_FORWARD, `${ipForward}\n`);
     throw e;
   }
+}
+
+/**
+ * Starts the engine on an opened backend: the state file attached (after waiting for a handing
+ * over tsvsd to release it), the table restored, the handed-over neighbours learnt.
+ */
+export function startEngine(
+  daemon: TsvsDaemon,
+  cfg: EngineConfig,
+  log: Logger,
+  opened: OpenedEngine,
+  handed: Handover | null = null,
+): RunningEngine {
+  const io = opened.io;
+  // A predecessor knows ip_forward from before the first tsvsd turned it off ('' when it had no
+  // engine, and so left it as it was).
+  const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : opened.ipForward;
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
-  const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log);
+  const state =
+    statePath === 'none'
+      ? null
+      : openConnState(statePath, cfg.connCapacity, log, handed === null ? 0 : HANDOVER_LOCK_WAIT_MS);
   const engine = new Engine(io, cfg, daemon.table, state === null ? { log } : { log, conn: { memory: state.memory } });
   let restored: RestoreStats | null = null;
   if (state?.attach === true) {
@@ -77,10 +114,25 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
     );
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
   }
-  const stateInfo = { path: state === null ? null : statePath, fresh: state?.fresh ?? '', restored };
+  const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
+  const stateInfo = {
+    path: state === null ? null : statePath,
+    fresh: state?.fresh ?? '',
+    restored,
+    handedOverBy: handed?.pid ?? null,
+    neighboursHandedOver: neighbours,
+  };
   engine.start();
+  if (handed !== null) log.info('took over from the previous tsvsd: forwarding', { pid: handed.pid, neighbours });
   const ifnames = cfg.ports.map((p) => p.name);
-  let filter: KernelFilter | null = cfg.kernelFilter === false ? null : installKernelFilter(ifnames, log);
+  let filter: KernelFilter | null = null;
+  // 'handover': the table is the successor's now, never removed from here.
+  let stopped: 'no' | 'stop' | 'handover' = 'no';
+  const setFilter = (f: KernelFilter | null): void => {
+    if (stopped === 'stop') f?.remove();
+    else if (stopped === 'no') filter = f;
+  };
+  if (cfg.kernelFilter !== false) void installKernelFilter(ifnames, log).then(setFilter);
   let running = cfg;
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
@@ -133,8 +185,10 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
       if (!diff.live.includes('kernelFilter')) return;
       const on = next.kernelFilter !== false;
       if (on && filter === null) {
-        filter = installKernelFilter(ifnames, log);
-        if (filter !== null) log.info('reload: kernel filter installed');
+        void installKernelFilter(ifnames, log).then((f) => {
+          setFilter(f);
+          if (f !== null) log.info('reload: kernel filter installed');
+        });
       } else if (!on && filter !== null) {
         filter.remove();
         filter = null;
@@ -143,10 +197,17 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
       running = { ...running, kernelFilter: on };
     },
     stop() {
+      stopped = 'stop';
       dp.stop();
       engine.stop();
       filter?.remove();
       if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    },
+    handOver() {
+      stopped = 'handover';
+      dp.stop();
+      engine.stop();
+      return { ipForward: oldForward, neighbours: neighboursOf(engine) };
     },
   };
 }
@@ -176,6 +237,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     synproxy: p.synproxy.stats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
+    arpRequests: engine.xmit.arpRequests,
     interfaces: engine.portWatch.links,
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
     loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,

@@ -22,7 +22,7 @@
 // the kernel lacks netdev/fib support, tsvsd logs why and runs without it: the kernel then drops
 // its copy itself, only later and at a higher cost.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import type { Logger } from '../lib/logger.ts';
 
 const KERNEL_FILTER_TABLE = 'tsvsd';
@@ -47,6 +47,16 @@ function nft(script: string): void {
   execFileSync('nft', ['-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'], timeout: 5000 });
 }
 
+/** nft without blocking the event loop: the packet engine forwards while nft runs. */
+function nftAsync(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('nft', ['-f', '-'], { timeout: 5000 }, (e, _out, stderr) =>
+      e === null ? resolve() : reject(Object.assign(e, { stderr: Buffer.from(stderr) })),
+    );
+    child.stdin?.on('error', () => undefined).end(script);
+  });
+}
+
 function why(e: unknown): string {
   const err = e as { code?: string; stderr?: Buffer; message?: string };
   if (err.code === 'ENOENT') return 'nft is not installed (apt-get install nftables)';
@@ -58,10 +68,15 @@ export interface KernelFilter {
   remove(): void;
 }
 
-/** Installs the table for ifnames; null (and a warning) when nft cannot. */
-export function installKernelFilter(ifnames: readonly string[], log: Logger): KernelFilter | null {
+/**
+ * Installs the table for ifnames; null (and a warning) when nft cannot. Asynchronous: tsvsd
+ * starts forwarding before nft has run (a restart's outage does not wait for nft); until then the
+ * table of the previous tsvsd, if it was not removed, still filters, and otherwise the kernel
+ * drops its copies itself.
+ */
+export async function installKernelFilter(ifnames: readonly string[], log: Logger): Promise<KernelFilter | null> {
   try {
-    nft(kernelFilterScript(ifnames));
+    await nftAsync(kernelFilterScript(ifnames));
   } catch (e) {
     log.warn('kernel ingress filter not installed; the kernel drops its copy of each frame itself, at a higher cost', {
       reason: why(e),

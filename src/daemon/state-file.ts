@@ -25,15 +25,27 @@ export function defaultStateFile(socketPath: string): string {
   return join(dirname(socketPath), `${basename(socketPath).replace(/\.sock$/, '')}.conn-state`);
 }
 
+function isLocked(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EWOULDBLOCK' || code === 'EAGAIN';
+}
+
+/** Sleeps the thread: a taking-over tsvsd has nothing to run until it holds the state file. */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
  * Open and map the state file for a table of `capacity` entries. Null (logged) when it cannot be
- * used: no native addon, a file held by another process, a path that cannot be created. A
- * missing, truncated, corrupt or foreign file becomes an empty table, logged with the reason.
+ * used: no native addon, a file held by another process (for up to `lockWaitMs`: a predecessor
+ * that handed over releases it as it exits), a path that cannot be created. A missing,
+ * truncated, corrupt or foreign file becomes an empty table, logged with the reason.
  */
 export function openConnState(
   path: string,
   capacity: number,
   log: Logger,
+  lockWaitMs = 0,
   native: NativeBinding | null = tryLoadNative(),
 ): ConnStateFile | null {
   if (native === null || typeof native.mapState !== 'function') {
@@ -45,12 +57,21 @@ export function openConnState(
   }
   const layout = connLayout(capacity);
   let mapped: { buffer: ArrayBuffer; previousBytes: number };
+  const deadline = performance.now() + lockWaitMs;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
-    mapped = native.mapState(path, layout.totalBytes);
+    for (;;) {
+      try {
+        mapped = native.mapState(path, layout.totalBytes);
+        break;
+      } catch (e) {
+        if (!isLocked(e) || performance.now() >= deadline) throw e;
+        sleepMs(2);
+      }
+    }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN' ? 'another process holds it' : err.message;
+    const why = isLocked(e) ? 'another process holds it' : err.message;
     log.warn('connections will not outlive tsvsd: cannot use the state file', { stateFile: path, error: why });
     return null;
   }

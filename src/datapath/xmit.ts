@@ -26,6 +26,8 @@ export class Xmit implements NeighSink {
   private readonly scratch: Buffer;
   private nowMs: number;
   txFrames: number;
+  /** ARP requests sent (resolutions and re-probes): what a handed-over neighbour table saves. */
+  arpRequests: number;
   /** On-demand capture of frames sent (null when none runs). */
   capture: Capture | null = null;
   /**
@@ -53,6 +55,7 @@ export class Xmit implements NeighSink {
     this.scratch = Buffer.alloc(64);
     this.nowMs = 0;
     this.txFrames = 0;
+    this.arpRequests = 0;
   }
 
   setNow(nowMs: number): void {
@@ -100,6 +103,7 @@ export class Xmit implements NeighSink {
     // learning anything from it.
     if (this.heldSenders.includes(src)) src = 0;
     const n = buildArpRequest(this.scratch, 0, this.macs, port * 6, src, ip, -1);
+    this.arpRequests++;
     // The scratch frame is reused at once: send it now rather than holding it until flush().
     if (this.io.queueTx(port, this.scratch, 0, n, 0)) this.io.flush();
   }

@@ -75,7 +75,23 @@ export class ControlServer {
     this.onProtocolError = opts.onProtocolError ?? (() => undefined);
   }
 
-  async listen(): Promise<void> {
+  /**
+   * Serves the socket. `waitMs`: how long another process may still be listening on the path (a
+   * tsvsd handing over, which stops as it exits) before this one gives up with EALREADY.
+   */
+  async listen(waitMs = 0): Promise<void> {
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      try {
+        return await this.listenOnce();
+      } catch (e) {
+        if ((e as TsvsError).code !== 'EALREADY' || performance.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
+
+  private async listenOnce(): Promise<void> {
     const dir = dirname(this.path);
     const dirSt = await lstat(dir).catch(() => null);
     if (dirSt === null) await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -114,14 +130,18 @@ export class ControlServer {
     this.server = server;
   }
 
-  /** Stops accepting, drops open connections and removes the socket file. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, drops open connections and removes the socket file, unless `keepFile`: a
+   * tsvsd handing over leaves the path to its successor, which replaces it once nothing listens
+   * (listen() above), so that a late unlink here cannot remove the successor's socket.
+   */
+  async close(keepFile = false): Promise<void> {
     const server = this.server;
     this.server = null;
     if (server === null) return;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await unlink(this.path).catch(() => undefined);
+    if (!keepFile) await unlink(this.path).catch(() => undefined);
   }
 
   private serve(sock: Socket): void {

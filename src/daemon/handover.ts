@@ -1,0 +1,145 @@
+// handover: one tsvsd hands the packet engine to the next (`tsvsd --takeover`), so that a restart
+// or an upgrade stops forwarding only for the swap. (No kernel file mirrored: IPVS's state lives
+// in the kernel and a restart of ipvsadm or keepalived never stops forwarding.)
+//
+//   new tsvsd                                 old tsvsd (forwarding)
+//   node start, modules, config, rules
+//   rings open (frames queue in them)
+//   `handover` on the control socket  ---->   engine stopped, rings closed; the nft table and
+//                                             ip_forward left as they are
+//                                     <----   { pid, ipForward, neighbours }
+//   waits for the state file's lock           stops serving (the socket file stays), exits:
+//   state file attached, table restored       the exit releases the lock
+//   neighbours learnt, engine started         (the outage ends here)
+//   control socket taken over
+//
+// The frames that arrive during the swap wait in the new process's rings. What the old one hands
+// over beside the state file: the value of ip_forward before the first tsvsd turned it off (to
+// restore at the last stop) and its resolved neighbours, so that the new one sends no ARP request
+// to resume the flows it carries over.
+
+import type { TsvsDaemon } from './daemon.ts';
+import type { Logger } from '../lib/logger.ts';
+import { ControlClient } from '../wire/client.ts';
+import { ipToString, parseDottedQuad } from '../lib/inet.ts';
+import { TsvsError } from '../lib/errors.ts';
+import type { Engine } from '../datapath/engine.ts';
+import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh.ts';
+
+export const HANDOVER_OP = 'handover';
+
+export interface HandedNeighbour {
+  readonly ip: string;
+  readonly mac: string;
+  /** The interface's name: the new config may number its ports differently. */
+  readonly ifname: string;
+}
+
+/** What the old tsvsd hands over beside the state file. */
+export interface Handover {
+  readonly pid: number;
+  /** ip_forward as it was before any tsvsd of the chain turned it off ('' if none touched it). */
+  readonly ipForward: string;
+  readonly neighbours: readonly HandedNeighbour[];
+}
+
+/** The resolved neighbours of a stopped engine, by interface name. */
+export function neighboursOf(engine: Engine): HandedNeighbour[] {
+  const names = engine.io.ports.map((p) => p.name);
+  return engine.xmit.neigh
+    .list()
+    .filter((n) => n.state === NUD_REACHABLE || n.state === NUD_STALE)
+    .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: names[n.port] ?? '' }));
+}
+
+/** Learns the handed-over neighbours on the interfaces this engine has; returns how many. */
+export function learnNeighbours(engine: Engine, list: readonly HandedNeighbour[], nowMs: number): number {
+  const names = engine.io.ports.map((p) => p.name);
+  const mac = new Uint8Array(6);
+  let n = 0;
+  for (const e of list) {
+    const port = names.indexOf(e.ifname);
+    const ip = parseDottedQuad(e.ip);
+    const bytes = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.mac) ? e.mac.split(':').map((h) => parseInt(h, 16)) : [];
+    if (port < 0 || ip === null || bytes.length !== 6) continue;
+    mac.set(bytes);
+    engine.xmit.neigh.learn(ip, port, mac, 0, nowMs);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The old side: the `handover` op. `release` stops forwarding and says what to hand over; the
+ * reply is sent, then `exit` stops serving and ends the process (which releases the state
+ * file's lock).
+ */
+export function addHandoverOp(
+  daemon: TsvsDaemon,
+  log: Logger,
+  release: () => Omit<Handover, 'pid'>,
+  exit: () => void,
+): void {
+  let done = false;
+  daemon.addOp(HANDOVER_OP, () => {
+    if (done) throw new Error('this tsvsd has already handed over');
+    done = true;
+    const t0 = performance.now();
+    const h: Handover = { pid: process.pid, ...release() };
+    log.info('handing over to a new tsvsd: forwarding stopped', {
+      neighbours: h.neighbours.length,
+      releaseMs: (performance.now() - t0).toFixed(1),
+    });
+    setImmediate(exit);
+    return h;
+  });
+}
+
+function isHandover(v: unknown): v is Handover {
+  const h = v as Partial<Handover> | null;
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    typeof h.pid === 'number' &&
+    typeof h.ipForward === 'string' &&
+    Array.isArray(h.neighbours) &&
+    h.neighbours.every(
+      (n: unknown) =>
+        typeof n === 'object' &&
+        n !== null &&
+        typeof (n as HandedNeighbour).ip === 'string' &&
+        typeof (n as HandedNeighbour).mac === 'string' &&
+        typeof (n as HandedNeighbour).ifname === 'string',
+    )
+  );
+}
+
+/**
+ * The new side: asks the tsvsd on socketPath to hand over. Null (logged) when none listens: this
+ * tsvsd then starts as after a stop. Throws EHANDOVER when one listens but does not hand over (a
+ * build without the op, a malformed reply): two engines must never forward side by side.
+ */
+export async function requestHandover(socketPath: string, log: Logger): Promise<Handover | null> {
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(socketPath);
+  } catch (e) {
+    log.info('--takeover: no tsvsd to take over from; starting as usual', {
+      socket: socketPath,
+      error: (e as Error).message,
+    });
+    return null;
+  }
+  try {
+    const reply = await client.request(HANDOVER_OP, {});
+    if (!isHandover(reply)) throw new Error('malformed handover reply');
+    return reply;
+  } catch (e) {
+    throw new TsvsError(
+      'EHANDOVER',
+      `the tsvsd on ${socketPath} did not hand over (${(e as Error).message}); stop it first, then start without --takeover`,
+    );
+  } finally {
+    client.close();
+  }
+}
