@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { binArgs, ROOT } from './lab-daemon.ts';
 import { isAlive, tryKill } from './netns.ts';
-import { keepalivedConf, SYNC_ID, type VrrpOptions } from './ha-keepalived.ts';
+import { keepalivedConf, SYNC_ID, VRRP_FIFO, type VrrpOptions } from './ha-keepalived.ts';
 
 /** One keepalived notify, as the notify script logged it: when, and the state it was called with. */
 export interface NotifyEvent {
@@ -54,11 +54,12 @@ export class HaDirector {
   }
 
   /**
-   * The wrapper and the notify script. The script mirrors what keepalived does itself on a kernel
-   * director (vrrp_state_become_master / vrrp_state_leave_master, see the ipvs-cluster notes 5.1):
-   * the VRRP state first (tsvsd answers for the VIP and sends gratuitous ARP), then the sync
-   * daemons: MASTER stops the backup daemon and starts the master one, BACKUP the other way round;
-   * FAULT and STOP leave them as they are.
+   * The wrapper and the notify script. tsvsd takes the VRRP state from its own notify FIFO
+   * (answering for the VIP, gratuitous ARP); the script does the rest of what keepalived does
+   * itself on a kernel director (vrrp_state_become_master / vrrp_state_leave_master, see the
+   * ipvs-cluster notes 5.1): the sync daemons, MASTER stops the backup daemon and starts the
+   * master one, BACKUP the other way round; FAULT and STOP leave them as they are. It logs when
+   * it read each state (the notify log), which is when keepalived decided, give or take a fork.
    */
   writeScripts(sync: boolean): void {
     mkdirSync(this.dir, { recursive: true });
@@ -85,9 +86,8 @@ esac
       `#!/bin/sh
 # ${this.name}'s VRRP state changed (notify-fifo.sh, in keepalived's order): $1 = the new state
 exec >> '${join(this.dir, 'notify.log')}' 2>&1
-echo "== $(date +%T.%N) $1"
-'${t}' --vrrp-state "$1"
 echo "$(date +%s%3N) $1" >> '${this.notifyLog}'
+echo "== $(date +%T.%N) $1"
 ${syncPart}`,
     );
     chmodSync(join(this.dir, 'notify.sh'), 0o755);
@@ -146,7 +146,11 @@ done < "$1"
     const conf = join(this.dir, 'keepalived.conf');
     writeFileSync(
       conf,
-      keepalivedConf(this.name, { fifo: join(this.dir, 'notify.fifo'), reader: this.fifoReader }, vrrp),
+      keepalivedConf(
+        this.name,
+        { tsvsd: join(this.dir, VRRP_FIFO), fifo: join(this.dir, 'notify.fifo'), reader: this.fifoReader },
+        vrrp,
+      ),
     );
     const log = openSync(join(this.dir, 'keepalived.log'), 'a');
     const child = spawn(

@@ -9,20 +9,26 @@
 //   - virtual_ipaddress: the DIP, the real servers' gateway, a kernel address that keepalived adds
 //     and removes itself (and announces with its own gratuitous ARP).
 //   - the VIP is tsvsd's, in userspace: it cannot be a keepalived virtual_ipaddress (the kernel
-//     would own it and answer every connection to it with a reset), so the notify scripts move it
-//     with `tsvsadm --vrrp-state` (src/daemon/vrrp-state.ts). VIP and DIP move together: both
-//     follow this one instance.
-//   - the state changes reach tsvsd through vrrp_notify_fifo: keepalived writes one line per change
-//     (`INSTANCE "VI_1" MASTER 150`) to a FIFO that one reader script works through in order.
-//     notify_master/notify_backup/... would do the same work, but keepalived forks each without
-//     waiting (vrrp_notify.c), so with sub-second adverts a BACKUP (init) -> MASTER pair of
-//     scripts can finish in the wrong order and leave tsvsd silent on the MASTER.
+//     would own it and answer every connection to it with a reset), so tsvsd follows the instance's
+//     state (src/daemon/vrrp-state.ts). VIP and DIP move together: both follow this one instance.
+//   - the state changes reach tsvsd through notify_fifo: keepalived writes one line per change
+//     (`INSTANCE "VI_1" MASTER 150`) to a FIFO that tsvsd reads itself (`vrrp-notify-fifo` in
+//     tsvsd.conf, src/daemon/vrrp-fifo.ts), in order and without starting a process: a takeover
+//     costs tsvsd well under a millisecond after keepalived's decision, where a notify script
+//     running `tsvsadm --vrrp-state master` costs a shell and a Node start (0.3-0.7 s on a loaded
+//     box). notify_master/notify_backup/... are also no fit: keepalived forks each without waiting
+//     (vrrp_notify.c), so with sub-second adverts a BACKUP (init) -> MASTER pair of scripts can
+//     finish in the wrong order and leave tsvsd silent on the MASTER.
+//   - the same lines also go to vrrp_notify_fifo, whose reader script switches the sync daemons
+//     (MASTER: master daemon, BACKUP: backup daemon) and logs the states for the lab.
 //   - lvs_sync_daemon is left out: keepalived starts IPVS's sync daemon through the kernel's
 //     netlink, which tsvs does not have; the notify script runs `tsvsadm --start-daemon` instead.
 
 /** The VRRP router id, which keepalived also takes as the sync daemon's syncid by default. */
 export const VRID = 51;
 export const SYNC_ID = VRID;
+/** The notify FIFO tsvsd reads, a file name beside each director's control socket. */
+export const VRRP_FIFO = 'vrrp.fifo';
 
 export interface VrrpOptions {
   /** Seconds between adverts (keepalived's advert_int): 1 by default, fractions with VRRPv3. */
@@ -40,7 +46,11 @@ export function priorityOf(name: 'lvs1' | 'lvs2'): number {
   return name === 'lvs1' ? 150 : 100;
 }
 
-export function keepalivedConf(name: 'lvs1' | 'lvs2', fifo: { fifo: string; reader: string }, o: VrrpOptions): string {
+export function keepalivedConf(
+  name: 'lvs1' | 'lvs2',
+  fifo: { tsvsd: string; fifo: string; reader: string },
+  o: VrrpOptions,
+): string {
   // Both start as BACKUP and the priorities elect lvs1: keepalived clears preempt_delay (and
   // refuses nopreempt) on an instance whose initial state is MASTER ("preempt delay will not work
   // with initial state MASTER - clearing", vrrp_parser.c / vrrp.c).
@@ -51,6 +61,7 @@ export function keepalivedConf(name: 'lvs1' | 'lvs2', fifo: { fifo: string; read
 global_defs {
     router_id ${name}
     script_user root
+    notify_fifo ${fifo.tsvsd}
     vrrp_notify_fifo ${fifo.fifo}
     vrrp_notify_fifo_script ${fifo.reader}
 ${lines(o.version === 3 && '    vrrp_version 3')}}

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HaDirector } from './ha-director.ts';
-import { SYNC_ID, type VrrpOptions } from './ha-keepalived.ts';
+import { SYNC_ID, VRRP_FIFO, type VrrpOptions } from './ha-keepalived.ts';
 import { HaTopology } from './ha-topology.ts';
 import { ROOT } from './lab-daemon.ts';
 import { RIP1, RIP2, VIP } from './topology.ts';
@@ -78,8 +78,10 @@ log-level info
 interface eth0 owned ${VIP} subnet 192.168.88.0/24
 # eth1: the real-server side. The DIP 192.168.99.5 is keepalived's (a kernel address on the MASTER).
 interface eth1 subnet 192.168.99.0/24
-# silent until keepalived's MASTER notification runs tsvsadm --vrrp-state master
+# silent until keepalived's MASTER notification, which tsvsd reads from keepalived's notify FIFO
+# itself (vrrp.fifo beside its control socket: each director's own)
 vrrp-state backup
+vrrp-notify-fifo ${VRRP_FIFO}
 
 [rules]
 -A -t ${VIP}:80 -s rr
@@ -123,9 +125,11 @@ vrrp-state backup
     this.topo.down();
   }
 
+  /** Until keepalived notified `state` (the notify log) and tsvsd took it from its FIFO. */
   async waitState(d: HaDirector, state: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (d.vrrpState() !== state) {
+    const tsvsdIn = (): boolean => d.tsvsadm(['--vrrp-state']).stdout.startsWith(`VRRP state ${state} `);
+    while (d.vrrpState() !== state || !tsvsdIn()) {
       if (Date.now() > deadline)
         throw new Error(
           `${d.name} did not become ${state} within ${timeoutMs} ms (it is ${d.vrrpState() || 'not yet notified'}); keepalived's log:\n${d.log('keepalived.log').slice(-3000)}`,

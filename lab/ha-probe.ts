@@ -4,9 +4,9 @@
 // counts as broken and is replaced by a new one. It prints one JSON line: every connection with
 // when it opened, when it was last answered and whether it broke, and the longest time no
 // connection got any answer (the stall), so the lab can tell the connections opened before a
-// failover that kept working after it. One more worker opens a new connection for every request
-// (answer within 1 s or it counts as failed): the longest gap between its answers is the time
-// new clients could not connect, the failover's stall.
+// failover that kept working after it. One more worker opens a new connection every PAUSE ms
+// for one request each (answer within 1 s or it counts as failed): the longest gap between their
+// answers is the time new clients could not connect, the failover's stall.
 //
 //   node ha-probe.js VIP PORT CONNS SECONDS TIMEOUT_MS PAUSE_MS
 
@@ -107,12 +107,26 @@ async function worker(): Promise<void> {
   while (Date.now() < endMs) await runConn(false);
 }
 
-/** New connections, one request each, a pause of PAUSE_MS between them. */
+/**
+ * New connections, one request each, one started every PAUSE_MS whether or not the previous one
+ * was answered (at most FRESH_IN_FLIGHT at once): during an outage a new one still starts every
+ * PAUSE_MS, so the first answer after a takeover comes from a SYN sent after it, and the stall
+ * is the time the VIP was dark, not rounded up to one client's SYN retransmission (1 s, 3 s).
+ */
+const FRESH_IN_FLIGHT = 64;
 async function freshWorker(): Promise<void> {
+  let inFlight = 0;
   while (Date.now() < endMs) {
-    if ((await runConn(true)).broken !== null) freshFailed++;
+    if (inFlight < FRESH_IN_FLIGHT) {
+      inFlight++;
+      void runConn(true).then((r) => {
+        inFlight--;
+        if (r.broken !== null) freshFailed++;
+      });
+    }
     await new Promise((r) => setTimeout(r, pauseMs));
   }
+  while (inFlight > 0) await new Promise((r) => setTimeout(r, pauseMs));
 }
 
 async function main(): Promise<void> {

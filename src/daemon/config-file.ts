@@ -24,6 +24,8 @@
 //   am-droprate 10                 # drop-packet 3 drops 1 in this many new-connection packets
 //   vrrp-state backup              # with keepalived: start silent, answer after notify_master
 //                                  #   runs `tsvsadm --vrrp-state master` (src/daemon/vrrp-state.ts)
+//   vrrp-notify-fifo vrrp.fifo     # or follow keepalived's notify_fifo itself (vrrp-fifo.ts): an
+//                                  #   absolute path, or a file name beside the control socket
 //   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
 //                                  #   TCP connection (consistent: mh/sh services only; ECMP)
 //   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file (none = in memory only)
@@ -134,6 +136,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   const defense: Partial<DefenseSysctls> = {};
   let embryonicPercent: number | undefined;
   let vrrpState: 'master' | 'backup' | undefined;
+  let vrrpNotifyFifo: string | undefined;
   let sloppyTcp: SloppyTcp | undefined;
   let stateFile: string | undefined;
   const ruleLines: RuleLine[] = [];
@@ -220,6 +223,14 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || (val !== 'master' && val !== 'backup'))
         throw configError(path, n, 'vrrp-state must be master or backup (the state tsvsd starts in)');
       vrrpState = val;
+    } else if (key === 'vrrp-notify-fifo') {
+      if (words.length !== 2 || (!val!.startsWith('/') && val!.includes('/')))
+        throw configError(
+          path,
+          n,
+          "vrrp-notify-fifo must be an absolute path or a file name beside the control socket (keepalived's notify_fifo)",
+        );
+      vrrpNotifyFifo = val;
     } else if (key === 'sloppy-tcp') {
       if (words.length !== 2 || (val !== 'off' && val !== 'on' && val !== 'consistent'))
         throw configError(path, n, 'sloppy-tcp must be off, on or consistent');
@@ -232,7 +243,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp, state-file)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)`,
       );
     }
   }
@@ -253,6 +264,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(Object.keys(defense).length > 0 ? { defense } : {}),
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
       ...(vrrpState !== undefined ? { vrrpState } : {}),
+      ...(vrrpNotifyFifo !== undefined ? { vrrpNotifyFifo } : {}),
       ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
       ...(stateFile !== undefined ? { stateFile } : {}),
     },

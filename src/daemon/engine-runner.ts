@@ -6,6 +6,7 @@
 // reconfigures what can change live (engine-reload.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DROP_NAMES } from '../lib/drops.ts';
@@ -20,6 +21,7 @@ import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
 import { addVrrpStateOp } from './vrrp-state.ts';
+import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
 import { serviceKey } from '../model/rule-spec.ts';
@@ -137,8 +139,27 @@ export function startEngine(
   const dp = new EngineDataPlane(engine, daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
+  const teardown = (): void => {
+    dp.stop();
+    engine.stop();
+    filter?.remove();
+    if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+  };
   const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState);
-  daemon.addOp('engine.stats', () => ({ ...engineStats(engine), vrrp: vrrp.info().state, stateFile: stateInfo }));
+  let fifo: VrrpFifoReader | null = null;
+  try {
+    const f = cfg.vrrpNotifyFifo;
+    if (f !== undefined) fifo = followVrrpFifo(isAbsolute(f) ? f : join(dirname(daemon.socketPath), f), vrrp, log);
+  } catch (e) {
+    teardown();
+    throw e;
+  }
+  daemon.addOp('engine.stats', () => ({
+    ...engineStats(engine),
+    vrrp: vrrp.info().state,
+    vrrpFifo: fifo === null ? null : { path: fifo.path, ...fifo.stats },
+    stateFile: stateInfo,
+  }));
   daemon.addOp('trace', (args) => {
     if (typeof args['enable'] === 'boolean') engine.trace.enabled = args['enable'];
     const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;
@@ -198,13 +219,12 @@ export function startEngine(
     },
     stop() {
       stopped = 'stop';
-      dp.stop();
-      engine.stop();
-      filter?.remove();
-      if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+      fifo?.close();
+      teardown();
     },
     handOver() {
       stopped = 'handover';
+      fifo?.close();
       dp.stop();
       engine.stop();
       return { ipForward: oldForward, neighbours: neighboursOf(engine) };

@@ -14,7 +14,9 @@ import type { Engine } from '../datapath/engine.ts';
 import { SyncBackup, type SyncServices } from '../sync/sync-backup.ts';
 import { SyncConnState } from '../sync/sync-conn-state.ts';
 import { SyncMaster } from '../sync/sync-master.ts';
-import { SYNC_FRAME_HEADROOM, writeSyncFrame, type SyncFrameConfig } from '../sync/sync-frame.ts';
+import { SYNC_FRAME_HDR_LEN, SYNC_FRAME_HEADROOM, writeSyncFrame, type SyncFrameConfig } from '../sync/sync-frame.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
+import { AfPacketIo } from '../io/af-packet.ts';
 import {
   DEFAULT_MCAST_IFN,
   DEFAULT_SYNC_GROUP,
@@ -24,7 +26,6 @@ import {
   defaultSyncSysctls,
   MAX_SYNC_MAXLEN,
   MIN_BACKUP_MAXLEN,
-  SYNC_CHECK_PERIOD_MS,
   SYNC_IPV4_UDP_HLEN,
 } from '../sync/sync-proto.ts';
 import { parseSyncRequest, startDaemonRequests, type SyncDaemonConfig, type SyncState } from './sync-request.ts';
@@ -44,7 +45,8 @@ interface Running {
   readonly sock: dgram.Socket;
   master: SyncMaster | null;
   backup: SyncBackup | null;
-  timer: NodeJS.Timeout | null;
+  /** Clears the master's pending send timer. */
+  cancel: () => void;
   sendErrors: number;
 }
 
@@ -128,18 +130,27 @@ export class SyncDaemons {
         }
       : null;
     let ipId = 0;
+    // The native rings send a virtio_net_hdr: the kernel (or the NIC) sums the UDP message, as for
+    // the kernel's own sync socket. libpcap sends bytes as they are: the checksum is summed here.
+    const offload = io instanceof AfPacketIo;
     let wakeTimer: NodeJS.Timeout | null = null;
     let tokens = SYNC_MAX_MESSAGES_PER_SEC;
     let lastRefill = Date.now();
-    // The rate bound: a token bucket of messages; what it holds back stays queued.
+    // The rate bound: a token bucket of messages; what it holds back stays queued. A partly filled
+    // message is queued here once old enough; its timer was armed by its first entry (wake).
     const drain = (): void => {
       const now = Date.now();
+      m.flushOld(now);
       tokens = Math.min(SYNC_MAX_MESSAGES_PER_SEC, tokens + ((now - lastRefill) * SYNC_MAX_MESSAGES_PER_SEC) / 1000);
       lastRefill = now;
       const n = m.sendQueued(Math.floor(tokens));
       tokens -= n;
       if (ring && n > 0) io.flush();
       if (m.queueLength > 0) wake(Math.max(1, Math.ceil(1000 / SYNC_MAX_MESSAGES_PER_SEC)));
+      else {
+        const due = m.flushDueInMs(now);
+        if (due >= 0) wake(Math.max(1, due));
+      }
     };
     const wake = (delayMs: number): void => {
       if (wakeTimer !== null) return;
@@ -148,13 +159,23 @@ export class SyncDaemons {
         drain();
       }, delayMs);
     };
-    const r: Running = { cfg, sock, master: null, backup: null, timer: null, sendErrors: 0 };
+    const r: Running = {
+      cfg,
+      sock,
+      master: null,
+      backup: null,
+      cancel: () => {
+        if (wakeTimer !== null) clearTimeout(wakeTimer);
+        wakeTimer = null;
+      },
+      sendErrors: 0,
+    };
     const send = (buf: Buffer, off: number, len: number, done: () => void): void => {
       if (frame !== null) {
         ipId = (ipId + 1) & 0xffff;
-        const f = writeSyncFrame(buf, off, len, frame, ipId);
+        const f = writeSyncFrame(buf, off, len, frame, ipId, offload);
         // The ring copies at flush(), which drain() calls before anything writes this buffer again.
-        if (!io.queueTx(port, buf, f, len + SYNC_FRAME_HEADROOM, 0)) r.sendErrors++;
+        if (!io.queueTx(port, buf, f, len + SYNC_FRAME_HDR_LEN, offload ? RXF_VNET_HDR : 0)) r.sendErrors++;
         done();
         return;
       }
@@ -173,11 +194,6 @@ export class SyncDaemons {
       ring ? SYNC_FRAME_HEADROOM : 0,
     );
     r.master = m;
-    r.timer = setInterval(() => {
-      m.flushOld(Date.now());
-      drain();
-    }, SYNC_CHECK_PERIOD_MS);
-    r.timer.unref();
     this.engine.pipeline.sync = m;
     this.log.info('sync master sends', { via: ring ? `the engine's TX ring on ${cfg.mcastIfn}` : 'a UDP socket' });
     return r;
@@ -200,7 +216,7 @@ export class SyncDaemons {
       }
       b.processMessage(msg, msg.length, Date.now());
     });
-    return { cfg, sock, master: null, backup: b, timer: null, sendErrors: 0 };
+    return { cfg, sock, master: null, backup: b, cancel: () => {}, sendErrors: 0 };
   }
 
   /** ip_vs_genl_del_daemon + stop_sync_thread: queued messages are discarded, as the kernel does. */
@@ -215,7 +231,7 @@ export class SyncDaemons {
   }
 
   private close(r: Running): void {
-    if (r.timer !== null) clearInterval(r.timer);
+    r.cancel();
     if (r.master !== null && this.engine.pipeline.sync === r.master) this.engine.pipeline.sync = null;
     r.sock.close();
   }

@@ -60,6 +60,11 @@ export interface EngineConfig {
    * 'master', like no value, answers for them from the start (src/daemon/vrrp-state.ts).
    */
   readonly vrrpState?: 'master' | 'backup';
+  /**
+   * keepalived's notify FIFO, read by tsvsd for its VRRP state changes (src/daemon/vrrp-fifo.ts):
+   * an absolute path, or a file name in the control socket's directory.
+   */
+  readonly vrrpNotifyFifo?: string;
   /** sloppy_tcp (SloppyTcp); default 'off'. */
   readonly sloppyTcp?: SloppyTcp;
   /**

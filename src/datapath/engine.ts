@@ -33,6 +33,10 @@ export interface EngineOptions {
   portWatchMs?: number;
 }
 
+/** keepalived.conf(5) defaults: vrrp_garp_master_repeat, vrrp_garp_master_delay. */
+const GARP_MASTER_REPEAT = 5;
+const GARP_MASTER_DELAY_MS = 5000;
+
 export class Engine {
   readonly drops = new DropCounters();
   readonly trace = new TraceRing(4096);
@@ -47,6 +51,7 @@ export class Engine {
   /** Frames over all batches (the histogram's sum). */
   batchFrames = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private garpTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly defenseTimers: Timers;
   private defenseTimer: TimerHandle | null = null;
@@ -91,11 +96,12 @@ export class Engine {
     this.portWatch.start(this.opts.portWatchMs);
   }
 
-  /** Gratuitous ARP for every owned address, sent now (at start, and on a VRRP takeover). */
-  announce(): void {
-    announce(this.owned, this.xmit, (port, frame) => {
-      this.io.queueTx(port, frame, 0, frame.length, 0);
-    });
+  /** Gratuitous ARP for every owned address, `repeat` times, sent now (at start, and on a VRRP takeover). */
+  announce(repeat = 1): void {
+    for (let i = 0; i < repeat; i++)
+      announce(this.owned, this.xmit, (port, frame) => {
+        this.io.queueTx(port, frame, 0, frame.length, 0);
+      });
     this.io.flush();
   }
 
@@ -107,7 +113,16 @@ export class Engine {
     const was = this.owned.standby;
     this.owned.standby = standby;
     this.xmit.heldSenders = standby ? this.owned.entries().map(([a]) => a) : [];
-    if (was && !standby) this.announce();
+    if (!was || standby) return;
+    // keepalived's vrrp_state_become_master with its defaults: vrrp_garp_master_repeat (5)
+    // gratuitous ARPs at once, so one lost frame does not leave a neighbour on the old MASTER's
+    // MAC, and a second set vrrp_garp_master_delay (5 s) later.
+    this.announce(GARP_MASTER_REPEAT);
+    if (this.garpTimer !== null) clearTimeout(this.garpTimer);
+    this.garpTimer = setTimeout(() => {
+      this.garpTimer = null;
+      if (!this.owned.standby) this.announce(GARP_MASTER_REPEAT);
+    }, GARP_MASTER_DELAY_MS).unref();
   }
 
   /** defense_work_handler re-queues itself every DEFENSE_TIMER_PERIOD (schedule_delayed_work). */
@@ -184,6 +199,8 @@ export class Engine {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    if (this.garpTimer !== null) clearTimeout(this.garpTimer);
+    this.garpTimer = null;
     if (this.defenseTimer !== null) this.defenseTimers.clearTimeout(this.defenseTimer);
     this.defenseTimer = null;
     this.portWatch.stop();

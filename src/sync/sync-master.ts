@@ -3,7 +3,7 @@
 // ip_vs_sync_buff_create), and the bounded queue of full messages the sender drains
 // (sb_queue_tail, next_sync_buff, sync_thread_master) in ip_vs_sync.c.
 //
-//   pipeline (per inbound packet) -> syncConn(id) -> cur [hdr|e|e|e..]  full or 2 s old
+//   pipeline (per inbound packet) -> syncConn(id) -> cur [hdr|e|e|e..]  full or 20 ms old
 //                                                        |
 //   free list <- done(i) <- sender.send(buf, len)  <- queue ring of buffer indexes (<= qlenMax)
 //
@@ -44,7 +44,10 @@ const TCP_SYNC_STATES =
 export interface SyncSender {
   /** Send the message buf[off, off + len); call done() once buf may be reused. */
   send(buf: Buffer, off: number, len: number, done: () => void): void;
-  /** Drain the queue (sendQueued) after delayMs; repeated calls before it runs are merged. */
+  /**
+   * Run the sender (flushOld, then sendQueued) after delayMs; repeated calls before it runs are
+   * merged, and it re-arms itself while flushDueInMs() says a message waits.
+   */
   wake(delayMs: number): void;
 }
 
@@ -161,8 +164,13 @@ export class SyncMaster {
         retries = r + 1;
       }
     }
-    if (sc.period > 0) {
-      if ((flags & CONN_F_TEMPLATE) === 0 && pkts % sc.period !== sc.threshold) return false;
+    const period = sc.period;
+    if (period > 0) {
+      // pkts % period, without a division for the first period packets of a connection (every
+      // one of a short connection's): sync_threshold is below sync_period, or the kernel's
+      // proc_do_sync_threshold refuses it.
+      const r = pkts < period ? pkts : pkts % period;
+      if ((flags & CONN_F_TEMPLATE) === 0 && r !== sc.threshold) return false;
     } else if (refresh === 0 && pkts !== sc.threshold) return false;
     // The kernel's cmpxchg of sync_endtime always wins here: one thread owns the table.
     this.set(id, state, n, retries);
@@ -230,6 +238,8 @@ export class SyncMaster {
     this.curLen = SYNC_MESG_HEADER_LEN;
     this.curConns = 0;
     this.curFirstMs = nowMs;
+    // The message's flush timer (no periodic check): at most one per message, never per packet.
+    this.sender.wake(SYNC_FLUSH_TIME_MS);
     return true;
   }
 
@@ -252,9 +262,15 @@ export class SyncMaster {
     else if (this.queued === SYNC_WAKEUP_RATE) this.sender.wake(0);
   }
 
-  /** get_curr_sync_buff(IPVS_SYNC_FLUSH_TIME): queue a partly filled message once 2 s old. */
+  /** get_curr_sync_buff(SYNC_FLUSH_TIME_MS): queue a partly filled message once that old. */
   flushOld(nowMs: number): void {
     if (this.cur >= 0 && this.curConns > 0 && nowMs - this.curFirstMs >= SYNC_FLUSH_TIME_MS) this.queueCur();
+  }
+
+  /** Milliseconds until flushOld() would queue the partly filled message (0: now); -1 if there is none. */
+  flushDueInMs(nowMs: number): number {
+    if (this.cur < 0 || this.curConns === 0) return -1;
+    return Math.max(0, this.curFirstMs + SYNC_FLUSH_TIME_MS - nowMs);
   }
 
   /** Queue the current message whatever its age (stop, tests). */

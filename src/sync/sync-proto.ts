@@ -58,10 +58,17 @@ export const MAX_SYNC_MAXLEN = 65535 - SYNC_IPV4_UDP_HLEN;
 /** Backup minimum (start_sync_thread clamps a given backup maxlen to >= 1024). */
 export const MIN_BACKUP_MAXLEN = 1024;
 
-/** IPVS_SYNC_FLUSH_TIME: a partly filled buffer goes out once this old. */
-export const SYNC_FLUSH_TIME_MS = 2000;
-/** IPVS_SYNC_CHECK_PERIOD: the idle master thread's wake-up. */
-export const SYNC_CHECK_PERIOD_MS = 1000;
+/**
+ * The kernel sends a partly filled buffer once it is IPVS_SYNC_FLUSH_TIME (2 s) old, checked every
+ * IPVS_SYNC_CHECK_PERIOD (1 s) by its idle master thread, so an entry may wait up to 3 s, and a
+ * connection synced in that window is lost when the master dies in it. tsvs sends a partly filled
+ * message once it is this old, from a timer armed when the message gets its first entry (no
+ * periodic check): the kernel's own delay for a queued full buffer (IPVS_SYNC_SEND_DELAY), so an
+ * entry reaches the backup about as soon as if its buffer had filled. Under load messages fill
+ * first (1,000 new connections/s fill one every 13 ms); at low rates it costs at most 50 small
+ * messages a second.
+ */
+export const SYNC_FLUSH_TIME_MS = 20;
 /** IPVS_SYNC_SEND_DELAY (HZ / 50): the master wakes this long after the first queued buffer. */
 export const SYNC_SEND_DELAY_MS = 20;
 /** IPVS_SYNC_WAKEUP_RATE: ... or at once when this many are queued. */

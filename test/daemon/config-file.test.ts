@@ -49,6 +49,8 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   t.equal(parseConfig('[engine]\nvrrp-state backup\n', '/c').engine.vrrpState, 'backup');
   t.equal(parseConfig('[engine]\nvrrp-state master\n', '/c').engine.vrrpState, 'master');
   t.equal(parseConfig('[engine]\n', '/c').engine.vrrpState, undefined);
+  t.equal(parseConfig('[engine]\nvrrp-notify-fifo vrrp.fifo\n', '/c').engine.vrrpNotifyFifo, 'vrrp.fifo');
+  t.equal(parseConfig('[engine]\nvrrp-notify-fifo /run/k.fifo\n', '/c').engine.vrrpNotifyFifo, '/run/k.fifo');
   t.equal(parseConfig('[engine]\n', '/c').engine.kernelFilter, undefined, 'unset: the engine runner installs it');
 });
 
@@ -77,6 +79,10 @@ const errors: [string, string][] = [
   ['[engine]\nsloppy-tcp 1\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nsloppy-tcp on off\n', '/c:2: sloppy-tcp must be off, on or consistent'],
   ['[engine]\nvrrp-state fault\n', '/c:2: vrrp-state must be master or backup (the state tsvsd starts in)'],
+  [
+    '[engine]\nvrrp-notify-fifo run/k.fifo\n',
+    "/c:2: vrrp-notify-fifo must be an absolute path or a file name beside the control socket (keepalived's notify_fifo)",
+  ],
   ['[engine]\nstate-file tsvs.state\n', '/c:2: state-file must be an absolute path or none'],
   ['[engine]\nstate-file\n', '/c:2: state-file must be an absolute path or none'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
@@ -87,7 +93,7 @@ const errors: [string, string][] = [
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, sloppy-tcp, state-file)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)',
   ],
 ];
 for (const [text, message] of errors) {

@@ -26,17 +26,18 @@ function director(fwd = FWD_MASQ): { m: ConnManager; web: Service; services: Syn
 }
 
 /** A master over `m` whose messages land in `sent` (copies, as the socket would put them on the wire). */
-function master(m: ConnManager): { s: SyncMaster; sent: Buffer[] } {
+function master(m: ConnManager): { s: SyncMaster; sent: Buffer[]; wakes: number[] } {
   const sent: Buffer[] = [];
+  const wakes: number[] = [];
   const st = new SyncConnState(m.table.capacity);
   const s = new SyncMaster(m.table, st, defaultSyncSysctls(), 7, DEFAULT_SYNC_MAXLEN, {
     send: (buf, off, len, done) => {
       sent.push(Buffer.from(buf.subarray(off, off + len)));
       done();
     },
-    wake: () => {},
+    wake: (delayMs) => void wakes.push(delayMs),
   });
-  return { s, sent };
+  return { s, sent, wakes };
 }
 
 /** The client's handshake and `data` more packets, each inbound one told to the master as ip_vs_in_hook does. */
@@ -64,13 +65,16 @@ function rows(m: ConnManager, nowMs: number): string[] {
 
 t.test('a connection is synced at its 3rd inbound packet, its template with every packet', async (t) => {
   const a = director();
-  const { s, sent } = master(a.m);
+  const { s, sent, wakes } = master(a.m);
   connect(a.m, a.web, s, 40000, 1, 1000); // packets: SYN, ACK, data = 3 inbound
   t.equal(s.connsSynced, 4, 'template at packets 1, 2 and 3, the connection at packet 3');
   t.equal(sent.length, 0, 'a part-filled message waits');
-  s.flushOld(2999);
-  t.equal(s.queueLength, 0, 'younger than 2 s');
-  s.flushOld(3000);
+  t.same(wakes, [20], "the message's first entry armed one flush timer, 20 ms");
+  t.equal(s.flushDueInMs(1005), 15, 'its flush is due 20 ms after its first entry');
+  s.flushOld(1019);
+  t.equal(s.queueLength, 0, 'younger than 20 ms');
+  s.flushOld(1020);
+  t.equal(s.flushDueInMs(1020), -1, 'no partly filled message left');
   t.equal(s.sendQueued(100), 1);
   t.equal(sent.length, 1);
   const msg = sent[0]!;
