@@ -40,7 +40,7 @@ log "${logFile}" all;
 protocol device { scan time 10; }
 # The VIPs this director serves. tsvsd owns them in userspace; the kernel gets no route
 # (no kernel protocol): the static routes exist only to be announced. Disabled until the VIP
-# announcer (vip-announcer.ts) has seen tsvsd answer with a real server to send to.
+# announcer (tsvsadm --announce) has seen tsvsd answer with a real server to send to.
 protocol static ${VIP_PROTOCOL} {
   disabled yes;
   ipv4;
@@ -56,14 +56,22 @@ protocol bgp uplink {
 `;
 }
 
-/** The router's BIRD: one eBGP session per director; equal paths merged into one ECMP route. */
-export function routerBirdConf(logFile: string, addr: string, directors: readonly string[]): string {
+/**
+ * The router's BIRD: one eBGP session per director; equal paths merged into one ECMP route, in
+ * the main table, or in `table` for resilient-nexthops.ts to turn into a resilient group.
+ */
+export function routerBirdConf(
+  logFile: string,
+  addr: string,
+  directors: readonly string[],
+  table: number | null = null,
+): string {
   return `# BIRD 2 on the ECMP router (written by lab/bird.ts)
 router id ${addr};
 log "${logFile}" all;
 protocol device { scan time 10; }
 protocol kernel {
-  ipv4 { import none; export all; };
+${table === null ? '' : `  # resilient-nexthops.ts builds a resilient next-hop group in main from this table's routes.\n  kernel table ${table};\n`}  ipv4 { import none; export all; };
   # Equal BGP paths to the VIP become one route with a next hop per director.
   merge paths on limit 16;
 }

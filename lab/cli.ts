@@ -28,13 +28,15 @@ Commands:
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
-  ecmp [N] [--sched S] [--sloppy-tcp off|on|consistent]
+  ecmp [N] [--sched S] [--sloppy-tcp off|on|consistent] [--fullnat] [--resilient]
                        N LVS-DR directors (default 3, at most 8) behind a router with ECMP: BIRD 2
                        announces the VIP from each over BGP, tsvsd runs mh and adopts flows
                        (sloppy-tcp consistent; --sched and --sloppy-tcp change both on every
                        director); shows the route and the split per director,
                        kills one director's tsvsd under load and prints what broke
-                       (lab/README.md, "ECMP")
+                       (lab/README.md, "ECMP"); --fullnat: full NAT (-F) from each director's
+                       own address instead of DR; --resilient: the router's route is a resilient
+                       next-hop group (lab/resilient-nexthops.ts) instead of hash-threshold
   ecmp add             start the stopped directors' tsvsd again, or add one more director
   tun [--decap bpf|kernel]  the LVS-TUN lab: real servers on a routed network get each client
                        packet in IPIP (then GUE) and answer directly; they decapsulate with
@@ -223,6 +225,13 @@ async function main(): Promise<void> {
         };
         const sched = flag('--sched', 'mh');
         const sloppyTcp = flag('--sloppy-tcp', 'consistent');
+        const switchOn = (name: string): boolean => {
+          const i = rest.indexOf(name);
+          if (i >= 0) rest.splice(i, 1);
+          return i >= 0;
+        };
+        const forward = switchOn('--fullnat') ? 'fullnat' : 'dr';
+        const resilient = switchOn('--resilient');
         const n = rest[0] === undefined ? DEFAULT_DIRECTORS : Number(rest[0]);
         if (!Number.isInteger(n) || n < 1 || n > MAX_DIRECTORS) {
           process.stderr.write(`lab: ecmp takes a number of directors from 1 to ${MAX_DIRECTORS}, or add\n`);
@@ -232,7 +241,7 @@ async function main(): Promise<void> {
           process.stderr.write('lab: --sloppy-tcp takes off, on or consistent\n');
           process.exit(2);
         }
-        await ecmpDemo(prefix, n, { sched, sloppyTcp });
+        await ecmpDemo(prefix, n, { sched, sloppyTcp, forward }, resilient);
       }
       break;
     case 'ha':

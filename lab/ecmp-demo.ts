@@ -9,6 +9,7 @@ import { birdUnavailable } from './bird.ts';
 import { DrTopology } from './dr-topology.ts';
 import { LabDaemon, ROOT, say, shown } from './lab-daemon.ts';
 import { EcmpTopology } from './ecmp-topology.ts';
+import { RESILIENT_TABLE } from './resilient-watcher.ts';
 import type { Director, DirectorPolicy } from './ecmp-director.ts';
 import { killUnderLoad, routeMatches, serviceConns, until } from './ecmp-experiment.ts';
 import { drive } from './traffic.ts';
@@ -44,7 +45,7 @@ export async function splitPerDirector(lab: EcmpTopology, n: number): Promise<st
   return `${parts.join(', ')}   (real servers: ${servers})`;
 }
 
-export async function ecmpDemo(prefix: string, n: number, policy: DirectorPolicy): Promise<void> {
+export async function ecmpDemo(prefix: string, n: number, policy: DirectorPolicy, resilient = false): Promise<void> {
   const why = ensureBird();
   if (why !== null) throw new Error(why);
   const lab = new EcmpTopology(prefix);
@@ -62,7 +63,7 @@ export async function ecmpDemo(prefix: string, n: number, policy: DirectorPolicy
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   try {
-    await run(lab, n, policy);
+    await run(lab, n, policy, resilient);
   } catch (e) {
     lab.down();
     throw e;
@@ -72,15 +73,20 @@ export async function ecmpDemo(prefix: string, n: number, policy: DirectorPolicy
   }
 }
 
-async function run(lab: EcmpTopology, n: number, policy: DirectorPolicy): Promise<void> {
+async function run(lab: EcmpTopology, n: number, policy: DirectorPolicy, resilient: boolean): Promise<void> {
   say(`== tsvs: ${n} directors behind ECMP, announced with BGP (BIRD 2), agreeing through Maglev ==\n`);
-  lab.up({ directors: n, policy });
+  lab.up({ directors: n, policy, resilient });
   say(`Namespaces: ${lab.client}, ${lab.router}, ${lab.directors.map((d) => d.lvs).join(', ')}, web1, web2, sw99.`);
   await startDirectors(lab, lab.directors);
   say(
-    `Each director: tsvsd (DR, ${policy.sched}, sloppy-tcp ${policy.sloppyTcp}), BIRD announcing the VIP, the VIP announcer.`,
+    `Each director: tsvsd (${policy.forward === 'fullnat' ? 'full NAT' : 'DR'}, ${policy.sched}, sloppy-tcp ${policy.sloppyTcp}), BIRD announcing the VIP, tsvsadm --announce.`,
   );
   shown(lab.router, 'birdc show protocols', lab.routerBird.birdc('show protocols').out);
+  if (resilient) {
+    say(`The router's BIRD writes its route to table ${RESILIENT_TABLE}; lab/resilient-nexthops.ts makes it a group:`);
+    shown(lab.router, `ip route show ${VIP} table ${RESILIENT_TABLE}`, lab.routerRoute(RESILIENT_TABLE));
+    shown(lab.router, 'ip nexthop show (the group)', lab.nexthopGroup());
+  }
   shown(lab.router, `ip route show ${VIP}`, lab.routeText());
   say(`net.ipv4.fib_multipath_hash_policy=1 in the router: the next hop is a hash of addresses and ports.`);
 

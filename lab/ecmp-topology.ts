@@ -1,6 +1,6 @@
 // EcmpTopology: N LVS-DR directors behind one router that spreads the VIP's flows over them with
 // ECMP, the way Maglev, Katran and GLB scale out. Each director runs tsvsd (DR, mh), BIRD and the
-// VIP announcer (vip-announcer.ts); the router's BIRD learns the VIP from every director over
+// VIP announcer (`tsvsadm --announce`); the router's BIRD learns the VIP from every director over
 // eBGP and installs one route with a next hop per director; the router's kernel picks the next
 // hop per flow with an L4 hash (fib_multipath_hash_policy=1: addresses, protocol and ports).
 //
@@ -16,7 +16,10 @@
 //               BIRD AS 65001 announces it         default via 192.168.99.1 (the router)
 //
 // The router reaches a director by its own address (the BGP next hop), so the directors never
-// compete for the VIP on the segment; the real servers answer the client through the router.
+// compete for the VIP on the segment; the real servers answer the client through the router (DR),
+// or answer the director's own full NAT address 192.168.99.2k on the segment (full NAT).
+// With `resilient`, the router's BIRD writes the route to table RESILIENT_TABLE and
+// resilient-nexthops.ts installs it in main as a resilient next-hop group.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,23 +28,35 @@ import { addNetns, addVeth, delNetns, ip, nsExec, nsExists } from './netns.ts';
 import { CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
 import { Bird, directorBirdConf, routerBirdConf } from './bird.ts';
 import { DEFAULT_POLICY, Director, type DirectorPolicy } from './ecmp-director.ts';
+import { RESILIENT_TABLE, ResilientWatcher } from './resilient-watcher.ts';
 import { ROUTER_CLIENT_SIDE, ROUTER_SEGMENT_SIDE } from './dr-topology.ts';
 
 export const DEFAULT_DIRECTORS = 3;
 export const MAX_DIRECTORS = 8;
 
+interface Saved {
+  n: number;
+  policy: DirectorPolicy;
+  resilient: boolean;
+}
+
 export class EcmpTopology extends LabTopology {
   readonly router: string;
   readonly routerBird: Bird;
+  readonly watcher: ResilientWatcher;
   directors: Director[] = [];
   policy: DirectorPolicy;
+  /** The router installs the VIP's route as a resilient next-hop group (else hash-threshold multipath). */
+  resilient: boolean;
 
   constructor(prefix = 'tsvs') {
     super(prefix);
     this.router = `${prefix}-router`;
     this.routerBird = new Bird(this.router, join(this.stateDir, 'router'));
+    this.watcher = new ResilientWatcher(this.router, join(this.stateDir, 'router'));
     const saved = this.saved();
     this.policy = saved.policy;
+    this.resilient = saved.resilient;
     for (let k = 1; k <= saved.n; k++) this.directors.push(new Director(prefix, k, this.stateDir, this.policy));
   }
 
@@ -49,17 +64,19 @@ export class EcmpTopology extends LabTopology {
     return join(this.stateDir, 'ecmp.json');
   }
 
-  private saved(): { n: number; policy: DirectorPolicy } {
+  private saved(): Saved {
+    const none: Saved = { n: 0, policy: DEFAULT_POLICY, resilient: false };
     try {
-      const j = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { n: number; policy: DirectorPolicy };
-      return j.n > 0 && j.n <= MAX_DIRECTORS ? j : { n: 0, policy: DEFAULT_POLICY };
+      const j = JSON.parse(readFileSync(this.stateFile, 'utf8')) as Saved;
+      return j.n > 0 && j.n <= MAX_DIRECTORS ? { ...j, resilient: j.resilient === true } : none;
     } catch {
-      return { n: 0, policy: DEFAULT_POLICY };
+      return none;
     }
   }
 
   private save(): void {
-    writeFileSync(this.stateFile, JSON.stringify({ n: this.directors.length, policy: this.policy }));
+    const saved: Saved = { n: this.directors.length, policy: this.policy, resilient: this.resilient };
+    writeFileSync(this.stateFile, JSON.stringify(saved));
   }
 
   /** Every namespace this lab may have made (all possible directors, for a clean teardown). */
@@ -73,7 +90,7 @@ export class EcmpTopology extends LabTopology {
   }
 
   /** Build the namespaces, start the web servers and the router's BIRD (directors: addDirector). */
-  override up(opts: LabOptions & { directors?: number; policy?: DirectorPolicy } = {}): void {
+  override up(opts: LabOptions & { directors?: number; policy?: DirectorPolicy; resilient?: boolean } = {}): void {
     if (this.anyLeft()) this.down();
     mkdirSync(join(this.stateDir, 'router'), { recursive: true });
     try {
@@ -89,7 +106,19 @@ export class EcmpTopology extends LabTopology {
       ip('-n', this.client, 'addr', 'add', `${CIP}/29`, 'dev', 'eth0');
       ip('-n', this.client, 'link', 'set', 'eth0', 'up');
       ip('-n', this.client, 'route', 'add', 'default', 'via', ROUTER_CLIENT_SIDE);
-      nsExec(this.client, 'sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1');
+      // txrehash=0: the client's sockets keep their hash after a retransmission timeout. The veth
+      // carries a socket's hash (skb->hash, an L4 hash) into the router, whose multipath hash uses it
+      // as is (fib_multipath_hash: "short-circuit if we already have L4 hash present"); with the
+      // default txrehash=1 a stalled flow draws a new hash at each timeout and so tries another
+      // director, which no router does for IPv4 packets that arrive from a real link.
+      nsExec(
+        this.client,
+        'sysctl',
+        '-qw',
+        'net.ipv4.ip_local_port_range=1024 65535',
+        'net.ipv4.tcp_tw_reuse=1',
+        'net.core.txrehash=0',
+      );
 
       ip('-n', this.router, 'addr', 'add', `${ROUTER_CLIENT_SIDE}/29`, 'dev', 'eth0');
       ip('-n', this.router, 'addr', 'add', `${ROUTER_SEGMENT_SIDE}/24`, 'dev', 'eth1');
@@ -113,9 +142,11 @@ export class EcmpTopology extends LabTopology {
       this.directors = [];
       const n = Math.min(Math.max(opts.directors ?? DEFAULT_DIRECTORS, 1), MAX_DIRECTORS);
       this.policy = opts.policy ?? DEFAULT_POLICY;
+      this.resilient = opts.resilient ?? false;
       for (let k = 1; k <= n; k++) this.directors.push(new Director(this.prefix, k, this.stateDir, this.policy));
       this.save();
       this.routerBird.start(this.routerConf());
+      if (this.resilient) this.watcher.start();
       for (const d of this.directors) this.buildDirector(d);
     } catch (e) {
       this.down();
@@ -133,6 +164,7 @@ export class EcmpTopology extends LabTopology {
       this.routerBird.logFile,
       ROUTER_SEGMENT_SIDE,
       this.directors.map((d) => d.addr),
+      this.resilient ? RESILIENT_TABLE : null,
     );
   }
 
@@ -168,7 +200,20 @@ export class EcmpTopology extends LabTopology {
   }
 
   routeText(): string {
-    return spawnSync('ip', ['-n', this.router, 'route', 'show', `${VIP}/32`], { encoding: 'utf8' }).stdout ?? '';
+    return this.routerRoute();
+  }
+
+  /** `ip route show VIP/32` on the router, in the main table or in `table`. */
+  routerRoute(table: number | null = null): string {
+    const t = table === null ? [] : ['table', String(table)];
+    return spawnSync('ip', ['-n', this.router, 'route', 'show', `${VIP}/32`, ...t], { encoding: 'utf8' }).stdout ?? '';
+  }
+
+  /** `ip nexthop show` for the group of the VIP's route (resilient-nexthops.ts), or ''. */
+  nexthopGroup(): string {
+    const id = /nhid (\d+)/.exec(this.routerRoute())?.[1];
+    if (id === undefined) return '';
+    return spawnSync('ip', ['-n', this.router, 'nexthop', 'show', 'id', id], { encoding: 'utf8' }).stdout ?? '';
   }
 
   /** Real servers answer on the VIP (held on their lo), so they listen on every address. */
@@ -187,6 +232,7 @@ export class EcmpTopology extends LabTopology {
       d.daemon.stop();
       d.bird.stop();
     }
+    this.watcher.stop();
     this.routerBird.stop();
     super.down();
     for (const n of this.namespaces) delNetns(n);

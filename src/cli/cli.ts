@@ -12,6 +12,7 @@ import { runRestore } from './cli-restore.ts';
 import { execute } from './cli-exec.ts';
 import { EXTENSIONS, runExtension } from './cli-extensions.ts';
 import { RELOAD_FLAG, runReload } from './cli-reload.ts';
+import { ANNOUNCE_FLAG, announceUsageError, runAnnounce } from './cli-announce.ts';
 import { isVrrpStateCommand, runVrrpState, vrrpStateUsageError } from './cli-vrrp.ts';
 import { EXIT_FAILURE, PROGRAM, reportError, type CliIo } from './cli-report.ts';
 
@@ -52,6 +53,23 @@ export async function runTsvsadm(rawArgv: readonly string[], io: CliIo): Promise
       return await withClient(path, (c) => runReload(c, io));
     } catch (e) {
       return reportError(io, e, EXIT_FAILURE);
+    }
+  }
+  if (argv[0] === ANNOUNCE_FLAG) {
+    const usage = announceUsageError(argv.slice(1));
+    if (usage !== null) {
+      io.stderr(usage);
+      return 2;
+    }
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      return await runAnnounce({ socket: path, up: argv[1]!, down: argv[2]!, io, stop: stop.signal });
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
     }
   }
   if (isVrrpStateCommand(argv)) {

@@ -110,6 +110,9 @@ export function usageText(program: string): string {
     '  tsvsadm --sync                 the connection sync daemons (-L --daemon) with their counters\n' +
     "  tsvsadm --vrrp-state [STATE]   the director's VRRP role; master, backup, fault or stop sets it\n" +
     "                                 (keepalived's notify scripts: master answers for the VIP)\n" +
+    '  tsvsadm --announce UP-COMMAND DOWN-COMMAND  runs UP-COMMAND while tsvsd answers and has a real\n' +
+    '                                 server with weight > 0, DOWN-COMMAND when not (checked every\n' +
+    "                                 200 ms) and on SIGTERM: e.g. 'birdc enable vip' 'birdc disable vip'\n" +
     '  Start the daemon first: tsvsd --config /etc/tsvs/tsvsd.conf\n'
   );
 }
