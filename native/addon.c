@@ -181,12 +181,13 @@ static napi_value js_if_info(napi_env env, napi_callback_info info) {
 /* Reads the options of open(); 0, or -1 with an exception pending. */
 static int open_options(napi_env env, napi_value opts, struct tsvs_opts *o, struct addon_io *a) {
   static const char *const keys[] = {"version",        "ringBytes",       "frameBytes",     "blockBytes",
-                                     "blockTimeoutMs", "bigSlots",        "stageBytes",     "txCapacity",
-                                     "pollIntervalUs", "pollEnterFrames", "pollExitFrames", "spinUs"};
+                                     "blockTimeoutMs", "bigSlots",        "jumboSlots",     "stageBytes",
+                                     "txCapacity",     "pollIntervalUs",  "pollEnterFrames", "pollExitFrames",
+                                     "spinUs"};
   uint32_t version = (uint32_t)o->version;
-  uint32_t *dst[] = {&version,       &o->ring_bytes, &o->frame_bytes,  &o->block_bytes,
-                     &o->block_tov_ms, &o->big_slots, &o->stage_bytes, &o->tx_cap,
-                     &a->poll_us,    &a->poll_enter, &a->poll_exit,    &a->spin_us};
+  uint32_t *dst[] = {&version,         &o->ring_bytes,  &o->frame_bytes, &o->block_bytes, &o->block_tov_ms,
+                     &o->big_slots,    &o->jumbo_slots, &o->stage_bytes, &o->tx_cap,      &a->poll_us,
+                     &a->poll_enter,   &a->poll_exit,   &a->spin_us};
   size_t k;
   for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
     if (get_u32_prop(env, opts, keys[k], dst[k]) < 0) return -1;

@@ -15,7 +15,9 @@ struct addon_io {
   napi_ref on_rx;
   napi_ref arrays[8];
   napi_async_context actx;
-  uv_poll_t polls[TSVS_MAX_PORTS]; /* readiness of each RX socket ("interrupt" mode) */
+  uv_poll_t polls[2 * TSVS_MAX_PORTS]; /* readiness of each RX socket ("interrupt" mode) */
+  uint8_t poll_port[2 * TSVS_MAX_PORTS];  /* the port of each poll handle */
+  uint8_t poll_jumbo[2 * TSVS_MAX_PORTS]; /* 1: the handle watches the port's jumbo ring socket */
   uint32_t npolls;
   uv_poll_t tick;                  /* the timerfd ("polling" mode) */
   int tfd, tick_inited, polling, quick;

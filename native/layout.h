@@ -25,6 +25,10 @@
  * the given TPACKET version (2 or 3) from the options and p->mtu. */
 void tsvs_ring_geometry(struct tsvs_port *p, int version, const struct tsvs_opts *o);
 
+/* Fills p's jumbo ring geometry (none for V3, with jumbo_slots 0, or when p's slots already hold a
+ * superpacket); p->frame_size must be set. */
+void tsvs_jumbo_geometry(struct tsvs_port *p, int version, const struct tsvs_opts *o);
+
 /* Places the rings of io->port[0, nports) (their ring_len set), then the big slots (V2) and the
  * TX staging area, each page-aligned, in one region: sets every ring_off, big_*, stage_* and
  * region_len. */
@@ -41,6 +45,11 @@ static inline size_t tsvs_v2_frame_off(const struct tsvs_port *p, uint32_t i) {
 /* Region offset of V3 block i of p. */
 static inline size_t tsvs_v3_block_off(const struct tsvs_port *p, uint32_t i) {
   return p->ring_off + (size_t)i * p->block_size;
+}
+
+/* Region offset of jumbo slot i of p. */
+static inline size_t tsvs_jumbo_frame_off(const struct tsvs_port *p, uint32_t i) {
+  return p->jumbo.ring_off + (size_t)i * p->jumbo.frame_size;
 }
 
 /* Region offset of big slot k. */

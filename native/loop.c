@@ -165,13 +165,13 @@ static void on_tick(uv_poll_t *h, int status, int events) {
  * a socket whose interface comes back up is hooked again by the kernel (NETDEV_UP), and one whose
  * interface is gone stays quiet until it is re-opened (reattach.c, from the control plane). */
 static void port_error(struct addon_io *a, uv_poll_t *h) {
-  uint32_t i = (uint32_t)(h - a->polls);
+  uint32_t k = (uint32_t)(h - a->polls);
   struct tsvs_port *p;
   int e = 0;
   socklen_t el = sizeof e;
-  if (i >= a->io.nports) return;
-  p = &a->io.port[i];
-  if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0) e = errno;
+  if (k >= a->npolls) return;
+  p = &a->io.port[a->poll_port[k]];
+  if (getsockopt(a->poll_jumbo[k] ? p->jumbo.fd : p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0) e = errno;
   p->st.sock_errors++;
   if (e != 0) p->st.last_sock_errno = (uint64_t)e;
   if (!a->polling) uv_poll_start(h, UV_READABLE, on_ring);
@@ -206,12 +206,27 @@ static void on_ring(uv_poll_t *h, int status, int events) {
 }
 
 int loop_reattach(struct addon_io *a, uint32_t i, char *err, size_t errlen) {
+  uint32_t k;
   int rc;
-  /* Out of epoll before its fd is replaced (uv__poll_stop invalidates the fd). */
-  if (a->started && i < a->npolls) uv_poll_stop(&a->polls[i]);
+  /* Out of epoll before their fds are replaced (uv__poll_stop invalidates the fd). */
+  for (k = 0; k < a->npolls; k++)
+    if (a->poll_port[k] == i) uv_poll_stop(&a->polls[k]);
   rc = tsvs_port_reopen(&a->io, i, err, errlen);
-  if (a->started && i < a->npolls && !a->polling && !a->closing) uv_poll_start(&a->polls[i], UV_READABLE, on_ring);
+  for (k = 0; k < a->npolls; k++)
+    if (a->poll_port[k] == i && !a->polling && !a->closing) uv_poll_start(&a->polls[k], UV_READABLE, on_ring);
   return rc;
+}
+
+/* Adds a poll handle for RX socket fd of port i (jumbo: its jumbo ring's), started: 0 or a libuv error. */
+static int add_poll(struct addon_io *a, uv_loop_t *loop, int fd, uint32_t i, int jumbo) {
+  uint32_t k = a->npolls;
+  int rc;
+  if ((rc = uv_poll_init(loop, &a->polls[k], fd)) < 0) return rc;
+  a->polls[k].data = a;
+  a->poll_port[k] = (uint8_t)i;
+  a->poll_jumbo[k] = (uint8_t)jumbo;
+  a->npolls++;
+  return uv_poll_start(&a->polls[k], UV_READABLE, on_ring);
 }
 
 int loop_start(struct addon_io *a, uv_loop_t *loop) {
@@ -224,10 +239,9 @@ int loop_start(struct addon_io *a, uv_loop_t *loop) {
     a->tick_inited = 1;
   }
   for (i = 0; i < a->io.nports; i++) {
-    if ((rc = uv_poll_init(loop, &a->polls[i], a->io.port[i].fd)) < 0) return rc;
-    a->polls[i].data = a;
-    a->npolls++;
-    if ((rc = uv_poll_start(&a->polls[i], UV_READABLE, on_ring)) < 0) return rc;
+    const struct tsvs_port *p = &a->io.port[i];
+    if ((rc = add_poll(a, loop, p->fd, i, 0)) < 0) return rc;
+    if (p->jumbo.fd >= 0 && (rc = add_poll(a, loop, p->jumbo.fd, i, 1)) < 0) return rc;
   }
   a->started = 1;
   return 0;

@@ -20,6 +20,7 @@ static void close_new(struct tsvs_port *q) {
   if (q->plain_fd >= 0) close(q->plain_fd);
   if (q->tx_fd >= 0) close(q->tx_fd);
   if (q->gso_fd >= 0) close(q->gso_fd);
+  if (q->jumbo.fd >= 0) close(q->jumbo.fd);
 }
 
 /* dup2(from, *to) when *to is open, else *to takes from; the number of *to stays. */
@@ -35,19 +36,18 @@ static int take_fd(int from, int *to) {
 
 int tsvs_port_reopen(struct tsvs_io *io, uint32_t i, char *err, size_t errlen) {
   struct tsvs_port *p, q;
-  struct sockaddr_ll sll;
   int rc;
   if (i >= io->nports) {
     snprintf(err, errlen, "no port %u", i);
     return -EINVAL;
   }
   p = &io->port[i];
-  if (p->held > 0) {
+  if (p->held > 0 || p->jumbo.held > 0) {
     snprintf(err, errlen, "port %s holds %u frames", p->name, p->held);
     return -EBUSY;
   }
   memset(&q, 0, sizeof q);
-  q.fd = q.plain_fd = q.tx_fd = q.gso_fd = -1;
+  q.fd = q.plain_fd = q.tx_fd = q.gso_fd = q.jumbo.fd = -1;
   memcpy(q.name, p->name, sizeof q.name);
   rc = tsvs_if_info(q.name, &q.ifindex, q.mac, &q.mtu);
   if (rc < 0) {
@@ -61,21 +61,22 @@ int tsvs_port_reopen(struct tsvs_io *io, uint32_t i, char *err, size_t errlen) {
   q.block_size = p->block_size;
   q.block_nr = p->block_nr;
   q.ring_len = p->ring_len;
+  q.jumbo = p->jumbo;
+  q.jumbo.fd = -1;
   if ((rc = tsvs_port_socket(io, &q, &io->opts, err, errlen)) < 0) {
     close_new(&q);
     return rc;
   }
-  /* MAP_FIXED replaces the old ring's mapping, which drops the last reference to the old socket's
-   * ring (it is freed when its fd goes below). */
-  if (mmap(io->region + p->ring_off, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, q.fd,
-           0) == MAP_FAILED) {
-    rc = -errno;
-    snprintf(err, errlen, "mmap(PACKET_RX_RING) on %s: %s", q.name, strerror(-rc));
+  /* MAP_FIXED replaces the old rings' mappings, which drops the last references to the old sockets'
+   * rings (freed when their fds go below). */
+  if ((rc = tsvs_ring_map(io, &q, q.fd, p->ring_off, p->ring_len, err, errlen)) < 0 ||
+      (q.jumbo.fd >= 0 && (rc = tsvs_ring_map(io, &q, q.jumbo.fd, p->jumbo.ring_off, p->jumbo.ring_len, err, errlen)) < 0)) {
     close_new(&q);
     return rc;
   }
   if ((rc = take_fd(q.fd, &p->fd)) < 0 || (rc = take_fd(q.plain_fd, &p->plain_fd)) < 0 ||
-      (rc = take_fd(q.tx_fd, &p->tx_fd)) < 0 || (rc = take_fd(q.gso_fd, &p->gso_fd)) < 0) {
+      (rc = take_fd(q.tx_fd, &p->tx_fd)) < 0 || (rc = take_fd(q.gso_fd, &p->gso_fd)) < 0 ||
+      (q.jumbo.fd >= 0 && (rc = take_fd(q.jumbo.fd, &p->jumbo.fd)) < 0)) {
     snprintf(err, errlen, "dup2 on %s: %s", q.name, strerror(-rc));
     return rc;
   }
@@ -86,15 +87,8 @@ int tsvs_port_reopen(struct tsvs_io *io, uint32_t i, char *err, size_t errlen) {
   p->v3_next = p->v3_left = 0;
   p->v3_open = 0;
   p->st.reattaches++;
-  /* Bound last, as at open: the ring is in place before the first frame. */
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ALL);
-  sll.sll_ifindex = p->ifindex;
-  if (bind(p->fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
-    rc = -errno;
-    snprintf(err, errlen, "bind(AF_PACKET) on %s: %s", q.name, strerror(-rc));
-    return rc;
-  }
-  return 0;
+  p->jumbo.head = p->jumbo.tail = p->jumbo.held = 0;
+  /* Bound last, as at open: the rings are in place before the first frame. */
+  if ((rc = tsvs_ring_bind(p, p->fd, err, errlen)) < 0) return rc;
+  return p->jumbo.fd >= 0 ? tsvs_ring_bind(p, p->jumbo.fd, err, errlen) : 0;
 }

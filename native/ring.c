@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
@@ -82,22 +83,61 @@ static int tx_socket(struct tsvs_port *p, int bypass, int vnet, const struct tsv
   return fd;
 }
 
-/* Socket options and the ring (geometry from p) for one port; the ring is mapped later, at ring_off. */
-int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); /* protocol 0: no traffic before bind */
-  if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW)", p->name);
-  p->fd = fd;
-  /* The vnet header must be set before the ring exists (packet_setsockopt returns EBUSY after). */
+/* The options every RX socket gets before its ring exists (packet_setsockopt returns EBUSY after):
+ * vnet headers, the TPACKET version, headroom in front of every ring frame (tp_reserve), and for V2
+ * frames too big for a slot queued whole on the socket (PACKET_COPY_THRESH). */
+static int rx_options(int fd, int version, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
   if (setopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) return fail(err, errlen, "setsockopt(PACKET_VNET_HDR)", p->name);
-  if (setopt(fd, SOL_PACKET, PACKET_VERSION, io->version == 3 ? TPACKET_V3 : TPACKET_V2) < 0)
+  if (setopt(fd, SOL_PACKET, PACKET_VERSION, version == 3 ? TPACKET_V3 : TPACKET_V2) < 0)
     return fail(err, errlen, "setsockopt(PACKET_VERSION)", p->name);
-  /* Headroom in front of every ring frame (tp_reserve), before the ring exists like the vnet header. */
   if (setopt(fd, SOL_PACKET, PACKET_RESERVE, TSVS_RX_HEADROOM) < 0)
     return fail(err, errlen, "setsockopt(PACKET_RESERVE)", p->name);
-  if (io->version == 2 && setopt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0)
+  if (version == 2 && setopt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0)
     return fail(err, errlen, "setsockopt(PACKET_COPY_THRESH)", p->name);
   /* Old kernels lack it: frames we sent are then skipped by sll_pkttype in collect. */
   (void)setopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+  if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0)
+    (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
+  return 0;
+}
+
+/* A V2 ring of nr slots of size bytes, one slot per block (block = max(slot, page)). */
+static int v2_ring(int fd, struct tsvs_port *p, uint32_t size, uint32_t nr, uint32_t block, char *err, size_t errlen) {
+  struct tpacket_req req;
+  memset(&req, 0, sizeof req);
+  req.tp_block_size = block;
+  req.tp_block_nr = nr / (block / size);
+  req.tp_frame_size = size;
+  req.tp_frame_nr = nr;
+  if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+    return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V2)", p->name);
+  return 0;
+}
+
+/* A classic BPF filter keeping the frames (skb->len, Ethernet header on: packet_rcv pushes it back
+ * before run_filter) shorter than len, or with above, those of at least len: the split between a
+ * port's ring and its jumbo ring. */
+static int len_filter(int fd, struct tsvs_port *p, uint32_t len, int above, char *err, size_t errlen) {
+  struct sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_LEN, 0, 0, 0},
+      {BPF_JMP | BPF_JGE | BPF_K, 0, 1, len},
+      {BPF_RET | BPF_K, 0, 0, above ? 0xffffffffu : 0},
+      {BPF_RET | BPF_K, 0, 0, above ? 0 : 0xffffffffu},
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+    return fail(err, errlen, "setsockopt(SO_ATTACH_FILTER)", p->name);
+  return 0;
+}
+
+/* Socket options and the ring (geometry from p) for one port, and its jumbo ring's socket when p
+ * has one; the rings are mapped later, at ring_off and jumbo.ring_off. */
+int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen) {
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); /* protocol 0: no traffic before bind */
+  int rc;
+  if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW)", p->name);
+  p->fd = fd;
+  if ((rc = rx_options(fd, io->version, p, o, err, errlen)) < 0) return rc;
   if ((fd = tx_socket(p, 1, 0, o, err, errlen)) < 0) return fd;
   p->plain_fd = fd;
   if ((fd = tx_socket(p, 1, 1, o, err, errlen)) < 0) return fd;
@@ -105,8 +145,6 @@ int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_
   if ((fd = tx_socket(p, 0, 1, o, err, errlen)) < 0) return fd;
   p->gso_fd = fd;
   fd = p->fd;
-  if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sock_buf_bytes) < 0)
-    (void)setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sock_buf_bytes);
 
   if (io->version == 3) {
     struct tpacket_req3 req;
@@ -118,16 +156,32 @@ int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_
     req.tp_retire_blk_tov = o->block_tov_ms;
     if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
       return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V3)", p->name);
-  } else {
-    struct tpacket_req req;
-    memset(&req, 0, sizeof req);
-    req.tp_block_size = p->block_size;
-    req.tp_block_nr = p->block_nr;
-    req.tp_frame_size = p->frame_size;
-    req.tp_frame_nr = p->frame_nr;
-    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
-      return fail(err, errlen, "setsockopt(PACKET_RX_RING, TPACKET_V2)", p->name);
+    return 0;
   }
+  if ((rc = v2_ring(fd, p, p->frame_size, p->frame_nr, p->block_size, err, errlen)) < 0) return rc;
+  if (p->jumbo.frame_nr == 0) return 0;
+  if ((rc = len_filter(fd, p, p->jumbo.min_len, 0, err, errlen)) < 0) return rc;
+  fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return fail(err, errlen, "socket(AF_PACKET, SOCK_RAW) for the jumbo ring", p->name);
+  p->jumbo.fd = fd;
+  if ((rc = rx_options(fd, 2, p, o, err, errlen)) < 0 || (rc = len_filter(fd, p, p->jumbo.min_len, 1, err, errlen)) < 0)
+    return rc;
+  return v2_ring(fd, p, p->jumbo.frame_size, p->jumbo.frame_nr, p->jumbo.frame_size, err, errlen);
+}
+
+int tsvs_ring_map(struct tsvs_io *io, struct tsvs_port *p, int fd, size_t off, size_t len, char *err, size_t errlen) {
+  if (mmap(io->region + off, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED)
+    return fail(err, errlen, "mmap(PACKET_RX_RING)", p->name);
+  return 0;
+}
+
+int tsvs_ring_bind(struct tsvs_port *p, int fd, char *err, size_t errlen) {
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = p->ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) return fail(err, errlen, "bind(AF_PACKET)", p->name);
   return 0;
 }
 
@@ -140,7 +194,7 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
   io->tx_cap = o->tx_cap ? o->tx_cap : 1024;
   io->opts = *o;
   for (i = 0; i < TSVS_MAX_PORTS; i++)
-    io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = -1;
+    io->port[i].fd = io->port[i].plain_fd = io->port[i].tx_fd = io->port[i].gso_fd = io->port[i].jumbo.fd = -1;
   if (n == 0 || n > TSVS_MAX_PORTS) {
     snprintf(err, errlen, "between 1 and %d interfaces are needed, got %u", TSVS_MAX_PORTS, n);
     return -EINVAL;
@@ -182,21 +236,14 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
   }
   for (i = 0; i < n; i++) {
     struct tsvs_port *p = &io->port[i];
-    struct sockaddr_ll sll;
-    void *m = mmap(io->region + p->ring_off, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
-                   p->fd, 0);
-    if (m == MAP_FAILED) {
-      rc = fail(err, errlen, "mmap(PACKET_RX_RING)", p->name);
+    /* Each ring is in place before its socket is bound, so before the first frame. */
+    if ((rc = tsvs_ring_map(io, p, p->fd, p->ring_off, p->ring_len, err, errlen)) < 0 ||
+        (rc = tsvs_ring_bind(p, p->fd, err, errlen)) < 0)
       goto bad;
-    }
-    memset(&sll, 0, sizeof sll);
-    sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(ETH_P_ALL);
-    sll.sll_ifindex = p->ifindex;
-    if (bind(p->fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
-      rc = fail(err, errlen, "bind(AF_PACKET)", p->name);
+    if (p->jumbo.fd >= 0 &&
+        ((rc = tsvs_ring_map(io, p, p->jumbo.fd, p->jumbo.ring_off, p->jumbo.ring_len, err, errlen)) < 0 ||
+         (rc = tsvs_ring_bind(p, p->jumbo.fd, err, errlen)) < 0))
       goto bad;
-    }
   }
   return 0;
 bad:
@@ -221,6 +268,11 @@ void tsvs_io_poll_stats(struct tsvs_io *io) {
       p->st.k_drops += s.tp_drops;
       if (io->version == 3) p->st.k_freeze += s.tp_freeze_q_cnt;
     }
+    sl = sizeof s;
+    if (p->jumbo.fd >= 0 && getsockopt(p->jumbo.fd, SOL_PACKET, PACKET_STATISTICS, &s, &sl) == 0) {
+      p->st.k_packets += s.tp_packets;
+      p->st.k_drops += s.tp_drops;
+    }
   }
 }
 
@@ -233,7 +285,8 @@ void tsvs_io_close(struct tsvs_io *io) {
     if (p->plain_fd >= 0) close(p->plain_fd);
     if (p->tx_fd >= 0) close(p->tx_fd);
     if (p->gso_fd >= 0) close(p->gso_fd);
-    p->fd = p->plain_fd = p->tx_fd = p->gso_fd = -1;
+    if (p->jumbo.fd >= 0) close(p->jumbo.fd);
+    p->fd = p->plain_fd = p->tx_fd = p->gso_fd = p->jumbo.fd = -1;
     free(p->msgs);
     free(p->iov);
     free(p->cls);

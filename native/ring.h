@@ -17,6 +17,15 @@
  * read it with recv() into a big slot, keeping ring order. V3 ring: variable-size frames packed
  * in blocks that the kernel hands over when full or after tp_retire_blk_tov ms.
  *
+ * V2 jumbo ring: a second RX socket per port whose slots hold a whole 64 KiB GSO superpacket (the
+ * frames GRO or a TSO sender makes). A classic BPF filter on each socket splits the traffic by
+ * length: frames that fit a ring slot go to the first socket, longer ones to the jumbo ring, so a
+ * superpacket is copied once, by the kernel into the ring, instead of a truncated copy plus a clone
+ * queued on the socket and a recv() copy (and its system call) per superpacket. The small slots
+ * keep the ring deep in frames for small-frame floods. Collect merges the two rings by their
+ * receive timestamps (tp_sec, tp_nsec), so a flow's frames keep their order across them. Frames
+ * longer than a jumbo slot (BIG TCP) still take the big-slot path of that socket.
+ *
  * Every received frame has a 10-byte struct virtio_net_hdr just before it (PACKET_VNET_HDR); a
  * frame queued for sending has room for one there, sent along when it asks for something.
  *
@@ -55,6 +64,7 @@ struct tsvs_opts {
   uint32_t block_bytes;  /* V3 block size */
   uint32_t block_tov_ms; /* V3 tp_retire_blk_tov */
   uint32_t big_slots;    /* V2: slots for frames that do not fit a ring slot */
+  uint32_t jumbo_slots;  /* V2: slots of each port's jumbo ring (0 = none: superpackets take the big slots) */
   uint32_t stage_bytes;  /* TX staging for frames queued from caller memory */
   uint32_t tx_cap;       /* messages per sendmmsg */
   int sock_buf_bytes;    /* SO_RCVBUF(FORCE)/SO_SNDBUF(FORCE) */
@@ -62,10 +72,20 @@ struct tsvs_opts {
 
 struct tsvs_port_stats {
   uint64_t rx_frames, rx_bytes, rx_big, rx_trunc, rx_outgoing;
+  uint64_t rx_jumbo;
   uint64_t tx_frames, tx_bytes, tx_errors, tx_gso, last_tx_errno;
   uint64_t k_packets, k_drops, k_freeze; /* PACKET_STATISTICS, accumulated */
   uint64_t sock_errors, last_sock_errno;  /* errors reported on the RX socket (sk_err: ENETDOWN, ENODEV) */
   uint64_t reattaches;                    /* times the port was re-opened on a returned interface */
+};
+
+/* A port's V2 jumbo ring (fd -1 when it has none): its own RX socket, ring and read position. */
+struct tsvs_jumbo {
+  int fd;
+  size_t ring_off, ring_len;
+  uint32_t frame_size, frame_nr;
+  uint32_t head, tail, held; /* as in struct tsvs_port */
+  uint32_t min_len;          /* frames of at least this length (Ethernet header on) come here */
 };
 
 struct tsvs_port {
@@ -88,6 +108,7 @@ struct tsvs_port {
   int v3_open;      /* V3: the head block is being read */
   struct mmsghdr *msgs;
   struct iovec *iov;
+  struct tsvs_jumbo jumbo;
   uint8_t *cls; /* per queued message: TSVS_TX_PLAIN, TSVS_TX_CSUM or TSVS_TX_GSO (layout.h) */
   uint32_t ntx;
   struct tsvs_port_stats st;
@@ -121,6 +142,12 @@ int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const
  * yet mapped nor bound (ring.c). 0, or -errno with err[] saying which step; p's fds that were
  * opened stay in p for the caller to close. */
 int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen);
+
+/* Maps the ring of port p's socket fd (len bytes) at region offset off (MAP_FIXED: over whatever
+ * was there, an old ring included). 0, or -errno with err[] set. */
+int tsvs_ring_map(struct tsvs_io *io, struct tsvs_port *p, int fd, size_t off, size_t len, char *err, size_t errlen);
+/* Binds the RX socket fd to every frame of p's interface. 0, or -errno with err[] set. */
+int tsvs_ring_bind(struct tsvs_port *p, int fd, char *err, size_t errlen);
 
 /* Re-opens port i on the interface that now holds its name (a deleted interface that returned,
  * with a new ifindex and maybe a new MAC): new sockets with the same ring geometry, the ring mapped

@@ -13,6 +13,7 @@
   X(rxFrames, rx_frames, "Frames received and handed to JS.")                                                \
   X(rxBytes, rx_bytes, "Bytes of those frames, from the Ethernet header on.")                                \
   X(rxBig, rx_big, "Frames bigger than a V2 slot, read whole from the socket queue.")                        \
+  X(rxJumbo, rx_jumbo, "Frames bigger than a V2 slot (GSO superpackets) received whole in the jumbo ring.") \
   X(rxTruncated, rx_trunc, "Frames dropped because they did not fit (a V2 slot and no socket buffer room).") \
   X(rxOutgoing, rx_outgoing, "Frames this host sent that the ring saw too; skipped.")                        \
   X(txFrames, tx_frames, "Frames the kernel accepted for transmit.")                                         \

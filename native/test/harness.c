@@ -113,6 +113,27 @@ static void check_layout(const struct tsvs_io *io, const struct tsvs_opts *o, co
     all_expect(&a, p->block_nr >= 2, "port %u has %u blocks", i, p->block_nr);
     all_expect(&a, p->ring_len == (size_t)p->block_size * p->block_nr, "port %u ring_len %zu", i, p->ring_len);
     all_expect(&a, p->ring_off + p->ring_len <= io->big_off, "port %u ring runs into the big slots", i);
+    end = p->ring_off + p->ring_len;
+    if (p->jumbo.frame_nr > 0) {
+      const struct tsvs_jumbo *j = &p->jumbo;
+      all_expect(&a, io->version == 2, "port %u: a jumbo ring in a V3 region", i);
+      all_expect(&a, j->ring_off % TSVS_PAGE == 0 && j->frame_size % TSVS_PAGE == 0,
+                 "port %u jumbo ring at %zu, slots of %u: not page-aligned", i, j->ring_off, j->frame_size);
+      all_expect(&a, j->ring_off >= end, "port %u jumbo ring at %zu overlaps its ring (ends %zu)", i, j->ring_off, end);
+      all_expect(&a, j->ring_len == (size_t)j->frame_size * j->frame_nr && j->frame_nr == o->jumbo_slots,
+                 "port %u jumbo ring_len %zu for %u slots", i, j->ring_len, j->frame_nr);
+      all_expect(&a, j->frame_size >= V2_MACOFF + ETH_HLEN + 4 + 65535u, "port %u jumbo slot %u < a 64 KiB frame", i,
+                 j->frame_size);
+      all_expect(&a, j->min_len == p->frame_size - V2_MACOFF + 1,
+                 "port %u: frames from %u B go to the jumbo ring, but a slot holds %u", i, j->min_len,
+                 p->frame_size - V2_MACOFF);
+      all_expect(&a, tsvs_jumbo_frame_off(p, j->frame_nr - 1) + j->frame_size <= io->big_off,
+                 "port %u jumbo ring runs into the big slots", i);
+      end = j->ring_off + j->ring_len;
+    } else {
+      all_expect(&a, io->version == 3 || o->jumbo_slots == 0 || p->frame_size > 65536,
+                 "port %u (V2, slot %u): no jumbo ring", i, p->frame_size);
+    }
     if (io->version == 2) {
       size_t need = V2_MACOFF + ETH_HLEN + 4 + (size_t)p->mtu;
       all_expect(&a, p->block_size % p->frame_size == 0, "port %u: frames of %u straddle blocks of %u", i,
@@ -141,7 +162,6 @@ static void check_layout(const struct tsvs_io *io, const struct tsvs_opts *o, co
                    "port %u block %u outside its ring", i, k);
       }
     }
-    end = p->ring_off + p->ring_len;
   }
   all_expect(&a, io->big_off >= end, "big slots at %zu overlap the last ring (ends %zu)", io->big_off, end);
   for (k = 0; k < io->big_nslots; k++) {
@@ -172,6 +192,13 @@ static void test_layout(void) {
   check(io.port[0].frame_size == 2048 && io.port[0].frame_nr == (16u << 20) / 2048,
         "V2 MTU 1500: 2 KiB slots, 8192 of them in 16 MiB (got %u x %u)", io.port[0].frame_size, io.port[0].frame_nr);
   check(io.port[1].frame_size == 16384, "V2 MTU 9000: 16 KiB slots (got %u)", io.port[1].frame_size);
+  check(io.port[0].jumbo.frame_nr == 128 && io.port[0].jumbo.frame_size == 69632 && io.port[2].jumbo.frame_nr == 0,
+        "V2: a jumbo ring of 128 slots of 68 KiB, none where the slots hold 64 KiB already (MTU 65536)");
+  o.jumbo_slots = 0;
+  lay_out(&io, 2, &o, mtus, 2);
+  check_layout(&io, &o, "V2, no jumbo ring");
+  check(io.port[0].jumbo.frame_nr == 0 && io.port[0].jumbo.ring_len == 0, "jumbo_slots 0: no jumbo ring");
+  tsvs_opts_default(&o);
   lay_out(&io, 2, &o, mtus, TSVS_MAX_PORTS);
   check_layout(&io, &o, "V2, 16 ports");
   o.ring_bytes = 1; /* smaller than one block: two blocks all the same */
@@ -216,10 +243,10 @@ static uint8_t *fake_v2(struct tsvs_io *io, uint32_t n) {
   return region;
 }
 
-/* Has the kernel's part: puts a frame of len bytes (snap of them in the slot) in V2 slot k of p. */
-static void put_v2(struct tsvs_io *io, struct tsvs_port *p, uint32_t k, uint32_t len, uint32_t snap, int pkttype,
-                   uint8_t tag) {
-  size_t fo = tsvs_v2_frame_off(p, k);
+/* Has the kernel's part: puts a frame of len bytes (snap of them in the slot) in the V2 slot at
+ * region offset fo, stamped nsec. */
+static void put_v2_at(struct tsvs_io *io, size_t fo, uint32_t len, uint32_t snap, int pkttype, uint8_t tag,
+                      uint64_t nsec) {
   struct tpacket2_hdr *h = (struct tpacket2_hdr *)(io->region + fo);
   struct sockaddr_ll *sll = (struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
   h->tp_len = len;
@@ -228,7 +255,15 @@ static void put_v2(struct tsvs_io *io, struct tsvs_port *p, uint32_t k, uint32_t
   sll->sll_pkttype = (unsigned char)pkttype;
   memset(io->region + fo + h->tp_mac - TSVS_VNET_LEN, 0, TSVS_VNET_LEN);
   memset(io->region + fo + h->tp_mac, tag, snap);
+  h->tp_sec = (uint32_t)(nsec / 1000000000u);
+  h->tp_nsec = (uint32_t)(nsec % 1000000000u);
   __atomic_store_n(&h->tp_status, TP_STATUS_USER, __ATOMIC_RELEASE);
+}
+
+/* The same in V2 slot k of p's ring, unstamped. */
+static void put_v2(struct tsvs_io *io, struct tsvs_port *p, uint32_t k, uint32_t len, uint32_t snap, int pkttype,
+                   uint8_t tag) {
+  put_v2_at(io, tsvs_v2_frame_off(p, k), len, snap, pkttype, tag, 0);
 }
 
 static uint32_t v2_status(const struct tsvs_io *io, const struct tsvs_port *p, uint32_t k) {
@@ -302,6 +337,54 @@ static void test_rx_v2(void) {
         "release after the wrap gives slot 0 back too, tail at 1");
   check(p0->st.rx_frames == 5 && p1->st.rx_frames == 4, "rx_frames counts delivered frames only (%lu, %lu)",
         (unsigned long)p0->st.rx_frames, (unsigned long)p1->st.rx_frames);
+  free(region);
+}
+
+/* A port with a jumbo ring: frames from both rings come out in the order of their timestamps, each
+ * ring in its own order, and release gives the jumbo slots back too. */
+static void test_rx_jumbo(void) {
+  struct tsvs_io io;
+  int32_t off[16], len[16];
+  uint8_t flags[16], port[16];
+  uint8_t *region = fake_v2(&io, 1);
+  struct tsvs_port *p = &io.port[0];
+  const struct tsvs_jumbo *j = &p->jumbo;
+  /* small ring slot or jumbo slot (j), stamp, length; collected in stamp order */
+  static const struct {
+    int jumbo;
+    uint32_t slot;
+    uint64_t ns;
+    uint32_t len;
+  } in[] = {{0, 0, 1000000500, 60}, {1, 0, 1000000300, 65000}, {0, 1, 1000000700, 60}, {1, 1, 2000000000, 30000},
+            {0, 2, 1999999999, 1514}};
+  static const uint32_t order[] = {1, 0, 2, 4, 3};
+  struct all a;
+  uint32_t n, k;
+  check(j->frame_nr == 128 && j->min_len == 2048 - V2_MACOFF + 1, "a fake V2 port has a jumbo ring (%u slots, from %u B)",
+        j->frame_nr, j->min_len);
+  put_v2_at(&io, tsvs_jumbo_frame_off(p, 0), 65000, 65000, PACKET_HOST, 0xe0, 5);
+  check(tsvs_io_ready(&io) == 1, "a jumbo frame alone makes the port ready");
+  n = tsvs_io_collect(&io, off, len, flags, port, 16);
+  check(n == 1 && len[0] == 65000 && region[off[0]] == 0xe0 && p->st.rx_jumbo == 1,
+        "a jumbo frame alone is collected whole from its slot (n %u len %d)", n, n ? len[0] : -1);
+  tsvs_io_release(&io);
+  check(j->held == 0 && j->tail == 1 &&
+            ((const struct tpacket2_hdr *)(region + tsvs_jumbo_frame_off(p, 0)))->tp_status == TP_STATUS_KERNEL,
+        "release gives the jumbo slot back");
+  for (k = 0; k < sizeof in / sizeof in[0]; k++)
+    put_v2_at(&io, in[k].jumbo ? tsvs_jumbo_frame_off(p, 1 + in[k].slot) : tsvs_v2_frame_off(p, in[k].slot), in[k].len,
+              in[k].len, PACKET_HOST, (uint8_t)(0x10 + k), in[k].ns);
+  n = tsvs_io_collect(&io, off, len, flags, port, 16);
+  check(n == 5, "5 frames from the two rings (got %u)", n);
+  all_init(&a);
+  for (k = 0; k < n && k < 5; k++)
+    all_expect(&a, region[off[k]] == 0x10 + order[k] && len[k] == (int32_t)in[order[k]].len,
+               "frame %u is input %u, expected %u", k, region[off[k]] - 0x10, order[k]);
+  all_report(&a, "the two rings merge by receive timestamp");
+  check(p->st.rx_jumbo == 3 && p->st.rx_frames == 6, "rx_jumbo counts the jumbo ring's frames (%lu of %lu)",
+        (unsigned long)p->st.rx_jumbo, (unsigned long)p->st.rx_frames);
+  tsvs_io_release(&io);
+  check(j->held == 0 && p->held == 0 && j->tail == 3, "release gives both rings back (jumbo tail %u)", j->tail);
   free(region);
 }
 
@@ -561,6 +644,7 @@ int main(void) {
   test_ring_next();
   test_layout();
   test_rx_v2();
+  test_rx_jumbo();
   test_rx_v3();
   test_frame_checks();
   test_tx_class();

@@ -33,6 +33,8 @@ use tsvsadm); socket-mode 0660.
 Config [engine] keys: interface NAME [owned A,B] [subnet P/L] [gateway A]; fullnat-address A;
 fullnat-ports MIN-MAX; conn-capacity N (default 65536 entries = 11.3 MiB, ~180 bytes each);
 busy-poll-us N (default 0 = off); poll-interval-us N (default 100, 0 = wakeups only);
+jumbo-slots N (default 128: per interface a second RX ring of 68 KiB slots that takes GSO/GRO
+superpackets whole, 8.5 MiB; 0 = none, they are read from the socket queue instead);
 kernel-filter on|off (default on: an nft netdev ingress table so lvs1's kernel skips its copy
 of the frames tsvs handles).
 SYN floods: embryonic-quota P (default 50: at most P% of the table in TCP handshakes; at the

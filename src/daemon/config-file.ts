@@ -14,6 +14,8 @@
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)
+//   jumbo-slots 128                # per interface, a second RX ring for whole 64 KiB GSO frames
+//                                  #   (68 KiB a slot; 0 = none: they are read from the socket)
 //   kernel-filter on               # nft netdev table: the kernel skips its copy of tsvs's frames
 //   conn-capacity 65536            # entries; ~180 bytes each: 65536 = 11.3 MiB, 1048576 = 180 MiB
 //   embryonic-quota 50             # % of the table that TCP handshakes may hold (0 = no quota)
@@ -132,6 +134,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let fullNatPorts: [number, number] | undefined;
   let busyPollUs: number | undefined;
   let pollIntervalUs: number | undefined;
+  let jumboSlots: number | undefined;
   let kernelFilter: boolean | undefined;
   const defense: Partial<DefenseSysctls> = {};
   let embryonicPercent: number | undefined;
@@ -196,6 +199,11 @@ export function parseConfig(text: string, path: string): DaemonConfig {
         throw configError(path, n, `${key} must be an integer from 0 to 1000`);
       if (key === 'busy-poll-us') busyPollUs = v;
       else pollIntervalUs = v;
+    } else if (key === 'jumbo-slots') {
+      const v = Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 4096)
+        throw configError(path, n, 'jumbo-slots must be an integer from 0 to 4096');
+      jumboSlots = v;
     } else if (key === 'kernel-filter') {
       if (words.length !== 2 || (val !== 'on' && val !== 'off'))
         throw configError(path, n, 'kernel-filter must be on or off');
@@ -243,7 +251,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)`,
       );
     }
   }
@@ -260,6 +268,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(fullNatPorts !== undefined ? { fullNatPorts } : {}),
       ...(busyPollUs !== undefined ? { busyPollUs } : {}),
       ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
+      ...(jumboSlots !== undefined ? { jumboSlots } : {}),
       ...(kernelFilter !== undefined ? { kernelFilter } : {}),
       ...(Object.keys(defense).length > 0 ? { defense } : {}),
       ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),

@@ -3,9 +3,9 @@
 // flags read per new connection, as the kernel's sysctl is read per packet) and busy-poll-us (the
 // native loop reads its busy-poll window at each wakeup, native/loop.c). Every other key is fixed
 // when the engine starts: the interfaces and their addresses, the full-NAT pool and the
-// connection table are built once, and poll-interval-us is an option of the AF_PACKET rings'
-// native loop, given when the rings are opened. A change to one of those is refused with a log
-// line naming the key, and takes effect at the next start.
+// connection table are built once, and poll-interval-us and jumbo-slots are options of the
+// AF_PACKET rings and their native loop, given when the rings are opened. A change to one of those
+// is refused with a log line naming the key, and takes effect at the next start.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { EngineConfig } from '../datapath/engine-config.ts';

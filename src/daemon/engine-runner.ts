@@ -59,6 +59,7 @@ function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
     return AfPacketIo.open(names, {
       ...(cfg.busyPollUs !== undefined ? { spinUs: cfg.busyPollUs } : {}),
       ...(cfg.pollIntervalUs !== undefined ? { pollIntervalUs: cfg.pollIntervalUs } : {}),
+      ...(cfg.jumboSlots !== undefined ? { jumboSlots: cfg.jumboSlots } : {}),
     });
   } catch (e) {
     if (backend === 'native') throw e;

@@ -45,6 +45,8 @@ export interface EngineConfig {
   readonly busyPollUs?: number;
   /** Poll-timer period under load, microseconds (AfPacketOptions.pollIntervalUs); 0 = stay on wakeups. */
   readonly pollIntervalUs?: number;
+  /** Slots of each port's jumbo ring (AfPacketOptions.jumboSlots); 0 = none. */
+  readonly jumboSlots?: number;
   /** Install the nft netdev ingress table (kernel-filter.ts); default true. */
   readonly kernelFilter?: boolean;
   /** IPVS defence sysctls (src/conn/defense.ts); the kernel's defaults for those not given. */

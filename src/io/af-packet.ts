@@ -30,8 +30,16 @@ export interface AfPacketOptions {
   /** V3 block size (default 256 KiB) and block retire timeout (default 1 ms). */
   blockBytes?: number;
   blockTimeoutMs?: number;
-  /** V2: slots for frames bigger than a ring slot (GSO superpackets) per batch (default 64). */
+  /**
+   * V2: slots for frames bigger than a ring slot per batch, read whole from the socket queue
+   * (default 64); with a jumbo ring only frames bigger than a jumbo slot (BIG TCP) take them.
+   */
   bigSlots?: number;
+  /**
+   * V2: slots of each port's jumbo ring, a second RX ring whose slots hold a whole 64 KiB GSO
+   * superpacket (default 128, 8.5 MiB per port; 0 = none). native/ring.h says why.
+   */
+  jumboSlots?: number;
   /** TX staging for frames queued from memory outside the region (default 1 MiB). */
   stageBytes?: number;
   /** Frames per RxBatch (default 256). */
@@ -145,6 +153,7 @@ export class AfPacketIo implements PacketIo {
       'blockBytes',
       'blockTimeoutMs',
       'bigSlots',
+      'jumboSlots',
       'stageBytes',
       'pollIntervalUs',
       'pollEnterFrames',

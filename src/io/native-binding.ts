@@ -27,6 +27,7 @@ export interface NativeOpenOptions {
   blockBytes?: number;
   blockTimeoutMs?: number;
   bigSlots?: number;
+  jumboSlots?: number;
   stageBytes?: number;
   txCapacity?: number;
   pollIntervalUs?: number;

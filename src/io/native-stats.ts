@@ -7,6 +7,7 @@ export const NATIVE_STAT_COLUMNS = [
   'rxFrames',
   'rxBytes',
   'rxBig',
+  'rxJumbo',
   'rxTruncated',
   'rxOutgoing',
   'txFrames',
@@ -32,6 +33,8 @@ export interface NativePortStats {
   readonly rxBytes: number;
   /** Frames bigger than a V2 slot, read whole from the socket queue. */
   readonly rxBig: number;
+  /** Frames bigger than a V2 slot (GSO superpackets) received whole in the jumbo ring. */
+  readonly rxJumbo: number;
   /** Frames dropped because they did not fit (a V2 slot and no socket buffer room). */
   readonly rxTruncated: number;
   /** Frames this host sent that the ring saw too; skipped. */

@@ -44,6 +44,8 @@ t.test('fullnat-ports sets the local port range of every full NAT address', asyn
   t.equal(parseConfig('[engine]\n', '/c').engine.fullNatPorts, undefined);
   t.equal(parseConfig('[engine]\nbusy-poll-us 0\n', '/c').engine.busyPollUs, 0);
   t.equal(parseConfig('[engine]\npoll-interval-us 50\n', '/c').engine.pollIntervalUs, 50);
+  t.equal(parseConfig('[engine]\njumbo-slots 0\n', '/c').engine.jumboSlots, 0);
+  t.equal(parseConfig('[engine]\n', '/c').engine.jumboSlots, undefined, 'jumbo-slots: the addon default');
   t.equal(parseConfig('[engine]\nkernel-filter off\n', '/c').engine.kernelFilter, false);
   t.equal(parseConfig('[engine]\nkernel-filter on\n', '/c').engine.kernelFilter, true);
   t.equal(parseConfig('[engine]\nvrrp-state backup\n', '/c').engine.vrrpState, 'backup');
@@ -91,9 +93,10 @@ const errors: [string, string][] = [
   ['[engine]\nbusy-poll-us -1\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\nbusy-poll-us 5000\n', '/c:2: busy-poll-us must be an integer from 0 to 1000'],
   ['[engine]\npoll-interval-us x\n', '/c:2: poll-interval-us must be an integer from 0 to 1000'],
+  ['[engine]\njumbo-slots 4097\n', '/c:2: jumbo-slots must be an integer from 0 to 4096'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)',
   ],
 ];
 for (const [text, message] of errors) {

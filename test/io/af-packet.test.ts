@@ -71,7 +71,7 @@ interface RelayCounters {
 }
 
 interface LineOpts {
-  backend: 'af2' | 'af2spin' | 'af2nospin' | 'af3' | 'pcap';
+  backend: 'af2' | 'af2spin' | 'af2nospin' | 'af2nojumbo' | 'af3' | 'pcap';
   /** ethtool -K settings per namespace role, e.g. { m: ['tx', 'off'] }. */
   ethtool?: Partial<Record<'a' | 'b' | 'm', string[]>>;
   mb: number;
@@ -186,7 +186,7 @@ function checkAfRelay(t: Test, r: Awaited<ReturnType<typeof runLine>>, mb: numbe
   t.ok(c.tcp > 0 && c.tcpPartial === c.tcp, 'locally generated TCP arrives with RXF_CSUM_PARTIAL');
   if (gsoExpected) t.ok(c.gso > 0 && c.maxLen > 1514, 'GSO superpackets bigger than the MTU were relayed');
   t.equal(c.txFull, 0);
-  const stats = c.stats as { rxTruncated: number; txErrors: number; rxBig: number; txGso: number }[];
+  const stats = c.stats as { rxTruncated: number; txErrors: number; rxBig: number; rxJumbo: number; txGso: number }[];
   t.same(
     stats.map((s) => [s.rxTruncated, s.txErrors]),
     [
@@ -197,20 +197,34 @@ function checkAfRelay(t: Test, r: Awaited<ReturnType<typeof runLine>>, mb: numbe
   );
   if (gsoExpected) t.ok((stats[1]?.txGso ?? 0) > 0, 'superpackets toward b left through the GSO socket');
   t.comment(
-    `relay saw ${c.frames} frames: ${c.gso} GSO (max ${c.maxLen} B), ${c.partial} CSUM_PARTIAL, ${c.tcp} TCP, largest batch ${c.maxBatch}; big-slot reads ${stats.map((s) => s.rxBig).join('/')}`,
+    `relay saw ${c.frames} frames: ${c.gso} GSO (max ${c.maxLen} B), ${c.partial} CSUM_PARTIAL, ${c.tcp} TCP, largest batch ${c.maxBatch}; big-slot reads ${stats.map((s) => s.rxBig).join('/')}, jumbo-ring frames ${stats.map((s) => s.rxJumbo).join('/')}`,
   );
 }
 
-t.test(
-  'an AfPacketIo relay (TPACKET_V2) carries ping and TCP with default offloads, GSO superpackets included',
-  { skip: skipLab },
-  async (t) => {
-    const r = await runLine({ backend: 'af2', mb: 8 });
-    checkAfRelay(t, r, 8, true);
-    const stats = r.relay.stats as { rxBig: number }[];
-    t.ok((stats[0]?.rxBig ?? 0) > 0, 'superpackets bigger than a ring slot were read whole from the socket queue');
-  },
-);
+// Where superpackets (frames longer than a 2 KiB ring slot) are read: whole in the jumbo ring (the
+// default), or with jumboSlots 0 truncated in the ring and then whole from the socket queue.
+const SUPERPACKET_PATHS = [
+  { backend: 'af2', used: 'rxJumbo', unused: 'rxBig', how: 'arrive whole in the jumbo ring' },
+  { backend: 'af2nojumbo', used: 'rxBig', unused: 'rxJumbo', how: 'are read whole from the socket queue' },
+] as const;
+
+for (const p of SUPERPACKET_PATHS) {
+  t.test(
+    `an AfPacketIo relay (TPACKET_V2, ${p.backend}) carries ping and TCP with default offloads; superpackets ${p.how}`,
+    { skip: skipLab },
+    async (t) => {
+      const r = await runLine({ backend: p.backend, mb: 8 });
+      checkAfRelay(t, r, 8, true);
+      const stats = r.relay.stats as Record<'rxBig' | 'rxJumbo', number>[];
+      t.ok((stats[0]?.[p.used] ?? 0) > 0, `superpackets bigger than a ring slot ${p.how} (${p.used})`);
+      t.same(
+        stats.map((s) => s[p.unused]),
+        [0, 0],
+        `no frame took the other path (${p.unused})`,
+      );
+    },
+  );
+}
 
 t.test(
   'busy polling: every wakeup that finds frames polls on; with spinUs 0 none does, and the traffic is the same',
