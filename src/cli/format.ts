@@ -15,7 +15,8 @@ import {
   FMT_TUN_INFO,
 } from '../ipvsadm/argv-options.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
-import { fwdName, protocolName } from '../model/rule-spec.ts';
+import { addrText, fwdName, protocolName } from '../model/rule-spec.ts';
+import { AF_INET6 } from '../model/dest.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
 import {
   formatDestLine,
@@ -64,11 +65,15 @@ function namesFor(format: number, names: Names): Names {
   return format & FMT_NUMERIC ? NUMERIC_NAMES : names;
 }
 
-/** svc_name of print_service_entry() without FMT_RULE: "%-4s %s" cut at 33, or "FWM  %u". */
+/**
+ * svc_name of print_service_entry() without FMT_RULE: "%-4s %s" cut at 33 for IPv4 only
+ * (svc_name[33] = '\0' when se->af != AF_INET6), or "FWM  %u" / "FWM  %u IPv6".
+ */
 function serviceName(s: ServiceInfo, names: Names): string {
-  if (s.fwmark !== 0) return `FWM  ${s.fwmark}`;
+  if (s.fwmark !== 0) return s.af === AF_INET6 ? `FWM  ${s.fwmark} IPv6` : `FWM  ${s.fwmark}`;
   const vname = names.addrPort(s.addr, s.port, s.protocol);
-  return `${padRight(protocolName(s.protocol), 4)} ${vname}`.slice(0, 33);
+  const name = `${padRight(protocolName(s.protocol), 4)} ${vname}`;
+  return s.af === AF_INET6 ? name : name.slice(0, 33);
 }
 
 /** The service line: "%s %s" plus " (flags)", " persistent %u", " mask %s", " ops". */
@@ -94,8 +99,13 @@ function serviceLine(s: ServiceInfo, format: number, names: Names): string {
   if (s.flags & (SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3)) line += ` (${schedFlagsText(s.sched, s.flags)})`;
   if (s.flags & SVC_F_PERSISTENT) {
     line += ` persistent ${s.timeout}`;
-    const mask = parseDottedQuad(s.netmask) ?? 0xffffffff;
-    if (mask !== 0xffffffff) line += ` mask ${ipToString(mask)}`;
+    if (s.af === AF_INET6) {
+      // " mask %i": the prefix length, printed unless 128.
+      if (s.netmask !== '128') line += ` mask ${s.netmask}`;
+    } else {
+      const mask = parseDottedQuad(s.netmask) ?? 0xffffffff;
+      if (mask !== 0xffffffff) line += ` mask ${ipToString(mask)}`;
+    }
     if (s.pe !== '') line += ` pe ${s.pe}`;
   }
   if (s.flags & SVC_F_ONEPACKET) line += ' ops';
@@ -104,9 +114,10 @@ function serviceLine(s: ServiceInfo, format: number, names: Names): string {
   return line + '\n';
 }
 
-/** One real-server line; dname is cut at 28 characters. */
+/** One real-server line; dname is cut at 28 characters unless IPv6 (dname[28] = '\0' for e->af != AF_INET6). */
 function destLine(s: ServiceInfo, d: DestInfo, format: number, names: Names): string {
-  const dname = padRight(names.addrPort(d.addr, d.port, s.protocol).slice(0, 28), 28);
+  const full = names.addrPort(d.addr, d.port, s.protocol);
+  const dname = padRight(d.af === AF_INET6 ? full : full.slice(0, 28), 28);
   const fwd = fwdName(fwdFromWire(d.fwd));
   if (format & FMT_STATS) {
     const st = d.stats;
@@ -172,7 +183,8 @@ export function formatListService(s: ServiceInfo, format: number, names: Names =
 /** -S [-n]: print_service_entry() with FMT_RULE, services and dests sorted. */
 export function formatSave(services: readonly ServiceInfo[], format: number, names: Names = NUMERIC_NAMES): string {
   const n = namesFor(format, names);
-  const namer: AddrPortNamer = (_af, addr, port, protocol) => n.addrPort(ipToString(addr), port, protocol);
+  const namer: AddrPortNamer = (af, addr, port, protocol, addr6) =>
+    n.addrPort(addrText(af, addr, addr6), port, protocol);
   let out = '';
   for (const s of [...services].sort(cmpServices)) {
     const rule = infoToRule({ ...s, dests: [...s.dests].sort(cmpDests) });

@@ -10,14 +10,22 @@ import { systemServices, type ServicesDb } from '../ipvsadm/services-db.ts';
 import { RealTimers, untilDeadline, type Timers } from '../lib/timers.ts';
 
 export interface Names {
-  /** "host:port" for an IPv4 address in dotted form. */
+  /** "host:port" for an address as text (dotted quad, or IPv6, which gets brackets). */
   addrPort(addr: string, port: number, protocol: number): string;
 }
 
-/** FMT_NUMERIC: "%s:%u". */
+/** addrport_to_anyname()'s "%s%s%s:%u": brackets around an IPv6 address (only IPv6 text has a ':'). */
+function bracketed(addr: string, host: string): string {
+  return addr.includes(':') ? `[${host}]` : host;
+}
+
+/** FMT_NUMERIC: "%s%s%s:%u". */
 export const NUMERIC_NAMES: Names = {
-  addrPort: (addr, port) => `${addr}:${port}`,
+  addrPort: (addr, port) => `${bracketed(addr, addr)}:${port}`,
 };
+
+/** addrport_to_anyname() writes into malloc(60) with snprintf: at most 59 characters. */
+const ANYNAME_MAX = 59;
 
 export class ResolvedNames implements Names {
   private readonly hosts: ReadonlyMap<string, string>;
@@ -31,7 +39,7 @@ export class ResolvedNames implements Names {
   addrPort(addr: string, port: number, protocol: number): string {
     const host = this.hosts.get(addr) ?? addr;
     const svc = this.services.name(port, protocol) ?? String(port);
-    return `${host}:${svc}`;
+    return `${bracketed(addr, host)}:${svc}`.slice(0, ANYNAME_MAX);
   }
 }
 

@@ -43,7 +43,7 @@ const MUTATIONS: Readonly<Record<string, (ctx: MutationContext, args: Record<str
   'dest.edit': (ctx, a) => (ctx.table.editDest(serviceKeyFromWire(a['service']), destSpecFromWire(a['dest'])), true),
   'dest.del': (ctx, a) => {
     const d = destKeyFromWire(a['dest']);
-    ctx.table.deleteDest(serviceKeyFromWire(a['service']), d.addr, d.port);
+    ctx.table.deleteDest(serviceKeyFromWire(a['service']), d.addr, d.port, d.af, d.addr6);
     return true;
   },
   'timeouts.set': (ctx, a) => {

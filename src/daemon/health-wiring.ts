@@ -9,7 +9,8 @@
 // server whose configuration is unchanged keeps its checkers' state (migrate_checkers,
 // check_api.c), and new ones start as at start-up. A file that does not parse changes nothing.
 
-import { AF_INET } from '../model/dest.ts';
+import { destAddrIs } from '../model/dest.ts';
+import { formatInet6 } from '../lib/inet6.ts';
 import type { DestSpec, ServiceKey } from '../model/rule-spec.ts';
 import type { ServiceTable } from '../model/service-table.ts';
 import { readHealthConfigFile, type HealthConfig } from '../health/config.ts';
@@ -106,8 +107,8 @@ export class HealthWiring {
       const svc = this.table.find(o.key)!;
       for (const [mk, m] of o.members) {
         if (n.members.has(mk)) continue;
-        if (svc.dests.some((d) => d.addr === m.addr && d.port === m.port)) {
-          this.table.deleteDest(o.key, m.addr, m.port);
+        if (svc.dests.some((d) => d.port === m.port && destAddrIs(d, m.af, m.addr, m.addr6))) {
+          this.table.deleteDest(o.key, m.addr, m.port, m.af, m.addr6);
           removed++;
         }
       }
@@ -164,7 +165,7 @@ export class HealthWiring {
         if (s === undefined) continue;
         out.push({
           service: key,
-          rip: ipToString(rs.addr),
+          rip: rs.addr6 !== undefined ? formatInet6(rs.addr6) : ipToString(rs.addr),
           rport: rs.port,
           alive: s.alive,
           reason: this.reasons.get(`${vs.monitorKey}|${rs.key}`) ?? '',
@@ -184,11 +185,12 @@ export class HealthWiring {
     if (svc === null) return;
     const want = new Map(e.dests.map((d) => [d.key, d.weight]));
     for (const [k, m] of entry.members) {
-      const cur = svc.dests.find((d) => d.addr === m.addr && d.port === m.port);
+      const cur = svc.dests.find((d) => d.port === m.port && destAddrIs(d, m.af, m.addr, m.addr6));
       const w = want.get(k);
       const spec: DestSpec = {
-        af: AF_INET,
+        af: m.af,
         addr: m.addr,
+        ...(m.addr6 !== undefined ? { addr6: m.addr6 } : {}),
         port: m.port,
         fwd: m.fwd,
         weight: w ?? 0,
@@ -197,7 +199,7 @@ export class HealthWiring {
       };
       try {
         if (w === undefined) {
-          if (cur) this.table.deleteDest(entry.key, m.addr, m.port);
+          if (cur) this.table.deleteDest(entry.key, m.addr, m.port, m.af, m.addr6);
         } else if (!cur) this.table.addDest(entry.key, spec);
         else if (cur.weight !== w || cur.fwd !== m.fwd) this.table.editDest(entry.key, spec);
       } catch (err) {

@@ -9,11 +9,11 @@
 
 import type { TimeoutValues } from '../model/data-plane.ts';
 import type { DestSpec, ServiceKey, ServiceRule, ServiceSpec } from '../model/rule-spec.ts';
-import { describeServiceKey } from '../model/rule-spec.ts';
+import { addrPortText, addrText, describeServiceKey, serviceIdentity } from '../model/rule-spec.ts';
+import { destAddrIs } from '../model/dest.ts';
 import { ServiceTable } from '../model/service-table.ts';
 import type { SchedulerFactory } from '../model/scheduler.ts';
 import { destSpecOf, specOf } from '../model/spec-of.ts';
-import { ipToString } from '../lib/inet.ts';
 import { timeoutsFromWire } from '../wire/wire-convert.ts';
 import { MemoryDataPlane } from './memory-data-plane.ts';
 import { applyRules, type ParsedRule } from './load-rules.ts';
@@ -87,11 +87,11 @@ function sameDest(a: DestSpec, b: DestSpec): boolean {
 }
 
 function destKeyText(d: DestSpec): string {
-  return `${d.af}|${d.addr}|${d.port}`;
+  return `${d.af}|${addrText(d.af, d.addr, d.addr6)}|${d.port}`;
 }
 
 function serviceKeyText(k: ServiceKey): string {
-  return k.fwmark !== 0 ? `fwm|${k.af}|${k.fwmark}` : `${k.af}|${k.protocol}|${k.addr}|${k.port}`;
+  return serviceIdentity(k);
 }
 
 /**
@@ -118,7 +118,7 @@ export function planReconcile(
     const keep = new Set(w.dests.map(destKeyText));
     for (const d of old.dests) {
       if (keep.has(destKeyText(d))) continue;
-      if (svc.dests.some((x) => x.af === d.af && x.addr === d.addr && x.port === d.port))
+      if (svc.dests.some((x) => x.port === d.port && destAddrIs(x, d.af, d.addr, d.addr6)))
         steps.push({ kind: 'del-dest', key: old.service, dest: d });
     }
   }
@@ -127,7 +127,7 @@ export function planReconcile(
     if (svc === null) steps.push({ kind: 'add-service', spec: w.service });
     else if (!sameService(specOf(svc), w.service)) steps.push({ kind: 'edit-service', spec: w.service });
     for (const d of w.dests) {
-      const cur = svc?.dests.find((x) => x.af === d.af && x.addr === d.addr && x.port === d.port);
+      const cur = svc?.dests.find((x) => x.port === d.port && destAddrIs(x, d.af, d.addr, d.addr6));
       if (cur === undefined) steps.push({ kind: 'add-dest', key: w.service, dest: d });
       else if (!sameDest(destSpecOf(cur), d)) steps.push({ kind: 'edit-dest', key: w.service, dest: d });
     }
@@ -169,7 +169,7 @@ export function applySteps(
           table.editDest(s.key, s.dest);
           break;
         case 'del-dest':
-          table.deleteDest(s.key, s.dest.addr, s.dest.port, s.dest.af);
+          table.deleteDest(s.key, s.dest.addr, s.dest.port, s.dest.af, s.dest.addr6);
           break;
         case 'timeouts': {
           // ip_vs_set_timeout(): a zero leaves that timeout as it is.
@@ -198,7 +198,7 @@ function describeStep(s: Step): string {
     case 'del-service':
       return `${s.kind} ${describeServiceKey(s.key)}`;
     default:
-      return `${s.kind} ${describeServiceKey(s.key)} -> ${ipToString(s.dest.addr)}:${s.dest.port}`;
+      return `${s.kind} ${describeServiceKey(s.key)} -> ${addrPortText(s.dest.af, s.dest.addr, s.dest.addr6, s.dest.port)}`;
   }
 }
 

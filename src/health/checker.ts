@@ -2,10 +2,27 @@
 // keepalived/check/check_api.c). A checker probes one real server and reports a result; it never
 // touches scheduler or service state (the monitor and the policy decide what to do with results).
 
-/** Where to probe: the real server (IPv4 as uint32, host order) unless the checker overrides it. */
+import { ipToString } from '../lib/inet.ts';
+import { formatInet6, inet6Fold, type Inet6 } from '../lib/inet6.ts';
+
+/**
+ * Where to probe: the real server unless the checker overrides it. IPv4 as uint32 (host order);
+ * an IPv6 server has its four words in addr6 (addr is then their fold).
+ */
 export interface CheckTarget {
   readonly addr: number;
+  readonly addr6?: Inet6;
   readonly port: number;
+}
+
+/** The target's address as text for connect() / sendto(): dotted quad or IPv6. */
+export function targetHost(t: { readonly addr: number; readonly addr6?: Inet6 }): string {
+  return t.addr6 !== undefined ? formatInet6(t.addr6) : ipToString(t.addr);
+}
+
+/** "addr:port" for messages and HTTP Host headers, with IPv6 in brackets (RFC 3986). */
+export function targetHostPort(t: CheckTarget): string {
+  return t.addr6 !== undefined ? `[${formatInet6(t.addr6)}]:${t.port}` : `${ipToString(t.addr)}:${t.port}`;
 }
 
 export interface CheckResult {
@@ -37,12 +54,16 @@ export function checkFail(reason: string): CheckResult {
  * connect_port, bindto, bind_port, connect_timeout).
  */
 export interface ConnOpts {
-  /** Override of the real server address (connect_ip). */
+  /** Override of the real server address (connect_ip), IPv4. */
   readonly connectIp?: number;
+  /** connect_ip given as an IPv6 address. */
+  readonly connectIp6?: Inet6;
   /** Override of the real server port (connect_port). */
   readonly connectPort?: number;
-  /** Source address (bindto). */
+  /** Source address (bindto), IPv4. */
   readonly bindTo?: number;
+  /** bindto given as an IPv6 address. */
+  readonly bindTo6?: Inet6;
   /** Source port (bind_port). */
   readonly bindPort?: number;
   /** connect_timeout; keepalived's default is 5 s. */
@@ -53,5 +74,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /** Resolve the address and port to probe (co->dst defaults to the real server, check_api.c). */
 export function checkDst(co: ConnOpts, target: CheckTarget): CheckTarget {
-  return { addr: co.connectIp ?? target.addr, port: co.connectPort ?? target.port };
+  const port = co.connectPort ?? target.port;
+  if (co.connectIp6 !== undefined) return { addr: inet6Fold(co.connectIp6), addr6: co.connectIp6, port };
+  if (co.connectIp !== undefined) return { addr: co.connectIp, port };
+  return target.addr6 !== undefined ? { addr: target.addr, addr6: target.addr6, port } : { addr: target.addr, port };
+}
+
+/** bindto as text for a socket's local address, or undefined. */
+export function bindHost(co: ConnOpts): string | undefined {
+  if (co.bindTo6 !== undefined) return formatInet6(co.bindTo6);
+  return co.bindTo !== undefined ? ipToString(co.bindTo) : undefined;
 }

@@ -4,6 +4,7 @@
 // (keepalived.conf(5)); then the per-kind defaults (check_api.c, check_http.c, check_misc.c,
 // check_smtp.c, check_dns.c).
 
+import type { Inet6 } from '../lib/inet6.ts';
 import type { Stmt } from './config-lexer.ts';
 import type { Ctx } from './config-values.ts';
 import type { ConnOpts } from './checker.ts';
@@ -142,14 +143,30 @@ function readUrl(ctx: Ctx, st: Stmt): HttpUrl {
 
 type HostCo = Mutable<Omit<ConnOpts, 'connectTimeoutMs'>> & { connectTimeoutMs?: number };
 
+/** connect_ip / bindto: an IPv4 address in `key`, an IPv6 one in `key`6 (the other cleared). */
+function setAddr(
+  co: { connectIp?: number; connectIp6?: Inet6; bindTo?: number; bindTo6?: Inet6 },
+  key: 'connectIp' | 'bindTo',
+  a: { addr: number; addr6?: Inet6 },
+): void {
+  const key6 = key === 'connectIp' ? 'connectIp6' : 'bindTo6';
+  if (a.addr6 !== undefined) {
+    co[key6] = a.addr6;
+    delete co[key];
+  } else {
+    co[key] = a.addr;
+    delete co[key6];
+  }
+}
+
 /** SMTP_CHECK's deprecated `host { connect_ip ... }` block: the connection of one more checker. */
 function readHost(ctx: Ctx, st: Stmt): HostCo {
   const h: HostCo = {};
   for (const s of st.block ?? []) {
     ctx.noBlock(s);
-    if (s.key === 'connect_ip') h.connectIp = ctx.ipv4(s, 0);
+    if (s.key === 'connect_ip') setAddr(h, 'connectIp', ctx.inet(s, 0));
     else if (s.key === 'connect_port') h.connectPort = ctx.port(s, 0);
-    else if (s.key === 'bindto') h.bindTo = ctx.ipv4(s, 0);
+    else if (s.key === 'bindto') setAddr(h, 'bindTo', ctx.inet(s, 0));
     else if (s.key === 'bind_port') h.bindPort = ctx.port(s, 0);
     else if (s.key === 'connect_timeout') h.connectTimeoutMs = ctx.timerMs(s);
     else ctx.warn(s, `Unknown keyword '${s.key}'`);
@@ -171,6 +188,8 @@ export function readCheckers(ctx: Ctx, st: Stmt, parent: Inherited, rsKey: strin
   const o = main.opts;
   const ownConn =
     o.connectIp !== undefined ||
+    o.connectIp6 !== undefined ||
+    o.bindTo6 !== undefined ||
     o.connectPort !== undefined ||
     o.bindTo !== undefined ||
     o.bindPort !== undefined ||
@@ -249,9 +268,9 @@ function readChecker(ctx: Ctx, st: Stmt, parent: Inherited, hosts: HostCo[]): Ch
       continue;
     }
     if (kind !== 'MISC_CHECK') {
-      if (s.key === 'connect_ip') co.connectIp = ctx.ipv4(s, 0);
+      if (s.key === 'connect_ip') setAddr(co, 'connectIp', ctx.inet(s, 0));
       else if (s.key === 'connect_port') co.connectPort = ctx.port(s, 0);
-      else if (s.key === 'bindto') co.bindTo = ctx.ipv4(s, 0);
+      else if (s.key === 'bindto') setAddr(co, 'bindTo', ctx.inet(s, 0));
       else if (s.key === 'bind_port') co.bindPort = ctx.port(s, 0);
       else if (isHttp && s.key === 'http_protocol') {
         const v = ctx.arg(s, 0, '1.0, 1.0C or 1.1');

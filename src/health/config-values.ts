@@ -4,6 +4,7 @@
 
 import { configError, type Stmt } from './config-lexer.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
+import { inet6Fold, parseInet6, type Inet6 } from '../lib/inet6.ts';
 import { splitScript } from './command.ts';
 import type { SslFiles } from './ssl-check.ts';
 
@@ -73,6 +74,16 @@ export class Ctx {
     const a = parseDottedQuad(t);
     if (a === null) this.fail(st, `${st.key}: invalid IPv4 address '${t}'`);
     return a;
+  }
+
+  /** An IPv4 or IPv6 address (keepalived's inet_stosockaddr): { addr } or { addr: fold, addr6 }. */
+  inet(st: Stmt, i: number): { addr: number; addr6?: Inet6 } {
+    const t = this.arg(st, i, 'an IP address');
+    const w = parseInet6(t);
+    if (w !== null) return { addr: inet6Fold(w), addr6: w };
+    const a = parseDottedQuad(t);
+    if (a === null) this.fail(st, `${st.key}: invalid ${t.includes(':') ? 'IPv6' : 'IPv4'} address '${t}'`);
+    return { addr: a };
   }
 
   port(st: Stmt, i: number): number {

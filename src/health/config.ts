@@ -26,7 +26,7 @@
 // where it has some): unknown keywords (nat_mask), persistence_timeout 0, a quorum above the total
 // weight; keywords tsvs accepts without their effect (omega, ha_suspend, global_defs, vrrp_*)
 // warn "keyword X is accepted and ignored by tsvs"; vrrp_instance and vrrp_sync_group warn that
-// VRRP is keepalived's job and how keepalived hands its state to tsvsd. Bad values and IPv6 services are errors
+// VRRP is keepalived's job and how keepalived hands its state to tsvsd. Bad values are errors
 // "source:line: ...". T is seconds (fractions allowed); SCRIPT one word or a quoted command line.
 
 import { readFileSync } from 'node:fs';
@@ -36,10 +36,14 @@ import { readCheckers, readInherited, type CheckerSpec, type Inherited } from '.
 import { fileIncluder } from './config-include.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, parseDottedQuad } from '../lib/inet.ts';
+import { formatInet6, inet6Fold, parseInet6, type Inet6 } from '../lib/inet6.ts';
 
 export interface RealServerConfig {
   readonly line: number;
+  /** IPv4 uint32; for an IPv6 real server the fold of addr6. */
   readonly addr: number;
+  /** An IPv6 real server's four words. */
+  readonly addr6?: Inet6;
   /** The IPVS destination port, after keepalived's corrections for DR/TUN (validate_check_config). */
   readonly port: number;
   /** The port the checkers probe: the one written in the file (the checkers' co->dst is set at parse time). */
@@ -59,6 +63,7 @@ export interface RealServerConfig {
 
 export interface SorryServerConfig {
   readonly addr: number;
+  readonly addr6?: Inet6;
   readonly port: number;
   readonly key: string;
   readonly inhibit: boolean;
@@ -70,6 +75,8 @@ export interface VirtualServerConfig {
   readonly line: number;
   readonly protocol: number;
   readonly addr: number;
+  /** Present for an IPv6 service (its address, or :: for `fwmark N` with `ip_family inet6`). */
+  readonly addr6?: Inet6;
   readonly port: number;
   /** Firewall-mark service (virtual_server fwmark N), else 0. */
   readonly fwmark: number;
@@ -113,6 +120,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** One IPVS service a virtual_server (or each member of its virtual_server_group) stands for. */
 interface Member {
   readonly addr: number;
+  readonly addr6?: Inet6;
   readonly port: number;
   readonly fwmark: number;
 }
@@ -122,7 +130,11 @@ const SKIPPED_BLOCKS =
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
 const PROTOCOLS: Record<string, number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
-const IPV6 = 'IPv6 virtual servers are not supported by tsvs yet';
+
+/** "addr:port" as keepalived's FMT_RS/FMT_VS print it: IPv6 in brackets. */
+function hostPort(a: { readonly addr: number; readonly addr6?: Inet6 }, port: number): string {
+  return a.addr6 !== undefined ? `[${formatInet6(a.addr6)}]:${port}` : `${ipToString(a.addr)}:${port}`;
+}
 
 /** Read a keepalived.conf from disk, `include` resolved relative to each including file. */
 export function readHealthConfigFile(path: string): HealthConfig {
@@ -213,7 +225,22 @@ function readGroup(ctx: Ctx, st: Stmt, groups: Map<string, Member[]>): void {
       members.push({ addr: 0, port: 0, fwmark: ctx.int(e, 0, 0xffffffff) });
       continue;
     }
-    if (isIpv6(e.key)) ctx.fail(e, IPV6);
+    const port6 = e.args.length > 0 ? ctx.int(e, 0, 65535) : 0;
+    if (isIpv6(e.key)) {
+      // IPv6 "IP-LAST": LAST replaces the last 16-bit group, in hex (inet_stor).
+      const dash = e.key.lastIndexOf('-');
+      const w = parseInet6(dash < 0 ? e.key : e.key.slice(0, dash));
+      const end =
+        dash < 0 ? null : /^[0-9a-fA-F]{1,4}$/.test(e.key.slice(dash + 1)) ? parseInt(e.key.slice(dash + 1), 16) : -1;
+      const first = w === null ? 0 : w[3]! & 0xffff;
+      if (w === null || (end !== null && end < first))
+        ctx.fail(e, `virtual_server_group ${name}: invalid entry '${e.key}'`);
+      for (let g = first; g <= (end ?? first); g++) {
+        const a = Uint32Array.of(w[0]!, w[1]!, w[2]!, ((w[3]! & 0xffff0000) | g) >>> 0);
+        members.push({ addr: inet6Fold(a), addr6: a, port: port6, fwmark: 0 });
+      }
+      continue;
+    }
     const m = /^(\d+\.\d+\.\d+\.)(\d+)(?:-(\d+))?$/.exec(e.key);
     const first = m === null ? NaN : Number(m[2]);
     const last = m?.[3] !== undefined ? Number(m[3]) : first;
@@ -256,8 +283,7 @@ function readVirtualServers(ctx: Ctx, st: Stmt, groups: Map<string, Member[]>): 
     const vs = readVirtualServer(ctx, st, { addr: 0, port: 0, fwmark: ctx.int(st, 1, 0xffffffff, 1) }, '');
     return vs === undefined ? [] : [vs];
   }
-  if (a0 !== undefined && isIpv6(a0)) ctx.fail(st, IPV6);
-  const member = { addr: ctx.ipv4(st, 0), port: st.args.length > 1 ? ctx.int(st, 0, 65535, 1) : 0, fwmark: 0 };
+  const member = { ...ctx.inet(st, 0), port: st.args.length > 1 ? ctx.int(st, 0, 65535, 1) : 0, fwmark: 0 };
   const vs = readVirtualServer(ctx, st, member, '');
   return vs === undefined ? [] : [vs];
 }
@@ -273,7 +299,7 @@ function method(ctx: Ctx, st: Stmt): 'NAT' | 'DR' | 'TUN' {
  * same correction: a service without `protocol` becomes UDP (the kernel's default for 0).
  */
 function serviceChecks(ctx: Ctx, st: Stmt, vs: Mutable<VirtualServerConfig>, protocolSet: boolean): void {
-  const name = vs.fwmark !== 0 ? `FWM ${vs.fwmark}` : `${ipToString(vs.addr)}:${vs.port}`;
+  const name = vs.fwmark !== 0 ? `FWM ${vs.fwmark}` : hostPort(vs, vs.port);
   if (vs.fwmark !== 0) {
     if (protocolSet)
       ctx.warn(st, `Warning: Virtual server ${name}: protocol specified for fwmark - protocol will be ignored`);
@@ -313,7 +339,7 @@ function destPort(ctx: Ctx, st: Stmt, vs: VirtualServerConfig, rs: RealServerCon
     ctx.warn(st, `WARNING - virtual server ${vs.key} and real server ${rs.key} ports don't match - resetting`);
     port = vs.port;
   }
-  return port === rs.port ? rs : { ...rs, port, key: `${ipToString(rs.addr)}:${port}` };
+  return port === rs.port ? rs : { ...rs, port, key: hostPort(rs, port) };
 }
 
 /** The same corrections for the sorry server (its method: sorry_server_lvs_method, else the service's). */
@@ -328,7 +354,7 @@ function sorryPort(ctx: Ctx, st: Stmt, vs: VirtualServerConfig, ss: SorryServerC
     ctx.warn(st, `WARNING - virtual server ${vs.key} and sorry server ports don't match - resetting`);
     port = vs.port;
   }
-  return port === ss.port ? ss : { ...ss, port, key: `${ipToString(ss.addr)}:${port}` };
+  return port === ss.port ? ss : { ...ss, port, key: hostPort(ss, port) };
 }
 
 /** One service of a virtual_server block; undefined when keepalived would drop it (no real servers). */
@@ -339,6 +365,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
     line: st.line,
     protocol: IPPROTO_TCP,
     addr: m.addr,
+    ...(m.addr6 !== undefined ? { addr6: m.addr6 } : {}),
     port: m.port,
     fwmark: m.fwmark,
     key: '',
@@ -400,15 +427,24 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
         else vs.persistenceTimeoutSec = ctx.int(s, 1, 0x7fffffff);
         break;
       case 'persistence_granularity':
-        vs.persistenceGranularity = ctx.ipv4(s, 0);
+        // An IPv6 service's granularity is a prefix length (ipvsadm -M for IPv6).
+        vs.persistenceGranularity = vs.addr6 !== undefined ? ctx.int(s, 1, 128) : ctx.ipv4(s, 0);
         break;
       case 'ops':
         vs.ops = true;
         break;
       case 'ip_family':
-        // ip_family_handler: inet6 makes an IPv6 service; inet only confirms what the addresses say.
-        if (ctx.arg(s, 0, 'inet or inet6') === 'inet6') ctx.fail(s, IPV6);
-        if (s.args[0]?.text !== 'inet') ctx.warn(s, `unknown address family ${s.args[0]?.text ?? ''}`);
+        // ip_family_handler: inet6 makes a fwmark service IPv6; for an address service the
+        // family must be the address's (check_parser.c: "ip_family doesn't match").
+        {
+          const fam = ctx.arg(s, 0, 'inet or inet6');
+          if (fam !== 'inet' && fam !== 'inet6') ctx.warn(s, `unknown address family ${fam}`);
+          else if (isFwm) {
+            if (fam === 'inet6') vs.addr6 = new Uint32Array(4);
+            else delete vs.addr6;
+          } else if ((fam === 'inet6') !== (vs.addr6 !== undefined))
+            ctx.fail(s, `ip_family ${fam} doesn't match the virtual server's address family`);
+        }
         break;
       case 'inhibit_on_failure':
         inhibit = ctx.bool(s);
@@ -430,14 +466,17 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
         rsWeight = ctx.int(s, 1, 65535);
         break;
       case 'sorry_server':
-        if (isIpv6(ctx.arg(s, 0, 'an address'))) {
-          ctx.warn(
-            s,
-            `Address family of virtual server and sorry server ${s.args[0]?.text ?? ''} don't match - skipping sorry server.`,
-          );
-          break;
+        {
+          const a = ctx.inet(s, 0);
+          if ((a.addr6 !== undefined) !== (vs.addr6 !== undefined)) {
+            ctx.warn(
+              s,
+              `Address family of virtual server and sorry server ${s.args[0]?.text ?? ''} don't match - skipping sorry server.`,
+            );
+            break;
+          }
+          sorry = { ...a, port: s.args.length > 1 ? ctx.int(s, 0, 65535, 1) : vs.port };
         }
-        sorry = { addr: ctx.ipv4(s, 0), port: s.args.length > 1 ? ctx.int(s, 0, 65535, 1) : vs.port };
         break;
       case 'sorry_server_inhibit':
         sorryInhibit = ctx.bool(s);
@@ -479,20 +518,18 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
   vs.alpha = inh.alpha ?? false;
   vs.schedFlags = schedFlags;
   serviceChecks(ctx, st, vs, protocolSet);
-  vs.key = isFwm
-    ? `FWM ${vs.fwmark}`
-    : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${ipToString(vs.addr)}:${vs.port}`;
+  vs.key = isFwm ? `FWM ${vs.fwmark}` : `${PROTO_NAMES[vs.protocol] ?? String(vs.protocol)} ${hostPort(vs, vs.port)}`;
   if (sorry !== undefined)
     vs.sorryServer = {
       ...sorry,
-      key: `${ipToString(sorry.addr)}:${sorry.port}`,
+      key: hostPort(sorry, sorry.port),
       inhibit: sorryInhibit,
       ...(sorryMethod !== undefined ? { method: sorryMethod } : {}),
     };
   const keys = new Map<string, number>();
   const rss: RealServerConfig[] = [];
   for (const s of rsStmts) {
-    const rs = readRealServer(ctx, s, isFwm ? 0 : vs.port, vs.method, inh, inhibit, rsWeight);
+    const rs = readRealServer(ctx, s, vs.addr6 !== undefined, isFwm ? 0 : vs.port, vs.method, inh, inhibit, rsWeight);
     if (rs === undefined) continue;
     const prev = keys.get(rs.key);
     if (prev !== undefined) {
@@ -532,6 +569,7 @@ function readVirtualServer(ctx: Ctx, st: Stmt, m: Member, group: string): Virtua
 function readRealServer(
   ctx: Ctx,
   st: Stmt,
+  vsIpv6: boolean,
   vsPort: number,
   vsMethod: 'NAT' | 'DR' | 'TUN',
   vsInh: Inherited,
@@ -539,22 +577,22 @@ function readRealServer(
   defaultWeight: number,
 ): RealServerConfig | undefined {
   const a0 = ctx.arg(st, 0, 'an address');
-  if (isIpv6(a0)) {
+  const at = ctx.inet(st, 0);
+  if ((at.addr6 !== undefined) !== vsIpv6) {
     // rs_end_handler: a real server of another address family is skipped with a warning.
     ctx.warn(st, `Address family of virtual server and real server ${a0} don't match - skipping real server.`);
     return undefined;
   }
-  const addr = ctx.ipv4(st, 0);
   // A fwmark service's real servers may omit the port (alloc_rs: no port is port 0).
   const port = st.args.length > 1 ? ctx.int(st, 0, 65535, 1) : vsPort;
   if (st.block === undefined) ctx.fail(st, 'real_server needs a block: real_server <IP> <PORT> { ... }');
   const inh: Inherited = { ...vsInh };
   const rs: Mutable<RealServerConfig> = {
     line: st.line,
-    addr,
+    ...at,
     port,
     checkPort: port,
-    key: `${ipToString(addr)}:${port}`,
+    key: hostPort(at, port),
     weight: defaultWeight,
     method: vsMethod,
     inhibitOnFailure: vsInhibit,

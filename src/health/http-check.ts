@@ -13,8 +13,8 @@ import {
   type CheckResult,
   type CheckTarget,
   type ConnOpts,
+  targetHostPort,
 } from './checker.ts';
-import { ipToString } from '../lib/inet.ts';
 import { runProbe, socketErrorReason, tcpConnectOptions } from './probe.ts';
 
 /** Inclusive status code range; keepalived's default is 200-299 (url_check in check_http.c). */
@@ -118,7 +118,7 @@ export class HttpCheck implements Checker {
     const o = this.opts;
     // Host: the virtualhost (url, checker) or "ip:port" (http_request_thread).
     const vhost = url.virtualhost ?? o.virtualhost;
-    const host = vhost ?? `${ipToString(dst.addr)}:${dst.port}`;
+    const host = vhost ?? targetHostPort(dst);
     const request = buildHttpRequest(url.path, o.httpProtocol, host);
     return runProbe(signal, (finish) => {
       const copts = tcpConnectOptions(o, dst);

@@ -114,7 +114,10 @@ export class IcmpCheck implements Checker {
   }
 
   check(target: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
-    const dst = ipToString(checkDst(this.co, target).addr);
+    const to = checkDst(this.co, target);
+    // PING_CHECK sends ICMP echo on a raw IPv4 socket; ICMPv6 echo is not built here.
+    if (to.addr6 !== undefined) return Promise.resolve(checkFail('PING_CHECK: ICMPv6 echo is not supported by tsvs'));
+    const dst = ipToString(to.addr);
     const timeoutMs = this.co.connectTimeoutMs;
     return runProbe(signal, (finish) => {
       let raw: RawModule;

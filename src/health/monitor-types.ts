@@ -2,6 +2,7 @@
 // settings) and the events it emits; plain data shared by monitor.ts, registry.ts and the daemon.
 
 import type { Checker, CheckResult } from './checker.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 import type { LoopConfig } from './checker-loop.ts';
 import type { DesiredDest, PolicySorryServer } from './policy.ts';
 
@@ -14,6 +15,8 @@ export interface MonitoredServer {
   /** "192.168.99.100:80". */
   readonly key: string;
   readonly addr: number;
+  /** An IPv6 real server's four words (addr is their fold). */
+  readonly addr6?: Inet6;
   readonly port: number;
   /** Configured weight (keepalived's iweight). */
   readonly weight: number;

@@ -189,7 +189,7 @@ export class HealthMonitor extends EventEmitter {
     if (!this.running) return;
     const ac = new AbortController();
     cr.abort = ac;
-    cr.inflight = cr.cfg.checker.check({ addr: srv.cfg.addr, port: srv.cfg.port }, ac.signal).then((result) => {
+    cr.inflight = cr.cfg.checker.check(srv.cfg, ac.signal).then((result) => {
       cr.abort = undefined;
       cr.inflight = undefined;
       if (this.running) this.onResult(sv, srv, cr, result);

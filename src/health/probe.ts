@@ -2,8 +2,7 @@
 // (the single-shot epilog of every keepalived checker thread, check_api.c).
 
 import type net from 'node:net';
-import { checkFail, type CheckResult, type CheckTarget, type ConnOpts } from './checker.ts';
-import { ipToString } from '../lib/inet.ts';
+import { checkFail, type CheckResult, type CheckTarget, type ConnOpts, targetHost, bindHost } from './checker.ts';
 
 export type Finish = (result: CheckResult) => void;
 
@@ -57,8 +56,9 @@ export function socketErrorReason(e: unknown): string {
 
 /** Node connect options for a TCP checker: dst, with bindto / bind_port as the source (layer4.c tcp_bind_connect). */
 export function tcpConnectOptions(co: ConnOpts, dst: CheckTarget): net.TcpNetConnectOpts {
-  const opts: net.TcpNetConnectOpts = { host: ipToString(dst.addr), port: dst.port };
-  if (co.bindTo !== undefined) opts.localAddress = ipToString(co.bindTo);
+  const opts: net.TcpNetConnectOpts = { host: targetHost(dst), port: dst.port };
+  const local = bindHost(co);
+  if (local !== undefined) opts.localAddress = local;
   if (co.bindPort !== undefined) opts.localPort = co.bindPort;
   return opts;
 }

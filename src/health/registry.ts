@@ -55,6 +55,7 @@ export function toMonitoredServices(cfg: HealthConfig): MonitoredService[] {
     servers: vs.realServers.map((rs) => ({
       key: rs.key,
       addr: rs.addr,
+      ...(rs.addr6 !== undefined ? { addr6: rs.addr6 } : {}),
       port: rs.checkPort,
       weight: rs.weight,
       inhibitOnFailure: rs.inhibitOnFailure,

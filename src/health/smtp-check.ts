@@ -13,8 +13,8 @@ import {
   type CheckResult,
   type CheckTarget,
   type ConnOpts,
+  targetHostPort,
 } from './checker.ts';
-import { ipToString } from '../lib/inet.ts';
 import { runProbe, socketErrorReason, tcpConnectOptions } from './probe.ts';
 
 export interface SmtpCheckOpts extends ConnOpts {
@@ -47,7 +47,7 @@ export class SmtpCheck implements Checker {
   check(target: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
     const o = this.opts;
     const dst = checkDst(o, target);
-    const server = `${ipToString(dst.addr)}:${dst.port}`;
+    const server = targetHostPort(dst);
     return runProbe(signal, (finish) => {
       const copts = tcpConnectOptions(o, dst);
       const sock = net.connect(copts);

@@ -13,8 +13,9 @@ import {
   type CheckResult,
   type CheckTarget,
   type ConnOpts,
+  targetHost,
+  bindHost,
 } from './checker.ts';
-import { ipToString } from '../lib/inet.ts';
 import { replyMatches, type HexBytes } from './hex-str.ts';
 import { runProbe, socketErrorReason } from './probe.ts';
 
@@ -82,7 +83,7 @@ export function sendConnected(
   onSendError: (err: Error) => void,
 ): void {
   const connect = (): void => {
-    sock.connect(dst.port, ipToString(dst.addr), () => {
+    sock.connect(dst.port, targetHost(dst), () => {
       sock.send(payload, (err) => {
         if (err) onSendError(err);
       });
@@ -90,7 +91,8 @@ export function sendConnected(
   };
   if (co.bindTo !== undefined || co.bindPort !== undefined) {
     const b: dgram.BindOptions = { port: co.bindPort ?? 0 };
-    if (co.bindTo !== undefined) b.address = ipToString(co.bindTo);
+    const local = bindHost(co);
+    if (local !== undefined) b.address = local;
     sock.bind(b, connect);
   } else connect();
 }

@@ -13,6 +13,7 @@ import { checkGrid, checkTunnelGrid } from './argv-grid.ts';
 
 /** The mutable parts of the command entry these checks read and adjust. */
 interface SvcDraft {
+  af: number;
   fwmark: number;
   port: number;
   flags: number;
@@ -20,6 +21,7 @@ interface SvcDraft {
   schedName: string;
 }
 interface DestDraft {
+  af: number;
   fwd: number;
   port: number;
 }
@@ -47,6 +49,9 @@ export function checkCommand(
     // The destination port must be equal to the service port for tunnel or direct routing
     // (not for fwmark services).
     if (svc.fwmark === 0 && (dest.fwd === FWD_TUNNEL || dest.fwd === FWD_ROUTE)) dest.port = svc.port;
+    // Tunneling allows different address family
+    if (dest.af !== svc.af && dest.fwd !== FWD_TUNNEL)
+      fail(2, 'Different address family is allowed only for tunneling servers');
     const tunOpts = [O.OPTC_TUN_TYPE, O.OPTC_TUN_PORT, O.OPTC_TUN_NOCSUM, O.OPTC_TUN_CSUM, O.OPTC_TUN_REMCSUM];
     if (tunOpts.some((t) => options.has(t)) && dest.fwd !== FWD_TUNNEL)
       fail(2, 'Tunnel options conflict with forward method');

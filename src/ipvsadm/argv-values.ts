@@ -2,7 +2,9 @@
 // parse_timeout(), parse_fwmark(), parse_netmask(), parse_service(), parse_sched_flags(),
 // parse_tun_type().
 
-import { inetAton, isIpv6Literal } from '../lib/inet.ts';
+import { inetAton } from '../lib/inet.ts';
+import { inet6Fold, parseInet6, type Inet6 } from '../lib/inet6.ts';
+import { AF_INET, AF_INET6 } from '../model/dest.ts';
 import { DEFAULT_PERSISTENT_TIMEOUT_SEC, DEFAULT_SCHED } from '../model/rule-spec.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { fail } from './argv-exit.ts';
@@ -47,6 +49,14 @@ function hostToAddr(name: string, hosts: HostTable): number | null {
   return hosts.get(name) ?? null;
 }
 
+/** -M for an IPv6 service: atoi(optarg) in 1..128, else "illegal ipv6 netmask specified". */
+export function parseNetmask6(buf: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(buf);
+  const n = m === null ? 0 : Number(m[1]);
+  if (!(n >= 1 && n <= 128)) fail(2, 'illegal ipv6 netmask specified');
+  return n;
+}
+
 /** parse_netmask(): dotted (inet_aton) or a host name; null when neither. */
 export function parseNetmask(buf: string, hosts: HostTable): number | null {
   return hostToAddr(buf, hosts);
@@ -59,7 +69,12 @@ export const SERVICE_PORT = 2;
 export interface ParsedService {
   /** SERVICE_ADDR | SERVICE_PORT bits, or SERVICE_NONE. */
   readonly result: number;
+  /** AF_INET, or AF_INET6 when inet_pton(AF_INET6) took the address. */
+  readonly af: number;
+  /** IPv4 uint32; for AF_INET6 the fold of addr6 (src/lib/inet6.ts). */
   readonly addr: number;
+  /** AF_INET6 only: the four words. */
+  readonly addr6?: Inet6;
   readonly port: number;
 }
 
@@ -67,14 +82,12 @@ function strIsDigit(s: string): boolean {
   return /^\d*$/.test(s);
 }
 
-export function ipv6NotSupported(what: string): never {
-  fail(2, `IPv6 is not supported by tsvs yet: ${what}`);
-}
-
 /**
- * parse_service(): host[:port] where host is an IPv4 address (inet_aton forms) or a name, and
- * port a number or a service name of `protocol`. IPv6 forms ([v6]:port, bare v6) are rejected
- * here as not supported yet. `port` is the value kept when none is given.
+ * parse_service(): "[v6]:port", a bare v6 (no port: inet_pton(AF_INET6) is tried first on the
+ * whole text, so 2001:db8::5:80 is one address), or host[:port] where host is an IPv4 address
+ * (inet_aton forms) or a name; port a number or a service name of `protocol`. `port` is the
+ * value kept when none is given. ipvsadm also sets svc->netmask to 128 for an IPv6 address;
+ * the caller does that (ParsedService.af).
  */
 export function parseService(
   buf: string,
@@ -83,31 +96,41 @@ export function parseService(
   hosts: HostTable,
   services: ServicesDb,
 ): ParsedService {
-  const none: ParsedService = { result: SERVICE_NONE, addr: 0, port };
+  const none: ParsedService = { result: SERVICE_NONE, af: AF_INET, addr: 0, port };
   if (strIsDigit(buf)) return none;
   let host = buf;
+  let portText: string | null = null;
   if (host[0] === '[') {
     const close = host.indexOf(']');
     if (close < 0) return none;
     if (host[close + 1] !== ':') return none;
+    portText = host.slice(close + 2);
     host = host.slice(1, close);
-    // ipvsadm then searches the port again inside the brackets (strrchr on the address part),
-    // so for a non-IPv6 "[a.b.c.d]:port" the port is dropped.
   }
-  if (isIpv6Literal(host)) ipv6NotSupported(buf);
-  let portText: string | null = null;
-  const colon = host.lastIndexOf(':');
-  if (colon >= 0) {
-    portText = host.slice(colon + 1);
-    host = host.slice(0, colon);
+  const addr6 = parseInet6(host);
+  let af = AF_INET;
+  let addr: number | null;
+  if (addr6 !== null) {
+    af = AF_INET6;
+    addr = inet6Fold(addr6);
+  } else {
+    // ipvsadm searches the port again inside the address part (strrchr), so for a non-IPv6
+    // "[a.b.c.d]:port" the port after the bracket is dropped.
+    portText = null;
+    const colon = host.lastIndexOf(':');
+    if (colon >= 0) {
+      portText = host.slice(colon + 1);
+      host = host.slice(0, colon);
+    }
+    addr = hostToAddr(host, hosts);
+    if (addr === null) return none;
   }
-  const addr = hostToAddr(host, hosts);
-  if (addr === null) return none;
-  if (portText === null) return { result: SERVICE_ADDR, addr, port };
+  const at = addr6 !== null ? { af, addr, addr6 } : { af, addr };
+  if (portText === null) return { result: SERVICE_ADDR, ...at, port };
   let p = stringToNumber(portText, 0, 65535);
   if (p === -1) p = services.port(portText, protocol);
   if (p === -1) return none;
-  return { result: SERVICE_ADDR | SERVICE_PORT, addr, port: p };
+  return { result: SERVICE_ADDR | SERVICE_PORT, ...at, port: p };
 }
 
 /** parse_sched_flags(): comma-separated names; sh-* only with sh, mh-* only with mh. */

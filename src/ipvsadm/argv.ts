@@ -4,7 +4,7 @@
 // -b flags, the commands_v_options grid, and the per-command rules (zero port needs -p, -o is
 // for UDP, DR/TUN real servers take the service port, list option conflicts).
 
-import { AF_INET, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
+import { AF_INET, AF_INET6, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import { synproxyFlagsOf } from '../model/synproxy-state.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { parseDottedQuad, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
@@ -15,10 +15,12 @@ import { checkCommand } from './argv-checks.ts';
 import type { Command } from './command.ts';
 import { usageText, versionText } from './usage.ts';
 import { systemServices, type ServicesDb } from './services-db.ts';
+import { parseInet6 } from '../lib/inet6.ts';
+import type { DestSpec, ServiceSpec } from '../model/rule-spec.ts';
 import {
-  ipv6NotSupported,
   parseFwmark,
   parseNetmask,
+  parseNetmask6,
   parseSchedFlags,
   parseService,
   parseTimeout,
@@ -37,6 +39,9 @@ export interface ParseOptions {
   /** True while reading -R input (a nested -R is refused like ipvsadm's restore_table()). */
   readonly readingStdin?: boolean;
 }
+
+/** The command entry process_options() fills in place. */
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
 
 function optionToProtocol(tag: number): number {
   return tag === O.tag('t') ? IPPROTO_TCP : IPPROTO_UDP;
@@ -82,7 +87,7 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   const services = opts.services ?? systemServices();
 
   // process_options(): the defaults of ipvs_command_entry.
-  const svc = {
+  const svc: Draft<ServiceSpec> = {
     af: AF_INET,
     protocol: 0,
     addr: 0,
@@ -95,7 +100,7 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
     peName: '',
   };
   // The tunnel defaults of process_options(): type 0 (ipip), port 0 (n/a), flags 0 (nocsum).
-  const dest = {
+  const dest: Draft<Required<Omit<DestSpec, 'addr6'>>> & Pick<Draft<DestSpec>, 'addr6'> = {
     af: AF_INET,
     addr: 0,
     port: 0,
@@ -159,10 +164,17 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         setOption(O.OPTC_SERVICE);
         svc.protocol = optionToProtocol(c.tag);
         const p = parseService(arg, svc.protocol, svc.port, hosts, services);
+        // parse_service() fills ce->svc itself: family, address, port, and netmask 128 for IPv6.
+        if (p.result !== 0) {
+          svc.af = p.af;
+          svc.addr = p.addr;
+          if (p.addr6 !== undefined) {
+            svc.addr6 = p.addr6;
+            svc.netmask = 128;
+          } else delete svc.addr6;
+          svc.port = p.port;
+        }
         if (!(p.result & SERVICE_ADDR)) fail(2, 'illegal virtual server address[:port] specified');
-        svc.af = AF_INET;
-        svc.addr = p.addr;
-        svc.port = p.port;
         break;
       }
       case O.tag('f'):
@@ -183,6 +195,10 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         break;
       case O.tag('M'): {
         setOption(O.OPTC_NETMASK);
+        if (svc.af === AF_INET6) {
+          svc.netmask = parseNetmask6(arg);
+          break;
+        }
         const m = parseNetmask(arg, hosts);
         if (m === null) fail(2, 'illegal virtual server persistent mask specified');
         svc.netmask = m;
@@ -191,7 +207,12 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
       case O.tag('r'): {
         setOption(O.OPTC_SERVER);
         const p = parseService(arg, svc.protocol, svc.port, hosts, services);
-        dest.addr = p.addr;
+        // ipvsadm parses into a copy of ce->svc (t_dest), so a failed parse leaves the
+        // service's family and address there; those are then failed on just below.
+        dest.af = p.result !== 0 ? p.af : svc.af;
+        dest.addr = p.result !== 0 ? p.addr : svc.addr;
+        if (p.addr6 !== undefined) dest.addr6 = p.addr6;
+        else delete dest.addr6;
         dest.port = p.port;
         if (!(p.result & SERVICE_ADDR)) fail(2, 'illegal real server address[:port] specified');
         // copy vport to dport if not specified
@@ -238,8 +259,9 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         // Sort is the default, this is a no-op for compatibility
         break;
       case O.tag('6'):
-        if (svc.fwmark !== 0) ipv6NotSupported('-6');
-        fail(2, '-6 used before -f\n');
+        if (svc.fwmark === 0) fail(2, '-6 used before -f\n');
+        svc.af = AF_INET6;
+        svc.netmask = 128;
         break;
       case O.tag('o'):
         setOption(O.OPTC_ONEPACKET);
@@ -255,7 +277,13 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
         break;
       case O.TAG_MCAST_GROUP:
         setOption(O.OPTC_MCAST_GROUP);
-        if (arg.includes(':')) fail(2, `invalid IPv6 mcast-group \`${arg}'`);
+        if (arg.includes(':')) {
+          // inet_pton(AF_INET6) + IN6_IS_ADDR_MULTICAST as ipvsadm; a valid group is then
+          // refused: tsvs's sync daemon sends and joins over IPv4 only (src/daemon/sync-daemon.ts).
+          const g6 = parseInet6(arg);
+          if (g6 === null || g6[0]! >>> 24 !== 0xff) fail(2, `invalid IPv6 mcast-group \`${arg}'`);
+          fail(2, `IPv6 mcast-group \`${arg}' is not supported by tsvs's sync daemon (IPv4 groups only)`);
+        }
         {
           const g = parseDottedQuad(arg); // inet_pton(AF_INET) + IN_MULTICAST
           if (g === null || g >>> 28 !== 0xe) fail(2, `invalid IPv4 mcast-group \`${arg}'`);

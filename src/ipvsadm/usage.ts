@@ -55,7 +55,7 @@ export function usageText(program: string): string {
     '  --fwmark-service|-f fwmark          fwmark is an integer greater than zero\n' +
     '\n' +
     'Options:\n' +
-    '  --ipv6         -6                   fwmark entry uses IPv6 (IPv6 is not supported by tsvs yet)\n' +
+    '  --ipv6         -6                   fwmark entry uses IPv6\n' +
     `  --scheduler    -s scheduler         one of ${SCHEDULERS},\n` +
     `                                      the default scheduler is ${DEFAULT_SCHED}.\n` +
     '  --pe            engine              alternate persistence engine (tsvs has none yet),\n' +
@@ -95,7 +95,7 @@ export function usageText(program: string): string {
     '  --syncid sid                        syncid for connection sync (default=255)\n' +
     '  --sync-maxlen length                Max sync message length (default=1472)\n' +
     '  --mcast-interface interface         multicast interface for connection sync\n' +
-    '  --mcast-group address               IPv4/IPv6 group (default=224.0.0.81)\n' +
+    '  --mcast-group address               IPv4 group (default=224.0.0.81)\n' +
     '  --mcast-port port                   UDP port (default=8848)\n' +
     '  --mcast-ttl ttl                     Multicast TTL (default=1)\n' +
     'tsvs:\n' +

@@ -4,6 +4,7 @@
 // servers (conns, pkts, bytes) and active/inactive/persistent connection counts live in the
 // model objects, which the engine updates; rates and connections live in the engine.
 
+import type { Inet6 } from '../lib/inet6.ts';
 import type { Dest } from './dest.ts';
 import type { Service } from './service.ts';
 import type { TableChange } from './service-table.ts';
@@ -22,8 +23,15 @@ export const ZERO_RATES: Rates = Object.freeze({ cps: 0, inpps: 0, outpps: 0, in
 /** One connection entry or persistence template, as /proc/net/ip_vs_conn shows it. */
 export interface ConnSnapshot {
   readonly protocol: number;
-  /** IPv4 uint32 host order. */
+  /** cp->af, the client side's family; absent means AF_INET. */
+  readonly af?: number;
+  /** cp->daf, the real server's family (differs from af only for tunnels); absent means af. */
+  readonly daf?: number;
+  /** IPv4 uint32 host order (for AF_INET6 unused: the words are in caddr6, vaddr6, daddr6). */
   readonly caddr: number;
+  readonly caddr6?: Inet6;
+  readonly vaddr6?: Inet6;
+  readonly daddr6?: Inet6;
   readonly cport: number;
   readonly vaddr: number;
   readonly vport: number;

@@ -3,9 +3,11 @@
 // net/netfilter/ipvs/ip_vs_ctl.c, with their errno returns.
 
 import {
+  AF_INET6,
   DEST_F_AVAILABLE,
   DEST_F_OVERLOAD,
   Dest,
+  destAddrIs,
   FWD_TUNNEL,
   TUN_F_NOCSUM,
   TUN_TYPE_GRE,
@@ -13,17 +15,19 @@ import {
   TUN_TYPE_IPIP,
 } from './dest.ts';
 import type { Service } from './service.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 import type { DestSpec } from './rule-spec.ts';
 import type { DestTrash } from './dest-trash.ts';
 import { ipvsError, type IpvsOp } from './ipvs-errors.ts';
 
+const ZERO6: Inet6 = new Uint32Array(4);
+
 /** ip_vs_lookup_dest(): the dest of svc with this <af, addr, port>, and where it stands. */
-export function findDestIndex(svc: Service, af: number, addr: number, port: number): number {
-  const a = addr >>> 0;
+export function findDestIndex(svc: Service, af: number, addr: number, port: number, addr6?: Inet6): number {
   const list = svc.dests;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    if (d.af === af && d.addr === a && d.port === port) return i;
+    if (d.port === port && destAddrIs(d, af, addr, addr6)) return i;
   }
   return -1;
 }
@@ -53,6 +57,18 @@ export function isUnicastAddr(addr: number): boolean {
   if (a >>> 24 === 0) return false;
   if (a === 0xffffffff) return false;
   if (a >>> 28 === 0xe) return false;
+  return true;
+}
+
+/**
+ * ip_vs_new_dest() for AF_INET6: EINVAL when ipv6_addr_type() lacks IPV6_ADDR_UNICAST (:: and
+ * ff00::/8 multicast) or says IPV6_ADDR_LINKLOCAL (fe80::/10), unless the address is local,
+ * which without the FIB we cannot know: those are refused.
+ */
+export function isUnicastAddr6(w: Inet6): boolean {
+  if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) return false;
+  if (w[0]! >>> 24 === 0xff) return false;
+  if (w[0]! >>> 22 === 0xfe80 >>> 6) return false;
   return true;
 }
 
@@ -90,16 +106,17 @@ function updateDest(svc: Service, dest: Dest, spec: DestSpec, add: boolean): voi
 /** ip_vs_add_dest(): EEXIST if present; reuse from the trash; else a new dest (EINVAL if not unicast). */
 export function addDest(svc: Service, spec: DestSpec, trash: DestTrash): Dest {
   checkDestSpec('add-dest', spec);
-  if (findDestIndex(svc, spec.af, spec.addr, spec.port) >= 0) throw ipvsError('add-dest', 'EEXIST');
-  const fromTrash = trash.take(svc, spec.af, spec.addr, spec.port);
+  if (findDestIndex(svc, spec.af, spec.addr, spec.port, spec.addr6) >= 0) throw ipvsError('add-dest', 'EEXIST');
+  const fromTrash = trash.take(svc, spec.af, spec.addr, spec.port, spec.addr6);
   if (fromTrash !== null) {
     // A dest bound to an older incarnation of the service starts its counters afresh.
     if (fromTrash.oldSvc !== svc) zeroDestCounters(fromTrash.dest);
     updateDest(svc, fromTrash.dest, spec, true);
     return fromTrash.dest;
   }
-  if (!isUnicastAddr(spec.addr)) throw ipvsError('add-dest', 'EINVAL', 'real server address not unicast');
-  const dest = new Dest(spec.af, spec.addr, spec.port);
+  const unicast = spec.af === AF_INET6 ? isUnicastAddr6(spec.addr6 ?? ZERO6) : isUnicastAddr(spec.addr);
+  if (!unicast) throw ipvsError('add-dest', 'EINVAL', 'real server address not unicast');
+  const dest = new Dest(spec.af, spec.addr, spec.port, spec.af === AF_INET6 ? (spec.addr6 ?? ZERO6) : undefined);
   updateDest(svc, dest, spec, true);
   return dest;
 }
@@ -107,7 +124,7 @@ export function addDest(svc: Service, spec: DestSpec, trash: DestTrash): Dest {
 /** ip_vs_edit_dest(): ENOENT if absent; the scheduler sees upd_dest. */
 export function editDest(svc: Service, spec: DestSpec): Dest {
   checkDestSpec('edit-dest', spec);
-  const i = findDestIndex(svc, spec.af, spec.addr, spec.port);
+  const i = findDestIndex(svc, spec.af, spec.addr, spec.port, spec.addr6);
   if (i < 0) throw ipvsError('edit-dest', 'ENOENT');
   const dest = svc.dests[i]!;
   updateDest(svc, dest, spec, false);
@@ -115,8 +132,15 @@ export function editDest(svc: Service, spec: DestSpec): Dest {
 }
 
 /** ip_vs_del_dest(): unlink (not AVAILABLE any more), tell the scheduler, move to the trash. */
-export function deleteDest(svc: Service, af: number, addr: number, port: number, trash: DestTrash): Dest {
-  const i = findDestIndex(svc, af, addr, port);
+export function deleteDest(
+  svc: Service,
+  af: number,
+  addr: number,
+  port: number,
+  trash: DestTrash,
+  addr6?: Inet6,
+): Dest {
+  const i = findDestIndex(svc, af, addr, port, addr6);
   if (i < 0) throw ipvsError('del-dest', 'ENOENT');
   const dest = svc.dests[i]!;
   dest.flags &= ~DEST_F_AVAILABLE;

@@ -3,7 +3,8 @@
 // Re-adding the same server to the same service takes the old Dest back, so connections that
 // still point at it and its counters carry on, as in the kernel.
 
-import type { Dest } from './dest.ts';
+import { destAddrIs, type Dest } from './dest.ts';
+import { inet6Equal, type Inet6 } from '../lib/inet6.ts';
 import type { Service } from './service.ts';
 
 /** IP_VS_DEST_TRASH_PERIOD (include/net/ip_vs.h): 120 s without references before freeing. */
@@ -51,17 +52,17 @@ export class DestTrash {
    * ip_vs_trash_get_dest(): the trashed dest for <af, addr, port> that belonged to a service
    * with the same identity as `svc`, removed from the trash; with the service object it had.
    */
-  take(svc: Service, af: number, addr: number, port: number): { dest: Dest; oldSvc: Service } | null {
+  take(svc: Service, af: number, addr: number, port: number, addr6?: Inet6): { dest: Dest; oldSvc: Service } | null {
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i]!;
       const d = e.dest;
       if (
-        d.af === af &&
-        d.addr === addr >>> 0 &&
         d.port === port &&
+        destAddrIs(d, af, addr, addr6) &&
         e.vfwmark === svc.fwmark &&
         e.protocol === svc.protocol &&
-        (svc.fwmark !== 0 || (e.vaddr === svc.addr && e.vport === svc.port))
+        e.svc.af === svc.af &&
+        (svc.fwmark !== 0 || (e.vaddr === svc.addr && inet6Equal(e.svc.addr6, svc.addr6) && e.vport === svc.port))
       ) {
         this.entries.splice(i, 1);
         return { dest: d, oldSvc: e.svc };

@@ -1,7 +1,7 @@
 // Dest: one real server of a virtual service (struct ip_vs_dest, include/net/ip_vs.h).
 // The control plane owns the config fields; the data plane updates the counters.
 
-import { type Inet6, inet6Fold, inet6Zero } from '../lib/inet6.ts';
+import { type Inet6, inet6Equal, inet6Fold, inet6Zero } from '../lib/inet6.ts';
 
 /** Forwarding methods (IP_VS_CONN_F_FWD_MASK values in include/uapi/linux/ip_vs.h), plus our full NAT. */
 export const FWD_MASQ = 0; // -m  "Masq"
@@ -104,4 +104,15 @@ export class Dest {
 /** ip_vs_dest_conn_overhead() in include/net/ip_vs.h: active conns weigh 256 inactive ones. */
 export function destOverhead(d: Dest): number {
   return d.activeConns * 256 + d.inactConns;
+}
+
+const NO_ADDR6: Inet6 = inet6Zero();
+
+/**
+ * ip_vs_addr_equal(af, ...) for a dest: same family and address; for AF_INET6 `addr` is the
+ * fold, so the four words decide (addr6 undefined stands for ::).
+ */
+export function destAddrIs(d: Dest, af: number, addr: number, addr6: Inet6 | undefined): boolean {
+  if (d.af !== af || d.addr !== addr >>> 0) return false;
+  return af !== AF_INET6 || inet6Equal(d.addr6, addr6 ?? NO_ADDR6);
 }

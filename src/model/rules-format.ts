@@ -4,6 +4,7 @@
 // feeds each restored line to process_options().
 
 import {
+  AF_INET6,
   FWD_FULLNAT,
   FWD_LOCAL,
   FWD_MASQ,
@@ -16,12 +17,13 @@ import {
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
 import { SVC_F_SYNPROXY_MASK, synproxyModeOf } from './synproxy-state.ts';
 import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import type { DestSpec, ServiceRule, ServiceSpec } from './rule-spec.ts';
+import { addrPortText, type DestSpec, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 
-/** Formats "addr:port" for a rule line: numeric (-S -n) or with names (-S). */
-export type AddrPortNamer = (af: number, addr: number, port: number, protocol: number) => string;
+/** Formats "addr:port" for a rule line: numeric (-S -n) or with names (-S); IPv6 in brackets. */
+export type AddrPortNamer = (af: number, addr: number, port: number, protocol: number, addr6?: Inet6) => string;
 
-export const numericNamer: AddrPortNamer = (_af, addr, port) => `${ipToString(addr)}:${port}`;
+export const numericNamer: AddrPortNamer = (af, addr, port, _protocol, addr6) => addrPortText(af, addr, addr6, port);
 
 export interface RulesFormatOptions {
   readonly namer?: AddrPortNamer;
@@ -77,10 +79,10 @@ export function schedFlagsText(schedName: string, flags: number): string {
   return out.join(',');
 }
 
-/** svc_name with FMT_RULE: "-t 192.168.88.5:80" or "-f 1". */
+/** svc_name with FMT_RULE: "-t 192.168.88.5:80", "-t [2001:db8::5]:80", "-f 1" or "-f 1 -6". */
 export function serviceRuleName(s: ServiceSpec, namer: AddrPortNamer): string {
-  if (s.fwmark !== 0) return `-f ${s.fwmark}`;
-  return `${protocolSwitch(s.protocol)} ${namer(s.af, s.addr, s.port, s.protocol)}`;
+  if (s.fwmark !== 0) return s.af === AF_INET6 ? `-f ${s.fwmark} -6` : `-f ${s.fwmark}`;
+  return `${protocolSwitch(s.protocol)} ${namer(s.af, s.addr, s.port, s.protocol, s.addr6)}`;
 }
 
 /** `-A <svc> -s <sched>[ -p N[ -M mask]][ --pe pe][ -o][ -b flags]` */
@@ -88,7 +90,10 @@ export function formatServiceLine(s: ServiceSpec, namer: AddrPortNamer = numeric
   let line = `-A ${serviceRuleName(s, namer)} -s ${s.schedName}`;
   if (s.flags & SVC_F_PERSISTENT) {
     line += ` -p ${s.timeoutSec}`;
-    if (s.netmask >>> 0 !== 0xffffffff) line += ` -M ${ipToString(s.netmask)}`;
+    // " -M %s" of inet_ntoa() for IPv4, " -M %i" (the prefix length) for IPv6.
+    if (s.af === AF_INET6) {
+      if (s.netmask !== 128) line += ` -M ${s.netmask}`;
+    } else if (s.netmask >>> 0 !== 0xffffffff) line += ` -M ${ipToString(s.netmask)}`;
   }
   if (s.peName !== '') line += ` --pe ${s.peName}`;
   if (s.flags & SVC_F_ONEPACKET) line += ' -o';
@@ -125,7 +130,8 @@ function tunnelRuleTail(d: DestSpec): string {
 /** `-a <svc> -r <dest> <fwd> -w <weight>`, and the tunnel options for -i (print_tunnel_rule()). */
 export function formatDestLine(s: ServiceSpec, d: DestSpec, opts: RulesFormatOptions = {}): string {
   const namer = opts.namer ?? numericNamer;
-  let line = `-a ${serviceRuleName(s, namer)} -r ${namer(d.af, d.addr, d.port, s.protocol)} ${fwdSwitch(d.fwd)} -w ${d.weight}`;
+  const dname = namer(d.af, d.addr, d.port, s.protocol, d.addr6);
+  let line = `-a ${serviceRuleName(s, namer)} -r ${dname} ${fwdSwitch(d.fwd)} -w ${d.weight}`;
   if (d.fwd === FWD_TUNNEL) line += tunnelRuleTail(d);
   if (opts.thresholds === true) {
     if (d.uThreshold !== 0) line += ` -x ${d.uThreshold}`;

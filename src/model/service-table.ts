@@ -8,7 +8,8 @@
 // are kept, listed and saved as ipvsadm does; whether packets reach them depends on the engine
 // marking packets (lookupFwmark), which the engine does not do: no packet reaches them.
 
-import { AF_INET, DEST_F_AVAILABLE, type Dest } from './dest.ts';
+import { AF_INET, AF_INET6, DEST_F_AVAILABLE, FWD_TUNNEL, type Dest } from './dest.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 import { Service, SVC_F_HASHED, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
 import type { SchedulerFactory } from './scheduler.ts';
 import { ServiceLookup } from './service-lookup.ts';
@@ -20,6 +21,26 @@ import { kernelDumpOrder } from './dump-order.ts';
 import { destSpecOf, specOf } from './spec-of.ts';
 
 const SCHED_FLAGS = SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3;
+
+/** ip_vs_add_service() / ip_vs_edit_service(): an IPv6 service's netmask is a prefix length 1..128. */
+function checkNetmask6(op: 'add-service' | 'edit-service', spec: ServiceSpec): void {
+  if (spec.af === AF_INET6 && !(spec.netmask >= 1 && spec.netmask <= 128)) {
+    throw ipvsError(op, 'EINVAL', 'IPv6 persistence prefix length out of 1..128');
+  }
+}
+
+/**
+ * ip_vs_genl_set_cmd() (ip_vs_ctl.c) for every dest command but delete: a real server of
+ * another family than its service is EAFNOSUPPORT unless AF_INET or AF_INET6
+ * (ip_vs_is_af_valid), and EINVAL unless it is forwarded by tunnel ("We are able to forward
+ * this"). The kernel's third refusal, a mixed pool while the sync daemon runs, is the daemon's.
+ */
+function checkDestFamily(op: 'add-dest' | 'edit-dest', svc: Service, spec: DestSpec): void {
+  if (spec.af !== AF_INET && spec.af !== AF_INET6) throw ipvsError(op, 'EAFNOSUPPORT');
+  if (spec.af !== svc.af && spec.fwd !== FWD_TUNNEL) {
+    throw ipvsError(op, 'EINVAL', 'a real server of another address family needs tunnel forwarding');
+  }
+}
 
 export type TableChange =
   | { readonly kind: 'add-service' | 'edit-service' | 'del-service'; readonly svc: Service }
@@ -97,10 +118,12 @@ export class ServiceTable {
 
   /** -A: ip_vs_add_service() behind IPVS_CMD_NEW_SERVICE. EEXIST, then ENOENT. */
   addService(spec: ServiceSpec): Service {
+    checkNetmask6('add-service', spec);
     if (this.find(spec) !== null) throw ipvsError('add-service', 'EEXIST');
     const factory = this.schedulerFor('add-service', spec);
     const sched = factory.create(spec.flags);
-    const svc = new Service(spec.af, spec.protocol, spec.addr, spec.port, spec.fwmark, spec.schedName, sched);
+    const addr6 = spec.af === AF_INET6 ? (spec.addr6 ?? new Uint32Array(4)) : undefined;
+    const svc = new Service(spec.af, spec.protocol, spec.addr, spec.port, spec.fwmark, spec.schedName, sched, addr6);
     svc.flags = spec.flags & ~SVC_F_HASHED;
     svc.timeoutSec = spec.timeoutSec;
     svc.netmask = spec.netmask >>> 0;
@@ -117,6 +140,7 @@ export class ServiceTable {
    * flags per packet; ours take them at create(), so a change of -b alone also rebinds.
    */
   editService(spec: ServiceSpec): Service {
+    checkNetmask6('edit-service', spec);
     const svc = this.find(spec);
     if (svc === null) throw ipvsError('edit-service', 'ESRCH');
     const factory = this.schedulerFor('edit-service', spec);
@@ -179,6 +203,7 @@ export class ServiceTable {
   /** -a: ESRCH ("Service not defined") if the service is missing, then ip_vs_add_dest(). */
   addDest(key: ServiceKey, spec: DestSpec): Dest {
     const svc = this.serviceFor('add-dest', key);
+    checkDestFamily('add-dest', svc, spec);
     this.expireTrash();
     const dest = addDest(svc, spec, this.trash);
     this.changed({ kind: 'add-dest', svc, dest });
@@ -188,15 +213,16 @@ export class ServiceTable {
   /** -e: ip_vs_edit_dest(). */
   editDest(key: ServiceKey, spec: DestSpec): Dest {
     const svc = this.serviceFor('edit-dest', key);
+    checkDestFamily('edit-dest', svc, spec);
     const dest = editDest(svc, spec);
     this.changed({ kind: 'edit-dest', svc, dest });
     return dest;
   }
 
   /** -d: ip_vs_del_dest(). */
-  deleteDest(key: ServiceKey, addr: number, port: number, af: number = AF_INET): Dest {
+  deleteDest(key: ServiceKey, addr: number, port: number, af: number = AF_INET, addr6?: Inet6): Dest {
     const svc = this.serviceFor('del-dest', key);
-    const dest = deleteDest(svc, af, addr, port, this.trash);
+    const dest = deleteDest(svc, af, addr, port, this.trash, addr6);
     this.changed({ kind: 'del-dest', svc, dest });
     return dest;
   }
@@ -235,8 +261,12 @@ export class ServiceTable {
     this.byIdentity.delete(serviceIdentity(svc));
   }
 
+  /**
+   * The IPv4 data path's view holds AF_INET services only: an IPv6 service's `addr` is a fold,
+   * which an IPv4 destination address could equal.
+   */
   private buildView(): ServiceLookup {
-    this.view = new ServiceLookup(this.list);
+    this.view = new ServiceLookup(this.list.filter((s) => s.af === AF_INET));
     return this.view;
   }
 

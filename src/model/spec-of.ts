@@ -1,7 +1,7 @@
 // specOf / destSpecOf: the spec a live service or real server answers to, i.e. what -S prints
 // for it (struct ip_vs_service_user_kern / ip_vs_dest_user_kern filled back from the kernel).
 
-import type { Dest } from './dest.ts';
+import { AF_INET6, type Dest } from './dest.ts';
 import { SVC_F_HASHED, type Service } from './service.ts';
 import type { DestSpec, ServiceSpec } from './rule-spec.ts';
 
@@ -11,6 +11,7 @@ export function specOf(s: Service): ServiceSpec {
     af: s.af,
     protocol: s.protocol,
     addr: s.addr,
+    ...(s.af === AF_INET6 ? { addr6: Uint32Array.from(s.addr6) } : {}),
     port: s.port,
     fwmark: s.fwmark,
     schedName: s.schedName,
@@ -25,6 +26,7 @@ export function destSpecOf(d: Dest): DestSpec {
   return {
     af: d.af,
     addr: d.addr,
+    ...(d.af === AF_INET6 ? { addr6: Uint32Array.from(d.addr6) } : {}),
     port: d.port,
     fwd: d.fwd,
     weight: d.weight,

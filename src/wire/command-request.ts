@@ -27,7 +27,10 @@ export function commandToRequest(c: Command): OpRequest | null {
     case O.CMD_EDITDEST:
       return { op: 'dest.edit', args: { service, dest: destSpecToWire(c.dest) } };
     case O.CMD_DELDEST:
-      return { op: 'dest.del', args: { service, dest: destKeyToWire(c.dest.addr, c.dest.port) } };
+      return {
+        op: 'dest.del',
+        args: { service, dest: destKeyToWire(c.dest.addr, c.dest.port, c.dest.af, c.dest.addr6) },
+      };
     case O.CMD_ZERO:
       // ipvs_zero_service() sends no service when none was given: zero them all.
       return c.options.has(O.OPTC_SERVICE) ? { op: 'zero', args: { service } } : { op: 'zero' };

@@ -4,10 +4,21 @@
 
 import { SVC_F_SYNPROXY_MASK } from '../model/synproxy-state.ts';
 import { TsvsError } from '../lib/errors.ts';
-import { AF_INET, FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL, type Dest } from '../model/dest.ts';
+import {
+  AF_INET,
+  AF_INET6,
+  FWD_FULLNAT,
+  FWD_LOCAL,
+  FWD_MASQ,
+  FWD_ROUTE,
+  FWD_TUNNEL,
+  type Dest,
+} from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
+import { formatInet6, inet6Fold, parseInet6, type Inet6 } from '../lib/inet6.ts';
 import {
+  addrText,
   protocolName,
   type DestSpec,
   type ServiceKey,
@@ -62,6 +73,27 @@ function addrField(o: Record<string, unknown>, key: string): number {
   return a;
 }
 
+/** The optional "af" beside an address: 2 (AF_INET) when absent, else 2 or 10. */
+function afField(o: Record<string, unknown>): number {
+  if (o['af'] === undefined) return AF_INET;
+  const af = intField(o, 'af', 0, 255);
+  if (af !== AF_INET && af !== AF_INET6) throw badRequest('af must be 2 (AF_INET) or 10 (AF_INET6)');
+  return af;
+}
+
+/** An address of family `af`: { addr } for IPv4, { addr: fold, addr6 } for IPv6. */
+function familyAddrField(o: Record<string, unknown>, key: string, af: number): { addr: number; addr6?: Inet6 } {
+  if (af === AF_INET) return { addr: addrField(o, key) };
+  const w = parseInet6(stringField(o, key, 45));
+  if (w === null) throw badRequest(`${key} must be an IPv6 address`);
+  return { addr: inet6Fold(w), addr6: w };
+}
+
+/** "af" on the wire only for IPv6, so IPv4 messages stay as they were. */
+function afToWire(af: number): { af?: number } {
+  return af === AF_INET6 ? { af } : {};
+}
+
 // ---- forwarding method -----------------------------------------------------------------------
 
 const FWD_TABLE: readonly (readonly [number, WireFwd])[] = [
@@ -87,15 +119,22 @@ export function fwdFromWire(v: unknown): number {
 // ---- services and real servers ---------------------------------------------------------------
 
 export function serviceKeyToWire(k: ServiceKey): WireServiceKey {
-  return { protocol: k.protocol, addr: ipToString(k.addr), port: k.port, fwmark: k.fwmark };
+  return {
+    ...afToWire(k.af),
+    protocol: k.protocol,
+    addr: addrText(k.af, k.addr, k.addr6),
+    port: k.port,
+    fwmark: k.fwmark,
+  };
 }
 
 export function serviceKeyFromWire(v: unknown): ServiceKey {
   const o = asObject(v, 'service');
+  const af = afField(o);
   return {
-    af: AF_INET,
+    af,
     protocol: intField(o, 'protocol', 0, 255),
-    addr: addrField(o, 'addr'),
+    ...familyAddrField(o, 'addr', af),
     port: intField(o, 'port', 0, 65535),
     fwmark: intField(o, 'fwmark', 0, 0xffffffff),
   };
@@ -107,17 +146,23 @@ export function serviceSpecToWire(s: ServiceSpec): WireServiceSpec {
     sched: s.schedName,
     flags: s.flags,
     timeout: s.timeoutSec,
-    netmask: ipToString(s.netmask),
+    netmask: s.af === AF_INET6 ? String(s.netmask) : ipToString(s.netmask),
     pe: s.peName,
   };
 }
 
 export function serviceSpecFromWire(v: unknown): ServiceSpec {
   const o = asObject(v, 'service');
-  const netmask = parseDottedQuad(stringField(o, 'netmask', 15));
-  if (netmask === null) throw badRequest('netmask must be a dotted-quad IPv4 mask');
+  const key = serviceKeyFromWire(o);
+  const text = stringField(o, 'netmask', 15);
+  const netmask = key.af === AF_INET6 ? (/^\d{1,3}$/.test(text) ? Number(text) : null) : parseDottedQuad(text);
+  if (netmask === null) {
+    throw badRequest(
+      key.af === AF_INET6 ? 'netmask must be a prefix length for IPv6' : 'netmask must be a dotted-quad IPv4 mask',
+    );
+  }
   return {
-    ...serviceKeyFromWire(o),
+    ...key,
     schedName: stringField(o, 'sched', 15),
     flags: intField(o, 'flags', 0, 0xffff | SVC_F_SYNPROXY_MASK),
     timeoutSec: intField(o, 'timeout', 0, 0x7fffffff),
@@ -126,19 +171,19 @@ export function serviceSpecFromWire(v: unknown): ServiceSpec {
   };
 }
 
-export function destKeyFromWire(v: unknown): { addr: number; port: number } {
+export function destKeyFromWire(v: unknown): { af: number; addr: number; addr6?: Inet6; port: number } {
   const o = asObject(v, 'dest');
-  return { addr: addrField(o, 'addr'), port: intField(o, 'port', 0, 65535) };
+  const af = afField(o);
+  return { af, ...familyAddrField(o, 'addr', af), port: intField(o, 'port', 0, 65535) };
 }
 
-export function destKeyToWire(addr: number, port: number): WireDestKey {
-  return { addr: ipToString(addr), port };
+export function destKeyToWire(addr: number, port: number, af: number = AF_INET, addr6?: Inet6): WireDestKey {
+  return { ...afToWire(af), addr: addrText(af, addr, addr6), port };
 }
 
 export function destSpecToWire(d: DestSpec): WireDestSpec {
   return {
-    addr: ipToString(d.addr),
-    port: d.port,
+    ...destKeyToWire(d.addr, d.port, d.af, d.addr6),
     fwd: fwdToWire(d.fwd),
     weight: d.weight,
     uThreshold: d.uThreshold,
@@ -151,7 +196,6 @@ export function destSpecToWire(d: DestSpec): WireDestSpec {
 export function destSpecFromWire(v: unknown): DestSpec {
   const o = asObject(v, 'dest');
   return {
-    af: AF_INET,
     ...destKeyFromWire(o),
     fwd: fwdFromWire(o['fwd']),
     // The kernel takes any int here and answers ERANGE below zero (ip_vs_add_dest()).
@@ -203,17 +247,24 @@ export function infoToRule(i: ServiceInfo): ServiceRule {
   return { service: serviceSpecFromWire(i), dests: i.dests.map(destSpecFromWire) };
 }
 
+/** One side of a connection as ip_vs_conn_seq_show() prints it (%pI4 or, for IPv6, inet_ntop's text). */
+function connAddr(af: number, addr: number, addr6: Inet6 | undefined): string {
+  return af === AF_INET6 && addr6 !== undefined ? formatInet6(addr6) : ipToString(addr);
+}
+
 export function connToWire(c: ConnSnapshot): ConnInfo {
+  const af = c.af ?? AF_INET;
+  const daf = c.daf ?? af;
   return {
     protocol: protocolName(c.protocol),
     // jiffies_to_msecs(cp->timer.expires - jiffies) / 1000 in ip_vs_conn_seq_show()
     expireSec: Math.max(0, Math.floor(c.expireMs / 1000)),
     state: c.state,
-    caddr: ipToString(c.caddr),
+    caddr: connAddr(af, c.caddr, c.caddr6),
     cport: c.cport,
-    vaddr: ipToString(c.vaddr),
+    vaddr: connAddr(af, c.vaddr, c.vaddr6),
     vport: c.vport,
-    daddr: ipToString(c.daddr),
+    daddr: connAddr(daf, c.daddr, c.daddr6),
     dport: c.dport,
   };
 }

@@ -1,5 +1,6 @@
 // Wire structs of the tsvsd control socket: plain JSON data, separate from the domain model
-// (src/model). Addresses travel as dotted-quad text, ports and counters as numbers. Converters
+// (src/model). Addresses travel as text (dotted quad; IPv6 as inet_ntop prints it, with
+// "af": 10 beside it, absent for IPv4), ports and counters as numbers. Converters
 // live in wire-convert.ts. Protocol: one JSON object per line, version 1:
 //   request  {"v":1,"id":N,"op":"...","args":{...}}
 //   response {"v":1,"id":N,"ok":true,"result":...}
@@ -9,6 +10,8 @@ export const WIRE_VERSION = 1;
 
 /** Identifies a service: protocol number (6, 17, 132) + address + port, or a fwmark. */
 export interface WireServiceKey {
+  /** 10 (AF_INET6) for an IPv6 service; absent means 2 (AF_INET). */
+  readonly af?: number;
   readonly protocol: number;
   readonly addr: string;
   readonly port: number;
@@ -21,7 +24,7 @@ export interface WireServiceSpec extends WireServiceKey {
   readonly flags: number;
   /** Persistence timeout in seconds. */
   readonly timeout: number;
-  /** Persistence netmask, dotted quad. */
+  /** Persistence netmask: a dotted quad, or for IPv6 the prefix length in decimal ("64"). */
   readonly netmask: string;
   /** --pe name, '' for none. */
   readonly pe: string;
@@ -30,6 +33,8 @@ export interface WireServiceSpec extends WireServiceKey {
 export type WireFwd = 'masq' | 'local' | 'tunnel' | 'route' | 'fullnat';
 
 export interface WireDestKey {
+  /** 10 (AF_INET6) for an IPv6 real server; absent means 2 (AF_INET). */
+  readonly af?: number;
   readonly addr: string;
   readonly port: number;
 }

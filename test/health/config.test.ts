@@ -184,16 +184,16 @@ t.test('broken configurations fail with the file and line number', async (t) => 
     'ka.conf:2: unterminated double-quoted string',
   );
   t.equal(
-    errorOf('virtual_server 2001:db8::1 80 {\n real_server 2001:db8::2 80 {\n }\n}\n'),
-    'ka.conf:1: IPv6 virtual servers are not supported by tsvs yet',
+    errorOf('virtual_server 2001:zz::1 80 {\n real_server 2001:db8::2 80 {\n }\n}\n'),
+    "ka.conf:1: virtual_server: invalid IPv6 address '2001:zz::1'",
   );
   t.equal(
-    errorOf('virtual_server fwmark 1 {\n ip_family inet6\n real_server 2001:db8::2 {\n }\n}\n'),
-    'ka.conf:2: IPv6 virtual servers are not supported by tsvs yet',
+    errorOf('virtual_server 10.0.0.1 80 {\n ip_family inet6\n real_server 10.0.0.2 80 {\n }\n}\n'),
+    "ka.conf:2: ip_family inet6 doesn't match the virtual server's address family",
   );
   t.equal(
-    errorOf('virtual_server_group G {\n 10.0.0.1 80\n 2001:db8::1 80\n}\n'),
-    'ka.conf:3: IPv6 virtual servers are not supported by tsvs yet',
+    errorOf('virtual_server_group G {\n 10.0.0.1 80\n 2001:db8::5-1 80\n}\n'),
+    "ka.conf:3: virtual_server_group G: invalid entry '2001:db8::5-1'",
   );
 });
 

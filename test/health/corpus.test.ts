@@ -4,7 +4,7 @@
 // tables (<file>.ipvs) are written by hand from keepalived's semantics: every virtual server (each
 // member of a virtual_server_group) is created; every real server starts up and in the table
 // unless `alpha` says it starts down (check_api.c); a sorry server only joins once quorum is lost
-// (ipwrapper.c update_quorum_state). A file keepalived runs as IPv6 expects tsvs's clear refusal
+// (ipwrapper.c update_quorum_state). A file tsvs refuses expects its clear refusal
 // (<file>.error). No check runs: the monitor's timers are manual and never fire, so no probe
 // leaves this host.
 import t from 'tap';
