@@ -1,0 +1,82 @@
+// IPv6 fixed header (RFC 8200 section 3) and its extension headers: parse into a ParsedFrame with
+// the checks of ip6_rcv_core() in net/ipv6/ip6_input.c, then the bounded walk of ipv6-exthdr.ts.
+
+import { DROP_BAD_IP_HEADER, DROP_BAD_IP_VERSION, DROP_NONE, DROP_SHORT_FRAME } from '../lib/drops.ts';
+import { rd16, rd32 } from './bytes.ts';
+import { Exthdr6Walk, walkExthdrs6 } from './ipv6-exthdr.ts';
+import { GROUP_IP, GROUP_IP6, type ParsedFrame } from './parsed-frame.ts';
+
+export const IPV6_HLEN = 40;
+/** Field offsets inside the fixed IPv6 header. */
+export const IP6H_PLEN = 4;
+export const IP6H_NEXTHDR = 6;
+export const IP6H_HOPLIMIT = 7;
+export const IP6H_SADDR = 8;
+export const IP6H_DADDR = 24;
+
+const walk = new Exthdr6Walk();
+
+/** Read the 128-bit address at off into w (four host-order words, src/lib/inet6.ts); returns its fold. */
+export function readAddr6(buf: Uint8Array, off: number, w: Uint32Array): number {
+  const a = rd32(buf, off);
+  const b = rd32(buf, off + 4);
+  const c = rd32(buf, off + 8);
+  const d = rd32(buf, off + 12);
+  w[0] = a;
+  w[1] = b;
+  w[2] = c;
+  w[3] = d;
+  return (a ^ b ^ c ^ d) >>> 0;
+}
+
+/** Write the four words of w as a 128-bit address at off. */
+export function writeAddr6(buf: Uint8Array, off: number, w: Uint32Array): void {
+  for (let i = 0; i < 4; i++) {
+    const v = w[i]!;
+    const o = off + 4 * i;
+    buf[o] = v >>> 24;
+    buf[o + 1] = v >>> 16;
+    buf[o + 2] = v >>> 8;
+    buf[o + 3] = v;
+  }
+}
+
+/**
+ * Parse the IPv6 header at f.l3Off; frameEnd is the end of the frame.
+ *   fewer than 40 bytes                              DROP_SHORT_FRAME
+ *   version != 6                                     DROP_BAD_IP_VERSION
+ *   payload length beyond the frame, payload length 0 (a jumbogram: RFC 2675, not supported),
+ *   multicast source (ip6_rcv_core: "RFC4291 2.7")   DROP_BAD_IP_HEADER
+ *   extension header chain refused                   DROP_BAD_IPV6_EXTHDR (ipv6-exthdr.ts)
+ * The payload length is authoritative, as tot_len for IPv4: Ethernet padding is not part of it.
+ * A non-first fragment (f.fragOff > 0) leaves l4Off where its data starts and no L4 parsed.
+ */
+export function parseIpv6(buf: Uint8Array, f: ParsedFrame, frameEnd: number): number {
+  const o = f.l3Off;
+  const avail = frameEnd - o;
+  if (avail < IPV6_HLEN) return DROP_SHORT_FRAME;
+  if (buf[o]! >>> 4 !== 6) return DROP_BAD_IP_VERSION;
+  const plen = rd16(buf, o + IP6H_PLEN);
+  if (plen === 0 || plen > avail - IPV6_HLEN) return DROP_BAD_IP_HEADER;
+  if (buf[o + IP6H_SADDR] === 0xff) return DROP_BAD_IP_HEADER;
+  const end = o + IPV6_HLEN + plen;
+  const r = walkExthdrs6(buf, o + IPV6_HLEN, end, buf[o + IP6H_NEXTHDR]!, walk);
+  if (r !== DROP_NONE) return r;
+  const hlen = walk.l4Off - o;
+  f.ipHdrLen = hlen;
+  f.ipTotalLen = IPV6_HLEN + plen;
+  f.ipTos = ((buf[o]! & 15) << 4) | (buf[o + 1]! >>> 4);
+  f.ipId = walk.fragId;
+  f.dontFrag = 1;
+  f.moreFrags = walk.moreFrags;
+  f.fragOff = walk.fragOff;
+  f.ttl = buf[o + IP6H_HOPLIMIT]!;
+  f.protocol = walk.proto;
+  f.saddr = readAddr6(buf, o + IP6H_SADDR, f.saddr6);
+  f.daddr = readAddr6(buf, o + IP6H_DADDR, f.daddr6);
+  f.fragHdrOff = walk.fragHdrOff;
+  f.l4Off = walk.l4Off;
+  f.l4Len = IPV6_HLEN + plen - hlen;
+  f.groups |= GROUP_IP | GROUP_IP6;
+  return DROP_NONE;
+}
