@@ -8,13 +8,14 @@
 //   pseudo-header. A UDP checksum of 0 is invalid over IPv6 (RFC 8200 8.1) and is recomputed
 //   like the kernel's "full checksum calculation" branch; 0 results are written 0xFFFF.
 // f.saddr6 / f.daddr6 hold the old addresses on entry (the diff is taken from them) and the new
-// ones on return, their folds in f.saddr / f.daddr. The bounds were checked by parseFrame;
-// nothing here allocates or throws.
+// ones on return, their folds in f.saddr / f.daddr. A new address is the four words at a word
+// offset of an array (`at`): a ConnTable6 column at id << 2, with no subarray per packet.
+// The bounds were checked by parseFrame; nothing here allocates or throws.
 
 import { rd16, wr16 } from '../packet/bytes.ts';
 import { csumFold, csumPartial, diff2, fold16 } from '../packet/checksum.ts';
 import { diff16, pseudoSum6 } from '../packet/checksum6.ts';
-import { IP6H_DADDR, IP6H_HOPLIMIT, IP6H_SADDR, writeAddr6 } from '../packet/ipv6.ts';
+import { IP6H_DADDR, IP6H_HOPLIMIT, IP6H_SADDR, copyAddr6, writeAddr6 } from '../packet/ipv6.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { UDP_HLEN } from '../packet/udp.ts';
@@ -46,19 +47,11 @@ function hasPorts(f: ParsedFrame): boolean {
   return f.fragOff === 0 && (f.protocol === IPPROTO_TCP || f.protocol === IPPROTO_UDP) && f.l4CsumOff >= 0;
 }
 
-function setAddr(dst: Uint32Array, src: Uint32Array): number {
-  dst[0] = src[0]!;
-  dst[1] = src[1]!;
-  dst[2] = src[2]!;
-  dst[3] = src[3]!;
-  return (dst[0]! ^ dst[1]! ^ dst[2]! ^ dst[3]!) >>> 0;
-}
-
 /** Destination NAT66 (masq "in"): daddr:dport -> newAddr:newPort; newPort ignored without ports. */
-export function rewriteDest6(buf: Uint8Array, f: ParsedFrame, newAddr: Uint32Array, newPort: number): void {
-  const aDiff = diff16(f.daddr6, newAddr);
-  writeAddr6(buf, f.l3Off + IP6H_DADDR, newAddr);
-  f.daddr = setAddr(f.daddr6, newAddr);
+export function rewriteDest6(buf: Uint8Array, f: ParsedFrame, newAddr: Uint32Array, at: number, newPort: number): void {
+  const aDiff = diff16(f.daddr6, newAddr, at);
+  writeAddr6(buf, f.l3Off + IP6H_DADDR, newAddr, at);
+  f.daddr = copyAddr6(f.daddr6, newAddr, at);
   if (!hasPorts(f)) return;
   const pDiff = diff2(f.dport, newPort);
   wr16(buf, f.l4Off + 2, newPort);
@@ -67,10 +60,16 @@ export function rewriteDest6(buf: Uint8Array, f: ParsedFrame, newAddr: Uint32Arr
 }
 
 /** Source NAT66 (masq "out"): saddr:sport -> newAddr:newPort. */
-export function rewriteSource6(buf: Uint8Array, f: ParsedFrame, newAddr: Uint32Array, newPort: number): void {
-  const aDiff = diff16(f.saddr6, newAddr);
-  writeAddr6(buf, f.l3Off + IP6H_SADDR, newAddr);
-  f.saddr = setAddr(f.saddr6, newAddr);
+export function rewriteSource6(
+  buf: Uint8Array,
+  f: ParsedFrame,
+  newAddr: Uint32Array,
+  at: number,
+  newPort: number,
+): void {
+  const aDiff = diff16(f.saddr6, newAddr, at);
+  writeAddr6(buf, f.l3Off + IP6H_SADDR, newAddr, at);
+  f.saddr = copyAddr6(f.saddr6, newAddr, at);
   if (!hasPorts(f)) return;
   const pDiff = diff2(f.sport, newPort);
   wr16(buf, f.l4Off, newPort);
@@ -83,15 +82,17 @@ export function rewriteBoth6(
   buf: Uint8Array,
   f: ParsedFrame,
   newSaddr: Uint32Array,
+  sAt: number,
   newSport: number,
   newDaddr: Uint32Array,
+  dAt: number,
   newDport: number,
 ): void {
-  const aDiff = diff16(f.saddr6, newSaddr) + diff16(f.daddr6, newDaddr);
-  writeAddr6(buf, f.l3Off + IP6H_SADDR, newSaddr);
-  writeAddr6(buf, f.l3Off + IP6H_DADDR, newDaddr);
-  f.saddr = setAddr(f.saddr6, newSaddr);
-  f.daddr = setAddr(f.daddr6, newDaddr);
+  const aDiff = diff16(f.saddr6, newSaddr, sAt) + diff16(f.daddr6, newDaddr, dAt);
+  writeAddr6(buf, f.l3Off + IP6H_SADDR, newSaddr, sAt);
+  writeAddr6(buf, f.l3Off + IP6H_DADDR, newDaddr, dAt);
+  f.saddr = copyAddr6(f.saddr6, newSaddr, sAt);
+  f.daddr = copyAddr6(f.daddr6, newDaddr, dAt);
   if (!hasPorts(f)) return;
   const l4 = f.l4Off;
   const pDiff = diff2(f.sport, newSport) + diff2(f.dport, newDport);

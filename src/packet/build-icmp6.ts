@@ -57,8 +57,8 @@ export function icmp6EchoReplyInPlace(buf: Uint8Array, f: ParsedFrame): number {
     buf[ip + IP6H_NEXTHDR] = IPPROTO_ICMPV6;
   }
   // Swap the addresses in the frame through the parsed copies, then the copies themselves.
-  writeAddr6(buf, ip + IP6H_SADDR, f.daddr6);
-  writeAddr6(buf, ip + IP6H_DADDR, f.saddr6);
+  writeAddr6(buf, ip + IP6H_SADDR, f.daddr6, 0);
+  writeAddr6(buf, ip + IP6H_DADDR, f.saddr6, 0);
   for (let i = 0; i < 4; i++) {
     const t = f.saddr6[i]!;
     f.saddr6[i] = f.daddr6[i]!;
@@ -121,8 +121,8 @@ export function buildIcmp6Error(
   wr16(out, ip + IP6H_PLEN, msgLen);
   out[ip + IP6H_NEXTHDR] = IPPROTO_ICMPV6;
   out[ip + IP6H_HOPLIMIT] = IPV6_DEFAULT_HOPLIMIT;
-  writeAddr6(out, ip + IP6H_SADDR, srcAddr);
-  writeAddr6(out, ip + IP6H_DADDR, f.saddr6);
+  writeAddr6(out, ip + IP6H_SADDR, srcAddr, 0);
+  writeAddr6(out, ip + IP6H_DADDR, f.saddr6, 0);
   const m = ip + IPV6_HLEN;
   out[m] = type;
   out[m + 1] = code;

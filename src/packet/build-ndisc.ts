@@ -55,14 +55,14 @@ function writeNd(
   wr16(out, ip + 4, ND_MSG_LEN);
   out[ip + 6] = IPPROTO_ICMPV6;
   out[ip + 7] = ND_HOP_LIMIT;
-  writeAddr6(out, ip + IP6H_SADDR, saddr);
-  writeAddr6(out, ip + IP6H_DADDR, daddr);
+  writeAddr6(out, ip + IP6H_SADDR, saddr, 0);
+  writeAddr6(out, ip + IP6H_DADDR, daddr, 0);
   const m = ip + IPV6_HLEN;
   out[m] = type;
   out[m + 1] = 0;
   wr16(out, m + 2, 0);
   wr32(out, m + 4, (flags & 0xff) * 0x1000000);
-  writeAddr6(out, m + 8, target);
+  writeAddr6(out, m + 8, target, 0);
   out[m + ND_HLEN] = optType;
   out[m + ND_HLEN + 1] = 1;
   copyMac(out, m + ND_HLEN + 2, mac, macOff);

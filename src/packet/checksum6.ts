@@ -38,15 +38,21 @@ export function csumIpv6Magic(
 
 /**
  * ip_vs_check_diff16(old, new, 0): the sum { ~old, new } over the eight 16-bit groups of two
- * addresses; at most 16 x 0xffff. Added to an unfolded checksum it replaces `oldW` by `newW`.
+ * addresses, old = oldW[0..3], new = newW[at .. at + 3] (a connection column: id << 2); at most
+ * 16 x 0xffff. Added to an unfolded checksum it replaces old by new.
  */
-export function diff16(oldW: Uint32Array, newW: Uint32Array): number {
-  return diff4(oldW[0]!, newW[0]!) + diff4(oldW[1]!, newW[1]!) + diff4(oldW[2]!, newW[2]!) + diff4(oldW[3]!, newW[3]!);
+export function diff16(oldW: Uint32Array, newW: Uint32Array, at: number): number {
+  return (
+    diff4(oldW[0]!, newW[at]!) +
+    diff4(oldW[1]!, newW[at + 1]!) +
+    diff4(oldW[2]!, newW[at + 2]!) +
+    diff4(oldW[3]!, newW[at + 3]!)
+  );
 }
 
 /** RFC 1624 eqn. 3 over a 128-bit address: a complemented checksum after `from` became `to`. */
 export function csumReplace16(check: number, from: Uint32Array, to: Uint32Array): number {
-  return csumFold((~check & 0xffff) + diff16(from, to));
+  return csumFold((~check & 0xffff) + diff16(from, to, 0));
 }
 
 /**
@@ -54,5 +60,5 @@ export function csumReplace16(check: number, from: Uint32Array, to: Uint32Array)
  * sum, so it is updated without complements (as csumReplace4Partial in checksum.ts).
  */
 export function csumReplace16Partial(check: number, from: Uint32Array, to: Uint32Array): number {
-  return fold16(check + diff16(from, to));
+  return fold16(check + diff16(from, to, 0));
 }

@@ -29,10 +29,26 @@ export function readAddr6(buf: Uint8Array, off: number, w: Uint32Array): number 
   return (a ^ b ^ c ^ d) >>> 0;
 }
 
-/** Write the four words of w as a 128-bit address at off. */
-export function writeAddr6(buf: Uint8Array, off: number, w: Uint32Array): void {
+/** Copy the four words w[at .. at + 3] into dst (a ParsedFrame address) and return their fold. */
+export function copyAddr6(dst: Uint32Array, w: Uint32Array, at: number): number {
+  const a = w[at]!;
+  const b = w[at + 1]!;
+  const c = w[at + 2]!;
+  const d = w[at + 3]!;
+  dst[0] = a;
+  dst[1] = b;
+  dst[2] = c;
+  dst[3] = d;
+  return (a ^ b ^ c ^ d) >>> 0;
+}
+
+/**
+ * Write the four words w[at .. at + 3] as a 128-bit address at off. The word offset lets callers
+ * pass a connection's column (conn-table6.ts: id << 2) without a subarray per packet.
+ */
+export function writeAddr6(buf: Uint8Array, off: number, w: Uint32Array, at: number): void {
   for (let i = 0; i < 4; i++) {
-    const v = w[i]!;
+    const v = w[at + i]!;
     const o = off + 4 * i;
     buf[o] = v >>> 24;
     buf[o + 1] = v >>> 16;

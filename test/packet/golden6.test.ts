@@ -6,6 +6,7 @@
 import t from 'tap';
 import { DROP_NAMES } from '../../src/lib/drops.ts';
 import { formatInet6, parseInet6, type Inet6 } from '../../src/lib/inet6.ts';
+import { natIcmp6Full, natIcmp6In, natIcmp6Out } from '../../src/nat/nat-icmp6.ts';
 import { decHopLimit, rewriteBoth6, rewriteDest6, rewriteSource6 } from '../../src/nat/rewrite6.ts';
 import {
   ICMP6_ERROR_MAX_FRAME,
@@ -42,6 +43,13 @@ function a6(s: string): Inet6 {
   return w;
 }
 
+/** The address at word offset `at` of a poisoned column, as a ConnTable6 column holds it at id << 2. */
+function column(s: string, at: number): Uint32Array {
+  const col = new Uint32Array(at + 8).fill(0xa5a5a5a5);
+  col.set(a6(s), at);
+  return col;
+}
+
 /** Run the action on buf (parsed into f); returns the output bytes and the action's return value. */
 function act(c: Golden6Case, buf: Buffer, f: ParsedFrame): { out: Buffer; ret: unknown } {
   const a = c.action!;
@@ -50,13 +58,35 @@ function act(c: Golden6Case, buf: Buffer, f: ParsedFrame): { out: Buffer; ret: u
   let ret: unknown;
   switch (a.kind) {
     case 'dnat6':
-      rewriteDest6(buf, f, a6(a.addr), a.port);
+      rewriteDest6(buf, f, column(a.addr, 8), 8, a.port);
       break;
     case 'snat6':
-      rewriteSource6(buf, f, a6(a.addr), a.port);
+      rewriteSource6(buf, f, a6(a.addr), 0, a.port);
       break;
     case 'fullnat6':
-      rewriteBoth6(buf, f, a6(a.saddr), a.sport, a6(a.daddr), a.dport);
+      rewriteBoth6(buf, f, column(a.saddr, 4), 4, a.sport, column(a.daddr, 12), 12, a.dport);
+      break;
+    case 'natIcmp6Out':
+      natIcmp6Out(buf, f, column(a.addr, 4), 4, a.port);
+      break;
+    case 'natIcmp6In':
+      natIcmp6In(buf, f, column(a.addr, 0), 0, a.port);
+      break;
+    case 'natIcmp6Full':
+      natIcmp6Full(
+        buf,
+        f,
+        column(a.outerSaddr, 4),
+        4,
+        column(a.outerDaddr, 8),
+        8,
+        column(a.innerSaddr, 0),
+        0,
+        a.innerSport,
+        column(a.innerDaddr, 12),
+        12,
+        a.innerDport,
+      );
       break;
     case 'decHopLimit':
       ret = decHopLimit(buf, f);
