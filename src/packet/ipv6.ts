@@ -2,6 +2,7 @@
 // the checks of ip6_rcv_core() in net/ipv6/ip6_input.c, then the bounded walk of ipv6-exthdr.ts.
 
 import { DROP_BAD_IP_HEADER, DROP_BAD_IP_VERSION, DROP_NONE, DROP_SHORT_FRAME } from '../lib/drops.ts';
+import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { rd16, rd32 } from './bytes.ts';
 import { Exthdr6Walk, walkExthdrs6 } from './ipv6-exthdr.ts';
 import { GROUP_IP, GROUP_IP6, type ParsedFrame } from './parsed-frame.ts';
@@ -75,24 +76,36 @@ export function parseIpv6(buf: Uint8Array, f: ParsedFrame, frameEnd: number): nu
   const plen = rd16(buf, o + IP6H_PLEN);
   if (plen === 0 || plen > avail - IPV6_HLEN) return DROP_BAD_IP_HEADER;
   if (buf[o + IP6H_SADDR] === 0xff) return DROP_BAD_IP_HEADER;
-  const end = o + IPV6_HLEN + plen;
-  const r = walkExthdrs6(buf, o + IPV6_HLEN, end, buf[o + IP6H_NEXTHDR]!, walk);
-  if (r !== DROP_NONE) return r;
-  const hlen = walk.l4Off - o;
-  f.ipHdrLen = hlen;
+  const nh = buf[o + IP6H_NEXTHDR]!;
+  // Fast path: TCP, UDP or ICMPv6 right after the fixed header (no extension headers to walk).
+  if (nh === IPPROTO_TCP || nh === IPPROTO_UDP || nh === IPPROTO_ICMPV6) {
+    f.ipHdrLen = IPV6_HLEN;
+    f.ipId = 0;
+    f.moreFrags = 0;
+    f.fragOff = 0;
+    f.protocol = nh;
+    f.fragHdrOff = -1;
+    f.l4Off = o + IPV6_HLEN;
+    f.l4Len = plen;
+  } else {
+    const r = walkExthdrs6(buf, o + IPV6_HLEN, o + IPV6_HLEN + plen, nh, walk);
+    if (r !== DROP_NONE) return r;
+    const hlen = walk.l4Off - o;
+    f.ipHdrLen = hlen;
+    f.ipId = walk.fragId;
+    f.moreFrags = walk.moreFrags;
+    f.fragOff = walk.fragOff;
+    f.protocol = walk.proto;
+    f.fragHdrOff = walk.fragHdrOff;
+    f.l4Off = walk.l4Off;
+    f.l4Len = IPV6_HLEN + plen - hlen;
+  }
   f.ipTotalLen = IPV6_HLEN + plen;
   f.ipTos = ((buf[o]! & 15) << 4) | (buf[o + 1]! >>> 4);
-  f.ipId = walk.fragId;
   f.dontFrag = 1;
-  f.moreFrags = walk.moreFrags;
-  f.fragOff = walk.fragOff;
   f.ttl = buf[o + IP6H_HOPLIMIT]!;
-  f.protocol = walk.proto;
   f.saddr = readAddr6(buf, o + IP6H_SADDR, f.saddr6);
   f.daddr = readAddr6(buf, o + IP6H_DADDR, f.daddr6);
-  f.fragHdrOff = walk.fragHdrOff;
-  f.l4Off = walk.l4Off;
-  f.l4Len = IPV6_HLEN + plen - hlen;
   f.groups |= GROUP_IP | GROUP_IP6;
   return DROP_NONE;
 }
