@@ -74,6 +74,26 @@ export class ConnIndex {
     return -1;
   }
 
+  /**
+   * The next id after `id` in its chain with the same key as `id`, or -1: the rest of the matches
+   * when a key holds 32-bit folds of longer addresses (conn-table6.ts checks the full ones).
+   */
+  nextSameKey(id: number): number {
+    const key = this.key;
+    const k0 = id << 2;
+    const a = key[k0]!;
+    const c = key[k0 + 1]!;
+    const p = key[k0 + 2]!;
+    const w3 = key[k0 + 3]!;
+    let cur = this.next[id]!;
+    while (cur >= 0) {
+      const k = cur << 2;
+      if (key[k + 2] === p && key[k] === a && key[k + 1] === c && key[k + 3] === w3) return cur;
+      cur = this.next[cur]!;
+    }
+    return -1;
+  }
+
   /** Number of buckets (a power of two). */
   get buckets(): number {
     return this.mask + 1;

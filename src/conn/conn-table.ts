@@ -263,6 +263,16 @@ export class ConnTable {
     return this.inIndex.find(caddr, vaddr, vport, proto | KEY_TPL);
   }
 
+  /** The next entry after `id` with the same IN key (fold collisions, conn-table6.ts), or -1. */
+  nextSameIn(id: number): number {
+    return this.inIndex.nextSameKey(id);
+  }
+
+  /** The next entry after `id` with the same OUT key, or -1. */
+  nextSameOut(id: number): number {
+    return this.outIndex.nextSameKey(id);
+  }
+
   /** Buckets of the IN index (ip_vs_conn_tab_size), for ip_vs_random_dropentry's scan. */
   get inBuckets(): number {
     return this.inIndex.buckets;

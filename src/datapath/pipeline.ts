@@ -33,7 +33,7 @@ import type { ConnManager } from '../conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
 import { buildIcmpPortUnreach, icmpErrorAllowed } from '../packet/build-icmp.ts';
-import { ETH_P_ARP } from '../packet/ethernet.ts';
+import { ETH_P_ARP, ETH_P_IPV6 } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
@@ -117,6 +117,10 @@ export class Pipeline {
   processFrame(buf: Buffer, off: number, len: number, flags: number, port: number): number {
     const f = this.f;
     const r = parseFrame(buf, off, len, flags, f);
+    if (f.ethType === ETH_P_IPV6) {
+      this.passed++; // no IPv6 service path: the kernel has its copy
+      return DROP_NONE;
+    }
     if (r !== DROP_NONE) {
       if (r === DROP_BAD_ETHERTYPE) {
         this.passed++; // IPv6, LLDP, ...: not ours; the kernel has its copy

@@ -27,7 +27,8 @@ export const DROP_SYNPROXY_PENDING = 23; // SYN proxy: a client segment while th
 export const DROP_SYNPROXY_BAD_RST = 24; // SYN proxy: a client RST outside the window (RFC 5961 3.2)
 export const DROP_FRAG_NEEDED = 25; // DF packet too big for the tunnel: ICMP fragmentation needed sent back
 export const DROP_TUNNEL_GSO = 26; // GSO superpacket toward a tunnel: no virtio GSO type for IPIP/GUE
-export const DROP_COUNT = 27;
+export const DROP_BAD_IPV6_EXTHDR = 27; // IPv6 extension header chain not walked: unknown kind, too many, misplaced
+export const DROP_COUNT = 28;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -57,6 +58,7 @@ export const DROP_NAMES: readonly string[] = [
   'synproxy_bad_rst',
   'frag_needed',
   'tunnel_gso',
+  'bad_ipv6_exthdr',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */

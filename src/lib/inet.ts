@@ -10,6 +10,8 @@ export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_SCTP = 132;
+/** ICMPv6 (RFC 4443): the upper-layer "next header" value, include/uapi/linux/in6.h. */
+export const IPPROTO_ICMPV6 = 58;
 
 /** Per glibc inet_aton: the last part of an a / a.b / a.b.c / a.b.c.d form may fill the rest. */
 const LAST_PART_MAX = [0xffffffff, 0xffffff, 0xffff, 0xff] as const;

@@ -24,7 +24,8 @@ import { IPH_DADDR, IPH_SADDR } from '../packet/ipv4.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 
-function innerHasPorts(f: ParsedFrame): boolean {
+/** Whether the quoted packet has ports to NAT: TCP, UDP or SCTP, and a first fragment. */
+export function innerHasPorts(f: ParsedFrame): boolean {
   const p = f.innerProtocol;
   return f.innerFragOff === 0 && (p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP);
 }

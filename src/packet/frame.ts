@@ -8,17 +8,22 @@
 //   IPv4 (0x0800)                      parseIpv4, then unless a non-first fragment:
 //     TCP / UDP / ICMP                 parseTcp / parseUdp / parseIcmp
 //     other protocols                  DROP_NONE with no L4 fields (the pipeline decides)
-//   anything else (IPv6 included)      DROP_BAD_ETHERTYPE with f.ethType set
-// IPv6 slots in later as one more branch on ethType; IPv4 frames pay nothing for it.
+//   IPv6 (0x86dd)                      parseIpv6 (extension headers walked, bounded), then unless a
+//     TCP / UDP / ICMPv6                 non-first fragment: parseTcp / parseUdp / parseIcmp6
+//     other protocols                  DROP_NONE with no L4 fields
+//   anything else                      DROP_BAD_ETHERTYPE with f.ethType set
+// IPv6 is the branch after IPv4's, so IPv4 frames pay one compare for it.
 // A non-first fragment (f.fragOff > 0) returns DROP_NONE with only the IP fields set.
 
 import { DROP_NONE, DROP_BAD_ETHERTYPE } from '../lib/drops.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO } from './rx-flags.ts';
 import { parseArp } from './arp.ts';
-import { ETH_P_ARP, ETH_P_IP, parseEthernet } from './ethernet.ts';
+import { ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, parseEthernet } from './ethernet.ts';
 import { parseIcmp } from './icmp.ts';
+import { parseIcmp6 } from './icmp6.ts';
 import { parseIpv4 } from './ipv4.ts';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { parseIpv6 } from './ipv6.ts';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { ParsedFrame, clearGroups } from './parsed-frame.ts';
 import { parseTcp } from './tcp.ts';
 import { parseUdp } from './udp.ts';
@@ -58,6 +63,15 @@ function parseLayers(buf: Uint8Array, end: number, f: ParsedFrame): number {
     if (p === IPPROTO_TCP) return parseTcp(buf, f);
     if (p === IPPROTO_UDP) return parseUdp(buf, f);
     if (p === IPPROTO_ICMP) return parseIcmp(buf, f);
+    return DROP_NONE;
+  }
+  if (type === ETH_P_IPV6) {
+    r = parseIpv6(buf, f, end);
+    if (r !== DROP_NONE || f.fragOff !== 0) return r;
+    const p = f.protocol;
+    if (p === IPPROTO_TCP) return parseTcp(buf, f);
+    if (p === IPPROTO_UDP) return parseUdp(buf, f);
+    if (p === IPPROTO_ICMPV6) return parseIcmp6(buf, f);
     return DROP_NONE;
   }
   if (type === ETH_P_ARP) return parseArp(buf, f, end);

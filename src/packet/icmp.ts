@@ -43,15 +43,12 @@ export function icmpTypeIsError(type: number): boolean {
 }
 
 /**
- * Parse the ICMP message at f.l4Off (f.l4Len bytes). DROP_BAD_L4_HEADER when the 8-byte header
- * does not fit, or, for an error, when the quote lacks a whole IPv4 header (version 4, IHL >= 5)
- * plus the first 8 bytes of its L4 (RFC 792 "Internet Header + 64 bits of Data").
- * The ICMP checksum is not verified here: see icmpChecksumOk().
+ * The 8-byte header ICMP and ICMPv6 share (type, code, checksum, id, seq) at f.l4Off, whose
+ * bounds the caller checked, into f's L4 and ICMP groups; returns the type. icmpIsError is the
+ * caller's: the two protocols number their errors differently.
  */
-export function parseIcmp(buf: Uint8Array, f: ParsedFrame): number {
+export function readIcmpHeader(buf: Uint8Array, f: ParsedFrame): number {
   const o = f.l4Off;
-  const len = f.l4Len;
-  if (len < ICMP_HLEN) return DROP_BAD_L4_HEADER;
   const type = buf[o]!;
   f.icmpType = type;
   f.icmpCode = buf[o + 1]!;
@@ -63,10 +60,23 @@ export function parseIcmp(buf: Uint8Array, f: ParsedFrame): number {
   f.tcpHdrLen = 0;
   f.l4CsumOff = o + ICMP_CHECK_OFF;
   f.payloadOff = o + ICMP_HLEN;
-  f.payloadLen = len - ICMP_HLEN;
-  const isError = icmpTypeIsError(type);
-  f.icmpIsError = isError ? 1 : 0;
+  f.payloadLen = f.l4Len - ICMP_HLEN;
   f.groups |= GROUP_L4 | GROUP_ICMP;
+  return type;
+}
+
+/**
+ * Parse the ICMP message at f.l4Off (f.l4Len bytes). DROP_BAD_L4_HEADER when the 8-byte header
+ * does not fit, or, for an error, when the quote lacks a whole IPv4 header (version 4, IHL >= 5)
+ * plus the first 8 bytes of its L4 (RFC 792 "Internet Header + 64 bits of Data").
+ * The ICMP checksum is not verified here: see icmpChecksumOk().
+ */
+export function parseIcmp(buf: Uint8Array, f: ParsedFrame): number {
+  const o = f.l4Off;
+  const len = f.l4Len;
+  if (len < ICMP_HLEN) return DROP_BAD_L4_HEADER;
+  const isError = icmpTypeIsError(readIcmpHeader(buf, f));
+  f.icmpIsError = isError ? 1 : 0;
   if (!isError) return DROP_NONE;
 
   const io = o + ICMP_HLEN;

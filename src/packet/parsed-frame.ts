@@ -3,7 +3,9 @@
 // The pipeline owns one instance and reuses it per frame (no allocation per packet). Every field
 // is a number initialised in the constructor, so V8 keeps one hidden class. Offsets are absolute
 // offsets into the buffer the frame was parsed from; -1 means "not present". Addresses are
-// uint32 in host order (192.168.99.100 = 0xc0a86364). Fields of layers a frame does not have
+// uint32 in host order (192.168.99.100 = 0xc0a86364); for IPv6 saddr/daddr hold the kernel's 32-bit
+// fold (w0^w1^w2^w3, as Service.addr does) and the 128 bits are in saddr6/daddr6, four host-order
+// words each (src/lib/inet6.ts), filled in place: the arrays are made once here. Fields of layers a frame does not have
 // are reset to 0 / -1 by parseFrame, so nothing leaks from the previous frame.
 //
 // Field groups: a layer parser that succeeds writes every field of its group and sets the
@@ -17,6 +19,12 @@ export const GROUP_L4 = 4;
 /** icmpType, icmpCode, icmpId, icmpSeq, icmpIsError. */
 export const GROUP_ICMP = 8;
 export const GROUP_INNER = 16;
+/** saddr6, daddr6, fragHdrOff. */
+export const GROUP_IP6 = 32;
+/** ndTarget6, ndLlaOff (NS / NA). */
+export const GROUP_ND = 64;
+/** innerSaddr6, innerDaddr6 (an ICMPv6 error's quote). */
+export const GROUP_INNER6 = 128;
 
 export class ParsedFrame {
   /** GROUP_* bits of the field groups the last parse wrote. */
@@ -66,6 +74,13 @@ export class ParsedFrame {
   /** ipTotalLen - ipHdrLen. */
   l4Len: number;
 
+  // --- IPv6: the IP group holds ipHdrLen = 40 + extension headers, ipTotalLen = 40 + payload length,
+  // ipTos = traffic class, ttl = hop limit, ipId = fragment id, dontFrag = 1 (routers never fragment).
+  readonly saddr6: Uint32Array;
+  readonly daddr6: Uint32Array;
+  /** Offset of the fragment extension header, or -1. */
+  fragHdrOff: number;
+
   // --- TCP / UDP
   sport: number;
   dport: number;
@@ -86,6 +101,11 @@ export class ParsedFrame {
   /** 1 for DEST_UNREACH, SOURCE_QUENCH, TIME_EXCEEDED, PARAMETERPROB (an IP header is quoted). */
   icmpIsError: number;
 
+  // --- neighbour discovery (ICMPv6 NS / NA, RFC 4861 4.3 / 4.4)
+  readonly ndTarget6: Uint32Array;
+  /** Offset of the 6-byte MAC in the source (NS) or target (NA) link-layer address option, or -1. */
+  ndLlaOff: number;
+
   // --- the IP header + first 8 bytes of L4 quoted by an ICMP error
   innerL3Off: number;
   innerIpHdrLen: number;
@@ -98,6 +118,9 @@ export class ParsedFrame {
   /** Quoted ports (TCP, UDP, SCTP and a first fragment only), else 0. */
   innerSport: number;
   innerDport: number;
+  /** The quoted IPv6 packet's addresses (innerSaddr / innerDaddr hold their folds). */
+  readonly innerSaddr6: Uint32Array;
+  readonly innerDaddr6: Uint32Array;
 
   constructor() {
     this.groups = 0;
@@ -129,6 +152,9 @@ export class ParsedFrame {
     this.daddr = 0;
     this.l4Off = -1;
     this.l4Len = 0;
+    this.saddr6 = new Uint32Array(4);
+    this.daddr6 = new Uint32Array(4);
+    this.fragHdrOff = -1;
     this.sport = 0;
     this.dport = 0;
     this.tcpFlags = 0;
@@ -141,6 +167,8 @@ export class ParsedFrame {
     this.icmpId = 0;
     this.icmpSeq = 0;
     this.icmpIsError = 0;
+    this.ndTarget6 = new Uint32Array(4);
+    this.ndLlaOff = -1;
     this.innerL3Off = -1;
     this.innerIpHdrLen = 0;
     this.innerProtocol = 0;
@@ -150,6 +178,8 @@ export class ParsedFrame {
     this.innerL4Off = -1;
     this.innerSport = 0;
     this.innerDport = 0;
+    this.innerSaddr6 = new Uint32Array(4);
+    this.innerDaddr6 = new Uint32Array(4);
   }
 }
 
@@ -205,5 +235,18 @@ export function clearGroups(f: ParsedFrame, mask: number): void {
     f.innerL4Off = -1;
     f.innerSport = 0;
     f.innerDport = 0;
+  }
+  if ((mask & GROUP_IP6) !== 0) {
+    f.saddr6.fill(0);
+    f.daddr6.fill(0);
+    f.fragHdrOff = -1;
+  }
+  if ((mask & GROUP_ND) !== 0) {
+    f.ndTarget6.fill(0);
+    f.ndLlaOff = -1;
+  }
+  if ((mask & GROUP_INNER6) !== 0) {
+    f.innerSaddr6.fill(0);
+    f.innerDaddr6.fill(0);
   }
 }
