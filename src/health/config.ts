@@ -187,11 +187,11 @@ export function parseHealthConfig(text: string, source = 'config', opts: ParseOp
 /**
  * A vrrp_instance or vrrp_sync_group in tsvsd's --health file: valid keepalived config that tsvsd
  * does not run. VRRP stays keepalived's: keepalived runs beside tsvsd with this block and hands its
- * state over through notify scripts (src/daemon/vrrp-state.ts).
+ * state over through its notify FIFO, which tsvsd reads (src/daemon/vrrp-fifo.ts).
  */
 function vrrpIsKeepalivedsJob(st: Stmt): string {
   const name = st.args[0]?.text;
-  return `${st.key}${name === undefined ? '' : ` ${name}`} is ignored by tsvsd: VRRP is keepalived's job. Run keepalived with this block on each director, its notify_master/notify_backup/notify_fault running \`tsvsadm --vrrp-state master|backup|fault\`, and \`vrrp-state backup\` in tsvsd.conf's [engine] (lab/README.md, "High availability: keepalived and VRRP")`;
+  return `${st.key}${name === undefined ? '' : ` ${name}`} is ignored by tsvsd: VRRP is keepalived's job. Run keepalived with this block on each director, its notify_fifo read by tsvsd (\`vrrp-notify-fifo\` and \`vrrp-state backup\` in tsvsd.conf's [engine]) (lab/README.md, "High availability: keepalived and VRRP")`;
 }
 
 /** SSL { password ca certificate key }: the files every SSL_GET uses (check_parser.c ssl_handler). */

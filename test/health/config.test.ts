@@ -247,7 +247,7 @@ virtual_server 10.0.0.9 80 {
     'ka.conf',
   );
   t.same(cfg.warnings, [
-    'ka.conf:1: vrrp_instance VI_1 is ignored by tsvsd: VRRP is keepalived\'s job. Run keepalived with this block on each director, its notify_master/notify_backup/notify_fault running `tsvsadm --vrrp-state master|backup|fault`, and `vrrp-state backup` in tsvsd.conf\'s [engine] (lab/README.md, "High availability: keepalived and VRRP")',
+    'ka.conf:1: vrrp_instance VI_1 is ignored by tsvsd: VRRP is keepalived\'s job. Run keepalived with this block on each director, its notify_fifo read by tsvsd (`vrrp-notify-fifo` and `vrrp-state backup` in tsvsd.conf\'s [engine]) (lab/README.md, "High availability: keepalived and VRRP")',
     "ka.conf:4: Unknown keyword 'foo'",
     "ka.conf:6: Unknown keyword 'nat_mask'",
     'ka.conf:7: persistence_timeout invalid',
@@ -535,6 +535,7 @@ virtual_server 192.168.88.5 80 {
   t.equal(cfg.virtualServers.length, 1);
   t.equal(cfg.warnings.length, 2);
   t.match(cfg.warnings[0], /^ka\.conf:1: vrrp_sync_group VG_1 is ignored by tsvsd: VRRP is keepalived's job\. /);
+  t.match(cfg.warnings[0], /its notify_fifo read by tsvsd \(`vrrp-notify-fifo` and `vrrp-state backup`/);
   t.equal(
     cfg.warnings[1],
     'ka.conf:6: keyword vrrp_script is accepted and ignored by tsvs (tsvs runs no VRRP; keepalived does)',
