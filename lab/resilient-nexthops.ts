@@ -4,8 +4,8 @@
 // each of them into a resilient group in the main table:
 //
 //   table TABLE: 192.168.88.5 proto bird  nexthop via .11  nexthop via .12  nexthop via .13
-//   ->  ip nexthop replace id 1011 via 192.168.99.11 dev eth1      (one object per next hop)
-//       ip nexthop replace id 1 group 1011/1012/1013 type resilient buckets B idle_timer T
+//   ->  ip nexthop replace id 1001 via 192.168.99.11 dev eth1      (one object per next hop)
+//       ip nexthop replace id 1 group 1001/1002/1003 type resilient buckets B idle_timer T
 //       ip route replace 192.168.88.5/32 nhid 1                    (main table)
 //
 // A resilient group hashes a flow to one of B buckets, each bound to a next hop
