@@ -9,6 +9,7 @@ import { isLevel, isLogFormat, Logger, stderrIsJournal, type Level, type LogForm
 import { TsvsError } from '../lib/errors.ts';
 import { TSVS_VERSION } from '../ipvsadm/usage.ts';
 import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { startWorkerEngine } from '../daemon/worker-runner.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { readConfig } from '../daemon/config-file.ts';
@@ -142,7 +143,10 @@ async function main(): Promise<void> {
   const engineCfg = daemon.engineConfig;
   if (flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0) {
     try {
-      engine = startEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
+      engine =
+        (engineCfg.workers ?? 1) > 1
+          ? await startWorkerEngine(daemon, engineCfg, log, flags.backend ?? 'auto')
+          : startEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
     } catch (e) {
       log.error('tsvsd cannot start its packet engine', { error: (e as Error).message });
       await daemon.stop();
@@ -158,7 +162,8 @@ async function main(): Promise<void> {
   }
   startEngineCfg = engineCfg;
   let sync: SyncDaemons | null = null;
-  if (engine !== null) {
+  if (engine?.engine === null) log.info('connection sync is not available with [engine] workers above 1');
+  else if (engine !== null) {
     try {
       sync = await wireSync(
         daemon,
@@ -168,7 +173,7 @@ async function main(): Promise<void> {
       );
     } catch (e) {
       log.error('tsvsd cannot start its sync daemons', { error: (e as Error).message });
-      engine.stop();
+      await engine.stop();
       await daemon.stop();
       process.exit(1);
     }
@@ -184,7 +189,7 @@ async function main(): Promise<void> {
       log.info('health checks running', { file: flags.health, virtualServers: h.cfg.virtualServers.length });
     } catch (e) {
       log.error('tsvsd cannot start its health checks', { error: (e as Error).message });
-      engine?.stop();
+      await engine?.stop();
       await daemon.stop();
       process.exit(1);
     }
@@ -207,7 +212,7 @@ async function main(): Promise<void> {
         error: (e as Error).message,
       });
       runtime.stop();
-      engine?.stop();
+      await engine?.stop();
       await health?.stop();
       await daemon.stop();
       process.exit(1);
@@ -227,11 +232,11 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     sync?.stopAll();
-    engine?.stop();
+    const engineDown = Promise.resolve(engine?.stop());
     void health?.stop();
     void metrics?.close();
     runtime?.stop();
-    daemon.stop().then(
+    Promise.all([engineDown, daemon.stop()]).then(
       () => process.exit(0),
       (e: unknown) => {
         log.error('unclean stop', { error: (e as Error).message });

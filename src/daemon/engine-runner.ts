@@ -11,7 +11,7 @@ import { DROP_NAMES } from '../lib/drops.ts';
 import { TsvsError } from '../lib/errors.ts';
 import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
-import { EngineDataPlane } from './engine-data-plane.ts';
+import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
@@ -27,10 +27,25 @@ import { AF_INET } from '../model/dest.ts';
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 export interface RunningEngine {
-  readonly engine: Engine;
+  /** The engine on this thread; null when the data path runs in worker threads (engine-workers.ts). */
+  readonly engine: Engine | null;
   /** A reloaded [engine]: applies what can change live, logs the keys that cannot. */
   reconfigure(next: EngineConfig): void;
-  stop(): void;
+  /** Resolves once the data path is down (its threads, if any, have exited). */
+  stop(): void | Promise<void>;
+}
+
+/**
+ * The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
+ * neither owns the address nor forwards): forwarding goes off in this namespace; the returned
+ * function restores it.
+ */
+export function forwardingOff(log: Logger): () => void {
+  const old = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (old === '0') return () => undefined;
+  writeFileSync(IP_FORWARD, '0\n');
+  log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: old });
+  return () => writeFileSync(IP_FORWARD, `${old}\n`);
 }
 
 function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
@@ -50,18 +65,12 @@ function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
 
 export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, backend = 'auto'): RunningEngine {
   assertEngineCaps();
-  // The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
-  // neither owns the address nor forwards). Restored on stop.
-  const oldForward = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (oldForward !== '0') {
-    writeFileSync(IP_FORWARD, '0\n');
-    log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: oldForward });
-  }
+  const restoreForwarding = forwardingOff(log);
   let io: PacketIo;
   try {
     io = openIo(cfg, log, backend);
   } catch (e) {
-    if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    restoreForwarding();
     throw e;
   }
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
@@ -82,7 +91,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = cfg.kernelFilter === false ? null : installKernelFilter(ifnames, log);
   let running = cfg;
-  const dp = new EngineDataPlane(engine, daemon.table.services());
+  const dp = new EngineDataPlane(engineConnSource(engine), daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
   const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState);
@@ -146,7 +155,7 @@ export function startEngine(daemon: TsvsDaemon, cfg: EngineConfig, log: Logger, 
       dp.stop();
       engine.stop();
       filter?.remove();
-      if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+      restoreForwarding();
     },
   };
 }
