@@ -43,6 +43,8 @@ export async function startWorkerEngine(
     daemon.addOp(op, () => {
       throw new TsvsError('EWORKERS', `${op} needs [engine] workers 1 (this engine runs ${count} worker threads)`);
     });
+  if (cfg.stateFile !== 'none')
+    log.warn(`connections stay in memory: the state file needs [engine] workers 1 (this engine runs ${count})`);
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });
   return {
     engine: null,
