@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addon.h"
+#include "fanout.h"
 #include "state-map.h"
 #include "stats-columns.h"
 
@@ -511,6 +512,60 @@ static napi_value js_set_spin_us(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* fanoutJoin(handle, port, id) -> id: port's RX socket joins fanout group id (0 = a new group with
+ * an id the kernel picks); returns the group's id (fanout.c). */
+static napi_value js_fanout_join(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], r;
+  struct addon_io *a;
+  uint32_t i = 0, id = 0;
+  uint16_t gid;
+  char err[256];
+  int rc;
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !(a = get_open_io(env, argv[0], "fanoutJoin"))) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &i) != napi_ok || i >= a->io.nports)
+    return throw_errno(env, EINVAL, "fanoutJoin(handle, port, id): no such port");
+  if (napi_get_value_uint32(env, argv[2], &id) != napi_ok || id > 0xffff)
+    return throw_errno(env, EINVAL, "fanoutJoin(handle, port, id): id must be 0 to 65535");
+  gid = (uint16_t)id;
+  rc = tsvs_fanout_join(&a->io, i, &gid, err, sizeof err);
+  if (rc < 0) return throw_errno(env, -rc, err);
+  NAPI_CALL(napi_create_uint32(env, gid, &r));
+  return r;
+}
+
+/* fanoutProgram(handle, port, prog): sets the group's classic BPF program, prog a Uint32Array of
+ * two words per instruction: code | jt << 16 | jf << 24, then k (struct sock_filter). */
+static napi_value js_fanout_program(napi_env env, napi_callback_info info) {
+  size_t argc = 3, words = 0;
+  napi_value argv[3];
+  struct addon_io *a;
+  struct sock_filter *f;
+  uint32_t i = 0, *w = NULL, k;
+  char err[256];
+  int rc;
+  NAPI_CALL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !(a = get_open_io(env, argv[0], "fanoutProgram"))) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &i) != napi_ok || i >= a->io.nports)
+    return throw_errno(env, EINVAL, "fanoutProgram(handle, port, prog): no such port");
+  if (!typed(env, argv[2], napi_uint32_array, (void **)&w, &words) || words == 0 || words % 2 != 0 ||
+      words / 2 > BPF_MAXINSNS)
+    return throw_errno(env, EINVAL, "fanoutProgram: prog must be a Uint32Array of 1 to 4096 instructions (2 words each)");
+  f = calloc(words / 2, sizeof *f);
+  if (!f) return throw_errno(env, ENOMEM, "fanoutProgram: out of memory");
+  for (k = 0; k < words / 2; k++) {
+    f[k].code = (uint16_t)(w[2 * k] & 0xffff);
+    f[k].jt = (uint8_t)((w[2 * k] >> 16) & 0xff);
+    f[k].jf = (uint8_t)(w[2 * k] >> 24);
+    f[k].k = w[2 * k + 1];
+  }
+  rc = tsvs_fanout_program(&a->io, i, f, (uint16_t)(words / 2), err, sizeof err);
+  free(f);
+  if (rc < 0) return throw_errno(env, -rc, err);
+  return NULL;
+}
+
 /* close(handle): stops the loop and closes the sockets; closing again does nothing. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -581,6 +636,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"loopStats", NULL, js_loop_stats, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"reattach", NULL, js_reattach, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"setSpinUs", NULL, js_set_spin_us, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"fanoutJoin", NULL, js_fanout_join, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"fanoutProgram", NULL, js_fanout_program, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"mapState", NULL, js_map_state, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"statColumns", NULL, NULL, NULL, NULL, cols, napi_enumerable, NULL},

@@ -53,6 +53,10 @@ Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-stat
 memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
 + start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
 replaced by an empty table. tsvsd --takeover keeps that outage to the swap of two processes.
+Cores: workers N|auto (default 1: the data path on the main thread; auto = one per usable CPU)
+runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
+its own connection shard and full-NAT port slice; trace, capture, vrrp-state, sync, the
+state file and --takeover need workers 1.
 
 An interface that goes away (deleted, or gone with its veth peer's namespace) is logged as an
 error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters

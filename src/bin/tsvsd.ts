@@ -10,6 +10,7 @@ import { TsvsError } from '../lib/errors.ts';
 import { TSVS_VERSION } from '../ipvsadm/usage.ts';
 import { openEngine, startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
 import { addHandoverOp, requestHandover } from '../daemon/handover.ts';
+import { startWorkerEngine } from '../daemon/worker-runner.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { readConfig } from '../daemon/config-file.ts';
@@ -152,16 +153,22 @@ async function main(): Promise<void> {
   }
   const engineCfg = daemon.engineConfig;
   const wantEngine = flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0;
+  const workers = engineCfg?.workers ?? 1;
   try {
-    const opened = wantEngine ? openEngine(engineCfg, log, flags.backend ?? 'auto') : null;
-    const handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
-    if (opened !== null) engine = startEngine(daemon, engineCfg!, log, opened, handed);
-    if (takeover) await daemon.listen(HANDOVER_LISTEN_WAIT_MS);
+    if (wantEngine && workers > 1) {
+      if (takeover) throw new TsvsError('EWORKERS', `--takeover needs [engine] workers 1, not ${workers}`);
+      engine = await startWorkerEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
+    } else {
+      const opened = wantEngine ? openEngine(engineCfg, log, flags.backend ?? 'auto') : null;
+      const handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
+      if (opened !== null) engine = startEngine(daemon, engineCfg!, log, opened, handed);
+      if (takeover) await daemon.listen(HANDOVER_LISTEN_WAIT_MS);
+    }
   } catch (e) {
     log.error(engine === null ? 'tsvsd cannot start its packet engine' : 'tsvsd cannot take over the control socket', {
       error: (e as Error).message,
     });
-    engine?.stop();
+    await engine?.stop();
     await daemon.stop();
     process.exit(1);
   }
@@ -175,7 +182,8 @@ async function main(): Promise<void> {
   }
   startEngineCfg = engineCfg;
   let sync: SyncDaemons | null = null;
-  if (engine !== null) {
+  if (engine?.engine === null) log.info('connection sync is not available with [engine] workers above 1');
+  else if (engine !== null) {
     try {
       sync = await wireSync(
         daemon,
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
       );
     } catch (e) {
       log.error('tsvsd cannot start its sync daemons', { error: (e as Error).message });
-      engine.stop();
+      await engine.stop();
       await daemon.stop();
       process.exit(1);
     }
@@ -201,7 +209,7 @@ async function main(): Promise<void> {
       log.info('health checks running', { file: flags.health, virtualServers: h.cfg.virtualServers.length });
     } catch (e) {
       log.error('tsvsd cannot start its health checks', { error: (e as Error).message });
-      engine?.stop();
+      await engine?.stop();
       await daemon.stop();
       process.exit(1);
     }
@@ -224,7 +232,7 @@ async function main(): Promise<void> {
         error: (e as Error).message,
       });
       runtime.stop();
-      engine?.stop();
+      await engine?.stop();
       await health?.stop();
       await daemon.stop();
       process.exit(1);
@@ -244,11 +252,11 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     sync?.stopAll();
-    engine?.stop();
+    const engineDown = Promise.resolve(engine?.stop());
     void health?.stop();
     void metrics?.close();
     runtime?.stop();
-    daemon.stop().then(
+    Promise.all([engineDown, daemon.stop()]).then(
       () => process.exit(0),
       (e: unknown) => {
         log.error('unclean stop', { error: (e as Error).message });
@@ -260,12 +268,14 @@ async function main(): Promise<void> {
     daemon,
     log,
     () => {
+      // First, as it may refuse (workers above 1): a refused handover leaves this tsvsd running.
+      const h = engine?.handOver() ?? { ipForward: '', neighbours: [] };
       stopping = true;
       sync?.stopAll();
       void health?.stop();
       void metrics?.close();
       runtime?.stop();
-      return engine?.handOver() ?? { ipForward: '', neighbours: [] };
+      return h;
     },
     () => {
       daemon.stop(true).then(

@@ -34,6 +34,9 @@ export interface ConnManagerOptions extends ConnTableOptions, ConnExpiryOptions,
   /** Full NAT local port range, default 1024..65535. */
   lportMin?: number;
   lportMax?: number;
+  /** This worker's slice of the local ports (PortPool: p % lportSlots == lportSlot); default 0 of 1. */
+  lportSlot?: number;
+  lportSlots?: number;
   /** Shared timeout tables (ipvsadm --set); a fresh default set when omitted. */
   timeouts?: Timeouts;
   /** conn_reuse_mode / expire_nodest_conn; kernel defaults (1, 0) when omitted. */
@@ -59,7 +62,7 @@ export class ConnManager {
     this.table = new ConnTable(opts);
     this.fnat =
       opts.localAddrs !== undefined && opts.localAddrs.length > 0
-        ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax)
+        ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax, opts.lportSlot, opts.lportSlots)
         : null;
     this.expiry = new ConnExpiry(this.table, this.fnat, opts);
     this.timeouts = opts.timeouts ?? new Timeouts();

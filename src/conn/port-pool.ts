@@ -7,6 +7,11 @@
 //
 // Ports are unique per local address across all real servers and protocols, so the OUT key
 // <proto, daddr, dport, laddr, lport> of a full NAT connection is always unique.
+//
+// With several workers each holds a slice of the range: worker `slot` of `slots` hands out only
+// ports p with p % slots == slot, DPVS's per-lcore split of its sa_pool. The fanout program sends a
+// frame to a local address to member dport % members (src/io/fanout-program.ts), so the reply of
+// a full NAT connection reaches the worker whose pool gave its port.
 
 import { TsvsError } from '../lib/errors.ts';
 
@@ -18,6 +23,11 @@ export class PortPool {
   readonly min: number;
   readonly max: number;
   readonly size: number;
+  /** This pool's slice: the ports p in [min, max] with p % slots == slot. */
+  readonly slot: number;
+  readonly slots: number;
+  /** The slice's lowest port. */
+  private readonly first: number;
   private readonly ring: Uint16Array;
   /** 1 while the port is handed out (guards against double release). */
   private readonly used: Uint8Array;
@@ -25,16 +35,22 @@ export class PortPool {
   private tail: number;
   free: number;
 
-  constructor(addr: number, min = DEFAULT_LPORT_MIN, max = DEFAULT_LPORT_MAX) {
+  constructor(addr: number, min = DEFAULT_LPORT_MIN, max = DEFAULT_LPORT_MAX, slot = 0, slots = 1) {
     if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
       throw new TsvsError('BAD_PORT_RANGE', `Invalid local port range ${min}-${max}`);
+    }
+    if (!Number.isInteger(slots) || !Number.isInteger(slot) || slots < 1 || slot < 0 || slot >= slots) {
+      throw new TsvsError('BAD_PORT_RANGE', `Invalid local port slice ${slot} of ${slots}`);
     }
     this.addr = addr >>> 0;
     this.min = min;
     this.max = max;
-    this.size = max - min + 1;
+    this.slot = slot;
+    this.slots = slots;
+    this.first = min + ((((slot - min) % slots) + slots) % slots);
+    this.size = this.first > max ? 0 : Math.floor((max - this.first) / slots) + 1;
     this.ring = new Uint16Array(this.size);
-    for (let i = 0; i < this.size; i++) this.ring[i] = min + i;
+    for (let i = 0; i < this.size; i++) this.ring[i] = this.first + i * slots;
     this.used = new Uint8Array(65536);
     this.head = 0;
     this.tail = 0;
@@ -56,7 +72,7 @@ export class PortPool {
    * range or taken. Call rebuildRing() after the last take().
    */
   take(port: number): boolean {
-    if (port < this.min || port > this.max || this.used[port] === 1) return false;
+    if (port < this.min || port > this.max || port % this.slots !== this.slot || this.used[port] === 1) return false;
     this.used[port] = 1;
     this.free--;
     return true;
@@ -65,7 +81,7 @@ export class PortPool {
   /** The free ring again from used[]: the free ports in ascending order, the lowest next. */
   rebuildRing(): void {
     let n = 0;
-    for (let p = this.min; p <= this.max; p++) if (this.used[p] === 0) this.ring[n++] = p;
+    for (let p = this.first; p <= this.max; p += this.slots) if (this.used[p] === 0) this.ring[n++] = p;
     this.head = 0;
     this.tail = n === this.size ? 0 : n;
     this.free = n;
@@ -89,9 +105,9 @@ export class LocalAddrPool {
   lastAddr: number;
   private cursor: number;
 
-  constructor(addrs: readonly number[], min = DEFAULT_LPORT_MIN, max = DEFAULT_LPORT_MAX) {
+  constructor(addrs: readonly number[], min = DEFAULT_LPORT_MIN, max = DEFAULT_LPORT_MAX, slot = 0, slots = 1) {
     if (addrs.length === 0) throw new TsvsError('NO_LOCAL_ADDRESS', 'Full NAT needs at least one local address');
-    this.pools = addrs.map((a) => new PortPool(a, min, max));
+    this.pools = addrs.map((a) => new PortPool(a, min, max, slot, slots));
     this.lastAddr = 0;
     this.cursor = 0;
   }

@@ -31,6 +31,8 @@
 //   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
 //                                  #   TCP connection (consistent: mh/sh services only; ECMP)
 //   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file (none = in memory only)
+//   workers 1                      # data-path threads, 1 to 64 or auto (one per usable CPU);
+//                                  #   1 runs the data path on the main thread (src/daemon/engine-workers.ts)
 //
 //   [rules]                        # ipvsadm -S lines, re-asserted on every start and SIGHUP
 //   -A -t 192.168.88.5:80 -s rr
@@ -49,11 +51,12 @@
 // 1 in am-droprate); secure-tcp switches to the kernel's tcp_states_dos transition table.
 
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { TsvsError } from '../lib/errors.ts';
 import { parseDottedQuad } from '../lib/inet.ts';
 import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
-import type { EngineConfig, PortConfig, SloppyTcp } from '../datapath/engine-config.ts';
+import { MAX_WORKERS, type EngineConfig, type PortConfig, type SloppyTcp } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
 import type { DefenseSysctls } from '../conn/defense.ts';
@@ -142,6 +145,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let vrrpNotifyFifo: string | undefined;
   let sloppyTcp: SloppyTcp | undefined;
   let stateFile: string | undefined;
+  let workers: number | undefined;
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -247,11 +251,16 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       if (words.length !== 2 || (val !== 'none' && !val!.startsWith('/')))
         throw configError(path, n, 'state-file must be an absolute path or none');
       stateFile = val;
+    } else if (key === 'workers') {
+      const v = val === 'auto' ? availableParallelism() : Number(val);
+      if (words.length !== 2 || !Number.isInteger(v) || v < 1 || v > MAX_WORKERS)
+        throw configError(path, n, `workers must be auto or an integer from 1 to ${MAX_WORKERS}`);
+      workers = Math.min(v, MAX_WORKERS);
     } else {
       throw configError(
         path,
         n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)`,
+        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file, workers)`,
       );
     }
   }
@@ -276,6 +285,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
       ...(vrrpNotifyFifo !== undefined ? { vrrpNotifyFifo } : {}),
       ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
       ...(stateFile !== undefined ? { stateFile } : {}),
+      ...(workers !== undefined ? { workers } : {}),
     },
     ruleLines,
   };

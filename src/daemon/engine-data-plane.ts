@@ -1,6 +1,8 @@
 // EngineDataPlane: the DataPlane the daemon's control handlers talk to, backed by the running
-// Engine: connection listing (-Lc), timeouts (--set / --timeout), rates (ip_vs_est.c estimators
-// over the model's counters, every 2 s) and -Z.
+// engine: connection listing (-Lc), timeouts (--set / --timeout), rates (ip_vs_est.c estimators
+// over the model's counters, every 2 s) and -Z. The connections and timeouts come from a
+// ConnSource: the Engine on the main thread (engineConnSource), or the data-path threads' shards
+// (workers-data-plane.ts).
 
 import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
 import type { Dest } from '../model/dest.ts';
@@ -10,11 +12,43 @@ import { EstimatorSet, emptyRates } from '../metrics/estimator.ts';
 import { RealTimers } from '../lib/timers.ts';
 import type { Engine } from '../datapath/engine.ts';
 
+/** Where the connection table lives: its size, its entries, its timeouts. */
+export interface ConnSource {
+  connTableSize(): number;
+  connections(): ConnSnapshot[];
+  timeouts(): TimeoutValues;
+  setTimeouts(t: TimeoutValues): void;
+}
+
+/** The ConnSource of an Engine running on this thread. */
+export function engineConnSource(engine: Engine): ConnSource {
+  return {
+    connTableSize: () => engine.conns.table.capacity,
+    connections: () =>
+      engine.conns.list(Date.now(), 'all').map((v) => ({
+        protocol: v.protocol,
+        caddr: v.caddr,
+        cport: v.cport,
+        vaddr: v.vaddr,
+        vport: v.vport,
+        daddr: v.daddr,
+        dport: v.dport,
+        state: v.stateName,
+        expireMs: v.remainingMs,
+      })),
+    timeouts: () => {
+      const t = engine.conns.timeouts.get();
+      return { tcpSec: t.tcp, tcpFinSec: t.tcpfin, udpSec: t.udp };
+    },
+    setTimeouts: (t) => engine.conns.timeouts.set(t.tcpSec, t.tcpFinSec, t.udpSec),
+  };
+}
+
 export class EngineDataPlane implements DataPlane {
   private readonly est = new EstimatorSet();
 
   constructor(
-    private readonly engine: Engine,
+    private readonly source: ConnSource,
     services: readonly Service[],
   ) {
     for (const s of services) {
@@ -25,30 +59,19 @@ export class EngineDataPlane implements DataPlane {
   }
 
   connTableSize(): number {
-    return this.engine.conns.table.capacity;
+    return this.source.connTableSize();
   }
 
   connections(): ConnSnapshot[] {
-    return this.engine.conns.list(Date.now(), 'all').map((v) => ({
-      protocol: v.protocol,
-      caddr: v.caddr,
-      cport: v.cport,
-      vaddr: v.vaddr,
-      vport: v.vport,
-      daddr: v.daddr,
-      dport: v.dport,
-      state: v.stateName,
-      expireMs: v.remainingMs,
-    }));
+    return this.source.connections();
   }
 
   timeouts(): TimeoutValues {
-    const t = this.engine.conns.timeouts.get();
-    return { tcpSec: t.tcp, tcpFinSec: t.tcpfin, udpSec: t.udp };
+    return this.source.timeouts();
   }
 
   setTimeouts(t: TimeoutValues): void {
-    this.engine.conns.timeouts.set(t.tcpSec, t.tcpFinSec, t.udpSec);
+    this.source.setTimeouts(t);
   }
 
   rates(target: Service | Dest): Rates {

@@ -13,7 +13,7 @@ import { DROP_NAMES } from '../lib/drops.ts';
 import { TsvsError } from '../lib/errors.ts';
 import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
-import { EngineDataPlane } from './engine-data-plane.ts';
+import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
@@ -34,10 +34,12 @@ const HANDOVER_LOCK_WAIT_MS = 5000;
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 export interface RunningEngine {
-  readonly engine: Engine;
+  /** The engine on this thread; null when the data path runs in worker threads (engine-workers.ts). */
+  readonly engine: Engine | null;
   /** A reloaded [engine]: applies what can change live, logs the keys that cannot. */
   reconfigure(next: EngineConfig): void;
-  stop(): void;
+  /** Resolves once the data path is down (its threads, if any, have exited). */
+  stop(): void | Promise<void>;
   /**
    * Stops forwarding for a successor (handover.ts): the nft table and ip_forward stay as they
    * are, for the successor to keep; returns what it needs beside the state file.
@@ -50,6 +52,19 @@ export interface OpenedEngine {
   readonly io: PacketIo;
   /** ip_forward before tsvsd turned it off ('0' when it was off). */
   readonly ipForward: string;
+}
+
+/**
+ * The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
+ * neither owns the address nor forwards): forwarding goes off in this namespace; the returned
+ * function restores it.
+ */
+export function forwardingOff(log: Logger): () => void {
+  const old = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (old === '0') return () => undefined;
+  writeFileSync(IP_FORWARD, '0\n');
+  log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: old });
+  return () => writeFileSync(IP_FORWARD, `${old}\n`);
 }
 
 function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
@@ -137,7 +152,7 @@ export function startEngine(
   };
   if (cfg.kernelFilter !== false) void installKernelFilter(ifnames, log).then(setFilter);
   let running = cfg;
-  const dp = new EngineDataPlane(engine, daemon.table.services());
+  const dp = new EngineDataPlane(engineConnSource(engine), daemon.table.services());
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
   const teardown = (): void => {

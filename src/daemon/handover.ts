@@ -83,9 +83,9 @@ export function addHandoverOp(
   let done = false;
   daemon.addOp(HANDOVER_OP, () => {
     if (done) throw new Error('this tsvsd has already handed over');
-    done = true;
     const t0 = performance.now();
     const h: Handover = { pid: process.pid, ...release() };
+    done = true;
     log.info('handing over to a new tsvsd: forwarding stopped', {
       neighbours: h.neighbours.length,
       releaseMs: (performance.now() - t0).toFixed(1),

@@ -74,7 +74,17 @@ export interface EngineConfig {
    * default: beside the control socket (src/daemon/state-file.ts).
    */
   readonly stateFile?: string;
+  /**
+   * Data-path threads (src/daemon/engine-workers.ts), each with its own rings in one PACKET_FANOUT
+   * group per interface, its own connection table and its own slice of the full-NAT ports; 1
+   * (the default) runs the data path on the main thread.
+   */
+  readonly workers?: number;
 }
+
+/** Most data-path threads: the fanout program's worker index and the port slices have no limit, a
+ * director with more cores than this gains little from more rings. */
+export const MAX_WORKERS = 64;
 
 /** The embryonic quota in entries for a capacity and a percentage (at least 1 when on). */
 export function embryonicQuota(capacity: number, percent: number): number {

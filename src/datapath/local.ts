@@ -24,10 +24,25 @@ export function handleArp(
 ): number {
   const forUs = owned.portOf(f.arpTpa) === port;
   if (f.arpOp !== ARPOP_REQUEST && f.arpOp !== ARPOP_REPLY) return DROP_BAD_ARP;
-  if (f.arpSpa !== 0 && (forUs || xmit.neigh.has(f.arpSpa))) xmit.neigh.learn(f.arpSpa, port, buf, f.arpShaOff, nowMs);
+  if (f.arpSpa !== 0 && (forUs || xmit.neigh.has(f.arpSpa) || answersSibling(buf, f, port, xmit)))
+    xmit.neigh.learn(f.arpSpa, port, buf, f.arpShaOff, nowMs);
   if (!forUs || f.arpOp !== ARPOP_REQUEST) return DROP_NONE;
   const len = arpReplyInPlace(buf, f, xmit.macs, port * 6);
   return xmit.queue(port, buf, f.frameOff, len, 0);
+}
+
+/**
+ * With several workers (NeighTable.onLearn set), a reply unicast to this port's MAC answers a
+ * request that one of the workers sent, whatever its sender address: every ARP frame reaches worker
+ * 0 only, which learns it for all of them.
+ */
+function answersSibling(buf: Buffer, f: ParsedFrame, port: number, xmit: Xmit): boolean {
+  if (xmit.neigh.onLearn === null || f.arpOp !== ARPOP_REPLY) return false;
+  const m = xmit.macs;
+  const at = port * 6;
+  const d = f.frameOff;
+  for (let i = 0; i < 6; i++) if (buf[d + i] !== m[at + i]) return false;
+  return true;
 }
 
 /**

@@ -58,6 +58,12 @@ export class NeighTable {
   private readonly pendLen: Int32Array;
   private readonly pendFlags: Uint8Array;
   private readonly pendPort: Int16Array;
+  /**
+   * Told of every entry learned from an ARP frame, so that other data-path threads learn it too:
+   * with several workers every ARP frame reaches worker 0 (src/io/fanout-program.ts), whose
+   * table relays what it learns through the main thread (src/daemon/engine-workers.ts).
+   */
+  onLearn: ((ip: number, port: number, mac: Uint8Array, macOff: number) => void) | null;
   private pendFree: number;
   private readonly reachableMs: number;
   private readonly retransMs: number;
@@ -97,6 +103,7 @@ export class NeighTable {
     this.pendLen = new Int32Array(PENDING_SLOTS);
     this.pendFlags = new Uint8Array(PENDING_SLOTS);
     this.pendPort = new Int16Array(PENDING_SLOTS);
+    this.onLearn = null;
     for (let i = 0; i < PENDING_SLOTS; i++) this.pendNext[i] = i + 1 < PENDING_SLOTS ? i + 1 : -1;
     this.pendFree = 0;
   }
@@ -169,6 +176,7 @@ export class NeighTable {
     this.confirmedMs[slot] = nowMs;
     this.probes[slot] = 0;
     this.flushPending(slot, true);
+    this.onLearn?.(ip, port, mac, macOff);
   }
 
   /** Whether ip already has an entry (used to learn only from ARP we asked for or that targets us). */

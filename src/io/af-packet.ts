@@ -308,6 +308,38 @@ export class AfPacketIo implements PacketIo {
     return info;
   }
 
+  /**
+   * Joins each port's RX socket to its PACKET_FANOUT group (groupIds[port]; 0 = a new group) and
+   * returns the groups' ids. The kernel numbers members in join order, and the fanout program's
+   * result modulo the members picks one (src/io/fanout-program.ts): worker w joins w-th.
+   */
+  joinFanout(groupIds: readonly number[]): number[] {
+    if (this.closed) throw new TsvsError('PACKET_IO_CLOSED', 'AF_PACKET I/O is closed');
+    return this.portList.map((p, i) => {
+      try {
+        return this.nat.fanoutJoin(this.handle, i, groupIds[i] ?? 0);
+      } catch (e) {
+        throw new TsvsError('PACKET_FANOUT', `Cannot join the fanout group of ${p.name}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    });
+  }
+
+  /** Installs the groups' demux program through every port (the kernel swaps it atomically). */
+  setFanoutProgram(prog: Uint32Array): void {
+    if (this.closed) throw new TsvsError('PACKET_IO_CLOSED', 'AF_PACKET I/O is closed');
+    this.portList.forEach((p, i) => {
+      try {
+        this.nat.fanoutProgram(this.handle, i, prog);
+      } catch (e) {
+        throw new TsvsError('PACKET_FANOUT', `Cannot set the fanout program of ${p.name}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    });
+  }
+
   /** The busy-poll window (AfPacketOptions.spinUs), changed live: the loop reads it per wakeup. */
   setSpinUs(us: number): void {
     if (!this.closed) this.nat.setSpinUs(this.handle, us);

@@ -74,6 +74,13 @@ export interface NativeBinding {
    * sockets, the ring at the same place in the buffer. Throws with code ENODEV while there is none.
    */
   reattach(h: NativeHandle, port: number): { ifindex: number; mac: Buffer; mtu: number };
+  /**
+   * Joins port's RX socket to PACKET_FANOUT_CBPF group id (0 = a new group, id chosen by the kernel);
+   * returns the group's id. A member's index in the group is its join order (native/fanout.c).
+   */
+  fanoutJoin(h: NativeHandle, port: number, id: number): number;
+  /** Sets the group's classic BPF program (two words per instruction) through port's socket. */
+  fanoutProgram(h: NativeHandle, port: number, prog: Uint32Array): void;
   /** The busy-poll window after frames (us, 0 = off), applied from the next wakeup. */
   setSpinUs(h: NativeHandle, us: number): void;
   /**

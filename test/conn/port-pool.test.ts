@@ -69,3 +69,31 @@ t.test('a full NAT dest without local addresses is refused', async (t) => {
   t.equal(m.schedule(svc, input(IPPROTO_TCP, '10.0.0.1', 1, '192.168.88.5', 80), TCP_SYN), -DROP_PORTS_EXHAUSTED);
   t.equal(m.count, 0);
 });
+
+t.test(
+  "a worker's slice holds only the ports p % slots == slot, and together the slices cover the range",
+  async (t) => {
+    const slices = [0, 1, 2].map((slot) => new PortPool(1, 1000, 1010, slot, 3));
+    t.same(
+      slices.map((p) => p.size),
+      [3, 4, 4],
+    );
+    const got = slices.map((p) => {
+      const out: number[] = [];
+      for (let port = p.alloc(); port >= 0; port = p.alloc()) out.push(port);
+      return out;
+    });
+    t.same(got, [
+      [1002, 1005, 1008],
+      [1000, 1003, 1006, 1009],
+      [1001, 1004, 1007, 1010],
+    ]);
+    t.equal(slices[1]!.take(1001), false, "another slice's port is refused");
+    t.equal(slices[1]!.release(1001), false);
+    t.equal(slices[1]!.release(1000), true);
+    t.throws(() => new PortPool(1, 1000, 1010, 3, 3), {
+      code: 'BAD_PORT_RANGE',
+      message: 'Invalid local port slice 3 of 3',
+    });
+  },
+);

@@ -1,6 +1,7 @@
 // The tsvsd config file: sections, engine settings into an EngineConfig, [rules] lines with
 // their line numbers, and errors that name the file and line.
 import t from 'tap';
+import { availableParallelism } from 'node:os';
 import { parseConfig } from '../../src/daemon/config-file.ts';
 import { TsvsError } from '../../src/lib/errors.ts';
 
@@ -87,6 +88,9 @@ const errors: [string, string][] = [
   ],
   ['[engine]\nstate-file tsvs.state\n', '/c:2: state-file must be an absolute path or none'],
   ['[engine]\nstate-file\n', '/c:2: state-file must be an absolute path or none'],
+  ['[engine]\nworkers 0\n', '/c:2: workers must be auto or an integer from 1 to 64'],
+  ['[engine]\nworkers 65\n', '/c:2: workers must be auto or an integer from 1 to 64'],
+  ['[engine]\nworkers two\n', '/c:2: workers must be auto or an integer from 1 to 64'],
   ['[engine]\nfullnat-ports 3000-2000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 0-10\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
   ['[engine]\nfullnat-ports 1-70000\n', '/c:2: fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535'],
@@ -96,7 +100,7 @@ const errors: [string, string][] = [
   ['[engine]\njumbo-slots 4097\n', '/c:2: jumbo-slots must be an integer from 0 to 4096'],
   [
     '[engine]\nturbo on\n',
-    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file)',
+    '/c:2: unknown engine setting turbo (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file, workers)',
   ],
 ];
 for (const [text, message] of errors) {
@@ -111,4 +115,10 @@ t.test('state-file takes an absolute path or none; without it the engine uses th
   t.equal(parseConfig('[engine]\nstate-file /dev/shm/lb.state\n', '/c').engine.stateFile, '/dev/shm/lb.state');
   t.equal(parseConfig('[engine]\nstate-file none\n', '/c').engine.stateFile, 'none');
   t.equal(parseConfig('[engine]\nconn-capacity 10\n', '/c').engine.stateFile, undefined);
+});
+
+t.test('workers takes a count, or auto for one per CPU the process may use', async (t) => {
+  t.equal(parseConfig('[engine]\nworkers 3\n', '/c').engine.workers, 3);
+  t.equal(parseConfig('[engine]\nworkers auto\n', '/c').engine.workers, Math.min(availableParallelism(), 64));
+  t.equal(parseConfig('[engine]\n', '/c').engine.workers, undefined, 'no key: the data path stays on the main thread');
 });

@@ -1,0 +1,132 @@
+// engine-worker: one data-path thread of tsvsd with `[engine] workers N` above 1 (engine-workers.ts
+// starts them). It owns what the single engine owns, for its share of the flows: AF_PACKET rings
+// joined to one PACKET_FANOUT group per interface as member `index` (src/io/fanout-program.ts picks
+// the member from the client side of each frame), a connection table shard, the full-NAT local
+// ports p % workers == index, and its own copy of the service table.
+//
+// Rule sets: the main thread sends complete, versioned sets; this thread reconciles its table to
+// one in a single message handler (reconcile.ts: unchanged services and real servers keep their
+// objects, connections and counters). The native loop calls JS once per batch from this thread's
+// event loop and a message runs in a turn of its own, so every batch (and every connection
+// scheduled in it) sees one whole rule set, the old or the new, never part of a change.
+
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { AfPacketIo } from '../io/af-packet.ts';
+import { Engine } from '../datapath/engine.ts';
+import { ServiceTable } from '../model/service-table.ts';
+import { findScheduler } from '../sched/registry.ts';
+import { planReconcile, applySteps, type DesiredRules } from './reconcile.ts';
+import { engineStats } from './engine-runner.ts';
+import type { Dest } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+import { engineConnSource } from './engine-data-plane.ts';
+import {
+  REPORT_CONNS_MAX,
+  type CounterRow,
+  type FromWorker,
+  type RuleSet,
+  type ServiceCounters,
+  type ToWorker,
+  type WorkerInit,
+} from './worker-messages.ts';
+
+const REPORT_EVERY_MS = 1000;
+
+const init = workerData as WorkerInit;
+if (parentPort === null) throw new Error('engine-worker runs as a worker thread of tsvsd');
+const port: MessagePort = parentPort;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+function desired(r: RuleSet): DesiredRules {
+  return {
+    services: r.services,
+    timeouts: { tcp: r.timeouts.tcpSec, tcpFin: r.timeouts.tcpFinSec, udp: r.timeouts.udpSec },
+  };
+}
+
+const row = (s: Service | Dest): CounterRow => [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes];
+
+// No jumbo ring: its second socket per port is outside the fanout group, so every worker would
+// receive every GSO superpacket. Workers take superpackets through the main ring's recv() path.
+const io = AfPacketIo.open(
+  init.cfg.ports.map((p) => p.name),
+  {
+    jumboSlots: 0,
+    ...(init.cfg.busyPollUs !== undefined ? { spinUs: init.cfg.busyPollUs } : {}),
+    ...(init.cfg.pollIntervalUs !== undefined ? { pollIntervalUs: init.cfg.pollIntervalUs } : {}),
+  },
+);
+const groupIds = io.joinFanout(init.groupIds);
+const table = new ServiceTable({ findScheduler });
+const engine = new Engine(io, init.cfg, table, { conn: { lportSlot: init.index, lportSlots: init.workers } });
+const shard = engineConnSource(engine);
+let applied: RuleSet = { version: 0, services: [], timeouts: init.rules.timeouts };
+let reportTimer: NodeJS.Timeout | null = null;
+
+function applyRules(next: RuleSet): void {
+  const t = engine.conns.timeouts;
+  const cur = () => {
+    const v = t.get();
+    return { tcpSec: v.tcp, tcpFinSec: v.tcpfin, udpSec: v.udp };
+  };
+  const steps = planReconcile(table, cur(), desired(applied), desired(next));
+  applySteps(table, (v) => t.set(v.tcpSec, v.tcpFinSec, v.udpSec), cur, steps);
+  applied = next;
+  post({ type: 'applied', version: next.version });
+}
+
+function report(): void {
+  const services: ServiceCounters[] = table.services().map((s) => ({
+    key: { af: s.af, protocol: s.protocol, addr: s.addr, port: s.port, fwmark: s.fwmark },
+    c: row(s),
+    dests: s.dests.map((d) => ({
+      addr: d.addr,
+      port: d.port,
+      c: row(d),
+      activeConns: d.activeConns,
+      inactConns: d.inactConns,
+      persistConns: d.persistConns,
+    })),
+  }));
+  const conns = engine.conns.count <= REPORT_CONNS_MAX ? shard.connections() : null;
+  const stats = JSON.parse(JSON.stringify(engineStats(engine))) as Record<string, unknown>;
+  post({
+    type: 'report',
+    report: { index: init.index, rulesVersion: applied.version, engine: stats, services, conns },
+  });
+}
+
+function stop(): void {
+  if (reportTimer !== null) clearInterval(reportTimer);
+  reportTimer = null;
+  engine.stop();
+  port.close();
+}
+
+applyRules(init.rules);
+if (init.index === 0) {
+  // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.
+  engine.xmit.neigh.onLearn = (ip, at, mac, off) =>
+    post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'start':
+      engine.start();
+      reportTimer = setInterval(report, REPORT_EVERY_MS);
+      post({ type: 'started' });
+      break;
+    case 'rules':
+      if (m.program !== null) io.setFanoutProgram(m.program);
+      if (m.rules.version > applied.version) applyRules(m.rules);
+      break;
+    case 'neigh':
+      engine.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
+      break;
+    case 'stop':
+      stop();
+      break;
+  }
+});
+post({ type: 'joined', groupIds });

@@ -1,0 +1,223 @@
+// engine-workers: the packet engine as N data-path threads (`[engine] workers N`, N > 1), each an
+// engine-worker.ts with its own rings, connection shard and full-NAT port slice; the control plane
+// stays on the main thread. Start-up joins the workers to the fanout groups one at a time (a
+// member's index is its join order, and the fanout program's result picks the index), then
+// installs the program and starts them all.
+//
+// Rule changes: any change of the daemon's service table (or of the timeouts) becomes one new
+// complete RuleSet with the next version, sent to every worker in the same turn; each swaps it in
+// between two batches (engine-worker.ts). The fanout program is rebuilt when the in addresses
+// (owned addresses and VIPs) change.
+//
+// A worker that dies (an uncaught exception, an exit) is logged with its error and counted in
+// engine.stats (workerCrashes); all workers are then stopped and started again, because the kernel
+// renumbers a fanout group's members when one leaves (fanout_release moves the last into the hole)
+// and every flow would then reach a worker that does not hold it. Connections are lost then.
+
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../lib/logger.ts';
+import type { EngineConfig } from '../datapath/engine-config.ts';
+import { fanoutProgram } from '../io/fanout-program.ts';
+import type { TsvsDaemon } from './daemon.ts';
+import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
+import { EngineDataPlane } from './engine-data-plane.ts';
+import { WorkersConnSource, mergeServiceCounters } from './workers-data-plane.ts';
+import { mergeWorkerStats } from './worker-stats.ts';
+
+const STOP_GRACE_MS = 2000;
+const RESTART_DELAY_MS = 1000;
+
+/**
+ * A data-path thread. From dist/ it runs engine-worker.js; from source (tsx, tests and the lab) a
+ * worker's entry module is not seen by the loader hooks that `--import tsx` registered (Node 20
+ * loads it before they apply in the new thread), so a bootstrap registers tsx there first.
+ */
+function spawnWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData: init });
+  const entry = JSON.stringify(new URL('./engine-worker.ts', import.meta.url).href);
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/** The destinations that make a frame "in" for the fanout program: owned addresses and VIPs. */
+function inAddrs(cfg: EngineConfig, daemon: TsvsDaemon): number[] {
+  const set = new Set<number>();
+  for (const p of cfg.ports) for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) set.add(a >>> 0);
+  for (const s of daemon.table.services()) if (s.fwmark === 0) set.add(s.addr >>> 0);
+  return [...set].sort((a, b) => a - b);
+}
+
+export class EngineWorkers {
+  readonly dp: EngineDataPlane;
+  private readonly source: WorkersConnSource;
+  crashes = 0;
+  private threads: Worker[] = [];
+  private reports: (WorkerReport | null)[] = [];
+  private version = 0;
+  private programKey = '';
+  private stopping = false;
+  private restarting = false;
+  private pushQueued = false;
+
+  constructor(
+    private readonly daemon: TsvsDaemon,
+    private readonly cfg: EngineConfig,
+    private readonly log: Logger,
+    readonly count: number,
+  ) {
+    this.source = new WorkersConnSource(
+      cfg.connCapacity,
+      () => this.reports,
+      () => this.queuePush(),
+    );
+    this.dp = new EngineDataPlane(this.source, daemon.table.services());
+    daemon.table.onChange((c) => {
+      this.dp.tableChanged(c);
+      this.queuePush();
+    });
+  }
+
+  /** Starts the workers in index order; resolves once every one runs. */
+  async start(): Promise<void> {
+    const shard = { ...this.cfg, connCapacity: Math.max(1, Math.ceil(this.cfg.connCapacity / this.count)) };
+    const rules = this.ruleSet();
+    let groupIds: readonly number[] = this.cfg.ports.map(() => 0);
+    this.threads = [];
+    this.reports = new Array<WorkerReport | null>(this.count).fill(null);
+    for (let index = 0; index < this.count; index++) {
+      const init: WorkerInit = { index, workers: this.count, cfg: shard, groupIds, rules };
+      const w = spawnWorker(init);
+      this.threads.push(w);
+      groupIds = await this.joined(w, index);
+    }
+    this.programKey = '';
+    this.sendProgram();
+    await Promise.all(this.threads.map((w) => this.until(w, 'started', () => w.postMessage({ type: 'start' }))));
+  }
+
+  /** engine.stats: the workers' counters summed, each worker's own under `workers`. */
+  stats(): Record<string, unknown> {
+    return { ...mergeWorkerStats(this.reports), workerCount: this.count, workerCrashes: this.crashes };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.dp.stop();
+    await this.stopThreads();
+  }
+
+  private async stopThreads(): Promise<void> {
+    const all = this.threads;
+    this.threads = [];
+    await Promise.all(
+      all.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => void w.terminate(), STOP_GRACE_MS);
+            w.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            w.postMessage({ type: 'stop' } satisfies ToWorker);
+          }),
+      ),
+    );
+  }
+
+  private joined(w: Worker, index: number): Promise<readonly number[]> {
+    return new Promise((resolve, reject) => {
+      const onMsg = (m: FromWorker): void => {
+        if (m.type !== 'joined') return;
+        w.off('error', reject);
+        this.watch(w, index);
+        resolve(m.groupIds);
+      };
+      w.on('message', onMsg);
+      w.once('error', reject);
+    });
+  }
+
+  private until(w: Worker, type: FromWorker['type'], send: () => void): Promise<void> {
+    return new Promise((resolve) => {
+      const onMsg = (m: FromWorker): void => {
+        if (m.type !== type) return;
+        w.off('message', onMsg);
+        resolve();
+      };
+      w.on('message', onMsg);
+      send();
+    });
+  }
+
+  /** Reports, neighbour relays and crashes of worker `index`. */
+  private watch(w: Worker, index: number): void {
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'report') {
+        this.reports[index] = m.report;
+        mergeServiceCounters(this.daemon.table, this.reports);
+      } else if (m.type === 'neigh') {
+        for (const other of this.threads) if (other !== w) other.postMessage(m);
+      }
+    });
+    const died = (why: string): void => {
+      if (this.stopping || this.restarting || !this.threads.includes(w)) return;
+      this.crashes++;
+      this.log.error('engine worker died; restarting every worker (their connections are lost)', {
+        worker: index,
+        error: why,
+        crashes: this.crashes,
+      });
+      void this.restart();
+    };
+    w.on('error', (e) => died(e.message));
+    w.on('exit', (code) => died(`exit code ${code}`));
+  }
+
+  private async restart(): Promise<void> {
+    this.restarting = true;
+    await this.stopThreads();
+    await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+    this.restarting = false;
+    if (this.stopping) return;
+    try {
+      await this.start();
+      this.log.info('engine workers running again', { workers: this.count });
+    } catch (e) {
+      this.log.error('engine workers cannot start again', { error: (e as Error).message });
+    }
+  }
+
+  private ruleSet(): RuleSet {
+    return { version: ++this.version, services: this.daemon.table.toRules(), timeouts: this.source.timeouts() };
+  }
+
+  /** One push per turn, however many table changes it made (an ipvsadm -R restores many). */
+  private queuePush(): void {
+    if (this.pushQueued) return;
+    this.pushQueued = true;
+    queueMicrotask(() => {
+      this.pushQueued = false;
+      const rules = this.ruleSet();
+      const program = this.programIfChanged();
+      this.threads.forEach((w, i) =>
+        w.postMessage({ type: 'rules', rules, program: i === 0 ? program : null } satisfies ToWorker),
+      );
+    });
+  }
+
+  private programIfChanged(): Uint32Array | null {
+    const addrs = inAddrs(this.cfg, this.daemon);
+    const key = addrs.join(',');
+    if (key === this.programKey) return null;
+    this.programKey = key;
+    return fanoutProgram({ inAddrs: addrs, localAddrs: this.cfg.fullNatAddrs });
+  }
+
+  private sendProgram(): void {
+    const program = this.programIfChanged();
+    const w = this.threads[0];
+    if (program !== null && w !== undefined)
+      w.postMessage({ type: 'rules', rules: { version: 0, services: [], timeouts: this.source.timeouts() }, program });
+  }
+}

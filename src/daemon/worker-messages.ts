@@ -1,0 +1,74 @@
+// worker-messages: what the main thread of tsvsd and its data-path threads say to each other
+// (engine-workers.ts on the main side, engine-worker.ts in each thread). Plain data only: every
+// message crosses postMessage's structured clone.
+
+import type { EngineConfig } from '../datapath/engine-config.ts';
+import type { ConnSnapshot, TimeoutValues } from '../model/data-plane.ts';
+import type { ServiceKey, ServiceRule } from '../model/rule-spec.ts';
+
+/**
+ * A complete rule set with its version: a worker replaces its service table with it in one step
+ * between two batches, so no connection is scheduled against half a change.
+ */
+export interface RuleSet {
+  readonly version: number;
+  readonly services: readonly ServiceRule[];
+  readonly timeouts: TimeoutValues;
+}
+
+/** workerData of a data-path thread. */
+export interface WorkerInit {
+  /** This worker's member index in every fanout group (its join order) and full-NAT port slice. */
+  readonly index: number;
+  readonly workers: number;
+  /** The [engine] config, with connCapacity already this shard's share. */
+  readonly cfg: EngineConfig;
+  /** The fanout groups to join, per interface (0: the first worker creates them). */
+  readonly groupIds: readonly number[];
+  readonly rules: RuleSet;
+}
+
+/** The five counters (STAT_* order of src/metrics/counters.ts). */
+export type CounterRow = readonly [number, number, number, number, number];
+
+export interface DestCounters {
+  readonly addr: number;
+  readonly port: number;
+  readonly c: CounterRow;
+  readonly activeConns: number;
+  readonly inactConns: number;
+  readonly persistConns: number;
+}
+
+export interface ServiceCounters {
+  readonly key: ServiceKey;
+  readonly c: CounterRow;
+  readonly dests: readonly DestCounters[];
+}
+
+/** A worker's periodic report: engine counters, the model's counters, its connections. */
+export interface WorkerReport {
+  readonly index: number;
+  readonly rulesVersion: number;
+  readonly engine: Readonly<Record<string, unknown>>;
+  readonly services: readonly ServiceCounters[];
+  /** Its connection entries, or null when the shard holds more than REPORT_CONNS_MAX. */
+  readonly conns: readonly ConnSnapshot[] | null;
+}
+
+/** Most entries a report lists (-Lnc); a bigger shard reports its count only. */
+export const REPORT_CONNS_MAX = 65536;
+
+export type ToWorker =
+  | { readonly type: 'start' }
+  | { readonly type: 'rules'; readonly rules: RuleSet; readonly program: Uint32Array | null }
+  | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  | { readonly type: 'stop' };
+
+export type FromWorker =
+  | { readonly type: 'joined'; readonly groupIds: readonly number[] }
+  | { readonly type: 'started' }
+  | { readonly type: 'applied'; readonly version: number }
+  | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  | { readonly type: 'report'; readonly report: WorkerReport }
+  | { readonly type: 'error'; readonly message: string };

@@ -1,0 +1,47 @@
+// worker-stats: engine.stats of a multi-worker engine (engine-workers.ts): the counters of the
+// workers' last reports summed under the names the single engine uses (engineStats in
+// engine-runner.ts), the rest (interfaces, neighbours, defence, ...) as worker 0 reports it, and a
+// per-worker summary under `workers`.
+
+import type { WorkerReport } from './worker-messages.ts';
+
+/** engineStats fields that are counters: summed over the workers. */
+const SUMMED = [
+  'rxFrames',
+  'txFrames',
+  'forwardedIn',
+  'forwardedOut',
+  'local',
+  'passed',
+  'gsoFrames',
+  'connections',
+  'connCapacity',
+  'adopted',
+] as const;
+
+function num(o: Readonly<Record<string, unknown>>, k: string): number {
+  const v = o[k];
+  return typeof v === 'number' ? v : 0;
+}
+
+export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Record<string, unknown> {
+  const got = reports.filter((r): r is WorkerReport => r !== null);
+  const out: Record<string, unknown> = { ...(got[0]?.engine ?? {}) };
+  for (const k of SUMMED) out[k] = got.reduce((n, r) => n + num(r.engine, k), 0);
+  const drops: Record<string, number> = {};
+  for (const r of got) {
+    const d = r.engine['drops'];
+    if (typeof d !== 'object' || d === null) continue;
+    for (const [name, n] of Object.entries(d)) if (typeof n === 'number') drops[name] = (drops[name] ?? 0) + n;
+  }
+  out['drops'] = drops;
+  out['workers'] = got.map((r) => ({
+    index: r.index,
+    rulesVersion: r.rulesVersion,
+    rxFrames: num(r.engine, 'rxFrames'),
+    forwardedIn: num(r.engine, 'forwardedIn'),
+    forwardedOut: num(r.engine, 'forwardedOut'),
+    connections: num(r.engine, 'connections'),
+  }));
+  return out;
+}
