@@ -4,7 +4,16 @@ import t from 'tap';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DROP_NOT_SYN, DROP_NO_SERVICE } from '../../src/lib/drops.ts';
-import { buildFrame, ipToU32, verifyIpChecksum, verifyL4Checksum, hex, type FrameSpec } from '../helpers/frames.ts';
+import {
+  buildFrame,
+  fromHex,
+  ipToU32,
+  verifyIpChecksum,
+  verifyL4Checksum,
+  hex,
+  type FrameSpec,
+} from '../helpers/frames.ts';
+import { loadGolden6 } from '../fixtures/packets/golden6.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
 
 const W1MAC = '02:00:00:00:99:64';
@@ -273,4 +282,19 @@ t.test('connections expire and counters return to zero', async (t) => {
     0,
   );
   engine.stop();
+});
+
+t.test('IPv6 frames, well formed or not, pass to the kernel uncounted as drops', async (t) => {
+  const { io, engine } = lab();
+  const cases = loadGolden6();
+  const good = cases.find((c) => c.description.startsWith('IPv6 TCP SYN'))!;
+  const bad = cases.find((c) => c.verdict === 'bad_ipv6_exthdr')!;
+  const before = engine.pipeline.passed;
+  io.inject(0, fromHex(good.input));
+  io.inject(0, fromHex(bad.input));
+  io.deliver();
+  t.equal(io.sent.length, 0, 'no IPv6 service path: nothing is sent');
+  t.equal(engine.pipeline.passed - before, 2);
+  t.equal(engine.drops.total(), 0);
+  t.equal(engine.conns.count, 0);
 });
