@@ -6,7 +6,8 @@
 import type { DataPlane } from '../model/data-plane.ts';
 import type { Engine } from '../datapath/engine.ts';
 import type { HealthWiring } from './health-wiring.ts';
-import { ipToString, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { addrText } from '../model/rule-spec.ts';
 import type { ServiceTable } from '../model/service-table.ts';
 import type { MetricsSnapshot } from '../metrics/prometheus.ts';
 import type { RateValues } from '../metrics/estimator.ts';
@@ -31,7 +32,7 @@ export function metricsSnapshot(
 ): MetricsSnapshot {
   const verdicts = (health?.serverHealth() ?? []).map((h) => ({
     proto: protoName(h.service.protocol, h.service.fwmark),
-    vip: h.service.fwmark !== 0 ? String(h.service.fwmark) : ipToString(h.service.addr),
+    vip: h.service.fwmark !== 0 ? String(h.service.fwmark) : addrText(h.service.af, h.service.addr, h.service.addr6),
     vport: h.service.port,
     rip: h.rip,
     rport: h.rport,
@@ -44,7 +45,7 @@ export function metricsSnapshot(
   };
   const services = table.dumpOrder().map((s) => {
     const proto = protoName(s.protocol, s.fwmark);
-    const vip = s.fwmark !== 0 ? String(s.fwmark) : ipToString(s.addr);
+    const vip = s.fwmark !== 0 ? String(s.fwmark) : addrText(s.af, s.addr, s.addr6);
     return {
       proto,
       vip,
@@ -53,7 +54,7 @@ export function metricsSnapshot(
       rates: rates(dp, s),
       dests: s.dests.map((d) => {
         return {
-          rip: ipToString(d.addr),
+          rip: addrText(d.af, d.addr, d.addr6),
           rport: d.port,
           weight: d.weight,
           activeConns: d.activeConns,

@@ -33,7 +33,9 @@ function checkNetmask6(op: 'add-service' | 'edit-service', spec: ServiceSpec): v
  * ip_vs_genl_set_cmd() (ip_vs_ctl.c) for every dest command but delete: a real server of
  * another family than its service is EAFNOSUPPORT unless AF_INET or AF_INET6
  * (ip_vs_is_af_valid), and EINVAL unless it is forwarded by tunnel ("We are able to forward
- * this"). The kernel's third refusal, a mixed pool while the sync daemon runs, is the daemon's.
+ * this"). The kernel's third refusal, a mixed pool while the sync daemon runs ("The
+ * synchronization protocol is incompatible with mixed family services"), is not made: tsvs's
+ * sync codec skips IPv6 entries, so that pool's IPv6 connections are not synced at all.
  */
 function checkDestFamily(op: 'add-dest' | 'edit-dest', svc: Service, spec: DestSpec): void {
   if (spec.af !== AF_INET && spec.af !== AF_INET6) throw ipvsError(op, 'EAFNOSUPPORT');

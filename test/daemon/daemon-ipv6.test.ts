@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startDaemon, tempDir } from '../cli/fixtures/harness.ts';
 import { AF_INET6 } from '../../src/model/dest.ts';
+import { metricsSnapshot } from '../../src/daemon/metrics-provider.ts';
+import { MemoryDataPlane } from '../../src/daemon/memory-data-plane.ts';
 
 const RULES =
   '-A -t [2001:db8::5]:80 -s wrr\n' +
@@ -46,6 +48,10 @@ t.test('IPv6 rules added with tsvsadm survive a restart, thresholds included', a
   t.equal(svc.af, AF_INET6);
   const d101 = svc.dests.find((d) => d.port === 8080)!;
   t.same([d101.uThreshold, d101.lThreshold], [100, 10]);
+  const m = metricsSnapshot(second.daemon.table, new MemoryDataPlane(), null, null);
+  const tcp = m.services.find((s) => s.proto === 'tcp')!;
+  t.equal(tcp.vip, '2001:db8::5', 'metrics label the VIP with its IPv6 text');
+  t.same(tcp.dests.map((d) => d.rip).sort(), ['10.0.0.1', '2001:db8::100', '2001:db8::101']);
 });
 
 t.test('IPv6 rules in the config are restored and re-asserted across a restart', async (t) => {
