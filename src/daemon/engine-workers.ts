@@ -17,6 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
+import { AF_INET } from '../model/dest.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
@@ -44,7 +45,7 @@ function spawnWorker(init: WorkerInit): Worker {
 function inAddrs(cfg: EngineConfig, daemon: TsvsDaemon): number[] {
   const set = new Set<number>();
   for (const p of cfg.ports) for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) set.add(a >>> 0);
-  for (const s of daemon.table.services()) if (s.fwmark === 0) set.add(s.addr >>> 0);
+  for (const s of daemon.table.services()) if (s.fwmark === 0 && s.af === AF_INET) set.add(s.addr >>> 0);
   return [...set].sort((a, b) => a - b);
 }
 
