@@ -71,7 +71,7 @@ try {
   ])
     d.tsvsadm(args);
   const upgrade = secondBuild(build);
-  const seconds = ROUNDS * 5 * 40 + 60;
+  const seconds = ROUNDS * 5 * 90 + 60;
   let wrkOut = '';
   wrk = spawnInNs(
     lab.client,
@@ -126,7 +126,7 @@ try {
       process.stdout.write(`${row}\n`);
     }
   }
-  process.kill(wrk.pid!, 'SIGINT');
+  if (wrk.exitCode === null) process.kill(wrk.pid!, 'SIGINT');
   await wrkExited;
   process.stdout.write(
     `\n| round | restart | signal -> answering | transfer stall (longest pause) | connections carried over | 1 GiB sha256 | load |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\ntsvsd's log, ms after the signal (takeover: after the spawn):\n${phases.join('\n')}\n\nwrk -c${CONNS} over all restarts:\n${wrkOut}\n`,
