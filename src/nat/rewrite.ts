@@ -32,11 +32,12 @@
 // The bounds were checked by parseFrame; nothing here allocates or throws.
 
 import { rd16, wr16, wr32 } from '../packet/bytes.ts';
-import { csumFold, csumPartial, diff2, diff4, fold16, pseudoSum } from '../packet/checksum.ts';
+import { csumFold, csumPartial, diff4, fold16, pseudoSum } from '../packet/checksum.ts';
 import { IPH_CHECK, IPH_DADDR, IPH_SADDR, IPH_TTL } from '../packet/ipv4.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { UDP_HLEN } from '../packet/udp.ts';
+import { hasPorts, writeDport, writePorts, writeSport } from './rewrite-ports.ts';
 
 /**
  * Fix the L4 checksum of a TCP/UDP packet after its addresses and ports changed.
@@ -74,11 +75,6 @@ function updateL4Check(buf: Uint8Array, f: ParsedFrame, addrDiff: number, portDi
   wr16(buf, at, csumFold((~check & 0xffff) + addrDiff + portDiff));
 }
 
-/** True when the frame has a TCP/UDP header this rewriter adjusts. */
-function hasPorts(f: ParsedFrame): boolean {
-  return f.fragOff === 0 && (f.protocol === IPPROTO_TCP || f.protocol === IPPROTO_UDP) && f.l4CsumOff >= 0;
-}
-
 /**
  * Destination NAT (masq "in"): daddr:dport -> newAddr:newPort, checksums updated, f kept in step
  * (f.daddr, f.dport). For a frame without ports (ICMP, other protocols, non-first fragments)
@@ -92,10 +88,7 @@ export function rewriteDest(buf: Uint8Array, f: ParsedFrame, newAddr: number, ne
   wr16(buf, ip + IPH_CHECK, csumFold((~rd16(buf, ip + IPH_CHECK) & 0xffff) + aDiff));
   f.daddr = newAddr;
   if (!hasPorts(f)) return;
-  const pDiff = diff2(f.dport, newPort);
-  wr16(buf, f.l4Off + 2, newPort);
-  f.dport = newPort;
-  updateL4Check(buf, f, aDiff, pDiff);
+  updateL4Check(buf, f, aDiff, writeDport(buf, f, newPort));
 }
 
 /**
@@ -110,10 +103,7 @@ export function rewriteSource(buf: Uint8Array, f: ParsedFrame, newAddr: number, 
   wr16(buf, ip + IPH_CHECK, csumFold((~rd16(buf, ip + IPH_CHECK) & 0xffff) + aDiff));
   f.saddr = newAddr;
   if (!hasPorts(f)) return;
-  const pDiff = diff2(f.sport, newPort);
-  wr16(buf, f.l4Off, newPort);
-  f.sport = newPort;
-  updateL4Check(buf, f, aDiff, pDiff);
+  updateL4Check(buf, f, aDiff, writeSport(buf, f, newPort));
 }
 
 /**
@@ -139,13 +129,7 @@ export function rewriteBoth(
   f.saddr = newSaddr;
   f.daddr = newDaddr;
   if (!hasPorts(f)) return;
-  const l4 = f.l4Off;
-  const pDiff = diff2(f.sport, newSport) + diff2(f.dport, newDport);
-  wr16(buf, l4, newSport);
-  wr16(buf, l4 + 2, newDport);
-  f.sport = newSport;
-  f.dport = newDport;
-  updateL4Check(buf, f, aDiff, pDiff);
+  updateL4Check(buf, f, aDiff, writePorts(buf, f, newSport, newDport));
 }
 
 /**

@@ -13,12 +13,13 @@
 // The bounds were checked by parseFrame; nothing here allocates or throws.
 
 import { rd16, wr16 } from '../packet/bytes.ts';
-import { csumFold, csumPartial, diff2, fold16 } from '../packet/checksum.ts';
+import { csumFold, csumPartial, fold16 } from '../packet/checksum.ts';
 import { diff16, pseudoSum6 } from '../packet/checksum6.ts';
 import { IP6H_DADDR, IP6H_HOPLIMIT, IP6H_SADDR, copyAddr6, writeAddr6 } from '../packet/ipv6.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { IPPROTO_UDP } from '../lib/inet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { UDP_HLEN } from '../packet/udp.ts';
+import { hasPorts, writeDport, writePorts, writeSport } from './rewrite-ports.ts';
 
 /** Fix a TCP/UDP checksum after an address diff (diff16 sums) and a port diff (diff2 sums). */
 function updateL4Check6(buf: Uint8Array, f: ParsedFrame, addrDiff: number, portDiff: number): void {
@@ -43,20 +44,13 @@ function updateL4Check6(buf: Uint8Array, f: ParsedFrame, addrDiff: number, portD
   wr16(buf, at, csumFold((~check & 0xffff) + addrDiff + portDiff));
 }
 
-function hasPorts(f: ParsedFrame): boolean {
-  return f.fragOff === 0 && (f.protocol === IPPROTO_TCP || f.protocol === IPPROTO_UDP) && f.l4CsumOff >= 0;
-}
-
 /** Destination NAT66 (masq "in"): daddr:dport -> newAddr:newPort; newPort ignored without ports. */
 export function rewriteDest6(buf: Uint8Array, f: ParsedFrame, newAddr: Uint32Array, at: number, newPort: number): void {
   const aDiff = diff16(f.daddr6, newAddr, at);
   writeAddr6(buf, f.l3Off + IP6H_DADDR, newAddr, at);
   f.daddr = copyAddr6(f.daddr6, newAddr, at);
   if (!hasPorts(f)) return;
-  const pDiff = diff2(f.dport, newPort);
-  wr16(buf, f.l4Off + 2, newPort);
-  f.dport = newPort;
-  updateL4Check6(buf, f, aDiff, pDiff);
+  updateL4Check6(buf, f, aDiff, writeDport(buf, f, newPort));
 }
 
 /** Source NAT66 (masq "out"): saddr:sport -> newAddr:newPort. */
@@ -71,10 +65,7 @@ export function rewriteSource6(
   writeAddr6(buf, f.l3Off + IP6H_SADDR, newAddr, at);
   f.saddr = copyAddr6(f.saddr6, newAddr, at);
   if (!hasPorts(f)) return;
-  const pDiff = diff2(f.sport, newPort);
-  wr16(buf, f.l4Off, newPort);
-  f.sport = newPort;
-  updateL4Check6(buf, f, aDiff, pDiff);
+  updateL4Check6(buf, f, aDiff, writeSport(buf, f, newPort));
 }
 
 /** Full NAT over IPv6: both ends at once, one checksum update. */
@@ -94,13 +85,7 @@ export function rewriteBoth6(
   f.saddr = copyAddr6(f.saddr6, newSaddr, sAt);
   f.daddr = copyAddr6(f.daddr6, newDaddr, dAt);
   if (!hasPorts(f)) return;
-  const l4 = f.l4Off;
-  const pDiff = diff2(f.sport, newSport) + diff2(f.dport, newDport);
-  wr16(buf, l4, newSport);
-  wr16(buf, l4 + 2, newDport);
-  f.sport = newSport;
-  f.dport = newDport;
-  updateL4Check6(buf, f, aDiff, pDiff);
+  updateL4Check6(buf, f, aDiff, writePorts(buf, f, newSport, newDport));
 }
 
 /**
