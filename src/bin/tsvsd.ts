@@ -144,6 +144,18 @@ async function main(): Promise<void> {
   // the engine. --takeover (handover.ts) prepares everything, opens the rings, has the running
   // tsvsd stop forwarding, starts the engine and only then takes the socket over.
   const takeover = flags.takeover === true;
+  // SIGHUP's default action ends the process: the handler goes in before the socket is served,
+  // and a SIGHUP that comes while the engine, sync, health and metrics start waits for them.
+  let started = false;
+  let hupWaiting = false;
+  process.on('SIGHUP', () => {
+    if (!started) {
+      hupWaiting = true;
+      return;
+    }
+    log.info('SIGHUP: reloading the config');
+    void daemon.reload();
+  });
   try {
     await daemon.prepare();
     if (!takeover) await daemon.listen();
@@ -286,10 +298,11 @@ async function main(): Promise<void> {
   );
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading the config');
+  started = true;
+  if (hupWaiting) {
+    log.info('SIGHUP during the start: reloading the config now');
     void daemon.reload();
-  });
+  }
 }
 
 void main();
