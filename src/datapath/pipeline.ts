@@ -174,10 +174,14 @@ export class Pipeline {
     const t = conns.table;
     const proto = f.protocol;
     let id = conns.lookupIn(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
+    let reused = -1;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
       if (v === REUSE_DROP) return this.traceDrop(f, DROP_DEST_QUIESCED);
-      if (v === REUSE_RESCHEDULE) id = -1;
+      if (v === REUSE_RESCHEDULE) {
+        reused = id;
+        id = -1;
+      }
     }
     if (id >= 0) {
       if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0) {
@@ -204,7 +208,14 @@ export class Pipeline {
         parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
         return this.forwardIn(sp.out, f, 0, sp.openedId, TR_F_NEW);
       }
-      if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.traceDrop(f, v);
+      if (v !== SP_CONTINUE) {
+        // A reused port's SYN answered by a cookie made no connection to hash in front of the old
+        // one, so the ACK proving the cookie would match the old entry and be translated with its
+        // stale deltas into the real server's TIME_WAIT. The kernel's ip_vs_conn_expire_now() fires
+        // the old entry's timer at once; the wheel here fires up to a tick late, so delete it now.
+        if (reused >= 0 && t.nControl[reused] === 0) conns.deleteConn(reused, this.nowMs);
+        return v === DROP_NONE ? v : this.traceDrop(f, v);
+      }
     }
     id = conns.schedule(svc, inp, f.tcpFlags);
     if (id < 0) {

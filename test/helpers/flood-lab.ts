@@ -41,11 +41,11 @@ export function lines(c: ChildProcess): string[] {
   return out;
 }
 
-/** One curl from ns to the VIP: true on HTTP 200 within 3 s. */
-export function curlOk(ns: string): boolean {
+/** One curl from ns to the VIP (with curl options `extra`): true on HTTP 200 within 3 s. */
+export function curlOk(ns: string, extra: readonly string[] = []): boolean {
   const r = spawnSync(
     'ip',
-    ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', `http://${VIP}/`],
+    ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', ...extra, `http://${VIP}/`],
     { encoding: 'utf8', timeout: 5000 },
   );
   return r.stdout === '200';
