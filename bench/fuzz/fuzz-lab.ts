@@ -103,7 +103,7 @@ export interface FuzzLab {
   learn(): void;
 }
 
-/** The lab; seed fixes what the engine would draw at random (hash seed, drop_entry buckets). */
+/** The lab; seed fixes what the engine would draw at random (hash seed, drop_entry buckets, SYN cookie keys). */
 export function fuzzLab(opts: { connCapacity: number; seed: number }): FuzzLab {
   const io = new RecordingIo([
     { name: 'eth0', mac: LVS0 },
@@ -135,6 +135,16 @@ export function fuzzLab(opts: { connCapacity: number; seed: number }): FuzzLab {
   }
   const conn = { seed: opts.seed, defenseSeed: opts.seed ^ 0x2545f491 };
   const engine = new Engine(io, cfg, services, { now: () => now, conn });
+  // The SYN cookie keys too (random per engine otherwise): the seed's xorshift32 stream.
+  const cookieKey = new Uint32Array(8);
+  let x = opts.seed ^ 0x9e3779b9 || 1;
+  for (let i = 0; i < 8; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    cookieKey[i] = x >>> 0;
+  }
+  engine.pipeline.synproxy.cookies.useFixedKey(cookieKey);
   engine.start();
   const learn = (): void => {
     for (const c of CLIENTS) engine.xmit.neigh.learn(ipToU32(c.ip), 0, macToBytes(c.mac), 0, now);
