@@ -4,7 +4,9 @@
 // subtest with its reason, from the TAP that tap keeps per file in .tap/test-results.
 //
 //   node test/report-skips.mjs [TAP ARGS...]
-//       runs tap with the arguments (npm test), then lists what it skipped; exits with tap's status
+//       runs tap (npm test), then lists what it skipped; exits with tap's status. With no test
+//       files named, runs the whole suite in two lanes side by side (./tap-lanes.mjs): the
+//       namespace and packet-socket suites one at a time, the others alongside them
 //   node test/report-skips.mjs --check-required --since EPOCH_MS
 //       for CI as root (.ci/run): exits 1, naming them, if a namespace or native suite skipped
 //       anything or wrote no result since EPOCH_MS
@@ -13,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inSerialLane, runLanes } from './tap-lanes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, '.tap', 'test-results');
@@ -194,8 +197,19 @@ if (args[0] === '--check-required') {
   process.exit(checkRequired(since));
 } else {
   const start = Date.now();
-  const tap = spawnSync(join(root, 'node_modules', '.bin', 'tap'), args, { stdio: 'inherit' });
-  if (tap.error) console.error(`cannot run tap: ${tap.error.message}`);
+  const tapBin = join(root, 'node_modules', '.bin', 'tap');
+  let status;
+  if (args.some((a) => !a.startsWith('-'))) {
+    // Files named on the command line: one tap run over just those, as tap would.
+    const tap = spawnSync(tapBin, args, { stdio: 'inherit' });
+    if (tap.error) console.error(`cannot run tap: ${tap.error.message}`);
+    status = tap.status ?? 1;
+  } else {
+    const all = [...testFiles('test'), ...testFiles('bench')].sort();
+    const serial = all.filter((f) => inSerialLane(f, readFileSync(join(root, f), 'utf8')));
+    const unit = all.filter((f) => !serial.includes(f));
+    status = await runLanes(tapBin, serial, unit, args);
+  }
   report(start);
-  process.exit(tap.status ?? 1);
+  process.exit(status);
 }
