@@ -14,8 +14,10 @@ const HEADER =
   'Prot LocalAddress:Port Scheduler Flags\n' +
   '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
 
+// npm install -g builds three native addons: seconds on an idle machine, minutes on a busy one
+// (package.json's tap timeout allows 600 s per file).
 function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) {
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 400_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, error: r.error?.message ?? '' };
 }
 
