@@ -22,7 +22,7 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, 
 }
 
 async function waitForSocket(path: string, alive: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !existsSync(path); i++) {
+  for (let i = 0; i < 1200 && !existsSync(path); i++) {
     if (!alive()) throw new Error('tsvsd exited before it created its socket');
     await new Promise((r) => setTimeout(r, 50));
   }
