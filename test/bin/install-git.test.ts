@@ -77,7 +77,7 @@ t.test(
         stdio: 'ignore',
       });
       pid = proc.pid ?? 0;
-      for (let i = 0; i < 300 && !existsSync(socket) && proc.exitCode === null; i++)
+      for (let i = 0; i < 1200 && !existsSync(socket) && proc.exitCode === null; i++)
         await new Promise((r) => setTimeout(r, 50));
       const list = run(join(bin, 'tsvsadm'), ['-Ln'], { TSVS_SOCKET: socket });
       t.equal(list.stderr, '');
