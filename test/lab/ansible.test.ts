@@ -33,7 +33,7 @@ if (why !== null) {
       try {
         lab.up();
         const tarball = lab.pack();
-        const first = await lab.playbook(tarball, undefined, 180_000);
+        const first = await lab.playbook(tarball, undefined, 300_000);
         t.equal(first.status, 0, 'the first run exits 0');
         t.same(unconverged(first), [], 'every host converges (failed=0)', { recap: recapText(first.output) });
         t.equal(
@@ -52,7 +52,7 @@ if (why !== null) {
           'the installed tsvsadm lists web2 at weight 2',
         );
 
-        const second = await lab.playbook(tarball, undefined, 120_000);
+        const second = await lab.playbook(tarball, undefined, 180_000);
         t.equal(second.status, 0, 'the second run exits 0');
         for (const h of ['lvs1', 'web1', 'web2'])
           t.match(second.recap.get(h), { changed: 0, failed: 0, unreachable: 0 }, `${h}: changed=0 on the second run`);
