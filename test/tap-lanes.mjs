@@ -66,7 +66,10 @@ export async function runLanes(tapBin, serialFiles, unitFiles, extraArgs = []) {
   const unitLog = join(dir, 'unit.tap');
   const unitFd = openSync(unitLog, 'w');
   try {
-    const unit = spawn(tapBin, ['--jobs=1', '--reporter=tap', ...extraArgs, ...unitFiles], {
+    // Niced: the serial lane's suites drive real servers and measure how they share load (lc
+    // against a slow server, reloads under wrk), so they get the CPU first and the unit lane the
+    // rest, which is plenty while they wait on their stacks.
+    const unit = spawn('nice', ['-n', '10', tapBin, '--jobs=1', '--reporter=tap', ...extraArgs, ...unitFiles], {
       stdio: ['ignore', unitFd, unitFd],
     });
     // At a terminal the serial lane keeps tap's own reporter; otherwise its TAP is forwarded as it
