@@ -37,7 +37,7 @@ if (why !== null) {
     try {
       await lab.up({ sync: true });
       t.ok(lab.sync.running, `the sync daemons run on both directors ${lab.sync.why}`);
-      t.equal(lab.lvs1.vrrpState(), 'MASTER', 'keepalived elects lvs1 (priority 150)');
+      t.equal(lab.lvs1.vrrpState(), 'MASTER', 'keepalived elects lvs1 (priority 254 against 253)');
       t.equal(lab.lvs2.vrrpState(), 'BACKUP');
       t.match(
         lab.lvs1.tsvsadm(['--vrrp-state']).stdout,
