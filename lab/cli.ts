@@ -50,7 +50,7 @@ Commands:
                        load through the VIP, then kill -9 of lvs1: the takeover, the stall,
                        the bytes and the broken connections; --no-sync without the IPVS
                        sync daemons; --advert-int 0.1 uses VRRPv3 sub-second adverts
-  ha failback          on that lab: restart lvs1, which preempts lvs2 (priority 150 > 100)
+  ha failback          on that lab: restart lvs1, which preempts lvs2 (priority 254 > 253)
   up                   build the topology and start tsvsd (no rules)
   down                 stop everything the lab (NAT, DR or TUN) started and remove its namespaces
   status               namespaces, tsvsd, and tsvsadm -Ln

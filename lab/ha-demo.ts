@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { takeoverPhases } from './ha-timing.ts';
 import { HaLab, type DownloadResult, type ProbeResult } from './ha-lab.ts';
 import type { HaDirector } from './ha-director.ts';
-import { priorityOf, type VrrpOptions } from './ha-keepalived.ts';
+import { masterDownIntervalMs, priorityOf, type VrrpOptions } from './ha-keepalived.ts';
 import { BIG_FILE_BYTES } from './ha-topology.ts';
 import { ROOT, say } from './lab-daemon.ts';
 import { drive, ratioText } from './traffic.ts';
@@ -116,6 +116,11 @@ export async function haDemo(prefix: string, o: HaDemoOptions): Promise<void> {
     );
     await lab.waitState(lab.lvs2, 'MASTER', 30_000);
     const ph = takeoverPhases(lab.lvs2, at, 0);
+    const downMs = masterDownIntervalMs(priorityOf('lvs2'), o.vrrp.advertInt ?? 1, o.vrrp.version ?? 2);
+    const advertMs = (o.vrrp.advertInt ?? 1) * 1000;
+    say(
+      `lvs2's master down interval (priority ${priorityOf('lvs2')}): ${Math.round(downMs)} ms after the last advert it heard, so ${Math.round(downMs - advertMs)}-${Math.round(downMs)} ms after the kill.`,
+    );
     say(
       `lvs2's keepalived went MASTER ${ph.keepalivedMs} ms after the kill (the master down interval); its tsvsd read it from the notify FIFO and answered for the VIP (gratuitous ARPs sent) ${ph.tsvsdMs} ms after the kill.`,
     );
@@ -125,7 +130,9 @@ export async function haDemo(prefix: string, o: HaDemoOptions): Promise<void> {
   report(lab, r);
   say('');
   for (const d of lab.directors) showState(d);
-  say(`\nThe lab stays up. \`npm run lab -- ha failback\` restarts lvs1: it preempts lvs2 (priority 150 > 100).`);
+  say(
+    `\nThe lab stays up. \`npm run lab -- ha failback\` restarts lvs1: it preempts lvs2 (priority ${priorityOf('lvs1')} > ${priorityOf('lvs2')}).`,
+  );
   say(`  ${lab.lvs2.tsvsadmPath} -Lnc       lvs2's connection table`);
   say('  npm run lab -- down                 remove everything');
   say('Exercises: lab/README.md, "High availability: keepalived and VRRP".');
@@ -143,7 +150,9 @@ export async function haFailback(prefix: string, o: HaDemoOptions): Promise<void
     if (o.sync) lab.lvs1.tsvsadm(['--start-daemon', 'backup', '--mcast-interface', 'eth1', '--syncid', '51']);
     lab.lvs1.startKeepalived(o.vrrp);
     const at = Date.now();
-    say(`tsvsd and keepalived restarted on lvs1 (priority 150, preempt_delay ${o.vrrp.preemptDelaySec ?? 0} s).`);
+    say(
+      `tsvsd and keepalived restarted on lvs1 (priority ${priorityOf('lvs1')}, preempt_delay ${o.vrrp.preemptDelaySec ?? 0} s).`,
+    );
     await lab.waitState(lab.lvs1, 'MASTER', 60_000);
     const tookOverMs = lab.lvs1.notifies().at(-1)!.atMs;
     await lab.waitState(lab.lvs2, 'BACKUP', 30_000);

@@ -111,7 +111,7 @@ done < "$1"
   }
 
   /** Start tsvsd in the director's namespace with the lab's shared config; resolves when it answers. */
-  async startTsvsd(configPath: string): Promise<number> {
+  async startTsvsd(configPath: string, extra: readonly string[] = []): Promise<number> {
     mkdirSync(this.dir, { recursive: true });
     const log = openSync(join(this.dir, 'tsvsd.log'), 'a');
     const child = spawn(
@@ -128,6 +128,7 @@ done < "$1"
         join(this.dir, 'rules'),
         '--socket',
         this.socket,
+        ...extra,
       ],
       { stdio: ['ignore', log, log], detached: true, cwd: ROOT },
     );
@@ -139,6 +140,22 @@ done < "$1"
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`tsvsd did not start in ${this.ns}; its log:\n${this.log('tsvsd.log')}`);
+  }
+
+  /**
+   * `tsvsd --takeover` on this director: a second tsvsd with the same arguments takes the engine
+   * over from the running one (src/daemon/handover.ts). Resolves with the new pid once the old
+   * one has exited and the new one answers.
+   */
+  async takeover(configPath: string): Promise<number> {
+    const old = this.tsvsdPid();
+    if (old === null) throw new Error(`${this.name} has no running tsvsd to take over from`);
+    const pid = await this.startTsvsd(configPath, ['--takeover']);
+    for (let i = 0; i < 300; i++) {
+      if (!isAlive(old) && isAlive(pid) && this.tsvsadm(['-Ln']).status === 0) return pid;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`tsvsd --takeover did not replace ${old} in ${this.ns}; its log:\n${this.log('tsvsd.log')}`);
   }
 
   /** Start keepalived (VRRP only) in the director's namespace; it runs the notify script. */

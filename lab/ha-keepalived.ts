@@ -2,7 +2,9 @@
 // (keepalived.conf(5), "VRRP CONFIGURATION"; keepalived/vrrp/vrrp_parser.c). One vrrp_instance
 // per director, the same on both but for the priority:
 //
-//   - state BACKUP on both, priority 150 (lvs1) and 100 (lvs2): the priorities elect lvs1.
+//   - state BACKUP on both, priority 254 (lvs1) and 253 (lvs2): the priorities elect lvs1, and
+//     lvs2's priority sets the skew of its master down timer (masterDownIntervalMs below): the
+//     closer to 256, the sooner it takes over from a dead lvs1.
 //   - interface eth1: the adverts (IP protocol 112 to 224.0.0.18) go over the real-server side,
 //     where both directors have an address of their own; track_interface eth0 puts the instance
 //     in FAULT when the client side fails, so the VIP moves with it.
@@ -41,9 +43,29 @@ export interface VrrpOptions {
   readonly noPreempt?: boolean;
 }
 
-/** lvs1 is the preferred MASTER (priority 150), lvs2 the BACKUP (priority 100). */
+/**
+ * lvs1 is the preferred MASTER (254), lvs2 the BACKUP (253). 255 is reserved for the address
+ * owner (keepalived.conf(5): it takes over at once and no track_script can lower it), which
+ * neither director is. One point apart is enough to elect: the lab has no weighted track_script
+ * whose weight the gap must exceed (keepalived.conf(5)'s "50 more" advice is for those), and
+ * every point lvs2 sits below 256 adds 1/256 advert_int to each takeover.
+ */
 export function priorityOf(name: 'lvs1' | 'lvs2'): number {
-  return name === 'lvs1' ? 150 : 100;
+  return name === 'lvs1' ? 254 : 253;
+}
+
+/**
+ * How long a BACKUP of this priority waits after the last advert it heard before it declares
+ * itself MASTER: keepalived's VRRP_MS_DOWN_TIMER, down_timer_adverts (3, the RFCs' value) x
+ * master_adver_int + VRRP_TIMER_SKEW (keepalived/include/vrrp.h). The skew is (256 - priority)
+ * / 256 s for VRRPv2 (RFC 3768, 6.1) and (256 - priority) x master_adver_int / 256 for VRRPv3
+ * (RFC 5798, 6.1). The kill lands somewhere in the advert interval, so the takeover comes
+ * between this minus advert_int and this after it.
+ */
+export function masterDownIntervalMs(priority: number, advertIntSec: number, version: 2 | 3): number {
+  const advertMs = advertIntSec * 1000;
+  const skewMs = version === 3 ? ((256 - priority) * advertMs) / 256 : ((256 - priority) * 1000) / 256;
+  return 3 * advertMs + skewMs;
 }
 
 export function keepalivedConf(

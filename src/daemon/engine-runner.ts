@@ -20,13 +20,13 @@ import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
 import { PcapIo } from '../io/pcap-io.ts';
-import { addVrrpStateOp } from './vrrp-state.ts';
+import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
 import { serviceKey } from '../model/rule-spec.ts';
 import { AF_INET } from '../model/dest.ts';
-import { learnNeighbours, neighboursOf, type HandedNeighbour, type Handover } from './handover.ts';
+import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
 const HANDOVER_LOCK_WAIT_MS = 5000;
@@ -44,7 +44,7 @@ export interface RunningEngine {
    * Stops forwarding for a successor (handover.ts): the nft table and ip_forward stay as they
    * are, for the successor to keep; returns what it needs beside the state file.
    */
-  handOver(): { ipForward: string; neighbours: HandedNeighbour[] };
+  handOver(): Omit<Handover, 'pid'>;
 }
 
 /** The first half of a start: the director's kernel settings and the packet backend, opened. */
@@ -121,7 +121,16 @@ export function startEngine(
     statePath === 'none'
       ? null
       : openConnState(statePath, cfg.connCapacity, log, handed === null ? 0 : HANDOVER_LOCK_WAIT_MS);
-  const engine = new Engine(io, cfg, daemon.table, state === null ? { log } : { log, conn: { memory: state.memory } });
+  // A handed-over VRRP state decides whether the engine answers for the VIP from its first frame.
+  const handedVrrp = handed?.vrrp ?? null;
+  const vrrpStart = engineVrrpStart(cfg.vrrpState, handedVrrp);
+  const engineCfg = vrrpStart === undefined ? cfg : { ...cfg, vrrpState: vrrpStart };
+  const engine = new Engine(
+    io,
+    engineCfg,
+    daemon.table,
+    state === null ? { log } : { log, conn: { memory: state.memory } },
+  );
   let restored: RestoreStats | null = null;
   if (state?.attach === true) {
     const table = daemon.table;
@@ -161,7 +170,7 @@ export function startEngine(
     filter?.remove();
     if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
   };
-  const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState);
+  const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState, handedVrrp);
   let fifo: VrrpFifoReader | null = null;
   try {
     const f = cfg.vrrpNotifyFifo;
@@ -243,7 +252,7 @@ export function startEngine(
       fifo?.close();
       dp.stop();
       engine.stop();
-      return { ipForward: oldForward, neighbours: neighboursOf(engine) };
+      return { ipForward: oldForward, neighbours: neighboursOf(engine), vrrp: vrrp.handed() };
     },
   };
 }

@@ -7,7 +7,7 @@
 //   rings open (frames queue in them)
 //   `handover` on the control socket  ---->   engine stopped, rings closed; the nft table and
 //                                             ip_forward left as they are
-//                                     <----   { pid, ipForward, neighbours }
+//                                     <----   { pid, ipForward, neighbours, vrrp }
 //   waits for the state file's lock           stops serving (the socket file stays), exits:
 //   state file attached, table restored       the exit releases the lock
 //   neighbours learnt, engine started         (the outage ends here)
@@ -16,7 +16,10 @@
 // The frames that arrive during the swap wait in the new process's rings. What the old one hands
 // over beside the state file: the value of ip_forward before the first tsvsd turned it off (to
 // restore at the last stop) and its resolved neighbours, so that the new one sends no ARP request
-// to resume the flows it carries over.
+// to resume the flows it carries over, and its VRRP state (src/daemon/vrrp-state.ts), so that a
+// MASTER's successor answers for the VIP at once: keepalived writes to the notify FIFO only on a
+// change. A predecessor without `vrrp` in its reply leaves the successor to the config's
+// vrrp-state.
 
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -25,6 +28,7 @@ import { ipToString, parseDottedQuad } from '../lib/inet.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { Engine } from '../datapath/engine.ts';
 import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh.ts';
+import { isHandedVrrp, type HandedVrrp } from './vrrp-state.ts';
 
 export const HANDOVER_OP = 'handover';
 
@@ -41,6 +45,8 @@ export interface Handover {
   /** ip_forward as it was before any tsvsd of the chain turned it off ('' if none touched it). */
   readonly ipForward: string;
   readonly neighbours: readonly HandedNeighbour[];
+  /** The VRRP state the old engine had; absent from a tsvsd that did not hand it over. */
+  readonly vrrp?: HandedVrrp;
 }
 
 /** The resolved neighbours of a stopped engine, by interface name. */
@@ -102,6 +108,7 @@ function isHandover(v: unknown): v is Handover {
     h !== null &&
     typeof h.pid === 'number' &&
     typeof h.ipForward === 'string' &&
+    (h.vrrp === undefined || isHandedVrrp(h.vrrp)) &&
     Array.isArray(h.neighbours) &&
     h.neighbours.every(
       (n: unknown) =>

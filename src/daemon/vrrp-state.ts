@@ -12,7 +12,10 @@
 //   control op vrrp.state {}                  -> the current state
 //   control op vrrp.state {state: "master"}   -> set it; the reply is the new state
 //
-// The state tsvsd starts in is `[engine] vrrp-state backup|master` (no key: MASTER, standalone).
+// The state tsvsd starts in is `[engine] vrrp-state backup|master` (no key: MASTER, standalone),
+// or, after `tsvsd --takeover`, the state the handing-over tsvsd had (HandedVrrp): keepalived
+// writes a line to the notify FIFO only when its state changes, so a successor that started from
+// the config's `backup` on a MASTER director would hold the VIP silent until the next failover.
 
 import type { Logger } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
@@ -44,6 +47,37 @@ export function parseVrrpState(word: string): VrrpState | null {
   return (VRRP_STATES as readonly string[]).includes(up) ? (up as VrrpState) : null;
 }
 
+/** What a handing-over tsvsd passes on of its VRRP state (src/daemon/handover.ts). */
+export interface HandedVrrp {
+  readonly state: VrrpState;
+  readonly managed: boolean;
+  readonly sinceMs: number;
+}
+
+export function isHandedVrrp(v: unknown): v is HandedVrrp {
+  const h = v as Partial<HandedVrrp> | null;
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    typeof h.state === 'string' &&
+    (VRRP_STATES as readonly string[]).includes(h.state) &&
+    typeof h.managed === 'boolean' &&
+    typeof h.sinceMs === 'number'
+  );
+}
+
+/**
+ * The `vrrpState` the engine is built with: the handed-over state when there is one (MASTER
+ * answers from the first frame, anything else starts silent), else the config's.
+ */
+export function engineVrrpStart(
+  configured: 'master' | 'backup' | undefined,
+  handed: HandedVrrp | null | undefined,
+): 'master' | 'backup' | undefined {
+  if (handed === null || handed === undefined || !handed.managed) return configured;
+  return handed.state === 'MASTER' ? 'master' : 'backup';
+}
+
 export class VrrpStateKeeper {
   private state: VrrpState;
   private managed: boolean;
@@ -51,13 +85,28 @@ export class VrrpStateKeeper {
   private transitions = 0;
   private previous: VrrpState | null = null;
 
+  /** The engine must have been built with engineVrrpStart(start, handed) as its vrrpState. */
   constructor(
     private readonly engine: Engine,
     private readonly log: Logger,
     start: 'master' | 'backup' | undefined,
+    handed: HandedVrrp | null = null,
   ) {
     this.state = start === 'backup' ? 'BACKUP' : 'MASTER';
     this.managed = start !== undefined;
+    if (handed !== null && handed.managed) {
+      this.state = handed.state;
+      this.managed = true;
+      this.sinceMs = handed.sinceMs;
+      log.info(`vrrp state ${handed.state} carried over from the handing-over tsvsd`, {
+        answering: !engine.owned.standby,
+      });
+    }
+  }
+
+  /** What a handover passes on to the next tsvsd. */
+  handed(): HandedVrrp {
+    return { state: this.state, managed: this.managed, sinceMs: this.sinceMs };
   }
 
   info(): VrrpStateInfo {
@@ -100,8 +149,9 @@ export function addVrrpStateOp(
   engine: Engine,
   log: Logger,
   start?: 'master' | 'backup',
+  handed: HandedVrrp | null = null,
 ): VrrpStateKeeper {
-  const keeper = new VrrpStateKeeper(engine, log, start);
+  const keeper = new VrrpStateKeeper(engine, log, start, handed);
   daemon.addOp('vrrp.state', (args) => {
     const want = args['state'];
     if (want === undefined) return keeper.info();

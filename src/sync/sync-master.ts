@@ -1,5 +1,5 @@
-// The master side of connection sync: which connections are synced and when
-// (ip_vs_sync_conn_needed), writing their entries into the current message (ip_vs_sync_conn,
+// The master side of connection sync: after each inbound packet, whether to sync (sync-needed.ts,
+// ip_vs_sync_conn_needed), writing the entries into the current message (ip_vs_sync_conn,
 // ip_vs_sync_buff_create), and the bounded queue of full messages the sender drains
 // (sb_queue_tail, next_sync_buff, sync_thread_master) in ip_vs_sync.c.
 //
@@ -10,19 +10,12 @@
 // Per packet nothing is allocated: buffers are made once; a full queue drops the message and
 // counts its entries (the kernel frees buffers beyond sync_qlen_max the same way).
 
-import { CONN_F_FWD_MASK, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
+import { CONN_F_FWD_MASK, CONN_F_LIVE, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
 import type { ConnTable } from '../conn/conn-table.ts';
-import {
-  TCP_S_CLOSE,
-  TCP_S_CLOSE_WAIT,
-  TCP_S_ESTABLISHED,
-  TCP_S_FIN_WAIT,
-  TCP_S_TIME_WAIT,
-} from '../conn/proto-tcp.ts';
-import { IPPROTO_TCP } from '../lib/inet.ts';
 import { FWD_FULLNAT } from '../model/dest.ts';
 import { connV4Len, writeConnV4, writeMesgHeader } from './sync-codec.ts';
 import type { SyncConnState } from './sync-conn-state.ts';
+import { syncNeeded } from './sync-needed.ts';
 import {
   SYNC_FLAGS_SENT_MASK,
   SYNC_FLUSH_TIME_MS,
@@ -31,14 +24,6 @@ import {
   SYNC_WAKEUP_RATE,
   type SyncSysctls,
 } from './sync-proto.ts';
-
-/** TCP states a connection is synced in (ip_vs_sync_conn_needed). */
-const TCP_SYNC_STATES =
-  (1 << TCP_S_ESTABLISHED) |
-  (1 << TCP_S_FIN_WAIT) |
-  (1 << TCP_S_CLOSE) |
-  (1 << TCP_S_CLOSE_WAIT) |
-  (1 << TCP_S_TIME_WAIT);
 
 /** Where full messages go: the daemon's multicast socket. */
 export interface SyncSender {
@@ -112,11 +97,12 @@ export class SyncMaster {
     let cur = id;
     let pkts: number;
     // ONE_PACKET connections are never synced (and are freed already by ip_vs_conn_put).
-    if (!t.isLive(id) || t.flags[id]! & CONN_F_ONE_PACKET) return;
+    const flags = t.flags[id]!;
+    if ((flags & CONN_F_LIVE) === 0 || flags & CONN_F_ONE_PACKET) return;
     pkts = t.inPkts[id]!;
     if (pkts === 1) this.st.reset(id, nowMs, this.sysctls.refreshPeriodMs > 0); // its first packet: fresh fields
     for (;;) {
-      if (this.needed(cur, pkts, nowMs)) this.write(cur, nowMs);
+      if (syncNeeded(t, this.st, this.sysctls, cur, pkts, nowMs)) this.write(cur, nowMs);
       const ct = t.control[cur]!;
       if (ct < 0) return;
       if (t.flags[ct]! & CONN_F_TEMPLATE) {
@@ -128,62 +114,6 @@ export class SyncMaster {
         pkts = this.sysctls.threshold;
       }
       cur = ct;
-    }
-  }
-
-  /** ip_vs_sync_conn_needed. */
-  private needed(id: number, pkts: number, nowMs: number): boolean {
-    const t = this.t;
-    const st = this.st;
-    const sc = this.sysctls;
-    const flags = t.flags[id]!;
-    const state = t.state[id]!;
-    const timeoutMs = t.timeoutMs[id]!;
-    let retries = 0;
-    // Templates and UDP: force = 0, only the counters below decide.
-    if ((flags & CONN_F_TEMPLATE) === 0 && sc.persistMode && t.control[id]! >= 0) return false;
-    if ((flags & CONN_F_TEMPLATE) === 0 && t.protocol[id] === IPPROTO_TCP) {
-      if (((1 << state) & TCP_SYNC_STATES) === 0) return false;
-      // A change into a closing state syncs at once; into ESTABLISHED it waits for the counters.
-      if (state !== st.oldState[id] && state !== TCP_S_ESTABLISHED) {
-        this.set(id, state, nowMs + timeoutMs, 0);
-        return true;
-      }
-    }
-    const n = nowMs + timeoutMs;
-    const refresh = sc.refreshPeriodMs;
-    if (refresh > 0) {
-      const orig = st.endMs[id]!;
-      const diff = Math.abs(n - orig);
-      const minDiff = Math.max(timeoutMs / 2, 10_000);
-      // "Avoid sync if difference is below sync_refresh_period and below the half timeout."
-      if (diff < Math.min(refresh, minDiff)) {
-        const r = st.retries[id]!;
-        if (r >= sc.retries) return false;
-        if (nowMs < orig - timeoutMs + refresh / 8) return false;
-        retries = r + 1;
-      }
-    }
-    const period = sc.period;
-    if (period > 0) {
-      // pkts % period, without a division for the first period packets of a connection (every
-      // one of a short connection's): sync_threshold is below sync_period, or the kernel's
-      // proc_do_sync_threshold refuses it.
-      const r = pkts < period ? pkts : pkts % period;
-      if ((flags & CONN_F_TEMPLATE) === 0 && r !== sc.threshold) return false;
-    } else if (refresh === 0 && pkts !== sc.threshold) return false;
-    // The kernel's cmpxchg of sync_endtime always wins here: one thread owns the table.
-    this.set(id, state, n, retries);
-    return true;
-  }
-
-  /** old_state, and sync_endtime where sync_refresh_period reads it (untouched otherwise: less memory traffic). */
-  private set(id: number, state: number, endMs: number, retries: number): void {
-    const st = this.st;
-    st.oldState[id] = state;
-    if (this.sysctls.refreshPeriodMs > 0) {
-      st.endMs[id] = endMs;
-      st.retries[id] = retries;
     }
   }
 
@@ -208,6 +138,8 @@ export class SyncMaster {
     while ((len0 & 3) !== 0) buf[h + len0++] = 0; // entries start 4-byte aligned in the message
     let off = h + len0;
     const svc = t.svc[id];
+    // Addresses as int32 (`| 0`) and the full NAT columns only when sent: a uint32 above 2^31 is
+    // a heap number when passed to a call that is not inlined.
     off += writeConnV4(
       buf,
       off,
@@ -218,14 +150,14 @@ export class SyncMaster {
       t.vport[id]!,
       t.dport[id]!,
       svc !== null && svc !== undefined ? svc.fwmark : 0,
-      Math.floor(t.timeoutMs[id]! / 1000),
-      t.caddr[id]!,
-      t.vaddr[id]!,
-      t.daddr[id]!,
+      (t.timeoutMs[id]! / 1000) | 0,
+      t.caddr[id]! | 0,
+      t.vaddr[id]! | 0,
+      t.daddr[id]! | 0,
       fullNat,
-      t.laddr[id]!,
-      t.lport[id]!,
-      t.tsDelta[id]!,
+      fullNat ? t.laddr[id]! | 0 : 0,
+      fullNat ? t.lport[id]! : 0,
+      fullNat ? t.tsDelta[id]! : 0,
     );
     this.curLen = off - h;
     this.curConns++;

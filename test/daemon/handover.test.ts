@@ -53,6 +53,16 @@ t.test('a well-formed reply is handed through', async (t) => {
   t.equal(asked, HANDOVER_OP);
 });
 
+t.test('the VRRP state rides along; a malformed one refuses the handover', async (t) => {
+  const base = { pid: 4242, ipForward: '', neighbours: [] };
+  const vrrp = { state: 'MASTER', managed: true, sinceMs: 1_700_000_000_000 };
+  t.same(await requestHandover(await serve(t, async () => ({ ...base, vrrp })), quiet), { ...base, vrrp });
+  for (const bad of [{ ...vrrp, state: 'PRIMARY' }, { state: 'MASTER' }, 'MASTER']) {
+    const path = await serve(t, async () => ({ ...base, vrrp: bad }));
+    await t.rejects(requestHandover(path, quiet), { code: 'EHANDOVER', message: /malformed handover reply/ });
+  }
+});
+
 t.test('listen(waitMs) waits for a predecessor that still listens, then gives up with EALREADY', async (t) => {
   const path = await serve(t, async () => null);
   const second = new ControlServer({ path, handle: async () => null });

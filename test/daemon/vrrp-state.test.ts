@@ -12,7 +12,13 @@ import { TsvsError } from '../../src/lib/errors.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
-import { addVrrpStateOp, parseVrrpState, VrrpStateKeeper } from '../../src/daemon/vrrp-state.ts';
+import {
+  addVrrpStateOp,
+  engineVrrpStart,
+  parseVrrpState,
+  VrrpStateKeeper,
+  type HandedVrrp,
+} from '../../src/daemon/vrrp-state.ts';
 import type { ExtraOp } from '../../src/daemon/daemon.ts';
 import { buildFrame, hex, ipToU32 } from '../helpers/frames.ts';
 
@@ -30,7 +36,9 @@ function arpRequest(senderMac: string, senderIp: string, targetIp: string): stri
   return `ffffffffffff${mac(senderMac)}08060001080006040001${mac(senderMac)}${ip4(senderIp)}000000000000${ip4(targetIp)}`;
 }
 
-function director(vrrpState?: 'master' | 'backup') {
+/** A director as startEngine builds it: `handed` is what a handing-over tsvsd passed on. */
+function director(configured?: 'master' | 'backup', handed: HandedVrrp | null = null) {
+  const vrrpState = engineVrrpStart(configured, handed);
   const io = new MemoryIo([
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: '02:00:00:00:00:02' },
@@ -60,7 +68,7 @@ function director(vrrpState?: 'master' | 'backup') {
   engine.start();
   engine.xmit.neigh.learn(ipToU32(RIP), 1, parseMac('02:00:00:00:99:01'), 0, 1_000_000);
   const logs: string[] = [];
-  const keeper = new VrrpStateKeeper(engine, new Logger({ write: (l) => logs.push(l) }), vrrpState);
+  const keeper = new VrrpStateKeeper(engine, new Logger({ write: (l) => logs.push(l) }), configured, handed);
   return { io, engine, keeper, logs };
 }
 
@@ -78,6 +86,15 @@ const syn = (sport: number): Buffer =>
     seq: 1,
     ttl: 64,
   });
+
+/** An ARP request for the VIP and a SYN to it; returns the frames sent in answer and forwarded. */
+function arpAndSyn(io: MemoryIo, sport: number): number {
+  io.sent.length = 0;
+  io.inject(0, arpForVip());
+  io.inject(0, syn(sport));
+  io.deliver();
+  return io.sent.length;
+}
 
 t.test('a BACKUP director holds the VIP silent: no gratuitous ARP, no ARP answer, no connection', async (t) => {
   const { io, engine, keeper } = director('backup');
@@ -99,11 +116,7 @@ t.test('notify_master: gratuitous ARP for the VIP at once, then ARP and connecti
     t.equal(s.port, 0);
     t.equal(hex(s.frame).slice(0, 84), arpRequest(LVS0, VIP, VIP), 'who-has VIP tell VIP, from eth0');
   }
-  io.sent.length = 0;
-  io.inject(0, arpForVip());
-  io.inject(0, syn(40001));
-  io.deliver();
-  t.equal(io.sent.length, 2, 'the ARP reply and the SYN toward the real server');
+  t.equal(arpAndSyn(io, 40001), 2, 'the ARP reply and the SYN toward the real server');
   t.equal(engine.conns.count, 1);
   t.match(logs.join(''), /vrrp state MASTER/);
   keeper.set('MASTER');
@@ -155,4 +168,39 @@ t.test('the vrrp.state op reads and sets the state; an unknown state is refused 
   );
   t.equal(parseVrrpState('Fault'), 'FAULT');
   t.equal(parseVrrpState('init'), null);
+});
+
+t.test('tsvsd --takeover: the successor starts in the state the old tsvsd had, not the config one', async (t) => {
+  // The old tsvsd was MASTER (keepalived said so once); the shared config says `vrrp-state backup`.
+  const old = director('backup');
+  old.keeper.set('MASTER');
+  const handed = old.keeper.handed();
+  t.match(handed, { state: 'MASTER', managed: true });
+  const { io, engine, keeper, logs } = director('backup', handed);
+  t.match(keeper.info(), { state: 'MASTER', managed: true, answering: true, sinceMs: handed.sinceMs });
+  t.equal(io.sent.length, 1, 'it announces the VIP once at start, as a MASTER start does');
+  t.equal(arpAndSyn(io, 40002), 2, 'the ARP reply and the SYN toward the real server, without a notify');
+  t.equal(engine.conns.count, 1);
+  t.match(logs.join(''), /vrrp state MASTER carried over from the handing-over tsvsd/);
+  t.equal(keeper.set('MASTER').transitions, 0, "keepalived's next MASTER line changes nothing");
+
+  // The other way: a BACKUP (or FAULT) director whose config has no vrrp-state stays silent.
+  for (const s of ['BACKUP', 'FAULT'] as const) {
+    const b = director(undefined, { state: s, managed: true, sinceMs: 1 });
+    t.equal(b.io.sent.length, 0, `${s}: no gratuitous ARP at start`);
+    b.io.inject(0, arpForVip());
+    b.io.deliver();
+    t.equal(b.io.sent.length, 0, `${s}: the ARP request for the VIP is not answered`);
+    t.match(b.keeper.info(), { state: s, managed: true, answering: false });
+  }
+});
+
+t.test('engineVrrpStart: a handed-over state wins over the config; a standalone predecessor does not', async (t) => {
+  const h = (state: HandedVrrp['state'], managed = true): HandedVrrp => ({ state, managed, sinceMs: 0 });
+  t.equal(engineVrrpStart('backup', h('MASTER')), 'master');
+  t.equal(engineVrrpStart('master', h('BACKUP')), 'backup');
+  t.equal(engineVrrpStart(undefined, h('STOP')), 'backup');
+  t.equal(engineVrrpStart('backup', h('MASTER', false)), 'backup', 'never managed: the config decides');
+  t.equal(engineVrrpStart('backup', null), 'backup', 'no handover (or an old tsvsd without vrrp): the config');
+  t.equal(engineVrrpStart(undefined, undefined), undefined);
 });
