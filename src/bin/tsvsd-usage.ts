@@ -2,7 +2,7 @@
 
 export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--health FILE] [--metrics ADDR:PORT]
              [--backend auto|native|pcap|none] [--log-level LEVEL] [--log-format logfmt|json]
-             [--takeover]
+             [--takeover] [--pid-file PATH]
 
   --config FILE      configuration ([daemon], [engine], [rules]); e.g. /etc/tsvs/tsvsd.conf
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
@@ -22,6 +22,8 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
                      upgrade in place): load everything and open the interfaces first, then
                      have it stop forwarding and exit, attach its state file and carry on;
                      forwarding stops only for the swap. Without one running: a normal start
+  --pid-file PATH    write this process's id to PATH once it serves (after a takeover: once it
+                     took the socket over); removed at a stop. The systemd unit's PIDFile=
   --help             this help
   --version          version, and whether the native addon is built
   --print-systemd-unit  print tsvsd.service with this machine's paths of node and tsvsd
