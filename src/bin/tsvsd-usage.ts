@@ -54,7 +54,9 @@ and picks the same real server). Changes on reload; tsvsadm --engine shows it an
 Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
 memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
 + start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
-replaced by an empty table. tsvsd --takeover keeps that outage to the swap of two processes.
+replaced by an empty table. The resolved ARP neighbours are saved beside it (PATH.neigh) and
+come back STALE at the next start, so carried-over flows wait for no ARP reply. tsvsd
+--takeover keeps that outage to the swap of two processes (systemctl reload runs it).
 Cores: workers N|auto (default 1: the data path on the main thread; auto = one per usable CPU)
 runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
 its own connection shard and full-NAT port slice; trace, capture, vrrp-state, sync, the
