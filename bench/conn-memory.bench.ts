@@ -12,7 +12,7 @@ import { ConnManager } from '../src/conn/conn-manager.ts';
  *            tsDelta 4, flags 4, state 1, timeoutMs 4, control 4, nControl 4, inPkts 4,
  *            expiresMs 8 (the timer wheel's), svcProtocol 1, svcAddr 4, svcPort 2,
  *            svcFwmark 4, destPort 2 (conn-layout.ts: what a restart needs)              = 71
- *   SYN proxy: spSeqDelta 4, spTsDelta 4, spWscale 1, spCliNxt 4, spSrvWin 4              = 17
+ *   SYN proxy: spSeqDelta 4, spTsDelta 4, spWscale 1, spSrvAck 4, spSrvWin 4              = 17
  *   dest, svc: plain arrays of references, 8 bytes each on x64 Node                     = 16
  *   free list (freeNext)                                                                  =  4
  *   IN and OUT index: bucket head 4, chain next 4, 16-byte key row, each                  = 48

@@ -134,6 +134,7 @@ interface StateStats {
     fresh: string;
     restored: Record<string, number> | null;
     neighboursHandedOver?: number;
+    neighboursRestored?: number;
   };
 }
 
@@ -155,7 +156,7 @@ async function restart(d: LabDaemon, how: 'SIGTERM' | 'SIGKILL' | 'takeover'): P
   say(
     how === 'takeover'
       ? `tsvsd pid ${pid} took over ${(ms / 1000).toFixed(2)} s after its start; ${sf?.neighboursHandedOver ?? 0} neighbours handed over, ${after.arpRequests ?? 0} ARP requests sent since.`
-      : `tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${how}.`,
+      : `tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${how}; ${sf?.neighboursRestored ?? 0} neighbours restored (STALE) from the snapshot.`,
   );
   if (sf === undefined || sf.path === null) {
     say('It runs without a state file (see its log): no connection was carried over.');

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tearDownLeftover } from './dr-demo.ts';
 import { addFlooder, flooderName, startFlood } from './flood.ts';
+import { runProbe, type ProbeResult } from './ha-lab.ts';
 import { LabDaemon, ROOT, say, typed } from './lab-daemon.ts';
 import { delNetns, isAlive } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
@@ -23,7 +24,12 @@ interface Round {
   cpuS: number;
   seconds: number;
   rssMb: number;
+  /** KEEPALIVE connections opened before the flood, asking every KEEPALIVE_PAUSE_MS through it. */
+  probe: ProbeResult | null;
 }
+
+const KEEPALIVE = 4;
+const KEEPALIVE_PAUSE_MS = 100;
 
 /** One curl: its connect time in ms, or -1 when it failed (3 s limit). */
 function curlConnectMs(ns: string): number {
@@ -71,9 +77,26 @@ async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: numb
     (await d.request('engine.stats')) as Record<string, number>;
   const rx0 = (await stats())['rxFrames']!;
   const u0 = procUsage(pid);
+  // The keep-alive connections open first, ask through the whole flood and a second after it.
+  let probe: ProbeResult | null = null;
+  const probed = runProbe(lab.client, KEEPALIVE, seconds + 2, 3000, KEEPALIVE_PAUSE_MS).then(
+    (p) => (probe = p),
+    (e: Error) => say(`  the keep-alive probe failed: ${e.message}`),
+  );
+  await new Promise((res) => setTimeout(res, 500));
   const t0 = Date.now();
   const flood = startFlood(flooderName(lab), seconds);
-  const r: Round = { mode, ok: 0, tried: 0, connectMs: [], rxFrames: 0, cpuS: 0, seconds: 0, rssMb: u0.rssMb };
+  const r: Round = {
+    mode,
+    ok: 0,
+    tried: 0,
+    connectMs: [],
+    rxFrames: 0,
+    cpuS: 0,
+    seconds: 0,
+    rssMb: u0.rssMb,
+    probe: null,
+  };
   while (flood.pid !== undefined && isAlive(flood.pid) && r.tried < 1000) {
     r.tried++;
     const ms = curlConnectMs(lab.client);
@@ -88,15 +111,22 @@ async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: numb
   r.seconds = (Date.now() - t0) / 1000;
   r.rxFrames = (await stats())['rxFrames']! - rx0;
   r.cpuS = u1.cpuS - u0.cpuS;
+  await probed;
+  r.probe = probe;
   return r;
 }
 
 function report(r: Round): string {
   const pct = r.tried === 0 ? 0 : (100 * r.ok) / r.tried;
+  const p = r.probe;
+  const ka =
+    p === null
+      ? 'keep-alive not measured'
+      : `keep-alive ${p.conns.filter((c) => c.broken !== null).length} errors in ${p.answers} answers on ${KEEPALIVE} connections (longest gap ${p.keepAliveGapMs} ms), ${p.freshFailed} of its new connections failed`;
   return (
     `  synproxy ${r.mode.padEnd(6)} ${String(r.ok).padStart(4)}/${r.tried} curls ok (${pct.toFixed(1)} %), ` +
     `p99 connect ${p99(r.connectMs).toFixed(1)} ms; director took ${Math.round(r.rxFrames / r.seconds)} frames/s, ` +
-    `CPU ${((1e6 * r.cpuS) / Math.max(1, r.rxFrames)).toFixed(2)} us per frame, RSS up to ${r.rssMb.toFixed(0)} MB`
+    `CPU ${((1e6 * r.cpuS) / Math.max(1, r.rxFrames)).toFixed(2)} us per frame, RSS up to ${r.rssMb.toFixed(0)} MB; ${ka}`
   );
 }
 

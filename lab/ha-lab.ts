@@ -140,33 +140,7 @@ vrrp-notify-fifo ${VRRP_FIFO}
 
   /** The keep-alive probe in the client namespace; resolves with its result when it ends. */
   probe(conns: number, seconds: number, timeoutMs: number): Promise<ProbeResult> {
-    const script = join(ROOT, 'lab', 'ha-probe.ts');
-    const js = join(ROOT, 'dist', 'lab', 'ha-probe.js');
-    const fromSource = import.meta.url.endsWith('.ts');
-    const args = !fromSource && existsSync(js) ? [js] : ['--import', 'tsx', script];
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        this.topo.client,
-        'timeout',
-        String(seconds + 30),
-        process.execPath,
-        ...args,
-        VIP,
-        '80',
-        String(conns),
-        String(seconds),
-        String(timeoutMs),
-        '20',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
-    );
-    return collect(child, (out, err, code) => {
-      if (code !== 0) throw new Error(`the probe failed (exit ${code}): ${err}`);
-      return JSON.parse(out) as ProbeResult;
-    });
+    return runProbe(this.topo.client, conns, seconds, timeoutMs);
   }
 
   /** curl of /big through the VIP, its sha256; curl gives up after 10 s below 1 byte/s. */
@@ -184,6 +158,46 @@ vrrp-notify-fifo ${VRRP_FIFO}
       curlExit: Number(/rc=(\d+)/.exec(err)?.[1] ?? -1),
     }));
   }
+}
+
+/**
+ * lab/ha-probe.ts in namespace `ns` against the VIP: `conns` keep-alive connections asking every
+ * `pauseMs` for `seconds`, and a new connection every `pauseMs`; resolves with its result.
+ */
+export function runProbe(
+  ns: string,
+  conns: number,
+  seconds: number,
+  timeoutMs: number,
+  pauseMs = 20,
+): Promise<ProbeResult> {
+  const script = join(ROOT, 'lab', 'ha-probe.ts');
+  const js = join(ROOT, 'dist', 'lab', 'ha-probe.js');
+  const fromSource = import.meta.url.endsWith('.ts');
+  const args = !fromSource && existsSync(js) ? [js] : ['--import', 'tsx', script];
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'timeout',
+      String(seconds + 30),
+      process.execPath,
+      ...args,
+      VIP,
+      '80',
+      String(conns),
+      String(seconds),
+      String(timeoutMs),
+      String(pauseMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
+  );
+  return collect(child, (out, err, code) => {
+    if (code !== 0) throw new Error(`the probe failed (exit ${code}): ${err}`);
+    return JSON.parse(out) as ProbeResult;
+  });
 }
 
 function collect<T>(child: ChildProcess, done: (out: string, err: string, code: number | null) => T): Promise<T> {

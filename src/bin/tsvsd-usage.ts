@@ -2,7 +2,7 @@
 
 export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socket PATH] [--health FILE] [--metrics ADDR:PORT]
              [--backend auto|native|pcap|none] [--log-level LEVEL] [--log-format logfmt|json]
-             [--takeover]
+             [--takeover] [--pid-file PATH]
 
   --config FILE      configuration ([daemon], [engine], [rules]); e.g. /etc/tsvs/tsvsd.conf
   --rules FILE       rules file, saved on every change (default /var/lib/tsvs/rules)
@@ -22,6 +22,8 @@ export const TSVSD_USAGE = `Usage: tsvsd [--config FILE] [--rules FILE] [--socke
                      upgrade in place): load everything and open the interfaces first, then
                      have it stop forwarding and exit, attach its state file and carry on;
                      forwarding stops only for the swap. Without one running: a normal start
+  --pid-file PATH    write this process's id to PATH once it serves (after a takeover: once it
+                     took the socket over); removed at a stop. The systemd unit's PIDFile=
   --help             this help
   --version          version, and whether the native addon is built
   --print-systemd-unit  print tsvsd.service with this machine's paths of node and tsvsd
@@ -52,7 +54,9 @@ and picks the same real server). Changes on reload; tsvsadm --engine shows it an
 Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
 memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
 + start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
-replaced by an empty table. tsvsd --takeover keeps that outage to the swap of two processes.
+replaced by an empty table. The resolved ARP neighbours are saved beside it (PATH.neigh) and
+come back STALE at the next start, so carried-over flows wait for no ARP reply. tsvsd
+--takeover keeps that outage to the swap of two processes (systemctl reload runs it).
 Cores: workers N|auto (default 1: the data path on the main thread; auto = one per usable CPU)
 runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
 its own connection shard and full-NAT port slice; trace, capture, vrrp-state, sync, the

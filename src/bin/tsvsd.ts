@@ -10,6 +10,7 @@ import { TsvsError } from '../lib/errors.ts';
 import { TSVS_VERSION } from '../ipvsadm/usage.ts';
 import { openEngine, startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
 import { addHandoverOp, requestHandover } from '../daemon/handover.ts';
+import { removePidFile, writePidFile } from '../daemon/pid-file.ts';
 import { startWorkerEngine } from '../daemon/worker-runner.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
@@ -33,6 +34,7 @@ interface Flags {
   health?: string;
   metrics?: string;
   takeover?: boolean;
+  pidFile?: string;
 }
 
 function usageError(msg: string): never {
@@ -63,6 +65,7 @@ function parseFlags(argv: readonly string[]): Flags {
     else if (name === '--socket') f.socket = value();
     else if (name === '--health') f.health = value();
     else if (name === '--takeover' && inline === undefined) f.takeover = true;
+    else if (name === '--pid-file') f.pidFile = value();
     else if (name === '--metrics') {
       const v = value();
       if (parseListenAddress(v) === null)
@@ -269,7 +272,10 @@ async function main(): Promise<void> {
     void metrics?.close();
     runtime?.stop();
     Promise.all([engineDown, daemon.stop()]).then(
-      () => process.exit(0),
+      () => {
+        if (flags.pidFile !== undefined) removePidFile(flags.pidFile);
+        process.exit(0);
+      },
       (e: unknown) => {
         log.error('unclean stop', { error: (e as Error).message });
         process.exit(1);
@@ -299,6 +305,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   started = true;
+  if (flags.pidFile !== undefined) writePidFile(flags.pidFile, log);
   if (hupWaiting) {
     log.info('SIGHUP during the start: reloading the config now');
     void daemon.reload();

@@ -24,7 +24,7 @@ export interface ConnColumn {
 }
 
 /** Bump on any change of CONN_COLUMNS or of a column's meaning. */
-export const CONN_LAYOUT_VERSION = 2;
+export const CONN_LAYOUT_VERSION = 3;
 
 /** Every column of ConnTable that a live connection needs, in file order. */
 export const CONN_COLUMNS: readonly ConnColumn[] = [
@@ -53,7 +53,7 @@ export const CONN_COLUMNS: readonly ConnColumn[] = [
   { name: 'spSeqDelta', type: 'i32' },
   { name: 'spTsDelta', type: 'i32' },
   { name: 'spWscale', type: 'u8' },
-  { name: 'spCliNxt', type: 'u32' },
+  { name: 'spSrvAck', type: 'u32' },
   { name: 'spSrvWin', type: 'u32' },
 ];
 

@@ -84,8 +84,11 @@ export class ConnTable {
   readonly spTsDelta: Int32Array;
   /** Window scales: low nibble the one the client was given, high nibble the server's; 15 = none. */
   readonly spWscale: Uint8Array;
-  /** The client's next sequence number (highest seq + length seen), for the RST check. */
-  readonly spCliNxt: Uint32Array;
+  /**
+   * The real server's highest ACK (client numbering): the left edge of its receive window as it
+   * last advertised it (the kernel's rcv_wup), for the RST check.
+   */
+  readonly spSrvAck: Uint32Array;
   /** The real server's last advertised window in bytes, for the RST check. */
   readonly spSrvWin: Uint32Array;
   // --- end of the SYN proxy columns ---
@@ -136,7 +139,7 @@ export class ConnTable {
     this.spSeqDelta = cols.i32('spSeqDelta');
     this.spTsDelta = cols.i32('spTsDelta');
     this.spWscale = cols.u8('spWscale');
-    this.spCliNxt = cols.u32('spCliNxt');
+    this.spSrvAck = cols.u32('spSrvAck');
     this.spSrvWin = cols.u32('spSrvWin');
     this.count = 0;
     this.embryonic = new EmbryonicList(cap, opts.embryonicQuota ?? 0, this.svc);

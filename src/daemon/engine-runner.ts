@@ -26,7 +26,8 @@ import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
 import { serviceKey } from '../model/rule-spec.ts';
 import { AF_INET } from '../model/dest.ts';
-import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
+import { learnNeighbours, neighboursOf, type HandedNeighbour, type Handover } from './handover.ts';
+import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
 const HANDOVER_LOCK_WAIT_MS = 5000;
@@ -142,14 +143,23 @@ export function startEngine(
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
   }
   const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
+  // After a kill or a stop (no predecessor to ask), the last snapshot's neighbours, as STALE.
+  const neighPath = state === null ? null : neighSnapshotPath(statePath);
+  const neighboursRestored =
+    handed === null && neighPath !== null
+      ? learnNeighbours(engine, loadNeighbours(neighPath, log), Date.now(), true)
+      : 0;
+  if (neighboursRestored > 0) log.info('neighbours restored from the snapshot, STALE', { count: neighboursRestored });
   const stateInfo = {
     path: state === null ? null : statePath,
     fresh: state?.fresh ?? '',
     restored,
     handedOverBy: handed?.pid ?? null,
     neighboursHandedOver: neighbours,
+    neighboursRestored,
   };
   engine.start();
+  const stopSnapshot = neighPath === null ? () => undefined : snapshotNeighbours(neighPath, engine, log);
   if (handed !== null) log.info('took over from the previous tsvsd: forwarding', { pid: handed.pid, neighbours });
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = null;
@@ -165,6 +175,7 @@ export function startEngine(
   daemon.attachDataPlane(dp);
   daemon.table.onChange((c) => dp.tableChanged(c));
   const teardown = (): void => {
+    stopSnapshot();
     dp.stop();
     engine.stop();
     filter?.remove();
@@ -250,6 +261,7 @@ export function startEngine(
     handOver() {
       stopped = 'handover';
       fifo?.close();
+      stopSnapshot();
       dp.stop();
       engine.stop();
       return { ipForward: oldForward, neighbours: neighboursOf(engine), vrrp: vrrp.handed() };
@@ -283,6 +295,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     arpRequests: engine.xmit.arpRequests,
+    neighWaits: engine.xmit.neighWaits,
     interfaces: engine.portWatch.links,
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,
     loop: (engine.io as { loopStats?: () => unknown }).loopStats?.() ?? null,

@@ -58,18 +58,28 @@ export function neighboursOf(engine: Engine): HandedNeighbour[] {
     .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: names[n.port] ?? '' }));
 }
 
-/** Learns the handed-over neighbours on the interfaces this engine has; returns how many. */
-export function learnNeighbours(engine: Engine, list: readonly HandedNeighbour[], nowMs: number): number {
+/**
+ * Learns the handed-over neighbours on the interfaces this engine has, REACHABLE (just confirmed
+ * by the running predecessor) or, for a snapshot of unknown age (neigh-snapshot.ts), STALE;
+ * returns how many.
+ */
+export function learnNeighbours(
+  engine: Engine,
+  list: readonly HandedNeighbour[],
+  nowMs: number,
+  stale = false,
+): number {
   const names = engine.io.ports.map((p) => p.name);
   const mac = new Uint8Array(6);
+  const neigh = engine.xmit.neigh;
   let n = 0;
   for (const e of list) {
     const port = names.indexOf(e.ifname);
     const ip = parseDottedQuad(e.ip);
-    const bytes = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.mac) ? e.mac.split(':').map((h) => parseInt(h, 16)) : [];
-    if (port < 0 || ip === null || bytes.length !== 6) continue;
-    mac.set(bytes);
-    engine.xmit.neigh.learn(ip, port, mac, 0, nowMs);
+    if (port < 0 || ip === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.mac)) continue;
+    e.mac.split(':').forEach((h, i) => (mac[i] = parseInt(h, 16)));
+    if (stale) neigh.restoreStale(ip, port, mac, 0, nowMs);
+    else neigh.learn(ip, port, mac, 0, nowMs);
     n++;
   }
   return n;
@@ -101,6 +111,16 @@ export function addHandoverOp(
   });
 }
 
+export function isHandedNeighbour(n: unknown): n is HandedNeighbour {
+  return (
+    typeof n === 'object' &&
+    n !== null &&
+    typeof (n as HandedNeighbour).ip === 'string' &&
+    typeof (n as HandedNeighbour).mac === 'string' &&
+    typeof (n as HandedNeighbour).ifname === 'string'
+  );
+}
+
 function isHandover(v: unknown): v is Handover {
   const h = v as Partial<Handover> | null;
   return (
@@ -110,14 +130,7 @@ function isHandover(v: unknown): v is Handover {
     typeof h.ipForward === 'string' &&
     (h.vrrp === undefined || isHandedVrrp(h.vrrp)) &&
     Array.isArray(h.neighbours) &&
-    h.neighbours.every(
-      (n: unknown) =>
-        typeof n === 'object' &&
-        n !== null &&
-        typeof (n as HandedNeighbour).ip === 'string' &&
-        typeof (n as HandedNeighbour).mac === 'string' &&
-        typeof (n as HandedNeighbour).ifname === 'string',
-    )
+    h.neighbours.every(isHandedNeighbour)
   );
 }
 

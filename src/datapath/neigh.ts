@@ -16,6 +16,13 @@ export const NUD_REACHABLE = 2;
 export const NUD_STALE = 3;
 export const NUD_FAILED = 4;
 
+/**
+ * How long a restored STALE entry that no packet uses is kept: the kernel's gc_stale_time
+ * (net.ipv4.neigh.default.gc_stale_time, 60 s), after which neigh_periodic_work() frees an
+ * unreferenced STALE entry.
+ */
+export const GC_STALE_MS = 60_000;
+
 export interface NeighSink {
   /** Broadcast an ARP request for ip on port. */
   arpRequest(port: number, ip: number): void;
@@ -49,6 +56,8 @@ export class NeighTable {
   private readonly confirmedMs: Float64Array;
   private readonly probeMs: Float64Array;
   private readonly probes: Uint8Array;
+  /** Set by lookup() on a STALE entry: a restored entry is re-confirmed once a packet uses it. */
+  private readonly used: Uint8Array;
   private readonly pendHead: Int32Array;
   private readonly pendCount: Uint8Array;
   private readonly freeSlots: number[];
@@ -65,6 +74,8 @@ export class NeighTable {
    */
   onLearn: ((ip: number, port: number, mac: Uint8Array, macOff: number) => void) | null;
   private pendFree: number;
+  /** Bumped whenever an entry is learnt or forgotten: a snapshot is due only when it moved. */
+  version: number;
   private readonly reachableMs: number;
   private readonly retransMs: number;
   private readonly maxProbes: number;
@@ -90,6 +101,7 @@ export class NeighTable {
     this.confirmedMs = new Float64Array(slots);
     this.probeMs = new Float64Array(slots);
     this.probes = new Uint8Array(slots);
+    this.used = new Uint8Array(slots);
     this.pendHead = new Int32Array(slots).fill(-1);
     this.pendCount = new Uint8Array(slots);
     this.freeSlots = [];
@@ -106,6 +118,7 @@ export class NeighTable {
     this.onLearn = null;
     for (let i = 0; i < PENDING_SLOTS; i++) this.pendNext[i] = i + 1 < PENDING_SLOTS ? i + 1 : -1;
     this.pendFree = 0;
+    this.version = 0;
   }
 
   /** Slot with a usable MAC for ip (REACHABLE or STALE), or -1. Per-packet: no allocation. */
@@ -113,7 +126,10 @@ export class NeighTable {
     const slot = this.cache.peek(ip | 0, PEEK);
     if (slot === undefined) return -1;
     const st = this.state[slot];
-    return st === NUD_REACHABLE || st === NUD_STALE ? slot : -1;
+    if (st === NUD_REACHABLE) return slot;
+    if (st !== NUD_STALE) return -1;
+    this.used[slot] = 1;
+    return slot;
   }
 
   /** Copy the MAC of slot into buf at off. */
@@ -176,7 +192,26 @@ export class NeighTable {
     this.confirmedMs[slot] = nowMs;
     this.probes[slot] = 0;
     this.flushPending(slot, true);
+    this.version++;
     this.onLearn?.(ip, port, mac, macOff);
+  }
+
+  /**
+   * Put back an entry a previous process had resolved (src/daemon/neigh-snapshot.ts), as STALE:
+   * its MAC is used at once, as the kernel uses a STALE entry (neigh_resolve_output() sends and
+   * only then starts re-confirming), and it is probed once a packet has used it (tick()). An
+   * entry no packet uses goes after GC_STALE_MS. An address already known is left as it is.
+   */
+  restoreStale(ip: number, port: number, mac: Uint8Array, macOff: number, nowMs: number): void {
+    if (this.cache.has(ip | 0)) return;
+    const slot = this.newSlot(ip, port);
+    const m = slot * 6;
+    for (let i = 0; i < 6; i++) this.macs[m + i] = mac[macOff + i]!;
+    this.state[slot] = NUD_STALE;
+    this.probes[slot] = 0;
+    this.probeMs[slot] = nowMs;
+    this.used[slot] = 0;
+    this.version++;
   }
 
   /** Whether ip already has an entry (used to learn only from ARP we asked for or that targets us). */
@@ -207,6 +242,13 @@ export class NeighTable {
         this.probes[slot] = 1;
         this.probeMs[slot] = nowMs;
         this.sink.arpRequest(this.port[slot]!, ip >>> 0);
+      } else if (st === NUD_STALE && this.probes[slot] === 0) {
+        // Restored and not probed yet: re-confirmed once used, forgotten when never used.
+        if (this.used[slot] === 1) {
+          this.probes[slot] = 1;
+          this.probeMs[slot] = nowMs;
+          this.sink.arpRequest(this.port[slot]!, ip >>> 0);
+        } else if (nowMs - this.probeMs[slot]! >= GC_STALE_MS) this.cache.delete(ip);
       } else if (st === NUD_STALE && nowMs - this.probeMs[slot]! >= this.retransMs) {
         if (this.probes[slot]! >= this.maxProbes) this.cache.delete(ip);
         else {
@@ -250,6 +292,7 @@ export class NeighTable {
     this.state[slot] = NUD_INCOMPLETE;
     this.pendHead[slot] = -1;
     this.pendCount[slot] = 0;
+    this.used[slot] = 0;
     this.cache.set(ip | 0, slot);
     return slot;
   }
@@ -258,6 +301,7 @@ export class NeighTable {
     this.flushPending(slot, false);
     this.state[slot] = 0;
     this.freeSlots.push(slot);
+    this.version++;
   }
 
   private flushPending(slot: number, send: boolean): void {

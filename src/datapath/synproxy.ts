@@ -283,7 +283,8 @@ export class SynProxy {
     t.spSeqDelta[id] = slot;
     t.spTsDelta[id] = 0;
     t.spWscale[id] = (WS_NONE << 4) | (ws >= 0 ? this.wscale : WS_NONE);
-    t.spCliNxt[id] = (seq + f.payloadLen + ((f.tcpFlags & TCP_FIN) !== 0 ? 1 : 0)) >>> 0;
+    // The server's RCV.NXT once it has the replayed handshake: this ACK's sequence number.
+    t.spSrvAck[id] = seq >>> 0;
     t.spSrvWin[id] = 0;
     const p = this.pending;
     p.cookieIsn[slot] = (ack - 1) >>> 0;
@@ -331,9 +332,19 @@ export class SynProxy {
 
   /**
    * A client segment of a proxied connection. While the server's SYN-ACK is awaited, the first
-   * data segment is kept and the rest dropped; afterwards an RST must fall in the window
-   * (tcp_validate_incoming's RFC 5961 check, as the director sees it) and the segment is
-   * translated into the server's numbering. Returns SP_CONTINUE or a verdict.
+   * data segment is kept and the rest dropped; afterwards an RST must fall in the real server's
+   * receive window as the server last advertised it, and the segment is translated into the
+   * server's numbering. Returns SP_CONTINUE or a verdict.
+   *
+   * The window is the one tcp_validate_incoming() checks an RST against before anything else
+   * (net/ipv4/tcp_input.c, tcp_sequence()): !before(end_seq, rcv_wup) and
+   * !after(seq, rcv_wup + rcv_wnd), rcv_wup being the RCV.NXT of the server's last window
+   * update, i.e. its highest ACK, and rcv_wnd its window then. What the server drops there the
+   * director drops too; what passes it (an exact RST resets, any other gets a challenge ACK, RFC
+   * 5961 3.2) is the server's to judge. The left edge is the server's ACK, not the client's
+   * highest sequence: a client without the socket answers a server segment with an RST at that
+   * segment's ACK (RFC 793, reset generation), which is behind the client's FIN or data still in
+   * flight to the server, and in the server's window.
    */
   clientSegment(buf: Buffer, f: ParsedFrame, rxFlags: number, id: number): number {
     const t = this.conns.table;
@@ -341,14 +352,13 @@ export class SynProxy {
       if (f.payloadLen > 0 && this.keep(buf, f, rxFlags, t.spSeqDelta[id]!)) return DROP_NONE;
       return DROP_SYNPROXY_PENDING;
     }
-    const seq = tcpSeq(buf, f);
-    const nxt = t.spCliNxt[id]!;
-    const win = t.spSrvWin[id]! > 0xffff ? t.spSrvWin[id]! : 0xffff;
-    const off = (seq - nxt) | 0;
-    if ((f.tcpFlags & TCP_RST) !== 0 && (off < 0 || off >= win)) return DROP_SYNPROXY_BAD_RST;
-    const end = (seq + f.payloadLen + ((f.tcpFlags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0)) >>> 0;
-    const adv = (end - nxt) | 0;
-    if (adv > 0 && adv <= win + f.payloadLen) t.spCliNxt[id] = end;
+    if ((f.tcpFlags & TCP_RST) !== 0) {
+      const seq = tcpSeq(buf, f);
+      const wup = t.spSrvAck[id]!;
+      // At least 64 KiB: the window before the server's first advertisement after the SYN-ACK.
+      const win = t.spSrvWin[id]! > 0xffff ? t.spSrvWin[id]! : 0xffff;
+      if (((seq + f.payloadLen - wup) | 0) < 0 || ((seq - wup) | 0) > win) return DROP_SYNPROXY_BAD_RST;
+    }
     synproxyTranslateIn(buf, f, t.spSeqDelta[id]!, t.spTsDelta[id]!);
     return SP_CONTINUE;
   }
@@ -365,6 +375,10 @@ export class SynProxy {
       const ws = t.spWscale[id]!;
       const wsS = ws >>> 4;
       if ((fl & TCP_SYN) === 0) t.spSrvWin[id] = rd16(buf, f.l4Off + 14) * 2 ** (wsS === WS_NONE ? 0 : wsS);
+      if ((fl & TCP_ACK) !== 0) {
+        const ack = tcpAckSeq(buf, f);
+        if (((ack - t.spSrvAck[id]!) | 0) > 0) t.spSrvAck[id] = ack;
+      }
       synproxyTranslateOut(
         buf,
         f,

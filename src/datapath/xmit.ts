@@ -28,6 +28,8 @@ export class Xmit implements NeighSink {
   txFrames: number;
   /** ARP requests sent (resolutions and re-probes): what a handed-over neighbour table saves. */
   arpRequests: number;
+  /** Frames that had to wait for their next hop to resolve (held in the ARP table or dropped). */
+  neighWaits: number;
   /** On-demand capture of frames sent (null when none runs). */
   capture: Capture | null = null;
   /**
@@ -56,6 +58,7 @@ export class Xmit implements NeighSink {
     this.nowMs = 0;
     this.txFrames = 0;
     this.arpRequests = 0;
+    this.neighWaits = 0;
   }
 
   setNow(nowMs: number): void {
@@ -81,6 +84,7 @@ export class Xmit implements NeighSink {
     buf[off + 11] = macs[m + 5]!;
     const slot = this.neigh.lookup(nh);
     if (slot < 0) {
+      this.neighWaits++;
       return this.neigh.enqueue(nh, port, buf, off, len, flags, this.nowMs) ? DROP_NONE : DROP_NEIGH_UNRESOLVED;
     }
     this.neigh.writeMac(slot, buf, off);

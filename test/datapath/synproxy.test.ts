@@ -245,6 +245,23 @@ for (const fullNat of [false, true]) {
         ],
         [1, 1, 1],
       );
+
+      // 9. The client closes (FIN at 1006) while the server's last data, sent before that FIN
+      // reached it, is in flight with ACK 1006. The client, its socket gone, answers that
+      // segment with an RST at its ACK (RFC 793): 1006, behind the client's FIN but the
+      // server's RCV.NXT, so the server takes it. It goes through.
+      t.equal(send(0, buildFrame({ ...cli, flags: 'FA', seq: 1006, ack: cookie + 13, window: 502 })).length, 1);
+      const late = send(1, buildFrame({ ...fromRs, flags: 'PA', seq: 7013, ack: 1006, window: 1000, payload: 'more' }));
+      t.equal(late.length, 1, 'the server segment sent before it saw the FIN reaches the client');
+      // Behind the server's ACK: what tcp_sequence() drops at the server is dropped here too.
+      t.same(send(0, buildFrame({ ...cli, flags: 'R', seq: 1005 })), [], 'an RST behind the ACK is dropped');
+      t.equal(engine.drops.get(DROP_SYNPROXY_BAD_RST), 2);
+      t.same(
+        send(0, buildFrame({ ...cli, flags: 'R', seq: 1006 })),
+        [`1 ${hex(buildFrame({ ...toRs, flags: 'R', seq: 1006, ack: 0, ttl: 63 }))}`],
+        "the RST at the server's ACK reaches the server, in its numbering",
+      );
+      t.equal(engine.drops.get(DROP_SYNPROXY_BAD_RST), 2, 'not counted as a bad RST');
     },
   );
 }
