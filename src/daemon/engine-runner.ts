@@ -26,7 +26,7 @@ import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
 import { serviceKey } from '../model/rule-spec.ts';
 import { AF_INET } from '../model/dest.ts';
-import { learnNeighbours, neighboursOf, type HandedNeighbour, type Handover } from './handover.ts';
+import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
