@@ -157,7 +157,7 @@ export class Pipeline6 {
     }
     rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
     this.n.forwardedIn++;
-    return this.x6.toAddr6(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, cm.t6.daddr6, id << 2);
+    return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
   }
 
   /** Real server -> client: rewrite the source back to VIP6:vport, send. */
@@ -175,7 +175,21 @@ export class Pipeline6 {
     }
     rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
     this.n.forwardedOut++;
-    return this.x6.toAddr6(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr6, 0);
+    return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
+  }
+
+  /**
+   * Send toward the connection's address addrs[id << 2 ..] through the next hop kept in hops[id]
+   * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
+   */
+  private send(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
+    let hop = hops[id]! - 1;
+    if (hop < 0) {
+      hop = this.x6.resolve(addrs, id << 2);
+      if (hop < 0) return -hop;
+      hops[id] = hop + 1;
+    }
+    return this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
   }
 
   /**

@@ -56,13 +56,30 @@ export class Xmit6 implements NeighSink {
    * (or hold it until its next hop resolves). Returns DROP_NONE or a drop reason.
    */
   toAddr6(buf: Buffer, off: number, len: number, flags: number, w: Uint32Array, at: number): number {
+    const hop = this.resolve(w, at);
+    return hop < 0 ? -hop : this.sendVia(hop, buf, off, len, flags);
+  }
+
+  /**
+   * The next hop toward w[at .. at + 3]: its port and its neighbour number, port << 16 | number,
+   * or minus a drop reason. Routes are compiled once and neighbour numbers are never reused
+   * (addr6-index.ts), so a connection may keep the result for its life, as IPVS keeps a dest's
+   * route in dest->dest_dst: the IPv6 pipeline resolves once per connection and direction.
+   */
+  resolve(w: Uint32Array, at: number): number {
     const port = this.route.lookup(w, at);
-    if (port < 0) return DROP_NO_ROUTE;
+    if (port < 0) return -DROP_NO_ROUTE;
+    const id = this.index.intern(this.route.nextHop, 0);
+    return id < 0 ? -DROP_NEIGH_UNRESOLVED : (port << 16) | id;
+  }
+
+  /** Queue the frame to a resolved next hop (resolve()), or hold it until the neighbour answers. */
+  sendVia(hop: number, buf: Buffer, off: number, len: number, flags: number): number {
+    const port = hop >>> 16;
+    const id = hop & 0xffff;
     const macs = this.xmit.macs;
     const m = port * 6;
     for (let i = 0; i < 6; i++) buf[off + 6 + i] = macs[m + i]!;
-    const id = this.index.intern(this.route.nextHop, 0);
-    if (id < 0) return DROP_NEIGH_UNRESOLVED;
     const slot = this.neigh.lookup(id);
     if (slot < 0) {
       return this.neigh.enqueue(id, port, buf, off, len, flags, this.nowMs) ? DROP_NONE : DROP_NEIGH_UNRESOLVED;
