@@ -182,3 +182,44 @@ t.test('nine destination options headers: a counted bad_ipv6_exthdr drop, nothin
   t.equal(engine.drops.toRecord()['bad_ipv6_exthdr'], 1, 'nine: dropped');
   t.equal(engine.v6!.cm.conns.count, 1, 'two: walked, and the SYN made a connection');
 });
+
+/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
+function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(body.length, 4);
+  ip[6] = 58;
+  ip[7] = hop;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
+}
+
+t.test('an ICMPv6 error from the real server about a connection reaches the client as from the VIP6', async (t) => {
+  const { io } = lab();
+  io.inject(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05'));
+  io.inject(1, nd(135, RIP6, 'ff02::1:ff00:5', DIP6, WMAC, '33:33:ff:00:00:05'));
+  io.deliver();
+  io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60));
+  io.deliver();
+  const c = { sport: 40000, proto: 'tcp' as const, flags: 'S' };
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, dport: 80 }));
+  io.deliver();
+  io.sent.length = 0;
+  // What web1 got (the SYN to RIP6:8080) quoted in its port unreachable.
+  const got = buildFrame6({ ...c, src: CIP6, dst: RIP6, dport: 8080, hopLimit: 63 }).subarray(14);
+  io.inject(1, icmp6Err(RIP6, CIP6, WMAC, LVS1, 64, got));
+  io.deliver();
+  // The quote as the client sent it, but its TCP checksum left as it was (the kernel leaves it too).
+  const want = Buffer.from(buildFrame6({ ...c, src: CIP6, dst: VIP6, dport: 80, hopLimit: 63 }).subarray(14));
+  got.copy(want, 40 + 16, 40 + 16, 40 + 18);
+  t.equal(io.sent.length, 1);
+  t.equal(hex(io.sent[0]!.frame), hex(icmp6Err(VIP6, CIP6, LVS0, CMAC, 63, want)));
+});
