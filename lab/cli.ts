@@ -16,6 +16,7 @@ import { printTrace, watchTrace } from './lab-trace.ts';
 import { haCommand } from './ha-cli.ts';
 import { HaTopology } from './ha-topology.ts';
 import { floodDemo } from './flood-demo.ts';
+import { ipv6Demo } from './ipv6-demo.ts';
 
 const HELP = `tsvs lab: the classic LVS-NAT lab in network namespaces
 
@@ -25,6 +26,8 @@ Commands:
   demo                 (default) build the lab, start tsvsd, run the tutorial's commands,
                        drive traffic and show the -Ln table, the distribution and a trace;
                        the lab stays up for exploration
+  demo --ipv6          the same lab dual-stack, the commands typed with IPv6 addresses
+                       ([2001:db8:88::5]:80), curl over IPv6 through tsvs (NAT66)
   dr [--no-arp-ignore] the LVS-DR lab instead (picture in lab/README.md): the DR rules as typed
                        (-g), traffic, and the proof that replies bypass the director;
                        --no-arp-ignore leaves web1 answering ARP for the VIP (the classic bug)
@@ -206,7 +209,8 @@ async function main(): Promise<void> {
   };
   switch (cmd) {
     case 'demo':
-      await demo(lab, d, offloads);
+      if (rest.includes('--ipv6')) await ipv6Demo(lab, d, offloads);
+      else await demo(lab, d, offloads);
       break;
     case 'ansible':
       await ansibleDemo(prefix);

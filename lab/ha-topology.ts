@@ -34,7 +34,8 @@ import {
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { addNetns, addSwitch, addVeth, delNetns, ip, nsExec, nsExists, tryKill } from './netns.ts';
-import { CIP, DIP, nginxConf, RIP1, RIP2, VIP } from './topology.ts';
+import { CIP, DIP, RIP1, RIP2, VIP } from './topology.ts';
+import { nginxConf } from './web-setup.ts';
 
 /** Each director's own address on the real-server side (VRRP adverts and sync leave from it). */
 export const LVS1_ADDR = '192.168.99.2';

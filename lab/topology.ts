@@ -18,6 +18,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { addNetns, addSwitch, addVeth, delNetns, ip, nsExec, nsExists, spawnInNs, tryKill } from './netns.ts';
+import { IPV6_ENGINE, ipv6Up, RIP1_6, RIP2_6 } from './ipv6.ts';
+import { hasCommand, nginxConf, waitListen } from './web-setup.ts';
 
 export const CIP = '192.168.88.10';
 export const VIP = '192.168.88.5';
@@ -34,6 +36,8 @@ export interface LabOptions {
   web?: 'auto' | 'node' | 'none';
   /** Per-web extra delay (ms) for the Node server, e.g. to make one server slow. */
   webDelayMs?: readonly [number, number];
+  /** Dual-stack: the IPv6 addresses of lab/ipv6.ts too, and tsvsd owns the VIP6. */
+  ipv6?: boolean;
 }
 
 export class LabTopology {
@@ -43,6 +47,8 @@ export class LabTopology {
   readonly web2: string;
   readonly sw: string;
   readonly stateDir: string;
+  /** Set by up({ ipv6: true }): engineConfig() and the web servers are dual-stack. */
+  ipv6 = false;
 
   constructor(readonly prefix = 'tsvs') {
     this.client = `${prefix}-client`;
@@ -96,6 +102,8 @@ export class LabTopology {
         ip('-n', ns, 'link', 'set', 'eth1', 'up');
         ip('-n', ns, 'route', 'add', 'default', 'via', DIP);
       }
+      this.ipv6 = opts.ipv6 === true;
+      if (this.ipv6) ipv6Up(this);
       if (opts.offloads === 'off') this.offloadsOff();
       if (opts.web !== 'none') this.startWeb(opts);
     } catch (e) {
@@ -136,10 +144,11 @@ export class LabTopology {
 
   /** tsvsd's [engine] section for this topology (lab-daemon.ts writes it into tsvsd.conf). */
   engineConfig(): string {
+    const v6 = this.ipv6 ? IPV6_ENGINE : { eth0Owned: '', eth0Subnet: '', eth1Subnet: '' };
     return `# eth0: the VIP side. tsvs answers ARP and ping for ${VIP}; lvs1's kernel has no copy of it.
-interface eth0 owned ${VIP} subnet 192.168.88.0/24
+interface eth0 owned ${VIP}${v6.eth0Owned} subnet 192.168.88.0/24${v6.eth0Subnet}
 # eth1: the real-server side. ${DIP} (the DIP, the web servers' gateway) is a kernel address.
-interface eth1 subnet 192.168.99.0/24
+interface eth1 subnet 192.168.99.0/24${v6.eth1Subnet}
 # full NAT (tsvsadm -F): connections reach the web servers from ${LIP}
 fullnat-address ${LIP}
 `;
@@ -153,16 +162,19 @@ fullnat-address ${LIP}
       name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
     const dir = join(this.stateDir, name);
     const addr = this.webListenAddr(rip);
+    const addr6 = this.ipv6 ? `[${name === 'web1' ? RIP1_6 : RIP2_6}]` : '';
     mkdirSync(dir, { recursive: true });
     if (useNginx) {
       const conf = join(dir, 'nginx.conf');
-      writeFileSync(conf, nginxConf(dir, addr, name));
+      writeFileSync(conf, nginxConf(dir, addr, name, '', addr6));
       nsExec(ns, 'nginx', '-q', '-c', conf, '-e', join(dir, 'error.log'));
     } else {
       const script = new URL('./web-server.ts', import.meta.url).pathname;
       const js = script.replace(/\.ts$/, '.js');
       const args = existsSync(js) ? [js] : ['--import', 'tsx', script];
-      const child = spawnInNs(ns, process.execPath, [...args, name, addr, '80', String(delayMs)]);
+      // Dual-stack: '::' takes both families on one socket.
+      const listen = this.ipv6 ? '::' : addr;
+      const child = spawnInNs(ns, process.execPath, [...args, name, listen, '80', String(delayMs)]);
       child.unref();
       writeFileSync(join(dir, 'web.pid'), String(child.pid));
     }
@@ -200,46 +212,4 @@ fullnat-address ${LIP}
     for (const n of this.namespaces) delNetns(n);
     rmSync(this.stateDir, { recursive: true, force: true });
   }
-}
-
-function hasCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-function waitListen(ns: string, addr: string, port: number): void {
-  for (let i = 0; i < 100; i++) {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htln', `( sport = :${port} )`], { encoding: 'utf8' });
-    if ((r.stdout ?? '').includes(addr) || (r.stdout ?? '').includes('*:')) return;
-    spawnSync('sleep', ['0.05']);
-  }
-  throw new Error(`nothing listening on ${addr}:${port} in ${ns}`);
-}
-
-/**
- * A real server's nginx: answers its name (and the client address it saw) on listenAddr:80;
- * `locations` adds location blocks before the catch-all one (the HA lab's /big download).
- */
-export function nginxConf(dir: string, listenAddr: string, name: string, locations = ''): string {
-  return `user www-data;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 65s;
-    default_type text/plain;
-    client_body_temp_path ${dir};
-    proxy_temp_path ${dir};
-    fastcgi_temp_path ${dir};
-    uwsgi_temp_path ${dir};
-    scgi_temp_path ${dir};
-    server {
-        listen ${listenAddr}:80 backlog=4096;${locations}
-        location / { add_header X-Client-Addr $remote_addr always; return 200 "${name}\\n"; }
-    }
-}
-`;
 }

@@ -3,9 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { VIP } from './topology.ts';
 
-/** n requests from the client namespace, a new TCP connection each (curl); counts by body. */
+/** n requests from the client namespace, a new TCP connection each (curl; -g for [IPv6] URLs); counts by body. */
 export function drive(clientNs: string, n: number, url = `http://${VIP}/`): Map<string, number> {
-  const script = `for i in $(seq ${n}); do curl -s -m 2 ${url} || echo FAILED; done`;
+  const script = `for i in $(seq ${n}); do curl -g -s -m 2 ${url} || echo FAILED; done`;
   const r = spawnSync('ip', ['netns', 'exec', clientNs, 'bash', '-c', script], {
     encoding: 'utf8',
     timeout: 60_000 + n * 100,

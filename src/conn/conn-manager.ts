@@ -45,6 +45,8 @@ export interface ConnManagerOptions extends ConnTableOptions, ConnExpiryOptions,
   defense?: Partial<DefenseSysctls>;
   /** Seed of drop_entry's random bucket choice; default random. */
   defenseSeed?: number;
+  /** The table to manage (a ConnTable6's, conn-manager6.ts); default a new one from these options. */
+  table?: ConnTable;
 }
 
 export class ConnManager {
@@ -59,7 +61,7 @@ export class ConnManager {
   readonly defense: ConnDefense;
 
   constructor(opts: ConnManagerOptions = {}) {
-    this.table = new ConnTable(opts);
+    this.table = opts.table ?? new ConnTable(opts);
     this.fnat =
       opts.localAddrs !== undefined && opts.localAddrs.length > 0
         ? new LocalAddrPool(opts.localAddrs, opts.lportMin, opts.lportMax, opts.lportSlot, opts.lportSlots)
@@ -109,6 +111,35 @@ export class ConnManager {
     }
     stateTransition(this.table, id, direction, tcpFlags, this.timeouts);
     this.expiry.put(id, nowMs);
+  }
+
+  /** ip_vs_in_stats: a client's packet of `bytes` counted on the connection's dest and service. */
+  countIn(id: number, bytes: number): void {
+    const t = this.table;
+    const dest = t.dest[id]!;
+    const svc = t.svc[id]!;
+    dest.inPkts++;
+    dest.inBytes += bytes;
+    svc.inPkts++;
+    svc.inBytes += bytes;
+  }
+
+  /**
+   * ip_vs_out_stats: a real server's packet of `bytes` counted on the connection's dest and
+   * service (either may be gone: a connection outlives its dest's removal).
+   */
+  countOut(id: number, bytes: number): void {
+    const t = this.table;
+    const dest = t.dest[id];
+    const svc = t.svc[id];
+    if (dest) {
+      dest.outPkts++;
+      dest.outBytes += bytes;
+    }
+    if (svc) {
+      svc.outPkts++;
+      svc.outBytes += bytes;
+    }
   }
 
   /** Fire due timers; bounded work per call. Returns how many fired. */

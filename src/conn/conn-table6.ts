@@ -5,18 +5,20 @@
 //
 //   ConnTable (shared code)   caddr vaddr daddr laddr = folds, ports, state, timers, ...
 //   ConnTable6 side columns   caddr6[4*id..] vaddr6 daddr6 laddr6 = four host-order words each
+//                             hopIn hopOut = the transmitter's next hop toward the real server and
+//                             toward the client, found on the first packet (xmit6.ts), 0 = not yet
 //
 // Why a separate instance and not IPv6 words in every entry: IPv4 entries keep their 180 bytes
 // and their lookups stay as they are (no family branch, no wider key rows); an IPv6 entry costs
-// 64 bytes more, only in the IPv6 table. The side columns have no state file layout
+// 72 bytes more, only in the IPv6 table. The side columns have no state file layout
 // (conn-layout.ts), so an IPv6 table refuses a mapped memory: IPv6 connections do not survive a
 // restart, and say so, rather than be silently half-restored.
 
 import { TsvsError } from '../lib/errors.ts';
 import { ConnTable, type ConnTableOptions } from './conn-table.ts';
 
-/** Bytes each IPv6 entry adds to a ConnTable's: four 16-byte address columns. */
-export const CONN6_EXTRA_BYTES_PER_ENTRY = 64;
+/** Bytes each IPv6 entry adds to a ConnTable's: four 16-byte address columns, two next hops. */
+export const CONN6_EXTRA_BYTES_PER_ENTRY = 72;
 
 function fold(w: Uint32Array): number {
   return (w[0]! ^ w[1]! ^ w[2]! ^ w[3]!) >>> 0;
@@ -42,6 +44,9 @@ export class ConnTable6 {
   readonly vaddr6: Uint32Array;
   readonly daddr6: Uint32Array;
   readonly laddr6: Uint32Array;
+  /** Next hop (Xmit6.resolve + 1) toward the real server and toward the client; 0 until the first packet. */
+  readonly hopIn: Int32Array;
+  readonly hopOut: Int32Array;
 
   constructor(opts: ConnTableOptions = {}) {
     if (opts.memory !== undefined) {
@@ -56,6 +61,8 @@ export class ConnTable6 {
     this.vaddr6 = new Uint32Array(n);
     this.daddr6 = new Uint32Array(n);
     this.laddr6 = new Uint32Array(n);
+    this.hopIn = new Int32Array(this.table.capacity);
+    this.hopOut = new Int32Array(this.table.capacity);
   }
 
   /** Store the four addresses of entry id and their folds (before hashIn / hashOut). */
@@ -65,6 +72,8 @@ export class ConnTable6 {
     t.vaddr[id] = put(this.vaddr6, id, vaddr);
     t.daddr[id] = put(this.daddr6, id, daddr);
     t.laddr[id] = put(this.laddr6, id, laddr);
+    this.hopIn[id] = 0;
+    this.hopOut[id] = 0;
   }
 
   /** __ip_vs_conn_in_get for IPv6: the connection of a client -> director packet, or -1. */

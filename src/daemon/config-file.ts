@@ -10,6 +10,7 @@
 //   [engine]                       # for the packet engine (parsed and kept; see EngineConfig)
 //   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
 //   interface eth1 subnet 192.168.99.0/24
+//   interface eth0 owned 2001:db8:88::5 subnet 2001:db8:88::/64   # IPv6 too (config-interface.ts)
 //   fullnat-address 192.168.99.250
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
@@ -53,12 +54,12 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { TsvsError } from '../lib/errors.ts';
-import { parseDottedQuad } from '../lib/inet.ts';
 import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
 import { MAX_WORKERS, type EngineConfig, type PortConfig, type SloppyTcp } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
+import { addrList, configError, parseInterface } from './config-interface.ts';
 import type { DefenseSysctls } from '../conn/defense.ts';
 
 export const DEFAULT_CONN_CAPACITY = 65536;
@@ -81,47 +82,6 @@ export interface DaemonConfig {
   readonly engine: EngineConfig;
   /** The [rules] lines with their line numbers in the file. */
   readonly ruleLines: readonly RuleLine[];
-}
-
-function configError(path: string, line: number, msg: string): TsvsError {
-  return new TsvsError('ECONFIG', `${path}:${line}: ${msg}`);
-}
-
-function addrList(path: string, line: number, v: string | undefined, what: string): number[] {
-  if (v === undefined) throw configError(path, line, `${what} needs a value`);
-  return v.split(',').map((s) => {
-    const a = parseDottedQuad(s);
-    if (a === null) throw configError(path, line, `${what}: not an IPv4 address: ${s}`);
-    return a;
-  });
-}
-
-function subnetList(path: string, line: number, v: string | undefined): [number, number][] {
-  if (v === undefined) throw configError(path, line, 'subnet needs a value');
-  return v.split(',').map((s) => {
-    const m = /^([\d.]+)\/(\d{1,2})$/.exec(s);
-    const a = m === null ? null : parseDottedQuad(m[1]!);
-    const len = m === null ? NaN : Number(m[2]);
-    if (a === null || !(len >= 0 && len <= 32)) throw configError(path, line, `subnet: not an IPv4 prefix: ${s}`);
-    return [a, len];
-  });
-}
-
-function parseInterface(path: string, line: number, words: string[]): PortConfig {
-  const name = words[1];
-  if (name === undefined) throw configError(path, line, 'interface needs a name');
-  const owned: number[] = [];
-  const subnets: [number, number][] = [];
-  let gateway = 0;
-  for (let i = 2; i < words.length; i += 2) {
-    const key = words[i]!;
-    const val = words[i + 1];
-    if (key === 'owned') owned.push(...addrList(path, line, val, 'owned'));
-    else if (key === 'subnet') subnets.push(...subnetList(path, line, val));
-    else if (key === 'gateway') gateway = addrList(path, line, val, 'gateway')[0]!;
-    else throw configError(path, line, `unknown interface setting ${key} (owned, subnet, gateway)`);
-  }
-  return { name, owned, subnets, gateway };
 }
 
 /** Parses the text of a config file; errors name the file and line. */

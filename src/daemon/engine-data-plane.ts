@@ -5,12 +5,13 @@
 // (workers-data-plane.ts).
 
 import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
-import type { Dest } from '../model/dest.ts';
+import { AF_INET6, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import type { TableChange } from '../model/service-table.ts';
 import { EstimatorSet, emptyRates } from '../metrics/estimator.ts';
 import { RealTimers } from '../lib/timers.ts';
 import type { Engine } from '../datapath/engine.ts';
+import type { ConnView } from '../conn/conn-iter.ts';
 
 /** Where the connection table lives: its size, its entries, its timeouts. */
 export interface ConnSource {
@@ -20,22 +21,34 @@ export interface ConnSource {
   setTimeouts(t: TimeoutValues): void;
 }
 
-/** The ConnSource of an Engine running on this thread. */
+/** A listed entry as the control plane takes it (IPv6 entries add af and their words). */
+function snapshotOf(v: ConnView): ConnSnapshot {
+  return {
+    protocol: v.protocol,
+    caddr: v.caddr,
+    cport: v.cport,
+    vaddr: v.vaddr,
+    vport: v.vport,
+    daddr: v.daddr,
+    dport: v.dport,
+    state: v.stateName,
+    expireMs: v.remainingMs,
+  };
+}
+
+/** The ConnSource of an Engine running on this thread: its IPv4 connections, then its IPv6 ones. */
 export function engineConnSource(engine: Engine): ConnSource {
   return {
     connTableSize: () => engine.conns.table.capacity,
-    connections: () =>
-      engine.conns.list(Date.now(), 'all').map((v) => ({
-        protocol: v.protocol,
-        caddr: v.caddr,
-        cport: v.cport,
-        vaddr: v.vaddr,
-        vport: v.vport,
-        daddr: v.daddr,
-        dport: v.dport,
-        state: v.stateName,
-        expireMs: v.remainingMs,
-      })),
+    connections: () => {
+      const now = Date.now();
+      const out = engine.conns.list(now, 'all').map(snapshotOf);
+      const v6 = engine.v6;
+      if (v6 !== null) {
+        for (const v of v6.cm.conns.list(now, 'all')) out.push({ ...snapshotOf(v), af: AF_INET6, ...v6.cm.addrsOf(v) });
+      }
+      return out;
+    },
     timeouts: () => {
       const t = engine.conns.timeouts.get();
       return { tcpSec: t.tcp, tcpFinSec: t.tcpfin, udpSec: t.udp };

@@ -15,7 +15,7 @@ import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
-import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
+import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import type { PacketIo } from '../datapath/packet-io.ts';
@@ -169,7 +169,7 @@ export function startEngine(
     if (stopped === 'stop') f?.remove();
     else if (stopped === 'no') filter = f;
   };
-  if (cfg.kernelFilter !== false) void installKernelFilter(ifnames, log).then(setFilter);
+  if (cfg.kernelFilter !== false) void installKernelFilter(ifnames, log, ownsIpv6(cfg)).then(setFilter);
   let running = cfg;
   const dp = new EngineDataPlane(engineConnSource(engine), daemon.table.services());
   daemon.attachDataPlane(dp);
@@ -242,7 +242,7 @@ export function startEngine(
       if (!diff.live.includes('kernelFilter')) return;
       const on = next.kernelFilter !== false;
       if (on && filter === null) {
-        void installKernelFilter(ifnames, log).then((f) => {
+        void installKernelFilter(ifnames, log, ownsIpv6(cfg)).then((f) => {
           setFilter(f);
           if (f !== null) log.info('reload: kernel filter installed');
         });

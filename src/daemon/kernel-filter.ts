@@ -13,8 +13,14 @@
 //   table netdev tsvsd
 //     chain in_<ifname>      hook ingress device <ifname>, one per tsvs interface
 //       meta protocol != ip accept                  ARP, IPv6, LLDP...: the kernel's as before
+//                                                   (!= { ip, ip6 } when tsvs owns IPv6 addresses)
 //       fib daddr type { local, broadcast, multicast } accept   the DIP, health-check replies
 //       counter drop                                the VIPs, full-NAT addresses, client-bound replies
+//
+// IPv6 joins when tsvs owns IPv6 addresses: a director kernel without forwarding answers a
+// unicast packet to an address it neither owns nor routes with ICMPv6 "no route" (ip6_pkt_drop
+// in net/ipv6/route.c), which would reach the real servers about their own replies and abort
+// their handshakes; link-local and multicast (neighbour discovery, MLD) stay the kernel's.
 //
 // `fib` is evaluated per frame, so addresses added to the kernel later are let through at once.
 // The table is replaced atomically at start (a stale one from a crashed tsvsd goes too) and
@@ -24,16 +30,22 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import type { Logger } from '../lib/logger.ts';
+import type { EngineConfig } from '../datapath/engine-config.ts';
 
 const KERNEL_FILTER_TABLE = 'tsvsd';
 
+/** Whether the config owns IPv6 addresses (the filter then covers IPv6 too). */
+export function ownsIpv6(cfg: EngineConfig): boolean {
+  return cfg.ports.some((p) => (p.owned6?.length ?? 0) > 0);
+}
+
 /** The nft script: replace table netdev tsvsd with one ingress chain per interface. */
-export function kernelFilterScript(ifnames: readonly string[]): string {
+export function kernelFilterScript(ifnames: readonly string[], ipv6 = false): string {
   const chains = ifnames.map((name) =>
     [
       `  chain in_${name.replace(/[^A-Za-z0-9_]/g, '_')} {`,
       `    type filter hook ingress device ${JSON.stringify(name)} priority -500; policy accept;`,
-      '    meta protocol != ip accept',
+      ipv6 ? '    meta protocol != { ip, ip6 } accept' : '    meta protocol != ip accept',
       '    fib daddr type { local, broadcast, multicast } accept',
       '    counter drop',
       '  }',
@@ -74,9 +86,13 @@ export interface KernelFilter {
  * table of the previous tsvsd, if it was not removed, still filters, and otherwise the kernel
  * drops its copies itself.
  */
-export async function installKernelFilter(ifnames: readonly string[], log: Logger): Promise<KernelFilter | null> {
+export async function installKernelFilter(
+  ifnames: readonly string[],
+  log: Logger,
+  ipv6 = false,
+): Promise<KernelFilter | null> {
   try {
-    await nftAsync(kernelFilterScript(ifnames));
+    await nftAsync(kernelFilterScript(ifnames, ipv6));
   } catch (e) {
     log.warn('kernel ingress filter not installed; the kernel drops its copy of each frame itself, at a higher cost', {
       reason: why(e),

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
 import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
-import { installKernelFilter, type KernelFilter } from './kernel-filter.ts';
+import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { EngineWorkers } from './engine-workers.ts';
 import { forwardingOff, type RunningEngine } from './engine-runner.ts';
@@ -39,7 +39,7 @@ export async function startWorkerEngine(
   let filter: KernelFilter | null = null;
   let stopped = false;
   if (cfg.kernelFilter !== false)
-    void installKernelFilter(ifnames, log).then((f) => {
+    void installKernelFilter(ifnames, log, ownsIpv6(cfg)).then((f) => {
       if (stopped) f?.remove();
       else filter = f;
     });

@@ -7,6 +7,7 @@
 // gateway, and health checks and management traffic leave from it through the kernel's own stack.
 
 import type { DefenseSysctls } from '../conn/defense.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 
 /**
  * Default embryonic quota in percent of the connection table: half the table may hold
@@ -31,6 +32,12 @@ export interface PortConfig {
   readonly subnets: readonly (readonly [number, number])[];
   /** Default gateway reachable through this port, uint32, or 0. */
   readonly gateway: number;
+  /** IPv6 addresses tsvs answers neighbour solicitations and ICMPv6 echo for on this port. */
+  readonly owned6?: readonly Inet6[];
+  /** Connected IPv6 prefixes on this port: [address, prefixLen]; a host address names tsvs's NS source. */
+  readonly subnets6?: readonly (readonly [Inet6, number])[];
+  /** IPv6 default gateway through this port. */
+  readonly gateway6?: Inet6;
 }
 
 export interface EngineConfig {

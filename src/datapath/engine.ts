@@ -8,6 +8,10 @@ import { ConnManager, type ConnManagerOptions } from '../conn/conn-manager.ts';
 import { DEFENSE_TIMER_PERIOD_MS, type DefenseStats } from '../conn/defense.ts';
 import { DEFAULT_EMBRYONIC_PERCENT, embryonicQuota, type EngineConfig } from './engine-config.ts';
 import { announce } from './local.ts';
+import { announce6 } from './local6.ts';
+import { ConnManager6 } from '../conn/conn-manager6.ts';
+import { Pipeline6 } from './pipeline6.ts';
+import { Xmit6 } from './xmit6.ts';
 import { OwnedAddrs } from './owned-addrs.ts';
 import type { PacketIo, RxBatch } from './packet-io.ts';
 import { Pipeline, type ServiceView } from './pipeline.ts';
@@ -44,6 +48,8 @@ export class Engine {
   readonly owned: OwnedAddrs;
   readonly xmit: Xmit;
   readonly pipeline: Pipeline;
+  /** The IPv6 path (its connections, neighbours and routes) when the config owns IPv6 addresses, else null. */
+  readonly v6: Pipeline6 | null;
   /** The state of each port's interface: gone or attached (PortWatch). */
   readonly portWatch: PortWatch;
   /** Batch size histogram: batches with 1, 2-3, 4-7, ... frames (power-of-two buckets). */
@@ -67,20 +73,27 @@ export class Engine {
     const ports =
       cfg.fullNatPorts === undefined ? {} : { lportMin: cfg.fullNatPorts[0], lportMax: cfg.fullNatPorts[1] };
     const fnat = cfg.fullNatAddrs.length > 0 ? { localAddrs: [...cfg.fullNatAddrs], ...ports } : {};
-    this.conns = new ConnManager({
+    const base: ConnManagerOptions = {
       capacity: cfg.connCapacity,
       startMs: this.now(),
       embryonicQuota: embryonicQuota(cfg.connCapacity, cfg.embryonicPercent ?? DEFAULT_EMBRYONIC_PERCENT),
       ...(cfg.defense !== undefined ? { defense: cfg.defense } : {}),
       sloppyTcp: cfg.sloppyTcp === 'on',
       adoptConsistent: cfg.sloppyTcp === 'consistent',
-      ...fnat,
-      ...(opts.conn ?? {}),
-    });
+    };
+    this.conns = new ConnManager({ ...base, ...fnat, ...(opts.conn ?? {}) });
     this.owned = new OwnedAddrs(cfg);
     this.xmit = new Xmit(io, cfg, this.drops);
     this.setStandby(cfg.vrrpState === 'backup');
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
+    this.v6 = null;
+    if (this.owned.entries6().length > 0) {
+      // One timeout table for both families (--set); ConnManager6 leaves out a mapped memory.
+      const cm6 = new ConnManager6({ ...base, ...(opts.conn ?? {}), timeouts: this.conns.timeouts });
+      const x6 = new Xmit6(io, cfg, this.xmit);
+      this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline);
+      this.pipeline.v6 = this.v6;
+    }
     const hooks = { lost: (p: number) => this.portLost(p), reattached: (p: number) => this.portReattached(p) };
     this.portWatch = new PortWatch(io, hooks, opts.log ?? null);
   }
@@ -90,19 +103,37 @@ export class Engine {
     if (!this.owned.standby) this.announce();
     const expireMs = this.opts.expireEveryMs ?? 100;
     const neighMs = this.opts.neighEveryMs ?? 250;
-    this.timers.push(setInterval(() => this.conns.expire(this.now()), expireMs).unref());
-    this.timers.push(setInterval(() => this.xmit.neigh.tick(this.now()), neighMs).unref());
+    this.timers.push(setInterval(() => this.expire(), expireMs).unref());
+    this.timers.push(setInterval(() => this.neighTick(), neighMs).unref());
     this.armDefense();
     this.portWatch.start(this.opts.portWatchMs);
   }
 
-  /** Gratuitous ARP for every owned address, `repeat` times, sent now (at start, and on a VRRP takeover). */
+  /**
+   * Gratuitous ARP for every owned address and an unsolicited NA for every owned IPv6 address,
+   * `repeat` times, sent now (at start, and on a VRRP takeover).
+   */
   announce(repeat = 1): void {
-    for (let i = 0; i < repeat; i++)
-      announce(this.owned, this.xmit, (port, frame) => {
-        this.io.queueTx(port, frame, 0, frame.length, 0);
-      });
+    const queue = (port: number, frame: Buffer): void => {
+      this.io.queueTx(port, frame, 0, frame.length, 0);
+    };
+    for (let i = 0; i < repeat; i++) {
+      announce(this.owned, this.xmit, queue);
+      announce6(this.owned, this.xmit, queue);
+    }
     this.io.flush();
+  }
+
+  private expire(): void {
+    const now = this.now();
+    this.conns.expire(now);
+    this.v6?.cm.conns.expire(now);
+  }
+
+  private neighTick(): void {
+    const now = this.now();
+    this.xmit.neigh.tick(now);
+    this.v6?.x6.neigh.tick(now);
   }
 
   /**
@@ -130,6 +161,7 @@ export class Engine {
     this.defenseTimer = this.defenseTimers.setTimeout(() => {
       const now = this.now();
       this.conns.defenseWork(now);
+      this.v6?.cm.conns.defenseWork(now);
       this.pipeline.synproxy.tick(now);
       this.armDefense();
     }, DEFENSE_TIMER_PERIOD_MS);
@@ -153,6 +185,7 @@ export class Engine {
    */
   portLost(port: number): void {
     this.xmit.neigh.forgetPort(port);
+    this.v6?.x6.neigh.forgetPort(port);
   }
 
   /**
@@ -191,9 +224,8 @@ export class Engine {
 
   /** Run due timers now (tests with a manual clock). */
   tick(): void {
-    const t = this.now();
-    this.conns.expire(t);
-    this.xmit.neigh.tick(t);
+    this.expire();
+    this.neighTick();
   }
 
   stop(): void {

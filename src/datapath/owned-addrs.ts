@@ -2,7 +2,8 @@
 // port each lives on. A handful of entries: a linear scan of an Int32Array beats any hash here.
 // On a VRRP BACKUP director (keepalived's notify runs `tsvsadm --vrrp-state backup`) the addresses
 // are held but silent: standby makes portOf() answer -1, as a kernel director without the VIP
-// (keepalived removed it) neither answers ARP nor accepts packets for it.
+// (keepalived removed it) neither answers ARP nor accepts packets for it. IPv6 owned addresses
+// (PortConfig.owned6) sit in their own rows of four words, scanned the same way (portOf6).
 
 import { prefixMask, type EngineConfig } from './engine-config.ts';
 
@@ -10,6 +11,9 @@ export class OwnedAddrs {
   private readonly addr: Int32Array;
   private readonly port: Int32Array;
   private readonly fnat: Uint8Array;
+  /** IPv6 owned addresses, four words each, and their ports. */
+  private readonly addr6: Uint32Array;
+  private readonly port6: Int32Array;
   /** Held but not answered (VRRP BACKUP or FAULT); see src/daemon/vrrp-state.ts. */
   standby: boolean;
 
@@ -29,6 +33,13 @@ export class OwnedAddrs {
     this.addr = Int32Array.from(rows.map((r) => r[0]));
     this.port = Int32Array.from(rows.map((r) => r[1]));
     this.fnat = Uint8Array.from(rows.map((r) => r[2]));
+    const rows6: [Uint32Array, number][] = [];
+    cfg.ports.forEach((p, i) => {
+      for (const a of p.owned6 ?? []) rows6.push([a, i]);
+    });
+    this.addr6 = new Uint32Array(rows6.length * 4);
+    rows6.forEach(([a], i) => this.addr6.set(a, i * 4));
+    this.port6 = Int32Array.from(rows6.map((r) => r[1]));
     this.standby = false;
   }
 
@@ -47,6 +58,27 @@ export class OwnedAddrs {
     const n = this.addr.length;
     for (let i = 0; i < n; i++) if (this.addr[i] === a) return this.fnat[i] === 1;
     return false;
+  }
+
+  /** Port that owns the IPv6 address w[0..3], or -1. */
+  portOf6(w: Uint32Array): number {
+    if (this.standby) return -1;
+    const a = this.addr6;
+    const w0 = w[0]!,
+      w1 = w[1]!,
+      w2 = w[2]!,
+      w3 = w[3]!;
+    const n = this.port6.length;
+    for (let i = 0; i < n; i++) {
+      const k = i << 2;
+      if (a[k] === w0 && a[k + 1] === w1 && a[k + 2] === w2 && a[k + 3] === w3) return this.port6[i]!;
+    }
+    return -1;
+  }
+
+  /** The IPv6 owned addresses with their ports (copies). */
+  entries6(): [Uint32Array, number][] {
+    return Array.from(this.port6, (p, i) => [this.addr6.slice(i * 4, i * 4 + 4), p] as [Uint32Array, number]);
   }
 
   entries(): [number, number][] {

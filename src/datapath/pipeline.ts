@@ -11,6 +11,7 @@
 //                  │   └ TCP/UDP to a full-NAT local address: "out" rewrite ───────┤
 //                  ├ IPv4 from a real server (classic NAT reply): "out" rewrite ───┤
 //                  │                                                                └ xmit
+//                  ├ IPv6 ─────────── Pipeline6 when the engine owns IPv6 addresses    (pipeline6.ts)
 //                  └ anything else ── PASS (the director's kernel has it too and decides)
 //
 // Per packet: no allocation, no exceptions; one clock read per batch.
@@ -48,9 +49,10 @@ import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
 import { TunnelXmit } from './tunnel-xmit.ts';
 import type { Xmit } from './xmit.ts';
+import type { Pipeline6, ServiceView6 } from './pipeline6.ts';
 
-/** The data plane's read-only view of the service table (ServiceTable.lookup). */
-export interface ServiceView {
+/** The data plane's read-only view of the service table (ServiceTable.lookup, lookup6). */
+export interface ServiceView extends ServiceView6 {
   lookup(protocol: number, vaddr: number, vport: number): Service | null;
 }
 
@@ -85,6 +87,8 @@ export class Pipeline {
   readonly synproxy: SynProxy;
   /** LVS-TUN's transmitter (encapsulation, PMTU, fragments). */
   readonly tun: TunnelXmit;
+  /** The IPv6 path, set by the engine when it owns IPv6 addresses; null: IPv6 frames pass. */
+  v6: Pipeline6 | null;
 
   constructor(
     private readonly services: ServiceView,
@@ -96,6 +100,7 @@ export class Pipeline {
   ) {
     this.synproxy = new SynProxy(conns, xmit);
     this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
+    this.v6 = null;
   }
 
   processBatch(b: RxBatch, nowMs: number): void {
@@ -104,6 +109,7 @@ export class Pipeline {
     this.synproxy.startBatch();
     this.tun.beginBatch();
     this.xmit.setNow(nowMs);
+    if (this.v6 !== null) this.v6.beginBatch(nowMs);
     const n = b.count;
     const buf = b.buf;
     for (let i = 0; i < n; i++) {
@@ -118,8 +124,12 @@ export class Pipeline {
     const f = this.f;
     const r = parseFrame(buf, off, len, flags, f);
     if (f.ethType === ETH_P_IPV6) {
-      this.passed++; // no IPv6 service path: the kernel has its copy
-      return DROP_NONE;
+      const v6 = this.v6;
+      if (v6 === null) {
+        this.passed++; // no IPv6 address owned: the kernel has its copy
+        return DROP_NONE;
+      }
+      return r !== DROP_NONE ? r : v6.frame(buf, f, flags, port);
     }
     if (r !== DROP_NONE) {
       if (r === DROP_BAD_ETHERTYPE) {
@@ -193,13 +203,7 @@ export class Pipeline {
     const svc = this.services.lookup(proto, f.daddr, f.dport);
     if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
     const inp = this.inp;
-    inp.protocol = proto;
-    inp.caddr = f.saddr;
-    inp.cport = f.sport;
-    inp.vaddr = f.daddr;
-    inp.vport = f.dport;
-    inp.daddr = f.daddr;
-    inp.nowMs = this.nowMs;
+    inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
     if (proto === IPPROTO_TCP && (svc.flags & SVC_F_SYNPROXY_NEVER) === 0) {
       const sp = this.synproxy;
       const v = sp.newSegment(buf, f, flags, svc, inp, this.nowMs);
@@ -231,13 +235,8 @@ export class Pipeline {
     const t = conns.table;
     const proto = f.protocol;
     conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
+    conns.countIn(id, f.ipTotalLen);
     const dest = t.dest[id]!;
-    const svc = t.svc[id]!;
-    const bytes = f.ipTotalLen;
-    dest.inPkts++;
-    dest.inBytes += bytes;
-    svc.inPkts++;
-    svc.inBytes += bytes;
     const saddr = f.saddr,
       sport = f.sport,
       daddr = f.daddr,
@@ -292,17 +291,8 @@ export class Pipeline {
       if (v !== SP_CONTINUE) return v;
     }
     this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    this.conns.countOut(id, f.ipTotalLen);
     const dest = t.dest[id];
-    const svc = t.svc[id];
-    const bytes = f.ipTotalLen;
-    if (dest) {
-      dest.outPkts++;
-      dest.outBytes += bytes;
-    }
-    if (svc) {
-      svc.outPkts++;
-      svc.outBytes += bytes;
-    }
     const saddr = f.saddr,
       sport = f.sport,
       daddr = f.daddr,
@@ -345,19 +335,9 @@ export class Pipeline {
    * client data kept meanwhile go to the server as client segments.
    */
   private serverHandshakeDone(f: ParsedFrame, id: number): number {
-    const t = this.conns.table;
     const sp = this.synproxy;
     this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
-    const dest = t.dest[id];
-    const svc = t.svc[id];
-    if (dest) {
-      dest.outPkts++;
-      dest.outBytes += f.ipTotalLen;
-    }
-    if (svc) {
-      svc.outPkts++;
-      svc.outBytes += f.ipTotalLen;
-    }
+    this.conns.countOut(id, f.ipTotalLen);
     const slot = sp.readySlot;
     parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
     sp.clientSegment(sp.out, f, 0, id);

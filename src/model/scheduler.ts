@@ -26,6 +26,17 @@ export class SchedInput {
   daddr = 0;
   /** One clock read per batch (lblc/lblcr age their tables with it). */
   nowMs = 0;
+
+  /** Refill for a packet to an address service (daddr = vaddr); addresses as numbers (IPv6: folds). */
+  set(protocol: number, caddr: number, cport: number, vaddr: number, vport: number, nowMs: number): void {
+    this.protocol = protocol;
+    this.caddr = caddr;
+    this.cport = cport;
+    this.vaddr = vaddr;
+    this.vport = vport;
+    this.daddr = vaddr;
+    this.nowMs = nowMs;
+  }
 }
 
 /**

@@ -82,6 +82,34 @@ export class ServiceLookup {
     return this.find(protocol, vaddr, 0);
   }
 
+  /**
+   * __ip_vs_service_find() for AF_INET6 (a view built from IPv6 services only): the slot is
+   * found by the address's fold, as `addr` holds it, and ip_vs_addr_equal decides on the four
+   * words, probing on past services whose folds collide. Allocation-free.
+   */
+  find6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null {
+    const kAddr = vaddr6[0]! ^ vaddr6[1]! ^ vaddr6[2]! ^ vaddr6[3]!;
+    const kPP = (protocol << 16) | vport;
+    let slot = slotHash(kAddr, kPP) & this.mask;
+    for (;;) {
+      const i = this.idx[slot]!;
+      if (i === EMPTY) return null;
+      if (this.kAddr[slot] === kAddr && this.kPP[slot] === kPP) {
+        const a = this.services[i]!.addr6;
+        if (a[0] === vaddr6[0] && a[1] === vaddr6[1] && a[2] === vaddr6[2] && a[3] === vaddr6[3])
+          return this.services[i]!;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** lookup() for AF_INET6: the exact service, else the port-zero service of that address. */
+  lookup6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null {
+    const s = this.find6(protocol, vaddr6, vport);
+    if (s !== null || this.nullServices === 0) return s;
+    return this.find6(protocol, vaddr6, 0);
+  }
+
   /** __ip_vs_svc_fwm_find(): the firewall-mark service, or null. */
   lookupFwmark(fwmark: number): Service | null {
     return this.fwmarks.get(fwmark) ?? null;

@@ -66,6 +66,8 @@ export class ServiceTable {
   private readonly byIdentity = new Map<string, Service>();
   /** The data plane's view of `list`; null after a change until the next lookup builds it. */
   private view: ServiceLookup | null = new ServiceLookup([]);
+  /** The IPv6 data path's view (AF_INET6 services only); null after a change, as `view`. */
+  private view6: ServiceLookup | null = new ServiceLookup([]);
   private readonly trash = new DestTrash();
   private readonly findSched: (name: string) => SchedulerFactory | undefined;
   private readonly nowMs: () => number;
@@ -83,6 +85,11 @@ export class ServiceTable {
   /** ip_vs_service_find(): exact service, else the port-zero service of vaddr. Allocation-free. */
   lookup(protocol: number, vaddr: number, vport: number): Service | null {
     return (this.view ?? this.buildView()).lookup(protocol, vaddr, vport);
+  }
+
+  /** lookup() for an IPv6 destination, its four words. Allocation-free. */
+  lookup6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null {
+    return (this.view6 ?? this.buildView6()).lookup6(protocol, vaddr6, vport);
   }
 
   lookupFwmark(fwmark: number): Service | null {
@@ -272,8 +279,14 @@ export class ServiceTable {
     return this.view;
   }
 
+  private buildView6(): ServiceLookup {
+    this.view6 = new ServiceLookup(this.list.filter((s) => s.af === AF_INET6));
+    return this.view6;
+  }
+
   private changed(c: TableChange): void {
     this.view = null;
+    this.view6 = null;
     this.generation++;
     this.emit(c);
   }

@@ -1,0 +1,218 @@
+// Pipeline6: the director's IPv6 packet path, the AF_INET6 arms of ip_vs_in() / ip_vs_out()
+// (ip_vs_core.c) and ip_vs_nat_xmit_v6() (ip_vs_xmit.c). pipeline.ts parses every frame once and
+// hands IPv6 ones here, as the kernel registers one hook per family (ip_vs_ops4 / ip_vs_ops6).
+//
+//   IPv6 frame ─┬ NS / NA ─────────── answer for owned addresses, learn neighbours   (local6.ts)
+//               ├ ICMPv6 error ────── NAT outer + quoted headers of a connection    (icmp6-path.ts)
+//               ├ ICMPv6 echo to an owned address ── reply in place                (local6.ts)
+//               ├ TCP/UDP to a VIP6: conn lookup | schedule ── "in" rewrite ──┐
+//               ├ TCP/UDP from a real server of a connection: "out" rewrite ──┴ xmit6
+//               └ anything else ── PASS (the director's kernel has it too and decides)
+//
+// Classic NAT (masquerading, -m) only: a connection of another forwarding method is a counted
+// DROP_NO_DEST. The hop limit is checked before the rewrite, as __ip_vs_get_out_rt_v6() does
+// (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the sender sent it.
+// Per packet: no allocation; the frames the director originates use slots of one buffer, valid
+// until the batch is flushed.
+
+import {
+  DROP_DEST_QUIESCED,
+  DROP_FRAGMENT,
+  DROP_NO_DEST,
+  DROP_NO_SERVICE,
+  DROP_NONE,
+  DROP_TTL_EXCEEDED,
+} from '../lib/drops.ts';
+import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
+import { FWD_MASQ } from '../model/dest.ts';
+import type { Service } from '../model/service.ts';
+import { SchedInput } from '../model/scheduler.ts';
+import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
+import type { ConnManager6 } from '../conn/conn-manager6.ts';
+import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
+import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
+import { decHopLimit, rewriteDest6, rewriteSource6 } from '../nat/rewrite6.ts';
+import {
+  buildIcmp6PortUnreach,
+  buildIcmp6TimeExceeded,
+  ICMP6_ERROR_MAX_FRAME,
+  icmp6ErrorAllowed,
+} from '../packet/build-icmp6.ts';
+import {
+  ICMPV6_DEST_UNREACH,
+  ICMPV6_TIME_EXCEED,
+  NDISC_NEIGHBOUR_ADVERTISEMENT,
+  NDISC_NEIGHBOUR_SOLICITATION,
+} from '../packet/icmp6.ts';
+import type { ParsedFrame } from '../packet/parsed-frame.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
+import { handleIcmp6Error } from './icmp6-path.ts';
+import { handleEcho6, handleNdisc6 } from './local6.ts';
+import type { OwnedAddrs } from './owned-addrs.ts';
+import type { Xmit } from './xmit.ts';
+import type { Xmit6 } from './xmit6.ts';
+
+/** The data plane's read-only view of the IPv6 services (ServiceTable.lookup6). */
+export interface ServiceView6 {
+  lookup6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null;
+}
+
+/** The path counters both families add to (the Pipeline's). */
+export interface PathCounters {
+  passed: number;
+  local: number;
+  forwardedIn: number;
+  forwardedOut: number;
+}
+
+const SLOTS = 32;
+const SLOT_BYTES = (ICMP6_ERROR_MAX_FRAME + 7) & ~7;
+
+export class Pipeline6 {
+  private readonly inp = new SchedInput();
+  /** Frames the director originates in this batch (NA, ICMPv6 errors), valid until the batch is flushed. */
+  private readonly out = Buffer.alloc(SLOTS * SLOT_BYTES);
+  private used = 0;
+  private nowMs = 0;
+
+  constructor(
+    private readonly services: ServiceView6,
+    readonly cm: ConnManager6,
+    private readonly owned: OwnedAddrs,
+    private readonly xmit: Xmit,
+    readonly x6: Xmit6,
+    private readonly n: PathCounters,
+  ) {}
+
+  beginBatch(nowMs: number): void {
+    this.nowMs = nowMs;
+    this.used = 0;
+    this.x6.setNow(nowMs);
+  }
+
+  /** One parsed IPv6 frame (parseFrame returned DROP_NONE); DROP_NONE or the reason it was dropped. */
+  frame(buf: Buffer, f: ParsedFrame, flags: number, port: number): number {
+    const proto = f.protocol;
+    const ownerPort = this.owned.portOf6(f.daddr6);
+    if (f.fragOff !== 0) {
+      if (ownerPort >= 0) return DROP_FRAGMENT; // IPVS defragments first; we keep no fragment state
+      this.n.passed++;
+      return DROP_NONE;
+    }
+    if (proto === IPPROTO_ICMPV6) {
+      const type = f.icmpType;
+      if (type === NDISC_NEIGHBOUR_SOLICITATION || type === NDISC_NEIGHBOUR_ADVERTISEMENT) {
+        this.n.local++;
+        return handleNdisc6(buf, f, port, this.owned, this.xmit, this.x6, this.out, this.slot(), this.nowMs);
+      }
+      if (f.icmpIsError !== 0) return handleIcmp6Error(buf, f, flags, ownerPort >= 0, this.cm, this.x6);
+      if (ownerPort < 0) {
+        this.n.passed++;
+        return DROP_NONE;
+      }
+      this.n.local++;
+      return handleEcho6(buf, f, port, this.xmit);
+    }
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
+      this.n.passed++;
+      return DROP_NONE;
+    }
+    if (ownerPort >= 0) return this.in(buf, f, flags, ownerPort);
+    const id = this.cm.lookupOut(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+    if (id < 0) {
+      this.n.passed++;
+      return DROP_NONE;
+    }
+    return this.outbound(buf, f, flags, port, id);
+  }
+
+  /** Client -> VIP6: find or create the connection, rewrite toward the real server, send. */
+  private in(buf: Buffer, f: ParsedFrame, flags: number, port: number): number {
+    const cm = this.cm;
+    const conns = cm.conns;
+    const proto = f.protocol;
+    let id = cm.lookupIn(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+    if (id >= 0) {
+      const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
+      if (v === REUSE_DROP) return DROP_DEST_QUIESCED;
+      if (v === REUSE_RESCHEDULE) id = -1;
+    }
+    if (id < 0) {
+      const svc = this.services.lookup6(proto, f.daddr6, f.dport);
+      if (svc === null) return DROP_NO_SERVICE;
+      this.inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
+      id = cm.schedule(svc, this.inp, f.tcpFlags, f.saddr6, f.daddr6);
+      if (id < 0) {
+        if (-id === DROP_NO_DEST) this.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
+        return -id;
+      }
+    }
+    const t = cm.t6.table;
+    conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
+    conns.countIn(id, f.ipTotalLen);
+    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) return DROP_NO_DEST;
+    if (!decHopLimit(buf, f)) {
+      this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
+      return DROP_TTL_EXCEEDED;
+    }
+    rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
+    this.n.forwardedIn++;
+    return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
+  }
+
+  /** Real server -> client: rewrite the source back to VIP6:vport, send. */
+  private outbound(buf: Buffer, f: ParsedFrame, flags: number, port: number, id: number): number {
+    const cm = this.cm;
+    const t = cm.t6.table;
+    cm.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    cm.conns.countOut(id, f.ipTotalLen);
+    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) return DROP_NO_DEST;
+    // Replies cross the director's forwarding path in the kernel (ip6_forward decrements the hop limit).
+    if (!decHopLimit(buf, f)) {
+      const src = this.x6.nsSender(port, f.saddr6);
+      if (src !== null) this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, src);
+      return DROP_TTL_EXCEEDED;
+    }
+    rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
+    this.n.forwardedOut++;
+    return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
+  }
+
+  /**
+   * Send toward the connection's address addrs[id << 2 ..] through the next hop kept in hops[id]
+   * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
+   */
+  private send(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
+    let hop = hops[id]! - 1;
+    if (hop < 0) {
+      hop = this.x6.resolve(addrs, id << 2);
+      if (hop < 0) return -hop;
+      hops[id] = hop + 1;
+    }
+    return this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
+  }
+
+  /**
+   * icmpv6_send() back to the sender of the parsed packet, from src: port unreachable
+   * (ip_vs_leave: no real server) or hop limit exceeded (decrement_ttl), on the port the packet
+   * came in on, from that port's MAC. Nothing when icmp6ErrorAllowed refuses or no slot is free.
+   */
+  private icmpError(buf: Buffer, f: ParsedFrame, port: number, type: number, src: Uint32Array): void {
+    if (!icmp6ErrorAllowed(buf, f, type)) return;
+    const off = this.slot();
+    if (off < 0) return;
+    const o = this.out;
+    const n =
+      type === ICMPV6_DEST_UNREACH
+        ? buildIcmp6PortUnreach(o, off, buf, f, src)
+        : buildIcmp6TimeExceeded(o, off, buf, f, src);
+    const m = this.xmit.macs;
+    for (let i = 0; i < 6; i++) o[off + 6 + i] = m[port * 6 + i]!;
+    this.xmit.queue(port, o, off, n, 0);
+  }
+
+  /** The offset of a free slot of `out` for this batch, or -1. */
+  private slot(): number {
+    return this.used < SLOTS ? this.used++ * SLOT_BYTES : -1;
+  }
+}

@@ -1,0 +1,225 @@
+// The IPv6 path of the director end to end on the in-memory I/O: neighbour discovery, echo, NAT66
+// both ways with the next hop resolved by NS, hop limit, port unreachable, the extension header
+// bound. Expected frames are built independently with test/helpers/frames6.ts (its own parser
+// and checksums).
+import t from 'tap';
+import { Engine } from '../../src/datapath/engine.ts';
+import type { EngineConfig } from '../../src/datapath/engine-config.ts';
+import { MemoryIo } from '../../src/io/memory-io.ts';
+import { AF_INET6, FWD_MASQ } from '../../src/model/dest.ts';
+import { IPPROTO_TCP } from '../../src/lib/inet.ts';
+import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
+import { ServiceTable } from '../../src/model/service-table.ts';
+import { findScheduler } from '../../src/sched/registry.ts';
+import { addr6Bytes, buildFrame6 } from '../helpers/frames6.ts';
+import { hex, macToBytes, naiveSum } from '../helpers/frames.ts';
+
+const LVS0 = '02:00:00:00:00:01';
+const LVS1 = '02:00:00:00:00:02';
+const CMAC = '02:00:00:00:88:10';
+const WMAC = '02:00:00:00:99:64';
+const VIP6 = '2001:db8:88::5';
+const CIP6 = '2001:db8:88::10';
+const DIP6 = '2001:db8:99::5';
+const RIP6 = '2001:db8:99::100';
+
+function lab() {
+  const io = new MemoryIo([
+    { name: 'eth0', mac: LVS0 },
+    { name: 'eth1', mac: LVS1 },
+  ]);
+  const cfg: EngineConfig = {
+    ports: [
+      {
+        name: 'eth0',
+        owned: [],
+        subnets: [],
+        gateway: 0,
+        owned6: [parseInet6(VIP6)!],
+        subnets6: [[parseInet6('2001:db8:88::')!, 64]],
+      },
+      { name: 'eth1', owned: [], subnets: [], gateway: 0, subnets6: [[parseInet6(DIP6)!, 64]] },
+    ],
+    fullNatAddrs: [],
+    connCapacity: 1024,
+  };
+  const services = new ServiceTable({ findScheduler });
+  const vip = parseInet6(VIP6)!;
+  const key = { af: AF_INET6, protocol: IPPROTO_TCP, addr: inet6Fold(vip), addr6: vip, port: 80, fwmark: 0 };
+  services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
+  const rip = parseInet6(RIP6)!;
+  services.addDest(key, {
+    af: AF_INET6,
+    addr: inet6Fold(rip),
+    addr6: rip,
+    port: 8080,
+    fwd: FWD_MASQ,
+    weight: 1,
+    uThreshold: 0,
+    lThreshold: 0,
+  });
+  let now = 1_000_000;
+  const engine = new Engine(io, cfg, services, { now: () => now });
+  engine.start();
+  return { io, engine, advance: (ms: number) => (now += ms) };
+}
+
+/** An NS or NA (hop limit 255, one link-layer option), checksum summed naively. */
+function nd(type: 135 | 136, src: string, dst: string, target: string, mac: string, dstMac: string, flags = 0): Buffer {
+  const body = Buffer.alloc(32);
+  body[0] = type;
+  body[4] = flags;
+  addr6Bytes(target).copy(body, 8);
+  body[24] = type === 135 ? 1 : 2;
+  body[25] = 1;
+  macToBytes(mac).copy(body, 26);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const ps = Buffer.concat([s, d, Buffer.from([0, 0, 0, 32, 0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(32, 4);
+  ip[6] = 58;
+  ip[7] = 255;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  const eth = Buffer.concat([macToBytes(dstMac), macToBytes(mac), Buffer.from([0x86, 0xdd])]);
+  return Buffer.concat([eth, ip, body]);
+}
+
+t.test('at start tsvs advertises the VIP6 unsolicited, to all nodes', async (t) => {
+  const { io } = lab();
+  const want = nd(136, VIP6, 'ff02::1', VIP6, LVS0, '33:33:00:00:00:01', 0xa0);
+  t.equal(io.sent.length, 1);
+  t.equal(hex(io.sent[0]!.frame), hex(want), 'router + override, target link-layer option with eth0 MAC');
+});
+
+t.test('an NS for the VIP6 is answered with a solicited NA to the client', async (t) => {
+  const { io } = lab();
+  io.sent.length = 0;
+  io.inject(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05'));
+  io.deliver();
+  t.equal(io.sent.length, 1);
+  t.equal(hex(io.sent[0]!.frame), hex(nd(136, VIP6, CIP6, VIP6, LVS0, CMAC, 0xe0)));
+});
+
+t.test('ICMPv6 echo to the VIP6 is answered from it', async (t) => {
+  const { io } = lab();
+  io.sent.length = 0;
+  const req = {
+    src: CIP6,
+    dst: VIP6,
+    srcMac: CMAC,
+    dstMac: LVS0,
+    proto: 'icmp6' as const,
+    payload: Buffer.from('ping'),
+  };
+  io.inject(0, buildFrame6(req));
+  io.deliver();
+  const want = buildFrame6({ ...req, src: VIP6, dst: CIP6, srcMac: LVS0, dstMac: CMAC, icmpType: 129 });
+  t.equal(hex(io.sent[0]!.frame), hex(want));
+});
+
+t.test('NAT66: a SYN waits for NS resolution, leaves to RIP6:8080, the reply comes back from VIP6:80', async (t) => {
+  const { io, engine } = lab();
+  const c = { sport: 40000, srcMac: CMAC, proto: 'tcp' as const, hopLimit: 64 };
+  io.inject(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05')); // tsvs learns the client
+  io.deliver();
+  io.sent.length = 0;
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, dstMac: LVS0, dport: 80, flags: 'S' }));
+  io.deliver();
+  t.equal(io.sent.length, 1, 'only the NS for the real server');
+  t.equal(hex(io.sent[0]!.frame), hex(nd(135, DIP6, 'ff02::1:ff00:100', RIP6, LVS1, '33:33:ff:00:01:00')));
+  io.sent.length = 0;
+  io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60));
+  io.deliver();
+  const fwd = buildFrame6({
+    ...c,
+    src: CIP6,
+    dst: RIP6,
+    srcMac: LVS1,
+    dstMac: WMAC,
+    dport: 8080,
+    flags: 'S',
+    hopLimit: 63,
+  });
+  t.equal(hex(io.sent[0]!.frame), hex(fwd), 'the held SYN, rewritten, once the NA arrives');
+  io.sent.length = 0;
+  const r = { proto: 'tcp' as const, sport: 8080, dport: 40000, flags: 'SA', hopLimit: 64 };
+  io.inject(1, buildFrame6({ ...r, src: RIP6, dst: CIP6, srcMac: WMAC, dstMac: LVS1 }));
+  io.deliver();
+  const back = buildFrame6({ ...r, sport: 80, src: VIP6, dst: CIP6, srcMac: LVS0, dstMac: CMAC, hopLimit: 63 });
+  t.equal(hex(io.sent[0]!.frame), hex(back));
+  t.equal(engine.v6!.cm.conns.count, 1);
+});
+
+t.test('hop limit 1: ICMPv6 time exceeded from the VIP6, quoting the packet as sent', async (t) => {
+  const { io, engine } = lab();
+  io.sent.length = 0;
+  const syn = buildFrame6({ src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, proto: 'tcp', flags: 'S', hopLimit: 1 });
+  io.inject(0, syn);
+  io.deliver();
+  const out = io.sent[0]!.frame;
+  t.equal(out[14 + 40], 3, 'ICMPv6 type 3 (time exceeded)');
+  t.equal(hex(out.subarray(14 + 8, 14 + 24)), hex(addr6Bytes(VIP6)), 'from the VIP6');
+  t.equal(hex(out.subarray(14 + 48)), hex(syn.subarray(14)), 'the whole SYN quoted');
+  t.equal(engine.drops.toRecord()['ttl_exceeded'], 1);
+});
+
+t.test('nine destination options headers: a counted bad_ipv6_exthdr drop, nothing sent', async (t) => {
+  const { io, engine } = lab();
+  io.sent.length = 0;
+  io.inject(
+    0,
+    buildFrame6({ src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, proto: 'tcp', flags: 'S', destOpts: 9 }),
+  );
+  io.inject(
+    0,
+    buildFrame6({ src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, proto: 'tcp', flags: 'S', destOpts: 2, sport: 1 }),
+  );
+  io.deliver();
+  t.equal(engine.drops.toRecord()['bad_ipv6_exthdr'], 1, 'nine: dropped');
+  t.equal(engine.v6!.cm.conns.count, 1, 'two: walked, and the SYN made a connection');
+});
+
+/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
+function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(body.length, 4);
+  ip[6] = 58;
+  ip[7] = hop;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
+}
+
+t.test('an ICMPv6 error from the real server about a connection reaches the client as from the VIP6', async (t) => {
+  const { io } = lab();
+  io.inject(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05'));
+  io.inject(1, nd(135, RIP6, 'ff02::1:ff00:5', DIP6, WMAC, '33:33:ff:00:00:05'));
+  io.deliver();
+  io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60));
+  io.deliver();
+  const c = { sport: 40000, proto: 'tcp' as const, flags: 'S' };
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, dport: 80 }));
+  io.deliver();
+  io.sent.length = 0;
+  // What web1 got (the SYN to RIP6:8080) quoted in its port unreachable.
+  const got = buildFrame6({ ...c, src: CIP6, dst: RIP6, dport: 8080, hopLimit: 63 }).subarray(14);
+  io.inject(1, icmp6Err(RIP6, CIP6, WMAC, LVS1, 64, got));
+  io.deliver();
+  // The quote as the client sent it, but its TCP checksum left as it was (the kernel leaves it too).
+  const want = Buffer.from(buildFrame6({ ...c, src: CIP6, dst: VIP6, dport: 80, hopLimit: 63 }).subarray(14));
+  got.copy(want, 40 + 16, 40 + 16, 40 + 18);
+  t.equal(io.sent.length, 1);
+  t.equal(hex(io.sent[0]!.frame), hex(icmp6Err(VIP6, CIP6, LVS0, CMAC, 63, want)));
+});
