@@ -10,6 +10,7 @@
 // event loop and a message runs in a turn of its own, so every batch (and every connection
 // scheduled in it) sees one whole rule set, the old or the new, never part of a change.
 
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { AfPacketIo } from '../io/af-packet.ts';
 import { Engine } from '../datapath/engine.ts';
@@ -43,6 +44,16 @@ function desired(r: RuleSet): DesiredRules {
     timeouts: { tcp: r.timeouts.tcpSec, tcpFin: r.timeouts.tcpFinSec, udp: r.timeouts.udpSec },
   };
 }
+
+/** This thread's Linux id: /proc/thread-self links to PID/task/TID of the calling thread. */
+function threadId(): number {
+  try {
+    return Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+const tid = threadId();
 
 const row = (s: Service | Dest): CounterRow => [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes];
 
@@ -92,7 +103,7 @@ function report(): void {
   const stats = JSON.parse(JSON.stringify(engineStats(engine))) as Record<string, unknown>;
   post({
     type: 'report',
-    report: { index: init.index, rulesVersion: applied.version, engine: stats, services, conns },
+    report: { index: init.index, tid, rulesVersion: applied.version, engine: stats, services, conns },
   });
 }
 

@@ -42,7 +42,7 @@ function spawnWorker(init: WorkerInit): Worker {
 }
 
 /** The destinations that make a frame "in" for the fanout program: owned addresses and VIPs. */
-function inAddrs(cfg: EngineConfig, daemon: TsvsDaemon): number[] {
+function inAddrs(cfg: EngineConfig, daemon: Pick<TsvsDaemon, 'table'>): number[] {
   const set = new Set<number>();
   for (const p of cfg.ports) for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) set.add(a >>> 0);
   for (const s of daemon.table.services()) if (s.fwmark === 0 && s.af === AF_INET) set.add(s.addr >>> 0);
@@ -62,7 +62,7 @@ export class EngineWorkers {
   private pushQueued = false;
 
   constructor(
-    private readonly daemon: TsvsDaemon,
+    private readonly daemon: Pick<TsvsDaemon, 'table'>,
     private readonly cfg: EngineConfig,
     private readonly log: Logger,
     readonly count: number,
@@ -100,6 +100,11 @@ export class EngineWorkers {
   /** engine.stats: the workers' counters summed, each worker's own under `workers`. */
   stats(): Record<string, unknown> {
     return { ...mergeWorkerStats(this.reports), workerCount: this.count, workerCrashes: this.crashes };
+  }
+
+  /** A neighbour every worker learns now, as if worker 0 had heard its ARP reply. */
+  learnNeighbour(ip: number, port: number, mac: Uint8Array): void {
+    for (const w of this.threads) w.postMessage({ type: 'neigh', ip, port, mac } satisfies ToWorker);
   }
 
   async stop(): Promise<void> {

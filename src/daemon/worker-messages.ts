@@ -49,6 +49,8 @@ export interface ServiceCounters {
 /** A worker's periodic report: engine counters, the model's counters, its connections. */
 export interface WorkerReport {
   readonly index: number;
+  /** The thread's Linux id (/proc/PID/task/TID: top -H, taskset -p), 0 when unknown. */
+  readonly tid: number;
   readonly rulesVersion: number;
   readonly engine: Readonly<Record<string, unknown>>;
   readonly services: readonly ServiceCounters[];

@@ -37,6 +37,7 @@ export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Rec
   out['drops'] = drops;
   out['workers'] = got.map((r) => ({
     index: r.index,
+    tid: r.tid,
     rulesVersion: r.rulesVersion,
     rxFrames: num(r.engine, 'rxFrames'),
     forwardedIn: num(r.engine, 'forwardedIn'),
