@@ -57,12 +57,12 @@ const tid = threadId();
 
 const row = (s: Service | Dest): CounterRow => [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes];
 
-// No jumbo ring: its second socket per port is outside the fanout group, so every worker would
-// receive every GSO superpacket. Workers take superpackets through the main ring's recv() path.
+// The jumbo ring's socket joins a fanout group of its own (AfPacketIo.joinFanout), so a worker's
+// superpackets land whole in its jumbo ring as with one engine.
 const io = AfPacketIo.open(
   init.cfg.ports.map((p) => p.name),
   {
-    jumboSlots: 0,
+    ...(init.cfg.jumboSlots !== undefined ? { jumboSlots: init.cfg.jumboSlots } : {}),
     ...(init.cfg.busyPollUs !== undefined ? { spinUs: init.cfg.busyPollUs } : {}),
     ...(init.cfg.pollIntervalUs !== undefined ? { pollIntervalUs: init.cfg.pollIntervalUs } : {}),
   },

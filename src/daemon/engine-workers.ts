@@ -19,6 +19,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { AF_INET } from '../model/dest.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
+import type { FanoutGroups } from '../io/af-packet.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
@@ -83,7 +84,8 @@ export class EngineWorkers {
   async start(): Promise<void> {
     const shard = { ...this.cfg, connCapacity: Math.max(1, Math.ceil(this.cfg.connCapacity / this.count)) };
     const rules = this.ruleSet();
-    let groupIds: readonly number[] = this.cfg.ports.map(() => 0);
+    const none = this.cfg.ports.map(() => 0);
+    let groupIds: FanoutGroups = { rx: none, jumbo: none };
     this.threads = [];
     this.reports = new Array<WorkerReport | null>(this.count).fill(null);
     for (let index = 0; index < this.count; index++) {
@@ -131,7 +133,7 @@ export class EngineWorkers {
     );
   }
 
-  private joined(w: Worker, index: number): Promise<readonly number[]> {
+  private joined(w: Worker, index: number): Promise<FanoutGroups> {
     return new Promise((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
         if (m.type !== 'joined') return;

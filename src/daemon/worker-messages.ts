@@ -3,6 +3,7 @@
 // message crosses postMessage's structured clone.
 
 import type { EngineConfig } from '../datapath/engine-config.ts';
+import type { FanoutGroups } from '../io/af-packet.ts';
 import type { ConnSnapshot, TimeoutValues } from '../model/data-plane.ts';
 import type { ServiceKey, ServiceRule } from '../model/rule-spec.ts';
 
@@ -24,7 +25,7 @@ export interface WorkerInit {
   /** The [engine] config, with connCapacity already this shard's share. */
   readonly cfg: EngineConfig;
   /** The fanout groups to join, per interface (0: the first worker creates them). */
-  readonly groupIds: readonly number[];
+  readonly groupIds: FanoutGroups;
   readonly rules: RuleSet;
 }
 
@@ -68,7 +69,7 @@ export type ToWorker =
   | { readonly type: 'stop' };
 
 export type FromWorker =
-  | { readonly type: 'joined'; readonly groupIds: readonly number[] }
+  | { readonly type: 'joined'; readonly groupIds: FanoutGroups }
   | { readonly type: 'started' }
   | { readonly type: 'applied'; readonly version: number }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
