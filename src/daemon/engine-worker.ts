@@ -21,6 +21,7 @@ import { engineStats } from './engine-runner.ts';
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { engineConnSource } from './engine-data-plane.ts';
+import { Logger } from '../lib/logger.ts';
 import {
   REPORT_CONNS_MAX,
   type CounterRow,
@@ -69,10 +70,20 @@ const io = AfPacketIo.open(
 );
 const groupIds = io.joinFanout(init.groupIds);
 const table = new ServiceTable({ findScheduler });
-const engine = new Engine(io, init.cfg, table, { conn: { lportSlot: init.index, lportSlots: init.workers } });
+// An interface that returns is re-attached on the main thread's word only (the 'rejoin' message),
+// one worker after the other, so the new fanout groups number the workers as before.
+// What the engine logs (an interface lost or back) goes to the daemon's logger, which adds `worker`.
+const log = new Logger({ level: 'debug', format: 'json', write: (json) => post({ type: 'log', json }) });
+const engine = new Engine(io, init.cfg, table, {
+  log,
+  conn: { lportSlot: init.index, lportSlots: init.workers },
+  portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
+});
 const shard = engineConnSource(engine);
 let applied: RuleSet = { version: 0, services: [], timeouts: init.rules.timeouts };
 let reportTimer: NodeJS.Timeout | null = null;
+/** The groups' program, kept by worker 0 for the new groups of a re-attached port. */
+let program: Uint32Array | null = null;
 
 function applyRules(next: RuleSet): void {
   const t = engine.conns.timeouts;
@@ -121,6 +132,19 @@ if (init.index === 0) {
     post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
 }
 
+/** Re-attaches port, joins its new groups as this worker's member, and worker 0 sets their program. */
+function rejoin(p: number, rx: number, jumbo: number): void {
+  const fail = (error: string): void => post({ type: 'rejoined', port: p, ifindex: 0, rx: 0, jumbo: 0, error });
+  if (!engine.portWatch.reattach(p)) return fail(engine.portWatch.links[p]?.error || 'no interface to re-attach to');
+  try {
+    const [r, j] = io.joinFanoutPort(p, rx, jumbo);
+    if (init.index === 0 && program !== null) io.setFanoutProgram(program);
+    post({ type: 'rejoined', port: p, ifindex: io.ports[p]!.ifindex, rx: r, jumbo: j, error: '' });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'start':
@@ -129,11 +153,14 @@ port.on('message', (m: ToWorker) => {
       post({ type: 'started' });
       break;
     case 'rules':
-      if (m.program !== null) io.setFanoutProgram(m.program);
+      if (m.program !== null) io.setFanoutProgram((program = m.program));
       if (m.rules.version > applied.version) applyRules(m.rules);
       break;
     case 'neigh':
       engine.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
+      break;
+    case 'rejoin':
+      rejoin(m.port, m.rx, m.jumbo);
       break;
     case 'stop':
       stop();

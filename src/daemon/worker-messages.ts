@@ -66,6 +66,8 @@ export type ToWorker =
   | { readonly type: 'start' }
   | { readonly type: 'rules'; readonly rules: RuleSet; readonly program: Uint32Array | null }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  /** Re-attach port now and join its new fanout groups (0: create them; worker 0 does, first). */
+  | { readonly type: 'rejoin'; readonly port: number; readonly rx: number; readonly jumbo: number }
   | { readonly type: 'stop' };
 
 export type FromWorker =
@@ -74,4 +76,17 @@ export type FromWorker =
   | { readonly type: 'applied'; readonly version: number }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
   | { readonly type: 'report'; readonly report: WorkerReport }
+  /** A line of the worker's logger (JSON: time, level, msg, fields), for the daemon's log. */
+  | { readonly type: 'log'; readonly json: string }
+  /** Port's interface returned (as ifindex): the main thread has every worker rejoin, in order. */
+  | { readonly type: 'portBack'; readonly port: number; readonly ifindex: number }
+  /** Done with a rejoin: the groups' ids, or why not (error non-empty). */
+  | {
+      readonly type: 'rejoined';
+      readonly port: number;
+      readonly ifindex: number;
+      readonly rx: number;
+      readonly jumbo: number;
+      readonly error: string;
+    }
   | { readonly type: 'error'; readonly message: string };

@@ -31,6 +31,11 @@ export interface EngineOptions {
   log?: Logger;
   /** Period of the interface look-up (ms, default PORT_WATCH_MS). */
   portWatchMs?: number;
+  /**
+   * An interface returned: when set, the owner re-attaches the port (portWatch.reattach) instead
+   * of the watch, as a worker of tsvsd must, in fanout member order with the other workers.
+   */
+  portReturned?: (port: number, ifindex: number) => void;
 }
 
 /** keepalived.conf(5) defaults: vrrp_garp_master_repeat, vrrp_garp_master_delay. */
@@ -81,7 +86,11 @@ export class Engine {
     this.xmit = new Xmit(io, cfg, this.drops);
     this.setStandby(cfg.vrrpState === 'backup');
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
-    const hooks = { lost: (p: number) => this.portLost(p), reattached: (p: number) => this.portReattached(p) };
+    const hooks = {
+      lost: (p: number) => this.portLost(p),
+      reattached: (p: number) => this.portReattached(p),
+      ...(opts.portReturned !== undefined ? { returned: opts.portReturned } : {}),
+    };
     this.portWatch = new PortWatch(io, hooks, opts.log ?? null);
   }
 

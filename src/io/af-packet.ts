@@ -324,23 +324,23 @@ export class AfPacketIo implements PacketIo {
    * order sends a flow's small frames and its superpackets to the same worker.
    */
   joinFanout(groups: FanoutGroups): FanoutGroups {
+    const joined = this.portList.map((_, i) => this.joinFanoutPort(i, groups.rx[i] ?? 0, groups.jumbo[i] ?? 0));
+    return { rx: joined.map((j) => j[0]), jumbo: joined.map((j) => j[1]) };
+  }
+
+  /** joinFanout for one port (again after a re-attach): its [RX group id, jumbo group id]. */
+  joinFanoutPort(port: number, rxId: number, jumboId: number): [number, number] {
     if (this.closed) throw new TsvsError('PACKET_IO_CLOSED', 'AF_PACKET I/O is closed');
-    const join = (i: number, jumbo: boolean): number => {
+    const join = (id: number, jumbo: boolean): number => {
       try {
-        return this.nat.fanoutJoin(this.handle, i, (jumbo ? groups.jumbo[i] : groups.rx[i]) ?? 0, jumbo);
+        return this.nat.fanoutJoin(this.handle, port, id, jumbo);
       } catch (e) {
         const what = jumbo ? 'the jumbo ring fanout group' : 'the fanout group';
-        throw new TsvsError(
-          'PACKET_FANOUT',
-          `Cannot join ${what} of ${this.portList[i]!.name}: ${(e as Error).message}`,
-          {
-            cause: e,
-          },
-        );
+        const name = this.portList[port]?.name ?? `port ${port}`;
+        throw new TsvsError('PACKET_FANOUT', `Cannot join ${what} of ${name}: ${(e as Error).message}`, { cause: e });
       }
     };
-    const rx = this.portList.map((_, i) => join(i, false));
-    return { rx, jumbo: this.portList.map((_, i) => join(i, true)) };
+    return [join(rxId, false), join(jumboId, true)];
   }
 
   /** Installs the groups' demux program through every port (the kernel swaps it atomically). */
