@@ -512,12 +512,14 @@ static napi_value js_set_spin_us(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* fanoutJoin(handle, port, id) -> id: port's RX socket joins fanout group id (0 = a new group with
- * an id the kernel picks); returns the group's id (fanout.c). */
+/* fanoutJoin(handle, port, id, jumbo) -> id: port's RX socket (jumbo: its jumbo ring's socket)
+ * joins fanout group id (0 = a new group with an id the kernel picks); returns the group's id, 0
+ * for a jumbo join on a port without a jumbo ring (fanout.c). */
 static napi_value js_fanout_join(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], r;
+  size_t argc = 4;
+  napi_value argv[4], r;
   struct addon_io *a;
+  bool jumbo = false;
   uint32_t i = 0, id = 0;
   uint16_t gid;
   char err[256];
@@ -528,8 +530,10 @@ static napi_value js_fanout_join(napi_env env, napi_callback_info info) {
     return throw_errno(env, EINVAL, "fanoutJoin(handle, port, id): no such port");
   if (napi_get_value_uint32(env, argv[2], &id) != napi_ok || id > 0xffff)
     return throw_errno(env, EINVAL, "fanoutJoin(handle, port, id): id must be 0 to 65535");
+  if (argc >= 4 && napi_get_value_bool(env, argv[3], &jumbo) != napi_ok)
+    return throw_errno(env, EINVAL, "fanoutJoin(handle, port, id, jumbo): jumbo must be a boolean");
   gid = (uint16_t)id;
-  rc = tsvs_fanout_join(&a->io, i, &gid, err, sizeof err);
+  rc = tsvs_fanout_join(&a->io, i, jumbo, &gid, err, sizeof err);
   if (rc < 0) return throw_errno(env, -rc, err);
   NAPI_CALL(napi_create_uint32(env, gid, &r));
   return r;

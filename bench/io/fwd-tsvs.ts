@@ -6,13 +6,19 @@
 // Prints "ready", and on SIGTERM one JSON line of counters. Like tsvsd, it installs the kernel
 // ingress filter (src/daemon/kernel-filter.ts) unless FWD_KERNEL_FILTER=off, and with
 // FWD_CTL_SOCKET=PATH it serves tsvsd's engine.stats op on a control socket there (ctl-probe.ts).
+// FWD_WORKERS=N|auto runs the engine as tsvsd's `[engine] workers N` does (src/daemon/engine-workers.ts:
+// N data-path threads in PACKET_FANOUT groups, the main thread only for control); "ready" then
+// lists the threads' Linux ids (tids=a,b) for per-thread CPU accounting.
 
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AfPacketIo } from '../../src/io/af-packet.ts';
 import { Engine } from '../../src/datapath/engine.ts';
 import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { engineStats } from '../../src/daemon/engine-runner.ts';
 import { installKernelFilter } from '../../src/daemon/kernel-filter.ts';
+import { EngineWorkers } from '../../src/daemon/engine-workers.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { Logger } from '../../src/lib/logger.ts';
 import { ControlServer } from '../../src/wire/socket.ts';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
@@ -49,14 +55,51 @@ table.addDest(key, {
   lThreshold: 0,
 });
 // FWD_OPTS: AfPacketOptions as JSON (e.g. '{"spinUs":0}'), for A/B runs of the I/O settings.
-const io = AfPacketIo.open(['eth0', 'eth1'], process.env['FWD_OPTS'] ? JSON.parse(process.env['FWD_OPTS']) : {});
-const engine = new Engine(io, cfg, table);
-engine.start();
-const filter =
-  process.env['FWD_KERNEL_FILTER'] === 'off'
-    ? null
-    : await installKernelFilter(['eth0', 'eth1'], new Logger({ level: 'warn' }));
-const learnSink = (): void => engine.xmit.neigh.learn(ipToU32('10.2.0.3'), 1, parseMac(sinkMac), 0, Date.now());
+const opts = process.env['FWD_OPTS'] ? (JSON.parse(process.env['FWD_OPTS']) as Record<string, number>) : {};
+const workersText = process.env['FWD_WORKERS'];
+const log = new Logger({ level: 'warn' });
+let stats: () => Record<string, unknown>;
+let learnSink: () => void;
+let stopEngine: () => Promise<void>;
+let ioStats: () => unknown = () => null;
+let tids: number[] = [];
+if (workersText === undefined) {
+  const io = AfPacketIo.open(['eth0', 'eth1'], opts);
+  const engine = new Engine(io, cfg, table);
+  engine.start();
+  stats = () => engineStats(engine);
+  ioStats = () => io.stats();
+  learnSink = () => engine.xmit.neigh.learn(ipToU32('10.2.0.3'), 1, parseMac(sinkMac), 0, Date.now());
+  stopEngine = async () => engine.stop();
+} else {
+  const count = workersText === 'auto' ? availableParallelism() : Number(workersText);
+  const workers = new EngineWorkers(
+    { table },
+    {
+      ...cfg,
+      workers: count,
+      ...(opts['spinUs'] !== undefined ? { busyPollUs: opts['spinUs'] } : {}),
+      ...(opts['pollIntervalUs'] !== undefined ? { pollIntervalUs: opts['pollIntervalUs'] } : {}),
+    },
+    log,
+    count,
+  );
+  await workers.start();
+  stats = () => workers.stats();
+  learnSink = () => workers.learnNeighbour(ipToU32('10.2.0.3'), 1, Uint8Array.from(parseMac(sinkMac)));
+  stopEngine = () => workers.stop();
+  // The workers report once a second; their thread ids come with the first reports.
+  const rows = await waitFor(
+    'every worker to report',
+    async () => {
+      const w = workers.stats()['workers'] as { tid: number }[];
+      return w.length === count ? w : null;
+    },
+    { timeoutMs: 10_000 },
+  );
+  tids = rows!.map((w) => w.tid);
+}
+const filter = process.env['FWD_KERNEL_FILTER'] === 'off' ? null : await installKernelFilter(['eth0', 'eth1'], log);
 learnSink();
 // Keep the static entry fresh (the bench does not answer ARP for 10.2.0.3).
 setInterval(learnSink, 5000).unref();
@@ -66,23 +109,24 @@ const ctl = ctlPath
       path: ctlPath,
       handle: async (op) => {
         if (op !== 'engine.stats') throw new Error(`unknown op ${op}`);
-        return engineStats(engine);
+        return stats();
       },
     })
   : null;
 await ctl?.listen();
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
-process.stdout.write('ready\n');
+process.stdout.write(tids.length > 0 ? `ready tids=${tids.join(',')}\n` : 'ready\n');
 
 process.on('SIGTERM', () => {
-  const s = engineStats(engine);
+  const s = stats();
   delete s['neighbours'];
-  const stats = io.stats();
-  engine.stop();
-  filter?.remove();
-  void ctl?.close();
-  eld.disable();
-  const loopDelayMs = { p99: +(eld.percentile(99) / 1e6).toFixed(1), max: +(eld.max / 1e6).toFixed(1) };
-  process.stdout.write(JSON.stringify({ engine: s, loopDelayMs, stats }) + '\n', () => process.exit(0));
+  const io = ioStats();
+  void stopEngine().then(() => {
+    filter?.remove();
+    void ctl?.close();
+    eld.disable();
+    const loopDelayMs = { p99: +(eld.percentile(99) / 1e6).toFixed(1), max: +(eld.max / 1e6).toFixed(1) };
+    process.stdout.write(JSON.stringify({ engine: s, loopDelayMs, stats: io }) + '\n', () => process.exit(0));
+  });
 });

@@ -1,9 +1,11 @@
 /* pktgen: traffic generator and timestamping sink for the packet I/O bench (bench/io/run.sh).
  *
- *   pktgen gen  <if> <dst-mac> <src-ip> <dst-ip> <max-count> <max-seconds> [pps]
+ *   pktgen gen  <if> <dst-mac> <src-ip> <dst-ip> <max-count> <max-seconds> [pps] [flows]
  *       60-byte Ethernet/IPv4/UDP frames (64 on the wire with the FCS) on an AF_PACKET socket with
  *       PACKET_QDISC_BYPASS. pps = 0: as fast as possible, sendmmsg x64. pps > 0: paced, one
  *       frame per slot. Each payload carries a magic, a sequence number and CLOCK_REALTIME at send.
+ *       flows (default 1, at most 65536): frame n comes from source port 5000 + n % flows, so a
+ *       receiver that spreads flows over threads (PACKET_FANOUT, RSS) sees that many 5-tuples.
  *       Prints {"sent":N,"seconds":S,"pps":P,"cpu_s":C} (C: its own CPU time, softirq work included).
  *   pktgen sink <if> <max-seconds> <max-count>
  *       Receives on an AF_PACKET socket with SO_TIMESTAMPNS (kernel receive time, same clock) and
@@ -96,8 +98,11 @@ static void build(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t s
 }
 
 /* payload: magic u32 at 42, seq u32 at 46, send time u64 at 50 (host order; same machine) */
-static void stamp(uint8_t *f, uint32_t seq, uint64_t ns) {
+static void stamp(uint8_t *f, uint32_t seq, uint64_t ns, uint32_t flows) {
   uint32_t m = MAGIC;
+  uint16_t sport = (uint16_t)(5000u + seq % flows); /* UDP checksum 0: nothing to update */
+  f[34] = (uint8_t)(sport >> 8);
+  f[35] = (uint8_t)sport;
   memcpy(f + 42, &m, 4);
   memcpy(f + 46, &seq, 4);
   memcpy(f + 50, &ns, 8);
@@ -111,6 +116,7 @@ static int gen(int argc, char **argv) {
   uint32_t sip, dip;
   uint64_t max_count, sent = 0;
   double max_s, t0, pps;
+  uint32_t flows;
   int fd;
   if (argc < 8) return 2;
   if (sscanf(argv[3], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst[0], &dst[1], &dst[2], &dst[3], &dst[4], &dst[5]) != 6) return 2;
@@ -119,6 +125,11 @@ static int gen(int argc, char **argv) {
   max_count = strtoull(argv[6], NULL, 10);
   max_s = atof(argv[7]);
   pps = argc > 8 ? atof(argv[8]) : 0;
+  flows = argc > 9 ? (uint32_t)strtoul(argv[9], NULL, 10) : 1;
+  if (flows < 1 || flows > 65536) {
+    fprintf(stderr, "flows must be 1 to 65536\n");
+    return 2;
+  }
   fd = open_sock(argv[2], 0);
   for (int i = 0; i < BATCH; i++) {
     build(frames[i], dst, src, sip, dip);
@@ -140,7 +151,7 @@ static int gen(int argc, char **argv) {
         next.tv_sec++;
       }
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-      stamp(frames[0], (uint32_t)sent, real_ns());
+      stamp(frames[0], (uint32_t)sent, real_ns(), flows);
       if (send(fd, frames[0], FRAME, 0) == FRAME) sent++;
     }
   } else {
@@ -148,7 +159,7 @@ static int gen(int argc, char **argv) {
       int n = BATCH, r;
       uint64_t ns = real_ns();
       if (max_count - sent < (uint64_t)n) n = (int)(max_count - sent);
-      for (int i = 0; i < n; i++) stamp(frames[i], (uint32_t)(sent + (uint64_t)i), ns);
+      for (int i = 0; i < n; i++) stamp(frames[i], (uint32_t)(sent + (uint64_t)i), ns, flows);
       r = sendmmsg(fd, msgs, (unsigned)n, 0);
       if (r > 0) sent += (uint64_t)r;
       if ((sent & 0xfff) < BATCH && now_s() - t0 >= max_s) break;
@@ -226,7 +237,7 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "gen") == 0) rc = gen(argc, argv);
   else if (argc > 1 && strcmp(argv[1], "sink") == 0) rc = sink(argc, argv);
   if (rc == 2)
-    fprintf(stderr, "usage: pktgen gen <if> <dst-mac> <src-ip> <dst-ip> <max-count> <max-seconds> [pps]\n"
+    fprintf(stderr, "usage: pktgen gen <if> <dst-mac> <src-ip> <dst-ip> <max-count> <max-seconds> [pps] [flows]\n"
                     "       pktgen sink <if> <max-seconds> <max-count>\n");
   return rc;
 }

@@ -10,6 +10,7 @@
 // event loop and a message runs in a turn of its own, so every batch (and every connection
 // scheduled in it) sees one whole rule set, the old or the new, never part of a change.
 
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { AfPacketIo } from '../io/af-packet.ts';
 import { Engine } from '../datapath/engine.ts';
@@ -20,6 +21,7 @@ import { engineStats } from './engine-runner.ts';
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { engineConnSource } from './engine-data-plane.ts';
+import { Logger } from '../lib/logger.ts';
 import {
   REPORT_CONNS_MAX,
   type CounterRow,
@@ -44,24 +46,44 @@ function desired(r: RuleSet): DesiredRules {
   };
 }
 
+/** This thread's Linux id: /proc/thread-self links to PID/task/TID of the calling thread. */
+function threadId(): number {
+  try {
+    return Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+const tid = threadId();
+
 const row = (s: Service | Dest): CounterRow => [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes];
 
-// No jumbo ring: its second socket per port is outside the fanout group, so every worker would
-// receive every GSO superpacket. Workers take superpackets through the main ring's recv() path.
+// The jumbo ring's socket joins a fanout group of its own (AfPacketIo.joinFanout), so a worker's
+// superpackets land whole in its jumbo ring as with one engine.
 const io = AfPacketIo.open(
   init.cfg.ports.map((p) => p.name),
   {
-    jumboSlots: 0,
+    ...(init.cfg.jumboSlots !== undefined ? { jumboSlots: init.cfg.jumboSlots } : {}),
     ...(init.cfg.busyPollUs !== undefined ? { spinUs: init.cfg.busyPollUs } : {}),
     ...(init.cfg.pollIntervalUs !== undefined ? { pollIntervalUs: init.cfg.pollIntervalUs } : {}),
   },
 );
 const groupIds = io.joinFanout(init.groupIds);
 const table = new ServiceTable({ findScheduler });
-const engine = new Engine(io, init.cfg, table, { conn: { lportSlot: init.index, lportSlots: init.workers } });
+// An interface that returns is re-attached on the main thread's word only (the 'rejoin' message),
+// one worker after the other, so the new fanout groups number the workers as before.
+// What the engine logs (an interface lost or back) goes to the daemon's logger, which adds `worker`.
+const log = new Logger({ level: 'debug', format: 'json', write: (json) => post({ type: 'log', json }) });
+const engine = new Engine(io, init.cfg, table, {
+  log,
+  conn: { lportSlot: init.index, lportSlots: init.workers },
+  portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
+});
 const shard = engineConnSource(engine);
 let applied: RuleSet = { version: 0, services: [], timeouts: init.rules.timeouts };
 let reportTimer: NodeJS.Timeout | null = null;
+/** The groups' program, kept by worker 0 for the new groups of a re-attached port. */
+let program: Uint32Array | null = null;
 
 function applyRules(next: RuleSet): void {
   const t = engine.conns.timeouts;
@@ -92,7 +114,7 @@ function report(): void {
   const stats = JSON.parse(JSON.stringify(engineStats(engine))) as Record<string, unknown>;
   post({
     type: 'report',
-    report: { index: init.index, rulesVersion: applied.version, engine: stats, services, conns },
+    report: { index: init.index, tid, rulesVersion: applied.version, engine: stats, services, conns },
   });
 }
 
@@ -110,6 +132,19 @@ if (init.index === 0) {
     post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
 }
 
+/** Re-attaches port, joins its new groups as this worker's member, and worker 0 sets their program. */
+function rejoin(p: number, rx: number, jumbo: number): void {
+  const fail = (error: string): void => post({ type: 'rejoined', port: p, ifindex: 0, rx: 0, jumbo: 0, error });
+  if (!engine.portWatch.reattach(p)) return fail(engine.portWatch.links[p]?.error || 'no interface to re-attach to');
+  try {
+    const [r, j] = io.joinFanoutPort(p, rx, jumbo);
+    if (init.index === 0 && program !== null) io.setFanoutProgram(program);
+    post({ type: 'rejoined', port: p, ifindex: io.ports[p]!.ifindex, rx: r, jumbo: j, error: '' });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'start':
@@ -118,11 +153,14 @@ port.on('message', (m: ToWorker) => {
       post({ type: 'started' });
       break;
     case 'rules':
-      if (m.program !== null) io.setFanoutProgram(m.program);
+      if (m.program !== null) io.setFanoutProgram((program = m.program));
       if (m.rules.version > applied.version) applyRules(m.rules);
       break;
     case 'neigh':
       engine.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
+      break;
+    case 'rejoin':
+      rejoin(m.port, m.rx, m.jumbo);
       break;
     case 'stop':
       stop();

@@ -9,16 +9,26 @@
 // between two batches (engine-worker.ts). The fanout program is rebuilt when the in addresses
 // (owned addresses and VIPs) change.
 //
+// An interface that is deleted and comes back (a new ifindex) needs new sockets in every worker,
+// and the old groups went with the old device (a group is tied to its device: fanout_add refuses
+// a socket bound elsewhere). The first worker whose look finds it back tells this thread, which
+// has worker 0 re-attach and create the new groups, then worker 1 join them, and so on, so the
+// members keep their indexes. A link that only goes down and up keeps its sockets: the kernel
+// unlinks the members at NETDEV_DOWN and links them again at NETDEV_UP in socket creation order
+// (packet_notifier walks net->packet.sklist, to which packet_create appends), which is the
+// workers' order, as they open their sockets one after the other.
+//
 // A worker that dies (an uncaught exception, an exit) is logged with its error and counted in
 // engine.stats (workerCrashes); all workers are then stopped and started again, because the kernel
 // renumbers a fanout group's members when one leaves (fanout_release moves the last into the hole)
 // and every flow would then reach a worker that does not hold it. Connections are lost then.
 
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../lib/logger.ts';
+import { isLevel, type Logger } from '../lib/logger.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { AF_INET } from '../model/dest.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
+import type { FanoutGroups } from '../io/af-packet.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
@@ -42,7 +52,7 @@ function spawnWorker(init: WorkerInit): Worker {
 }
 
 /** The destinations that make a frame "in" for the fanout program: owned addresses and VIPs. */
-function inAddrs(cfg: EngineConfig, daemon: TsvsDaemon): number[] {
+function inAddrs(cfg: EngineConfig, daemon: Pick<TsvsDaemon, 'table'>): number[] {
   const set = new Set<number>();
   for (const p of cfg.ports) for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) set.add(a >>> 0);
   for (const s of daemon.table.services()) if (s.fwmark === 0 && s.af === AF_INET) set.add(s.addr >>> 0);
@@ -60,9 +70,12 @@ export class EngineWorkers {
   private stopping = false;
   private restarting = false;
   private pushQueued = false;
+  /** Per port: the ifindex whose groups the workers joined last, and whether a rejoin runs. */
+  private readonly joinedIfindex: number[];
+  private readonly rejoining = new Set<number>();
 
   constructor(
-    private readonly daemon: TsvsDaemon,
+    private readonly daemon: Pick<TsvsDaemon, 'table'>,
     private readonly cfg: EngineConfig,
     private readonly log: Logger,
     readonly count: number,
@@ -73,6 +86,7 @@ export class EngineWorkers {
       () => this.queuePush(),
     );
     this.dp = new EngineDataPlane(this.source, daemon.table.services());
+    this.joinedIfindex = cfg.ports.map(() => 0);
     daemon.table.onChange((c) => {
       this.dp.tableChanged(c);
       this.queuePush();
@@ -83,7 +97,8 @@ export class EngineWorkers {
   async start(): Promise<void> {
     const shard = { ...this.cfg, connCapacity: Math.max(1, Math.ceil(this.cfg.connCapacity / this.count)) };
     const rules = this.ruleSet();
-    let groupIds: readonly number[] = this.cfg.ports.map(() => 0);
+    const none = this.cfg.ports.map(() => 0);
+    let groupIds: FanoutGroups = { rx: none, jumbo: none };
     this.threads = [];
     this.reports = new Array<WorkerReport | null>(this.count).fill(null);
     for (let index = 0; index < this.count; index++) {
@@ -100,6 +115,11 @@ export class EngineWorkers {
   /** engine.stats: the workers' counters summed, each worker's own under `workers`. */
   stats(): Record<string, unknown> {
     return { ...mergeWorkerStats(this.reports), workerCount: this.count, workerCrashes: this.crashes };
+  }
+
+  /** A neighbour every worker learns now, as if worker 0 had heard its ARP reply. */
+  learnNeighbour(ip: number, port: number, mac: Uint8Array): void {
+    for (const w of this.threads) w.postMessage({ type: 'neigh', ip, port, mac } satisfies ToWorker);
   }
 
   async stop(): Promise<void> {
@@ -126,7 +146,7 @@ export class EngineWorkers {
     );
   }
 
-  private joined(w: Worker, index: number): Promise<readonly number[]> {
+  private joined(w: Worker, index: number): Promise<FanoutGroups> {
     return new Promise((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
         if (m.type !== 'joined') return;
@@ -159,6 +179,10 @@ export class EngineWorkers {
         mergeServiceCounters(this.daemon.table, this.reports);
       } else if (m.type === 'neigh') {
         for (const other of this.threads) if (other !== w) other.postMessage(m);
+      } else if (m.type === 'log') {
+        this.relayLog(m.json, index);
+      } else if (m.type === 'portBack') {
+        void this.rejoin(m.port, m.ifindex);
       }
     });
     const died = (why: string): void => {
@@ -173,6 +197,63 @@ export class EngineWorkers {
     };
     w.on('error', (e) => died(e.message));
     w.on('exit', (code) => died(`exit code ${code}`));
+  }
+
+  /** A worker's log line in the daemon's log, with the worker's index. */
+  private relayLog(json: string, worker: number): void {
+    try {
+      type Entry = Record<string, string | number | boolean | null>;
+      const { time: _time, level, msg, ...fields } = JSON.parse(json) as Entry;
+      const lv = String(level);
+      if (isLevel(lv)) this.log.log(lv, String(msg), { ...fields, worker });
+    } catch {
+      this.log.warn('an engine worker logged a line that is not JSON', { worker, line: json.slice(0, 200) });
+    }
+  }
+
+  /** Every worker re-attaches port and joins its new groups, in index order (see the top). */
+  private async rejoin(port: number, ifindex: number): Promise<void> {
+    if (this.rejoining.has(port) || this.joinedIfindex[port] === ifindex) return;
+    this.rejoining.add(port);
+    const name = this.cfg.ports[port]?.name ?? `port ${port}`;
+    let rx = 0;
+    let jumbo = 0;
+    try {
+      for (const [index, w] of this.threads.entries()) {
+        const r = await this.reply(w, { type: 'rejoin', port, rx, jumbo });
+        if (r.error !== '') throw new Error(`worker ${index}: ${r.error}`);
+        rx = r.rx;
+        jumbo = r.jumbo;
+        this.joinedIfindex[port] = r.ifindex;
+      }
+      this.log.info(`interface ${name} is back: every worker re-attached and joined its fanout groups`, {
+        interface: name,
+        workers: this.count,
+      });
+    } catch (e) {
+      this.joinedIfindex[port] = 0; // the next look that finds it tries again
+      this.log.warn(`interface ${name} is back but the workers cannot all re-attach`, { error: (e as Error).message });
+    } finally {
+      this.rejoining.delete(port);
+    }
+  }
+
+  private reply(w: Worker, m: ToWorker & { type: 'rejoin' }): Promise<FromWorker & { type: 'rejoined' }> {
+    return new Promise((resolve, reject) => {
+      const onMsg = (r: FromWorker): void => {
+        if (r.type !== 'rejoined' || r.port !== m.port) return;
+        w.off('message', onMsg);
+        w.off('exit', onExit);
+        resolve(r);
+      };
+      const onExit = (): void => {
+        w.off('message', onMsg);
+        reject(new Error('the worker exited'));
+      };
+      w.on('message', onMsg);
+      w.once('exit', onExit);
+      w.postMessage(m);
+    });
   }
 
   private async restart(): Promise<void> {

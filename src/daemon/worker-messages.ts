@@ -3,6 +3,7 @@
 // message crosses postMessage's structured clone.
 
 import type { EngineConfig } from '../datapath/engine-config.ts';
+import type { FanoutGroups } from '../io/af-packet.ts';
 import type { ConnSnapshot, TimeoutValues } from '../model/data-plane.ts';
 import type { ServiceKey, ServiceRule } from '../model/rule-spec.ts';
 
@@ -24,7 +25,7 @@ export interface WorkerInit {
   /** The [engine] config, with connCapacity already this shard's share. */
   readonly cfg: EngineConfig;
   /** The fanout groups to join, per interface (0: the first worker creates them). */
-  readonly groupIds: readonly number[];
+  readonly groupIds: FanoutGroups;
   readonly rules: RuleSet;
 }
 
@@ -49,6 +50,8 @@ export interface ServiceCounters {
 /** A worker's periodic report: engine counters, the model's counters, its connections. */
 export interface WorkerReport {
   readonly index: number;
+  /** The thread's Linux id (/proc/PID/task/TID: top -H, taskset -p), 0 when unknown. */
+  readonly tid: number;
   readonly rulesVersion: number;
   readonly engine: Readonly<Record<string, unknown>>;
   readonly services: readonly ServiceCounters[];
@@ -63,12 +66,27 @@ export type ToWorker =
   | { readonly type: 'start' }
   | { readonly type: 'rules'; readonly rules: RuleSet; readonly program: Uint32Array | null }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  /** Re-attach port now and join its new fanout groups (0: create them; worker 0 does, first). */
+  | { readonly type: 'rejoin'; readonly port: number; readonly rx: number; readonly jumbo: number }
   | { readonly type: 'stop' };
 
 export type FromWorker =
-  | { readonly type: 'joined'; readonly groupIds: readonly number[] }
+  | { readonly type: 'joined'; readonly groupIds: FanoutGroups }
   | { readonly type: 'started' }
   | { readonly type: 'applied'; readonly version: number }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
   | { readonly type: 'report'; readonly report: WorkerReport }
+  /** A line of the worker's logger (JSON: time, level, msg, fields), for the daemon's log. */
+  | { readonly type: 'log'; readonly json: string }
+  /** Port's interface returned (as ifindex): the main thread has every worker rejoin, in order. */
+  | { readonly type: 'portBack'; readonly port: number; readonly ifindex: number }
+  /** Done with a rejoin: the groups' ids, or why not (error non-empty). */
+  | {
+      readonly type: 'rejoined';
+      readonly port: number;
+      readonly ifindex: number;
+      readonly rx: number;
+      readonly jumbo: number;
+      readonly error: string;
+    }
   | { readonly type: 'error'; readonly message: string };

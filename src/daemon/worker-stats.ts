@@ -24,6 +24,12 @@ function num(o: Readonly<Record<string, unknown>>, k: string): number {
   return typeof v === 'number' ? v : 0;
 }
 
+/** A counter of the report's per-interface I/O stats (engineStats `io`), summed over its ports. */
+function ioSum(o: Readonly<Record<string, unknown>>, k: string): number {
+  const io = o['io'];
+  return Array.isArray(io) ? io.reduce((n: number, p: Readonly<Record<string, unknown>>) => n + num(p, k), 0) : 0;
+}
+
 export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Record<string, unknown> {
   const got = reports.filter((r): r is WorkerReport => r !== null);
   const out: Record<string, unknown> = { ...(got[0]?.engine ?? {}) };
@@ -37,11 +43,13 @@ export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Rec
   out['drops'] = drops;
   out['workers'] = got.map((r) => ({
     index: r.index,
+    tid: r.tid,
     rulesVersion: r.rulesVersion,
     rxFrames: num(r.engine, 'rxFrames'),
     forwardedIn: num(r.engine, 'forwardedIn'),
     forwardedOut: num(r.engine, 'forwardedOut'),
     connections: num(r.engine, 'connections'),
+    rxJumbo: ioSum(r.engine, 'rxJumbo'),
   }));
   return out;
 }

@@ -35,6 +35,11 @@ export interface EngineOptions {
   log?: Logger;
   /** Period of the interface look-up (ms, default PORT_WATCH_MS). */
   portWatchMs?: number;
+  /**
+   * An interface returned: when set, the owner re-attaches the port (portWatch.reattach) instead
+   * of the watch, as a worker of tsvsd must, in fanout member order with the other workers.
+   */
+  portReturned?: (port: number, ifindex: number) => void;
 }
 
 /** keepalived.conf(5) defaults: vrrp_garp_master_repeat, vrrp_garp_master_delay. */
@@ -94,7 +99,11 @@ export class Engine {
       this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline);
       this.pipeline.v6 = this.v6;
     }
-    const hooks = { lost: (p: number) => this.portLost(p), reattached: (p: number) => this.portReattached(p) };
+    const hooks = {
+      lost: (p: number) => this.portLost(p),
+      reattached: (p: number) => this.portReattached(p),
+      ...(opts.portReturned !== undefined ? { returned: opts.portReturned } : {}),
+    };
     this.portWatch = new PortWatch(io, hooks, opts.log ?? null);
   }
 

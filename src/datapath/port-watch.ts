@@ -27,6 +27,8 @@ export interface PortLink {
 export interface PortWatchHooks {
   lost(port: number): void;
   reattached(port: number): void;
+  /** When given, an interface that returned is only told (each look while it is not re-attached). */
+  returned?(port: number, ifindex: number): void;
 }
 
 /** Default period of the look-up (ms). */
@@ -66,41 +68,62 @@ export class PortWatch {
     this.timer = null;
   }
 
-  /** One look at every port: a loss is logged once, a return re-attaches. */
+  /** One look at every port: a loss is logged once, a return re-attaches (or is told: hooks.returned). */
   check(): void {
-    const io = this.io;
-    if (io.linkIfindex === undefined || io.reattach === undefined) return;
+    if (!this.supported) return;
     this.links.forEach((l, port) => {
-      const now = io.linkIfindex?.(port) ?? 0;
-      if (l.up) {
-        if (now === l.ifindex) return;
-        l.up = false;
-        l.losses++;
-        this.log?.error(
-          `interface ${l.name} is gone: no frame is received or sent on it until an interface named ${l.name} ` +
-            'returns; rules, connections and counters are kept',
-          { interface: l.name, ifindex: l.ifindex },
-        );
-        this.hooks.lost(port);
-      }
+      const now = this.look(port);
       if (now === 0) return;
-      try {
-        const info = io.reattach!(port);
-        l.up = true;
-        l.ifindex = info.ifindex;
-        l.reattaches++;
-        l.error = '';
-        this.hooks.reattached(port);
-        this.log?.info(`interface ${l.name} is back: re-attached, owned addresses announced`, {
-          interface: l.name,
-          ifindex: info.ifindex,
-          mac: [...info.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'),
-        });
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        if (msg !== l.error) this.log?.warn(`interface ${l.name} is back but cannot be re-attached`, { error: msg });
-        l.error = msg;
-      }
+      if (this.hooks.returned !== undefined) this.hooks.returned(port, now);
+      else this.reattach(port);
     });
+  }
+
+  /**
+   * Re-attaches port to the interface now under its name (the loss noted first if no look saw it
+   * yet); false when there is none or it cannot be (l.error says why).
+   */
+  reattach(port: number): boolean {
+    const io = this.io;
+    const l = this.links[port];
+    if (l === undefined || io.reattach === undefined || this.look(port) === 0) return false;
+    try {
+      const info = io.reattach(port);
+      l.up = true;
+      l.ifindex = info.ifindex;
+      l.reattaches++;
+      l.error = '';
+      this.hooks.reattached(port);
+      this.log?.info(`interface ${l.name} is back: re-attached, owned addresses announced`, {
+        interface: l.name,
+        ifindex: info.ifindex,
+        mac: [...info.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+      });
+      return true;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (msg !== l.error) this.log?.warn(`interface ${l.name} is back but cannot be re-attached`, { error: msg });
+      l.error = msg;
+      return false;
+    }
+  }
+
+  /** The ifindex under port's name when it is lost and an interface is there (0 otherwise); notes a loss. */
+  private look(port: number): number {
+    const l = this.links[port]!;
+    if (this.io.linkIfindex === undefined) return 0;
+    const now = this.io.linkIfindex(port);
+    if (l.up) {
+      if (now === l.ifindex) return 0;
+      l.up = false;
+      l.losses++;
+      this.log?.error(
+        `interface ${l.name} is gone: no frame is received or sent on it until an interface named ${l.name} ` +
+          'returns; rules, connections and counters are kept',
+        { interface: l.name, ifindex: l.ifindex },
+      );
+      this.hooks.lost(port);
+    }
+    return now;
   }
 }

@@ -71,6 +71,12 @@ export interface AfPacketOptions {
  */
 export const DEFAULT_SPIN_US = 0;
 
+/** PACKET_FANOUT group ids per port: the RX ring's, and the jumbo ring's (0: none yet, or no ring). */
+export interface FanoutGroups {
+  readonly rx: readonly number[];
+  readonly jumbo: readonly number[];
+}
+
 export interface AfPacketLoopStats {
   /** Wakeups by socket readiness (interrupt mode) and by the poll timer (polling mode). */
   readonly wakeups: number;
@@ -309,21 +315,32 @@ export class AfPacketIo implements PacketIo {
   }
 
   /**
-   * Joins each port's RX socket to its PACKET_FANOUT group (groupIds[port]; 0 = a new group) and
-   * returns the groups' ids. The kernel numbers members in join order, and the fanout program's
-   * result modulo the members picks one (src/io/fanout-program.ts): worker w joins w-th.
+   * Joins each port's RX socket to its PACKET_FANOUT group (groups.rx[port]; 0 = a new group), and
+   * the socket of its jumbo ring to a second group (groups.jumbo[port]): the demux picks a member
+   * socket before that socket's length filter runs, so each ring needs a group of its own
+   * (native/fanout.h). Returns the groups' ids (jumbo 0 for a port without a jumbo ring). The kernel
+   * numbers members in join order, and the fanout program's result modulo the members picks one
+   * (src/io/fanout-program.ts): worker w joins w-th, and the same program over the same member
+   * order sends a flow's small frames and its superpackets to the same worker.
    */
-  joinFanout(groupIds: readonly number[]): number[] {
+  joinFanout(groups: FanoutGroups): FanoutGroups {
+    const joined = this.portList.map((_, i) => this.joinFanoutPort(i, groups.rx[i] ?? 0, groups.jumbo[i] ?? 0));
+    return { rx: joined.map((j) => j[0]), jumbo: joined.map((j) => j[1]) };
+  }
+
+  /** joinFanout for one port (again after a re-attach): its [RX group id, jumbo group id]. */
+  joinFanoutPort(port: number, rxId: number, jumboId: number): [number, number] {
     if (this.closed) throw new TsvsError('PACKET_IO_CLOSED', 'AF_PACKET I/O is closed');
-    return this.portList.map((p, i) => {
+    const join = (id: number, jumbo: boolean): number => {
       try {
-        return this.nat.fanoutJoin(this.handle, i, groupIds[i] ?? 0);
+        return this.nat.fanoutJoin(this.handle, port, id, jumbo);
       } catch (e) {
-        throw new TsvsError('PACKET_FANOUT', `Cannot join the fanout group of ${p.name}: ${(e as Error).message}`, {
-          cause: e,
-        });
+        const what = jumbo ? 'the jumbo ring fanout group' : 'the fanout group';
+        const name = this.portList[port]?.name ?? `port ${port}`;
+        throw new TsvsError('PACKET_FANOUT', `Cannot join ${what} of ${name}: ${(e as Error).message}`, { cause: e });
       }
-    });
+    };
+    return [join(rxId, false), join(jumboId, true)];
   }
 
   /** Installs the groups' demux program through every port (the kernel swaps it atomically). */

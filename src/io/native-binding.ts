@@ -75,11 +75,12 @@ export interface NativeBinding {
    */
   reattach(h: NativeHandle, port: number): { ifindex: number; mac: Buffer; mtu: number };
   /**
-   * Joins port's RX socket to PACKET_FANOUT_CBPF group id (0 = a new group, id chosen by the kernel);
-   * returns the group's id. A member's index in the group is its join order (native/fanout.c).
+   * Joins port's RX socket (jumbo: its jumbo ring's socket) to PACKET_FANOUT_CBPF group id (0 = a
+   * new group, id chosen by the kernel); returns the group's id, 0 for a jumbo join on a port
+   * without a jumbo ring. A member's index in the group is its join order (native/fanout.c).
    */
-  fanoutJoin(h: NativeHandle, port: number, id: number): number;
-  /** Sets the group's classic BPF program (two words per instruction) through port's socket. */
+  fanoutJoin(h: NativeHandle, port: number, id: number, jumbo: boolean): number;
+  /** Sets the classic BPF program (two words per instruction) of port's groups (RX and jumbo ring). */
   fanoutProgram(h: NativeHandle, port: number, prog: Uint32Array): void;
   /** The busy-poll window after frames (us, 0 = off), applied from the next wakeup. */
   setSpinUs(h: NativeHandle, us: number): void;

@@ -7,9 +7,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
-import { addVeth, ip, macOf, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
-import { CIP, LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
+import { ip, macOf, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
+import { LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { makeClientLink } from '../lab/fixtures/client-link.ts';
 
 const METRICS = '127.0.0.1:9101';
 
@@ -22,15 +23,6 @@ function inNs(ns: string, cmd: string, args: string[]): { status: number | null;
 function curl(lab: LabTopology): string {
   const r = inNs(lab.client, 'curl', ['-s', '--max-time', '3', `http://${VIP}/`]);
   return r.status === 0 ? r.stdout.trim() : '';
-}
-
-/** The client's side of the lab's VIP link, as LabTopology.up() makes it. */
-function makeClientLink(lab: LabTopology): void {
-  addVeth(lab.client, 'eth0', lab.lvs, 'eth0');
-  ip('-n', lab.client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
-  ip('-n', lab.client, 'link', 'set', 'eth0', 'up');
-  ip('-n', lab.client, 'route', 'add', 'default', 'via', VIP);
-  ip('-n', lab.lvs, 'link', 'set', 'eth0', 'up');
 }
 
 const why = netnsUnavailable();

@@ -2,8 +2,9 @@
 //
 //   ns c: eth0 10.7.0.2/24 ---veth--- ns d: eth0 [fanout-sink: N members per interface] eth1
 //                                                  ---veth--- ns r: eth0 10.8.0.2/24
-//   c sends to the VIP 10.7.0.100 (in frames); r sends to the client 10.7.0.2 (classic NAT out
-//   frames) and to the full-NAT local address 10.8.0.50 (full NAT out frames). Static neighbours
+//   c sends to the VIP 10.7.0.100 (in frames), also datagrams bigger than the MTU that its kernel
+//   fragments; r sends to the client 10.7.0.2 (classic NAT out frames) and to the full-NAT local
+//   address 10.8.0.50 (full NAT out frames). Static neighbours
 //   point both hosts at d's MACs; d has no addresses and ip_forward=0, so its kernel drops them
 //   after the packet sockets saw them.
 
@@ -28,15 +29,22 @@ const PER_FLOW = 2;
 const CPORT0 = 30000;
 const LPORT0 = 20000;
 
-/** Sends PER_FLOW datagrams from each of FLOWS local ports to dst:dport (or to dst:port+i when perPortDst). */
-function sender(from: string, fromPort: number, dst: string, dport: number, perPortDst: boolean): string {
+/** UDP payload of the fragmented datagrams: 3 fragments each at the veth's MTU of 1500. */
+const BIG = 3000;
+const FRAGS_PER_DATAGRAM = 3;
+
+/**
+ * Sends PER_FLOW datagrams of `bytes` from each of FLOWS local ports to dst:dport (or to dst:port+i
+ * when perPortDst).
+ */
+function sender(from: string, fromPort: number, dst: string, dport: number, perPortDst: boolean, bytes = 1): string {
   return `
 const dgram = require('dgram'); let open = 0;
 for (let i = 0; i < ${FLOWS}; i++) {
   const s = dgram.createSocket('udp4'); open++;
   s.bind(${fromPort} + i, '${from}', () => {
     let n = 0;
-    const go = () => s.send('x', ${perPortDst ? `${dport} + i` : dport}, '${dst}', () => (++n < ${PER_FLOW} ? go() : (s.close(), --open || console.log('sent'))));
+    const go = () => s.send(Buffer.alloc(${bytes}, 120), ${perPortDst ? `${dport} + i` : dport}, '${dst}', () => (++n < ${PER_FLOW} ? go() : (s.close(), --open || console.log('sent'))));
     go();
   });
 }`;
@@ -46,7 +54,9 @@ interface SinkReport {
   in: Record<string, number[]>;
   out: Record<string, number[]>;
   fnat: Record<string, number[]>;
+  frag: Record<string, number[]>;
   udp: number;
+  frags: number;
 }
 
 async function run(workers: number): Promise<SinkReport> {
@@ -64,7 +74,7 @@ async function run(workers: number): Promise<SinkReport> {
     ip('-n', r, 'neigh', 'add', '10.8.0.1', 'lladdr', ns.mac(d, 'eth1'), 'dev', 'eth0', 'nud', 'permanent');
     ip('-n', r, 'neigh', 'add', LIP, 'lladdr', ns.mac(d, 'eth1'), 'dev', 'eth0', 'nud', 'permanent');
     ip('-n', r, 'route', 'add', '10.7.0.0/24', 'via', '10.8.0.1', 'dev', 'eth0');
-    const expected = FLOWS * PER_FLOW * 3;
+    const expected = FLOWS * PER_FLOW * (3 + FRAGS_PER_DATAGRAM);
     const sink = ns.spawn(d, 'timeout', [
       '60',
       process.execPath,
@@ -87,6 +97,7 @@ async function run(workers: number): Promise<SinkReport> {
     await send(c, sender(CLIENT, CPORT0, VIP, 80, false));
     await send(r, sender(RS, 8000, CLIENT, CPORT0, true));
     await send(r, sender(RS, 9000, LIP, LPORT0, true));
+    await send(c, sender(CLIENT, CPORT0 + FLOWS, VIP, 81, false, BIG));
     return JSON.parse(await report) as SinkReport;
   } finally {
     ns.destroy();
@@ -136,6 +147,16 @@ for (const workers of [2, 3]) {
         if (got.length !== 1 || got[0] !== lport % workers) fnatWrong.push(`${lport} at ${got.join(',')}`);
       }
       t.same(fnatWrong, [], 'full NAT out frames reached the member owning the local port (lport % members)');
+
+      // Fragments: the client's kernel cut each big datagram in three; a non-first fragment has no
+      // UDP header, so the program hashes the client's address alone (port 0) for every fragment,
+      // first or not, and all of a datagram's fragments meet on one member.
+      t.equal(rep.frags, FLOWS * PER_FLOW * FRAGS_PER_DATAGRAM, 'every fragment was seen once');
+      const datagrams = Object.entries(rep.frag);
+      t.equal(datagrams.length, FLOWS * PER_FLOW, 'as fragments of FLOWS x PER_FLOW datagrams');
+      const want = fanoutWorker(client, 0, workers);
+      const fragWrong = datagrams.filter(([, at]) => at.length !== 1 || at[0] !== want);
+      t.same(fragWrong, [], `all fragments of each datagram reached one member, the hash of the address (${want})`);
     },
   );
 }

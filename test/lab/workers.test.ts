@@ -5,26 +5,13 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
-import { isAlive, netnsUnavailable, spawnInNs, uniqueSuffix } from '../../lab/netns.ts';
+import { isAlive, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
 import { tryLoadNative, nativeLoadError } from '../../src/io/native-binding.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { waitLine } from '../helpers/wait-line.ts';
+import { httpRequests } from './fixtures/http-requests.ts';
 
 const REQUESTS = 120;
-
-/** REQUESTS sequential HTTP requests to url, each on a new connection; prints "done ok=N bad=M". */
-const CLIENT = `
-const http = require('http'); let ok = 0, bad = 0, i = 0;
-const next = () => {
-  if (i++ >= Number(process.argv[2])) return console.log('done ok=' + ok + ' bad=' + bad);
-  const r = http.get(process.argv[1], { agent: false, timeout: 5000 }, (res) => {
-    res.resume(); res.on('end', () => { res.statusCode === 200 ? ok++ : bad++; next(); });
-  });
-  r.on('timeout', () => r.destroy(new Error('timeout')));
-  r.on('error', () => { bad++; next(); });
-};
-next();`;
 
 interface WorkerRow {
   index: number;
@@ -57,12 +44,7 @@ else {
       d.tsvsadm(['-A', '-t', `${VIP}:8080`, '-s', 'rr']);
       d.tsvsadm(['-a', '-t', `${VIP}:8080`, '-r', `${RIP1}:80`, '-F']);
 
-      const run = async (url: string): Promise<string> => {
-        const c = spawnInNs(lab.client, 'timeout', ['120', process.execPath, '-e', CLIENT, url, String(REQUESTS)], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        return waitLine(c, /^done /, 130_000);
-      };
+      const run = (url: string): Promise<string> => httpRequests(lab.client, url, REQUESTS);
       t.equal(await run(`http://${VIP}/`), `done ok=${REQUESTS} bad=0`, 'every classic NAT request was answered');
       t.equal(await run(`http://${VIP}:8080/`), `done ok=${REQUESTS} bad=0`, 'every full NAT request was answered');
 
