@@ -1,6 +1,7 @@
 // dr-demo: `npm run lab -- dr`, the LVS-DR lab (dr-topology.ts) as a guided run: a real server's
 // VIP on lo and its ARP settings, the DR rules as typed, one traced request (IN lines only), 300
-// requests at wrr 1:2, and the counters showing that the replies bypass the director. With
+// requests at wrr 1:2, and the counters showing that the replies bypass the director; then the
+// same over IPv6 (DR6: the lab is dual-stack, the real servers hold the VIP6 on lo too). With
 // --no-arp-ignore, web1 answers ARP for the VIP and the router sends the client's traffic to it.
 
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { printTrace } from './lab-trace.ts';
 import { macOf, nsExec } from './netns.ts';
 import { HaTopology } from './ha-topology.ts';
 import { DrTopology } from './dr-topology.ts';
+import { RIP1_6, RIP2_6, VIP6, VIP6_URL } from './ipv6.ts';
 import { RIP1, RIP2, VIP } from './topology.ts';
 import { drive, ratioText } from './traffic.ts';
 
@@ -52,7 +54,7 @@ export async function drDemo(prefix: string, web1ArpIgnore: boolean): Promise<vo
 async function run(lab: DrTopology, d: LabDaemon, web1ArpIgnore: boolean): Promise<void> {
   say('== tsvs: the LVS-DR lab ==\n');
   tearDownLeftover(lab.prefix, d);
-  lab.up({ web1ArpIgnore });
+  lab.up({ web1ArpIgnore, ipv6: true });
   const pid = await d.start();
   say(`Lab up: ${lab.namespaces.join(', ')}; tsvsd pid ${pid} in ${lab.lvs} (log: ${d.logFile}).`);
 
@@ -85,15 +87,35 @@ async function run(lab: DrTopology, d: LabDaemon, web1ArpIgnore: boolean): Promi
   say(`
 OutPkts stays 0: no reply crosses the director. The nft counters (table tsvslab) agree:
   the router forwarded ${c.routerRequests} request packets to the VIP and ${c.routerReplies} reply packets from it;
-  the director's eth0 received ${c.directorReplies} reply packets.
-
+  the director's eth0 received ${c.directorReplies} reply packets.`);
+  dr6(lab, d);
+  say(`
 The lab stays up. Try:
   npm run lab -- trace                      watch: only IN lines, while you curl from another terminal
   npm run lab -- shell client               curl http://${VIP}/ (the client never sees a RIP)
   npm run lab -- shell router ip neigh      the VIP's MAC is lvs1's; the RIPs' are the webs'
+  npm run lab -- shell client curl -g ${VIP6_URL}   the same over IPv6 (DR6)
   npm run lab -- dr --no-arp-ignore         what breaks without arp_ignore on a real server
   npm run lab -- down                       remove everything
-Exercises: lab/README.md, section "LVS-DR"`);
+Exercises: lab/README.md, sections "LVS-DR" and "DR6"`);
+}
+
+/** DR6: the same rules typed with IPv6 addresses, 30 requests over IPv6, OutPkts 0 again. */
+function dr6(lab: DrTopology, d: LabDaemon): void {
+  say(`
+DR6, the same over IPv6: each real server holds the VIP6 on lo too. No sysctl is needed to keep it
+quiet: Linux answers a neighbour solicitation only for addresses of the interface it came in on
+(ndisc_recv_ns() in net/ipv6/ndisc.c), so only tsvsd advertises the VIP6.`);
+  shown(lab.web1, 'ip -6 -br addr show dev lo', nsExec(lab.web1, 'ip', '-6', '-br', 'addr', 'show', 'dev', 'lo'));
+  typed(d, ['-A', '-t', `[${VIP6}]:80`, '-s', 'wrr']);
+  typed(d, ['-a', '-t', `[${VIP6}]:80`, '-r', `[${RIP1_6}]:80`, '-g', '-w', '1']);
+  typed(d, ['-a', '-t', `[${VIP6}]:80`, '-r', `[${RIP2_6}]:80`, '-g', '-w', '2']);
+  say(`\n30 requests to ${VIP6_URL}:`);
+  say(`  ${ratioText(drive(lab.client, 30, VIP6_URL))}`);
+  typed(d, ['-Ln', '--stats']);
+  const c = lab.counters('ip6');
+  say(`The router forwarded ${c.routerRequests} IPv6 request packets and ${c.routerReplies} replies; the director received
+${c.directorReplies} reply packets (either family).`);
 }
 
 /** web1 answers ARP for the VIP: show whose MAC the router learned and where the traffic went. */

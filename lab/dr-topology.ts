@@ -15,17 +15,27 @@
 //
 // In: client -> router -> (ARP: VIP is lvs1's MAC) lvs1 -> (same IP packet, destination MAC of
 // the chosen web) web. Out: web -> router -> client, from the VIP held on its lo.
+// Dual-stack with up({ ipv6: true }) (DR6, ip_vs_dr_xmit_v6): the same picture with the client
+// 2001:db8:88::10 behind the router's 2001:db8:88::11 (host routes on that link), the router's 2001:db8:99::1/64 and a
+// route to the VIP6 2001:db8:88::5 on the segment, DIP6 2001:db8:99::5, the RIP6s ::100 and ::200
+// with the VIP6 on lo. No sysctl plays arp_ignore's part for IPv6: ndisc_recv_ns()
+// (net/ipv6/ndisc.c) looks the target up with ipv6_get_ifaddr(net, target, dev, 1), strict to the
+// interface the NS came in on, so an address on lo is never advertised on eth1 (only anycast or
+// proxy_ndp entries are, and the lab has neither).
 // Counters (nft, tables `tsvslab`): the router counts requests and replies it forwards, lvs1
 // counts replies that reach its eth0 (none should).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { addNetns, addSwitch, addVeth, ip, nsExec, sh } from './netns.ts';
+import { CIP6, DIP6, noDad, RIP1_6, RIP2_6, VIP6 } from './ipv6.ts';
 import { CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
 
 export const DR_DIP = '192.168.99.5';
 export const ROUTER_CLIENT_SIDE = '192.168.88.9';
 export const ROUTER_SEGMENT_SIDE = '192.168.99.1';
+export const ROUTER6_CLIENT_SIDE = '2001:db8:88::11';
+export const ROUTER6_SEGMENT_SIDE = '2001:db8:99::1';
 
 export interface DrOptions extends LabOptions {
   /** arp_ignore=1/arp_announce=2 on web1 (default true); false shows why they are needed. */
@@ -82,11 +92,41 @@ export class DrTopology extends LabTopology {
         ip('-n', ns, 'link', 'set', 'eth1', 'up');
         ip('-n', ns, 'route', 'add', 'default', 'via', ROUTER_SEGMENT_SIDE);
       }
+      this.ipv6 = opts.ipv6 === true;
+      if (this.ipv6) this.ipv6Up();
       this.addCounters();
       this.startWeb(opts);
     } catch (e) {
       this.down();
       throw e;
+    }
+  }
+
+  /** The IPv6 addresses and routes of the picture above (DR6). */
+  private ipv6Up(): void {
+    for (const ns of [this.client, this.router, this.lvs, this.web1, this.web2]) noDad(ns);
+    // The switch floods multicast: the solicited-node groups NS go to need no MLD snooping.
+    ip('-n', this.sw, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
+    // Host routes on the client link: a prefix short enough to hold both ::10 and ::11 makes ::10
+    // its subnet-router anycast address, which the forwarding router takes as its own
+    // (addrconf_join_anycast(), net/ipv6/addrconf.c), and the client's replies would end there.
+    ip('-n', this.client, '-6', 'addr', 'add', `${CIP6}/128`, 'dev', 'eth0', 'nodad');
+    ip('-n', this.client, '-6', 'route', 'add', `${ROUTER6_CLIENT_SIDE}/128`, 'dev', 'eth0');
+    ip('-n', this.client, '-6', 'route', 'add', 'default', 'via', ROUTER6_CLIENT_SIDE);
+    ip('-n', this.router, '-6', 'addr', 'add', `${ROUTER6_CLIENT_SIDE}/128`, 'dev', 'eth0', 'nodad');
+    ip('-n', this.router, '-6', 'route', 'add', `${CIP6}/128`, 'dev', 'eth0');
+    ip('-n', this.router, '-6', 'addr', 'add', `${ROUTER6_SEGMENT_SIDE}/64`, 'dev', 'eth1', 'nodad');
+    ip('-n', this.router, '-6', 'route', 'add', `${VIP6}/128`, 'dev', 'eth1');
+    nsExec(this.router, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    nsExec(this.lvs, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0');
+    ip('-n', this.lvs, '-6', 'addr', 'add', `${DIP6}/64`, 'dev', 'eth0', 'nodad');
+    for (const [ns, rip] of [
+      [this.web1, RIP1_6],
+      [this.web2, RIP2_6],
+    ] as const) {
+      ip('-n', ns, '-6', 'addr', 'add', `${rip}/64`, 'dev', 'eth1', 'nodad');
+      ip('-n', ns, '-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad');
+      ip('-n', ns, '-6', 'route', 'add', 'default', 'via', ROUTER6_SEGMENT_SIDE);
     }
   }
 
@@ -112,14 +152,19 @@ export class DrTopology extends LabTopology {
 
   /** The director's engine: one port on the segment, owning the VIP; DIP stays a kernel address. */
   override engineConfig(): string {
-    return `# eth0: the one segment. tsvs answers ARP for ${VIP} here; real servers are on-link.
-interface eth0 owned ${VIP} subnet ${DR_DIP}/24 gateway ${ROUTER_SEGMENT_SIDE}
+    const [owned6, subnet6] = this.ipv6 ? [`,${VIP6}`, `,${DIP6}/64`] : ['', ''];
+    return `# eth0: the one segment. tsvs answers ARP (and NS) for ${VIP}${owned6} here; real servers are on-link.
+interface eth0 owned ${VIP}${owned6} subnet ${DR_DIP}/24${subnet6} gateway ${ROUTER_SEGMENT_SIDE}
 `;
   }
 
   /** Real servers answer on the VIP (held on their lo), so they listen on every address. */
   protected override webListenAddr(): string {
     return '0.0.0.0';
+  }
+
+  protected override webListenAddr6(): string {
+    return '[::]';
   }
 
   private addCounters(): void {
@@ -135,6 +180,15 @@ interface eth0 owned ${VIP} subnet ${DR_DIP}/24 gateway ${ROUTER_SEGMENT_SIDE}
     ip saddr ${VIP} tcp sport 80 counter name replies
   }
 }
+table ip6 tsvslab {
+  counter requests {}
+  counter replies {}
+  chain forwarded {
+    type filter hook forward priority 0; policy accept;
+    ip6 daddr ${VIP6} tcp dport 80 counter name requests
+    ip6 saddr ${VIP6} tcp sport 80 counter name replies
+  }
+}
 `,
     );
     sh(
@@ -145,17 +199,21 @@ interface eth0 owned ${VIP} subnet ${DR_DIP}/24 gateway ${ROUTER_SEGMENT_SIDE}
   chain received {
     type filter hook ingress device eth0 priority -500; policy accept;
     ip saddr ${VIP} tcp sport 80 counter name replies
+    ip6 saddr ${VIP6} tcp sport 80 counter name replies
   }
 }
 `,
     );
   }
 
-  /** Packets counted so far: requests and replies the router forwarded, replies lvs1 received. */
-  counters(): { routerRequests: number; routerReplies: number; directorReplies: number } {
+  /**
+   * Packets counted so far: requests and replies the router forwarded (IPv4, or IPv6 with
+   * family 'ip6'), replies lvs1 received (either family).
+   */
+  counters(family: 'ip' | 'ip6' = 'ip'): { routerRequests: number; routerReplies: number; directorReplies: number } {
     return {
-      routerRequests: nftCounter(this.router, 'ip', 'requests'),
-      routerReplies: nftCounter(this.router, 'ip', 'replies'),
+      routerRequests: nftCounter(this.router, family, 'requests'),
+      routerReplies: nftCounter(this.router, family, 'replies'),
       directorReplies: nftCounter(this.lvs, 'netdev', 'replies'),
     };
   }

@@ -26,7 +26,8 @@ export interface Ipv6Hosts {
   readonly sw: string;
 }
 
-function noDad(ns: string): void {
+/** Duplicate address detection off in ns: its addresses usable at once. */
+export function noDad(ns: string): void {
   nsExec(ns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
 }
 

@@ -142,6 +142,11 @@ export class LabTopology {
     return rip;
   }
 
+  /** The IPv6 listener of a dual-stack web server ([address] for nginx): its RIP6, as for IPv4. */
+  protected webListenAddr6(rip6: string): string {
+    return `[${rip6}]`;
+  }
+
   /** tsvsd's [engine] section for this topology (lab-daemon.ts writes it into tsvsd.conf). */
   engineConfig(): string {
     const v6 = this.ipv6 ? IPV6_ENGINE : { eth0Owned: '', eth0Subnet: '', eth1Subnet: '' };
@@ -162,7 +167,7 @@ fullnat-address ${LIP}
       name === 'web1' ? [this.web1, RIP1, opts.webDelayMs?.[0] ?? 0] : [this.web2, RIP2, opts.webDelayMs?.[1] ?? 0];
     const dir = join(this.stateDir, name);
     const addr = this.webListenAddr(rip);
-    const addr6 = this.ipv6 ? `[${name === 'web1' ? RIP1_6 : RIP2_6}]` : '';
+    const addr6 = this.ipv6 ? this.webListenAddr6(name === 'web1' ? RIP1_6 : RIP2_6) : '';
     mkdirSync(dir, { recursive: true });
     if (useNginx) {
       const conf = join(dir, 'nginx.conf');

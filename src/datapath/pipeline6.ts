@@ -9,9 +9,14 @@
 //               ├ TCP/UDP from a real server of a connection: "out" rewrite ──┴ xmit6
 //               └ anything else ── PASS (the director's kernel has it too and decides)
 //
-// Classic NAT (masquerading, -m) only: a connection of another forwarding method is a counted
-// DROP_NO_DEST. The hop limit is checked before the rewrite, as __ip_vs_get_out_rt_v6() does
-// (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the sender sent it.
+// Classic NAT (masquerading, -m) and direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
+// came, only its Ethernet addresses change toward the real server, which holds the VIP6 on lo and
+// answers the client itself). A connection of another forwarding method is a counted
+// DROP_NO_DEST. A packet from a real server of a connection that is not masquerading is passed
+// to the kernel unchanged: ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections
+// only and accepts the others. The hop limit is checked before the rewrite, as
+// __ip_vs_get_out_rt_v6() does (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the
+// sender sent it.
 // Per packet: no allocation; the frames the director originates use slots of one buffer, valid
 // until the batch is flushed.
 
@@ -24,7 +29,7 @@ import {
   DROP_TTL_EXCEEDED,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { FWD_MASQ } from '../model/dest.ts';
+import { FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
@@ -150,12 +155,15 @@ export class Pipeline6 {
     const t = cm.t6.table;
     conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
-    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) return DROP_NO_DEST;
+    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
+    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE) return DROP_NO_DEST;
+    // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
       this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
       return DROP_TTL_EXCEEDED;
     }
-    rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
+    // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
+    if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
     this.n.forwardedIn++;
     return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
   }
@@ -164,9 +172,12 @@ export class Pipeline6 {
   private outbound(buf: Buffer, f: ParsedFrame, flags: number, port: number, id: number): number {
     const cm = this.cm;
     const t = cm.t6.table;
+    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) {
+      this.n.passed++;
+      return DROP_NONE;
+    }
     cm.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
     cm.conns.countOut(id, f.ipTotalLen);
-    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) return DROP_NO_DEST;
     // Replies cross the director's forwarding path in the kernel (ip6_forward decrements the hop limit).
     if (!decHopLimit(buf, f)) {
       const src = this.x6.nsSender(port, f.saddr6);

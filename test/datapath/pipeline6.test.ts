@@ -1,12 +1,12 @@
 // The IPv6 path of the director end to end on the in-memory I/O: neighbour discovery, echo, NAT66
-// both ways with the next hop resolved by NS, hop limit, port unreachable, the extension header
+// and DR6 (only the MACs change) with the next hop resolved by NS, hop limit, port unreachable, the extension header
 // bound. Expected frames are built independently with test/helpers/frames6.ts (its own parser
 // and checksums).
 import t from 'tap';
 import { Engine } from '../../src/datapath/engine.ts';
 import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
-import { AF_INET6, FWD_MASQ } from '../../src/model/dest.ts';
+import { AF_INET6, FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
@@ -23,7 +23,8 @@ const CIP6 = '2001:db8:88::10';
 const DIP6 = '2001:db8:99::5';
 const RIP6 = '2001:db8:99::100';
 
-function lab() {
+/** The director: VIP6 on eth0, the real server RIP6:rport on eth1, forwarded by fwd. */
+function lab(fwd = FWD_MASQ, rport = 8080) {
   const io = new MemoryIo([
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: LVS1 },
@@ -52,8 +53,8 @@ function lab() {
     af: AF_INET6,
     addr: inet6Fold(rip),
     addr6: rip,
-    port: 8080,
-    fwd: FWD_MASQ,
+    port: rport,
+    fwd,
     weight: 1,
     uThreshold: 0,
     lThreshold: 0,
@@ -151,6 +152,41 @@ t.test('NAT66: a SYN waits for NS resolution, leaves to RIP6:8080, the reply com
   io.deliver();
   const back = buildFrame6({ ...r, sport: 80, src: VIP6, dst: CIP6, srcMac: LVS0, dstMac: CMAC, hopLimit: 63 });
   t.equal(hex(io.sent[0]!.frame), hex(back));
+  t.equal(engine.v6!.cm.conns.count, 1);
+});
+
+t.test('DR6: the SYN leaves unchanged but for its MACs and hop limit, toward the MAC NS resolved', async (t) => {
+  const { io, engine } = lab(FWD_ROUTE, 80);
+  const c = { src: CIP6, dst: VIP6, sport: 40000, dport: 80, proto: 'tcp' as const, flags: 'S' };
+  io.sent.length = 0;
+  io.inject(0, buildFrame6({ ...c, srcMac: CMAC, dstMac: LVS0, hopLimit: 64, payload: Buffer.from('dr6') }));
+  io.deliver();
+  t.equal(io.sent.length, 1, 'only the NS for the real server');
+  t.equal(hex(io.sent[0]!.frame), hex(nd(135, DIP6, 'ff02::1:ff00:100', RIP6, LVS1, '33:33:ff:00:01:00')));
+  io.sent.length = 0;
+  io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60));
+  io.deliver();
+  // ip_vs_dr_xmit_v6: addresses, ports and checksums as the client sent them (the hop limit is not
+  // in the pseudo-header); the frame goes to the real server's MAC from the director's.
+  const want = buildFrame6({ ...c, srcMac: LVS1, dstMac: WMAC, hopLimit: 63, payload: Buffer.from('dr6') });
+  t.equal(io.sent.length, 1);
+  t.equal(hex(io.sent[0]!.frame), hex(want), 'VIP6:80 kept, only the Ethernet header and hop limit differ');
+  io.sent.length = 0;
+  io.inject(0, buildFrame6({ ...c, srcMac: CMAC, dstMac: LVS0, hopLimit: 64, flags: 'A' }));
+  io.deliver();
+  t.equal(
+    hex(io.sent[0]!.frame),
+    hex(buildFrame6({ ...c, srcMac: LVS1, dstMac: WMAC, hopLimit: 63, flags: 'A' })),
+    'the next segment goes the same way on the resolved neighbour',
+  );
+  io.sent.length = 0;
+  // A segment from RIP6:80 to the client is no DR reply tsvs rewrites: ip_vs_out() ignores a
+  // connection that is not masquerading and the kernel decides.
+  const stray = buildFrame6({ src: RIP6, dst: CIP6, sport: 80, dport: 40000, proto: 'tcp', flags: 'SA' });
+  io.inject(1, Buffer.from(stray));
+  io.deliver();
+  t.equal(io.sent.length, 0, 'nothing sent for it');
+  t.equal(engine.drops.toRecord()['no_dest'] ?? 0, 0, 'and it is no no_dest drop');
   t.equal(engine.v6!.cm.conns.count, 1);
 });
 
