@@ -4,7 +4,9 @@
 
 import type { Stmt } from './config-lexer.ts';
 import type { Ctx, Mutable } from './config-values.ts';
-import { readCheckers, readInherited, type CheckerSpec, type Inherited } from './config-checkers.ts';
+import { readCheckers } from './config-checkers.ts';
+import type { CheckerSpec } from './config-checker.ts';
+import { readInherited, type Inherited } from './config-inherited.ts';
 import { ipToString } from '../lib/inet.ts';
 import { formatInet6, type Inet6 } from '../lib/inet6.ts';
 

@@ -4,7 +4,7 @@
 
 import type { Stmt } from './config-lexer.ts';
 import type { Ctx } from './config-values.ts';
-import type { Inherited } from './config-checkers.ts';
+import type { Inherited } from './config-inherited.ts';
 import type { Member } from './config-group.ts';
 import { hostPort } from './config-real-server.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';

@@ -44,7 +44,7 @@ import {
   type RealServerConfig,
   type SorryServerConfig,
 } from './config-real-server.ts';
-import { readInherited } from './config-checkers.ts';
+import { readInherited } from './config-inherited.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { Inet6 } from '../lib/inet6.ts';
 
