@@ -5,6 +5,7 @@
 import { parseDottedQuad } from '../lib/inet.ts';
 import { parseInet6 } from '../lib/inet6.ts';
 import * as O from './argv-options.ts';
+import * as T from './argv-option-table.ts';
 import { fail } from './argv-exit.ts';
 import { stringToNumber } from './argv-values.ts';
 import { setOption, type ArgvDraft } from './argv-draft.ts';
@@ -12,15 +13,15 @@ import { setOption, type ArgvDraft } from './argv-draft.ts';
 /** Apply one sync daemon option to d; false when tag is not one. */
 export function applyDaemonOption(d: ArgvDraft, tag: number, arg: string): boolean {
   switch (tag) {
-    case O.TAG_MCAST_INTERFACE:
+    case T.TAG_MCAST_INTERFACE:
       setOption(d, O.OPTC_MCAST);
       d.daemon.mcastIfn = arg.slice(0, 15); // strncpy(..., IP_VS_IFNAME_MAXLEN - 1)
       break;
-    case O.tag('I'):
+    case T.tag('I'):
       setOption(d, O.OPTC_SYNCID);
       if ((d.daemon.syncid = stringToNumber(arg, 0, 255)) === -1) fail(2, 'illegal syncid specified');
       break;
-    case O.TAG_MCAST_GROUP:
+    case T.TAG_MCAST_GROUP:
       setOption(d, O.OPTC_MCAST_GROUP);
       if (arg.includes(':')) {
         // inet_pton(AF_INET6) + IN6_IS_ADDR_MULTICAST as ipvsadm; a valid group is then
@@ -35,15 +36,15 @@ export function applyDaemonOption(d: ArgvDraft, tag: number, arg: string): boole
         d.daemon.mcastGroup = g;
       }
       break;
-    case O.TAG_MCAST_PORT:
+    case T.TAG_MCAST_PORT:
       setOption(d, O.OPTC_MCAST_PORT);
       if ((d.daemon.mcastPort = stringToNumber(arg, 1, 65535)) === -1) fail(2, 'illegal mcast-port specified');
       break;
-    case O.TAG_MCAST_TTL:
+    case T.TAG_MCAST_TTL:
       setOption(d, O.OPTC_MCAST_TTL);
       if ((d.daemon.mcastTtl = stringToNumber(arg, 1, 255)) === -1) fail(2, 'illegal mcast-ttl specified');
       break;
-    case O.TAG_SYNC_MAXLEN:
+    case T.TAG_SYNC_MAXLEN:
       setOption(d, O.OPTC_SYNC_MAXLEN);
       if ((d.daemon.syncMaxlen = stringToNumber(arg, 1, 65535 - 20 - 8)) === -1)
         fail(2, 'illegal sync-maxlen specified');

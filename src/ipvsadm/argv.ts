@@ -8,6 +8,7 @@ import { synproxyFlagsOf } from '../model/synproxy-state.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from '../model/service.ts';
 import { IPPROTO_TCP } from '../lib/inet.ts';
 import * as O from './argv-options.ts';
+import * as T from './argv-option-table.ts';
 import { ArgvExit, EXIT_TRYHELP, fail, tryhelpExit } from './argv-exit.ts';
 import { PoptContext, poptStrerror } from './argv-popt.ts';
 import { checkCommand } from './argv-checks.ts';
@@ -29,21 +30,21 @@ export interface ParseOptions {
 }
 
 const COMMAND_OF_TAG = new Map<number, number>([
-  [O.tag('A'), O.CMD_ADD],
-  [O.tag('E'), O.CMD_EDIT],
-  [O.tag('D'), O.CMD_DEL],
-  [O.tag('a'), O.CMD_ADDDEST],
-  [O.tag('e'), O.CMD_EDITDEST],
-  [O.tag('d'), O.CMD_DELDEST],
-  [O.tag('C'), O.CMD_FLUSH],
-  [O.tag('L'), O.CMD_LIST],
-  [O.tag('l'), O.CMD_LIST],
-  [O.tag('Z'), O.CMD_ZERO],
-  [O.TAG_SET, O.CMD_TIMEOUT],
-  [O.tag('R'), O.CMD_RESTORE],
-  [O.tag('S'), O.CMD_SAVE],
-  [O.TAG_START_DAEMON, O.CMD_STARTDAEMON],
-  [O.TAG_STOP_DAEMON, O.CMD_STOPDAEMON],
+  [T.tag('A'), O.CMD_ADD],
+  [T.tag('E'), O.CMD_EDIT],
+  [T.tag('D'), O.CMD_DEL],
+  [T.tag('a'), O.CMD_ADDDEST],
+  [T.tag('e'), O.CMD_EDITDEST],
+  [T.tag('d'), O.CMD_DELDEST],
+  [T.tag('C'), O.CMD_FLUSH],
+  [T.tag('L'), O.CMD_LIST],
+  [T.tag('l'), O.CMD_LIST],
+  [T.tag('Z'), O.CMD_ZERO],
+  [T.TAG_SET, O.CMD_TIMEOUT],
+  [T.tag('R'), O.CMD_RESTORE],
+  [T.tag('S'), O.CMD_SAVE],
+  [T.TAG_START_DAEMON, O.CMD_STARTDAEMON],
+  [T.TAG_STOP_DAEMON, O.CMD_STOPDAEMON],
 ]);
 
 /** `argv` excludes the program name. Throws ArgvExit for help, version and every usage error. */
@@ -56,13 +57,13 @@ export function parseArgv(argv: readonly string[], opts: ParseOptions = {}): Com
   const timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
   let daemonState: 'master' | 'backup' | null = null;
 
-  const popt = new PoptContext(argv, O.OPTION_TABLE);
+  const popt = new PoptContext(argv, T.OPTION_TABLE);
 
   // The first option must be the command.
   const first = popt.next();
   if (first === null || 'error' in first) tryhelpExit(program);
-  if (first.tag === O.tag('h')) throw new ArgvExit(0, usageText(program), true);
-  if (first.tag === O.tag('v')) throw new ArgvExit(0, versionText(), true);
+  if (first.tag === T.tag('h')) throw new ArgvExit(0, usageText(program), true);
+  if (first.tag === T.tag('v')) throw new ArgvExit(0, versionText(), true);
   const cmd = COMMAND_OF_TAG.get(first.tag);
   if (cmd === undefined) tryhelpExit(program);
   if (cmd === O.CMD_STARTDAEMON || cmd === O.CMD_STOPDAEMON) {
