@@ -9,7 +9,7 @@ import { formatListAll, formatListService } from './format.ts';
 import { formatConns, formatTimeouts } from './format-conn.ts';
 import { formatDaemons } from './format-daemon.ts';
 import { NUMERIC_NAMES, ResolvedNames, resolveHostNames, type Names, type ReverseLookup } from './names.ts';
-import { serviceKeyToWire } from '../wire/wire-convert.ts';
+import { serviceKeyToWire } from '../wire/spec-to-wire.ts';
 import type { ConnInfo, ListResult, Timeouts } from '../wire/wire.ts';
 import type { ServicesDb } from '../ipvsadm/services-db.ts';
 import type { Timers } from '../lib/timers.ts';

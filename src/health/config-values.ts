@@ -104,4 +104,14 @@ export class Ctx {
     if (argv.length === 0 || argv[0] === '') this.fail(st, `${st.key}: empty script`);
     return argv;
   }
+
+  /** lvs_method / lb_kind / sorry_server_lvs_method: NAT, DR or TUN (check_parser.c lbkind_handler). */
+  method(st: Stmt): 'NAT' | 'DR' | 'TUN' {
+    const m = this.arg(st, 0, 'NAT, DR or TUN').toUpperCase();
+    if (m !== 'NAT' && m !== 'DR' && m !== 'TUN') this.fail(st, `${st.key}: '${m}' is not NAT, DR or TUN`);
+    return m;
+  }
 }
+
+/** A config record while its block is read: the same fields, writable. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

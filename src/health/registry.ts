@@ -2,7 +2,7 @@
 // HealthMonitor's input (keepalived's install_checkers_keyword / queue_checker, check_api.c).
 
 import type { Checker } from './checker.ts';
-import type { CheckerSpec } from './config-checkers.ts';
+import type { CheckerSpec } from './config-checker.ts';
 import type { HealthConfig } from './config.ts';
 import type { MonitoredService } from './monitor-types.ts';
 import { TcpCheck } from './tcp-check.ts';

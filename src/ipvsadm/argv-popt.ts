@@ -3,7 +3,7 @@
 // of short options ("-Ln", "-w5"), optional arguments (-p [timeout]) taken only when the next
 // word does not start with '-', non-option words kept as leftovers in order, and "--".
 
-import type { OptionDef } from './argv-options.ts';
+import type { OptionDef } from './argv-option-table.ts';
 
 export const POPT_ERROR_NOARG = -10;
 export const POPT_ERROR_BADOPT = -11;

@@ -48,7 +48,7 @@ function protocolSwitch(protocol: number): string {
   }
 }
 
-/** fwd_switch(): -m, -i, -g; full NAT is tsvs's --fullnat (see src/ipvsadm/argv-options.ts). */
+/** fwd_switch(): -m, -i, -g; full NAT is tsvs's --fullnat (see src/ipvsadm/argv-option-table.ts). */
 export function fwdSwitch(fwd: number): string {
   switch (fwd) {
     case FWD_MASQ:

@@ -3,7 +3,7 @@
 
 import * as O from '../ipvsadm/argv-options.ts';
 import type { Command } from '../ipvsadm/command.ts';
-import { destKeyToWire, destSpecToWire, serviceKeyToWire, serviceSpecToWire } from './wire-convert.ts';
+import { destKeyToWire, destSpecToWire, serviceKeyToWire, serviceSpecToWire } from './spec-to-wire.ts';
 
 export interface OpRequest {
   readonly op: string;

@@ -1,24 +1,15 @@
-// Converters between the wire structs (wire.ts) and the domain model (src/model): *ToWire
-// build plain JSON data; *FromWire validate untrusted JSON (unknown) and throw EBADREQ with
-// the offending field named.
+// wire-convert: wire structs (wire.ts) to the domain model (src/model) and the listings back:
+// *FromWire validate untrusted JSON (unknown) and throw EBADREQ with the offending field named;
+// services with their stats and rates, connections and timeouts build plain JSON data. Keys and
+// specs to the wire are spec-to-wire.ts.
 
 import { SVC_F_SYNPROXY_MASK } from '../model/synproxy-state.ts';
 import { TsvsError } from '../lib/errors.ts';
-import {
-  AF_INET,
-  AF_INET6,
-  FWD_FULLNAT,
-  FWD_LOCAL,
-  FWD_MASQ,
-  FWD_ROUTE,
-  FWD_TUNNEL,
-  type Dest,
-} from '../model/dest.ts';
+import { AF_INET, AF_INET6, type Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
 import { formatInet6, inet6Fold, parseInet6, type Inet6 } from '../lib/inet6.ts';
 import {
-  addrText,
   protocolName,
   type DestSpec,
   type ServiceKey,
@@ -27,19 +18,8 @@ import {
 } from '../model/rule-spec.ts';
 import { specOf, destSpecOf } from '../model/spec-of.ts';
 import type { ConnSnapshot, DataPlane, Rates, TimeoutValues } from '../model/data-plane.ts';
-import type {
-  ConnInfo,
-  DestInfo,
-  RateInfo,
-  ServiceInfo,
-  StatsInfo,
-  Timeouts,
-  WireDestKey,
-  WireDestSpec,
-  WireFwd,
-  WireServiceKey,
-  WireServiceSpec,
-} from './wire.ts';
+import { destSpecToWire, FWD_TABLE, serviceSpecToWire } from './spec-to-wire.ts';
+import type { ConnInfo, DestInfo, RateInfo, ServiceInfo, StatsInfo, Timeouts } from './wire.ts';
 
 export function badRequest(message: string): TsvsError {
   return new TsvsError('EBADREQ', `invalid request: ${message}`);
@@ -90,25 +70,7 @@ function familyAddrField(o: Record<string, unknown>, key: string, af: number): {
 }
 
 /** "af" on the wire only for IPv6, so IPv4 messages stay as they were. */
-function afToWire(af: number): { af?: number } {
-  return af === AF_INET6 ? { af } : {};
-}
-
 // ---- forwarding method -----------------------------------------------------------------------
-
-const FWD_TABLE: readonly (readonly [number, WireFwd])[] = [
-  [FWD_MASQ, 'masq'],
-  [FWD_LOCAL, 'local'],
-  [FWD_TUNNEL, 'tunnel'],
-  [FWD_ROUTE, 'route'],
-  [FWD_FULLNAT, 'fullnat'],
-];
-
-export function fwdToWire(fwd: number): WireFwd {
-  const e = FWD_TABLE.find(([n]) => n === fwd);
-  if (e === undefined) throw new TsvsError('EINTERNAL', `unknown forwarding method ${fwd}`);
-  return e[1];
-}
 
 export function fwdFromWire(v: unknown): number {
   const e = FWD_TABLE.find(([, name]) => name === v);
@@ -117,16 +79,6 @@ export function fwdFromWire(v: unknown): number {
 }
 
 // ---- services and real servers ---------------------------------------------------------------
-
-export function serviceKeyToWire(k: ServiceKey): WireServiceKey {
-  return {
-    ...afToWire(k.af),
-    protocol: k.protocol,
-    addr: addrText(k.af, k.addr, k.addr6),
-    port: k.port,
-    fwmark: k.fwmark,
-  };
-}
 
 export function serviceKeyFromWire(v: unknown): ServiceKey {
   const o = asObject(v, 'service');
@@ -137,17 +89,6 @@ export function serviceKeyFromWire(v: unknown): ServiceKey {
     ...familyAddrField(o, 'addr', af),
     port: intField(o, 'port', 0, 65535),
     fwmark: intField(o, 'fwmark', 0, 0xffffffff),
-  };
-}
-
-export function serviceSpecToWire(s: ServiceSpec): WireServiceSpec {
-  return {
-    ...serviceKeyToWire(s),
-    sched: s.schedName,
-    flags: s.flags,
-    timeout: s.timeoutSec,
-    netmask: s.af === AF_INET6 ? String(s.netmask) : ipToString(s.netmask),
-    pe: s.peName,
   };
 }
 
@@ -175,22 +116,6 @@ export function destKeyFromWire(v: unknown): { af: number; addr: number; addr6?:
   const o = asObject(v, 'dest');
   const af = afField(o);
   return { af, ...familyAddrField(o, 'addr', af), port: intField(o, 'port', 0, 65535) };
-}
-
-export function destKeyToWire(addr: number, port: number, af: number = AF_INET, addr6?: Inet6): WireDestKey {
-  return { ...afToWire(af), addr: addrText(af, addr, addr6), port };
-}
-
-export function destSpecToWire(d: DestSpec): WireDestSpec {
-  return {
-    ...destKeyToWire(d.addr, d.port, d.af, d.addr6),
-    fwd: fwdToWire(d.fwd),
-    weight: d.weight,
-    uThreshold: d.uThreshold,
-    lThreshold: d.lThreshold,
-    // The tunnel fields travel with tunnel real servers only.
-    ...(d.fwd === FWD_TUNNEL ? { tunType: d.tunType ?? 0, tunPort: d.tunPort ?? 0, tunFlags: d.tunFlags ?? 0 } : {}),
-  };
 }
 
 export function destSpecFromWire(v: unknown): DestSpec {

@@ -1,13 +1,8 @@
 // IPv6 on the wire: "af": 10 beside IPv6 text, absent for IPv4 so IPv4 messages are unchanged;
 // untrusted input refused with the field named.
 import t from 'tap';
-import {
-  destKeyFromWire,
-  destSpecFromWire,
-  destSpecToWire,
-  serviceSpecFromWire,
-  serviceSpecToWire,
-} from '../../src/wire/wire-convert.ts';
+import { destKeyFromWire, destSpecFromWire, serviceSpecFromWire } from '../../src/wire/wire-convert.ts';
+import { destSpecToWire, serviceSpecToWire } from '../../src/wire/spec-to-wire.ts';
 import { AF_INET, AF_INET6, FWD_MASQ } from '../../src/model/dest.ts';
 import { inet6Fold, inet6Of } from '../../src/lib/inet6.ts';
 import { TsvsError } from '../../src/lib/errors.ts';

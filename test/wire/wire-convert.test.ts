@@ -3,16 +3,14 @@ import t from 'tap';
 import {
   connToWire,
   destSpecFromWire,
-  destSpecToWire,
   fwdFromWire,
-  fwdToWire,
   infoToRule,
   serviceKeyFromWire,
   serviceSpecFromWire,
-  serviceSpecToWire,
   serviceToInfo,
   timeoutsFromWire,
 } from '../../src/wire/wire-convert.ts';
+import { destSpecToWire, fwdToWire, serviceSpecToWire } from '../../src/wire/spec-to-wire.ts';
 import { FWD_FULLNAT, FWD_LOCAL, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../../src/model/dest.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { MemoryDataPlane } from '../../src/daemon/memory-data-plane.ts';
