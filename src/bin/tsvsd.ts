@@ -5,10 +5,10 @@
 // dropping state. The packet engine plugs in with daemon.attachDataPlane().
 
 import { TsvsDaemon } from '../daemon/daemon.ts';
-import { isLevel, isLogFormat, Logger, stderrIsJournal, type Level, type LogFormat } from '../lib/logger.ts';
+import { Logger, stderrIsJournal } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
-import { TSVS_VERSION } from '../ipvsadm/usage.ts';
-import { openEngine, startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { startEngine, type RunningEngine } from '../daemon/engine-runner.ts';
+import { openEngine } from '../daemon/open-engine.ts';
 import { addHandoverOp, requestHandover } from '../daemon/handover.ts';
 import { removePidFile, writePidFile } from '../daemon/pid-file.ts';
 import { startWorkerEngine } from '../daemon/worker-runner.ts';
@@ -20,105 +20,17 @@ import { metricsSnapshot } from '../daemon/metrics-provider.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
 import { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 import { diffEngineConfig, refusedMessage } from '../daemon/engine-reload.ts';
-import { nativeBuildSummary } from '../io/native-binding.ts';
-import { installSystemd, packagedUnit } from './systemd-install.ts';
-import { TSVSD_USAGE as USAGE } from './tsvsd-usage.ts';
-
-interface Flags {
-  config?: string;
-  rules?: string;
-  socket?: string;
-  logLevel?: Level;
-  logFormat?: LogFormat;
-  backend?: string;
-  health?: string;
-  metrics?: string;
-  takeover?: boolean;
-  pidFile?: string;
-}
-
-function usageError(msg: string): never {
-  process.stderr.write(`tsvsd: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
-
-function parseFlags(argv: readonly string[]): Flags {
-  const f: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') usageError(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else if (name === '--version') {
-      process.stdout.write(`tsvsd ${TSVS_VERSION} (native addon: ${nativeBuildSummary()})\n`);
-      process.exit(0);
-    } else if (name === '--config') f.config = value();
-    else if (name === '--rules') f.rules = value();
-    else if (name === '--socket') f.socket = value();
-    else if (name === '--health') f.health = value();
-    else if (name === '--takeover' && inline === undefined) f.takeover = true;
-    else if (name === '--pid-file') f.pidFile = value();
-    else if (name === '--metrics') {
-      const v = value();
-      if (parseListenAddress(v) === null)
-        usageError('--metrics takes ADDR:PORT with an IPv4 ADDR or [IPv6], e.g. 127.0.0.1:9101');
-      f.metrics = v;
-    } else if (name === '--backend') {
-      const v = value();
-      if (!['auto', 'native', 'pcap', 'none'].includes(v)) usageError('--backend must be auto, native, pcap or none');
-      f.backend = v;
-    } else if (name === '--log-level') {
-      const v = value();
-      if (!isLevel(v)) usageError(`--log-level must be debug, info, warn or error`);
-      f.logLevel = v;
-    } else if (name === '--log-format') {
-      const v = value();
-      if (!isLogFormat(v)) usageError('--log-format must be logfmt or json');
-      f.logFormat = v;
-    } else usageError(`unknown option ${a}`);
-  }
-  return f;
-}
-
-/** "127.0.0.1:9101" or "[::1]:9101" as host and port; null when malformed. */
-function parseListenAddress(v: string): { host: string; port: number } | null {
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9A-Fa-f:.]+)\]):(\d{1,5})$/.exec(v);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !(port >= 0 && port <= 65535)) return null;
-  return { host: m[1] ?? m[2]!, port };
-}
+import { parseListenAddress, parseTsvsdFlags, systemdCommand } from './tsvsd-flags.ts';
 
 const NO_ENGINE_OPS = ['engine.stats', 'trace', 'capture'] as const;
 
 /** How long a taking-over tsvsd waits for its predecessor to stop serving the control socket. */
 const HANDOVER_LISTEN_WAIT_MS = 10_000;
 
-/** --print-systemd-unit and --install-systemd [--root DIR]: exits. */
-function systemdCommand(argv: readonly string[]): never {
-  const root = argv[1] === '--root' && argv[2] !== undefined && argv.length === 3 ? argv[2] : '/';
-  if (argv.length !== 1 && root === '/') usageError(`${argv[0]!} takes no options but --root DIR`);
-  try {
-    if (argv[0] === '--print-systemd-unit') process.stdout.write(packagedUnit());
-    else installSystemd(root, (s) => process.stdout.write(`${s}\n`));
-  } catch (e) {
-    process.stderr.write(`tsvsd: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
-  process.exit(0);
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--print-systemd-unit' || argv[0] === '--install-systemd') systemdCommand(argv);
-  const flags = parseFlags(argv);
+  const flags = parseTsvsdFlags(argv);
   const log = new Logger({
     level: flags.logLevel ?? 'info',
     format: flags.logFormat ?? 'logfmt',

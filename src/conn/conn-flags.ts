@@ -27,7 +27,7 @@ export const CONN_F_HASHED_OUT = 0x20000;
 /** Full NAT: (laddr, lport) came from a local port pool and goes back to it on expiry. */
 export const CONN_F_LPORT_POOLED = 0x40000;
 /**
- * Every field of a new entry is written (set last by ConnSetup.newConn). An entry that is LIVE
+ * Every field of a new entry is written (set last by connNew, conn-new.ts). An entry that is LIVE
  * without it was torn by a kill in the middle of its creation; restoreConns drops it.
  */
 export const CONN_F_COMMITTED = 0x80000;

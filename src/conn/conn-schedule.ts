@@ -1,38 +1,21 @@
-// Connection setup for a packet that matched no connection: tcp/udp_conn_schedule
-// (ip_vs_proto_tcp.c / ip_vs_proto_udp.c), ip_vs_schedule, ip_vs_sched_persist (ip_vs_core.c),
-// ip_vs_conn_new and ip_vs_check_template (ip_vs_conn.c). Runs per new connection, never per
-// established packet; allocates nothing.
+// ConnSetup: connection setup for a packet that matched no connection: tcp/udp_conn_schedule
+// (ip_vs_proto_tcp.c / ip_vs_proto_udp.c) and ip_vs_schedule (ip_vs_core.c); persistent services
+// go through schedPersist (sched-persist.ts), new entries through connNew (conn-new.ts). Runs per
+// new connection, never per established packet; allocates nothing.
 
-import { DEST_F_AVAILABLE, FWD_FULLNAT, type Dest } from '../model/dest.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, type Service } from '../model/service.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import type { SchedInput } from '../model/scheduler.ts';
-import {
-  DROP_CONN_TABLE_FULL,
-  DROP_DEFENSE_PACKET,
-  DROP_NO_DEST,
-  DROP_NO_SERVICE,
-  DROP_NOT_FOR_US,
-  DROP_NOT_SYN,
-  DROP_PORTS_EXHAUSTED,
-} from '../lib/drops.ts';
+import { DROP_DEFENSE_PACKET, DROP_NO_DEST, DROP_NO_SERVICE, DROP_NOT_FOR_US, DROP_NOT_SYN } from '../lib/drops.ts';
 import { TCP_RST, TCP_SYN } from './proto-tcp.ts';
-import {
-  CONN_F_COMMITTED,
-  CONN_F_HASHED,
-  CONN_F_LPORT_POOLED,
-  CONN_F_ONE_PACKET,
-  CONN_F_TEMPLATE,
-} from './conn-flags.ts';
+import { CONN_F_ONE_PACKET } from './conn-flags.ts';
 import type { ConnTable } from './conn-table.ts';
-import { bindDest } from './bind-dest.ts';
-import { controlAdd, type ConnExpiry } from './expiry.ts';
+import type { ConnExpiry } from './expiry.ts';
 import type { ConnDefense } from './defense.ts';
 import type { LocalAddrPool } from './port-pool.ts';
+import { connNew } from './conn-new.ts';
+import { schedPersist } from './sched-persist.ts';
 
-/** ip_vs_conn_new: cp->timeout = 3*HZ until the first state transition sets the state's. */
-export const INITIAL_TIMEOUT_MS = 3000;
-const FTPPORT = 21;
 const FTPDATA = 20;
 
 export interface ConnSetupOptions {
@@ -113,7 +96,7 @@ export class ConnSetup {
     // without a check, so the list may stand a few over the quota until the next new SYN.
     if (proto === IPPROTO_TCP) while (this.t.embryonic.full() && this.recycleEmbryonic(inp.nowMs));
     if (svc.flags & SVC_F_PERSISTENT) {
-      const pid = this.schedPersist(svc, inp);
+      const pid = schedPersist(this.t, this.expiry, this.fnat, this.expireQuiescentTemplate, svc, inp);
       if (adopt && pid >= 0) this.adopted++;
       return pid;
     }
@@ -122,7 +105,10 @@ export class ConnSetup {
     const dest = svc.sched.schedule(svc, inp);
     if (dest === null) return -DROP_NO_DEST;
     const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && proto === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-    const id = this.newConn(
+    const id = connNew(
+      this.t,
+      this.expiry,
+      this.fnat,
       proto,
       inp.caddr,
       inp.cport,
@@ -142,63 +128,6 @@ export class ConnSetup {
   }
 
   /**
-   * ip_vs_sched_persist: reuse the client's live template <proto, caddr & netmask, 0, vaddr,
-   * vport> (vport 0 for port-zero and FTP services; proto 0 and vaddr = fwmark for fwmark
-   * services), or schedule once and create one with the service's persistence timeout. The new
-   * connection is controlled by the template, and the template's timer restarts.
-   */
-  private schedPersist(svc: Service, inp: SchedInput): number {
-    const t = this.t;
-    const snet = (inp.caddr & svc.netmask) >>> 0;
-    let tproto = inp.protocol;
-    let tvaddr = inp.vaddr;
-    let tvport = 0;
-    if (inp.vport === svc.port) {
-      if (svc.port !== FTPPORT) tvport = inp.vport;
-    } else if (svc.fwmark !== 0) {
-      tproto = 0; // IPPROTO_IP
-      tvaddr = svc.fwmark >>> 0;
-    }
-    let ct = t.lookupTemplate(tproto, snet, tvaddr, tvport);
-    let dest: Dest;
-    if (ct < 0 || !this.checkTemplate(ct)) {
-      const d = svc.sched.schedule(svc, inp);
-      if (d === null) return -DROP_NO_DEST;
-      dest = d;
-      const tdport = inp.vport === svc.port && svc.port !== FTPPORT ? dest.port : 0;
-      ct = this.newConn(tproto, snet, 0, tvaddr, tvport, tdport, CONN_F_TEMPLATE, dest, svc, inp.nowMs);
-      if (ct < 0) return -DROP_CONN_TABLE_FULL;
-      t.timeoutMs[ct] = svc.timeoutSec * 1000;
-    } else {
-      dest = t.dest[ct]!;
-    }
-    let dport = inp.vport;
-    if (dport === svc.port && dest.port !== 0) dport = dest.port;
-    const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && inp.protocol === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-    const id = this.newConn(
-      inp.protocol,
-      inp.caddr,
-      inp.cport,
-      inp.vaddr,
-      inp.vport,
-      dport,
-      flags,
-      dest,
-      svc,
-      inp.nowMs,
-    );
-    if (id < 0) {
-      this.expiry.put(ct, inp.nowMs);
-      return id;
-    }
-    controlAdd(t, id, ct);
-    this.expiry.put(ct, inp.nowMs);
-    dest.conns++;
-    svc.conns++;
-    return id;
-  }
-
-  /**
    * Delete the oldest embryonic entry (ip_vs_conn_del) to make room under the quota; false when
    * the list is empty (nothing to delete).
    */
@@ -209,87 +138,5 @@ export class ConnSetup {
     if (!this.expiry.deleteConn(old, nowMs)) emb.unlink(old); // still live (controls others): not counted
     emb.recycled++;
     return true;
-  }
-
-  /**
-   * ip_vs_check_template: a template whose dest was removed (not AVAILABLE), or is quiesced while
-   * expire_quiescent_template is set, is made unfindable (dport = vport = 0xffff, cport = 0,
-   * rehashed) and left to expire on its own timer.
-   */
-  private checkTemplate(ct: number): boolean {
-    const t = this.t;
-    const dest = t.dest[ct];
-    if (
-      dest !== null &&
-      dest !== undefined &&
-      (dest.flags & DEST_F_AVAILABLE) !== 0 &&
-      !(this.expireQuiescentTemplate && dest.weight === 0)
-    ) {
-      return true;
-    }
-    if (t.vport[ct] !== 0xffff && (t.flags[ct]! & CONN_F_HASHED) !== 0) {
-      t.unhashIn(ct);
-      t.dport[ct] = 0xffff;
-      t.vport[ct] = 0xffff;
-      t.cport[ct] = 0;
-      t.hashIn(ct);
-    }
-    return false;
-  }
-
-  /**
-   * ip_vs_conn_new + ip_vs_bind_dest + ip_vs_conn_hash. Full NAT connections take a local
-   * address and port first; others use the client's as laddr/lport. State NONE (0), timeout 3 s,
-   * armed so that a connection the caller never put() still expires.
-   */
-  private newConn(
-    proto: number,
-    caddr: number,
-    cport: number,
-    vaddr: number,
-    vport: number,
-    dport: number,
-    flags: number,
-    dest: Dest,
-    svc: Service,
-    nowMs: number,
-  ): number {
-    const t = this.t;
-    let laddr = caddr;
-    let lport = cport;
-    if (dest.fwd === FWD_FULLNAT && (flags & CONN_F_TEMPLATE) === 0) {
-      if (this.fnat === null) return -DROP_PORTS_EXHAUSTED;
-      const p = this.fnat.alloc();
-      if (p < 0) return -DROP_PORTS_EXHAUSTED;
-      laddr = this.fnat.lastAddr;
-      lport = p;
-      flags |= CONN_F_LPORT_POOLED;
-    }
-    const id = t.alloc();
-    if (id < 0) {
-      if (flags & CONN_F_LPORT_POOLED) this.fnat!.release(laddr, lport);
-      return -DROP_CONN_TABLE_FULL;
-    }
-    t.protocol[id] = proto;
-    t.caddr[id] = caddr;
-    t.cport[id] = cport;
-    t.vaddr[id] = vaddr;
-    t.vport[id] = vport;
-    t.daddr[id] = dest.addr;
-    t.dport[id] = dport;
-    t.laddr[id] = laddr;
-    t.lport[id] = lport;
-    t.flags[id] = t.flags[id]! | flags;
-    bindDest(t, id, dest, svc);
-    t.state[id] = 0;
-    t.timeoutMs[id] = INITIAL_TIMEOUT_MS;
-    if ((flags & CONN_F_ONE_PACKET) === 0) {
-      t.hashIn(id);
-      if ((flags & CONN_F_TEMPLATE) === 0) t.hashOut(id);
-    }
-    if (proto === IPPROTO_TCP && (flags & CONN_F_TEMPLATE) === 0) t.embryonic.link(id); // state NONE
-    this.expiry.wheel.arm(id, nowMs + INITIAL_TIMEOUT_MS);
-    t.flags[id] = t.flags[id]! | CONN_F_COMMITTED; // last: the entry is whole (conn-restore.ts)
-    return id;
   }
 }

@@ -7,7 +7,7 @@
 //
 //   head (oldest) <-> id <-> id <-> ... <-> tail (newest)     prev[]/next[] by conn id, O(1) unlink
 //
-// Rule (ConnSetup.newConn): a new TCP connection that would make the list longer than `quota`
+// Rule (connNew, conn-new.ts): a new TCP connection that would make the list longer than `quota`
 // first deletes the oldest embryonic entry (ip_vs_conn_del). The table then always keeps
 // capacity - quota entries for connections that got past the handshake: embryonic entries never
 // push out established ones, and a full table still refuses new flows (conn_table_full).

@@ -7,7 +7,7 @@
 //   socket-group tsvs              # operators' group may use tsvsadm (config-daemon.ts)
 //   socket-mode 0660
 //
-//   [engine]                       # for the packet engine (parsed and kept; see EngineConfig)
+//   [engine]                       # for the packet engine (config-engine.ts; see EngineConfig)
 //   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
 //   interface eth1 subnet 192.168.99.0/24
 //   interface eth0 owned 2001:db8:88::5 subnet 2001:db8:88::/64   # IPv6 too (config-interface.ts)
@@ -40,38 +40,16 @@
 //   -a -t 192.168.88.5:80 -r 192.168.99.100:80 -m -w 1
 //
 // `owned`, `subnet` and `fullnat-address` take comma-separated lists and may repeat.
-//
-// SYN floods. embryonic-quota bounds the entries a SYN flood can take: a new TCP connection at
-// the quota replaces the oldest connection still in its handshake (src/conn/embryonic-list.ts),
-// so established connections keep the rest of the table and a real client's SYN always finds
-// room. The defence keys mirror net.ipv4.vs.{drop_entry,drop_packet,secure_tcp,amemthresh,
-// am_droprate} with the kernel's semantics (update_defense_level, once a second); the kernel's
-// "available memory below amemthresh pages" becomes "free connection-table entries below
-// amemthresh entries". drop-entry deletes SYN_RECV/SYNACK entries from 1/32 of the table a
-// second; drop-packet drops new-connection packets at amemthresh / (amemthresh - free) (level 3:
-// 1 in am-droprate); secure-tcp switches to the kernel's tcp_states_dos transition table.
 
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { TsvsError } from '../lib/errors.ts';
 import type { RuleLine } from '../model/rules-format.ts';
 import { splitRuleLines } from '../model/rules-format.ts';
-import { MAX_WORKERS, type EngineConfig, type PortConfig, type SloppyTcp } from '../datapath/engine-config.ts';
+import type { EngineConfig } from '../datapath/engine-config.ts';
 import { isLevel, type Level } from '../lib/logger.ts';
 import { isSocketAccessKey, parseSocketAccess, type SocketAccess } from './config-daemon.ts';
-import { addrList, configError, parseInterface } from './config-interface.ts';
-import type { DefenseSysctls } from '../conn/defense.ts';
-
-export const DEFAULT_CONN_CAPACITY = 65536;
-
-/** Config key -> DefenseSysctls field (net.ipv4.vs.<key with _>). */
-const DEFENSE_KEYS = {
-  'drop-entry': 'dropEntry',
-  'drop-packet': 'dropPacket',
-  'secure-tcp': 'secureTcp',
-  amemthresh: 'amemthresh',
-  'am-droprate': 'amDroprate',
-} as const;
+import { configError } from './config-interface.ts';
+import { EngineSection } from './config-engine.ts';
 
 export interface DaemonConfig {
   readonly path: string;
@@ -91,21 +69,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
   let rules: string | undefined;
   let logLevel: Level | undefined;
   let socketAccess: SocketAccess | undefined;
-  const ports: PortConfig[] = [];
-  const fullNatAddrs: number[] = [];
-  let connCapacity = DEFAULT_CONN_CAPACITY;
-  let fullNatPorts: [number, number] | undefined;
-  let busyPollUs: number | undefined;
-  let pollIntervalUs: number | undefined;
-  let jumboSlots: number | undefined;
-  let kernelFilter: boolean | undefined;
-  const defense: Partial<DefenseSysctls> = {};
-  let embryonicPercent: number | undefined;
-  let vrrpState: 'master' | 'backup' | undefined;
-  let vrrpNotifyFifo: string | undefined;
-  let sloppyTcp: SloppyTcp | undefined;
-  let stateFile: string | undefined;
-  let workers: number | undefined;
+  const engine = new EngineSection();
   const ruleLines: RuleLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -146,82 +110,8 @@ export function parseConfig(text: string, path: string): DaemonConfig {
           n,
           `unknown daemon setting ${key} (socket, rules, log-level, socket-group, socket-mode)`,
         );
-    } else if (key === 'interface') {
-      ports.push(parseInterface(path, n, words));
-    } else if (key === 'fullnat-address') {
-      fullNatAddrs.push(...addrList(path, n, val, 'fullnat-address'));
-    } else if (key === 'fullnat-ports') {
-      const m = words.length === 2 ? /^(\d{1,5})-(\d{1,5})$/.exec(val ?? '') : null;
-      const lo = m === null ? NaN : Number(m[1]);
-      const hi = m === null ? NaN : Number(m[2]);
-      if (!(lo >= 1 && hi <= 65535 && lo <= hi))
-        throw configError(path, n, 'fullnat-ports must be MIN-MAX with 1 <= MIN <= MAX <= 65535');
-      fullNatPorts = [lo, hi];
-    } else if (key === 'busy-poll-us' || key === 'poll-interval-us') {
-      const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 1000)
-        throw configError(path, n, `${key} must be an integer from 0 to 1000`);
-      if (key === 'busy-poll-us') busyPollUs = v;
-      else pollIntervalUs = v;
-    } else if (key === 'jumbo-slots') {
-      const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 4096)
-        throw configError(path, n, 'jumbo-slots must be an integer from 0 to 4096');
-      jumboSlots = v;
-    } else if (key === 'kernel-filter') {
-      if (words.length !== 2 || (val !== 'on' && val !== 'off'))
-        throw configError(path, n, 'kernel-filter must be on or off');
-      kernelFilter = val === 'on';
-    } else if (key === 'conn-capacity') {
-      const c = Number(val);
-      if (!Number.isSafeInteger(c) || c < 1) throw configError(path, n, 'conn-capacity must be a positive integer');
-      connCapacity = c;
-    } else if (key === 'drop-entry' || key === 'drop-packet' || key === 'secure-tcp') {
-      const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 3)
-        throw configError(path, n, `${key} must be 0 (off), 1 (auto), 2 (engaged) or 3 (always)`);
-      defense[DEFENSE_KEYS[key]] = v;
-    } else if (key === 'amemthresh' || key === 'am-droprate') {
-      const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 0x7fffffff)
-        throw configError(path, n, `${key} must be an integer from 0 to 2147483647`);
-      defense[DEFENSE_KEYS[key]] = v;
-    } else if (key === 'embryonic-quota') {
-      const v = Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 0 || v > 100)
-        throw configError(path, n, 'embryonic-quota must be a percentage from 0 to 100');
-      embryonicPercent = v;
-    } else if (key === 'vrrp-state') {
-      if (words.length !== 2 || (val !== 'master' && val !== 'backup'))
-        throw configError(path, n, 'vrrp-state must be master or backup (the state tsvsd starts in)');
-      vrrpState = val;
-    } else if (key === 'vrrp-notify-fifo') {
-      if (words.length !== 2 || (!val!.startsWith('/') && val!.includes('/')))
-        throw configError(
-          path,
-          n,
-          "vrrp-notify-fifo must be an absolute path or a file name beside the control socket (keepalived's notify_fifo)",
-        );
-      vrrpNotifyFifo = val;
-    } else if (key === 'sloppy-tcp') {
-      if (words.length !== 2 || (val !== 'off' && val !== 'on' && val !== 'consistent'))
-        throw configError(path, n, 'sloppy-tcp must be off, on or consistent');
-      sloppyTcp = val;
-    } else if (key === 'state-file') {
-      if (words.length !== 2 || (val !== 'none' && !val!.startsWith('/')))
-        throw configError(path, n, 'state-file must be an absolute path or none');
-      stateFile = val;
-    } else if (key === 'workers') {
-      const v = val === 'auto' ? availableParallelism() : Number(val);
-      if (words.length !== 2 || !Number.isInteger(v) || v < 1 || v > MAX_WORKERS)
-        throw configError(path, n, `workers must be auto or an integer from 1 to ${MAX_WORKERS}`);
-      workers = Math.min(v, MAX_WORKERS);
     } else {
-      throw configError(
-        path,
-        n,
-        `unknown engine setting ${key} (interface, fullnat-address, fullnat-ports, busy-poll-us, poll-interval-us, jumbo-slots, kernel-filter, conn-capacity, embryonic-quota, drop-entry, drop-packet, secure-tcp, amemthresh, am-droprate, vrrp-state, vrrp-notify-fifo, sloppy-tcp, state-file, workers)`,
-      );
+      engine.line(path, n, words);
     }
   }
   return {
@@ -230,23 +120,7 @@ export function parseConfig(text: string, path: string): DaemonConfig {
     ...(rules !== undefined ? { rulesPath: rules } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
     ...(socketAccess !== undefined ? { socketAccess } : {}),
-    engine: {
-      ports,
-      fullNatAddrs,
-      connCapacity,
-      ...(fullNatPorts !== undefined ? { fullNatPorts } : {}),
-      ...(busyPollUs !== undefined ? { busyPollUs } : {}),
-      ...(pollIntervalUs !== undefined ? { pollIntervalUs } : {}),
-      ...(jumboSlots !== undefined ? { jumboSlots } : {}),
-      ...(kernelFilter !== undefined ? { kernelFilter } : {}),
-      ...(Object.keys(defense).length > 0 ? { defense } : {}),
-      ...(embryonicPercent !== undefined ? { embryonicPercent } : {}),
-      ...(vrrpState !== undefined ? { vrrpState } : {}),
-      ...(vrrpNotifyFifo !== undefined ? { vrrpNotifyFifo } : {}),
-      ...(sloppyTcp !== undefined ? { sloppyTcp } : {}),
-      ...(stateFile !== undefined ? { stateFile } : {}),
-      ...(workers !== undefined ? { workers } : {}),
-    },
+    engine: engine.build(),
     ruleLines,
   };
 }

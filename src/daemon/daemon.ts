@@ -1,4 +1,4 @@
-// TsvsDaemon: the control-plane half of tsvsd. On start it restores the rules file (strict:
+// TsvsDaemon: the control-plane half of tsvsd. On start it restores the rules file (daemon-rules.ts:
 // a bad file stops the start and is left as it is), reconciles the table with the config's
 // [rules] (config-rules.ts, reconcile.ts), saves, and serves the control socket; every change is
 // saved before it is acknowledged. reload() (SIGHUP, the `reload` op) re-reads the config and
@@ -8,8 +8,7 @@
 
 import { TsvsError } from '../lib/errors.ts';
 import { ServiceTable } from '../model/service-table.ts';
-import { RulesStore, DEFAULT_RULES_PATH } from '../model/rules-store.ts';
-import { RuleLineError } from '../model/rules-format.ts';
+import { DEFAULT_RULES_PATH } from '../model/rules-store.ts';
 import type { SchedulerFactory } from '../model/scheduler.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import type { DataPlane } from '../model/data-plane.ts';
@@ -17,7 +16,7 @@ import { MemoryDataPlane } from './memory-data-plane.ts';
 import { ControlHandlers, type MutationContext } from './handlers.ts';
 import { ControlServer, DEFAULT_SOCKET_PATH } from '../wire/socket.ts';
 import { readConfig, type DaemonConfig } from './config-file.ts';
-import { applyRules, parseRulesText, rulesFileText } from './load-rules.ts';
+import { DaemonRules } from './daemon-rules.ts';
 import { ConfigRules } from './config-rules.ts';
 import { Reloader, type ReloadHook, type ReloadSummary } from './reload.ts';
 import { resolveGroup } from './config-daemon.ts';
@@ -48,7 +47,7 @@ export class TsvsDaemon {
   private dp: DataPlane;
   private readonly log: Logger;
   private readonly opts: DaemonOptions;
-  private store: RulesStore | null = null;
+  private rules: DaemonRules | null = null;
   private server: ControlServer | null = null;
   private config: DaemonConfig | null = null;
   private rulesFile: string;
@@ -156,19 +155,8 @@ export class TsvsDaemon {
       onEngineConfig: this.opts.onEngineConfig,
     });
     const want = this.config ? await cr.desiredOf(this.config) : null;
-    this.store = new RulesStore(this.rulesPath);
-    const saved = await this.store.load((text) => parseRulesText(text, this.opts.forward));
-    const ctx = this.mutationContext();
-    if (saved !== null) {
-      try {
-        applyRules(ctx, saved, 'strict');
-      } catch (e) {
-        if (e instanceof RuleLineError)
-          throw new TsvsError('ERULES_CORRUPT', `${this.rulesPath}:${e.line}: ${e.message}`, { cause: e });
-        throw e;
-      }
-      this.log.info('rules restored', { file: this.rulesPath, services: this.table.services().length });
-    }
+    this.rules = new DaemonRules(this.rulesPath, this.mutationContext(), this.log, this.opts.forward);
+    await this.rules.restore();
     if (want !== null) {
       await cr.loadRecord();
       cr.apply(cr.plan(want, this.config!.path), want);
@@ -239,7 +227,7 @@ export class TsvsDaemon {
     this.trashTimer = null;
     await this.server?.close(handingOver);
     this.server = null;
-    await this.store?.flush();
+    await this.rules?.flush();
     await this.configRules?.flush();
     this.log.info('tsvsd stopped');
   }
@@ -249,14 +237,6 @@ export class TsvsDaemon {
   }
 
   private async persist(): Promise<void> {
-    if (this.store === null) return;
-    try {
-      await this.store.save(rulesFileText(this.mutationContext()));
-    } catch (e) {
-      this.log.error('rules not saved', { error: (e as Error).message });
-      throw new TsvsError('ERULES_WRITE', `the change is applied but was not saved: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
+    await this.rules?.save();
   }
 }

@@ -1,25 +1,18 @@
-// engine-runner: starts the packet engine inside tsvsd in two halves — openEngine: capabilities,
-// the director's kernel settings (restored on stop), the packet backend (native AF_PACKET, else
-// libpcap); startEngine: the connection state file (state-file.ts: attached and restored before
-// the first frame), the Engine, and the control ops that expose it (engine.stats, trace). A
-// successor taking over (handover.ts) opens its backend before the predecessor stops. A reload
-// reconfigures what can change live (engine-reload.ts).
+// engine-runner: the second half of starting the packet engine inside tsvsd (the first is
+// openEngine, open-engine.ts): startEngine attaches the connection state file (state-file.ts:
+// attached and restored before the first frame), starts the Engine and registers the control ops
+// that expose it (engine-ops.ts). A reload reconfigures what can change live (engine-reload.ts).
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DROP_NAMES } from '../lib/drops.ts';
-import { TsvsError } from '../lib/errors.ts';
-import { assertEngineCaps } from './caps.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
-import type { PacketIo } from '../datapath/packet-io.ts';
-import { PcapIo } from '../io/pcap-io.ts';
 import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
@@ -28,11 +21,11 @@ import { serviceKey } from '../model/rule-spec.ts';
 import { AF_INET } from '../model/dest.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
+import { restoreForwarding, turnForwardingOff, type OpenedEngine } from './open-engine.ts';
+import { addEngineOps } from './engine-ops.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
 const HANDOVER_LOCK_WAIT_MS = 5000;
-
-const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 export interface RunningEngine {
   /** The engine on this thread; null when the data path runs in worker threads (engine-workers.ts). */
@@ -48,58 +41,10 @@ export interface RunningEngine {
   handOver(): Omit<Handover, 'pid'>;
 }
 
-/** The first half of a start: the director's kernel settings and the packet backend, opened. */
-export interface OpenedEngine {
-  readonly io: PacketIo;
-  /** ip_forward before tsvsd turned it off ('0' when it was off). */
-  readonly ipForward: string;
-}
-
-/**
- * The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
- * neither owns the address nor forwards): forwarding goes off in this namespace; the returned
- * function restores it.
- */
+/** ip_forward off in this namespace (turnForwardingOff); the returned function restores it. */
 export function forwardingOff(log: Logger): () => void {
-  const old = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (old === '0') return () => undefined;
-  writeFileSync(IP_FORWARD, '0\n');
-  log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: old });
-  return () => writeFileSync(IP_FORWARD, `${old}\n`);
-}
-
-function openIo(cfg: EngineConfig, log: Logger, backend: string): PacketIo {
-  const names = cfg.ports.map((p) => p.name);
-  if (backend === 'pcap') return PcapIo.open(names);
-  try {
-    return AfPacketIo.open(names, {
-      ...(cfg.busyPollUs !== undefined ? { spinUs: cfg.busyPollUs } : {}),
-      ...(cfg.pollIntervalUs !== undefined ? { pollIntervalUs: cfg.pollIntervalUs } : {}),
-      ...(cfg.jumboSlots !== undefined ? { jumboSlots: cfg.jumboSlots } : {}),
-    });
-  } catch (e) {
-    if (backend === 'native') throw e;
-    log.warn('native AF_PACKET backend unavailable; falling back to libpcap', { error: (e as Error).message });
-    return PcapIo.open(names);
-  }
-}
-
-/** Capabilities, ip_forward off, the packet backend open: frames queue in it until startEngine. */
-export function openEngine(cfg: EngineConfig, log: Logger, backend = 'auto'): OpenedEngine {
-  assertEngineCaps();
-  // The director's kernel must not forward what tsvs forwards (it drops its copy silently when it
-  // neither owns the address nor forwards). Restored on stop.
-  const ipForward = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (ipForward !== '0') {
-    writeFileSync(IP_FORWARD, '0\n');
-    log.info('kernel forwarding turned off in this namespace while tsvsd runs', { was: ipForward });
-  }
-  try {
-    return { io: openIo(cfg, log, backend), ipForward };
-  } catch (e) {
-    if (ipForward !== '0') writeFileSync(IP_FORWARD, `${ipForward}\n`);
-    throw e;
-  }
+  const was = turnForwardingOff(log);
+  return () => restoreForwarding(was);
 }
 
 /**
@@ -179,7 +124,7 @@ export function startEngine(
     dp.stop();
     engine.stop();
     filter?.remove();
-    if (oldForward !== '0') writeFileSync(IP_FORWARD, `${oldForward}\n`);
+    restoreForwarding(oldForward);
   };
   const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState, handedVrrp);
   let fifo: VrrpFifoReader | null = null;
@@ -190,25 +135,12 @@ export function startEngine(
     teardown();
     throw e;
   }
-  daemon.addOp('engine.stats', () => ({
+  addEngineOps(daemon, engine, () => ({
     ...engineStats(engine),
     vrrp: vrrp.info().state,
     vrrpFifo: fifo === null ? null : { path: fifo.path, ...fifo.stats },
     stateFile: stateInfo,
   }));
-  daemon.addOp('trace', (args) => {
-    if (typeof args['enable'] === 'boolean') engine.trace.enabled = args['enable'];
-    const cursor = typeof args['cursor'] === 'number' ? args['cursor'] : engine.trace.head;
-    return { head: engine.trace.head, enabled: engine.trace.enabled, events: engine.trace.readSince(cursor, 1000) };
-  });
-  daemon.addOp('capture', (args) => {
-    const prefix = typeof args['prefix'] === 'string' ? args['prefix'] : '';
-    if (!prefix.startsWith('/')) throw new TsvsError('EBADREQ', 'capture needs an absolute file prefix, e.g. /tmp/lvs');
-    const seconds = typeof args['seconds'] === 'number' && args['seconds'] > 0 ? Math.min(args['seconds'], 3600) : 10;
-    const frames = typeof args['frames'] === 'number' && args['frames'] > 0 ? args['frames'] : 100_000;
-    const c = engine.startCapture(prefix, seconds, frames);
-    return { files: c.files, seconds, frames };
-  });
   log.info('packet engine running', { backend: io.name, ports: io.ports.map((p) => p.name).join(',') });
   if (!engine.portWatch.supported && io.name === 'pcap') {
     // The cap binding asserts on a poll error (binding.cc cb_packets: status == 0), which an

@@ -27,7 +27,7 @@ import { ControlClient } from '../wire/client.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { Engine } from '../datapath/engine.ts';
-import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh.ts';
+import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh-state.ts';
 import { isHandedVrrp, type HandedVrrp } from './vrrp-state.ts';
 
 export const HANDOVER_OP = 'handover';

@@ -8,7 +8,7 @@
 // (ip_forward=0 and it does not own the VIP: ip_error() counts it, silently), about 1 us of softirq
 // per frame, which on a loaded box is CPU taken from the client and the servers. The table drops
 // IPv4 unicast for addresses the kernel does not own, at ingress, which is what the kernel itself
-// would end up doing while tsvsd runs (engine-runner.ts turns ip_forward off):
+// would end up doing while tsvsd runs (open-engine.ts turns ip_forward off):
 //
 //   table netdev tsvsd
 //     chain in_<ifname>      hook ingress device <ifname>, one per tsvs interface

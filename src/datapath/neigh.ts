@@ -5,47 +5,21 @@
 // least recently used entry is evicted when the table is full). Per packet the pipeline calls
 // lookup(), which reads the cache with one preallocated options object (no allocation).
 //
-// Pending frames are copied into a fixed pool of PENDING_SLOTS x PENDING_BYTES and released
-// when the address resolves (sent), fails (dropped) or expires.
+// Frames waiting for an address are held in a NeighQueue (neigh-queue.ts) and released when the
+// address resolves (sent), fails (dropped) or expires.
 
 import { LRUCache } from 'lru-cache';
-import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+import { NeighQueue } from './neigh-queue.ts';
+import {
+  GC_STALE_MS,
+  NUD_FAILED,
+  NUD_INCOMPLETE,
+  NUD_REACHABLE,
+  NUD_STALE,
+  type NeighOptions,
+  type NeighSink,
+} from './neigh-state.ts';
 
-export const NUD_INCOMPLETE = 1;
-export const NUD_REACHABLE = 2;
-export const NUD_STALE = 3;
-export const NUD_FAILED = 4;
-
-/**
- * How long a restored STALE entry that no packet uses is kept: the kernel's gc_stale_time
- * (net.ipv4.neigh.default.gc_stale_time, 60 s), after which neigh_periodic_work() frees an
- * unreferenced STALE entry.
- */
-export const GC_STALE_MS = 60_000;
-
-export interface NeighSink {
-  /** Broadcast an ARP request for ip on port. */
-  arpRequest(port: number, ip: number): void;
-  /**
-   * Send a frame that was waiting for ip; dst MAC is already written. The memory is reused as soon
-   * as this returns, so the sink must copy it or send it before returning (resolution is rare).
-   */
-  transmit(port: number, buf: Buffer, off: number, len: number, flags: number): void;
-  /** Count a frame dropped because its next hop did not resolve. */
-  dropUnresolved(): void;
-}
-
-export interface NeighOptions {
-  slots?: number;
-  reachableMs?: number;
-  retransMs?: number;
-  maxProbes?: number;
-  failedHoldMs?: number;
-  pendingPerEntry?: number;
-}
-
-const PENDING_SLOTS = 256;
-const PENDING_BYTES = 2048; // VNET_HDR_LEN reserved + a full-size 1500-byte frame with room
 const PEEK = { allowStale: true };
 
 export class NeighTable {
@@ -58,29 +32,21 @@ export class NeighTable {
   private readonly probes: Uint8Array;
   /** Set by lookup() on a STALE entry: a restored entry is re-confirmed once a packet uses it. */
   private readonly used: Uint8Array;
-  private readonly pendHead: Int32Array;
-  private readonly pendCount: Uint8Array;
+  private readonly pending: NeighQueue;
   private readonly freeSlots: number[];
   private readonly cache: LRUCache<number, number>;
-  private readonly pendBuf: Buffer;
-  private readonly pendNext: Int32Array;
-  private readonly pendLen: Int32Array;
-  private readonly pendFlags: Uint8Array;
-  private readonly pendPort: Int16Array;
   /**
    * Told of every entry learned from an ARP frame, so that other data-path threads learn it too:
    * with several workers every ARP frame reaches worker 0 (src/io/fanout-program.ts), whose
    * table relays what it learns through the main thread (src/daemon/engine-workers.ts).
    */
   onLearn: ((ip: number, port: number, mac: Uint8Array, macOff: number) => void) | null;
-  private pendFree: number;
   /** Bumped whenever an entry is learnt or forgotten: a snapshot is due only when it moved. */
   version: number;
   private readonly reachableMs: number;
   private readonly retransMs: number;
   private readonly maxProbes: number;
   private readonly failedHoldMs: number;
-  private readonly pendingPerEntry: number;
 
   constructor(
     private readonly sink: NeighSink,
@@ -93,7 +59,7 @@ export class NeighTable {
     this.failedHoldMs = opts.failedHoldMs ?? 1_000;
     // The kernel keeps ~101 frames per unresolved neighbour (unres_qlen_bytes); 8 dropped SYNs of a
     // 50-connection cold start in bench/compare. The shared pool (PENDING_SLOTS) stays the bound.
-    this.pendingPerEntry = opts.pendingPerEntry ?? 64;
+    this.pending = new NeighQueue(sink, slots, opts.pendingPerEntry ?? 64);
     this.macs = new Uint8Array(slots * 6);
     this.ip = new Uint32Array(slots);
     this.state = new Uint8Array(slots);
@@ -102,22 +68,13 @@ export class NeighTable {
     this.probeMs = new Float64Array(slots);
     this.probes = new Uint8Array(slots);
     this.used = new Uint8Array(slots);
-    this.pendHead = new Int32Array(slots).fill(-1);
-    this.pendCount = new Uint8Array(slots);
     this.freeSlots = [];
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     this.cache = new LRUCache<number, number>({
       max: slots,
       dispose: (slot) => this.release(slot),
     });
-    this.pendBuf = Buffer.alloc(PENDING_SLOTS * PENDING_BYTES);
-    this.pendNext = new Int32Array(PENDING_SLOTS);
-    this.pendLen = new Int32Array(PENDING_SLOTS);
-    this.pendFlags = new Uint8Array(PENDING_SLOTS);
-    this.pendPort = new Int16Array(PENDING_SLOTS);
     this.onLearn = null;
-    for (let i = 0; i < PENDING_SLOTS; i++) this.pendNext[i] = i + 1 < PENDING_SLOTS ? i + 1 : -1;
-    this.pendFree = 0;
     this.version = 0;
   }
 
@@ -159,26 +116,7 @@ export class NeighTable {
     } else if (this.state[slot] === NUD_FAILED) {
       return false;
     }
-    if (len > PENDING_BYTES - VNET_HDR_LEN || this.pendFree < 0 || this.pendCount[slot]! >= this.pendingPerEntry)
-      return false;
-    const p = this.pendFree;
-    this.pendFree = this.pendNext[p]!;
-    // The frame goes at VNET_HDR_LEN into the slot, with its virtio_net_hdr (if any) just before it.
-    const hdr = flags & RXF_VNET_HDR ? VNET_HDR_LEN : 0;
-    buf.copy(this.pendBuf, p * PENDING_BYTES + VNET_HDR_LEN - hdr, off - hdr, off + len);
-    this.pendLen[p] = len;
-    this.pendFlags[p] = flags;
-    this.pendPort[p] = port;
-    // Append at the tail so frames leave in order.
-    this.pendNext[p] = -1;
-    let h = this.pendHead[slot]!;
-    if (h < 0) this.pendHead[slot] = p;
-    else {
-      while (this.pendNext[h]! >= 0) h = this.pendNext[h]!;
-      this.pendNext[h] = p;
-    }
-    this.pendCount[slot] = this.pendCount[slot]! + 1;
-    return true;
+    return this.pending.hold(slot, port, buf, off, len, flags);
   }
 
   /** Learn ip -> mac (from an ARP reply or request); sends the frames that were waiting. */
@@ -191,7 +129,7 @@ export class NeighTable {
     this.port[slot] = port;
     this.confirmedMs[slot] = nowMs;
     this.probes[slot] = 0;
-    this.flushPending(slot, true);
+    this.pending.flush(slot, true, this.macs, slot * 6);
     this.version++;
     this.onLearn?.(ip, port, mac, macOff);
   }
@@ -228,7 +166,7 @@ export class NeighTable {
         if (this.probes[slot]! >= this.maxProbes) {
           this.state[slot] = NUD_FAILED;
           this.probeMs[slot] = nowMs;
-          this.flushPending(slot, false);
+          this.pending.flush(slot, false, this.macs, slot * 6);
         } else {
           this.probes[slot] = this.probes[slot]! + 1;
           this.probeMs[slot] = nowMs;
@@ -290,36 +228,16 @@ export class NeighTable {
     this.ip[slot] = ip >>> 0;
     this.port[slot] = port;
     this.state[slot] = NUD_INCOMPLETE;
-    this.pendHead[slot] = -1;
-    this.pendCount[slot] = 0;
+    this.pending.reset(slot);
     this.used[slot] = 0;
     this.cache.set(ip | 0, slot);
     return slot;
   }
 
   private release(slot: number): void {
-    this.flushPending(slot, false);
+    this.pending.flush(slot, false, this.macs, slot * 6);
     this.state[slot] = 0;
     this.freeSlots.push(slot);
     this.version++;
-  }
-
-  private flushPending(slot: number, send: boolean): void {
-    let p = this.pendHead[slot]!;
-    this.pendHead[slot] = -1;
-    this.pendCount[slot] = 0;
-    while (p >= 0) {
-      const next = this.pendNext[p]!;
-      if (send) {
-        const off = p * PENDING_BYTES + VNET_HDR_LEN;
-        this.writeMac(slot, this.pendBuf, off);
-        this.sink.transmit(this.pendPort[p]!, this.pendBuf, off, this.pendLen[p]!, this.pendFlags[p]!);
-      } else {
-        this.sink.dropUnresolved();
-      }
-      this.pendNext[p] = this.pendFree;
-      this.pendFree = p;
-      p = next;
-    }
   }
 }

@@ -41,7 +41,8 @@ import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.
 import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { handleIcmpError } from './icmp-path.ts';
-import { SP_ACK_READY, SP_CONTINUE, SP_OPENED, SynProxy } from './synproxy.ts';
+import { SynProxy } from './synproxy.ts';
+import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
 import { handleArp, handleEcho } from './local.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';

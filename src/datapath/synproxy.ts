@@ -11,10 +11,9 @@
 //                                                      ─▶ ACK, then the kept data
 //   then both ways:   seq/ack, SACK, timestamps, window translated (src/nat/seq-translate.ts)
 //
-// Modes per service (SVC_F_SYNPROXY_*): always, never, and auto (the default), which engages
-// only while the service's (or the table's) embryonic entries stand a threshold above their
-// floor, like tcp_syncookies=1, so that without a flood the packet flow is exactly IPVS's.
-// Frames the director makes are written into per-batch scratch slots; nothing allocates per packet.
+// Modes per service (SVC_F_SYNPROXY_*): always, never, and auto (the default, synproxy-auto.ts).
+// This file answers SYNs and checks cookies (syn_proxy_syn_rcv) and handles the segments of a
+// proxied connection (syn_proxy_synack_rcv, translation); synproxy-open.ts makes the connection.
 
 import {
   DROP_NONE,
@@ -26,153 +25,36 @@ import {
 import type { Service } from '../model/service.ts';
 import { SVC_F_SYNPROXY_ALWAYS, SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
 import type { SchedInput } from '../model/scheduler.ts';
-import { CONN_F_LIVE, CONN_F_SP_PENDING, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
+import { CONN_F_SP_PENDING } from '../conn/conn-flags.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
-import {
-  COOKIE_MSS_TABLE,
-  cookieMssIndex,
-  cookieTsval,
-  SynCookies,
-  TS_OPT_ECN,
-  TS_OPT_SACK,
-} from '../conn/syn-cookie.ts';
+import { cookieMssIndex, cookieTsval, SynCookies } from '../conn/syn-cookie.ts';
 import { rd16 } from '../packet/bytes.ts';
-import { buildTcpHeaders, tcpOptionsAt, TcpSegment } from '../packet/build-tcp.ts';
+import { buildTcpHeaders, tcpOptionsAt } from '../packet/build-tcp.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
-import { RXF_GSO, RXF_VNET_HDR } from '../packet/rx-flags.ts';
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN } from '../packet/tcp.ts';
-import { parseTcpOptions, TcpOptions, writeSynOptions, writeTsOption } from '../packet/tcp-options.ts';
+import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_RST, TCP_SYN } from '../packet/tcp.ts';
+import { parseTcpOptions, writeSynOptions, writeTsOption } from '../packet/tcp-options.ts';
 import { synproxyTranslateIn, synproxyTranslateOut, tcpAckSeq, tcpSeq } from '../nat/seq-translate.ts';
-import { SynproxyPending } from './synproxy-pending.ts';
+import type { SynproxyOptions } from './synproxy-auto.ts';
+import { SCRATCH_BYTES, SCRATCH_SLOTS, SP_ACK_READY, SP_CONTINUE, SynproxyOpen, WS_NONE } from './synproxy-open.ts';
 import type { Xmit } from './xmit.ts';
 
-/** Returned when the pipeline goes on with the packet (translated, or not the proxy's). */
-export const SP_CONTINUE = -1;
-/** A validated cookie made connection openedId; the SYN toward the real server is at out. */
-export const SP_OPENED = -2;
-/** The real server's SYN-ACK was consumed; the ACK toward it is at out, then the kept data of readySlot. */
-export const SP_ACK_READY = -3;
-
-const SCRATCH_SLOTS = 512;
-const SCRATCH_BYTES = 128;
 /** MAX_SYNCOOKIE_AGE minutes: ACKs are checked as cookies this long after the service's last cookie. */
 const COOKIE_LIFE_MS = 120_000;
-const WS_NONE = 15;
-const AUTO_WINDOW_MS = 1000;
 
-export interface SynproxyOptions {
-  /** Embryonic entries of one service above its floor that engage the automatic mode. */
-  svcThreshold?: number;
-  /** Embryonic entries of the whole table above its floor that engage it for every auto service. */
-  globalThreshold?: number;
-  /** The MSS the director announces to clients (the VIP side's MTU - 40). */
-  mss?: number;
-  /** The window scale the director announces to clients (Linux's for a 6 MiB tcp_rmem: 7). */
-  wscale?: number;
-  /** Fixed cookie keys, for golden tests. */
-  cookieKey?: Uint32Array;
-}
-
-export class SynProxy {
+export class SynProxy extends SynproxyOpen {
   readonly cookies: SynCookies;
-  readonly pending = new SynproxyPending();
-  svcThreshold: number;
-  globalThreshold: number;
-  mss: number;
-  wscale: number;
   cookiesSent = 0;
-  cookiesValidated = 0;
   cookiesFailed = 0;
-  /** Client segments kept while the real server's SYN-ACK was awaited. */
-  segmentsKept = 0;
-  /** Services whose automatic mode engaged / disengaged. */
-  engagements = 0;
-  disengagements = 0;
-  /** The frame of SP_OPENED / SP_ACK_READY. */
-  readonly out = Buffer.alloc(SCRATCH_SLOTS * SCRATCH_BYTES);
-  outOff = 0;
-  outLen = 0;
-  openedId = -1;
+  /** The kept data of the ready handshake (SP_ACK_READY): a SynproxyPending slot. */
   readySlot = -1;
-  private used = 0;
-  private globalFloor = 0;
-  /** Services in auto mode that are engaged now. */
-  private readonly engaged: Service[] = [];
-  private readonly o = new TcpOptions();
-  private readonly seg = new TcpSegment();
-  private readonly stale: (connId: number, slot: number) => boolean;
 
   constructor(
-    private readonly conns: ConnManager,
+    conns: ConnManager,
     private readonly xmit: Xmit,
     opts: SynproxyOptions = {},
   ) {
+    super(conns, opts);
     this.cookies = new SynCookies(opts.cookieKey ?? null);
-    this.svcThreshold = opts.svcThreshold ?? 256;
-    this.globalThreshold = opts.globalThreshold ?? 1024;
-    this.mss = opts.mss ?? 1460;
-    this.wscale = opts.wscale ?? 7;
-    const t = conns.table;
-    this.stale = (id, slot) =>
-      id < 0 ||
-      (t.flags[id]! & (CONN_F_LIVE | CONN_F_SP_PENDING)) !== (CONN_F_LIVE | CONN_F_SP_PENDING) ||
-      t.spSeqDelta[id] !== slot;
-  }
-
-  startBatch(): void {
-    this.used = 0;
-    this.pending.startBatch();
-  }
-
-  /** Whether the service's SYNs get cookies now (auto: engage / disengage, see synproxy-state.ts). */
-  active(svc: Service, nowMs: number): boolean {
-    const flags = svc.flags;
-    if (flags & SVC_F_SYNPROXY_ALWAYS) return true;
-    if (flags & SVC_F_SYNPROXY_NEVER) return false;
-    const st = svc.synproxy;
-    if (st.engaged && this.stillEngaged(svc, nowMs)) return true;
-    const global = this.conns.table.embryonic.count;
-    if (svc.embryonic < st.floor) st.floor = svc.embryonic;
-    if (global < this.globalFloor) this.globalFloor = global;
-    if (svc.embryonic - st.floor < this.svcThreshold && global - this.globalFloor < this.globalThreshold) return false;
-    st.engaged = true;
-    st.windowStartMs = nowMs;
-    st.windowCookies = 0;
-    st.windowValidated = 0;
-    this.engagements++;
-    this.engaged.push(svc); // once per engagement, not per packet
-    return true;
-  }
-
-  /**
-   * An engaged service at the end of each one-second window: it stays engaged while at least
-   * svcThreshold of the window's cookies went unanswered, else it disengages and its floors move
-   * to the entries the flood left behind.
-   */
-  private stillEngaged(svc: Service, nowMs: number): boolean {
-    const st = svc.synproxy;
-    if (nowMs - st.windowStartMs < AUTO_WINDOW_MS) return true;
-    if (st.windowCookies - st.windowValidated >= this.svcThreshold) {
-      st.windowStartMs = nowMs;
-      st.windowCookies = 0;
-      st.windowValidated = 0;
-      return true;
-    }
-    st.engaged = false;
-    st.floor = svc.embryonic;
-    this.globalFloor = this.conns.table.embryonic.count;
-    this.disengagements++;
-    const i = this.engaged.indexOf(svc);
-    if (i >= 0) this.engaged.splice(i, 1);
-    return false;
-  }
-
-  /** Once a second (the engine's defence timer): end the engagement of services whose flood stopped. */
-  tick(nowMs: number): void {
-    for (let i = this.engaged.length - 1; i >= 0; i--) {
-      const svc = this.engaged[i]!;
-      if (svc.synproxy.engaged) this.stillEngaged(svc, nowMs);
-    }
   }
 
   /**
@@ -242,92 +124,6 @@ export class SynProxy {
     svc.synproxy.windowCookies++;
     svc.synproxy.lastCookieMs = nowMs;
     return this.xmit.toAddr(this.out, at, len, 0, f.saddr);
-  }
-
-  /** A proven cookie: make the connection, keep the data, write the SYN toward the real server. */
-  private open(
-    buf: Buffer,
-    f: ParsedFrame,
-    rxFlags: number,
-    svc: Service,
-    inp: SchedInput,
-    seq: number,
-    ack: number,
-    mssind: number,
-    nowMs: number,
-  ): number {
-    if (this.used >= SCRATCH_SLOTS) return DROP_TX_FULL;
-    const o = this.o;
-    parseTcpOptions(buf, f, o);
-    let ws = -1;
-    let sack = false;
-    let ecn = false;
-    if (o.tsOk !== 0) {
-      // cookie_timestamp_decode: the echoed TSval's low bits hold the client's options.
-      const opt = o.tsecr & 0x3f;
-      sack = (opt & TS_OPT_SACK) !== 0;
-      ecn = (opt & TS_OPT_ECN) !== 0;
-      if ((opt & 0xf) !== WS_NONE) ws = opt & 0xf;
-    }
-    const id = this.conns.schedule(svc, inp, TCP_SYN);
-    if (id < 0) return -id;
-    const slot = this.pending.alloc(id, nowMs, this.stale);
-    if (slot < 0) {
-      this.conns.deleteConn(id, nowMs);
-      return DROP_SYNPROXY_PENDING;
-    }
-    this.cookiesValidated++;
-    svc.synproxy.windowValidated++;
-    const t = this.conns.table;
-    t.flags[id] = t.flags[id]! | CONN_F_SYNPROXY | CONN_F_SP_PENDING;
-    t.spSeqDelta[id] = slot;
-    t.spTsDelta[id] = 0;
-    t.spWscale[id] = (WS_NONE << 4) | (ws >= 0 ? this.wscale : WS_NONE);
-    // The server's RCV.NXT once it has the replayed handshake: this ACK's sequence number.
-    t.spSrvAck[id] = seq >>> 0;
-    t.spSrvWin[id] = 0;
-    const p = this.pending;
-    p.cookieIsn[slot] = (ack - 1) >>> 0;
-    p.clientIsn[slot] = (seq - 1) >>> 0;
-    p.tsOk[slot] = o.tsOk;
-    p.cookieTs[slot] = o.tsecr;
-    p.clientTs[slot] = o.tsval;
-    p.clientWin[slot] = rd16(buf, f.l4Off + 14);
-    if (f.payloadLen > 0 || (f.tcpFlags & TCP_FIN) !== 0) this.keep(buf, f, rxFlags, slot);
-    // The SYN the client would have sent, toward the VIP: the pipeline forwards it as a new connection.
-    const at = this.used++ * SCRATCH_BYTES;
-    const s = this.seg;
-    s.saddr = f.saddr;
-    s.daddr = f.daddr;
-    s.sport = f.sport;
-    s.dport = f.dport;
-    s.seq = p.clientIsn[slot]!;
-    s.ack = 0;
-    s.flags = TCP_SYN | (ecn ? TCP_ECE | TCP_CWR : 0);
-    s.window = Math.min(0xffff, p.clientWin[slot]! * 2 ** (ws < 0 ? 0 : ws));
-    s.ipId = f.ipId; // the client's ACK becomes the SYN it stands for
-    s.tos = f.ipTos;
-    const optLen = writeSynOptions(
-      this.out,
-      at + tcpOptionsAt(f),
-      COOKIE_MSS_TABLE[mssind]!,
-      sack,
-      o.tsOk !== 0,
-      o.tsval,
-      0,
-      ws,
-    );
-    this.outLen = buildTcpHeaders(this.out, at, buf, f, s, optLen, 0);
-    this.outOff = at;
-    this.openedId = id;
-    return SP_OPENED;
-  }
-
-  private keep(buf: Buffer, f: ParsedFrame, rxFlags: number, slot: number): boolean {
-    if ((rxFlags & RXF_GSO) !== 0) return false;
-    if (!this.pending.keep(slot, buf, f.frameOff, f.frameLen, rxFlags, (rxFlags & RXF_VNET_HDR) !== 0)) return false;
-    this.segmentsKept++;
-    return true;
   }
 
   /**

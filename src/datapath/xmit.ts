@@ -5,7 +5,8 @@
 import { DROP_NONE, DROP_NEIGH_UNRESOLVED, DROP_NO_ROUTE, DROP_TX_FULL, type DropCounters } from '../lib/drops.ts';
 import { buildArpRequest } from '../packet/build-arp.ts';
 import { prefixMask, type EngineConfig } from './engine-config.ts';
-import { NeighTable, type NeighSink } from './neigh.ts';
+import { NeighTable } from './neigh.ts';
+import type { NeighSink } from './neigh-state.ts';
 import type { PacketIo } from './packet-io.ts';
 import { RouteTable } from './route.ts';
 import type { Capture } from './capture.ts';

@@ -9,7 +9,8 @@ import { DROP_NEIGH_UNRESOLVED, DROP_NO_ROUTE, DROP_NONE } from '../lib/drops.ts
 import { buildNeighSolicit } from '../packet/build-ndisc.ts';
 import { Addr6Index } from './addr6-index.ts';
 import type { EngineConfig } from './engine-config.ts';
-import { NeighTable, type NeighSink } from './neigh.ts';
+import { NeighTable } from './neigh.ts';
+import type { NeighSink } from './neigh-state.ts';
 import type { PacketIo } from './packet-io.ts';
 import { prefixMask6, RouteTable6, sameNet6 } from './route6.ts';
 import type { Xmit } from './xmit.ts';

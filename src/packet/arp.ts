@@ -3,7 +3,8 @@
 
 import { DROP_NONE, DROP_SHORT_FRAME, DROP_BAD_ARP } from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
-import { GROUP_ARP, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_ARP } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const ARP_HLEN = 28;
 export const ARPHRD_ETHER = 1;

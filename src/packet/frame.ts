@@ -24,7 +24,8 @@ import { parseIcmp6 } from './icmp6.ts';
 import { parseIpv4 } from './ipv4.ts';
 import { parseIpv6 } from './ipv6.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { ParsedFrame, clearGroups } from './parsed-frame.ts';
+import { ParsedFrame } from './parsed-frame.ts';
+import { clearGroups } from './clear-groups.ts';
 import { parseTcp } from './tcp.ts';
 import { parseUdp } from './udp.ts';
 

@@ -7,7 +7,8 @@ import { rd16, rd32i } from './bytes.ts';
 import { csumFold, csumPartial } from './checksum.ts';
 import { IP_OFFSET } from './ipv4.ts';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { GROUP_ICMP, GROUP_INNER, GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_ICMP, GROUP_INNER, GROUP_L4 } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const ICMP_HLEN = 8;
 export const ICMP_CHECK_OFF = 2;

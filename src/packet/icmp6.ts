@@ -11,7 +11,8 @@ import { pseudoSum6 } from './checksum6.ts';
 import { Exthdr6Walk, walkExthdrs6 } from './ipv6-exthdr.ts';
 import { IP6H_DADDR, IP6H_NEXTHDR, IP6H_SADDR, IPV6_HLEN, readAddr6 } from './ipv6.ts';
 import { readIcmpHeader } from './icmp.ts';
-import { GROUP_INNER, GROUP_INNER6, GROUP_ND, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_INNER, GROUP_INNER6, GROUP_ND } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const ICMPV6_HLEN = 8;
 export const ICMPV6_CHECK_OFF = 2;

@@ -10,7 +10,8 @@ import {
 } from '../lib/drops.ts';
 import { rd16, rd32i } from './bytes.ts';
 import { ipFastCsum } from './checksum.ts';
-import { GROUP_IP, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_IP } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const IPV4_HLEN = 20;
 export const IPV4_MAX_HLEN = 60;

@@ -5,7 +5,8 @@ import { DROP_BAD_IP_HEADER, DROP_BAD_IP_VERSION, DROP_NONE, DROP_SHORT_FRAME } 
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { rd16, rd32 } from './bytes.ts';
 import { Exthdr6Walk, walkExthdrs6 } from './ipv6-exthdr.ts';
-import { GROUP_IP, GROUP_IP6, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_IP, GROUP_IP6 } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const IPV6_HLEN = 40;
 /** Field offsets inside the fixed IPv6 header. */

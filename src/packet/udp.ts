@@ -3,7 +3,8 @@
 
 import { DROP_NONE, DROP_BAD_L4_HEADER } from '../lib/drops.ts';
 import { rd16 } from './bytes.ts';
-import { GROUP_L4, type ParsedFrame } from './parsed-frame.ts';
+import { GROUP_L4 } from './clear-groups.ts';
+import type { ParsedFrame } from './parsed-frame.ts';
 
 export const UDP_HLEN = 8;
 /** Offset of the checksum field inside the UDP header. 0 there means "no checksum" (IPv4). */

@@ -195,7 +195,7 @@ export class SyncBackup {
     this.st.endMs[id] = nowMs + timeoutMs;
     this.st.retries[id] = 0;
     this.expiry.put(id, nowMs);
-    // Last, as ConnSetup.newConn does: the entry is whole (a restart keeps it, conn-restore.ts).
+    // Last, as connNew (src/conn/conn-new.ts) does: the entry is whole (a restart keeps it, conn-restore.ts).
     t.flags[id] = t.flags[id]! | CONN_F_COMMITTED;
   }
 

@@ -86,7 +86,7 @@ t.test('an entry torn by a kill in the middle of its creation is dropped, never 
   const old = twoDests();
   const a = new ConnManager({ capacity: CAP, memory: mem, startMs: T0 });
   const good = establish(a, old.svc, '10.0.0.1', 1001);
-  // What newConn had written when SIGKILL came: a live slot, some fields, no COMMITTED bit.
+  // What connNew had written when SIGKILL came: a live slot, some fields, no COMMITTED bit.
   const torn = a.table.alloc();
   a.table.protocol[torn] = IPPROTO_TCP;
   a.table.caddr[torn] = ip('10.0.0.9');

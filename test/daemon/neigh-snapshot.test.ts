@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Logger } from '../../src/lib/logger.ts';
 import { learnNeighbours } from '../../src/daemon/handover.ts';
 import { loadNeighbours, saveNeighbours, snapshotNeighbours } from '../../src/daemon/neigh-snapshot.ts';
-import { NUD_STALE } from '../../src/datapath/neigh.ts';
+import { NUD_STALE } from '../../src/datapath/neigh-state.ts';
 import { engineLab, CIP } from '../helpers/engine-lab.ts';
 import { ipToU32 } from '../helpers/frames.ts';
 import { tempDir } from '../cli/fixtures/harness.ts';

@@ -2,7 +2,8 @@
 // used at once with no ARP request, re-probed only once a packet used it, confirmed by a reply,
 // and forgotten after GC_STALE_MS when no packet used it.
 import t from 'tap';
-import { GC_STALE_MS, NeighTable, NUD_REACHABLE, NUD_STALE, type NeighSink } from '../../src/datapath/neigh.ts';
+import { NeighTable } from '../../src/datapath/neigh.ts';
+import { GC_STALE_MS, NUD_REACHABLE, NUD_STALE, type NeighSink } from '../../src/datapath/neigh-state.ts';
 
 const IP = 0xc0a86364; // 192.168.99.100
 const MAC = Uint8Array.from([2, 0, 0, 0, 0x99, 0x64]);

@@ -9,7 +9,7 @@ import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { netnsUnavailable, stopChild, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, RIP1, VIP } from '../../lab/topology.ts';
 import { tryLoadNative, nativeLoadError } from '../../src/io/native-binding.ts';
-import { NUD_REACHABLE, NUD_STALE } from '../../src/datapath/neigh.ts';
+import { NUD_REACHABLE, NUD_STALE } from '../../src/datapath/neigh-state.ts';
 import { neighSnapshotPath } from '../../src/daemon/neigh-snapshot.ts';
 import { ipToString } from '../../src/lib/inet.ts';
 import { waitFor } from '../helpers/wait-for.ts';

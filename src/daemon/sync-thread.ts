@@ -1,0 +1,177 @@
+// SyncThread: one running connection sync daemon of tsvsd, a master sending or a backup receiving
+// over UDP multicast (make_send_sock, make_receive_sock and the sync threads of ip_vs_sync.c),
+// driving SyncMaster or SyncBackup (src/sync/) over the engine's connection table.
+
+import dgram from 'node:dgram';
+import { TsvsError } from '../lib/errors.ts';
+import { inetAton, ipToString } from '../lib/inet.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Engine } from '../datapath/engine.ts';
+import { SyncBackup, type SyncServices } from '../sync/sync-backup.ts';
+import type { SyncConnState } from '../sync/sync-conn-state.ts';
+import { SyncMaster } from '../sync/sync-master.ts';
+import { SYNC_FRAME_HDR_LEN, SYNC_FRAME_HEADROOM, writeSyncFrame, type SyncFrameConfig } from '../sync/sync-frame.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
+import { AfPacketIo } from '../io/af-packet.ts';
+import { defaultSyncSysctls, SYNC_IPV4_UDP_HLEN } from '../sync/sync-proto.ts';
+import type { SyncDaemonConfig } from './sync-request.ts';
+
+/** Most messages a master sends per second: the sync rate bound (1,472-byte messages: 14.7 MB/s). */
+export const SYNC_MAX_MESSAGES_PER_SEC = 10_000;
+
+/** One running sync daemon: its socket and its master or backup (the kernel's sync thread). */
+export interface SyncThread {
+  readonly cfg: SyncDaemonConfig;
+  readonly sock: dgram.Socket;
+  master: SyncMaster | null;
+  backup: SyncBackup | null;
+  /** Clears the master's pending send timer. */
+  cancel: () => void;
+  sendErrors: number;
+}
+
+/**
+ * make_send_sock's master. On an interface the engine runs, messages leave as whole frames
+ * through its TX ring (sync-frame.ts), flushed once per drain: no system call per message. Else
+ * (or when a message would not fit the MTU unfragmented) a UDP socket as the kernel's: bound to
+ * the interface's address, multicast out of it, TTL, no loopback, connected to the group.
+ */
+export async function startSyncMaster(
+  engine: Engine,
+  st: SyncConnState,
+  cfg: SyncDaemonConfig,
+  addr: string,
+  log: Logger,
+): Promise<SyncThread> {
+  const io = engine.io;
+  const port = io.ports.findIndex((p) => p.name === cfg.mcastIfn);
+  const ring = port >= 0 && cfg.syncMaxlen + SYNC_IPV4_UDP_HLEN <= io.ports[port]!.mtu;
+  const sock = dgram.createSocket({ type: 'udp4' });
+  await bindSocket(sock, { address: addr, port: 0 });
+  const group = ipToString(cfg.mcastGroup);
+  if (!ring) {
+    sock.setMulticastInterface(addr);
+    sock.setMulticastTTL(cfg.mcastTtl);
+    sock.setMulticastLoopback(false);
+    await new Promise<void>((resolve) => sock.connect(cfg.mcastPort, group, () => resolve()));
+  }
+  const frame: SyncFrameConfig | null = ring
+    ? {
+        srcMac: io.ports[port]!.mac,
+        saddr: inetAton(addr) ?? 0,
+        group: cfg.mcastGroup,
+        ttl: cfg.mcastTtl,
+        sport: sock.address().port, // the socket only reserves the source port
+        dport: cfg.mcastPort,
+      }
+    : null;
+  let ipId = 0;
+  // The native rings send a virtio_net_hdr: the kernel (or the NIC) sums the UDP message, as for
+  // the kernel's own sync socket. libpcap sends bytes as they are: the checksum is summed here.
+  const offload = io instanceof AfPacketIo;
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let tokens = SYNC_MAX_MESSAGES_PER_SEC;
+  let lastRefill = Date.now();
+  // The rate bound: a token bucket of messages; what it holds back stays queued. A partly filled
+  // message is queued here once old enough; its timer was armed by its first entry (wake).
+  const drain = (): void => {
+    const now = Date.now();
+    m.flushOld(now);
+    tokens = Math.min(SYNC_MAX_MESSAGES_PER_SEC, tokens + ((now - lastRefill) * SYNC_MAX_MESSAGES_PER_SEC) / 1000);
+    lastRefill = now;
+    const n = m.sendQueued(Math.floor(tokens));
+    tokens -= n;
+    if (ring && n > 0) io.flush();
+    if (m.queueLength > 0) wake(Math.max(1, Math.ceil(1000 / SYNC_MAX_MESSAGES_PER_SEC)));
+    else {
+      const due = m.flushDueInMs(now);
+      if (due >= 0) wake(Math.max(1, due));
+    }
+  };
+  const wake = (delayMs: number): void => {
+    if (wakeTimer !== null) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      drain();
+    }, delayMs);
+  };
+  const r: SyncThread = {
+    cfg,
+    sock,
+    master: null,
+    backup: null,
+    cancel: () => {
+      if (wakeTimer !== null) clearTimeout(wakeTimer);
+      wakeTimer = null;
+    },
+    sendErrors: 0,
+  };
+  const send = (buf: Buffer, off: number, len: number, done: () => void): void => {
+    if (frame !== null) {
+      ipId = (ipId + 1) & 0xffff;
+      const f = writeSyncFrame(buf, off, len, frame, ipId, offload);
+      // The ring copies at flush(), which drain() calls before anything writes this buffer again.
+      if (!io.queueTx(port, buf, f, len + SYNC_FRAME_HDR_LEN, offload ? RXF_VNET_HDR : 0)) r.sendErrors++;
+      done();
+      return;
+    }
+    sock.send(buf, off, len, (err) => {
+      if (err) r.sendErrors++;
+      done();
+    });
+  };
+  const m = new SyncMaster(
+    engine.conns.table,
+    st,
+    defaultSyncSysctls(),
+    cfg.syncid,
+    cfg.syncMaxlen,
+    { send, wake },
+    ring ? SYNC_FRAME_HEADROOM : 0,
+  );
+  r.master = m;
+  engine.pipeline.sync = m;
+  log.info('sync master sends', { via: ring ? `the engine's TX ring on ${cfg.mcastIfn}` : 'a UDP socket' });
+  return r;
+}
+
+/** make_receive_sock: bound to group:port with reuse, joined on the interface. */
+export async function startSyncBackup(
+  engine: Engine,
+  services: SyncServices,
+  st: SyncConnState,
+  cfg: SyncDaemonConfig,
+  addr: string,
+): Promise<SyncThread> {
+  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const group = ipToString(cfg.mcastGroup);
+  await bindSocket(sock, { address: group, port: cfg.mcastPort });
+  sock.addMembership(group, addr);
+  const conns = engine.conns;
+  const b = new SyncBackup(conns.table, conns.expiry, conns.timeouts, services, st, cfg.syncid);
+  sock.on('message', (msg) => {
+    // The kernel reads at most sync_maxlen bytes: a longer datagram fails the size check.
+    if (msg.length > cfg.syncMaxlen) {
+      b.stats.messages++;
+      b.stats.badLength++;
+      return;
+    }
+    b.processMessage(msg, msg.length, Date.now());
+  });
+  return { cfg, sock, master: null, backup: b, cancel: () => {}, sendErrors: 0 };
+}
+
+function bindSocket(sock: dgram.Socket, opts: dgram.BindOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => {
+      sock.close();
+      reject(new TsvsError('ESYNCSOCK', `sync socket: ${e.message}`, { cause: e }));
+    };
+    sock.once('error', onError);
+    sock.bind(opts, () => {
+      sock.off('error', onError);
+      sock.on('error', () => {});
+      resolve();
+    });
+  });
+}
