@@ -11,14 +11,8 @@ import { isAlive, listNetns, macOf, netnsUnavailable, nsExec, tryKill, uniqueSuf
 import { CIP, RIP1, RIP2, VIP } from '../../lab/topology.ts';
 import { drive } from '../../lab/traffic.ts';
 import { TR_IN, TR_F_NEW, type TraceEvent } from '../../src/datapath/trace.ts';
+import { statsOf } from '../helpers/stats-line.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-/** Conns, InPkts and OutPkts of one line of `-Ln --stats --exact`. */
-function statsOf(listing: string, addr: string): { conns: number; inPkts: number; outPkts: number } {
-  const m = new RegExp(`${addr.replace(/\./g, '\\.')}:80\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s`).exec(listing);
-  if (m === null) throw new Error(`no stats line for ${addr}:80 in\n${listing}`);
-  return { conns: Number(m[1]), inPkts: Number(m[2]), outPkts: Number(m[3]) };
-}
 
 /** The router's ARP entry for the VIP ("" when it has none). */
 function routerNeigh(lab: DrTopology): string {

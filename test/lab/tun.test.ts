@@ -12,14 +12,8 @@ import { drive } from '../../lab/traffic.ts';
 import { ensureBpfDecap, GUE_PORT } from '../../lab/tun-decap.ts';
 import { TUN_RIP1, TUN_RIP2, TunTopology } from '../../lab/tun-topology.ts';
 import { TR_IN, TR_F_NEW, type TraceEvent } from '../../src/datapath/trace.ts';
+import { statsOf } from '../helpers/stats-line.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-/** Conns, InPkts and OutPkts of one line of `-Ln --stats --exact`. */
-function statsOf(listing: string, addr: string): { conns: number; inPkts: number; outPkts: number } {
-  const m = new RegExp(`${addr.replace(/\./g, '\\.')}:80\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s`).exec(listing);
-  if (m === null) throw new Error(`no stats line for ${addr}:80 in\n${listing}`);
-  return { conns: Number(m[1]), inPkts: Number(m[2]), outPkts: Number(m[3]) };
-}
 
 const why = netnsUnavailable() ?? ensureBpfDecap();
 if (why !== null) {
