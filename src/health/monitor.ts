@@ -13,18 +13,11 @@
 
 import { EventEmitter } from 'node:events';
 import type { CheckResult } from './checker.ts';
-import { CheckerState, epilog } from './checker-loop.ts';
+import { epilog } from './checker-loop.ts';
+import { ServiceRun, type CheckerRun, type CheckerSeed, type ServerRun } from './monitor-run.ts';
 import { computeDesired, realWeight, type PolicyOutput } from './policy.ts';
-import type {
-  DesiredEvent,
-  HealthEvent,
-  MonitoredChecker,
-  MonitoredServer,
-  MonitoredService,
-  QuorumEvent,
-  ResultEvent,
-} from './monitor-types.ts';
-import { RealTimers, type TimerHandle, type Timers } from '../lib/timers.ts';
+import type { DesiredEvent, HealthEvent, MonitoredService, QuorumEvent, ResultEvent } from './monitor-types.ts';
+import { RealTimers, type Timers } from '../lib/timers.ts';
 import { NotifyRunner } from './notify.ts';
 
 export interface MonitorOptions {
@@ -42,65 +35,7 @@ export interface MonitorOptions {
   readonly seed?: (serviceKey: string, destKey: string) => readonly CheckerSeed[] | undefined;
 }
 
-/** One checker's state as a reload carries it over (CheckerState's fields). */
-export interface CheckerSeed {
-  readonly isUp: boolean;
-  readonly hasRun: boolean;
-  readonly retryIt: number;
-}
-
 export const BOOTSTRAP_DELAY_MS = 1000;
-
-class CheckerRun {
-  readonly cfg: MonitoredChecker;
-  readonly st: CheckerState;
-  timer: TimerHandle | undefined = undefined;
-  abort: AbortController | undefined = undefined;
-  inflight: Promise<void> | undefined = undefined;
-
-  constructor(cfg: MonitoredChecker) {
-    this.cfg = cfg;
-    this.st = new CheckerState(cfg.loop.alpha);
-  }
-}
-
-class ServerRun {
-  readonly cfg: MonitoredServer;
-  readonly checkers: CheckerRun[];
-  numFailed: number;
-  alive: boolean;
-  /** Effective weight (keepalived's effective_weight). */
-  weight: number;
-
-  constructor(cfg: MonitoredServer, seed: readonly CheckerSeed[] | undefined) {
-    this.cfg = cfg;
-    this.checkers = cfg.checkers.map((c) => new CheckerRun(c));
-    if (seed !== undefined && seed.length === this.checkers.length) {
-      this.checkers.forEach((c, i) => {
-        c.st.isUp = seed[i]!.isUp;
-        c.st.hasRun = seed[i]!.hasRun;
-        c.st.retryIt = seed[i]!.retryIt;
-      });
-    }
-    // queue_checker: an alpha checker counts as failed until it passes.
-    this.numFailed = this.checkers.filter((c) => !c.st.isUp).length;
-    this.alive = this.numFailed === 0;
-    this.weight = cfg.weight;
-  }
-}
-
-class ServiceRun {
-  readonly cfg: MonitoredService;
-  readonly servers: ServerRun[];
-  quorumUp: boolean | undefined = undefined;
-  last: PolicyOutput | undefined = undefined;
-  lastSig = '';
-
-  constructor(cfg: MonitoredService, seed: MonitorOptions['seed']) {
-    this.cfg = cfg;
-    this.servers = cfg.servers.map((s) => new ServerRun(s, seed?.(cfg.key, s.key)));
-  }
-}
 
 export class HealthMonitor extends EventEmitter {
   private readonly services: ServiceRun[];

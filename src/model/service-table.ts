@@ -1,48 +1,25 @@
 // ServiceTable: the virtual service table and its control operations, mirroring
 // net/netfilter/ipvs/ip_vs_ctl.c (ip_vs_genl_set_cmd, ip_vs_add_service, ip_vs_edit_service,
 // ip_vs_del_service, ip_vs_flush, ip_vs_zero_service / ip_vs_zero_all), with the kernel's errno
-// returns turned into ipvsadm's messages. The data plane reads it through lookup(), which uses
-// an immutable ServiceLookup built from the list at the first lookup after a change, so that a
-// batch of changes (a reload's thousand steps, all synchronous) costs one build, not one a
-// step; the control plane finds services by identity in a Map. Firewall-mark services (-f)
-// are kept, listed and saved as ipvsadm does; whether packets reach them depends on the engine
-// marking packets (lookupFwmark), which the engine does not do: no packet reaches them.
+// returns turned into ipvsadm's messages. The data plane reads it through lookup(): an immutable
+// ServiceLookup built at the first lookup after a change, so a batch of changes (a reload's
+// thousand synchronous steps) costs one build. Firewall-mark services (-f) are kept, listed and
+// saved as ipvsadm does; no packet reaches them, as the engine does not mark packets.
 
-import { AF_INET, AF_INET6, DEST_F_AVAILABLE, FWD_TUNNEL, type Dest } from './dest.ts';
+import { AF_INET, AF_INET6, type Dest } from './dest.ts';
 import type { Inet6 } from '../lib/inet6.ts';
 import { Service, SVC_F_HASHED, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './service.ts';
 import type { SchedulerFactory } from './scheduler.ts';
 import { ServiceLookup } from './service-lookup.ts';
 import { DestTrash } from './dest-trash.ts';
-import { addDest, deleteDest, editDest, zeroDestCounters } from './dest-ops.ts';
+import { addDest, deleteDest, editDest } from './dest-ops.ts';
+import { checkDestFamily, checkNetmask6, checkScheduler, releaseDests, zeroServiceCounters } from './service-ops.ts';
 import { ipvsError } from './ipvs-errors.ts';
 import { serviceIdentity, type DestSpec, type ServiceKey, type ServiceRule, type ServiceSpec } from './rule-spec.ts';
 import { kernelDumpOrder } from './dump-order.ts';
 import { destSpecOf, specOf } from './spec-of.ts';
 
 const SCHED_FLAGS = SVC_F_SCHED1 | SVC_F_SCHED2 | SVC_F_SCHED3;
-
-/** ip_vs_add_service() / ip_vs_edit_service(): an IPv6 service's netmask is a prefix length 1..128. */
-function checkNetmask6(op: 'add-service' | 'edit-service', spec: ServiceSpec): void {
-  if (spec.af === AF_INET6 && !(spec.netmask >= 1 && spec.netmask <= 128)) {
-    throw ipvsError(op, 'EINVAL', 'IPv6 persistence prefix length out of 1..128');
-  }
-}
-
-/**
- * ip_vs_genl_set_cmd() (ip_vs_ctl.c) for every dest command but delete: a real server of
- * another family than its service is EAFNOSUPPORT unless AF_INET or AF_INET6
- * (ip_vs_is_af_valid), and EINVAL unless it is forwarded by tunnel ("We are able to forward
- * this"). The kernel's third refusal, a mixed pool while the sync daemon runs ("The
- * synchronization protocol is incompatible with mixed family services"), is not made: tsvs's
- * sync codec skips IPv6 entries, so that pool's IPv6 connections are not synced at all.
- */
-function checkDestFamily(op: 'add-dest' | 'edit-dest', svc: Service, spec: DestSpec): void {
-  if (spec.af !== AF_INET && spec.af !== AF_INET6) throw ipvsError(op, 'EAFNOSUPPORT');
-  if (spec.af !== svc.af && spec.fwd !== FWD_TUNNEL) {
-    throw ipvsError(op, 'EINVAL', 'a real server of another address family needs tunnel forwarding');
-  }
-}
 
 export type TableChange =
   | { readonly kind: 'add-service' | 'edit-service' | 'del-service'; readonly svc: Service }
@@ -129,7 +106,7 @@ export class ServiceTable {
   addService(spec: ServiceSpec): Service {
     checkNetmask6('add-service', spec);
     if (this.find(spec) !== null) throw ipvsError('add-service', 'EEXIST');
-    const factory = this.schedulerFor('add-service', spec);
+    const factory = checkScheduler('add-service', spec, this.findSched(spec.schedName));
     const sched = factory.create(spec.flags);
     const addr6 = spec.af === AF_INET6 ? (spec.addr6 ?? new Uint32Array(4)) : undefined;
     const svc = new Service(spec.af, spec.protocol, spec.addr, spec.port, spec.fwmark, spec.schedName, sched, addr6);
@@ -152,7 +129,7 @@ export class ServiceTable {
     checkNetmask6('edit-service', spec);
     const svc = this.find(spec);
     if (svc === null) throw ipvsError('edit-service', 'ESRCH');
-    const factory = this.schedulerFor('edit-service', spec);
+    const factory = checkScheduler('edit-service', spec, this.findSched(spec.schedName));
     const rebind = factory.name !== svc.schedName || (spec.flags & SCHED_FLAGS) !== (svc.flags & SCHED_FLAGS);
     svc.flags = spec.flags & ~SVC_F_HASHED;
     svc.timeoutSec = spec.timeoutSec;
@@ -187,21 +164,11 @@ export class ServiceTable {
 
   /** -Z: ip_vs_zero_service(), or ip_vs_zero_all() when key is null. Returns the services zeroed. */
   zero(key: ServiceKey | null): Service[] {
-    let targets: Service[];
-    if (key === null) {
-      targets = this.dumpOrder();
-    } else {
-      const svc = this.find(key);
-      if (svc === null) throw ipvsError('zero-service', 'ESRCH');
-      targets = [svc];
-    }
+    const svc = key === null ? null : this.find(key);
+    if (key !== null && svc === null) throw ipvsError('zero-service', 'ESRCH');
+    const targets = svc === null ? this.dumpOrder() : [svc];
     for (const svc of targets) {
-      for (const d of svc.dests) zeroDestCounters(d);
-      svc.conns = 0;
-      svc.inPkts = 0;
-      svc.outPkts = 0;
-      svc.inBytes = 0;
-      svc.outBytes = 0;
+      zeroServiceCounters(svc);
       this.emit({ kind: 'zero', svc });
     }
     return targets;
@@ -249,23 +216,9 @@ export class ServiceTable {
     return svc;
   }
 
-  private schedulerFor(op: 'add-service' | 'edit-service', spec: ServiceSpec): SchedulerFactory {
-    const factory = this.findSched(spec.schedName);
-    if (factory === undefined) throw ipvsError(op, 'ENOENT', `Scheduler module ip_vs_${spec.schedName} not found`);
-    // tsvs has no persistence engines (ip_vs_pe_getbyname always fails).
-    if (spec.peName !== '')
-      throw ipvsError(op, 'ENOENT', `persistence engine module ip_vs_pe_${spec.peName} not found`);
-    return factory;
-  }
-
   /** ip_vs_unlink_service() + __ip_vs_del_service(). */
   private unlink(svc: Service): void {
-    svc.sched.done(svc);
-    for (const d of svc.dests) {
-      d.flags &= ~DEST_F_AVAILABLE;
-      this.trash.put(svc, d);
-    }
-    svc.dests.length = 0;
+    releaseDests(svc, this.trash);
     this.list = this.list.filter((s) => s !== svc);
     this.byIdentity.delete(serviceIdentity(svc));
   }
