@@ -217,6 +217,8 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     local: p.local,
     passed: p.passed,
     gsoFrames: p.gsoFrames,
+    fragsRecorded: p.frags.recorded + (p.v6?.frags.recorded ?? 0),
+    fragsMatched: p.frags.matched + (p.v6?.frags.matched ?? 0),
     drops,
     connections: engine.conns.count,
     connCapacity: engine.conns.table.capacity,

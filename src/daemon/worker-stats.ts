@@ -14,6 +14,8 @@ const SUMMED = [
   'local',
   'passed',
   'gsoFrames',
+  'fragsRecorded',
+  'fragsMatched',
   'connections',
   'connCapacity',
   'adopted',

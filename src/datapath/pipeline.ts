@@ -40,6 +40,7 @@ import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
 import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
 import { SchedInput } from '../model/scheduler.ts';
+import { FragTrack, FRAG_TIMEOUT_MS } from './frag-track.ts';
 import { handleIcmpError } from './icmp-path.ts';
 import { SynProxy } from './synproxy.ts';
 import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
@@ -88,6 +89,10 @@ export class Pipeline {
   readonly synproxy: SynProxy;
   /** LVS-TUN's transmitter (encapsulation, PMTU, fragments). */
   readonly tun: TunnelXmit;
+  /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
+  readonly frags = new FragTrack(4096, FRAG_TIMEOUT_MS);
+  private readonly fragSrc = new Uint32Array(4);
+  private readonly fragDst = new Uint32Array(4);
   /** The IPv6 path, set by the engine when it owns IPv6 addresses; null: IPv6 frames pass. */
   v6: Pipeline6 | null;
 
@@ -146,8 +151,8 @@ export class Pipeline {
     const ownerPort = this.owned.portOf(f.daddr);
     const proto = f.protocol;
     this.gsoFrames += f.gso;
-    if (f.fragOff !== 0) {
-      if (ownerPort >= 0) return DROP_FRAGMENT; // IPVS defragments first; we keep no fragment state
+    if ((f.fragOff | f.moreFrags) !== 0 && !this.fragment(f)) {
+      if (ownerPort >= 0) return DROP_FRAGMENT; // a later fragment whose first one was not seen
       this.passed++;
       return DROP_NONE;
     }
@@ -195,12 +200,14 @@ export class Pipeline {
       }
     }
     if (id >= 0) {
-      if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0) {
+      if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.fragOff === 0) {
         const v = this.synproxy.clientSegment(buf, f, flags, id);
         if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.traceDrop(f, v);
       }
       return this.forwardIn(buf, f, flags, id, 0);
     }
+    // Only a first fragment (or a whole datagram) schedules: a later one has no header to decide on.
+    if (f.fragOff !== 0) return this.traceDrop(f, DROP_FRAGMENT);
     const svc = this.services.lookup(proto, f.daddr, f.dport);
     if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
     const inp = this.inp;
@@ -235,7 +242,8 @@ export class Pipeline {
     const conns = this.conns;
     const t = conns.table;
     const proto = f.protocol;
-    conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
+    // A later fragment has no TCP flags: the state machine sees the datagram once, as IPVS does.
+    if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
     const dest = t.dest[id]!;
     const saddr = f.saddr,
@@ -248,7 +256,7 @@ export class Pipeline {
       rewriteBoth(buf, f, t.laddr[id]! | 0, t.lport[id]!, t.daddr[id]! | 0, t.dport[id]!);
       // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
       const d = t.tsDelta[id]!;
-      if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0)) {
+      if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0) && f.fragOff === 0) {
         t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
       }
     } else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.traceDrop(f, DROP_NO_DEST);
@@ -286,12 +294,12 @@ export class Pipeline {
   /** Real server -> client (or -> full-NAT local address): rewrite back to VIP -> client, send. */
   private out(buf: Buffer, f: ParsedFrame, flags: number, id: number): number {
     const t = this.conns.table;
-    if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP) {
+    if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) {
       const v = this.synproxy.serverSegment(buf, f, id);
       if (v === SP_ACK_READY) return this.serverHandshakeDone(f, id);
       if (v !== SP_CONTINUE) return v;
     }
-    this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    if (f.fragOff === 0) this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
     this.conns.countOut(id, f.ipTotalLen);
     const dest = t.dest[id];
     const saddr = f.saddr,
@@ -302,7 +310,7 @@ export class Pipeline {
     if (fwd === FWD_FULLNAT) {
       rewriteBoth(buf, f, t.vaddr[id]! | 0, t.vport[id]!, t.caddr[id]! | 0, t.cport[id]!);
       const d = t.tsDelta[id]!;
-      if (d !== 0 && f.protocol === IPPROTO_TCP) tsTranslateOut(buf, f, d);
+      if (d !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) tsTranslateOut(buf, f, d);
     } else rewriteSource(buf, f, t.vaddr[id]! | 0, t.vport[id]!);
     // Replies cross the director's FORWARD path in the kernel (ip_forward decrements TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
@@ -355,6 +363,13 @@ export class Pipeline {
     }
     p.releaseAfterFlush(slot);
     return r;
+  }
+
+  /** A fragment: FragTrack records a first one's ports or gives them to a later one (false: none). */
+  private fragment(f: ParsedFrame): boolean {
+    this.fragSrc[0] = f.saddr;
+    this.fragDst[0] = f.daddr;
+    return this.frags.track(f, this.fragSrc, this.fragDst, this.nowMs);
   }
 
   /** ip_vs_leave(): no real server available -> ICMP port unreachable to the client, from the VIP. */

@@ -51,6 +51,7 @@ import {
 } from '../packet/icmp6.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
+import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
 import { handleIcmp6Error } from './icmp6-path.ts';
 import { handleEcho6, handleNdisc6 } from './local6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
@@ -79,6 +80,8 @@ export class Pipeline6 {
   private readonly out = Buffer.alloc(SLOTS * SLOT_BYTES);
   private used = 0;
   private nowMs = 0;
+  /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
+  readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
 
   constructor(
     private readonly services: ServiceView6,
@@ -99,8 +102,8 @@ export class Pipeline6 {
   frame(buf: Buffer, f: ParsedFrame, flags: number, port: number): number {
     const proto = f.protocol;
     const ownerPort = this.owned.portOf6(f.daddr6);
-    if (f.fragOff !== 0) {
-      if (ownerPort >= 0) return DROP_FRAGMENT; // IPVS defragments first; we keep no fragment state
+    if ((f.fragOff | f.moreFrags) !== 0 && !this.frags.track(f, f.saddr6, f.daddr6, this.nowMs)) {
+      if (ownerPort >= 0) return DROP_FRAGMENT; // a later fragment whose first one was not seen
       this.n.passed++;
       return DROP_NONE;
     }
@@ -143,6 +146,7 @@ export class Pipeline6 {
       if (v === REUSE_RESCHEDULE) id = -1;
     }
     if (id < 0) {
+      if (f.fragOff !== 0) return DROP_FRAGMENT; // only a first fragment schedules (pipeline.ts)
       const svc = this.services.lookup6(proto, f.daddr6, f.dport);
       if (svc === null) return DROP_NO_SERVICE;
       this.inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
@@ -153,7 +157,7 @@ export class Pipeline6 {
       }
     }
     const t = cm.t6.table;
-    conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
+    if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE) return DROP_NO_DEST;
@@ -176,7 +180,7 @@ export class Pipeline6 {
       this.n.passed++;
       return DROP_NONE;
     }
-    cm.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
+    if (f.fragOff === 0) cm.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
     cm.conns.countOut(id, f.ipTotalLen);
     // Replies cross the director's forwarding path in the kernel (ip6_forward decrements the hop limit).
     if (!decHopLimit(buf, f)) {

@@ -14,12 +14,7 @@ import {
   type FrameSpec,
 } from '../helpers/frames.ts';
 import { loadGolden6 } from '../fixtures/packets/golden6.ts';
-import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
-
-const W1MAC = '02:00:00:00:99:64';
-const W2MAC = '02:00:00:00:99:c8';
-const RIP1 = '192.168.99.100';
-const RIP2 = '192.168.99.200';
+import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, RIP1, RIP2, VIP, W1MAC, W2MAC } from '../helpers/engine-lab.ts';
 
 function lab(opts: { fullNat?: boolean; sched?: string; proto?: number } = {}) {
   const dests = [

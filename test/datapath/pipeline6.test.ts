@@ -8,6 +8,7 @@ import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET6, FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
+import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
@@ -259,3 +260,68 @@ t.test('an ICMPv6 error from the real server about a connection reaches the clie
   t.equal(io.sent.length, 1);
   t.equal(hex(io.sent[0]!.frame), hex(icmp6Err(VIP6, CIP6, LVS0, CMAC, 63, want)));
 });
+
+/** Cut a whole IPv6 frame (no extension headers) into fragments of at most mtu IP bytes (RFC 8200 4.5). */
+function fragment6(frame: Buffer, mtu: number, ident: number): Buffer[] {
+  const nh = frame[14 + 6]!;
+  const data = frame.subarray(54, 54 + frame.readUInt16BE(14 + 4));
+  const step = ((mtu - 48) >> 3) << 3;
+  const out: Buffer[] = [];
+  for (let off = 0; off < data.length; off += step) {
+    const chunk = data.subarray(off, Math.min(off + step, data.length));
+    const fh = Buffer.alloc(8);
+    fh[0] = nh;
+    fh.writeUInt16BE(off | (off + step < data.length ? 1 : 0), 2);
+    fh.writeUInt32BE(ident, 4);
+    const f = Buffer.concat([frame.subarray(0, 54), fh, chunk]);
+    f[14 + 6] = 44;
+    f.writeUInt16BE(8 + chunk.length, 14 + 4);
+    out.push(f);
+  }
+  return out;
+}
+
+/** The fragments' data in offset order behind the first one's fixed header, its next header restored. */
+function reassemble6(frags: readonly Buffer[]): Buffer {
+  const offOf = (f: Buffer): number => f.readUInt16BE(56) & 0xfff8;
+  const sorted = [...frags].sort((a, b) => offOf(a) - offOf(b));
+  const first = sorted[0]!;
+  const whole = Buffer.concat([first.subarray(0, 54), ...sorted.map((f) => f.subarray(62, 54 + f.readUInt16BE(18)))]);
+  whole[14 + 6] = first[54]!;
+  whole.writeUInt16BE(whole.length - 54, 14 + 4);
+  return whole;
+}
+
+t.test(
+  'NAT66: a segment in fragments follows its first fragment and reassembles NATed whole; an orphan is dropped',
+  async (t) => {
+    const { io, engine } = lab();
+    const c = { sport: 40000, proto: 'tcp' as const, hopLimit: 64 };
+    io.inject(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05'));
+    io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, dport: 80, flags: 'S' }));
+    io.deliver();
+    io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60));
+    io.deliver();
+    io.sent.length = 0;
+    const payload = Buffer.alloc(3000).map((_, i) => (i * 5 + 1) & 0xff);
+    const seg = { ...c, src: CIP6, dst: VIP6, srcMac: CMAC, dstMac: LVS0, dport: 80, flags: 'PA', payload };
+    const frags = fragment6(buildFrame6(seg), 1500, 0xabcdef01);
+    t.equal(frags.length, 3);
+    io.inject(0, frags[2]!); // before its first fragment: nothing to follow
+    io.deliver();
+    t.equal(io.sent.length, 0);
+    t.equal(engine.drops.get(DROP_FRAGMENT), 1, 'counted as a fragment drop');
+    for (const f of frags) io.inject(0, f);
+    io.deliver();
+    t.equal(io.sent.length, 3, 'each fragment forwarded');
+    t.same(
+      io.sent.map((s) => s.frame.length),
+      frags.map((f) => f.length),
+      'sizes kept',
+    );
+    const want = buildFrame6({ ...seg, dst: RIP6, dport: 8080, srcMac: LVS1, dstMac: WMAC, hopLimit: 63 });
+    t.equal(hex(reassemble6(io.sent.map((s) => s.frame))), hex(want), 'TCP checksum right over the whole segment');
+    t.equal(engine.v6!.frags.matched, 2);
+    t.equal(engine.drops.get(DROP_FRAGMENT), 1);
+  },
+);

@@ -19,6 +19,11 @@ export const LVS1 = '02:00:00:00:00:02'; // lvs1 eth1 (DIP side)
 export const VIP = '192.168.88.5';
 export const CIP = '192.168.88.10';
 export const LIP = '192.168.99.6';
+// The tutorial's two real servers and the MACs the lab's neighbour table gives them.
+export const RIP1 = '192.168.99.100';
+export const RIP2 = '192.168.99.200';
+export const W1MAC = '02:00:00:00:99:64';
+export const W2MAC = '02:00:00:00:99:c8';
 
 export interface LabDest {
   readonly ip: string;
