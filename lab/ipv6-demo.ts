@@ -1,11 +1,12 @@
 // `npm run lab -- demo --ipv6`: the tutorial's NAT lab dual-stack, its commands typed with IPv6
-// addresses (ipvsadm's [addr]:port), real curl over IPv6 through tsvs (NAT66), the distribution
-// and the listings.
+// addresses (ipvsadm's [addr]:port), real curl over IPv6 through tsvs (NAT66) with its rewrites
+// traced, the distribution and the listings.
 
 import { spawnSync } from 'node:child_process';
 import { tearDownLeftover } from './dr-demo.ts';
 import { CIP6, RIP1_6, RIP2_6, VIP6, VIP6_URL } from './ipv6.ts';
 import { type LabDaemon, say, typed } from './lab-daemon.ts';
+import { printTrace } from './lab-trace.ts';
 import type { LabTopology } from './topology.ts';
 import { drive, ratioText } from './traffic.ts';
 
@@ -29,6 +30,9 @@ export async function ipv6Demo(lab: LabTopology, d: LabDaemon, offloads: 'defaul
     timeout: 10_000,
   });
   say((ping.stdout ?? '').split('\n').find((l) => l.includes('bytes from')) ?? `ping failed: ${ping.stderr}`);
+
+  say('\nOne request over IPv6, every rewrite (IN = client -> director, OUT = real server -> director):');
+  await printTrace(lab, d, () => drive(lab.client, 1, VIP6_URL));
 
   say(`\n$ curl -g ${VIP6_URL}   (300 times from the client, a new connection each, scheduler rr)`);
   say(`  ${ratioText(drive(lab.client, 300, VIP6_URL))}`);

@@ -16,6 +16,7 @@ import { OwnedAddrs } from './owned-addrs.ts';
 import type { PacketIo, RxBatch } from './packet-io.ts';
 import { Pipeline, type ServiceView } from './pipeline.ts';
 import { TraceRing } from './trace.ts';
+import { Trace6 } from './trace6.ts';
 import { Xmit } from './xmit.ts';
 import { Capture } from './capture.ts';
 import { PortWatch } from './port-watch.ts';
@@ -27,8 +28,7 @@ export interface EngineOptions {
   expireEveryMs?: number;
   /** ARP retry/ageing period (ms). */
   neighEveryMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
+  now?: () => number; // the clock, for tests
   /** Timers for the once-a-second defence work (a ManualTimers in tests); default RealTimers. */
   timers?: Timers;
   /** Where a lost or returned interface is told (PortWatch); none by default. */
@@ -96,7 +96,7 @@ export class Engine {
       // One timeout table for both families (--set); ConnManager6 leaves out a mapped memory.
       const cm6 = new ConnManager6({ ...base, ...(opts.conn ?? {}), timeouts: this.conns.timeouts });
       const x6 = new Xmit6(io, cfg, this.xmit);
-      this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline);
+      this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline, new Trace6(this.trace));
       this.pipeline.v6 = this.v6;
     }
     const hooks = {

@@ -54,6 +54,8 @@ import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
 import { handleIcmp6Error } from './icmp6-path.ts';
 import { handleEcho6, handleNdisc6 } from './local6.ts';
+import { TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
+import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
@@ -90,6 +92,7 @@ export class Pipeline6 {
     private readonly xmit: Xmit,
     readonly x6: Xmit6,
     private readonly n: PathCounters,
+    private readonly tr: Trace6,
   ) {}
 
   beginBatch(nowMs: number): void {
@@ -125,7 +128,13 @@ export class Pipeline6 {
       this.n.passed++;
       return DROP_NONE;
     }
-    if (ownerPort >= 0) return this.in(buf, f, flags, ownerPort);
+    if (ownerPort >= 0) {
+      if (!this.tr.enabled) return this.in(buf, f, flags, ownerPort);
+      this.tr.save(f);
+      const v = this.in(buf, f, flags, ownerPort);
+      if (v !== DROP_NONE) this.tr.drop(this.nowMs, f, v);
+      return v;
+    }
     const id = this.cm.lookupOut(proto, f.saddr6, f.sport, f.daddr6, f.dport);
     if (id < 0) {
       this.n.passed++;
@@ -140,6 +149,7 @@ export class Pipeline6 {
     const conns = cm.conns;
     const proto = f.protocol;
     let id = cm.lookupIn(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+    let isNew = 0;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
       if (v === REUSE_DROP) return DROP_DEST_QUIESCED;
@@ -155,6 +165,7 @@ export class Pipeline6 {
         if (-id === DROP_NO_DEST) this.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
         return -id;
       }
+      isNew = TR_F_NEW;
     }
     const t = cm.t6.table;
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
@@ -169,6 +180,8 @@ export class Pipeline6 {
     // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
     if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
     this.n.forwardedIn++;
+    if (this.tr.enabled)
+      this.tr.rewrite(this.nowMs, TR_IN, isNew, f, t.state[id]!, cm.t6.daddr6, id << 2, t.dport[id]!);
     return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
   }
 
@@ -188,8 +201,10 @@ export class Pipeline6 {
       if (src !== null) this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, src);
       return DROP_TTL_EXCEEDED;
     }
+    if (this.tr.enabled) this.tr.save(f);
     rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
     this.n.forwardedOut++;
+    if (this.tr.enabled) this.tr.rewrite(this.nowMs, TR_OUT, 0, f, t.state[id]!, cm.t6.daddr6, id << 2, t.dport[id]!);
     return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
   }
 

@@ -14,6 +14,7 @@ import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { addr6Bytes, buildFrame6 } from '../helpers/frames6.ts';
 import { hex, macToBytes, naiveSum } from '../helpers/frames.ts';
+import { formatTrace } from '../../src/cli/format-trace.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';
@@ -325,3 +326,32 @@ t.test(
     t.equal(engine.drops.get(DROP_FRAGMENT), 1);
   },
 );
+
+t.test('trace: IPv6 rewrites and drops read as the IPv4 ones, endpoints in brackets', async (t) => {
+  const { io, engine } = lab();
+  engine.trace.enabled = true;
+  const head = engine.trace.head;
+  const c = { sport: 40000, srcMac: CMAC, dstMac: LVS0, proto: 'tcp' as const, hopLimit: 64 };
+  io.inject(1, nd(136, RIP6, DIP6, RIP6, WMAC, LVS1, 0x60)); // the real server's MAC known
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, dport: 80, flags: 'S' }));
+  io.deliver();
+  const r = { proto: 'tcp' as const, sport: 8080, dport: 40000, flags: 'SA', hopLimit: 64 };
+  io.inject(1, buildFrame6({ ...r, src: RIP6, dst: CIP6, srcMac: WMAC, dstMac: LVS1 }));
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, dport: 81, flags: 'S' })); // no service on :81
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, sport: 40001, dport: 80, flags: 'S', hopLimit: 1 }));
+  io.deliver();
+  const names = { host: (a: number | string) => (a === RIP6 ? 'web1' : undefined), sched: () => 'rr' };
+  t.same(
+    engine.trace.readSince(head).map((e) => formatTrace(e, names)),
+    [
+      `IN  [${CIP6}]:40000 > [${VIP6}]:80 SYN  => [${CIP6}]:40000 > [${RIP6}]:8080 (new, rr -> web1, SYN_RECV)`,
+      `OUT [${RIP6}]:8080 > [${CIP6}]:40000 SYN,ACK  => [${VIP6}]:80 > [${CIP6}]:40000 (from web1, SYN_RECV)`,
+      `DROP [${CIP6}]:40000 > [${VIP6}]:81 SYN  (no_service)`,
+      `DROP [${CIP6}]:40001 > [${VIP6}]:80 SYN  (ttl_exceeded)`,
+    ],
+  );
+  engine.trace.enabled = false;
+  io.inject(0, buildFrame6({ ...c, src: CIP6, dst: VIP6, sport: 40002, dport: 80, flags: 'S' }));
+  io.deliver();
+  t.equal(engine.trace.head, head + 4, 'nothing recorded while tracing is off');
+});

@@ -1,7 +1,7 @@
 // NAT66 against real Linux stacks in namespaces: the NAT lab dual-stack (lab/ipv6.ts), the
 // service typed with IPv6 addresses, curl and wrk over IPv6 through tsvs, wrr 3:1 counted per
-// real server, -Lnc listing the IPv6 connections, ICMPv6 echo to the VIP6 answered by tsvsd and
-// a crafted over-long extension header chain counted as a drop.
+// real server, the trace of one request, -Lnc listing the IPv6 connections, ICMPv6 echo to the
+// VIP6 answered by tsvsd and a crafted over-long extension header chain counted as a drop.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
@@ -9,6 +9,7 @@ import { CIP6, RIP1_6, RIP2_6, VIP6, VIP6_URL } from '../../lab/ipv6.ts';
 import { macOf, netnsUnavailable, nsExec, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology } from '../../lab/topology.ts';
 import { drive } from '../../lab/traffic.ts';
+import { traceLines } from '../../lab/lab-trace.ts';
 import { buildFrame6 } from '../helpers/frames6.ts';
 
 interface EngineStats {
@@ -55,6 +56,23 @@ if (why !== null) {
 
       const head = nsExec(lab.client, 'curl', '-g', '-si', '-m', '2', VIP6_URL);
       t.match(head, new RegExp(`X-Client-Addr: ${CIP6}\\r?\\n`, 'i'), 'NAT66 keeps the client address');
+
+      // One request traced: the handshake's IN and OUT rewrites with the IPv6 endpoints bracketed.
+      const lines = await traceLines(d, () => drive(lab.client, 1, VIP6_URL));
+      const ep = (a: string) => `\\[${a}\\]:\\d+`;
+      t.match(
+        lines[0],
+        new RegExp(
+          `^IN  ${ep(CIP6)} > ${ep(VIP6)} SYN  => ${ep(CIP6)} > ${ep('2001:db8:99::[12]00')} \\(new, wrr -> web[12], SYN_RECV\\)$`,
+        ),
+        'the trace shows the SYN rewritten toward a real server over IPv6',
+      );
+      t.ok(
+        lines.some((l) =>
+          new RegExp(`^OUT ${ep('2001:db8:99::[12]00')} > ${ep(CIP6)} SYN,ACK  => ${ep(VIP6)} > ${ep(CIP6)} `).test(l),
+        ),
+        'and the SYN,ACK rewritten back from the VIP6',
+      );
 
       const lnc = d.tsvsadm(['-Lnc']).stdout;
       const rows = lnc
