@@ -13,6 +13,7 @@ import type { ControlClient } from '../wire/client.ts';
 import type { CliIo } from './cli-report.ts';
 import { runTop } from './cli-top.ts';
 import { formatDaemons } from './format-daemon.ts';
+import { ipToString } from '../lib/inet.ts';
 
 export const EXTENSIONS = ['--health', '--engine', '--capture', '--top', '--sync'] as const;
 
@@ -62,12 +63,11 @@ export function formatEngine(s: Record<string, unknown>): string {
       lines.push(...formatSynproxy(v as Record<string, unknown>));
     } else if (k === 'defense' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
       lines.push(...formatDefense(v as Record<string, unknown>));
-    } else if (k === 'neighbours' && Array.isArray(v)) {
-      lines.push('neighbours:');
-      for (const n of v as { ip: number; mac: string; state: number; port: number }[]) {
-        lines.push(
-          `  ${[n.ip >>> 24, (n.ip >>> 16) & 255, (n.ip >>> 8) & 255, n.ip & 255].join('.')} ${n.mac} port ${n.port} state ${n.state}`,
-        );
+    } else if ((k === 'neighbours' || k === 'neighbours6') && Array.isArray(v)) {
+      lines.push(`${k}:`);
+      for (const n of v as { ip: number | string; mac: string; state: number; port: number }[]) {
+        const ip = typeof n.ip === 'string' ? n.ip : ipToString(n.ip);
+        lines.push(`  ${ip} ${n.mac} port ${n.port} state ${n.state}`);
       }
     } else if (k === 'interfaces' && Array.isArray(v)) {
       lines.push('interfaces:');

@@ -228,6 +228,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     synproxy: p.synproxy.stats(),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
+    neighbours6: engine.v6?.x6.list() ?? [],
     arpRequests: engine.xmit.arpRequests,
     neighWaits: engine.xmit.neighWaits,
     interfaces: engine.portWatch.links,

@@ -6,6 +6,7 @@
 // (one TX queue, one capture, one frame count).
 
 import { DROP_NEIGH_UNRESOLVED, DROP_NO_ROUTE, DROP_NONE } from '../lib/drops.ts';
+import { formatInet6 } from '../lib/inet6.ts';
 import { buildNeighSolicit } from '../packet/build-ndisc.ts';
 import { Addr6Index } from './addr6-index.ts';
 import type { EngineConfig } from './engine-config.ts';
@@ -46,6 +47,15 @@ export class Xmit6 implements NeighSink {
     this.scratch = Buffer.alloc(128);
     this.nsRequests = 0;
     this.nowMs = 0;
+  }
+
+  /** The IPv6 neighbours for display (tsvsadm --engine), their addresses as inet_ntop text. */
+  list(): { ip: string; mac: string; state: number; port: number }[] {
+    const a = new Uint32Array(4);
+    return this.neigh.list().map((n) => {
+      this.index.addrOf(n.ip, a);
+      return { ...n, ip: formatInet6(a) };
+    });
   }
 
   setNow(nowMs: number): void {

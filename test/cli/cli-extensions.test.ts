@@ -36,3 +36,17 @@ t.test('--engine prints the defence levels, free entries, drops and the embryoni
       'drops: {"conn_table_full":0}\n',
   );
 });
+
+t.test('--engine lists the IPv4 and the IPv6 neighbours, one per line', async (t) => {
+  const text = formatEngine({
+    neighbours: [{ ip: 0xc0a86364, mac: '02:00:00:00:99:64', state: 2, port: 1 }],
+    neighbours6: [{ ip: '2001:db8:99::100', mac: '02:00:00:00:99:64', state: 2, port: 1 }],
+  });
+  t.equal(
+    text,
+    'neighbours:\n' +
+      '  192.168.99.100 02:00:00:00:99:64 port 1 state 2\n' +
+      'neighbours6:\n' +
+      '  2001:db8:99::100 02:00:00:00:99:64 port 1 state 2\n',
+  );
+});

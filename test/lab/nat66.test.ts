@@ -115,6 +115,16 @@ if (why !== null) {
       );
       t.equal(after.forwardedIn, before.forwardedIn, 'none of them was forwarded');
 
+      // --engine lists the web servers' IPv6 neighbours with the MACs their interfaces have.
+      const engine = d.tsvsadm(['--engine']).stdout;
+      const v6 = engine.slice(engine.indexOf('neighbours6:'));
+      for (const [ns, rip] of [
+        [lab.web1, RIP1_6],
+        [lab.web2, RIP2_6],
+      ] as const) {
+        t.match(v6, new RegExp(`\\n  ${rip} ${macOf(ns, 'eth1')} port 1 `), `--engine lists ${rip} as a neighbour`);
+      }
+
       const stats = d.tsvsadm(['-Ln', '--stats', '--exact']).stdout;
       t.match(stats, /TCP  \[2001:db8:88::5\]:80\s+\d+\s+\d+\s+[1-9]\d*\s/, 'the service counts replies (OutPkts)');
     } finally {
