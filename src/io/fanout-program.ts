@@ -15,42 +15,47 @@
 // the client as inner destination; one about a forwarded in frame goes out with the client as inner
 // source; one about a full-NAT frame carries the local port as inner source port). Fragments
 // (MF or an offset) hash the address with port 0: their L4 header is not in every fragment.
-// Non-IPv4 frames (ARP) go to worker 0.
+// IPv6 frames take the same rule with the address folded to 32 bits (fanout-program6.ts);
+// frames of any other kind (ARP) go to worker 0.
 //
-// Loads address the IPv4 header through SKF_NET_OFF (relative to the network header whatever
+// Loads address the IP header through SKF_NET_OFF (relative to the network header whatever
 // skb->data is), so the program works for received and locally sent frames alike.
 
-const BPF_LD = 0x00;
-const BPF_ST = 0x02;
-const BPF_ALU = 0x04;
-const BPF_JMP = 0x05;
-const BPF_RET = 0x06;
-const BPF_MISC = 0x07;
-const BPF_W = 0x00;
-const BPF_H = 0x08;
-const BPF_B = 0x10;
-const BPF_IMM = 0x00;
-const BPF_ABS = 0x20;
-const BPF_IND = 0x40;
-const BPF_MEM = 0x60;
-const BPF_ADD = 0x00;
-const BPF_MUL = 0x20;
-const BPF_AND = 0x50;
-const BPF_LSH = 0x60;
-const BPF_RSH = 0x70;
-const BPF_XOR = 0xa0;
-const BPF_JA = 0x00;
-const BPF_JEQ = 0x10;
-const BPF_JSET = 0x40;
-const BPF_K = 0x00;
-const BPF_X = 0x08;
-const BPF_A = 0x10;
-const BPF_TAX = 0x00;
-/** include/uapi/linux/filter.h: ancillary data (skb->protocol) and network-header-relative loads. */
-const SKF_AD_PROTOCOL = -0x1000 + 0;
-const NET = -0x100000;
+import {
+  Asm,
+  BPF_A,
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_AND,
+  BPF_B,
+  BPF_H,
+  BPF_IMM,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MISC,
+  BPF_MUL,
+  BPF_RET,
+  BPF_RSH,
+  BPF_ST,
+  BPF_TAX,
+  BPF_W,
+  BPF_X,
+  BPF_XOR,
+  ldAbs,
+  ldInd,
+  SKF_AD_PROTOCOL,
+} from './bpf-asm.ts';
+import { emitIpv6, foldAddr6 } from './fanout-program6.ts';
 
 const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
 const ICMP_ERRORS = [3, 4, 11, 12]; // dest unreachable, source quench, time exceeded, parameter problem
 
 /** Golden-ratio and murmur3 finaliser constants of fanoutHash. */
@@ -70,70 +75,21 @@ export function fanoutWorker(addr: number, port: number, workers: number): numbe
   return fanoutHash(addr >>> 0, port) % workers;
 }
 
+/** The worker of an IPv6 flow whose client is w[at .. at + 3]:port. */
+export function fanoutWorker6(w: Uint32Array, at: number, port: number, workers: number): number {
+  return fanoutHash(foldAddr6(w, at), port) % workers;
+}
+
 export interface FanoutAddrs {
   /** Destinations that make a frame "in": the VIPs and the addresses tsvs owns, uint32. */
   readonly inAddrs: readonly number[];
   /** Full-NAT local addresses, uint32: a frame to one of them goes to the owner of its dport. */
   readonly localAddrs: readonly number[];
+  /** The IPv6 VIPs and owned addresses (four host-order words each). */
+  readonly inAddrs6?: readonly Uint32Array[];
+  /** IPv6 full-NAT local addresses. */
+  readonly localAddrs6?: readonly Uint32Array[];
 }
-
-type Jump = string | null;
-interface Insn {
-  code: number;
-  k: number;
-  jt: Jump;
-  jf: Jump;
-  label: string | null;
-}
-
-/** A tiny assembler: instructions with symbolic jump targets, resolved by assemble(). */
-class Asm {
-  readonly insns: Insn[] = [];
-  private pending: string | null = null;
-
-  at(label: string): this {
-    this.pending = label;
-    return this;
-  }
-
-  op(code: number, k = 0, jt: Jump = null, jf: Jump = null): this {
-    this.insns.push({ code, k: k >>> 0, jt, jf, label: this.pending });
-    this.pending = null;
-    return this;
-  }
-
-  /** if (A == k) goto target; far targets through a BPF_JA (32-bit offset). */
-  jeqFar(k: number, target: string): this {
-    this.op(BPF_JMP | BPF_JEQ | BPF_K, k, '+0', '+1');
-    return this.op(BPF_JMP | BPF_JA, 0, target, null);
-  }
-
-  assemble(): Uint32Array {
-    const where = new Map<string, number>();
-    this.insns.forEach((ins, i) => {
-      if (ins.label !== null) where.set(ins.label, i);
-    });
-    const out = new Uint32Array(this.insns.length * 2);
-    const rel = (from: number, to: Jump): number => {
-      if (to === null) return 0;
-      const d = to.startsWith('+') ? Number(to.slice(1)) : (where.get(to) ?? -1) - from - 1;
-      if (d < 0) throw new RangeError(`fanout program: jump to ${to} goes backwards or nowhere`);
-      return d;
-    };
-    this.insns.forEach((ins, i) => {
-      const ja = ins.code === (BPF_JMP | BPF_JA);
-      const jt = rel(i, ins.jt);
-      const jf = rel(i, ins.jf);
-      if (!ja && (jt > 255 || jf > 255)) throw new RangeError('fanout program: conditional jump too far');
-      out[2 * i] = ja ? ins.code : (ins.code | (jt << 16) | (jf << 24)) >>> 0;
-      out[2 * i + 1] = ja ? jt : ins.k;
-    });
-    return out;
-  }
-}
-
-const ldAbs = (a: Asm, size: number, off: number): Asm => a.op(BPF_LD | size | BPF_ABS, NET + off);
-const ldInd = (a: Asm, size: number, off: number): Asm => a.op(BPF_LD | size | BPF_IND, NET + off);
 
 /**
  * Dispatch on the L4 protocol (M[0]) of an unfragmented frame (M[2] == 0), X at the L4 header:
@@ -161,7 +117,8 @@ function innerL4(a: Asm): void {
 export function fanoutProgram(addrs: FanoutAddrs): Uint32Array {
   const a = new Asm();
   // M[0] protocol, M[1] client address, M[2] 1 when a fragment.
-  a.op(BPF_LD | BPF_H | BPF_ABS, SKF_AD_PROTOCOL).op(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, '+0', 'ret0');
+  a.op(BPF_LD | BPF_H | BPF_ABS, SKF_AD_PROTOCOL).op(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, '+1', '+0');
+  a.op(BPF_JMP | BPF_JA, 0, 'not4');
   ldAbs(a, BPF_B, 9).op(BPF_ST, 0);
   ldAbs(a, BPF_H, 6).op(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, '+0', 'whole');
   a.op(BPF_LD | BPF_W | BPF_IMM, 1)
@@ -181,7 +138,7 @@ export function fanoutProgram(addrs: FanoutAddrs): Uint32Array {
 
   // out: client = destination
   a.op(BPF_ST, 1);
-  byProtocol(a, 'hash0', 'outp', 'outicmp', 'hash0');
+  byProtocol(a, 'h0v4', 'outp', 'outicmp', 'h0v4');
   a.at('outicmp');
   innerL4(a);
   ldInd(a, BPF_H, 0).op(BPF_JMP | BPF_JA, 0, 'hash');
@@ -191,13 +148,30 @@ export function fanoutProgram(addrs: FanoutAddrs): Uint32Array {
   // in: client = source
   a.at('in');
   ldAbs(a, BPF_W, 12).op(BPF_ST, 1);
-  byProtocol(a, 'hash0', 'inp', 'inicmp', 'hash0');
+  byProtocol(a, 'h0v4', 'inp', 'inicmp', 'h0v4');
   a.at('inicmp');
   ldInd(a, BPF_W, 8 + 16).op(BPF_ST, 1); // the embedded destination: the client
   innerL4(a);
   ldInd(a, BPF_H, 2).op(BPF_JMP | BPF_JA, 0, 'hash');
   a.at('inp');
   ldInd(a, BPF_H, 0).op(BPF_JMP | BPF_JA, 0, 'hash');
+  a.at('h0v4').op(BPF_JMP | BPF_JA, 0, 'hash0'); // over the IPv6 arm: farther than a conditional jump goes
+
+  // full NAT out: the local port's owner; the kernel takes it modulo the members. Before the
+  // IPv6 arm: the classic checker (check_load_and_stores) follows the fall-through past a RET,
+  // and the IPv6 paths into the hash below never store M[2]
+  a.at('fnat');
+  byProtocol(a, 'r0v4', 'fnatp', 'fnaticmp', 'r0v4');
+  a.at('fnaticmp');
+  innerL4(a);
+  ldInd(a, BPF_H, 0).op(BPF_RET | BPF_A);
+  a.at('fnatp');
+  ldInd(a, BPF_H, 2).op(BPF_RET | BPF_A);
+  a.at('r0v4').op(BPF_RET | BPF_K, 0);
+
+  a.at('not4').op(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, '+1', '+0');
+  a.op(BPF_JMP | BPF_JA, 0, 'ret0');
+  emitIpv6(a, addrs.inAddrs6 ?? [], addrs.localAddrs6 ?? []);
 
   // hash(M[1], A) as fanoutHash; it follows a jump, so the checker (check_load_and_stores) sees M[1]
   // stored on every path into it
@@ -215,15 +189,6 @@ export function fanoutProgram(addrs: FanoutAddrs): Uint32Array {
   a.op(BPF_ALU | BPF_RSH | BPF_K, 13)
     .op(BPF_ALU | BPF_XOR | BPF_X)
     .op(BPF_RET | BPF_A);
-
-  // full NAT out: the local port's owner; the kernel takes it modulo the members
-  a.at('fnat');
-  byProtocol(a, 'ret0', 'fnatp', 'fnaticmp', 'ret0');
-  a.at('fnaticmp');
-  innerL4(a);
-  ldInd(a, BPF_H, 0).op(BPF_RET | BPF_A);
-  a.at('fnatp');
-  ldInd(a, BPF_H, 2).op(BPF_RET | BPF_A);
 
   a.at('ret0').op(BPF_RET | BPF_K, 0);
   return a.assemble();
