@@ -130,6 +130,16 @@ if (init.index === 0) {
   // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.
   engine.xmit.neigh.onLearn = (ip, at, mac, off) =>
     post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
+  // Neighbour discovery reaches member 0 too; the IPv6 table is keyed by this engine's own
+  // numbers for the addresses (addr6-index.ts), so the relay carries the address.
+  const x6 = engine.v6?.x6;
+  if (x6 !== undefined) {
+    x6.neigh.onLearn = (id, at, mac, off) => {
+      const addr = new Uint32Array(4);
+      x6.index.addrOf(id, addr);
+      post({ type: 'neigh6', addr, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
+    };
+  }
 }
 
 /** Re-attaches port, joins its new groups as this worker's member, and worker 0 sets their program. */
@@ -158,6 +168,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'neigh':
       engine.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
+      break;
+    case 'neigh6':
+      engine.v6?.x6.learn(m.addr, m.port, m.mac, 0, Date.now());
       break;
     case 'rejoin':
       rejoin(m.port, m.rx, m.jumbo);

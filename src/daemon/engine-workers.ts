@@ -26,8 +26,8 @@
 import { Worker } from 'node:worker_threads';
 import { isLevel, type Logger } from '../lib/logger.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
-import { AF_INET } from '../model/dest.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
+import { fanoutAddrs } from './fanout-addrs.ts';
 import type { FanoutGroups } from '../io/af-packet.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
@@ -49,14 +49,6 @@ function spawnWorker(init: WorkerInit): Worker {
   const entry = JSON.stringify(new URL('./engine-worker.ts', import.meta.url).href);
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`;
   return new Worker(boot, { eval: true, workerData: init });
-}
-
-/** The destinations that make a frame "in" for the fanout program: owned addresses and VIPs. */
-function inAddrs(cfg: EngineConfig, daemon: Pick<TsvsDaemon, 'table'>): number[] {
-  const set = new Set<number>();
-  for (const p of cfg.ports) for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) set.add(a >>> 0);
-  for (const s of daemon.table.services()) if (s.fwmark === 0 && s.af === AF_INET) set.add(s.addr >>> 0);
-  return [...set].sort((a, b) => a - b);
 }
 
 export class EngineWorkers {
@@ -177,7 +169,7 @@ export class EngineWorkers {
       if (m.type === 'report') {
         this.reports[index] = m.report;
         mergeServiceCounters(this.daemon.table, this.reports);
-      } else if (m.type === 'neigh') {
+      } else if (m.type === 'neigh' || m.type === 'neigh6') {
         for (const other of this.threads) if (other !== w) other.postMessage(m);
       } else if (m.type === 'log') {
         this.relayLog(m.json, index);
@@ -289,11 +281,10 @@ export class EngineWorkers {
   }
 
   private programIfChanged(): Uint32Array | null {
-    const addrs = inAddrs(this.cfg, this.daemon);
-    const key = addrs.join(',');
-    if (key === this.programKey) return null;
-    this.programKey = key;
-    return fanoutProgram({ inAddrs: addrs, localAddrs: this.cfg.fullNatAddrs });
+    const addrs = fanoutAddrs(this.cfg, this.daemon);
+    if (addrs.key === this.programKey) return null;
+    this.programKey = addrs.key;
+    return fanoutProgram(addrs);
   }
 
   private sendProgram(): void {

@@ -66,6 +66,7 @@ export type ToWorker =
   | { readonly type: 'start' }
   | { readonly type: 'rules'; readonly rules: RuleSet; readonly program: Uint32Array | null }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  | { readonly type: 'neigh6'; readonly addr: Uint32Array; readonly port: number; readonly mac: Uint8Array }
   /** Re-attach port now and join its new fanout groups (0: create them; worker 0 does, first). */
   | { readonly type: 'rejoin'; readonly port: number; readonly rx: number; readonly jumbo: number }
   | { readonly type: 'stop' };
@@ -75,6 +76,7 @@ export type FromWorker =
   | { readonly type: 'started' }
   | { readonly type: 'applied'; readonly version: number }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
+  | { readonly type: 'neigh6'; readonly addr: Uint32Array; readonly port: number; readonly mac: Uint8Array }
   | { readonly type: 'report'; readonly report: WorkerReport }
   /** A line of the worker's logger (JSON: time, level, msg, fields), for the daemon's log. */
   | { readonly type: 'log'; readonly json: string }

@@ -40,9 +40,22 @@ export function handleNdisc6(
     const n = buildNeighAdvertReply(out, outOff, buf, f, xmit.macs, port * 6, NA_ROUTER);
     return xmit.queue(port, out, outOff, n, 0);
   }
-  if (f.ndLlaOff >= 0 && x6.has(f.ndTarget6) && icmp6ChecksumOk(buf, f))
+  if (f.ndLlaOff >= 0 && (x6.has(f.ndTarget6) || answersSibling6(buf, f, port, xmit, x6)) && icmp6ChecksumOk(buf, f))
     x6.learn(f.ndTarget6, port, buf, f.ndLlaOff, nowMs);
   return DROP_NONE;
+}
+
+/**
+ * With several workers (the IPv6 table's onLearn set, on worker 0), an NA unicast to this port's
+ * MAC answers a solicitation one of the workers sent: neighbour discovery reaches worker 0 only
+ * (fanout-program6.ts), which learns it for all of them, as local.ts does for ARP replies.
+ */
+function answersSibling6(buf: Buffer, f: ParsedFrame, port: number, xmit: Xmit, x6: Xmit6): boolean {
+  if (x6.neigh.onLearn === null) return false;
+  const m = xmit.macs;
+  const d = f.frameOff;
+  for (let i = 0; i < 6; i++) if (buf[d + i] !== m[port * 6 + i]) return false;
+  return true;
 }
 
 /**

@@ -1,0 +1,66 @@
+// tsvsd with `[engine] workers 2` on the dual-stack NAT lab: NAT66 connections spread over both
+// data-path threads by the fanout program's IPv6 arm (src/io/fanout-program6.ts). Every request
+// is answered, so every reply reached the worker holding its connection; both workers forwarded
+// IPv6 both ways; the second worker, which never sees neighbour discovery, reaches the real
+// servers through the neighbours worker 0 learned and relayed.
+import t from 'tap';
+import { LabDaemon } from '../../lab/lab-daemon.ts';
+import { RIP1_6, RIP2_6, VIP6, VIP6_URL } from '../../lab/ipv6.ts';
+import { netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
+import { LabTopology } from '../../lab/topology.ts';
+import { tryLoadNative, nativeLoadError } from '../../src/io/native-binding.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { httpRequests } from './fixtures/http-requests.ts';
+
+const REQUESTS = 120;
+
+interface Stats {
+  workerCrashes: number;
+  forwardedIn: number;
+  workers: { index: number; forwardedIn: number; forwardedOut: number }[];
+}
+
+const why = netnsUnavailable();
+if (why !== null) t.plan(0, `skipped: ${why}`);
+else if (tryLoadNative() === null) t.plan(0, `skipped: workers need the native addon: ${nativeLoadError() ?? ''}`);
+else {
+  t.test('two workers forward NAT66 connections, each flow on one worker', async (t) => {
+    const lab = new LabTopology(`tw6${uniqueSuffix()}`);
+    const d = new LabDaemon(lab);
+    try {
+      lab.up({ mode: 'tsvs', ipv6: true });
+      await d.start({ engineExtra: 'workers 2\n' });
+      const svc = `[${VIP6}]:80`;
+      d.tsvsadm(['-A', '-t', svc, '-s', 'rr']);
+      d.tsvsadm(['-a', '-t', svc, '-r', `[${RIP1_6}]:80`, '-m']);
+      d.tsvsadm(['-a', '-t', svc, '-r', `[${RIP2_6}]:80`, '-m']);
+
+      t.equal(
+        await httpRequests(lab.client, VIP6_URL, REQUESTS),
+        `done ok=${REQUESTS} bad=0`,
+        'every NAT66 request was answered',
+      );
+      const stats = (await waitFor(
+        'both workers to report the traffic',
+        async () => {
+          const s = (await d.request('engine.stats')) as Stats;
+          return s.workers.length === 2 && s.forwardedIn >= REQUESTS * 3 ? s : null;
+        },
+        { timeoutMs: 20_000 },
+      ))!;
+      t.equal(stats.workerCrashes, 0);
+      for (const w of stats.workers) {
+        t.ok(
+          w.forwardedIn > 0 && w.forwardedOut > 0,
+          `worker ${w.index} forwarded in ${w.forwardedIn}, out ${w.forwardedOut}`,
+        );
+      }
+      const listed = d.tsvsadm(['-Ln', '--stats']).stdout;
+      const conns = Number(/TCP\s+\[2001:db8:88::5\]:80\s+(\d+)/.exec(listed)?.[1] ?? -1);
+      t.equal(conns, REQUESTS, '-Ln --stats sums the IPv6 connections of both shards');
+    } finally {
+      d.stop();
+      lab.down();
+    }
+  });
+}
