@@ -9,10 +9,11 @@
 //               ├ TCP/UDP from a real server of a connection: "out" rewrite ──┴ xmit6
 //               └ anything else ── PASS (the director's kernel has it too and decides)
 //
-// Classic NAT (masquerading, -m) and direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
+// Classic NAT (masquerading, -m), direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
 // came, only its Ethernet addresses change toward the real server, which holds the VIP6 on lo and
-// answers the client itself). A connection of another forwarding method is a counted
-// DROP_NO_DEST. A packet from a real server of a connection that is not masquerading is passed
+// answers the client itself) and full NAT (-F, fullnat6.ts: the replies come back to an IPv6
+// full-NAT address tsvs owns). A connection of another forwarding method is a counted
+// DROP_NO_DEST. A packet from a real server of a connection that is not NAT is passed
 // to the kernel unchanged: ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections
 // only and accepts the others. The hop limit is checked before the rewrite, as
 // __ip_vs_get_out_rt_v6() does (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the
@@ -29,7 +30,7 @@ import {
   DROP_TTL_EXCEEDED,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
+import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
@@ -52,6 +53,7 @@ import {
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
+import { FullNat6 } from './fullnat6.ts';
 import { handleIcmp6Error } from './icmp6-path.ts';
 import { handleEcho6, handleNdisc6 } from './local6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
@@ -82,6 +84,7 @@ export class Pipeline6 {
   private nowMs = 0;
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
+  private readonly fnat: FullNat6;
 
   constructor(
     private readonly services: ServiceView6,
@@ -90,7 +93,9 @@ export class Pipeline6 {
     private readonly xmit: Xmit,
     readonly x6: Xmit6,
     private readonly n: PathCounters,
-  ) {}
+  ) {
+    this.fnat = new FullNat6(cm.t6);
+  }
 
   beginBatch(nowMs: number): void {
     this.nowMs = nowMs;
@@ -125,7 +130,12 @@ export class Pipeline6 {
       this.n.passed++;
       return DROP_NONE;
     }
-    if (ownerPort >= 0) return this.in(buf, f, flags, ownerPort);
+    if (ownerPort >= 0) {
+      if (!this.owned.isFullNat6(f.daddr6)) return this.in(buf, f, flags, ownerPort);
+      // A real server's reply to a full-NAT local address: <RIP6, dport, LADDR6, lport>.
+      const id = this.cm.lookupOut(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+      return id < 0 ? DROP_NO_SERVICE : this.outbound(buf, f, flags, port, id);
+    }
     const id = this.cm.lookupOut(proto, f.saddr6, f.sport, f.daddr6, f.dport);
     if (id < 0) {
       this.n.passed++;
@@ -140,6 +150,7 @@ export class Pipeline6 {
     const conns = cm.conns;
     const proto = f.protocol;
     let id = cm.lookupIn(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+    let isNew = false;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
       if (v === REUSE_DROP) return DROP_DEST_QUIESCED;
@@ -155,12 +166,13 @@ export class Pipeline6 {
         if (-id === DROP_NO_DEST) this.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
         return -id;
       }
+      isNew = true;
     }
     const t = cm.t6.table;
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE) return DROP_NO_DEST;
+    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT) return DROP_NO_DEST;
     // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
       this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
@@ -168,6 +180,7 @@ export class Pipeline6 {
     }
     // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
     if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
+    else if (fwd === FWD_FULLNAT) this.fnat.in(buf, f, id, isNew, this.nowMs);
     this.n.forwardedIn++;
     return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
   }
@@ -176,7 +189,8 @@ export class Pipeline6 {
   private outbound(buf: Buffer, f: ParsedFrame, flags: number, port: number, id: number): number {
     const cm = this.cm;
     const t = cm.t6.table;
-    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) {
+    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
+    if (fwd !== FWD_MASQ && fwd !== FWD_FULLNAT) {
       this.n.passed++;
       return DROP_NONE;
     }
@@ -188,7 +202,8 @@ export class Pipeline6 {
       if (src !== null) this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, src);
       return DROP_TTL_EXCEEDED;
     }
-    rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
+    if (fwd === FWD_FULLNAT) this.fnat.out(buf, f, id);
+    else rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
     this.n.forwardedOut++;
     return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
   }

@@ -12,7 +12,7 @@ import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { addr6Bytes, buildFrame6 } from '../helpers/frames6.ts';
+import { addr6Bytes, buildFrame6, nd } from '../helpers/frames6.ts';
 import { hex, macToBytes, naiveSum } from '../helpers/frames.ts';
 
 const LVS0 = '02:00:00:00:00:01';
@@ -64,30 +64,6 @@ function lab(fwd = FWD_MASQ, rport = 8080) {
   const engine = new Engine(io, cfg, services, { now: () => now });
   engine.start();
   return { io, engine, advance: (ms: number) => (now += ms) };
-}
-
-/** An NS or NA (hop limit 255, one link-layer option), checksum summed naively. */
-function nd(type: 135 | 136, src: string, dst: string, target: string, mac: string, dstMac: string, flags = 0): Buffer {
-  const body = Buffer.alloc(32);
-  body[0] = type;
-  body[4] = flags;
-  addr6Bytes(target).copy(body, 8);
-  body[24] = type === 135 ? 1 : 2;
-  body[25] = 1;
-  macToBytes(mac).copy(body, 26);
-  const s = addr6Bytes(src);
-  const d = addr6Bytes(dst);
-  const ps = Buffer.concat([s, d, Buffer.from([0, 0, 0, 32, 0, 0, 0, 58]), body]);
-  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
-  const ip = Buffer.alloc(40);
-  ip.writeUInt32BE(0x60000000, 0);
-  ip.writeUInt16BE(32, 4);
-  ip[6] = 58;
-  ip[7] = 255;
-  s.copy(ip, 8);
-  d.copy(ip, 24);
-  const eth = Buffer.concat([macToBytes(dstMac), macToBytes(mac), Buffer.from([0x86, 0xdd])]);
-  return Buffer.concat([eth, ip, body]);
 }
 
 t.test('at start tsvs advertises the VIP6 unsolicited, to all nodes', async (t) => {
