@@ -13,7 +13,7 @@ import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { buildFrame6, nd, type Frame6Spec } from '../helpers/frames6.ts';
+import { buildFrame6, icmp6Err, nd, type Frame6Spec } from '../helpers/frames6.ts';
 import { hex, naiveSum } from '../helpers/frames.ts';
 
 const LVS0 = '02:00:00:00:00:01';
@@ -93,6 +93,18 @@ function synOpts(tsval: number, tsecr: number): Uint8Array {
   return Uint8Array.from([2, 4, 0x05, 0xa0, 4, 2, 8, 10, ...be32(tsval), ...be32(tsecr), 1, 3, 3, 7]);
 }
 
+/** The client's SYN to the VIP6 from port 40000. */
+const SYN: Frame6Spec = {
+  src: CIP6,
+  dst: VIP6,
+  srcMac: CMAC,
+  dstMac: LVS0,
+  proto: 'tcp',
+  sport: 40000,
+  dport: 80,
+  flags: 'S',
+};
+
 /** The director learns the client (its NS for the VIP6) and the real server (its NS for LADDR6). */
 function neighbours(send: (port: number, frame: Buffer) => Buffer[]): void {
   send(0, nd(135, CIP6, 'ff02::1:ff00:5', VIP6, CMAC, '33:33:ff:00:00:05'));
@@ -118,18 +130,7 @@ t.test(
     neighbours(send);
     const C1 = 0x11111111;
     const S1 = 0x22222222;
-    const syn: Frame6Spec = {
-      src: CIP6,
-      dst: VIP6,
-      srcMac: CMAC,
-      dstMac: LVS0,
-      proto: 'tcp',
-      sport: 40000,
-      dport: 80,
-      flags: 'S',
-      hopLimit: 64,
-      tcpOptions: synOpts(C1, 0),
-    };
+    const syn: Frame6Spec = { ...SYN, hopLimit: 64, tcpOptions: synOpts(C1, 0) };
     const out1 = send(0, buildFrame6(syn));
     const want1 = buildFrame6({
       ...syn,
@@ -231,3 +232,26 @@ t.test(
     t.equal(out[0]!.readUInt16BE(14 + 40), LPORT, 'the released port, to the same real server');
   },
 );
+
+t.test('ICMPv6 errors of a full NAT connection are translated both ways, quoted headers included', async (t) => {
+  const { send } = lab();
+  neighbours(send);
+  const syn = SYN;
+  const fwd = send(0, buildFrame6(syn))[0]!;
+  const asSent = fwd.subarray(14);
+  // From the real-server side (RIP6 -> LADDR6) quoting LADDR6:5000 -> RIP6:8080 as it arrived:
+  // to the client from the VIP6, quoting client:40000 -> VIP6:80. The quoted TCP checksum is
+  // left as it was (as the kernel's ip_vs_nat_icmp_v6 does); the ICMPv6 checksum is redone.
+  const quoteBack = buildFrame6({ ...syn, hopLimit: 63 }).subarray(14);
+  asSent.copy(quoteBack, 40 + 16, 40 + 16, 40 + 18);
+  const toClient = send(1, icmp6Err(RIP6, LADDR6, WMAC, LVS1, 64, Buffer.from(asSent)));
+  t.same(toClient.map(hex), [hex(icmp6Err(VIP6, CIP6, LVS0, CMAC, 63, quoteBack))]);
+  // From the client side (client -> VIP6) quoting a reply VIP6:80 -> client:40000: to the real
+  // server from LADDR6, quoting RIP6:8080 -> LADDR6:5000.
+  const reply: Frame6Spec = { src: VIP6, dst: CIP6, proto: 'tcp', sport: 80, dport: 40000, flags: 'SA', hopLimit: 63 };
+  const quoted = buildFrame6(reply).subarray(14);
+  const quoteIn = buildFrame6({ ...reply, src: RIP6, sport: 8080, dst: LADDR6, dport: LPORT }).subarray(14);
+  quoted.copy(quoteIn, 40 + 16, 40 + 16, 40 + 18);
+  const toServer = send(0, icmp6Err(CIP6, VIP6, CMAC, LVS0, 64, Buffer.from(quoted)));
+  t.same(toServer.map(hex), [hex(icmp6Err(LADDR6, RIP6, LVS1, WMAC, 63, quoteIn))]);
+});

@@ -12,8 +12,8 @@ import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { addr6Bytes, buildFrame6, nd } from '../helpers/frames6.ts';
-import { hex, macToBytes, naiveSum } from '../helpers/frames.ts';
+import { addr6Bytes, buildFrame6, icmp6Err, nd } from '../helpers/frames6.ts';
+import { hex } from '../helpers/frames.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';
@@ -195,25 +195,6 @@ t.test('nine destination options headers: a counted bad_ipv6_exthdr drop, nothin
   t.equal(engine.drops.toRecord()['bad_ipv6_exthdr'], 1, 'nine: dropped');
   t.equal(engine.v6!.cm.conns.count, 1, 'two: walked, and the SYN made a connection');
 });
-
-/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
-function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
-  const s = addr6Bytes(src);
-  const d = addr6Bytes(dst);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
-  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
-  const ip = Buffer.alloc(40);
-  ip.writeUInt32BE(0x60000000, 0);
-  ip.writeUInt16BE(body.length, 4);
-  ip[6] = 58;
-  ip[7] = hop;
-  s.copy(ip, 8);
-  d.copy(ip, 24);
-  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
-}
 
 t.test('an ICMPv6 error from the real server about a connection reaches the client as from the VIP6', async (t) => {
   const { io } = lab();

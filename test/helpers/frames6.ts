@@ -134,3 +134,22 @@ export function nd(
   const eth = Buffer.concat([macToBytes(dstMac), macToBytes(mac), Buffer.from([0x86, 0xdd])]);
   return Buffer.concat([eth, ip, body]);
 }
+
+/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
+export function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(body.length, 4);
+  ip[6] = 58;
+  ip[7] = hop;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
+}
