@@ -14,12 +14,16 @@
 //
 // puts the connection table's columns in that mapped file, as tsvsd's state file does
 // (src/daemon/state-file.ts), instead of on the heap.
+//
+//   BENCH_FWD6=fullnat node --import tsx bench/pipeline.bench.ts
+//
+// makes the IPv6 real servers full NAT (FNAT66, local address 2001:db8:99::6) instead of NAT66.
 
 import b from 'benny';
 import { Engine } from '../src/datapath/engine.ts';
 import type { EngineConfig } from '../src/datapath/engine-config.ts';
 import { RxBatch, type PacketIo, type PortInfo } from '../src/datapath/packet-io.ts';
-import { AF_INET, FWD_MASQ } from '../src/model/dest.ts';
+import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../src/model/dest.ts';
 import { IPPROTO_TCP } from '../src/lib/inet.ts';
 import { parseInet6 } from '../src/lib/inet6.ts';
 import { ServiceTable } from '../src/model/service-table.ts';
@@ -50,6 +54,7 @@ class NullIo implements PacketIo {
 }
 
 const io = new NullIo();
+const fullNat6 = process.env['BENCH_FWD6'] === 'fullnat';
 const cfg: EngineConfig = {
   ports: [
     {
@@ -69,6 +74,7 @@ const cfg: EngineConfig = {
     },
   ],
   fullNatAddrs: [],
+  ...(fullNat6 ? { fullNatAddrs6: [parseInet6('2001:db8:99::6')!] } : {}),
   connCapacity: 1 << 16,
 };
 const table = new ServiceTable({ findScheduler });
@@ -94,7 +100,7 @@ for (const r of rips)
     uThreshold: 0,
     lThreshold: 0,
   });
-addService6(table);
+addService6(table, fullNat6 ? FWD_FULLNAT : FWD_MASQ);
 let now = 1_000_000;
 const stateFile = process.env['BENCH_STATE_FILE'];
 // Imported only when asked, so this file also runs in checkouts older than the state file.
@@ -245,7 +251,7 @@ void b.suite(
   b.add('IPv6: copy a pristine batch only', () => {
     b6.pristine.copy(b6.batch.buf);
   }),
-  b.add('IPv6: copy + processBatch (NAT66)', () => {
+  b.add(`IPv6: copy + processBatch (${fullNat6 ? 'FNAT66' : 'NAT66'})`, () => {
     b6.pristine.copy(b6.batch.buf);
     now += 0.001;
     engine.pipeline.processBatch(b6.batch, now);

@@ -1,7 +1,9 @@
 // The IPv6 half of bench/pipeline.bench.ts: an IPv6 service on the same engine, CONNS established
 // NAT66 connections made by SYNs through the pipeline, and a batch alternating client ACKs (in)
 // and server ACKs (out) over them, the same shape as the IPv4 batch (60-byte TCP ACK frames
-// there, 74-byte ones here: the IPv6 header is 20 bytes longer).
+// there, 74-byte ones here: the IPv6 header is 20 bytes longer). With FWD_FULLNAT the real
+// servers answer the connection's local address and port (FNAT66); for NAT66 those are the
+// client's, so one frame builder serves both.
 
 import type { Engine } from '../src/datapath/engine.ts';
 import { RxBatch } from '../src/datapath/packet-io.ts';
@@ -16,8 +18,8 @@ export const CIP6 = '2001:db8:88::10';
 const RIPS6 = ['2001:db8:99::100', '2001:db8:99::200'];
 const SLOT = 96;
 
-/** Add [VIP6]:80 with two masquerading real servers, as the IPv4 service of the bench. */
-export function addService6(table: ServiceTable): void {
+/** Add [VIP6]:80 with two real servers (masquerading unless fwd says), as the IPv4 service of the bench. */
+export function addService6(table: ServiceTable, fwd = FWD_MASQ): void {
   const vip = parseInet6(VIP6)!;
   const key = { af: AF_INET6, protocol: IPPROTO_TCP, addr: inet6Fold(vip), addr6: vip, port: 80, fwmark: 0 };
   table.addService({ ...key, schedName: 'wlc', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
@@ -27,7 +29,7 @@ export function addService6(table: ServiceTable): void {
       addr: inet6Fold(parseInet6(r)!),
       addr6: parseInet6(r)!,
       port: 80,
-      fwd: FWD_MASQ,
+      fwd,
       weight: 1,
       uThreshold: 0,
       lThreshold: 0,
@@ -68,6 +70,7 @@ export function makeBatch6(
     const id = v6.cm.lookupIn(IPPROTO_TCP, cip, cport, vip, 80);
     if (id < 0) throw new Error(`IPv6 connection from port ${cport} was not made`);
     const rip = formatInet6(v6.cm.t6.daddr6.slice(id * 4, id * 4 + 4));
+    const laddr = formatInet6(v6.cm.t6.laddr6.slice(id * 4, id * 4 + 4));
     const f =
       i % 2 === 0
         ? buildFrame6({ src: CIP6, dst: VIP6, proto: 'tcp', sport: cport, dport: 80, flags: 'A' })
@@ -75,10 +78,10 @@ export function makeBatch6(
             dstMac: '02:00:00:00:00:02',
             srcMac: '02:00:00:00:09:00',
             src: rip,
-            dst: CIP6,
+            dst: laddr,
             proto: 'tcp',
             sport: 80,
-            dport: cport,
+            dport: v6.cm.t6.table.lport[id]!,
             flags: 'A',
           });
     f.copy(pristine, i * SLOT);

@@ -8,22 +8,54 @@
 // Per packet the IPv6 pipeline calls lookupIn / lookupOut with the parsed frame's words, then the
 // same ConnManager methods (checkExisting, onPacket) on `conns` as the IPv4 pipeline does.
 
-import { DROP_NO_SERVICE } from '../lib/drops.ts';
-import { SVC_F_PERSISTENT, type Service } from '../model/service.ts';
+import type { Service } from '../model/service.ts';
 import type { SchedInput } from '../model/scheduler.ts';
+import type { Inet6 } from '../lib/inet6.ts';
 import { ConnManager, type ConnManagerOptions } from './conn-manager.ts';
 import { ConnTable6 } from './conn-table6.ts';
 import { type ConnView } from './conn-iter.ts';
+import { CONN_F_LPORT_POOLED } from './conn-flags.ts';
+import { Persist6Scratch, schedPersist6 } from './sched-persist6.ts';
+import { LocalAddrs6 } from './local-addrs6.ts';
+
+export interface ConnManager6Options extends ConnManagerOptions {
+  /** Full NAT local IPv6 addresses; without them an IPv6 full NAT dest gets DROP_PORTS_EXHAUSTED. */
+  localAddrs6?: readonly Inet6[];
+}
 
 export class ConnManager6 {
   readonly t6: ConnTable6;
   readonly conns: ConnManager;
+  /** The full NAT local IPv6 addresses by their folds, the keys of the port pools. */
+  readonly laddrs: LocalAddrs6;
+  private readonly scratch = new Persist6Scratch();
+  /** The addresses of the packet being scheduled, for the persistence hook. */
+  private caddr: Uint32Array = new Uint32Array(4);
+  private vaddr: Uint32Array = new Uint32Array(4);
 
-  /** opts as ConnManager's, without a mapped memory (IPv6 entries have no state file layout) or local addresses. */
-  constructor(opts: ConnManagerOptions = {}) {
-    const { memory: _memory, localAddrs: _localAddrs, table: _table, ...rest } = opts;
+  /**
+   * opts as ConnManager's, without a mapped memory (IPv6 entries have no state file layout); the
+   * local addresses are IPv6 ones (localAddrs6), whose folds key the port pools.
+   */
+  constructor(opts: ConnManager6Options = {}) {
+    const { memory: _memory, localAddrs: _localAddrs, localAddrs6, table: _table, ...rest } = opts;
     this.t6 = new ConnTable6(rest);
-    this.conns = new ConnManager({ ...rest, table: this.t6.table });
+    this.laddrs = new LocalAddrs6(localAddrs6 ?? []);
+    const folds = this.laddrs.folds();
+    this.conns = new ConnManager({ ...rest, table: this.t6.table, ...(folds.length > 0 ? { localAddrs: folds } : {}) });
+    const c = this.conns;
+    c.setup.persist = (svc, inp) =>
+      schedPersist6(
+        this.t6,
+        c.expiry,
+        c.fnat,
+        c.setup.expireQuiescentTemplate,
+        svc,
+        inp,
+        this.caddr,
+        this.vaddr,
+        this.scratch,
+      );
   }
 
   /** __ip_vs_conn_in_get: the connection of a client -> VIP packet, or -1. */
@@ -39,18 +71,20 @@ export class ConnManager6 {
   /**
    * ip_vs_schedule for an IPv6 client: the scheduler and the entry through ConnManager.schedule
    * (inp holds the folds, as the kernel's schedulers hash them), then the 128-bit columns of the
-   * new entry: client, VIP, the real server's address and, for masquerading, the client again as
-   * the local end. The hash indexes were filled from the folds, which setAddrs leaves as they are.
-   * Returns the id or minus a drop reason, as ConnManager.schedule does. A persistent service is
-   * -DROP_NO_SERVICE: ip_vs_sched_persist masks the client address with an IPv4 netmask, and an
-   * IPv6 service's -M is a prefix length, so its templates would group unrelated clients.
+   * new entry: client, VIP, the real server's address and the local end: for full NAT the local
+   * IPv6 address whose fold the port pool handed out, else the client again. The hash indexes
+   * were filled from the folds, which setAddrs leaves as they are. A persistent service goes
+   * through schedPersist6 (the setup's persist hook), which reads caddr / vaddr from here.
+   * Returns the id or minus a drop reason, as ConnManager.schedule does.
    */
   schedule(svc: Service, inp: SchedInput, tcpFlags: number, caddr: Uint32Array, vaddr: Uint32Array): number {
-    if ((svc.flags & SVC_F_PERSISTENT) !== 0) return -DROP_NO_SERVICE;
+    this.caddr = caddr;
+    this.vaddr = vaddr;
     const id = this.conns.schedule(svc, inp, tcpFlags);
     if (id < 0) return id;
-    const dest = this.t6.table.dest[id]!;
-    this.t6.setAddrs(id, caddr, vaddr, dest.addr6, caddr);
+    const t = this.t6.table;
+    const pooled = (t.flags[id]! & CONN_F_LPORT_POOLED) !== 0;
+    this.t6.setAddrs(id, caddr, vaddr, t.dest[id]!.addr6, pooled ? this.laddrs.byFold(t.laddr[id]!) : caddr);
     return id;
   }
 

@@ -42,6 +42,11 @@ export class ConnSetup {
   expireQuiescentTemplate: boolean;
   /** TCP connections created by a packet without SYN (sloppy_tcp or adoption). */
   adopted = 0;
+  /**
+   * The persistent scheduling of another address family (ConnManager6 sets schedPersist6's);
+   * null: schedPersist on this table's IPv4 columns.
+   */
+  persist: ((svc: Service, inp: SchedInput) => number) | null = null;
 
   constructor(
     t: ConnTable,
@@ -96,7 +101,10 @@ export class ConnSetup {
     // without a check, so the list may stand a few over the quota until the next new SYN.
     if (proto === IPPROTO_TCP) while (this.t.embryonic.full() && this.recycleEmbryonic(inp.nowMs));
     if (svc.flags & SVC_F_PERSISTENT) {
-      const pid = schedPersist(this.t, this.expiry, this.fnat, this.expireQuiescentTemplate, svc, inp);
+      const pid =
+        this.persist !== null
+          ? this.persist(svc, inp)
+          : schedPersist(this.t, this.expiry, this.fnat, this.expireQuiescentTemplate, svc, inp);
       if (adopt && pid >= 0) this.adopted++;
       return pid;
     }

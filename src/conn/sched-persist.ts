@@ -2,7 +2,7 @@
 // ip_vs_check_template (ip_vs_conn.c): the client's template picks the real server until it
 // expires. Runs per new connection, never per established packet; allocates nothing.
 
-import { DEST_F_AVAILABLE, type Dest } from '../model/dest.ts';
+import { DEST_F_AVAILABLE } from '../model/dest.ts';
 import { SVC_F_ONEPACKET, type Service } from '../model/service.ts';
 import { IPPROTO_UDP } from '../lib/inet.ts';
 import type { SchedInput } from '../model/scheduler.ts';
@@ -32,26 +32,62 @@ export function schedPersist(
   const snet = (inp.caddr & svc.netmask) >>> 0;
   let tproto = inp.protocol;
   let tvaddr = inp.vaddr;
-  let tvport = 0;
-  if (inp.vport === svc.port) {
-    if (svc.port !== FTPPORT) tvport = inp.vport;
-  } else if (svc.fwmark !== 0) {
+  const tvport = templateVport(svc, inp);
+  if (inp.vport !== svc.port && svc.fwmark !== 0) {
     tproto = 0; // IPPROTO_IP
     tvaddr = svc.fwmark >>> 0;
   }
   let ct = t.lookupTemplate(tproto, snet, tvaddr, tvport);
-  let dest: Dest;
   if (ct < 0 || !checkTemplate(t, ct, expireQuiescentTemplate)) {
-    const d = svc.sched.schedule(svc, inp);
-    if (d === null) return -DROP_NO_DEST;
-    dest = d;
-    const tdport = inp.vport === svc.port && svc.port !== FTPPORT ? dest.port : 0;
-    ct = connNew(t, expiry, fnat, tproto, snet, 0, tvaddr, tvport, tdport, CONN_F_TEMPLATE, dest, svc, inp.nowMs);
-    if (ct < 0) return -DROP_CONN_TABLE_FULL;
-    t.timeoutMs[ct] = svc.timeoutSec * 1000;
-  } else {
-    dest = t.dest[ct]!;
+    ct = newTemplate(t, expiry, fnat, svc, inp, tproto, snet, tvaddr, tvport);
+    if (ct < 0) return ct;
   }
+  return persistConn(t, expiry, fnat, svc, inp, ct);
+}
+
+/** The template's vport: the packet's for the service port, 0 for port-zero and FTP services. */
+export function templateVport(svc: Service, inp: SchedInput): number {
+  return inp.vport === svc.port && svc.port !== FTPPORT ? inp.vport : 0;
+}
+
+/**
+ * The template part of ip_vs_sched_persist when no live template matched: schedule once and
+ * create <tproto, snet, 0, tvaddr, tvport> -> dest with the service's persistence timeout
+ * (dport 0 for port-zero and FTP services). The template's id, or minus a drop reason.
+ */
+export function newTemplate(
+  t: ConnTable,
+  expiry: ConnExpiry,
+  fnat: LocalAddrPool | null,
+  svc: Service,
+  inp: SchedInput,
+  tproto: number,
+  snet: number,
+  tvaddr: number,
+  tvport: number,
+): number {
+  const dest = svc.sched.schedule(svc, inp);
+  if (dest === null) return -DROP_NO_DEST;
+  const tdport = inp.vport === svc.port && svc.port !== FTPPORT ? dest.port : 0;
+  const ct = connNew(t, expiry, fnat, tproto, snet, 0, tvaddr, tvport, tdport, CONN_F_TEMPLATE, dest, svc, inp.nowMs);
+  if (ct < 0) return -DROP_CONN_TABLE_FULL;
+  t.timeoutMs[ct] = svc.timeoutSec * 1000;
+  return ct;
+}
+
+/**
+ * The connection part of ip_vs_sched_persist: a new connection to template ct's dest (dport the
+ * dest's port for the service port, else the packet's), controlled by ct, whose timer restarts.
+ */
+export function persistConn(
+  t: ConnTable,
+  expiry: ConnExpiry,
+  fnat: LocalAddrPool | null,
+  svc: Service,
+  inp: SchedInput,
+  ct: number,
+): number {
+  const dest = t.dest[ct]!;
   let dport = inp.vport;
   if (dport === svc.port && dest.port !== 0) dport = dest.port;
   const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && inp.protocol === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
@@ -86,7 +122,7 @@ export function schedPersist(
  * expire_quiescent_template is set, is made unfindable (dport = vport = 0xffff, cport = 0,
  * rehashed) and left to expire on its own timer.
  */
-function checkTemplate(t: ConnTable, ct: number, expireQuiescentTemplate: boolean): boolean {
+export function checkTemplate(t: ConnTable, ct: number, expireQuiescentTemplate: boolean): boolean {
   const dest = t.dest[ct];
   if (
     dest !== null &&

@@ -14,7 +14,8 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS, type EngineConfig, type PortConfig, type SloppyTcp } from '../datapath/engine-config.ts';
 import type { DefenseSysctls } from '../conn/defense.ts';
-import { addrList, configError, parseInterface } from './config-interface.ts';
+import type { Inet6 } from '../lib/inet6.ts';
+import { configError, mixedAddrList, parseInterface } from './config-interface.ts';
 
 export const DEFAULT_CONN_CAPACITY = 65536;
 
@@ -30,6 +31,7 @@ const DEFENSE_KEYS = {
 export class EngineSection {
   private readonly ports: PortConfig[] = [];
   private readonly fullNatAddrs: number[] = [];
+  private readonly fullNatAddrs6: Inet6[] = [];
   private connCapacity = DEFAULT_CONN_CAPACITY;
   private fullNatPorts: [number, number] | undefined;
   private busyPollUs: number | undefined;
@@ -50,7 +52,9 @@ export class EngineSection {
     if (key === 'interface') {
       this.ports.push(parseInterface(path, n, words));
     } else if (key === 'fullnat-address') {
-      this.fullNatAddrs.push(...addrList(path, n, val, 'fullnat-address'));
+      const [v4, v6] = mixedAddrList(path, n, val, 'fullnat-address');
+      this.fullNatAddrs.push(...v4);
+      this.fullNatAddrs6.push(...v6);
     } else if (key === 'fullnat-ports') {
       const m = words.length === 2 ? /^(\d{1,5})-(\d{1,5})$/.exec(val ?? '') : null;
       const lo = m === null ? NaN : Number(m[1]);
@@ -132,6 +136,7 @@ export class EngineSection {
       ports: this.ports,
       fullNatAddrs: this.fullNatAddrs,
       connCapacity: this.connCapacity,
+      ...(this.fullNatAddrs6.length > 0 ? { fullNatAddrs6: this.fullNatAddrs6 } : {}),
       ...(this.fullNatPorts !== undefined ? { fullNatPorts: this.fullNatPorts } : {}),
       ...(this.busyPollUs !== undefined ? { busyPollUs: this.busyPollUs } : {}),
       ...(this.pollIntervalUs !== undefined ? { pollIntervalUs: this.pollIntervalUs } : {}),

@@ -11,7 +11,7 @@
 //   interface eth0 owned 192.168.88.5 subnet 192.168.88.0/24 gateway 192.168.88.1
 //   interface eth1 subnet 192.168.99.0/24
 //   interface eth0 owned 2001:db8:88::5 subnet 2001:db8:88::/64   # IPv6 too (config-interface.ts)
-//   fullnat-address 192.168.99.250
+//   fullnat-address 192.168.99.250,2001:db8:99::250  # IPv6 ones serve IPv6 services' -F servers
 //   fullnat-ports 1024-65535       # local ports per full-NAT address
 //   busy-poll-us 0                 # keep polling the rings this long after frames (0 = off, the default)
 //   poll-interval-us 100           # under load, poll the rings on this timer (0 = wakeups only)

@@ -27,7 +27,7 @@ export function addrList(path: string, line: number, v: string | undefined, what
 }
 
 /** The addresses of a comma-separated list, IPv4 and IPv6 apart. */
-function mixedAddrList(path: string, line: number, v: string | undefined, what: string): [number[], Inet6[]] {
+export function mixedAddrList(path: string, line: number, v: string | undefined, what: string): [number[], Inet6[]] {
   if (v === undefined) throw configError(path, line, `${what} needs a value`);
   const v4: number[] = [];
   const v6: Inet6[] = [];

@@ -14,6 +14,7 @@ import type { EngineConfig } from '../datapath/engine-config.ts';
 const KEY_NAMES: Readonly<Record<string, string>> = {
   ports: 'interface',
   fullNatAddrs: 'fullnat-address',
+  fullNatAddrs6: 'fullnat-address',
   fullNatPorts: 'fullnat-ports',
   connCapacity: 'conn-capacity',
   busyPollUs: 'busy-poll-us',

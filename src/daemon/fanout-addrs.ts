@@ -16,9 +16,11 @@ export interface KeyedFanoutAddrs extends FanoutAddrs {
 export function fanoutAddrs(cfg: EngineConfig, daemon: Pick<TsvsDaemon, 'table'>): KeyedFanoutAddrs {
   const v4 = new Set<number>();
   const v6 = new Map<string, Uint32Array>();
+  const local6 = cfg.fullNatAddrs6 ?? [];
+  const isLocal6 = (a: Uint32Array): boolean => local6.some((l) => formatInet6(l) === formatInet6(a));
   for (const p of cfg.ports) {
     for (const a of p.owned) if (!cfg.fullNatAddrs.includes(a)) v4.add(a >>> 0);
-    for (const a of p.owned6 ?? []) v6.set(formatInet6(a), a);
+    for (const a of p.owned6 ?? []) if (!isLocal6(a)) v6.set(formatInet6(a), a);
   }
   for (const s of daemon.table.services()) {
     if (s.fwmark !== 0) continue;
@@ -31,6 +33,7 @@ export function fanoutAddrs(cfg: EngineConfig, daemon: Pick<TsvsDaemon, 'table'>
     inAddrs,
     localAddrs: cfg.fullNatAddrs,
     inAddrs6: names6.map((n) => v6.get(n)!),
+    localAddrs6: local6,
     key: `${inAddrs.join(',')}|${names6.join(',')}`,
   };
 }

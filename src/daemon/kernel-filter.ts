@@ -36,7 +36,7 @@ const KERNEL_FILTER_TABLE = 'tsvsd';
 
 /** Whether the config owns IPv6 addresses (the filter then covers IPv6 too). */
 export function ownsIpv6(cfg: EngineConfig): boolean {
-  return cfg.ports.some((p) => (p.owned6?.length ?? 0) > 0);
+  return (cfg.fullNatAddrs6?.length ?? 0) > 0 || cfg.ports.some((p) => (p.owned6?.length ?? 0) > 0);
 }
 
 /** The nft script: replace table netdev tsvsd with one ingress chain per interface. */

@@ -44,9 +44,11 @@ export interface EngineConfig {
   readonly ports: readonly PortConfig[];
   /** Full-NAT local addresses (tsvs-owned, on the real-server side), uint32. */
   readonly fullNatAddrs: readonly number[];
+  /** Full-NAT local IPv6 addresses (tsvs-owned, on the real-server side) for IPv6 services. */
+  readonly fullNatAddrs6?: readonly Inet6[];
   /** Connection table capacity. */
   readonly connCapacity: number;
-  /** Full-NAT local port range [min, max] per local address; default 1024-65535. */
+  /** Full-NAT local port range [min, max] per local address (either family); default 1024-65535. */
   readonly fullNatPorts?: readonly [number, number];
   /** Busy polling after frames, microseconds (AfPacketOptions.spinUs; default DEFAULT_SPIN_US). */
   readonly busyPollUs?: number;

@@ -94,7 +94,8 @@ export class Engine {
     this.v6 = null;
     if (this.owned.entries6().length > 0) {
       // One timeout table for both families (--set); ConnManager6 leaves out a mapped memory.
-      const cm6 = new ConnManager6({ ...base, ...(opts.conn ?? {}), timeouts: this.conns.timeouts });
+      const fnat6 = (cfg.fullNatAddrs6?.length ?? 0) > 0 ? { localAddrs6: cfg.fullNatAddrs6!, ...ports } : {};
+      const cm6 = new ConnManager6({ ...base, ...fnat6, ...(opts.conn ?? {}), timeouts: this.conns.timeouts });
       const x6 = new Xmit6(io, cfg, this.xmit);
       this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline, new Trace6(this.trace));
       this.pipeline.v6 = this.v6;

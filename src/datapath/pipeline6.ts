@@ -9,10 +9,11 @@
 //               ├ TCP/UDP from a real server of a connection: "out" rewrite ──┴ xmit6
 //               └ anything else ── PASS (the director's kernel has it too and decides)
 //
-// Classic NAT (masquerading, -m) and direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
+// Classic NAT (masquerading, -m), direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
 // came, only its Ethernet addresses change toward the real server, which holds the VIP6 on lo and
-// answers the client itself). A connection of another forwarding method is a counted
-// DROP_NO_DEST. A packet from a real server of a connection that is not masquerading is passed
+// answers the client itself) and full NAT (-F, fullnat6.ts: the replies come back to an IPv6
+// full-NAT address tsvs owns). A connection of another forwarding method is a counted
+// DROP_NO_DEST. A packet from a real server of a connection that is not NAT is passed
 // to the kernel unchanged: ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections
 // only and accepts the others. The hop limit is checked before the rewrite, as
 // __ip_vs_get_out_rt_v6() does (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the
@@ -29,7 +30,7 @@ import {
   DROP_TTL_EXCEEDED,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
+import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
@@ -52,9 +53,10 @@ import {
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
+import { FullNat6 } from './fullnat6.ts';
 import { handleIcmp6Error } from './icmp6-path.ts';
 import { handleEcho6, handleNdisc6 } from './local6.ts';
-import { TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
+import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { Xmit } from './xmit.ts';
@@ -84,6 +86,7 @@ export class Pipeline6 {
   private nowMs = 0;
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
+  private readonly fnat: FullNat6;
 
   constructor(
     private readonly services: ServiceView6,
@@ -93,7 +96,9 @@ export class Pipeline6 {
     readonly x6: Xmit6,
     private readonly n: PathCounters,
     private readonly tr: Trace6,
-  ) {}
+  ) {
+    this.fnat = new FullNat6(cm.t6);
+  }
 
   beginBatch(nowMs: number): void {
     this.nowMs = nowMs;
@@ -129,6 +134,11 @@ export class Pipeline6 {
       return DROP_NONE;
     }
     if (ownerPort >= 0) {
+      if (this.owned.isFullNat6(f.daddr6)) {
+        // A real server's reply to a full-NAT local address: <RIP6, dport, LADDR6, lport>.
+        const id = this.cm.lookupOut(proto, f.saddr6, f.sport, f.daddr6, f.dport);
+        return id < 0 ? DROP_NO_SERVICE : this.outbound(buf, f, flags, port, id);
+      }
       if (!this.tr.enabled) return this.in(buf, f, flags, ownerPort);
       this.tr.save(f);
       const v = this.in(buf, f, flags, ownerPort);
@@ -171,7 +181,7 @@ export class Pipeline6 {
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE) return DROP_NO_DEST;
+    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT) return DROP_NO_DEST;
     // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
       this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
@@ -179,9 +189,19 @@ export class Pipeline6 {
     }
     // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
     if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
+    else if (fwd === FWD_FULLNAT) this.fnat.in(buf, f, id, isNew !== 0, this.nowMs);
     this.n.forwardedIn++;
     if (this.tr.enabled)
-      this.tr.rewrite(this.nowMs, TR_IN, isNew, f, t.state[id]!, cm.t6.daddr6, id << 2, t.dport[id]!);
+      this.tr.rewrite(
+        this.nowMs,
+        TR_IN,
+        isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0),
+        f,
+        t.state[id]!,
+        cm.t6.daddr6,
+        id << 2,
+        t.dport[id]!,
+      );
     return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
   }
 
@@ -189,7 +209,8 @@ export class Pipeline6 {
   private outbound(buf: Buffer, f: ParsedFrame, flags: number, port: number, id: number): number {
     const cm = this.cm;
     const t = cm.t6.table;
-    if ((t.flags[id]! & CONN_F_FWD_MASK) !== FWD_MASQ) {
+    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
+    if (fwd !== FWD_MASQ && fwd !== FWD_FULLNAT) {
       this.n.passed++;
       return DROP_NONE;
     }
@@ -202,9 +223,20 @@ export class Pipeline6 {
       return DROP_TTL_EXCEEDED;
     }
     if (this.tr.enabled) this.tr.save(f);
-    rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
+    if (fwd === FWD_FULLNAT) this.fnat.out(buf, f, id);
+    else rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
     this.n.forwardedOut++;
-    if (this.tr.enabled) this.tr.rewrite(this.nowMs, TR_OUT, 0, f, t.state[id]!, cm.t6.daddr6, id << 2, t.dport[id]!);
+    if (this.tr.enabled)
+      this.tr.rewrite(
+        this.nowMs,
+        TR_OUT,
+        fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0,
+        f,
+        t.state[id]!,
+        cm.t6.daddr6,
+        id << 2,
+        t.dport[id]!,
+      );
     return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
   }
 

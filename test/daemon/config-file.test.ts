@@ -39,6 +39,25 @@ t.test('the example config parses into daemon settings, an EngineConfig and numb
   ]);
 });
 
+t.test('fullnat-address takes IPv4 and IPv6 addresses, each family apart', async (t) => {
+  const c = parseConfig(
+    '[engine]\nfullnat-address 192.168.99.6,2001:db8:99::250\nfullnat-address 2001:db8:99::251\n',
+    '/c',
+  );
+  t.same(c.engine.fullNatAddrs, [0xc0a86306]);
+  t.same(
+    c.engine.fullNatAddrs6?.map((a) => Array.from(a)),
+    [
+      [0x20010db8, 0x00990000, 0, 0x250],
+      [0x20010db8, 0x00990000, 0, 0x251],
+    ],
+  );
+  t.equal(parseConfig('[engine]\nfullnat-address 192.168.99.6\n', '/c').engine.fullNatAddrs6, undefined);
+  t.throws(() => parseConfig('[engine]\nfullnat-address 2001:db8::zz\n', '/c'), {
+    message: '/c:2: fullnat-address: not an IPv6 address: 2001:db8::zz',
+  });
+});
+
 t.test('fullnat-ports sets the local port range of every full NAT address', async (t) => {
   const c = parseConfig('[engine]\nfullnat-address 192.168.99.6\nfullnat-ports 40000-40015\n', '/c');
   t.same(c.engine.fullNatPorts, [40000, 40015]);

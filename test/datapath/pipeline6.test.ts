@@ -12,8 +12,8 @@ import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { addr6Bytes, buildFrame6 } from '../helpers/frames6.ts';
-import { hex, macToBytes, naiveSum } from '../helpers/frames.ts';
+import { addr6Bytes, buildFrame6, icmp6Err, nd } from '../helpers/frames6.ts';
+import { hex } from '../helpers/frames.ts';
 import { formatTrace } from '../../src/cli/format-trace.ts';
 
 const LVS0 = '02:00:00:00:00:01';
@@ -65,30 +65,6 @@ function lab(fwd = FWD_MASQ, rport = 8080) {
   const engine = new Engine(io, cfg, services, { now: () => now });
   engine.start();
   return { io, engine, advance: (ms: number) => (now += ms) };
-}
-
-/** An NS or NA (hop limit 255, one link-layer option), checksum summed naively. */
-function nd(type: 135 | 136, src: string, dst: string, target: string, mac: string, dstMac: string, flags = 0): Buffer {
-  const body = Buffer.alloc(32);
-  body[0] = type;
-  body[4] = flags;
-  addr6Bytes(target).copy(body, 8);
-  body[24] = type === 135 ? 1 : 2;
-  body[25] = 1;
-  macToBytes(mac).copy(body, 26);
-  const s = addr6Bytes(src);
-  const d = addr6Bytes(dst);
-  const ps = Buffer.concat([s, d, Buffer.from([0, 0, 0, 32, 0, 0, 0, 58]), body]);
-  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
-  const ip = Buffer.alloc(40);
-  ip.writeUInt32BE(0x60000000, 0);
-  ip.writeUInt16BE(32, 4);
-  ip[6] = 58;
-  ip[7] = 255;
-  s.copy(ip, 8);
-  d.copy(ip, 24);
-  const eth = Buffer.concat([macToBytes(dstMac), macToBytes(mac), Buffer.from([0x86, 0xdd])]);
-  return Buffer.concat([eth, ip, body]);
 }
 
 t.test('at start tsvs advertises the VIP6 unsolicited, to all nodes', async (t) => {
@@ -220,25 +196,6 @@ t.test('nine destination options headers: a counted bad_ipv6_exthdr drop, nothin
   t.equal(engine.drops.toRecord()['bad_ipv6_exthdr'], 1, 'nine: dropped');
   t.equal(engine.v6!.cm.conns.count, 1, 'two: walked, and the SYN made a connection');
 });
-
-/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
-function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
-  const s = addr6Bytes(src);
-  const d = addr6Bytes(dst);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
-  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
-  const ip = Buffer.alloc(40);
-  ip.writeUInt32BE(0x60000000, 0);
-  ip.writeUInt16BE(body.length, 4);
-  ip[6] = 58;
-  ip[7] = hop;
-  s.copy(ip, 8);
-  d.copy(ip, 24);
-  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
-}
 
 t.test('an ICMPv6 error from the real server about a connection reaches the client as from the VIP6', async (t) => {
   const { io } = lab();

@@ -20,6 +20,8 @@ export interface Frame6Spec {
   readonly icmpCode?: number;
   readonly icmpRest?: number;
   readonly payload?: Uint8Array;
+  /** TCP options, padded with EOL to a multiple of 4 bytes (the data offset grows with them). */
+  readonly tcpOptions?: Uint8Array;
   /** This many 8-byte destination options headers (next header 60) before the upper layer. */
   readonly destOpts?: number;
   /** Zero bytes after the packet (Ethernet padding). */
@@ -47,14 +49,17 @@ export function buildFrame6(s: Frame6Spec): Buffer {
   let nh: number;
   if (s.proto === 'tcp') {
     nh = 6;
-    l4 = Buffer.alloc(20 + payload.length);
+    const opts = s.tcpOptions ?? new Uint8Array(0);
+    const hl = 20 + ((opts.length + 3) & ~3);
+    l4 = Buffer.alloc(hl + payload.length);
     l4.writeUInt16BE(s.sport ?? 40000, 0);
     l4.writeUInt16BE(s.dport ?? 80, 2);
     l4.writeUInt32BE(1000, 4);
-    l4[12] = 5 << 4;
+    l4[12] = (hl / 4) << 4;
     l4[13] = [...(s.flags ?? 'A')].reduce((v, c) => v | FLAG_BITS[c]!, 0);
     l4.writeUInt16BE(65535, 14);
-    payload.copy(l4, 20);
+    Buffer.from(opts).copy(l4, 20);
+    payload.copy(l4, hl);
   } else if (s.proto === 'udp') {
     nh = 17;
     l4 = Buffer.alloc(8 + payload.length);
@@ -96,4 +101,55 @@ export function buildFrame6(s: Frame6Spec): Buffer {
   macToBytes(s.srcMac ?? '02:00:00:00:88:10').copy(eth, 6);
   eth.writeUInt16BE(0x86dd, 12);
   return Buffer.concat([eth, ip, ext, l4, Buffer.alloc(s.pad ?? 0)]);
+}
+
+/** An NS or NA (hop limit 255, one link-layer option), checksum summed naively. */
+export function nd(
+  type: 135 | 136,
+  src: string,
+  dst: string,
+  target: string,
+  mac: string,
+  dstMac: string,
+  flags = 0,
+): Buffer {
+  const body = Buffer.alloc(32);
+  body[0] = type;
+  body[4] = flags;
+  addr6Bytes(target).copy(body, 8);
+  body[24] = type === 135 ? 1 : 2;
+  body[25] = 1;
+  macToBytes(mac).copy(body, 26);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const ps = Buffer.concat([s, d, Buffer.from([0, 0, 0, 32, 0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(32, 4);
+  ip[6] = 58;
+  ip[7] = 255;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  const eth = Buffer.concat([macToBytes(dstMac), macToBytes(mac), Buffer.from([0x86, 0xdd])]);
+  return Buffer.concat([eth, ip, body]);
+}
+
+/** An ICMPv6 error (type/code) quoting `quote` (an IPv6 packet), checksum summed naively. */
+export function icmp6Err(src: string, dst: string, srcMac: string, dstMac: string, hop: number, quote: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0, 0, 0]), quote]);
+  const s = addr6Bytes(src);
+  const d = addr6Bytes(dst);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const ps = Buffer.concat([s, d, len, Buffer.from([0, 0, 0, 58]), body]);
+  body.writeUInt16BE(~naiveSum(ps, 0, ps.length) & 0xffff, 2);
+  const ip = Buffer.alloc(40);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(body.length, 4);
+  ip[6] = 58;
+  ip[7] = hop;
+  s.copy(ip, 8);
+  d.copy(ip, 24);
+  return Buffer.concat([macToBytes(dstMac), macToBytes(srcMac), Buffer.from([0x86, 0xdd]), ip, body]);
 }
