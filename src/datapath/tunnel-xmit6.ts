@@ -70,10 +70,14 @@ export class TunnelXmit6 {
   send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest, hop: number, daddrs: Uint32Array, at: number): number {
     if (dest.af !== AF_INET6) return DROP_TUNNEL_FAMILY;
     const port = hop >>> 16;
-    // The source the route picks toward the real server: ipv6_dev_get_saddr() on the output device.
-    const rip = this.rip;
-    for (let i = 0; i < 4; i++) rip[i] = daddrs[at + i]!;
-    const saddr = this.x6.nsSender(port, rip);
+    // The source the route picks toward the real server, ipv6_dev_get_saddr() on the output device:
+    // the director's kernel address there (the DIP6), else the address tsvs speaks from there.
+    let saddr = this.x6.dips[port] ?? null;
+    if (saddr === null) {
+      const rip = this.rip;
+      for (let i = 0; i < 4; i++) rip[i] = daddrs[at + i]!;
+      saddr = this.x6.nsSender(port, rip);
+    }
     if (saddr === null) return DROP_NO_ROUTE;
     const mtu = this.xmit.mtus[port]! - IP6H;
     if (mtu < IPV6_MIN_MTU) return DROP_NO_ROUTE; // "mtu less than 1280": the route fails
