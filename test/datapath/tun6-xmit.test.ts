@@ -36,11 +36,12 @@ function v6dest(addr: string, port = 80): DestSpec {
 }
 
 /** The director: VIP6 on eth0, the DIP6 on eth1 (MTU mtu), RIP6 behind GW6; one tunnelled real server. */
-function tun6Lab(mtu = 1500, dest: DestSpec = v6dest(RIP6)) {
+function tun6Lab(mtu = 1500, dest: DestSpec = v6dest(RIP6), onePort = false) {
   const io = new MemoryIo([
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: LVS1, mtu },
   ]);
+  const eth1 = { subnets6: [[parseInet6(DIP6)!, 64]] as const, gateway6: parseInet6(GW6)! };
   const cfg: EngineConfig = {
     ports: [
       {
@@ -50,15 +51,10 @@ function tun6Lab(mtu = 1500, dest: DestSpec = v6dest(RIP6)) {
         gateway: 0,
         owned6: [parseInet6(VIP6)!],
         subnets6: [[parseInet6('2001:db8:88::')!, 64]],
+        // One port: the VIP6 and the DIP6 on the same segment, as in the TUN lab.
+        ...(onePort ? eth1 : {}),
       },
-      {
-        name: 'eth1',
-        owned: [],
-        subnets: [],
-        gateway: 0,
-        subnets6: [[parseInet6(DIP6)!, 64]],
-        gateway6: parseInet6(GW6)!,
-      },
+      { name: 'eth1', owned: [], subnets: [], gateway: 0, ...(onePort ? {} : eth1) },
     ],
     fullNatAddrs: [],
     connCapacity: 1024,
@@ -72,7 +68,7 @@ function tun6Lab(mtu = 1500, dest: DestSpec = v6dest(RIP6)) {
   const engine = new Engine(io, cfg, services, { now: () => nowMs });
   engine.start();
   io.sent.length = 0; // the unsolicited NA for the VIP6
-  engine.v6!.x6.learn(parseInet6(GW6)!, 1, parseMac(RTR), 0, nowMs);
+  engine.v6!.x6.learn(parseInet6(GW6)!, onePort ? 0 : 1, parseMac(RTR), 0, nowMs);
   return { io, engine, dest: d as Dest };
 }
 
@@ -214,4 +210,17 @@ t.test('across families: a counted tunnel_family drop, and no GUE toward an IPv6
     { code: 'EINVAL', cause: 'GUE tunnels to IPv6 real servers are not supported by tsvs' },
     'GUE toward an IPv6 real server is refused by the control plane',
   );
+});
+
+t.test('the outer source is the DIP6 even where tsvs owns the VIP6 on the same port', async (t) => {
+  const { io } = tun6Lab(1500, v6dest(RIP6), true);
+  io.inject(0, buildFrame6(syn));
+  io.deliver();
+  const got = io.sent[0]!.frame;
+  t.equal(
+    hex(got.subarray(14 + 8, 14 + 24)),
+    hex(addr6Bytes(DIP6)),
+    'from the DIP6 (ipv6_dev_get_saddr), not the VIP6',
+  );
+  t.equal(hex(got.subarray(6, 12)), hex(macToBytes(LVS0)), 'out of eth0');
 });
