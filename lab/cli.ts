@@ -44,6 +44,7 @@ Commands:
   tun [--decap bpf|kernel]  the LVS-TUN lab: real servers on a routed network get each client
                        packet in IPIP (then GUE) and answer directly; they decapsulate with
                        tunl0 where the kernel has it, else with a tc BPF program (--decap forces one)
+  tun --ipv6           the same lab dual-stack over IPv6: ip6ip6 to the real servers (tc BPF decap)
   ansible              deploy the NAT lab with deploy/ansible (site.yml over ssh from the client:
                        Node, tsvs, tsvsd.conf, sysctls, health file, nginx), drive traffic, run
                        the playbook again (changed=0), then remove everything (lab/README.md)
@@ -254,7 +255,8 @@ async function main(): Promise<void> {
       break;
     case 'tun': {
       const k = rest[rest.indexOf('--decap') + 1];
-      await tunDemo(prefix, rest.includes('--decap') && (k === 'bpf' || k === 'kernel') ? k : 'auto');
+      const decap = rest.includes('--decap') && (k === 'bpf' || k === 'kernel') ? k : 'auto';
+      await tunDemo(prefix, decap, rest.includes('--ipv6'));
       break;
     }
     case 'down': {

@@ -28,7 +28,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { addNetns, addSwitch, addVeth, ip, nsExec, sh } from './netns.ts';
-import { CIP6, DIP6, noDad, RIP1_6, RIP2_6, VIP6 } from './ipv6.ts';
+import { CIP6, DIP6, noDad, RIP1_6, RIP2_6, routedClient6, VIP6, vipOnLo6 } from './ipv6.ts';
 import { CIP, RIP1, RIP2, VIP, LabTopology, type LabOptions } from './topology.ts';
 
 export const DR_DIP = '192.168.99.5';
@@ -107,27 +107,13 @@ export class DrTopology extends LabTopology {
     for (const ns of [this.client, this.router, this.lvs, this.web1, this.web2]) noDad(ns);
     // The switch floods multicast: the solicited-node groups NS go to need no MLD snooping.
     ip('-n', this.sw, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
-    // Host routes on the client link: a prefix short enough to hold both ::10 and ::11 makes ::10
-    // its subnet-router anycast address, which the forwarding router takes as its own
-    // (addrconf_join_anycast(), net/ipv6/addrconf.c), and the client's replies would end there.
-    ip('-n', this.client, '-6', 'addr', 'add', `${CIP6}/128`, 'dev', 'eth0', 'nodad');
-    ip('-n', this.client, '-6', 'route', 'add', `${ROUTER6_CLIENT_SIDE}/128`, 'dev', 'eth0');
-    ip('-n', this.client, '-6', 'route', 'add', 'default', 'via', ROUTER6_CLIENT_SIDE);
-    ip('-n', this.router, '-6', 'addr', 'add', `${ROUTER6_CLIENT_SIDE}/128`, 'dev', 'eth0', 'nodad');
-    ip('-n', this.router, '-6', 'route', 'add', `${CIP6}/128`, 'dev', 'eth0');
+    routedClient6(this.client, this.router, CIP6, ROUTER6_CLIENT_SIDE);
     ip('-n', this.router, '-6', 'addr', 'add', `${ROUTER6_SEGMENT_SIDE}/64`, 'dev', 'eth1', 'nodad');
     ip('-n', this.router, '-6', 'route', 'add', `${VIP6}/128`, 'dev', 'eth1');
-    nsExec(this.router, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
     nsExec(this.lvs, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0');
     ip('-n', this.lvs, '-6', 'addr', 'add', `${DIP6}/64`, 'dev', 'eth0', 'nodad');
-    for (const [ns, rip] of [
-      [this.web1, RIP1_6],
-      [this.web2, RIP2_6],
-    ] as const) {
-      ip('-n', ns, '-6', 'addr', 'add', `${rip}/64`, 'dev', 'eth1', 'nodad');
-      ip('-n', ns, '-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad');
-      ip('-n', ns, '-6', 'route', 'add', 'default', 'via', ROUTER6_SEGMENT_SIDE);
-    }
+    vipOnLo6(this.web1, RIP1_6, ROUTER6_SEGMENT_SIDE);
+    vipOnLo6(this.web2, RIP2_6, ROUTER6_SEGMENT_SIDE);
   }
 
   /**

@@ -58,3 +58,26 @@ export const IPV6_ENGINE = {
 
 /** The URL of the VIP6 for curl (brackets; -g keeps curl from globbing them). */
 export const VIP6_URL = `http://[${VIP6}]/`;
+
+/**
+ * A client reached through a router over IPv6 (the DR and TUN labs): cip6 on the client's eth0,
+ * the router's routerAddr6 on its eth0, host routes both ways. Host routes, not a prefix: a
+ * prefix short enough to hold both addresses makes the client's its subnet-router anycast
+ * address, which the forwarding router takes as its own (addrconf_join_anycast(),
+ * net/ipv6/addrconf.c), and the client's replies would end there.
+ */
+export function routedClient6(client: string, router: string, cip6: string, routerAddr6: string): void {
+  ip('-n', client, '-6', 'addr', 'add', `${cip6}/128`, 'dev', 'eth0', 'nodad');
+  ip('-n', client, '-6', 'route', 'add', `${routerAddr6}/128`, 'dev', 'eth0');
+  ip('-n', client, '-6', 'route', 'add', 'default', 'via', routerAddr6);
+  ip('-n', router, '-6', 'addr', 'add', `${routerAddr6}/128`, 'dev', 'eth0', 'nodad');
+  ip('-n', router, '-6', 'route', 'add', `${cip6}/128`, 'dev', 'eth0');
+  nsExec(router, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+}
+
+/** A DR or TUN real server: rip6/64 on eth1, the VIP6 on lo, default route via gw6. */
+export function vipOnLo6(ns: string, rip6: string, gw6: string): void {
+  ip('-n', ns, '-6', 'addr', 'add', `${rip6}/64`, 'dev', 'eth1', 'nodad');
+  ip('-n', ns, '-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad');
+  ip('-n', ns, '-6', 'route', 'add', 'default', 'via', gw6);
+}

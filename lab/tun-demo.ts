@@ -11,9 +11,10 @@ import { VIP } from './topology.ts';
 import { drive, ratioText } from './traffic.ts';
 import { ensureBpfDecap, GUE_PORT, type DecapKind } from './tun-decap.ts';
 import { TUN_RIP1, TUN_RIP2, TunTopology } from './tun-topology.ts';
+import { tun6Run } from './tun6-demo.ts';
 
 /** Build the TUN lab and walk through it; on any failure or Ctrl-C everything is removed again. */
-export async function tunDemo(prefix: string, decap: 'auto' | DecapKind): Promise<void> {
+export async function tunDemo(prefix: string, decap: 'auto' | DecapKind, ipv6 = false): Promise<void> {
   const lab = new TunTopology(prefix);
   const d = new LabDaemon(lab);
   const abort = (): void => {
@@ -24,11 +25,12 @@ export async function tunDemo(prefix: string, decap: 'auto' | DecapKind): Promis
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   try {
-    if (decap !== 'kernel') {
+    if (decap !== 'kernel' || ipv6) {
       const why = ensureBpfDecap();
       if (why !== null) throw new Error(why);
     }
-    await run(lab, d, decap);
+    if (ipv6) await run6(lab, d);
+    else await run(lab, d, decap);
   } catch (e) {
     d.stop();
     lab.down();
@@ -37,6 +39,16 @@ export async function tunDemo(prefix: string, decap: 'auto' | DecapKind): Promis
     process.off('SIGINT', abort);
     process.off('SIGTERM', abort);
   }
+}
+
+/** `tun --ipv6`: the lab dual-stack, the walk-through over IPv6 (tun6-demo.ts). */
+async function run6(lab: TunTopology, d: LabDaemon): Promise<void> {
+  say('== tsvs: the LVS-TUN lab over IPv6 (ip6ip6) ==\n');
+  tearDownLeftover(lab.prefix, d);
+  lab.up({ decap: 'bpf', ipv6: true });
+  const pid = await d.start();
+  say(`Lab up: ${lab.namespaces.join(', ')}; tsvsd pid ${pid} in ${lab.lvs} (log: ${d.logFile}).`);
+  tun6Run(lab, d);
 }
 
 async function run(lab: TunTopology, d: LabDaemon, decap: 'auto' | DecapKind): Promise<void> {

@@ -11,9 +11,10 @@
 //
 // Classic NAT (masquerading, -m), direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
 // came, only its Ethernet addresses change toward the real server, which holds the VIP6 on lo and
-// answers the client itself) and full NAT (-F, fullnat6.ts: the replies come back to an IPv6
-// full-NAT address tsvs owns). A connection of another forwarding method is a counted
-// DROP_NO_DEST. A packet from a real server of a connection that is not NAT is passed
+// answers the client itself), full NAT (-F, fullnat6.ts: the replies come back to an IPv6
+// full-NAT address tsvs owns) and tunnelling (-i, ip_vs_tunnel_xmit_v6: the packet inside an
+// outer IPv6 header toward the real server, tunnel-xmit6.ts). A connection of another forwarding
+// method is a counted DROP_NO_DEST. A packet from a real server of a connection that is not NAT is passed
 // to the kernel unchanged: ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections
 // only and accepts the others. The hop limit is checked before the rewrite, as
 // __ip_vs_get_out_rt_v6() does (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the
@@ -30,7 +31,7 @@ import {
   DROP_TTL_EXCEEDED,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE } from '../model/dest.ts';
+import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
@@ -59,6 +60,7 @@ import { handleEcho6, handleNdisc6 } from './local6.ts';
 import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
+import { TunnelXmit6 } from './tunnel-xmit6.ts';
 import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
 
@@ -87,6 +89,8 @@ export class Pipeline6 {
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
   private readonly fnat: FullNat6;
+  /** LVS-TUN over IPv6: ip6ip6 toward the real server (tunnel-xmit6.ts). */
+  readonly tun: TunnelXmit6;
 
   constructor(
     private readonly services: ServiceView6,
@@ -98,11 +102,13 @@ export class Pipeline6 {
     private readonly tr: Trace6,
   ) {
     this.fnat = new FullNat6(cm.t6);
+    this.tun = new TunnelXmit6(xmit, x6, owned);
   }
 
   beginBatch(nowMs: number): void {
     this.nowMs = nowMs;
     this.used = 0;
+    this.tun.beginBatch();
     this.x6.setNow(nowMs);
   }
 
@@ -181,7 +187,7 @@ export class Pipeline6 {
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT) return DROP_NO_DEST;
+    if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT && fwd !== FWD_TUNNEL) return DROP_NO_DEST;
     // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
       this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
@@ -202,7 +208,9 @@ export class Pipeline6 {
         id << 2,
         t.dport[id]!,
       );
-    return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
+    if (fwd !== FWD_TUNNEL) return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
+    const hop = this.hop(cm.t6.hopIn, cm.t6.daddr6, id);
+    return hop < 0 ? -hop : this.tun.send(buf, f, flags, t.dest[id]!, hop, cm.t6.daddr6, id << 2);
   }
 
   /** Real server -> client: rewrite the source back to VIP6:vport, send. */
@@ -245,13 +253,18 @@ export class Pipeline6 {
    * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
    */
   private send(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
+    const hop = this.hop(hops, addrs, id);
+    return hop < 0 ? -hop : this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
+  }
+
+  /** The next hop kept in hops[id], resolved toward addrs[id << 2 ..] the first time; or minus a drop reason. */
+  private hop(hops: Int32Array, addrs: Uint32Array, id: number): number {
     let hop = hops[id]! - 1;
     if (hop < 0) {
       hop = this.x6.resolve(addrs, id << 2);
-      if (hop < 0) return -hop;
-      hops[id] = hop + 1;
+      if (hop >= 0) hops[id] = hop + 1;
     }
-    return this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
+    return hop;
   }
 
   /**

@@ -13,16 +13,17 @@
 // dropped; without DF the outer packet leaves with DF clear and is fragmented as ip_fragment()
 // does it (tunnel-frag.ts).
 
-import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../lib/drops.ts';
+import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../lib/drops.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { TUN_F_CSUM, TUN_F_REMCSUM, TUN_TYPE_GUE, type Dest } from '../model/dest.ts';
+import { AF_INET, TUN_F_CSUM, TUN_F_REMCSUM, TUN_TYPE_GUE, type Dest } from '../model/dest.ts';
 import { buildIcmpFragNeeded, icmpErrorAllowed } from '../packet/build-icmp.ts';
 import { rd16, wr16, wr32 } from '../packet/bytes.ts';
 import { csumPartial, csumTcpudpMagic, ipSendCheck } from '../packet/checksum.ts';
 import type { ParsedFrame } from '../packet/frame.ts';
 import { IP_DF } from '../packet/ipv4.ts';
-import { RXF_VNET_HDR, VNET_HDR_LEN } from '../packet/rx-flags.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { completePartialCsum, TunnelFrag } from './tunnel-frag.ts';
+import { tunnelHeadroom } from './tunnel-headroom.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { Xmit } from './xmit.ts';
 
@@ -35,8 +36,6 @@ const GUE_REMCSUM_OPT = 8;
 /** The kernel's default net.ipv4.ip_local_port_range, which udp_flow_src_port() spreads over. */
 const PORT_MIN = 32768;
 const PORT_MAX = 60999;
-/** virtio_net_hdr: flags byte, hdr_len and csum_start (little endian on this side of the socket). */
-const VNET_F_NEEDS_CSUM = 1;
 
 const ICMP_SLOTS = 16;
 const ICMP_SLOT_BYTES = 640;
@@ -70,6 +69,9 @@ export class TunnelXmit {
    * `flags` are the frame's RX flags. Returns DROP_NONE or the drop reason.
    */
   send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest): number {
+    // An IPv6 real server of an IPv4 service (ip_vs_tunnel_xmit_v6() with an IPv4 inner packet)
+    // is accepted by the control plane as the kernel does, but not tunnelled: a counted drop.
+    if (dest.af !== AF_INET) return DROP_TUNNEL_FAMILY;
     const daddr = dest.addr >>> 0;
     const xmit = this.xmit;
     const port = xmit.route.lookup(daddr);
@@ -95,25 +97,8 @@ export class TunnelXmit {
     // inner checksum now, as skb_checksum_help() before ip_fragment() does.
     if (f.csumPartial !== 0 && tooBig && !remcsum) completePartialCsum(buf, f);
 
-    const fo = f.frameOff;
-    const l2 = f.l3Off - fo;
-    const no = fo - hlen;
-    // The virtio_net_hdr, then the Ethernet header (with its 802.1Q tag) move hlen bytes forward, in
-    // that order: the Ethernet header's new place overlaps the old virtio_net_hdr.
-    if (vnet !== 0) {
-      const vo = no - VNET_HDR_LEN;
-      for (let i = 0; i < VNET_HDR_LEN; i++) buf[vo + i] = buf[fo - VNET_HDR_LEN + i]!;
-      if ((buf[vo]! & VNET_F_NEEDS_CSUM) !== 0) {
-        if (tooBig || remcsum) {
-          buf[vo] = buf[vo]! & ~VNET_F_NEEDS_CSUM;
-        } else {
-          const cs = buf[vo + 6]! | (buf[vo + 7]! << 8);
-          buf[vo + 6] = (cs + hlen) & 0xff;
-          buf[vo + 7] = (cs + hlen) >>> 8;
-        }
-      }
-    }
-    for (let i = 0; i < l2; i++) buf[no + i] = buf[fo + i]!;
+    const l2 = f.l3Off - f.frameOff;
+    const no = tunnelHeadroom(buf, f.frameOff, l2, hlen, vnet, tooBig || remcsum);
 
     // The outer header (ip_vs_tunnel_xmit): TOS and DF copied from the inner header, its TTL,
     // ip_select_ident(): id 0 with DF (the packet is not yet ignore_df), else a counter.

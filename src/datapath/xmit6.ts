@@ -30,6 +30,13 @@ export class Xmit6 implements NeighSink {
   /** Neighbour solicitations sent. */
   nsRequests: number;
   private readonly sources: readonly NsSource[];
+  /**
+   * Per port, the director's own kernel address there (the DIP6, a prefix written with a host
+   * address: `subnet 2001:db8:99::5/64`), or null: what ipv6_dev_get_saddr() can pick for a
+   * packet the director itself sends (a tunnel's outer header); tsvs's owned addresses are not
+   * the kernel's.
+   */
+  readonly dips: readonly (Uint32Array | null)[];
   private readonly target: Uint32Array;
   private readonly scratch: Buffer;
   private nowMs: number;
@@ -43,6 +50,7 @@ export class Xmit6 implements NeighSink {
     this.neigh = new NeighTable(this);
     this.index = new Addr6Index();
     this.sources = nsSources(cfg);
+    this.dips = cfg.ports.map((p) => (p.subnets6 ?? []).find(([a, len]) => hasHostPart(a, len))?.[0] ?? null);
     this.target = new Uint32Array(4);
     this.scratch = Buffer.alloc(128);
     this.nsRequests = 0;
@@ -160,11 +168,18 @@ function nsSources(cfg: EngineConfig): NsSource[] {
       const mask = new Uint32Array(4);
       prefixMask6(len, mask, 0);
       for (const o of p.owned6 ?? []) if (sameNet6(o, 0, addr, 0, mask, 0)) out.push({ port, addr: o, mask });
-      let host = 0;
-      for (let i = 0; i < 4; i++) host |= addr[i]! & ~mask[i]!;
-      if (host !== 0) out.push({ port, addr, mask });
+      if (hasHostPart(addr, len)) out.push({ port, addr, mask });
     }
     for (const o of p.owned6 ?? []) out.push({ port, addr: o, mask: new Uint32Array(4) });
   });
   return out;
+}
+
+/** Whether addr/len names a host (some bit beyond the prefix set), not just the prefix. */
+function hasHostPart(addr: Uint32Array, len: number): boolean {
+  const mask = new Uint32Array(4);
+  prefixMask6(len, mask, 0);
+  let host = 0;
+  for (let i = 0; i < 4; i++) host |= addr[i]! & ~mask[i]!;
+  return host !== 0;
 }

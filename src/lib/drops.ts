@@ -25,10 +25,11 @@ export const DROP_DEFENSE_PACKET = 21; // new-connection packet dropped by drop_
 export const DROP_SYNPROXY_BAD_COOKIE = 22; // SYN proxy: an ACK for no connection whose cookie does not check
 export const DROP_SYNPROXY_PENDING = 23; // SYN proxy: a client segment while the real server's SYN-ACK is awaited
 export const DROP_SYNPROXY_BAD_RST = 24; // SYN proxy: a client RST outside the window (RFC 5961 3.2)
-export const DROP_FRAG_NEEDED = 25; // DF packet too big for the tunnel: ICMP fragmentation needed sent back
+export const DROP_FRAG_NEEDED = 25; // too big for the tunnel: ICMP frag needed / ICMPv6 packet too big sent back
 export const DROP_TUNNEL_GSO = 26; // GSO superpacket toward a tunnel: no virtio GSO type for IPIP/GUE
 export const DROP_BAD_IPV6_EXTHDR = 27; // IPv6 extension header chain not walked: unknown kind, too many, misplaced
-export const DROP_COUNT = 28;
+export const DROP_TUNNEL_FAMILY = 28; // tunnel to a real server of the packet's other family (4in6, 6in4): not done
+export const DROP_COUNT = 29;
 
 export const DROP_NAMES: readonly string[] = [
   'none',
@@ -59,6 +60,7 @@ export const DROP_NAMES: readonly string[] = [
   'frag_needed',
   'tunnel_gso',
   'bad_ipv6_exthdr',
+  'tunnel_family',
 ];
 
 /** Per-reason drop counters, one Float64Array so counting never allocates. */

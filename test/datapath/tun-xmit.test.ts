@@ -9,9 +9,18 @@ import t from 'tap';
 import { Engine } from '../../src/datapath/engine.ts';
 import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
-import { AF_INET, FWD_TUNNEL, TUN_F_CSUM, TUN_F_NOCSUM, TUN_TYPE_GUE, TUN_TYPE_IPIP } from '../../src/model/dest.ts';
+import {
+  AF_INET,
+  AF_INET6,
+  FWD_TUNNEL,
+  TUN_F_CSUM,
+  TUN_F_NOCSUM,
+  TUN_TYPE_GUE,
+  TUN_TYPE_IPIP,
+} from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
-import { DROP_FRAG_NEEDED, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
+import { DROP_FRAG_NEEDED, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
+import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, type FrameSpec } from '../helpers/frames.ts';
@@ -29,6 +38,10 @@ interface TunSpec {
   tunType: number;
   tunPort: number;
   tunFlags: number;
+  /** Another real server than RIP (an IPv6 one: af, addr, addr6). */
+  af?: number;
+  addr?: number;
+  addr6?: Uint32Array;
 }
 
 function tunLab(tun: TunSpec, mtu = 1500) {
@@ -288,3 +301,15 @@ t.test('a partial checksum stays partial: csum_start moves with the frame by the
   });
   t.equal(hex(s.frame), hex(want));
 });
+
+t.test(
+  'an IPv6 real server of an IPv4 service (4in6) is a counted tunnel_family drop, not IPIP to its fold',
+  async (t) => {
+    const rip6 = parseInet6('2001:db8:77::100')!;
+    const { io, engine } = tunLab({ ...IPIP, af: AF_INET6, addr: inet6Fold(rip6), addr6: rip6 });
+    io.inject(0, buildFrame(syn));
+    io.deliver();
+    t.equal(io.sent.length, 0, 'nothing sent');
+    t.equal(engine.drops.counts[DROP_TUNNEL_FAMILY], 1, 'counted as tunnel_family');
+  },
+);
