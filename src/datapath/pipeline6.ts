@@ -12,15 +12,13 @@
 // Classic NAT (masquerading, -m), direct routing (-g, ip_vs_dr_xmit_v6: the packet leaves as it
 // came, only its Ethernet addresses change toward the real server, which holds the VIP6 on lo and
 // answers the client itself), full NAT (-F, fullnat6.ts: the replies come back to an IPv6
-// full-NAT address tsvs owns) and tunnelling (-i, ip_vs_tunnel_xmit_v6: the packet inside an
-// outer IPv6 header toward the real server, tunnel-xmit6.ts). A connection of another forwarding
-// method is a counted DROP_NO_DEST. A packet from a real server of a connection that is not NAT is passed
-// to the kernel unchanged: ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections
-// only and accepts the others. The hop limit is checked before the rewrite, as
-// __ip_vs_get_out_rt_v6() does (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the
-// sender sent it.
-// Per packet: no allocation; the frames the director originates use slots of one buffer, valid
-// until the batch is flushed.
+// full-NAT address tsvs owns) and tunnelling (-i, ip_vs_tunnel_xmit_v6, tunnel-xmit6.ts). A
+// packet from a real server of a connection that is not NAT is passed to the kernel unchanged:
+// ip_vs_out_hook() (ip_vs_core.c) rewrites replies of MASQ connections only and accepts the
+// others. The hop limit is checked before the rewrite, as __ip_vs_get_out_rt_v6() does
+// (decrement_ttl), so ICMPv6 time exceeded quotes the packet as the sender sent it.
+// Per packet: no allocation; the frames the director originates use slots of one buffer
+// (originate6.ts), valid until the batch is flushed.
 
 import {
   DROP_DEST_QUIESCED,
@@ -40,12 +38,6 @@ import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
 import { decHopLimit, rewriteDest6, rewriteSource6 } from '../nat/rewrite6.ts';
 import {
-  buildIcmp6PortUnreach,
-  buildIcmp6TimeExceeded,
-  ICMP6_ERROR_MAX_FRAME,
-  icmp6ErrorAllowed,
-} from '../packet/build-icmp6.ts';
-import {
   ICMPV6_DEST_UNREACH,
   ICMPV6_TIME_EXCEED,
   NDISC_NEIGHBOUR_ADVERTISEMENT,
@@ -57,6 +49,7 @@ import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
 import { FullNat6 } from './fullnat6.ts';
 import { handleIcmp6Error } from './icmp6-path.ts';
 import { handleEcho6, handleNdisc6 } from './local6.ts';
+import { Originate6 } from './originate6.ts';
 import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
@@ -77,14 +70,10 @@ export interface PathCounters {
   forwardedOut: number;
 }
 
-const SLOTS = 32;
-const SLOT_BYTES = (ICMP6_ERROR_MAX_FRAME + 7) & ~7;
-
 export class Pipeline6 {
   private readonly inp = new SchedInput();
-  /** Frames the director originates in this batch (NA, ICMPv6 errors), valid until the batch is flushed. */
-  private readonly out = Buffer.alloc(SLOTS * SLOT_BYTES);
-  private used = 0;
+  /** Frames the director originates in this batch (NA, ICMPv6 errors). */
+  private readonly orig: Originate6;
   private nowMs = 0;
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
@@ -101,13 +90,14 @@ export class Pipeline6 {
     private readonly n: PathCounters,
     private readonly tr: Trace6,
   ) {
+    this.orig = new Originate6(xmit);
     this.fnat = new FullNat6(cm.t6);
     this.tun = new TunnelXmit6(xmit, x6, owned);
   }
 
   beginBatch(nowMs: number): void {
     this.nowMs = nowMs;
-    this.used = 0;
+    this.orig.beginBatch();
     this.tun.beginBatch();
     this.x6.setNow(nowMs);
   }
@@ -125,7 +115,7 @@ export class Pipeline6 {
       const type = f.icmpType;
       if (type === NDISC_NEIGHBOUR_SOLICITATION || type === NDISC_NEIGHBOUR_ADVERTISEMENT) {
         this.n.local++;
-        return handleNdisc6(buf, f, port, this.owned, this.xmit, this.x6, this.out, this.slot(), this.nowMs);
+        return handleNdisc6(buf, f, port, this.owned, this.xmit, this.x6, this.orig.out, this.orig.slot(), this.nowMs);
       }
       if (f.icmpIsError !== 0) return handleIcmp6Error(buf, f, flags, ownerPort >= 0, this.cm, this.x6);
       if (ownerPort < 0) {
@@ -178,7 +168,7 @@ export class Pipeline6 {
       this.inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
       id = cm.schedule(svc, this.inp, f.tcpFlags, f.saddr6, f.daddr6);
       if (id < 0) {
-        if (-id === DROP_NO_DEST) this.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
+        if (-id === DROP_NO_DEST) this.orig.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
         return -id;
       }
       isNew = TR_F_NEW;
@@ -190,7 +180,7 @@ export class Pipeline6 {
     if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT && fwd !== FWD_TUNNEL) return DROP_NO_DEST;
     // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
-      this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
+      this.orig.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
       return DROP_TTL_EXCEEDED;
     }
     // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
@@ -209,7 +199,7 @@ export class Pipeline6 {
         t.dport[id]!,
       );
     if (fwd !== FWD_TUNNEL) return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
-    const hop = this.hop(cm.t6.hopIn, cm.t6.daddr6, id);
+    const hop = this.x6.connHop(cm.t6.hopIn, cm.t6.daddr6, id);
     return hop < 0 ? -hop : this.tun.send(buf, f, flags, t.dest[id]!, hop, cm.t6.daddr6, id << 2);
   }
 
@@ -227,7 +217,7 @@ export class Pipeline6 {
     // Replies cross the director's forwarding path in the kernel (ip6_forward decrements the hop limit).
     if (!decHopLimit(buf, f)) {
       const src = this.x6.nsSender(port, f.saddr6);
-      if (src !== null) this.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, src);
+      if (src !== null) this.orig.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, src);
       return DROP_TTL_EXCEEDED;
     }
     if (this.tr.enabled) this.tr.save(f);
@@ -253,41 +243,7 @@ export class Pipeline6 {
    * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
    */
   private send(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
-    const hop = this.hop(hops, addrs, id);
+    const hop = this.x6.connHop(hops, addrs, id);
     return hop < 0 ? -hop : this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
-  }
-
-  /** The next hop kept in hops[id], resolved toward addrs[id << 2 ..] the first time; or minus a drop reason. */
-  private hop(hops: Int32Array, addrs: Uint32Array, id: number): number {
-    let hop = hops[id]! - 1;
-    if (hop < 0) {
-      hop = this.x6.resolve(addrs, id << 2);
-      if (hop >= 0) hops[id] = hop + 1;
-    }
-    return hop;
-  }
-
-  /**
-   * icmpv6_send() back to the sender of the parsed packet, from src: port unreachable
-   * (ip_vs_leave: no real server) or hop limit exceeded (decrement_ttl), on the port the packet
-   * came in on, from that port's MAC. Nothing when icmp6ErrorAllowed refuses or no slot is free.
-   */
-  private icmpError(buf: Buffer, f: ParsedFrame, port: number, type: number, src: Uint32Array): void {
-    if (!icmp6ErrorAllowed(buf, f, type)) return;
-    const off = this.slot();
-    if (off < 0) return;
-    const o = this.out;
-    const n =
-      type === ICMPV6_DEST_UNREACH
-        ? buildIcmp6PortUnreach(o, off, buf, f, src)
-        : buildIcmp6TimeExceeded(o, off, buf, f, src);
-    const m = this.xmit.macs;
-    for (let i = 0; i < 6; i++) o[off + 6 + i] = m[port * 6 + i]!;
-    this.xmit.queue(port, o, off, n, 0);
-  }
-
-  /** The offset of a free slot of `out` for this batch, or -1. */
-  private slot(): number {
-    return this.used < SLOTS ? this.used++ * SLOT_BYTES : -1;
   }
 }

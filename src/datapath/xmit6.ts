@@ -92,6 +92,20 @@ export class Xmit6 implements NeighSink {
     return id < 0 ? -DROP_NEIGH_UNRESOLVED : (port << 16) | id;
   }
 
+  /**
+   * A connection's next hop kept in hops[id] (ConnTable6.hopIn / hopOut, plus one, 0 = not yet),
+   * resolved toward addrs[id << 2 ..] on the connection's first packet in that direction; or
+   * minus a drop reason.
+   */
+  connHop(hops: Int32Array, addrs: Uint32Array, id: number): number {
+    let hop = hops[id]! - 1;
+    if (hop < 0) {
+      hop = this.resolve(addrs, id << 2);
+      if (hop >= 0) hops[id] = hop + 1;
+    }
+    return hop;
+  }
+
   /** Queue the frame to a resolved next hop (resolve()), or hold it until the neighbour answers. */
   sendVia(hop: number, buf: Buffer, off: number, len: number, flags: number): number {
     const port = hop >>> 16;
