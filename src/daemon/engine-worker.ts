@@ -2,7 +2,8 @@
 // starts them). It owns what the single engine owns, for its share of the flows: AF_PACKET rings
 // joined to one PACKET_FANOUT group per interface as member `index` (src/io/fanout-program.ts picks
 // the member from the client side of each frame), a connection table shard, the full-NAT local
-// ports p % workers == index, and its own copy of the service table.
+// ports p % workers == index, its own copy of the service table, and its shard of the connection
+// state file (state-reshard.ts), restored before its first frame.
 //
 // Rule sets: the main thread sends complete, versioned sets; this thread reconciles its table to
 // one in a single message handler (reconcile.ts: unchanged services and real servers keep their
@@ -21,6 +22,8 @@ import { engineStats } from './engine-runner.ts';
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { engineConnSource } from './engine-data-plane.ts';
+import { openConnState } from './state-file.ts';
+import { restoreState } from './restore-state.ts';
 import { Logger } from '../lib/logger.ts';
 import {
   REPORT_CONNS_MAX,
@@ -74,9 +77,12 @@ const table = new ServiceTable({ findScheduler });
 // one worker after the other, so the new fanout groups number the workers as before.
 // What the engine logs (an interface lost or back) goes to the daemon's logger, which adds `worker`.
 const log = new Logger({ level: 'debug', format: 'json', write: (json) => post({ type: 'log', json }) });
+// This shard's state file (state-reshard.ts), mapped as the single engine maps its own. The wait
+// covers a restart after a crash, while the dead thread's mapping still holds the lock.
+const state = init.state.path === null ? null : openConnState(init.state.path, init.cfg.connCapacity, log, 2000);
 const engine = new Engine(io, init.cfg, table, {
   log,
-  conn: { lportSlot: init.index, lportSlots: init.workers },
+  conn: { lportSlot: init.index, lportSlots: init.workers, ...(state === null ? {} : { memory: state.memory }) },
   portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
 });
 const shard = engineConnSource(engine);
@@ -111,7 +117,7 @@ function report(): void {
     })),
   }));
   const conns = engine.conns.count <= REPORT_CONNS_MAX ? shard.connections() : null;
-  const stats = JSON.parse(JSON.stringify(engineStats(engine))) as Record<string, unknown>;
+  const stats = JSON.parse(JSON.stringify({ ...engineStats(engine), stateFile: stateInfo })) as Record<string, unknown>;
   post({
     type: 'report',
     report: { index: init.index, tid, rulesVersion: applied.version, engine: stats, services, conns },
@@ -126,6 +132,11 @@ function stop(): void {
 }
 
 applyRules(init.rules);
+// After the rules: restoreConns rebinds every entry to this thread's services.
+const restored = restoreState(engine, table, state?.attach === true, init.state.imported, Date.now());
+if (restored !== null)
+  log.info('connections carried over from the state file', { stateFile: state?.path ?? null, ...restored });
+const stateInfo = { path: state?.path ?? null, fresh: state?.fresh ?? '', restored };
 if (init.index === 0) {
   // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.
   engine.xmit.neigh.onLearn = (ip, at, mac, off) =>

@@ -30,7 +30,7 @@ import { AF_INET } from '../model/dest.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
 import type { FanoutGroups } from '../io/af-packet.ts';
 import type { TsvsDaemon } from './daemon.ts';
-import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
+import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport, WorkerState } from './worker-messages.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
 import { WorkersConnSource, mergeServiceCounters } from './workers-data-plane.ts';
 import { mergeWorkerStats } from './worker-stats.ts';
@@ -63,6 +63,8 @@ export class EngineWorkers {
   readonly dp: EngineDataPlane;
   private readonly source: WorkersConnSource;
   crashes = 0;
+  /** Worker `index`'s connection state at the next start (worker-runner.ts sets it). */
+  shardState: (index: number) => WorkerState = () => ({ path: null, imported: null });
   private threads: Worker[] = [];
   private reports: (WorkerReport | null)[] = [];
   private version = 0;
@@ -102,7 +104,14 @@ export class EngineWorkers {
     this.threads = [];
     this.reports = new Array<WorkerReport | null>(this.count).fill(null);
     for (let index = 0; index < this.count; index++) {
-      const init: WorkerInit = { index, workers: this.count, cfg: shard, groupIds, rules };
+      const init: WorkerInit = {
+        index,
+        workers: this.count,
+        cfg: shard,
+        groupIds,
+        rules,
+        state: this.shardState(index),
+      };
       const w = spawnWorker(init);
       this.threads.push(w);
       groupIds = await this.joined(w, index);

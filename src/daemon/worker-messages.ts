@@ -6,6 +6,7 @@ import type { EngineConfig } from '../datapath/engine-config.ts';
 import type { FanoutGroups } from '../io/af-packet.ts';
 import type { ConnSnapshot, TimeoutValues } from '../model/data-plane.ts';
 import type { ServiceKey, ServiceRule } from '../model/rule-spec.ts';
+import type { ConnImport } from '../conn/conn-import.ts';
 
 /**
  * A complete rule set with its version: a worker replaces its service table with it in one step
@@ -27,6 +28,15 @@ export interface WorkerInit {
   /** The fanout groups to join, per interface (0: the first worker creates them). */
   readonly groupIds: FanoutGroups;
   readonly rules: RuleSet;
+  readonly state: WorkerState;
+}
+
+/** A worker's connection state (state-reshard.ts): its shard file, and entries dealt to it. */
+export interface WorkerState {
+  /** The shard's state file, or null (`state-file none`). */
+  readonly path: string | null;
+  /** Entries of the files of another worker count, for this worker; null: none. */
+  readonly imported: ConnImport | null;
 }
 
 /** The five counters (STAT_* order of src/metrics/counters.ts). */

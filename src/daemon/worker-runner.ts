@@ -1,7 +1,8 @@
 // worker-runner: starts the packet engine as data-path threads inside tsvsd (`[engine] workers N`,
 // N > 1; engine-workers.ts): capabilities, the director's kernel forwarding (off while it runs),
-// the kernel filter, the workers, and the control ops over them. engine.stats merges the workers;
-// the ops that reach into one engine (trace, capture, the VRRP state) need `workers 1` and say so.
+// the kernel filter, the workers with their shards of the state file (state-reshard.ts), and the
+// control ops over them. engine.stats merges the workers; the ops that reach into one engine
+// (trace, capture, the VRRP state) and --takeover need `workers 1` and say so.
 
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -12,6 +13,8 @@ import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filte
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { EngineWorkers } from './engine-workers.ts';
 import { forwardingOff, type RunningEngine } from './engine-runner.ts';
+import { defaultStateFile } from './state-file.ts';
+import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 
 /** Ops of a single engine that a multi-worker engine does not offer. */
 const SINGLE_ENGINE_OPS = ['trace', 'capture', 'vrrp.state'] as const;
@@ -28,6 +31,13 @@ export async function startWorkerEngine(
   assertEngineCaps();
   const restoreForwarding = forwardingOff(log);
   const workers = new EngineWorkers(daemon, cfg, log, count);
+  // One state file per shard; the files of another worker count dealt to these workers (state-reshard.ts).
+  const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
+  const foreign = statePath === 'none' ? null : loadForeign(statePath, count, log);
+  workers.shardState = (i) => ({
+    path: statePath === 'none' ? null : shardPath(statePath, i, count),
+    imported: foreign?.imports[i] ?? null,
+  });
   try {
     await workers.start();
   } catch (e) {
@@ -35,6 +45,9 @@ export async function startWorkerEngine(
     restoreForwarding();
     throw e;
   }
+  // Restored into the shards: the old files go, and a restart after a crash imports nothing again.
+  removeForeign(foreign?.stats ?? null);
+  workers.shardState = (i) => ({ path: statePath === 'none' ? null : shardPath(statePath, i, count), imported: null });
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = null;
   let stopped = false;
@@ -44,13 +57,14 @@ export async function startWorkerEngine(
       else filter = f;
     });
   daemon.attachDataPlane(workers.dp);
-  daemon.addOp('engine.stats', () => workers.stats());
+  daemon.addOp('engine.stats', () => {
+    const s = workers.stats();
+    return { ...s, stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null } };
+  });
   for (const op of SINGLE_ENGINE_OPS)
     daemon.addOp(op, () => {
       throw new TsvsError('EWORKERS', `${op} needs [engine] workers 1 (this engine runs ${count} worker threads)`);
     });
-  if (cfg.stateFile !== 'none')
-    log.warn(`connections stay in memory: the state file needs [engine] workers 1 (this engine runs ${count})`);
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });
   return {
     engine: null,

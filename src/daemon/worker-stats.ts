@@ -52,6 +52,27 @@ export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Rec
     forwardedOut: num(r.engine, 'forwardedOut'),
     connections: num(r.engine, 'connections'),
     rxJumbo: ioSum(r.engine, 'rxJumbo'),
+    stateFile: r.engine['stateFile'] ?? null,
   }));
+  out['stateFile'] = mergeStateFile(got);
   return out;
+}
+
+/**
+ * The shards' state (state-reshard.ts) as the single engine shows its file: the restore counters
+ * summed over the workers (null when none restored), each shard's path and why it started empty.
+ */
+function mergeStateFile(got: readonly WorkerReport[]): Record<string, unknown> {
+  const restored: Record<string, number> = {};
+  let any = false;
+  const shards = got.map((r) => {
+    const s = (r.engine['stateFile'] ?? {}) as { path?: string | null; fresh?: string; restored?: unknown };
+    const res = s.restored;
+    if (typeof res === 'object' && res !== null) {
+      any = true;
+      for (const [k, v] of Object.entries(res)) if (typeof v === 'number') restored[k] = (restored[k] ?? 0) + v;
+    }
+    return { path: s.path ?? null, fresh: s.fresh ?? '' };
+  });
+  return { shards, restored: any ? restored : null };
 }
