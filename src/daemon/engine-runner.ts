@@ -20,7 +20,7 @@ import { restoreState } from './restore-state.ts';
 import { loadForeign, removeForeign } from './state-reshard.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
-import { restoreForwarding, turnForwardingOff, type OpenedEngine } from './open-engine.ts';
+import { restoreForwarding, type OpenedEngine } from './open-engine.ts';
 import { addEngineOps } from './engine-ops.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
@@ -37,13 +37,7 @@ export interface RunningEngine {
    * Stops forwarding for a successor (handover.ts): the nft table and ip_forward stay as they
    * are, for the successor to keep; returns what it needs beside the state file.
    */
-  handOver(): Omit<Handover, 'pid'>;
-}
-
-/** ip_forward off in this namespace (turnForwardingOff); the returned function restores it. */
-export function forwardingOff(log: Logger): () => void {
-  const was = turnForwardingOff(log);
-  return () => restoreForwarding(was);
+  handOver(): Omit<Handover, 'pid'> | Promise<Omit<Handover, 'pid'>>;
 }
 
 /**

@@ -33,7 +33,8 @@ import type { TsvsDaemon } from './daemon.ts';
 import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport, WorkerState } from './worker-messages.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
 import { WorkersConnSource, mergeServiceCounters } from './workers-data-plane.ts';
-import { mergeWorkerStats } from './worker-stats.ts';
+import { mergeWorkerStats, reportedNeighbours } from './worker-stats.ts';
+import type { HandedNeighbour } from './handover.ts';
 
 const STOP_GRACE_MS = 2000;
 const RESTART_DELAY_MS = 1000;
@@ -95,8 +96,17 @@ export class EngineWorkers {
     });
   }
 
-  /** Starts the workers in index order; resolves once every one runs. */
-  async start(): Promise<void> {
+  /** Opens and starts the workers; resolves once every one runs. */
+  async start(neighbours: readonly HandedNeighbour[] = []): Promise<void> {
+    await this.open();
+    await this.run(neighbours);
+  }
+
+  /**
+   * Spawns the workers in index order, each joined to the fanout groups, and installs the
+   * program: from here frames queue in the ring of the worker that will hold their flow.
+   */
+  async open(): Promise<void> {
     const shard = { ...this.cfg, connCapacity: Math.max(1, Math.ceil(this.cfg.connCapacity / this.count)) };
     const rules = this.ruleSet();
     const none = this.cfg.ports.map(() => 0);
@@ -110,7 +120,6 @@ export class EngineWorkers {
         cfg: shard,
         groupIds,
         rules,
-        state: this.shardState(index),
       };
       const w = spawnWorker(init);
       this.threads.push(w);
@@ -118,7 +127,22 @@ export class EngineWorkers {
     }
     this.programKey = '';
     this.sendProgram();
-    await Promise.all(this.threads.map((w) => this.until(w, 'started', () => w.postMessage({ type: 'start' }))));
+  }
+
+  /** Every worker attaches its shard (shardState) and forwards; resolves once every one runs. */
+  async run(neighbours: readonly HandedNeighbour[] = []): Promise<void> {
+    await Promise.all(
+      this.threads.map((w, i) =>
+        this.until(w, 'started', () =>
+          w.postMessage({ type: 'start', state: this.shardState(i), neighbours } satisfies ToWorker),
+        ),
+      ),
+    );
+  }
+
+  /** The resolved neighbours as worker 0 last reported them (every worker learns what it learns). */
+  neighbours(): HandedNeighbour[] {
+    return reportedNeighbours(this.reports[0] ?? null, this.cfg.ports);
   }
 
   /** engine.stats: the workers' counters summed, each worker's own under `workers`. */

@@ -4,6 +4,9 @@
 // per-worker summary under `workers`.
 
 import type { WorkerReport } from './worker-messages.ts';
+import type { HandedNeighbour } from './handover.ts';
+import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh-state.ts';
+import { ipToString } from '../lib/inet.ts';
 
 /** engineStats fields that are counters: summed over the workers. */
 const SUMMED = [
@@ -75,4 +78,16 @@ function mergeStateFile(got: readonly WorkerReport[]): Record<string, unknown> {
     return { path: s.path ?? null, fresh: s.fresh ?? '' };
   });
   return { shards, restored: any ? restored : null };
+}
+
+/** A report's resolved neighbours (engineStats `neighbours`) as a handover names them: by interface. */
+export function reportedNeighbours(
+  r: WorkerReport | null,
+  ports: readonly { readonly name: string }[],
+): HandedNeighbour[] {
+  type Row = { ip: number; mac: string; state: number; port: number };
+  const list = (r?.engine['neighbours'] ?? []) as Row[];
+  return list
+    .filter((n) => n.state === NUD_REACHABLE || n.state === NUD_STALE)
+    .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: ports[n.port]?.name ?? '' }));
 }

@@ -3,8 +3,11 @@
 // `workers 2`, carry their next request after SIGTERM + start and after kill -9 (each worker
 // restores its own shard), and after starts with another worker count (2 -> 3 -> 1 -> 2), where
 // every connection is dealt to the worker the fanout program sends its frames to (a full-NAT one
-// whose client frames and replies reach two workers to both: `split`).
+// whose client frames and replies reach two workers to both: `split`), and across `tsvsd
+// --takeover` from a multi-worker tsvsd, to the same count and to another.
 import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LabDaemon } from '../../lab/lab-daemon.ts';
 import { netnsUnavailable, stopChild, uniqueSuffix } from '../../lab/netns.ts';
 import { LabTopology, RIP1, RIP2, VIP } from '../../lab/topology.ts';
@@ -17,6 +20,7 @@ const CONNS = 24;
 
 interface ShardState {
   restored: Record<string, number> | null;
+  handedOverBy?: number | null;
   reshard?: { connections: number; split: number; dealt: number[] } | null;
 }
 
@@ -75,10 +79,19 @@ else {
           ['after a start with workers 3 (2 -> 3)', 3, 'count'],
           ['after a start with workers 1 (3 -> 1)', 1, 'count'],
           ['after a start with workers 2 (1 -> 2)', 2, 'count'],
+          ['after tsvsd --takeover (workers 2)', 2, 'takeover'],
+          ['after tsvsd --takeover with workers 3 (2 -> 3)', 3, 'takeover'],
         ] as const) {
+          const old = d.pid();
           if (how === 'count') {
             d.stop();
             await d.start({ keepRules: true, engineExtra: engine(workers) });
+          } else if (how === 'takeover') {
+            // The successor reads the config the lab wrote: the new count goes in there.
+            const conf = join(d.dir, 'tsvsd.conf');
+            writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^workers \d+$/m, `workers ${workers}`));
+            const r = await d.takeover();
+            t.not(r.pid, old, `${what}: another process forwards`);
           } else await d.restart(how);
           // The workers report once a second: wait until every one has.
           const st = (await waitFor(
@@ -99,7 +112,8 @@ else {
             `${what}: ${restored} entries restored: ${alive} connections, ${split} split`,
           );
           t.equal(st.stateFile.restored?.['torn'] ?? 0, 0, `${what}: no torn entry`);
-          if (how !== 'count') {
+          if (how === 'takeover') t.equal(st.stateFile.handedOverBy, old, `${what}: handed over by the old tsvsd`);
+          if (how !== 'count' && !what.includes('->')) {
             t.equal(split, 0, `${what}: the same worker count splits nothing`);
             const per = (st.workers ?? []).map((w) => w.stateFile?.restored?.['connections'] ?? 0);
             t.ok(
