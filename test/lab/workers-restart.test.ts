@@ -4,7 +4,7 @@
 // restores its own shard), and after starts with another worker count (2 -> 3 -> 1 -> 2), where
 // every connection is dealt to the worker the fanout program sends its frames to (a full-NAT one
 // whose client frames and replies reach two workers to both: `split`), and across `tsvsd
-// --takeover` from a multi-worker tsvsd, to the same count and to another.
+// --takeover` to the same count and to another (2 -> 2 -> 3 -> 1 -> 2).
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,6 +81,8 @@ else {
           ['after a start with workers 2 (1 -> 2)', 2, 'count'],
           ['after tsvsd --takeover (workers 2)', 2, 'takeover'],
           ['after tsvsd --takeover with workers 3 (2 -> 3)', 3, 'takeover'],
+          ['after tsvsd --takeover with workers 1 (3 -> 1)', 1, 'takeover'],
+          ['after tsvsd --takeover with workers 2 (1 -> 2)', 2, 'takeover'],
         ] as const) {
           const old = d.pid();
           if (how === 'count') {
