@@ -21,7 +21,9 @@
 // A worker that dies (an uncaught exception, an exit) is logged with its error and counted in
 // engine.stats (workerCrashes); all workers are then stopped and started again, because the kernel
 // renumbers a fanout group's members when one leaves (fanout_release moves the last into the hole)
-// and every flow would then reach a worker that does not hold it. Connections are lost then.
+// and every flow would then reach a worker that does not hold it. Each worker attaches its shard's
+// state file again as it starts (a thread's exit releases its mapping's lock; the lock wait covers
+// the rest), so the table comes back as after a restart; with `state-file none` it is lost.
 
 import { Worker } from 'node:worker_threads';
 import { isLevel, type Logger } from '../lib/logger.ts';
