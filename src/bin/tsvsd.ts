@@ -83,8 +83,8 @@ async function main(): Promise<void> {
   const workers = engineCfg?.workers ?? 1;
   try {
     if (wantEngine && workers > 1) {
-      if (takeover) throw new TsvsError('EWORKERS', `--takeover needs [engine] workers 1, not ${workers}`);
-      engine = await startWorkerEngine(daemon, engineCfg, log, flags.backend ?? 'auto');
+      engine = await startWorkerEngine(daemon, engineCfg, log, flags.backend ?? 'auto', takeover);
+      if (takeover) await daemon.listen(HANDOVER_LISTEN_WAIT_MS);
     } else {
       const opened = wantEngine ? openEngine(engineCfg, log, flags.backend ?? 'auto') : null;
       const handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
@@ -197,9 +197,9 @@ async function main(): Promise<void> {
   addHandoverOp(
     daemon,
     log,
-    () => {
-      // First, as it may refuse (workers above 1): a refused handover leaves this tsvsd running.
-      const h = engine?.handOver() ?? { ipForward: '', neighbours: [] };
+    async () => {
+      // First, as it may refuse: a refused handover leaves this tsvsd running.
+      const h = (await engine?.handOver()) ?? { ipForward: '', neighbours: [] };
       stopping = true;
       sync?.stopAll();
       void health?.stop();

@@ -16,12 +16,11 @@ import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
-import { restoreConns, type RestoreStats } from '../conn/conn-restore.ts';
-import { serviceKey } from '../model/rule-spec.ts';
-import { AF_INET } from '../model/dest.ts';
+import { restoreState } from './restore-state.ts';
+import { loadForeign, removeForeign } from './state-reshard.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
-import { restoreForwarding, turnForwardingOff, type OpenedEngine } from './open-engine.ts';
+import { restoreForwarding, type OpenedEngine } from './open-engine.ts';
 import { addEngineOps } from './engine-ops.ts';
 
 /** How long a taking-over tsvsd waits for its predecessor's exit to release the state file. */
@@ -38,13 +37,7 @@ export interface RunningEngine {
    * Stops forwarding for a successor (handover.ts): the nft table and ip_forward stay as they
    * are, for the successor to keep; returns what it needs beside the state file.
    */
-  handOver(): Omit<Handover, 'pid'>;
-}
-
-/** ip_forward off in this namespace (turnForwardingOff); the returned function restores it. */
-export function forwardingOff(log: Logger): () => void {
-  const was = turnForwardingOff(log);
-  return () => restoreForwarding(was);
+  handOver(): Omit<Handover, 'pid'> | Promise<Omit<Handover, 'pid'>>;
 }
 
 /**
@@ -63,6 +56,9 @@ export function startEngine(
   // engine, and so left it as it was).
   const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : opened.ipForward;
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
+  // The shards of a multi-worker run before this one (state-reshard.ts), read before this run's
+  // file is created: they join this table.
+  const shards = statePath === 'none' ? null : loadForeign(statePath, 1, log);
   const state =
     statePath === 'none'
       ? null
@@ -77,16 +73,11 @@ export function startEngine(
     daemon.table,
     state === null ? { log } : { log, conn: { memory: state.memory } },
   );
-  let restored: RestoreStats | null = null;
-  if (state?.attach === true) {
-    const table = daemon.table;
-    restored = restoreConns(
-      engine.conns,
-      (proto, addr, port, fwmark) => table.find(serviceKey(AF_INET, proto, addr, port, fwmark)),
-      Date.now(),
-    );
+  const foreign = state === null ? null : shards;
+  const restored = restoreState(engine, daemon.table, state?.attach === true, foreign?.imports[0] ?? null, Date.now());
+  if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
-  }
+  removeForeign(foreign?.stats ?? null);
   const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
   // After a kill or a stop (no predecessor to ask), the last snapshot's neighbours, as STALE.
   const neighPath = state === null ? null : neighSnapshotPath(statePath);

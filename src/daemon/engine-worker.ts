@@ -2,7 +2,8 @@
 // starts them). It owns what the single engine owns, for its share of the flows: AF_PACKET rings
 // joined to one PACKET_FANOUT group per interface as member `index` (src/io/fanout-program.ts picks
 // the member from the client side of each frame), a connection table shard, the full-NAT local
-// ports p % workers == index, and its own copy of the service table.
+// ports p % workers == index, its own copy of the service table, and its shard of the connection
+// state file (state-reshard.ts), restored before its first frame.
 //
 // Rule sets: the main thread sends complete, versioned sets; this thread reconciles its table to
 // one in a single message handler (reconcile.ts: unchanged services and real servers keep their
@@ -21,6 +22,9 @@ import { engineStats } from './engine-runner.ts';
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { engineConnSource } from './engine-data-plane.ts';
+import { openConnState } from './state-file.ts';
+import { restoreState } from './restore-state.ts';
+import { learnNeighbours } from './handover.ts';
 import { Logger } from '../lib/logger.ts';
 import {
   REPORT_CONNS_MAX,
@@ -74,19 +78,18 @@ const table = new ServiceTable({ findScheduler });
 // one worker after the other, so the new fanout groups number the workers as before.
 // What the engine logs (an interface lost or back) goes to the daemon's logger, which adds `worker`.
 const log = new Logger({ level: 'debug', format: 'json', write: (json) => post({ type: 'log', json }) });
-const engine = new Engine(io, init.cfg, table, {
-  log,
-  conn: { lportSlot: init.index, lportSlots: init.workers },
-  portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
-});
-const shard = engineConnSource(engine);
+/** Built at 'start': the engine's columns live in the shard's state file, opened only then. */
+let engine: Engine | null = null;
+let stateInfo: Record<string, unknown> = {};
+/** The newest rule set: applied at once once the engine runs, kept until then. */
+let latest: RuleSet = init.rules;
 let applied: RuleSet = { version: 0, services: [], timeouts: init.rules.timeouts };
 let reportTimer: NodeJS.Timeout | null = null;
 /** The groups' program, kept by worker 0 for the new groups of a re-attached port. */
 let program: Uint32Array | null = null;
 
-function applyRules(next: RuleSet): void {
-  const t = engine.conns.timeouts;
+function applyRules(e: Engine, next: RuleSet): void {
+  const t = e.conns.timeouts;
   const cur = () => {
     const v = t.get();
     return { tcpSec: v.tcp, tcpFinSec: v.tcpfin, udpSec: v.udp };
@@ -97,7 +100,7 @@ function applyRules(next: RuleSet): void {
   post({ type: 'applied', version: next.version });
 }
 
-function report(): void {
+function report(e: Engine): void {
   const services: ServiceCounters[] = table.services().map((s) => ({
     key: { af: s.af, protocol: s.protocol, addr: s.addr, port: s.port, fwmark: s.fwmark },
     c: row(s),
@@ -110,70 +113,94 @@ function report(): void {
       persistConns: d.persistConns,
     })),
   }));
-  const conns = engine.conns.count <= REPORT_CONNS_MAX ? shard.connections() : null;
-  const stats = JSON.parse(JSON.stringify(engineStats(engine))) as Record<string, unknown>;
+  const conns = e.conns.count <= REPORT_CONNS_MAX ? engineConnSource(e).connections() : null;
+  const stats = JSON.parse(JSON.stringify({ ...engineStats(e), stateFile: stateInfo })) as Record<string, unknown>;
   post({
     type: 'report',
     report: { index: init.index, tid, rulesVersion: applied.version, engine: stats, services, conns },
   });
 }
 
+/**
+ * Opens this shard's state file (state-reshard.ts; mapped as the single engine maps its own),
+ * builds the engine on it, applies the newest rules, restores the table (restoreConns rebinds to
+ * this thread's services), learns the handed-over neighbours and starts forwarding. The lock wait
+ * covers a predecessor that handed over and is exiting, and a restart after a crash.
+ */
+function start(m: ToWorker & { type: 'start' }): void {
+  const state = m.state.path === null ? null : openConnState(m.state.path, init.cfg.connCapacity, log, 5000);
+  const e = new Engine(io, init.cfg, table, {
+    log,
+    conn: { lportSlot: init.index, lportSlots: init.workers, ...(state === null ? {} : { memory: state.memory }) },
+    portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
+  });
+  engine = e;
+  applyRules(e, latest);
+  const restored = restoreState(e, table, state?.attach === true, m.state.imported, Date.now());
+  if (restored !== null)
+    log.info('connections carried over from the state file', { stateFile: state?.path ?? null, ...restored });
+  stateInfo = { path: state?.path ?? null, fresh: state?.fresh ?? '', restored };
+  learnNeighbours(e, m.neighbours, Date.now());
+  if (init.index === 0) {
+    // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.
+    e.xmit.neigh.onLearn = (ip, at, mac, off) =>
+      post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
+    // Neighbour discovery reaches member 0 too; the IPv6 table is keyed by this engine's own
+    // numbers for the addresses (addr6-index.ts), so the relay carries the address.
+    const x6 = e.v6?.x6;
+    if (x6 !== undefined) {
+      x6.neigh.onLearn = (id, at, mac, off) => {
+        const addr = new Uint32Array(4);
+        x6.index.addrOf(id, addr);
+        post({ type: 'neigh6', addr, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
+      };
+    }
+  }
+  e.start();
+  reportTimer = setInterval(() => report(e), REPORT_EVERY_MS);
+  post({ type: 'started' });
+}
+
 function stop(): void {
   if (reportTimer !== null) clearInterval(reportTimer);
   reportTimer = null;
-  engine.stop();
+  if (engine !== null) engine.stop();
+  else io.close();
   port.close();
 }
 
-applyRules(init.rules);
-if (init.index === 0) {
-  // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.
-  engine.xmit.neigh.onLearn = (ip, at, mac, off) =>
-    post({ type: 'neigh', ip, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
-  // Neighbour discovery reaches member 0 too; the IPv6 table is keyed by this engine's own
-  // numbers for the addresses (addr6-index.ts), so the relay carries the address.
-  const x6 = engine.v6?.x6;
-  if (x6 !== undefined) {
-    x6.neigh.onLearn = (id, at, mac, off) => {
-      const addr = new Uint32Array(4);
-      x6.index.addrOf(id, addr);
-      post({ type: 'neigh6', addr, port: at, mac: Uint8Array.from(mac.subarray(off, off + 6)) });
-    };
-  }
-}
-
 /** Re-attaches port, joins its new groups as this worker's member, and worker 0 sets their program. */
-function rejoin(p: number, rx: number, jumbo: number): void {
+function rejoin(e: Engine, p: number, rx: number, jumbo: number): void {
   const fail = (error: string): void => post({ type: 'rejoined', port: p, ifindex: 0, rx: 0, jumbo: 0, error });
-  if (!engine.portWatch.reattach(p)) return fail(engine.portWatch.links[p]?.error || 'no interface to re-attach to');
+  if (!e.portWatch.reattach(p)) return fail(e.portWatch.links[p]?.error || 'no interface to re-attach to');
   try {
     const [r, j] = io.joinFanoutPort(p, rx, jumbo);
     if (init.index === 0 && program !== null) io.setFanoutProgram(program);
     post({ type: 'rejoined', port: p, ifindex: io.ports[p]!.ifindex, rx: r, jumbo: j, error: '' });
-  } catch (e) {
-    fail((e as Error).message);
+  } catch (err) {
+    fail((err as Error).message);
   }
 }
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'start':
-      engine.start();
-      reportTimer = setInterval(report, REPORT_EVERY_MS);
-      post({ type: 'started' });
+      start(m);
       break;
     case 'rules':
       if (m.program !== null) io.setFanoutProgram((program = m.program));
-      if (m.rules.version > applied.version) applyRules(m.rules);
+      if (m.rules.version > latest.version) latest = m.rules;
+      if (engine !== null && latest.version > applied.version) applyRules(engine, latest);
       break;
     case 'neigh':
-      engine.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
+      engine?.xmit.neigh.learn(m.ip, m.port, m.mac, 0, Date.now());
       break;
     case 'neigh6':
-      engine.v6?.x6.learn(m.addr, m.port, m.mac, 0, Date.now());
+      engine?.v6?.x6.learn(m.addr, m.port, m.mac, 0, Date.now());
       break;
     case 'rejoin':
-      rejoin(m.port, m.rx, m.jumbo);
+      if (engine !== null) rejoin(engine, m.port, m.rx, m.jumbo);
+      else post({ type: 'rejoined', port: m.port, ifindex: 0, rx: 0, jumbo: 0, error: 'the worker is not started' });
       break;
     case 'stop':
       stop();

@@ -21,7 +21,9 @@
 // A worker that dies (an uncaught exception, an exit) is logged with its error and counted in
 // engine.stats (workerCrashes); all workers are then stopped and started again, because the kernel
 // renumbers a fanout group's members when one leaves (fanout_release moves the last into the hole)
-// and every flow would then reach a worker that does not hold it. Connections are lost then.
+// and every flow would then reach a worker that does not hold it. Each worker attaches its shard's
+// state file again as it starts (a thread's exit releases its mapping's lock; the lock wait covers
+// the rest), so the table comes back as after a restart; with `state-file none` it is lost.
 
 import { Worker } from 'node:worker_threads';
 import { isLevel, type Logger } from '../lib/logger.ts';
@@ -30,10 +32,11 @@ import { fanoutProgram } from '../io/fanout-program.ts';
 import { fanoutAddrs } from './fanout-addrs.ts';
 import type { FanoutGroups } from '../io/af-packet.ts';
 import type { TsvsDaemon } from './daemon.ts';
-import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport } from './worker-messages.ts';
+import type { RuleSet, ToWorker, FromWorker, WorkerInit, WorkerReport, WorkerState } from './worker-messages.ts';
 import { EngineDataPlane } from './engine-data-plane.ts';
 import { WorkersConnSource, mergeServiceCounters } from './workers-data-plane.ts';
-import { mergeWorkerStats } from './worker-stats.ts';
+import { mergeWorkerStats, reportedNeighbours } from './worker-stats.ts';
+import type { HandedNeighbour } from './handover.ts';
 
 const STOP_GRACE_MS = 2000;
 const RESTART_DELAY_MS = 1000;
@@ -55,6 +58,8 @@ export class EngineWorkers {
   readonly dp: EngineDataPlane;
   private readonly source: WorkersConnSource;
   crashes = 0;
+  /** Worker `index`'s connection state at the next start (worker-runner.ts sets it). */
+  shardState: (index: number) => WorkerState = () => ({ path: null, imported: null });
   private threads: Worker[] = [];
   private reports: (WorkerReport | null)[] = [];
   private version = 0;
@@ -85,8 +90,17 @@ export class EngineWorkers {
     });
   }
 
-  /** Starts the workers in index order; resolves once every one runs. */
-  async start(): Promise<void> {
+  /** Opens and starts the workers; resolves once every one runs. */
+  async start(neighbours: readonly HandedNeighbour[] = []): Promise<void> {
+    await this.open();
+    await this.run(neighbours);
+  }
+
+  /**
+   * Spawns the workers in index order, each joined to the fanout groups, and installs the
+   * program: from here frames queue in the ring of the worker that will hold their flow.
+   */
+  async open(): Promise<void> {
     const shard = { ...this.cfg, connCapacity: Math.max(1, Math.ceil(this.cfg.connCapacity / this.count)) };
     const rules = this.ruleSet();
     const none = this.cfg.ports.map(() => 0);
@@ -94,14 +108,35 @@ export class EngineWorkers {
     this.threads = [];
     this.reports = new Array<WorkerReport | null>(this.count).fill(null);
     for (let index = 0; index < this.count; index++) {
-      const init: WorkerInit = { index, workers: this.count, cfg: shard, groupIds, rules };
+      const init: WorkerInit = {
+        index,
+        workers: this.count,
+        cfg: shard,
+        groupIds,
+        rules,
+      };
       const w = spawnWorker(init);
       this.threads.push(w);
       groupIds = await this.joined(w, index);
     }
     this.programKey = '';
     this.sendProgram();
-    await Promise.all(this.threads.map((w) => this.until(w, 'started', () => w.postMessage({ type: 'start' }))));
+  }
+
+  /** Every worker attaches its shard (shardState) and forwards; resolves once every one runs. */
+  async run(neighbours: readonly HandedNeighbour[] = []): Promise<void> {
+    await Promise.all(
+      this.threads.map((w, i) =>
+        this.until(w, 'started', () =>
+          w.postMessage({ type: 'start', state: this.shardState(i), neighbours } satisfies ToWorker),
+        ),
+      ),
+    );
+  }
+
+  /** The resolved neighbours as worker 0 last reported them (every worker learns what it learns). */
+  neighbours(): HandedNeighbour[] {
+    return reportedNeighbours(this.reports[0] ?? null, this.cfg.ports);
   }
 
   /** engine.stats: the workers' counters summed, each worker's own under `workers`. */

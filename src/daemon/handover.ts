@@ -86,22 +86,29 @@ export function learnNeighbours(
 }
 
 /**
- * The old side: the `handover` op. `release` stops forwarding and says what to hand over; the
- * reply is sent, then `exit` stops serving and ends the process (which releases the state
- * file's lock).
+ * The old side: the `handover` op. `release` stops forwarding (with workers: once their threads
+ * have exited) and says what to hand over; the reply is sent, then `exit` stops serving and ends
+ * the process (which releases the state files' locks).
  */
 export function addHandoverOp(
   daemon: TsvsDaemon,
   log: Logger,
-  release: () => Omit<Handover, 'pid'>,
+  release: () => Omit<Handover, 'pid'> | Promise<Omit<Handover, 'pid'>>,
   exit: () => void,
 ): void {
   let done = false;
-  daemon.addOp(HANDOVER_OP, () => {
+  daemon.addOp(HANDOVER_OP, async () => {
     if (done) throw new Error('this tsvsd has already handed over');
     const t0 = performance.now();
-    const h: Handover = { pid: process.pid, ...release() };
+    // A second request while the workers stop (release awaits their exit) is refused too.
     done = true;
+    let h: Handover;
+    try {
+      h = { pid: process.pid, ...(await release()) };
+    } catch (e) {
+      done = false;
+      throw e;
+    }
     log.info('handing over to a new tsvsd: forwarding stopped', {
       neighbours: h.neighbours.length,
       releaseMs: (performance.now() - t0).toFixed(1),

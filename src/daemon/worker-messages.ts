@@ -6,6 +6,8 @@ import type { EngineConfig } from '../datapath/engine-config.ts';
 import type { FanoutGroups } from '../io/af-packet.ts';
 import type { ConnSnapshot, TimeoutValues } from '../model/data-plane.ts';
 import type { ServiceKey, ServiceRule } from '../model/rule-spec.ts';
+import type { ConnImport } from '../conn/conn-import.ts';
+import type { HandedNeighbour } from './handover.ts';
 
 /**
  * A complete rule set with its version: a worker replaces its service table with it in one step
@@ -27,6 +29,14 @@ export interface WorkerInit {
   /** The fanout groups to join, per interface (0: the first worker creates them). */
   readonly groupIds: FanoutGroups;
   readonly rules: RuleSet;
+}
+
+/** A worker's connection state (state-reshard.ts): its shard file, and entries dealt to it. */
+export interface WorkerState {
+  /** The shard's state file, or null (`state-file none`). */
+  readonly path: string | null;
+  /** Entries of the files of another worker count, for this worker; null: none. */
+  readonly imported: ConnImport | null;
 }
 
 /** The five counters (STAT_* order of src/metrics/counters.ts). */
@@ -63,7 +73,8 @@ export interface WorkerReport {
 export const REPORT_CONNS_MAX = 65536;
 
 export type ToWorker =
-  | { readonly type: 'start' }
+  /** Attach the shard's state, learn the neighbours (handed over by a predecessor), forward. */
+  | { readonly type: 'start'; readonly state: WorkerState; readonly neighbours: readonly HandedNeighbour[] }
   | { readonly type: 'rules'; readonly rules: RuleSet; readonly program: Uint32Array | null }
   | { readonly type: 'neigh'; readonly ip: number; readonly port: number; readonly mac: Uint8Array }
   | { readonly type: 'neigh6'; readonly addr: Uint32Array; readonly port: number; readonly mac: Uint8Array }

@@ -1,7 +1,14 @@
 // worker-runner: starts the packet engine as data-path threads inside tsvsd (`[engine] workers N`,
 // N > 1; engine-workers.ts): capabilities, the director's kernel forwarding (off while it runs),
-// the kernel filter, the workers, and the control ops over them. engine.stats merges the workers;
-// the ops that reach into one engine (trace, capture, the VRRP state) need `workers 1` and say so.
+// the kernel filter, the workers with their shards of the state file (state-reshard.ts), and the
+// control ops over them. engine.stats merges the workers; the ops that reach into one engine
+// (trace, capture, the VRRP state) need `workers 1` and say so.
+//
+// --takeover (handover.ts) as with one engine: the workers open their rings and join their fanout
+// groups (frames queue there), the running tsvsd hands over (its engine or workers stopped first),
+// and only then are the old files read and the shards attached (a shard file of the same count
+// waits for the predecessor's exit to release its lock), the handed-over neighbours learnt, and
+// the workers started. Handing over from here stops the workers before the reply.
 
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -11,7 +18,11 @@ import type { EngineConfig } from '../datapath/engine-config.ts';
 import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { EngineWorkers } from './engine-workers.ts';
-import { forwardingOff, type RunningEngine } from './engine-runner.ts';
+import type { RunningEngine } from './engine-runner.ts';
+import { restoreForwarding, turnForwardingOff } from './open-engine.ts';
+import { defaultStateFile } from './state-file.ts';
+import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
+import { requestHandover, type Handover } from './handover.ts';
 
 /** Ops of a single engine that a multi-worker engine does not offer. */
 const SINGLE_ENGINE_OPS = ['trace', 'capture', 'vrrp.state'] as const;
@@ -21,36 +32,60 @@ export async function startWorkerEngine(
   cfg: EngineConfig,
   log: Logger,
   backend: string,
+  takeover = false,
 ): Promise<RunningEngine> {
   const count = cfg.workers ?? 1;
   if (backend === 'pcap')
     throw new TsvsError('EWORKERS', `[engine] workers ${count} needs the native AF_PACKET backend, not pcap`);
   assertEngineCaps();
-  const restoreForwarding = forwardingOff(log);
+  const was = turnForwardingOff(log);
   const workers = new EngineWorkers(daemon, cfg, log, count);
+  const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
+  const shard = (i: number): string | null => (statePath === 'none' ? null : shardPath(statePath, i, count));
+  let handed: Handover | null = null;
+  let foreign: ReturnType<typeof loadForeign> = null;
   try {
-    await workers.start();
+    await workers.open();
+    handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
+    // One state file per shard; the files of another worker count dealt to these workers.
+    foreign = statePath === 'none' ? null : loadForeign(statePath, count, log);
+    workers.shardState = (i) => ({ path: shard(i), imported: foreign?.imports[i] ?? null });
+    await workers.run(handed?.neighbours ?? []);
   } catch (e) {
     await workers.stop();
-    restoreForwarding();
+    restoreForwarding(handed !== null && handed.ipForward !== '' ? handed.ipForward : was);
     throw e;
   }
+  // Restored into the shards: the old files go, and a restart after a crash imports nothing again.
+  removeForeign(foreign?.stats ?? null);
+  workers.shardState = (i) => ({ path: shard(i), imported: null });
+  // A predecessor knows ip_forward from before the first tsvsd turned it off.
+  const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : was;
+  if (handed !== null)
+    log.info('took over from the previous tsvsd: forwarding', {
+      pid: handed.pid,
+      neighbours: handed.neighbours.length,
+      workers: count,
+    });
   const ifnames = cfg.ports.map((p) => p.name);
   let filter: KernelFilter | null = null;
-  let stopped = false;
+  // 'handover': the table is the successor's now, never removed from here.
+  let stopped: 'no' | 'stop' | 'handover' = 'no';
   if (cfg.kernelFilter !== false)
     void installKernelFilter(ifnames, log, ownsIpv6(cfg)).then((f) => {
-      if (stopped) f?.remove();
-      else filter = f;
+      if (stopped === 'stop') f?.remove();
+      else if (stopped === 'no') filter = f;
     });
   daemon.attachDataPlane(workers.dp);
-  daemon.addOp('engine.stats', () => workers.stats());
+  const handedOverBy = handed?.pid ?? null;
+  daemon.addOp('engine.stats', () => {
+    const s = workers.stats();
+    return { ...s, stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null, handedOverBy } };
+  });
   for (const op of SINGLE_ENGINE_OPS)
     daemon.addOp(op, () => {
       throw new TsvsError('EWORKERS', `${op} needs [engine] workers 1 (this engine runs ${count} worker threads)`);
     });
-  if (cfg.stateFile !== 'none')
-    log.warn(`connections stay in memory: the state file needs [engine] workers 1 (this engine runs ${count})`);
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });
   return {
     engine: null,
@@ -59,14 +94,17 @@ export async function startWorkerEngine(
       for (const f of diffEngineConfig(cfg, next).live)
         log.warn(`reload: [engine] ${f} changes at the next start only with workers ${count}`);
     },
-    handOver() {
-      throw new TsvsError('EWORKERS', `--takeover needs [engine] workers 1 (this engine runs ${count} worker threads)`);
+    async handOver() {
+      stopped = 'handover';
+      const neighbours = workers.neighbours();
+      await workers.stop();
+      return { ipForward: oldForward, neighbours };
     },
     async stop() {
-      stopped = true;
+      stopped = 'stop';
       await workers.stop();
       filter?.remove();
-      restoreForwarding();
+      restoreForwarding(oldForward);
     },
   };
 }

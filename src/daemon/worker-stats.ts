@@ -4,6 +4,9 @@
 // per-worker summary under `workers`.
 
 import type { WorkerReport } from './worker-messages.ts';
+import type { HandedNeighbour } from './handover.ts';
+import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh-state.ts';
+import { ipToString } from '../lib/inet.ts';
 
 /** engineStats fields that are counters: summed over the workers. */
 const SUMMED = [
@@ -52,6 +55,39 @@ export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Rec
     forwardedOut: num(r.engine, 'forwardedOut'),
     connections: num(r.engine, 'connections'),
     rxJumbo: ioSum(r.engine, 'rxJumbo'),
+    stateFile: r.engine['stateFile'] ?? null,
   }));
+  out['stateFile'] = mergeStateFile(got);
   return out;
+}
+
+/**
+ * The shards' state (state-reshard.ts) as the single engine shows its file: the restore counters
+ * summed over the workers (null when none restored), each shard's path and why it started empty.
+ */
+function mergeStateFile(got: readonly WorkerReport[]): Record<string, unknown> {
+  const restored: Record<string, number> = {};
+  let any = false;
+  const shards = got.map((r) => {
+    const s = (r.engine['stateFile'] ?? {}) as { path?: string | null; fresh?: string; restored?: unknown };
+    const res = s.restored;
+    if (typeof res === 'object' && res !== null) {
+      any = true;
+      for (const [k, v] of Object.entries(res)) if (typeof v === 'number') restored[k] = (restored[k] ?? 0) + v;
+    }
+    return { path: s.path ?? null, fresh: s.fresh ?? '' };
+  });
+  return { shards, restored: any ? restored : null };
+}
+
+/** A report's resolved neighbours (engineStats `neighbours`) as a handover names them: by interface. */
+export function reportedNeighbours(
+  r: WorkerReport | null,
+  ports: readonly { readonly name: string }[],
+): HandedNeighbour[] {
+  type Row = { ip: number; mac: string; state: number; port: number };
+  const list = (r?.engine['neighbours'] ?? []) as Row[];
+  return list
+    .filter((n) => n.state === NUD_REACHABLE || n.state === NUD_STALE)
+    .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: ports[n.port]?.name ?? '' }));
 }

@@ -128,3 +128,8 @@ export function classicCheckError(prog: Uint32Array): string | null {
   }
   return (prog[2 * (n - 1)]! & 0x07) === 0x06 ? null : 'the last instruction is no RET';
 }
+
+/** The fanout member of a PACKET_FANOUT_CBPF group (fanout_demux_bpf: the return value % members). */
+export function fanoutMember(prog: Uint32Array, frame: Uint8Array, members: number): number {
+  return runCbpf(prog, frame) % members;
+}
