@@ -13,7 +13,7 @@
 // and the old groups went with the old device (a group is tied to its device: fanout_add refuses
 // a socket bound elsewhere). The first worker whose look finds it back tells this thread, which
 // has worker 0 re-attach and create the new groups, then worker 1 join them, and so on, so the
-// members keep their indexes. A link that only goes down and up keeps its sockets: the kernel
+// members keep their indexes (workers-rejoin.ts). A link that only goes down and up keeps its sockets: the kernel
 // unlinks the members at NETDEV_DOWN and links them again at NETDEV_UP in socket creation order
 // (packet_notifier walks net->packet.sklist, to which packet_create appends), which is the
 // workers' order, as they open their sockets one after the other.
@@ -25,8 +25,8 @@
 // state file again as it starts (a thread's exit releases its mapping's lock; the lock wait covers
 // the rest), so the table comes back as after a restart; with `state-file none` it is lost.
 
-import { Worker } from 'node:worker_threads';
-import { isLevel, type Logger } from '../lib/logger.ts';
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from '../lib/logger.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { fanoutProgram } from '../io/fanout-program.ts';
 import { fanoutAddrs } from './fanout-addrs.ts';
@@ -37,22 +37,11 @@ import { EngineDataPlane } from './engine-data-plane.ts';
 import { WorkersConnSource, mergeServiceCounters } from './workers-data-plane.ts';
 import { mergeWorkerStats, reportedNeighbours } from './worker-stats.ts';
 import type { HandedNeighbour } from './handover.ts';
+import { relayWorkerLog, spawnWorker, stopWorkers, untilMessage } from './worker-thread.ts';
+import { WorkersRejoin } from './workers-rejoin.ts';
 
 const STOP_GRACE_MS = 2000;
 const RESTART_DELAY_MS = 1000;
-
-/**
- * A data-path thread. From dist/ it runs engine-worker.js; from source (tsx, tests and the lab) a
- * worker's entry module is not seen by the loader hooks that `--import tsx` registered (Node 20
- * loads it before they apply in the new thread), so a bootstrap registers tsx there first.
- */
-function spawnWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData: init });
-  const entry = JSON.stringify(new URL('./engine-worker.ts', import.meta.url).href);
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
 
 export class EngineWorkers {
   readonly dp: EngineDataPlane;
@@ -67,9 +56,7 @@ export class EngineWorkers {
   private stopping = false;
   private restarting = false;
   private pushQueued = false;
-  /** Per port: the ifindex whose groups the workers joined last, and whether a rejoin runs. */
-  private readonly joinedIfindex: number[];
-  private readonly rejoining = new Set<number>();
+  private readonly rejoins: WorkersRejoin;
 
   constructor(
     private readonly daemon: Pick<TsvsDaemon, 'table'>,
@@ -83,7 +70,7 @@ export class EngineWorkers {
       () => this.queuePush(),
     );
     this.dp = new EngineDataPlane(this.source, daemon.table.services());
-    this.joinedIfindex = cfg.ports.map(() => 0);
+    this.rejoins = new WorkersRejoin(cfg, log);
     daemon.table.onChange((c) => {
       this.dp.tableChanged(c);
       this.queuePush();
@@ -127,7 +114,7 @@ export class EngineWorkers {
   async run(neighbours: readonly HandedNeighbour[] = []): Promise<void> {
     await Promise.all(
       this.threads.map((w, i) =>
-        this.until(w, 'started', () =>
+        untilMessage(w, 'started', () =>
           w.postMessage({ type: 'start', state: this.shardState(i), neighbours } satisfies ToWorker),
         ),
       ),
@@ -158,19 +145,7 @@ export class EngineWorkers {
   private async stopThreads(): Promise<void> {
     const all = this.threads;
     this.threads = [];
-    await Promise.all(
-      all.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => void w.terminate(), STOP_GRACE_MS);
-            w.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-            w.postMessage({ type: 'stop' } satisfies ToWorker);
-          }),
-      ),
-    );
+    await stopWorkers(all, STOP_GRACE_MS);
   }
 
   private joined(w: Worker, index: number): Promise<FanoutGroups> {
@@ -186,18 +161,6 @@ export class EngineWorkers {
     });
   }
 
-  private until(w: Worker, type: FromWorker['type'], send: () => void): Promise<void> {
-    return new Promise((resolve) => {
-      const onMsg = (m: FromWorker): void => {
-        if (m.type !== type) return;
-        w.off('message', onMsg);
-        resolve();
-      };
-      w.on('message', onMsg);
-      send();
-    });
-  }
-
   /** Reports, neighbour relays and crashes of worker `index`. */
   private watch(w: Worker, index: number): void {
     w.on('message', (m: FromWorker) => {
@@ -207,9 +170,9 @@ export class EngineWorkers {
       } else if (m.type === 'neigh' || m.type === 'neigh6') {
         for (const other of this.threads) if (other !== w) other.postMessage(m);
       } else if (m.type === 'log') {
-        this.relayLog(m.json, index);
+        relayWorkerLog(this.log, m.json, index);
       } else if (m.type === 'portBack') {
-        void this.rejoin(m.port, m.ifindex);
+        void this.rejoins.rejoin(this.threads, m.port, m.ifindex);
       }
     });
     const died = (why: string): void => {
@@ -224,63 +187,6 @@ export class EngineWorkers {
     };
     w.on('error', (e) => died(e.message));
     w.on('exit', (code) => died(`exit code ${code}`));
-  }
-
-  /** A worker's log line in the daemon's log, with the worker's index. */
-  private relayLog(json: string, worker: number): void {
-    try {
-      type Entry = Record<string, string | number | boolean | null>;
-      const { time: _time, level, msg, ...fields } = JSON.parse(json) as Entry;
-      const lv = String(level);
-      if (isLevel(lv)) this.log.log(lv, String(msg), { ...fields, worker });
-    } catch {
-      this.log.warn('an engine worker logged a line that is not JSON', { worker, line: json.slice(0, 200) });
-    }
-  }
-
-  /** Every worker re-attaches port and joins its new groups, in index order (see the top). */
-  private async rejoin(port: number, ifindex: number): Promise<void> {
-    if (this.rejoining.has(port) || this.joinedIfindex[port] === ifindex) return;
-    this.rejoining.add(port);
-    const name = this.cfg.ports[port]?.name ?? `port ${port}`;
-    let rx = 0;
-    let jumbo = 0;
-    try {
-      for (const [index, w] of this.threads.entries()) {
-        const r = await this.reply(w, { type: 'rejoin', port, rx, jumbo });
-        if (r.error !== '') throw new Error(`worker ${index}: ${r.error}`);
-        rx = r.rx;
-        jumbo = r.jumbo;
-        this.joinedIfindex[port] = r.ifindex;
-      }
-      this.log.info(`interface ${name} is back: every worker re-attached and joined its fanout groups`, {
-        interface: name,
-        workers: this.count,
-      });
-    } catch (e) {
-      this.joinedIfindex[port] = 0; // the next look that finds it tries again
-      this.log.warn(`interface ${name} is back but the workers cannot all re-attach`, { error: (e as Error).message });
-    } finally {
-      this.rejoining.delete(port);
-    }
-  }
-
-  private reply(w: Worker, m: ToWorker & { type: 'rejoin' }): Promise<FromWorker & { type: 'rejoined' }> {
-    return new Promise((resolve, reject) => {
-      const onMsg = (r: FromWorker): void => {
-        if (r.type !== 'rejoined' || r.port !== m.port) return;
-        w.off('message', onMsg);
-        w.off('exit', onExit);
-        resolve(r);
-      };
-      const onExit = (): void => {
-        w.off('message', onMsg);
-        reject(new Error('the worker exited'));
-      };
-      w.on('message', onMsg);
-      w.once('exit', onExit);
-      w.postMessage(m);
-    });
   }
 
   private async restart(): Promise<void> {
