@@ -42,9 +42,8 @@ export interface EngineOptions {
   portReturned?: (port: number, ifindex: number) => void;
 }
 
-/** keepalived.conf(5) defaults: vrrp_garp_master_repeat, vrrp_garp_master_delay. */
-const GARP_MASTER_REPEAT = 5;
-const GARP_MASTER_DELAY_MS = 5000;
+const GARP_MASTER_REPEAT = 5; // keepalived.conf(5) defaults: vrrp_garp_master_repeat,
+const GARP_MASTER_DELAY_MS = 5000; // vrrp_garp_master_delay
 
 export class Engine {
   readonly drops = new DropCounters();
