@@ -33,7 +33,6 @@ import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
-import { buildIcmpPortUnreach, icmpErrorAllowed } from '../packet/build-icmp.ts';
 import { ETH_P_ARP, ETH_P_IPV6 } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
@@ -48,7 +47,8 @@ import { handleArp, handleEcho } from './local.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
-import { TR_DROP, TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
+import { Originate4 } from './originate4.ts';
+import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
 import { TunnelXmit } from './tunnel-xmit.ts';
 import type { Xmit } from './xmit.ts';
 import type { Pipeline6, ServiceView6 } from './pipeline6.ts';
@@ -63,16 +63,11 @@ export interface ConnSyncHook {
   syncConn(id: number, nowMs: number): void;
 }
 
-const ICMP_SLOTS = 32;
-const ICMP_SLOT_BYTES = 640;
-
 export class Pipeline {
   readonly f = new ParsedFrame();
   private readonly inp = new SchedInput();
-  /** Frames the director originates in this batch (ICMP errors), valid until the batch is flushed. */
-  private readonly icmpBuf = Buffer.alloc(ICMP_SLOTS * ICMP_SLOT_BYTES);
-  private icmpUsed = 0;
-  private ipId = 1;
+  /** Frames the director originates in this batch (ICMP errors). */
+  private readonly orig: Originate4;
   private nowMs = 0;
   /** Full NAT: the timestamp clock toward the real servers. */
   private readonly tsClock = new LocalPortTsClock();
@@ -104,6 +99,7 @@ export class Pipeline {
     readonly drops: DropCounters,
     readonly trace: TraceRing,
   ) {
+    this.orig = new Originate4(xmit, owned);
     this.synproxy = new SynProxy(conns, xmit);
     this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
     this.v6 = null;
@@ -111,7 +107,7 @@ export class Pipeline {
 
   processBatch(b: RxBatch, nowMs: number): void {
     this.nowMs = nowMs;
-    this.icmpUsed = 0;
+    this.orig.beginBatch();
     this.synproxy.startBatch();
     this.tun.beginBatch();
     this.xmit.setNow(nowMs);
@@ -193,7 +189,7 @@ export class Pipeline {
     let reused = -1;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
-      if (v === REUSE_DROP) return this.traceDrop(f, DROP_DEST_QUIESCED);
+      if (v === REUSE_DROP) return this.trace.drop4(this.nowMs, f, DROP_DEST_QUIESCED);
       if (v === REUSE_RESCHEDULE) {
         reused = id;
         id = -1;
@@ -202,14 +198,14 @@ export class Pipeline {
     if (id >= 0) {
       if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.fragOff === 0) {
         const v = this.synproxy.clientSegment(buf, f, flags, id);
-        if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.traceDrop(f, v);
+        if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.trace.drop4(this.nowMs, f, v);
       }
       return this.forwardIn(buf, f, flags, id, 0);
     }
     // Only a first fragment (or a whole datagram) schedules: a later one has no header to decide on.
-    if (f.fragOff !== 0) return this.traceDrop(f, DROP_FRAGMENT);
+    if (f.fragOff !== 0) return this.trace.drop4(this.nowMs, f, DROP_FRAGMENT);
     const svc = this.services.lookup(proto, f.daddr, f.dport);
-    if (svc === null) return this.traceDrop(f, DROP_NO_SERVICE);
+    if (svc === null) return this.trace.drop4(this.nowMs, f, DROP_NO_SERVICE);
     const inp = this.inp;
     inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
     if (proto === IPPROTO_TCP && (svc.flags & SVC_F_SYNPROXY_NEVER) === 0) {
@@ -226,13 +222,13 @@ export class Pipeline {
         // stale deltas into the real server's TIME_WAIT. The kernel's ip_vs_conn_expire_now() fires
         // the old entry's timer at once; the wheel here fires up to a tick late, so delete it now.
         if (reused >= 0 && t.nControl[reused] === 0) conns.deleteConn(reused, this.nowMs);
-        return v === DROP_NONE ? v : this.traceDrop(f, v);
+        return v === DROP_NONE ? v : this.trace.drop4(this.nowMs, f, v);
       }
     }
     id = conns.schedule(svc, inp, f.tcpFlags);
     if (id < 0) {
-      if (-id === DROP_NO_DEST) this.portUnreachable(buf, f);
-      return this.traceDrop(f, -id);
+      if (-id === DROP_NO_DEST) this.orig.portUnreachable(buf, f);
+      return this.trace.drop4(this.nowMs, f, -id);
     }
     return this.forwardIn(buf, f, flags, id, TR_F_NEW);
   }
@@ -259,31 +255,15 @@ export class Pipeline {
       if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0) && f.fragOff === 0) {
         t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
       }
-    } else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.traceDrop(f, DROP_NO_DEST);
+    } else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.trace.drop4(this.nowMs, f, DROP_NO_DEST);
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local; for a
     // tunnel, before the inner packet is wrapped (the outer header takes the decremented TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedIn++;
     if (this.sync !== null) this.sync.syncConn(id, this.nowMs);
     if (this.trace.enabled) {
-      this.trace.record(
-        this.nowMs,
-        TR_IN,
-        isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0),
-        f.protocol,
-        f.tcpFlags,
-        saddr,
-        sport,
-        daddr,
-        dport,
-        f.saddr,
-        f.sport,
-        f.daddr,
-        f.dport,
-        t.state[id]!,
-        dest.addr,
-        dest.port,
-      );
+      const fl = isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0);
+      this.trace.rewrite4(this.nowMs, TR_IN, fl, f, saddr, sport, daddr, dport, t.state[id]!, dest.addr, dest.port);
     }
     // TUN wraps the packet in an outer header toward the real server (tunnel-xmit.ts).
     if (fwd === FWD_TUNNEL) return this.tun.send(buf, f, flags, dest);
@@ -316,22 +296,19 @@ export class Pipeline {
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
     this.forwardedOut++;
     if (this.trace.enabled) {
-      this.trace.record(
+      const fl = fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0;
+      const da = dest ? dest.addr : 0;
+      this.trace.rewrite4(
         this.nowMs,
         TR_OUT,
-        fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0,
-        f.protocol,
-        f.tcpFlags,
+        fl,
+        f,
         saddr,
         sport,
         daddr,
         dport,
-        f.saddr,
-        f.sport,
-        f.daddr,
-        f.dport,
         t.state[id]!,
-        dest ? dest.addr : 0,
+        da,
         dest ? dest.port : 0,
       );
     }
@@ -370,41 +347,5 @@ export class Pipeline {
     this.fragSrc[0] = f.saddr;
     this.fragDst[0] = f.daddr;
     return this.frags.track(f, this.fragSrc, this.fragDst, this.nowMs);
-  }
-
-  /** ip_vs_leave(): no real server available -> ICMP port unreachable to the client, from the VIP. */
-  private portUnreachable(buf: Buffer, f: ParsedFrame): void {
-    if (this.icmpUsed >= ICMP_SLOTS || !icmpErrorAllowed(buf, f)) return;
-    const off = this.icmpUsed++ * ICMP_SLOT_BYTES;
-    this.ipId = (this.ipId + 1) & 0xffff;
-    const n = buildIcmpPortUnreach(this.icmpBuf, off, buf, f, f.daddr, this.ipId);
-    const m = this.xmit.macs;
-    const port = this.owned.portOf(f.daddr);
-    for (let i = 0; i < 6; i++) this.icmpBuf[off + 6 + i] = m[port * 6 + i]!;
-    this.xmit.queue(port, this.icmpBuf, off, n, 0);
-  }
-
-  private traceDrop(f: ParsedFrame, reason: number): number {
-    if (this.trace.enabled) {
-      this.trace.record(
-        this.nowMs,
-        TR_DROP,
-        0,
-        f.protocol,
-        f.tcpFlags,
-        f.saddr,
-        f.sport,
-        f.daddr,
-        f.dport,
-        f.saddr,
-        f.sport,
-        f.daddr,
-        f.dport,
-        reason,
-        0,
-        0,
-      );
-    }
-    return reason;
   }
 }

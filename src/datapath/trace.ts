@@ -9,6 +9,7 @@
 //                                            loses the oldest when it fell more than 8 behind
 
 import { formatInet6 } from '../lib/inet6.ts';
+import type { ParsedFrame } from '../packet/parsed-frame.ts';
 
 export const TR_IN = 1; // client -> director, rewritten toward the real server
 export const TR_OUT = 2; // real server -> director, rewritten toward the client
@@ -119,6 +120,72 @@ export class TraceRing {
     n[b + 14] = destAddr;
     n[b + 15] = destPort;
     this.next++;
+  }
+
+  /**
+   * A rewritten IPv4 packet (TR_IN, TR_OUT): before = the endpoints given (as it came), after =
+   * the parsed frame's now; detail = the connection's state, dest = its real server.
+   */
+  rewrite4(
+    nowMs: number,
+    kind: number,
+    flags: number,
+    f: ParsedFrame,
+    saddr: number,
+    sport: number,
+    daddr: number,
+    dport: number,
+    detail: number,
+    destAddr: number,
+    destPort: number,
+  ): void {
+    const p = f.protocol;
+    const fl = f.tcpFlags;
+    this.record(
+      nowMs,
+      kind,
+      flags,
+      p,
+      fl,
+      saddr,
+      sport,
+      daddr,
+      dport,
+      f.saddr,
+      f.sport,
+      f.daddr,
+      f.dport,
+      detail,
+      destAddr,
+      destPort,
+    );
+  }
+
+  /** An IPv4 packet dropped for `reason`, recorded while tracing is on; returns the reason. */
+  drop4(nowMs: number, f: ParsedFrame, reason: number): number {
+    if (this.enabled) {
+      const s = f.saddr;
+      const d = f.daddr;
+      this.record(
+        nowMs,
+        TR_DROP,
+        0,
+        f.protocol,
+        f.tcpFlags,
+        s,
+        f.sport,
+        d,
+        f.dport,
+        s,
+        f.sport,
+        d,
+        f.dport,
+        reason,
+        0,
+        0,
+      );
+    }
+    return reason;
   }
 
   /** Set address `which` (TR_A6_*) of the event recorded last to a[at .. at + 3]. */
