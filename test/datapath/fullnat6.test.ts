@@ -6,23 +6,20 @@
 // parser, checksums summed naively over the IPv6 pseudo-header).
 import t from 'tap';
 import { Engine } from '../../src/datapath/engine.ts';
-import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
-import { AF_INET6, FWD_FULLNAT } from '../../src/model/dest.ts';
+import { FWD_FULLNAT } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
-import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
+import { parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { buildFrame6, icmp6Err, nd, type Frame6Spec } from '../helpers/frames6.ts';
+import { CIP6, VIP6, addService6, config6, dest6 } from '../helpers/engine-lab6.ts';
 import { hex, naiveSum } from '../helpers/frames.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';
 const CMAC = '02:00:00:00:88:10';
 const WMAC = '02:00:00:00:99:64';
-const VIP6 = '2001:db8:88::5';
-const CIP6 = '2001:db8:88::10';
-const DIP6 = '2001:db8:99::5';
 const RIP6 = '2001:db8:99::100';
 const LADDR6 = '2001:db8:99::250';
 const LPORT = 5000;
@@ -33,36 +30,14 @@ function lab() {
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: LVS1 },
   ]);
-  const cfg: EngineConfig = {
-    ports: [
-      {
-        name: 'eth0',
-        owned: [],
-        subnets: [],
-        gateway: 0,
-        owned6: [parseInet6(VIP6)!],
-        subnets6: [[parseInet6('2001:db8:88::')!, 64]],
-      },
-      // LADDR6 is not listed as owned: the subnet that holds it places it on eth1.
-      { name: 'eth1', owned: [], subnets: [], gateway: 0, subnets6: [[parseInet6(DIP6)!, 64]] },
-    ],
-    fullNatAddrs: [],
+  const cfg = config6({
+    // LADDR6 is not listed as owned: the subnet that holds it places it on eth1.
     fullNatAddrs6: [parseInet6(LADDR6)!],
     fullNatPorts: [LPORT, LPORT],
-    connCapacity: 1024,
-  };
+  });
   const services = new ServiceTable({ findScheduler });
-  const vip = parseInet6(VIP6)!;
-  const rip = parseInet6(RIP6)!;
-  for (const [protocol, port] of [
-    [IPPROTO_TCP, 80],
-    [IPPROTO_UDP, 53],
-  ] as const) {
-    const key = { af: AF_INET6, protocol, addr: inet6Fold(vip), addr6: vip, port, fwmark: 0 };
-    services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
-    const dest = { af: AF_INET6, addr: inet6Fold(rip), addr6: rip, port: port === 80 ? 8080 : 53 };
-    services.addDest(key, { ...dest, fwd: FWD_FULLNAT, weight: 1, uThreshold: 0, lThreshold: 0 });
-  }
+  addService6(services, IPPROTO_TCP, 80, [dest6(RIP6, 8080, FWD_FULLNAT)]);
+  addService6(services, IPPROTO_UDP, 53, [dest6(RIP6, 53, FWD_FULLNAT)]);
   let now = T0;
   const engine = new Engine(io, cfg, services, { now: () => now });
   engine.start();

@@ -4,15 +4,14 @@
 // and checksums).
 import t from 'tap';
 import { Engine } from '../../src/datapath/engine.ts';
-import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
-import { AF_INET6, FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
+import { FWD_MASQ, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
-import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { addr6Bytes, buildFrame6, icmp6Err, nd } from '../helpers/frames6.ts';
+import { CIP6, DIP6, VIP6, addService6, config6, dest6 } from '../helpers/engine-lab6.ts';
 import { hex } from '../helpers/frames.ts';
 import { formatTrace } from '../../src/cli/format-trace.ts';
 
@@ -20,9 +19,6 @@ const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';
 const CMAC = '02:00:00:00:88:10';
 const WMAC = '02:00:00:00:99:64';
-const VIP6 = '2001:db8:88::5';
-const CIP6 = '2001:db8:88::10';
-const DIP6 = '2001:db8:99::5';
 const RIP6 = '2001:db8:99::100';
 
 /** The director: VIP6 on eth0, the real server RIP6:rport on eth1, forwarded by fwd. */
@@ -31,36 +27,9 @@ function lab(fwd = FWD_MASQ, rport = 8080) {
     { name: 'eth0', mac: LVS0 },
     { name: 'eth1', mac: LVS1 },
   ]);
-  const cfg: EngineConfig = {
-    ports: [
-      {
-        name: 'eth0',
-        owned: [],
-        subnets: [],
-        gateway: 0,
-        owned6: [parseInet6(VIP6)!],
-        subnets6: [[parseInet6('2001:db8:88::')!, 64]],
-      },
-      { name: 'eth1', owned: [], subnets: [], gateway: 0, subnets6: [[parseInet6(DIP6)!, 64]] },
-    ],
-    fullNatAddrs: [],
-    connCapacity: 1024,
-  };
+  const cfg = config6();
   const services = new ServiceTable({ findScheduler });
-  const vip = parseInet6(VIP6)!;
-  const key = { af: AF_INET6, protocol: IPPROTO_TCP, addr: inet6Fold(vip), addr6: vip, port: 80, fwmark: 0 };
-  services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
-  const rip = parseInet6(RIP6)!;
-  services.addDest(key, {
-    af: AF_INET6,
-    addr: inet6Fold(rip),
-    addr6: rip,
-    port: rport,
-    fwd,
-    weight: 1,
-    uThreshold: 0,
-    lThreshold: 0,
-  });
+  addService6(services, IPPROTO_TCP, 80, [dest6(RIP6, rport, fwd)]);
   let now = 1_000_000;
   const engine = new Engine(io, cfg, services, { now: () => now });
   engine.start();

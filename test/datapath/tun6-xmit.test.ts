@@ -6,7 +6,6 @@
 // Expected frames are built independently with test/helpers/frames6.ts (its own checksums).
 import t from 'tap';
 import { Engine } from '../../src/datapath/engine.ts';
-import type { EngineConfig } from '../../src/datapath/engine-config.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET, AF_INET6, FWD_TUNNEL, TUN_F_NOCSUM, TUN_TYPE_GUE, type Dest } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
@@ -18,15 +17,13 @@ import { findScheduler } from '../../src/sched/registry.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO } from '../../src/packet/rx-flags.ts';
 import { addr6Bytes, buildFrame6, type Frame6Spec } from '../helpers/frames6.ts';
+import { CIP6, DIP6, VIP6, addService6, config6, dip6Port, vip6Port } from '../helpers/engine-lab6.ts';
 import { hex, ipToU32, macToBytes, naiveSum } from '../helpers/frames.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';
 const CMAC = '02:00:00:00:88:10';
 const RTR = '02:00:00:00:99:01'; // 2001:db8:99::1, the router toward the real servers' network
-const VIP6 = '2001:db8:88::5';
-const CIP6 = '2001:db8:88::10';
-const DIP6 = '2001:db8:99::5';
 const GW6 = '2001:db8:99::1';
 const RIP6 = '2001:db8:77::100'; // a routed network, not the director's segment
 
@@ -42,27 +39,10 @@ function tun6Lab(mtu = 1500, dest: DestSpec = v6dest(RIP6), onePort = false) {
     { name: 'eth1', mac: LVS1, mtu },
   ]);
   const eth1 = { subnets6: [[parseInet6(DIP6)!, 64]] as const, gateway6: parseInet6(GW6)! };
-  const cfg: EngineConfig = {
-    ports: [
-      {
-        name: 'eth0',
-        owned: [],
-        subnets: [],
-        gateway: 0,
-        owned6: [parseInet6(VIP6)!],
-        subnets6: [[parseInet6('2001:db8:88::')!, 64]],
-        // One port: the VIP6 and the DIP6 on the same segment, as in the TUN lab.
-        ...(onePort ? eth1 : {}),
-      },
-      { name: 'eth1', owned: [], subnets: [], gateway: 0, ...(onePort ? {} : eth1) },
-    ],
-    fullNatAddrs: [],
-    connCapacity: 1024,
-  };
+  // One port: the VIP6 and the DIP6 on the same segment, as in the TUN lab.
+  const cfg = config6({ ports: onePort ? [vip6Port(eth1), dip6Port({ subnets6: [] })] : [vip6Port(), dip6Port(eth1)] });
   const services = new ServiceTable({ findScheduler });
-  const vip = parseInet6(VIP6)!;
-  const key = { af: AF_INET6, protocol: IPPROTO_TCP, addr: inet6Fold(vip), addr6: vip, port: 80, fwmark: 0 };
-  services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
+  const key = addService6(services, IPPROTO_TCP, 80, []);
   const d = services.addDest(key, dest);
   const nowMs = 1_000_000;
   const engine = new Engine(io, cfg, services, { now: () => nowMs });
