@@ -37,12 +37,7 @@ export function handleArp(
  * 0 only, which learns it for all of them.
  */
 function answersSibling(buf: Buffer, f: ParsedFrame, port: number, xmit: Xmit): boolean {
-  if (xmit.neigh.onLearn === null || f.arpOp !== ARPOP_REPLY) return false;
-  const m = xmit.macs;
-  const at = port * 6;
-  const d = f.frameOff;
-  for (let i = 0; i < 6; i++) if (buf[d + i] !== m[at + i]) return false;
-  return true;
+  return xmit.neigh.onLearn !== null && f.arpOp === ARPOP_REPLY && xmit.toPortMac(buf, f.frameOff, port);
 }
 
 /**

@@ -51,11 +51,7 @@ export function handleNdisc6(
  * (fanout-program6.ts), which learns it for all of them, as local.ts does for ARP replies.
  */
 function answersSibling6(buf: Buffer, f: ParsedFrame, port: number, xmit: Xmit, x6: Xmit6): boolean {
-  if (x6.neigh.onLearn === null) return false;
-  const m = xmit.macs;
-  const d = f.frameOff;
-  for (let i = 0; i < 6; i++) if (buf[d + i] !== m[port * 6 + i]) return false;
-  return true;
+  return x6.neigh.onLearn !== null && xmit.toPortMac(buf, f.frameOff, port);
 }
 
 /**

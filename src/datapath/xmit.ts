@@ -62,6 +62,14 @@ export class Xmit implements NeighSink {
     this.neighWaits = 0;
   }
 
+  /** Whether the Ethernet frame at buf[off] is addressed to port's own MAC (a unicast to us). */
+  toPortMac(buf: Uint8Array, off: number, port: number): boolean {
+    const m = this.macs;
+    const at = port * 6;
+    for (let i = 0; i < 6; i++) if (buf[off + i] !== m[at + i]) return false;
+    return true;
+  }
+
   setNow(nowMs: number): void {
     this.nowMs = nowMs;
   }
