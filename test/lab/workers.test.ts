@@ -66,9 +66,19 @@ else {
         );
       }
 
-      const listed = d.tsvsadm(['-Ln', '--stats']).stdout;
-      const svcConns = (port: number): number =>
-        Number(new RegExp(`TCP\\s+${VIP.replace(/\./g, '\\.')}:${port}\\s+(\\d+)`).exec(listed)?.[1] ?? -1);
+      // The shards report once a second: wait for the reports that hold the last connections.
+      const connsOf = (text: string, port: number): number =>
+        Number(new RegExp(`TCP\\s+${VIP.replace(/\./g, '\\.')}:${port}\\s+(\\d+)`).exec(text)?.[1] ?? -1);
+      const listed =
+        (await waitFor(
+          'the merged -Ln --stats to count every connection',
+          async () => {
+            const text = d.tsvsadm(['-Ln', '--stats']).stdout;
+            return connsOf(text, 80) >= REQUESTS && connsOf(text, 8080) >= REQUESTS ? text : null;
+          },
+          { timeoutMs: 10_000 },
+        ).catch(() => null)) ?? d.tsvsadm(['-Ln', '--stats']).stdout;
+      const svcConns = (port: number): number => connsOf(listed, port);
       t.equal(svcConns(80), REQUESTS, '-Ln --stats sums the connections of both shards (classic NAT)');
       t.equal(svcConns(8080), REQUESTS, '-Ln --stats sums the connections of both shards (full NAT)');
       const conns = d

@@ -67,10 +67,21 @@ else {
           `worker ${w.index} forwarded in ${w.forwardedIn}, out ${w.forwardedOut}`,
         );
       }
-      const listed = d.tsvsadm(['-Ln', '--stats']).stdout;
-      const conns = Number(/TCP\s+\[2001:db8:88::5\]:80\s+(\d+)/.exec(listed)?.[1] ?? -1);
+      // The shards report once a second: wait for the reports that hold the last connections.
+      const count = (text: string, port: number): number =>
+        Number(new RegExp(`TCP\\s+\\[2001:db8:88::5\\]:${port}\\s+(\\d+)`).exec(text)?.[1] ?? -1);
+      const listed =
+        (await waitFor(
+          'the merged -Ln --stats to count every connection',
+          async () => {
+            const text = d.tsvsadm(['-Ln', '--stats']).stdout;
+            return count(text, 80) >= REQUESTS && count(text, 8080) >= REQUESTS ? text : null;
+          },
+          { timeoutMs: 10_000 },
+        ).catch(() => null)) ?? d.tsvsadm(['-Ln', '--stats']).stdout;
+      const conns = count(listed, 80);
       t.equal(conns, REQUESTS, '-Ln --stats sums the IPv6 connections of both shards');
-      const fconns = Number(/TCP\s+\[2001:db8:88::5\]:8080\s+(\d+)/.exec(listed)?.[1] ?? -1);
+      const fconns = count(listed, 8080);
       t.equal(fconns, REQUESTS, 'and the full NAT ones');
     } finally {
       d.stop();
