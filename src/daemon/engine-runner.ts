@@ -14,7 +14,7 @@ import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filte
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo } from '../io/af-packet.ts';
 import { DEFAULT_SPIN_US } from '../io/af-packet-open.ts';
-import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
+import { addVrrpStateOp, engineVrrpStart, engineVrrpTarget } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
@@ -118,7 +118,7 @@ export function startEngine(
     filter?.remove();
     restoreForwarding(oldForward);
   };
-  const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState, handedVrrp);
+  const vrrp = addVrrpStateOp(daemon, engineVrrpTarget(engine), log, cfg.vrrpState, handedVrrp);
   let fifo: VrrpFifoReader | null = null;
   try {
     const f = cfg.vrrpNotifyFifo;

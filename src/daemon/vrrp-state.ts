@@ -78,6 +78,24 @@ export function engineVrrpStart(
   return handed.state === 'MASTER' ? 'master' : 'backup';
 }
 
+/** What the VRRP state drives: one engine (engineVrrpTarget) or the workers (workers-ops.ts). */
+export interface VrrpTarget {
+  /** The owned addresses, dotted. */
+  addresses(): string[];
+  /** Whether the data path answers for them now. */
+  answering(): boolean;
+  /** Hold them silent (true) or answer for them, announcing them on the way to answering. */
+  setStandby(standby: boolean): void;
+}
+
+export function engineVrrpTarget(engine: Engine): VrrpTarget {
+  return {
+    addresses: () => engine.owned.entries().map(([a]) => ipToString(a)),
+    answering: () => !engine.owned.standby,
+    setStandby: (standby) => engine.setStandby(standby),
+  };
+}
+
 export class VrrpStateKeeper {
   private state: VrrpState;
   private managed: boolean;
@@ -85,9 +103,9 @@ export class VrrpStateKeeper {
   private transitions = 0;
   private previous: VrrpState | null = null;
 
-  /** The engine must have been built with engineVrrpStart(start, handed) as its vrrpState. */
+  /** The engine(s) must have been built with engineVrrpStart(start, handed) as their vrrpState. */
   constructor(
-    private readonly engine: Engine,
+    private readonly target: VrrpTarget,
     private readonly log: Logger,
     start: 'master' | 'backup' | undefined,
     handed: HandedVrrp | null = null,
@@ -99,7 +117,7 @@ export class VrrpStateKeeper {
       this.managed = true;
       this.sinceMs = handed.sinceMs;
       log.info(`vrrp state ${handed.state} carried over from the handing-over tsvsd`, {
-        answering: !engine.owned.standby,
+        answering: target.answering(),
       });
     }
   }
@@ -113,8 +131,8 @@ export class VrrpStateKeeper {
     return {
       state: this.state,
       managed: this.managed,
-      addresses: this.engine.owned.entries().map(([a]) => ipToString(a)),
-      answering: !this.engine.owned.standby,
+      addresses: this.target.addresses(),
+      answering: this.target.answering(),
       sinceMs: this.sinceMs,
       transitions: this.transitions,
       previous: this.previous,
@@ -128,11 +146,8 @@ export class VrrpStateKeeper {
     this.state = next;
     this.sinceMs = Date.now();
     this.transitions++;
-    this.engine.setStandby(next !== 'MASTER');
-    const addresses = this.engine.owned
-      .entries()
-      .map(([a]) => ipToString(a))
-      .join(',');
+    this.target.setStandby(next !== 'MASTER');
+    const addresses = this.target.addresses().join(',');
     if (next === 'MASTER')
       this.log.info('vrrp state MASTER: answering for the owned addresses, gratuitous ARP sent', {
         was: this.previous,
@@ -146,12 +161,12 @@ export class VrrpStateKeeper {
 /** Serve the vrrp.state op for a running engine. */
 export function addVrrpStateOp(
   daemon: Pick<TsvsDaemon, 'addOp'>,
-  engine: Engine,
+  target: VrrpTarget,
   log: Logger,
   start?: 'master' | 'backup',
   handed: HandedVrrp | null = null,
 ): VrrpStateKeeper {
-  const keeper = new VrrpStateKeeper(engine, log, start, handed);
+  const keeper = new VrrpStateKeeper(target, log, start, handed);
   daemon.addOp('vrrp.state', (args) => {
     const want = args['state'];
     if (want === undefined) return keeper.info();

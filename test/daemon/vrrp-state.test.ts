@@ -15,6 +15,7 @@ import { parseMac } from '../../src/packet/ethernet.ts';
 import {
   addVrrpStateOp,
   engineVrrpStart,
+  engineVrrpTarget,
   parseVrrpState,
   VrrpStateKeeper,
   type HandedVrrp,
@@ -68,7 +69,12 @@ function director(configured?: 'master' | 'backup', handed: HandedVrrp | null = 
   engine.start();
   engine.xmit.neigh.learn(ipToU32(RIP), 1, parseMac('02:00:00:00:99:01'), 0, 1_000_000);
   const logs: string[] = [];
-  const keeper = new VrrpStateKeeper(engine, new Logger({ write: (l) => logs.push(l) }), configured, handed);
+  const keeper = new VrrpStateKeeper(
+    engineVrrpTarget(engine),
+    new Logger({ write: (l) => logs.push(l) }),
+    configured,
+    handed,
+  );
   return { io, engine, keeper, logs };
 }
 
@@ -158,7 +164,12 @@ t.test('without vrrp-state the director is a standalone MASTER', async (t) => {
 t.test('the vrrp.state op reads and sets the state; an unknown state is refused by name', async (t) => {
   const { engine } = director('backup');
   const ops = new Map<string, ExtraOp>();
-  addVrrpStateOp({ addOp: (n, fn) => ops.set(n, fn) }, engine, new Logger({ write: () => undefined }), 'backup');
+  addVrrpStateOp(
+    { addOp: (n, fn) => ops.set(n, fn) },
+    engineVrrpTarget(engine),
+    new Logger({ write: () => undefined }),
+    'backup',
+  );
   const op = ops.get('vrrp.state')!;
   t.match(op({}), { state: 'BACKUP' });
   t.match(op({ state: 'master' }), { state: 'MASTER' });
