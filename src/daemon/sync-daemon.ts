@@ -104,6 +104,16 @@ export class SyncDaemons {
     this.running.clear();
   }
 
+  /** The running daemons' start arguments (defaults applied): what a handover passes on. */
+  configs(): Record<string, unknown>[] {
+    return [...this.running.values()].map((r) => ({ ...r.cfg }));
+  }
+
+  /** Whether a daemon of this state runs. */
+  has(state: SyncState): boolean {
+    return this.running.has(state);
+  }
+
   /** ip_vs_genl_dump_daemons: master first, then backup. */
   list(): SyncDaemonInfo[] {
     const out: SyncDaemonInfo[] = [];
@@ -131,13 +141,16 @@ export class SyncDaemons {
  * Serves daemon.start / daemon.stop / daemon.list on tsvsd's socket over the running engine, and
  * starts the daemons the config's [rules] `--start-daemon` lines ask for. A line that does not
  * parse stops tsvsd's start (ECONFIG); a daemon that cannot start (no such interface) is logged
- * and tsvsd runs on without it, as the kernel keeps balancing when its sync thread fails.
+ * and tsvsd runs on without it, as the kernel keeps balancing when its sync thread fails. Then
+ * the daemons a predecessor handed over (`handed`, tsvsd --takeover) whose state the config did
+ * not start: a daemon started at run time keeps running across the swap.
  */
 export async function wireSync(
   daemon: TsvsDaemon,
   engine: Engine,
   log: Logger,
   config: DaemonConfig | null,
+  handed: readonly Record<string, unknown>[] = [],
 ): Promise<SyncDaemons> {
   const sync = new SyncDaemons(engine, daemon.table, log);
   daemon.addOp('daemon.start', (a) => sync.start(a).then(() => ({})));
@@ -150,6 +163,16 @@ export async function wireSync(
       } catch (e) {
         log.error('sync daemon not started', { state: String(args['state']), error: (e as Error).message });
       }
+    }
+  }
+  for (const args of handed) {
+    const state = args['state'];
+    if ((state !== 'master' && state !== 'backup') || sync.has(state)) continue;
+    try {
+      await sync.start(args);
+      log.info('sync daemon carried over from the handing-over tsvsd', { state });
+    } catch (e) {
+      log.error('handed-over sync daemon not started', { state, error: (e as Error).message });
     }
   }
   return sync;
