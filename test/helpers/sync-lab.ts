@@ -1,13 +1,13 @@
-// Helpers of the connection sync lab tests (test/lab/sync.test.ts, sync6.test.ts): tsvsd started
-// from a config in a namespace and waited for on its control socket, tsvsadm against a socket,
-// the first sync daemon's counters, and -Lc's expire column.
+// Helpers of the connection sync lab tests (test/lab/sync.test.ts, sync6.test.ts): their two
+// directors' topology, tsvsd started from a config in a namespace and waited for on its control
+// socket, tsvsadm against a socket, the first sync daemon's counters, and -Lc's expire column.
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { binArgs } from '../../lab/lab-daemon.ts';
-import type { NsSet } from '../../lab/netns.ts';
+import { addSwitch, type NsSet } from '../../lab/netns.ts';
 import { ControlClient } from '../../src/wire/client.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -71,4 +71,38 @@ export async function startTsvsd(
     throw new Error(`${(e as Error).message}\n${log}`);
   });
   return { socket, child };
+}
+
+/** The namespaces of twoDirectors. */
+export interface TwoDirectors {
+  readonly client: string;
+  readonly lvs1: string;
+  readonly lvs2: string;
+  readonly web: string;
+  readonly sw88: string;
+  readonly sw99: string;
+}
+
+/**
+ * Two directors between two switches, no addresses yet: client -- sw88 -- eth0 of lvs1 and lvs2,
+ * whose eth1 share sw99 with the real server web (the sync group runs on that segment).
+ */
+export function twoDirectors(ns: NsSet): TwoDirectors {
+  const h = {
+    client: ns.add('cl'),
+    lvs1: ns.add('l1'),
+    lvs2: ns.add('l2'),
+    web: ns.add('w'),
+    sw88: ns.add('s88'),
+    sw99: ns.add('s99'),
+  };
+  ns.veth(h.client, 'eth0', h.sw88, 'p-cl');
+  ns.veth(h.lvs1, 'eth0', h.sw88, 'p-l1');
+  ns.veth(h.lvs2, 'eth0', h.sw88, 'p-l2');
+  ns.veth(h.lvs1, 'eth1', h.sw99, 'p-l1');
+  ns.veth(h.lvs2, 'eth1', h.sw99, 'p-l2');
+  ns.veth(h.web, 'eth1', h.sw99, 'p-w');
+  addSwitch(h.sw88, ['p-cl', 'p-l1', 'p-l2']);
+  addSwitch(h.sw99, ['p-l1', 'p-l2', 'p-w']);
+  return h;
 }

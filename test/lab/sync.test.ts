@@ -8,10 +8,10 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addSwitch, ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
-import { seconds, startTsvsd, syncStats as stats, tsvsadm } from '../helpers/sync-lab.ts';
+import { seconds, startTsvsd, twoDirectors, syncStats as stats, tsvsadm } from '../helpers/sync-lab.ts';
 
 const VIP = '192.168.88.5';
 const CIP = '192.168.88.10';
@@ -26,20 +26,7 @@ if (why !== null) {
     const ns = new NsSet();
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync-'));
     try {
-      const client = ns.add('cl');
-      const lvs1 = ns.add('l1');
-      const lvs2 = ns.add('l2');
-      const web = ns.add('w');
-      const sw88 = ns.add('s88');
-      const sw99 = ns.add('s99');
-      ns.veth(client, 'eth0', sw88, 'p-cl');
-      ns.veth(lvs1, 'eth0', sw88, 'p-l1');
-      ns.veth(lvs2, 'eth0', sw88, 'p-l2');
-      ns.veth(lvs1, 'eth1', sw99, 'p-l1');
-      ns.veth(lvs2, 'eth1', sw99, 'p-l2');
-      ns.veth(web, 'eth1', sw99, 'p-w');
-      addSwitch(sw88, ['p-cl', 'p-l1', 'p-l2']);
-      addSwitch(sw99, ['p-l1', 'p-l2', 'p-w']);
+      const { client, lvs1, lvs2, web } = twoDirectors(ns);
       ip('-n', client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
       ip('-n', client, 'route', 'add', 'default', 'via', VIP);
       ip('-n', lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');

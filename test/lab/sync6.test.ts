@@ -10,8 +10,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addSwitch, ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
-import { seconds, startTsvsd, syncStats, tsvsadm } from '../helpers/sync-lab.ts';
+import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { seconds, startTsvsd, twoDirectors, syncStats, tsvsadm } from '../helpers/sync-lab.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
 
@@ -61,20 +61,7 @@ if (why !== null) {
     const ns = new NsSet();
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync6-'));
     try {
-      const client = ns.add('cl');
-      const lvs1 = ns.add('l1');
-      const lvs2 = ns.add('l2');
-      const web = ns.add('w');
-      const sw88 = ns.add('s88');
-      const sw99 = ns.add('s99');
-      ns.veth(client, 'eth0', sw88, 'p-cl');
-      ns.veth(lvs1, 'eth0', sw88, 'p-l1');
-      ns.veth(lvs2, 'eth0', sw88, 'p-l2');
-      ns.veth(lvs1, 'eth1', sw99, 'p-l1');
-      ns.veth(lvs2, 'eth1', sw99, 'p-l2');
-      ns.veth(web, 'eth1', sw99, 'p-w');
-      addSwitch(sw88, ['p-cl', 'p-l1', 'p-l2']);
-      addSwitch(sw99, ['p-l1', 'p-l2', 'p-w']);
+      const { client, lvs1, lvs2, web, sw88, sw99 } = twoDirectors(ns);
       // The switches flood multicast (the solicited-node groups of NS, the sync group).
       for (const sw of [sw88, sw99]) ip('-n', sw, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
       for (const n of [client, lvs1, lvs2, web]) {
