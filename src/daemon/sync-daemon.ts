@@ -9,7 +9,7 @@ import { ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ipvsError } from '../model/ipvs-errors.ts';
 import type { Engine } from '../datapath/engine.ts';
-import type { SyncServices } from '../sync/sync-backup.ts';
+import type { SyncServices } from '../sync/sync-family.ts';
 import { SyncConnState } from '../sync/sync-conn-state.ts';
 import {
   DEFAULT_MCAST_IFN,
@@ -39,7 +39,9 @@ function ifaceAddr(name: string): string | null {
 
 export class SyncDaemons {
   private readonly running = new Map<SyncState, SyncThread>();
+  /** The sync fields of the IPv4 connections and of the IPv6 ones (null without IPv6), by conn id. */
   private readonly st: SyncConnState;
+  private readonly st6: SyncConnState | null;
 
   constructor(
     private readonly engine: Engine,
@@ -47,6 +49,7 @@ export class SyncDaemons {
     private readonly log: Logger,
   ) {
     this.st = new SyncConnState(engine.conns.table.capacity);
+    this.st6 = engine.v6 === null ? null : new SyncConnState(engine.v6.cm.t6.table.capacity);
   }
 
   /** ip_vs_genl_new_daemon + start_sync_thread. */
@@ -70,8 +73,8 @@ export class SyncDaemons {
       mcastTtl: req.mcastTtl === 0 ? DEFAULT_SYNC_TTL : req.mcastTtl,
     };
     const r = master
-      ? await startSyncMaster(this.engine, this.st, cfg, addr, this.log)
-      : await startSyncBackup(this.engine, this.services, this.st, cfg, addr);
+      ? await startSyncMaster(this.engine, this.st, this.st6, cfg, addr, this.log)
+      : await startSyncBackup(this.engine, this.services, this.st, this.st6, cfg, addr);
     this.running.set(cfg.state, r);
     this.log.info('sync daemon started', {
       state: cfg.state,
@@ -96,6 +99,8 @@ export class SyncDaemons {
   private close(r: SyncThread): void {
     r.cancel();
     if (r.master !== null && this.engine.pipeline.sync === r.master) this.engine.pipeline.sync = null;
+    const v6 = this.engine.v6;
+    if (r.master6 !== null && v6 !== null && v6.sync === r.master6) v6.sync = null;
     r.sock.close();
   }
 

@@ -73,6 +73,11 @@ export class ServiceTable {
     return (this.view ?? this.buildView()).lookupFwmark(fwmark);
   }
 
+  /** The AF_INET6 service of a firewall mark (__ip_vs_svc_fwm_find matches svc->af). */
+  lookupFwmark6(fwmark: number): Service | null {
+    return (this.view6 ?? this.buildView6()).lookupFwmark(fwmark);
+  }
+
   // ---- queries -----------------------------------------------------------------------------
 
   /** The service with this identity (the lookup at the top of ip_vs_genl_set_cmd). */
