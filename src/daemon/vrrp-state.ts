@@ -21,6 +21,8 @@ import type { Logger } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { Engine } from '../datapath/engine.ts';
 import { ipToString } from '../lib/inet.ts';
+import { formatInet6 } from '../lib/inet6.ts';
+import type { OwnedAddrs } from '../datapath/owned-addrs.ts';
 import type { TsvsDaemon } from './daemon.ts';
 
 /** keepalived's instance states as its notify scripts name them (vrrp_notify.c). */
@@ -88,9 +90,14 @@ export interface VrrpTarget {
   setStandby(standby: boolean): void;
 }
 
+/** The owned addresses of both families, as --vrrp-state lists them. */
+export function ownedAddressNames(owned: OwnedAddrs): string[] {
+  return [...owned.entries().map(([a]) => ipToString(a)), ...owned.entries6().map(([a]) => formatInet6(a))];
+}
+
 export function engineVrrpTarget(engine: Engine): VrrpTarget {
   return {
-    addresses: () => engine.owned.entries().map(([a]) => ipToString(a)),
+    addresses: () => ownedAddressNames(engine.owned),
     answering: () => !engine.owned.standby,
     setStandby: (standby) => engine.setStandby(standby),
   };

@@ -15,13 +15,18 @@ import { TsvsError } from '../lib/errors.ts';
 import type { TraceEvent } from '../datapath/trace.ts';
 import type { FromWorker, ToWorker, WorkerOp } from './worker-messages.ts';
 import type { Logger } from '../lib/logger.ts';
-import { addVrrpStateOp, type HandedVrrp, type VrrpStateKeeper, type VrrpTarget } from './vrrp-state.ts';
+import {
+  addVrrpStateOp,
+  ownedAddressNames,
+  type HandedVrrp,
+  type VrrpStateKeeper,
+  type VrrpTarget,
+} from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { addTraceCaptureOps } from './engine-ops.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { OwnedAddrs } from '../datapath/owned-addrs.ts';
-import { ipToString } from '../lib/inet.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 
 /** Longest wait for a worker's answer; a worker that does not answer fails the op. */
@@ -157,7 +162,7 @@ export function addWorkerOps(
     capture: (prefix, seconds, frames) => captureWorkers(threads(), prefix, seconds, frames),
   });
   const fromConfig = cfg.vrrpState === 'backup';
-  const addresses = new OwnedAddrs(cfg).entries().map(([a]) => ipToString(a));
+  const addresses = ownedAddressNames(new OwnedAddrs(cfg));
   const target = workersVrrpTarget(threads, addresses, log, fromConfig);
   const vrrp = addVrrpStateOp(daemon, target, log, cfg.vrrpState, handed);
   // The workers start from the config's vrrp-state; the keeper may have moved on (a handed-over

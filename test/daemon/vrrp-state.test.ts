@@ -12,10 +12,13 @@ import { TsvsError } from '../../src/lib/errors.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
+import { OwnedAddrs } from '../../src/datapath/owned-addrs.ts';
+import { config6, VIP6 } from '../helpers/engine-lab6.ts';
 import {
   addVrrpStateOp,
   engineVrrpStart,
   engineVrrpTarget,
+  ownedAddressNames,
   parseVrrpState,
   VrrpStateKeeper,
   type HandedVrrp,
@@ -214,4 +217,12 @@ t.test('engineVrrpStart: a handed-over state wins over the config; a standalone 
   t.equal(engineVrrpStart('backup', h('MASTER', false)), 'backup', 'never managed: the config decides');
   t.equal(engineVrrpStart('backup', null), 'backup', 'no handover (or an old tsvsd without vrrp): the config');
   t.equal(engineVrrpStart(undefined, undefined), undefined);
+});
+
+t.test('ownedAddressNames lists the owned IPv6 addresses beside the IPv4 ones', (t) => {
+  const owned = new OwnedAddrs(config6());
+  const names = ownedAddressNames(owned);
+  t.ok(names.includes(VIP6), `${VIP6} listed (${names.join(', ')})`);
+  t.equal(names.length, owned.entries().length + owned.entries6().length, 'every owned address once');
+  t.end();
 });
