@@ -15,9 +15,11 @@
 // puts the connection table's columns in that mapped file, as tsvsd's state file does
 // (src/daemon/state-file.ts), instead of on the heap.
 //
-//   BENCH_FWD6=fullnat node --import tsx bench/pipeline.bench.ts
+//   BENCH_FWD=fullnat node --import tsx bench/pipeline.bench.ts
 //
-// makes the IPv6 real servers full NAT (FNAT66, local address 2001:db8:99::6) instead of NAT66.
+// makes the real servers of both families full NAT (local addresses 192.168.99.6 and
+// 2001:db8:99::6) instead of NAT: the like-for-like comparison of FNAT66 with IPv4 full NAT.
+// BENCH_FWD4 / BENCH_FWD6 (masq|fullnat) set one family's mode (default: BENCH_FWD, else masq).
 
 import b from 'benny';
 import { Engine } from '../src/datapath/engine.ts';
@@ -54,7 +56,10 @@ class NullIo implements PacketIo {
 }
 
 const io = new NullIo();
-const fullNat6 = process.env['BENCH_FWD6'] === 'fullnat';
+const fwdBoth = process.env['BENCH_FWD'] ?? 'masq';
+const fullNat4 = (process.env['BENCH_FWD4'] ?? fwdBoth) === 'fullnat';
+const fullNat6 = (process.env['BENCH_FWD6'] ?? fwdBoth) === 'fullnat';
+const LIP = '192.168.99.6';
 const cfg: EngineConfig = {
   ports: [
     {
@@ -67,13 +72,13 @@ const cfg: EngineConfig = {
     },
     {
       name: 'eth1',
-      owned: [],
+      owned: fullNat4 ? [ipToU32(LIP)] : [],
       subnets: [[ipToU32('192.168.99.0'), 24]],
       gateway: 0,
       subnets6: [[parseInet6('2001:db8:99::5')!, 64]],
     },
   ],
-  fullNatAddrs: [],
+  fullNatAddrs: fullNat4 ? [ipToU32(LIP)] : [],
   ...(fullNat6 ? { fullNatAddrs6: [parseInet6('2001:db8:99::6')!] } : {}),
   connCapacity: 1 << 16,
 };
@@ -95,7 +100,7 @@ for (const r of rips)
     af: AF_INET,
     addr: ipToU32(r),
     port: 80,
-    fwd: FWD_MASQ,
+    fwd: fullNat4 ? FWD_FULLNAT : FWD_MASQ,
     weight: 1,
     uThreshold: 0,
     lThreshold: 0,
@@ -150,7 +155,11 @@ function makeBatch(): { batch: RxBatch; pristine: Buffer } {
     const c = (i * 7) % CONNS;
     const cport = 10000 + c;
     const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32('192.168.88.10'), cport, ipToU32('192.168.88.5'), 80);
-    const rip = u32ToIp(engine.conns.table.daddr[id]!);
+    const t = engine.conns.table;
+    const rip = u32ToIp(t.daddr[id]!);
+    // A real server answers the client (NAT) or the local address and port (full NAT).
+    const replyTo = fullNat4 ? u32ToIp(t.laddr[id]!) : '192.168.88.10';
+    const replyPort = fullNat4 ? t.lport[id]! : cport;
     const f =
       i % 2 === 0
         ? buildFrame({
@@ -168,10 +177,10 @@ function makeBatch(): { batch: RxBatch; pristine: Buffer } {
             dstMac: LVS1,
             srcMac: '02:00:00:00:09:00',
             src: rip,
-            dst: '192.168.88.10',
+            dst: replyTo,
             proto: 'tcp',
             sport: 80,
-            dport: cport,
+            dport: replyPort,
             flags: 'A',
             pad: 6,
           });
@@ -230,7 +239,8 @@ if (cpuBatches > 0) {
   const m4 = median(v4);
   const m6 = median(v6);
   process.stdout.write(
-    `cpu per packet (copy included; ${cpuBatches} batches x ${rounds} rounds, interleaved):\n` +
+    `cpu per packet (copy included; ${cpuBatches} batches x ${rounds} rounds, interleaved; ` +
+      `IPv4 ${fullNat4 ? 'full NAT' : 'NAT'}, IPv6 ${fullNat6 ? 'FNAT66' : 'NAT66'}):\n` +
       `  IPv4 ${v4.map((x) => x.toFixed(1)).join(' ')} -> median ${m4.toFixed(1)} ns\n` +
       `  IPv6 ${v6.map((x) => x.toFixed(1)).join(' ')} -> median ${m6.toFixed(1)} ns\n` +
       `  IPv6 / IPv4 = ${(m6 / m4).toFixed(3)}; drops during the run: ${engine.drops.total() - dropsBefore}\n`,
