@@ -31,6 +31,8 @@ function column(src: ColumnSource, name: string, type: ColumnType): Column {
       return src.i32(name);
     case 'f64':
       return src.f64(name);
+    case 'u128':
+      return src.u128(name);
   }
 }
 
