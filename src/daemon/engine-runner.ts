@@ -15,8 +15,9 @@ import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
 import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
-import { defaultStateFile, openConnState } from './state-file.ts';
+import { defaultStateFile, openConnState, stateFile6 } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
+import { memory6Of, openConnState6, restoreState6, stateInfo6 } from './restore-state6.ts';
 import { loadForeign, removeForeign } from './state-reshard.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
@@ -59,10 +60,9 @@ export function startEngine(
   // The shards of a multi-worker run before this one (state-reshard.ts), read before this run's
   // file is created: they join this table.
   const shards = statePath === 'none' ? null : loadForeign(statePath, 1, log);
-  const state =
-    statePath === 'none'
-      ? null
-      : openConnState(statePath, cfg.connCapacity, log, handed === null ? 0 : HANDOVER_LOCK_WAIT_MS);
+  const lockWait = handed === null ? 0 : HANDOVER_LOCK_WAIT_MS;
+  const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log, lockWait);
+  const state6 = state === null ? null : openConnState6(stateFile6(statePath), cfg, log, lockWait);
   // A handed-over VRRP state decides whether the engine answers for the VIP from its first frame.
   const handedVrrp = handed?.vrrp ?? null;
   const vrrpStart = engineVrrpStart(cfg.vrrpState, handedVrrp);
@@ -71,13 +71,14 @@ export function startEngine(
     io,
     engineCfg,
     daemon.table,
-    state === null ? { log } : { log, conn: { memory: state.memory } },
+    state === null ? { log } : { log, conn: { memory: state.memory }, ...memory6Of(state6) },
   );
   const foreign = state === null ? null : shards;
   const restored = restoreState(engine, daemon.table, state?.attach === true, foreign?.imports[0] ?? null, Date.now());
   if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
   removeForeign(foreign?.stats ?? null);
+  const restored6 = restoreState6(engine, daemon.table, state6, log, Date.now());
   const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
   // After a kill or a stop (no predecessor to ask), the last snapshot's neighbours, as STALE.
   const neighPath = state === null ? null : neighSnapshotPath(statePath);
@@ -90,6 +91,7 @@ export function startEngine(
     path: state === null ? null : statePath,
     fresh: state?.fresh ?? '',
     restored,
+    ...stateInfo6(state6, restored6),
     handedOverBy: handed?.pid ?? null,
     neighboursHandedOver: neighbours,
     neighboursRestored,

@@ -20,7 +20,7 @@ import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { EngineWorkers } from './engine-workers.ts';
 import type { RunningEngine } from './engine-runner.ts';
 import { restoreForwarding, turnForwardingOff } from './open-engine.ts';
-import { defaultStateFile } from './state-file.ts';
+import { defaultStateFile, stateFile6 } from './state-file.ts';
 import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 import { requestHandover, type Handover } from './handover.ts';
 
@@ -42,6 +42,8 @@ export async function startWorkerEngine(
   const workers = new EngineWorkers(daemon, cfg, log, count);
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
   const shard = (i: number): string | null => (statePath === 'none' ? null : shardPath(statePath, i, count));
+  const shard6 = (i: number): string | null =>
+    statePath === 'none' ? null : shardPath(stateFile6(statePath), i, count);
   let handed: Handover | null = null;
   let foreign: ReturnType<typeof loadForeign> = null;
   try {
@@ -49,7 +51,7 @@ export async function startWorkerEngine(
     handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
     // One state file per shard; the files of another worker count dealt to these workers.
     foreign = statePath === 'none' ? null : loadForeign(statePath, count, log);
-    workers.shardState = (i) => ({ path: shard(i), imported: foreign?.imports[i] ?? null });
+    workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: foreign?.imports[i] ?? null });
     await workers.run(handed?.neighbours ?? []);
   } catch (e) {
     await workers.stop();
@@ -58,7 +60,7 @@ export async function startWorkerEngine(
   }
   // Restored into the shards: the old files go, and a restart after a crash imports nothing again.
   removeForeign(foreign?.stats ?? null);
-  workers.shardState = (i) => ({ path: shard(i), imported: null });
+  workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: null });
   // A predecessor knows ip_forward from before the first tsvsd turned it off.
   const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : was;
   if (handed !== null)
