@@ -17,6 +17,7 @@ import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState, stateFile6 } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
+import { CONN6_SPEC } from '../conn/conn-layout6.ts';
 import { memory6Of, openConnState6, restoreState6, stateInfo6 } from './restore-state6.ts';
 import { loadForeign, removeForeign } from './state-reshard.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
@@ -60,6 +61,8 @@ export function startEngine(
   // The shards of a multi-worker run before this one (state-reshard.ts), read before this run's
   // file is created: they join this table.
   const shards = statePath === 'none' ? null : loadForeign(statePath, 1, log);
+  const shards6 =
+    statePath === 'none' || !ownsIpv6(cfg) ? null : loadForeign(stateFile6(statePath), 1, log, CONN6_SPEC);
   const lockWait = handed === null ? 0 : HANDOVER_LOCK_WAIT_MS;
   const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log, lockWait);
   const state6 = state === null ? null : openConnState6(stateFile6(statePath), cfg, log, lockWait);
@@ -78,7 +81,9 @@ export function startEngine(
   if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
   removeForeign(foreign?.stats ?? null);
-  const restored6 = restoreState6(engine, daemon.table, state6, log, Date.now());
+  const foreign6 = state6 === null ? null : shards6;
+  const restored6 = restoreState6(engine, daemon.table, state6, foreign6?.imports[0] ?? null, log, Date.now());
+  removeForeign(foreign6?.stats ?? null);
   const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
   // After a kill or a stop (no predecessor to ask), the last snapshot's neighbours, as STALE.
   const neighPath = state === null ? null : neighSnapshotPath(statePath);

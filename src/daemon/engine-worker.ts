@@ -142,7 +142,7 @@ function start(m: ToWorker & { type: 'start' }): void {
   const restored = restoreState(e, table, state?.attach === true, m.state.imported, Date.now());
   if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: state?.path ?? null, ...restored });
-  const restored6 = restoreState6(e, table, state6, log, Date.now());
+  const restored6 = restoreState6(e, table, state6, m.state.imported6, log, Date.now());
   stateInfo = { path: state?.path ?? null, fresh: state?.fresh ?? '', restored, ...stateInfo6(state6, restored6) };
   learnNeighbours(e, m.neighbours, Date.now());
   if (init.index === 0) {

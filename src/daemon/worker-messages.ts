@@ -39,6 +39,8 @@ export interface WorkerState {
   readonly path6: string | null;
   /** Entries of the files of another worker count, for this worker; null: none. */
   readonly imported: ConnImport | null;
+  /** The same for the IPv6 table (`<state-file>6` shards). */
+  readonly imported6: ConnImport | null;
 }
 
 /** The five counters (STAT_* order of src/metrics/counters.ts). */

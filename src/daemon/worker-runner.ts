@@ -21,6 +21,7 @@ import { EngineWorkers } from './engine-workers.ts';
 import type { RunningEngine } from './engine-runner.ts';
 import { restoreForwarding, turnForwardingOff } from './open-engine.ts';
 import { defaultStateFile, stateFile6 } from './state-file.ts';
+import { CONN6_SPEC } from '../conn/conn-layout6.ts';
 import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 import { requestHandover, type Handover } from './handover.ts';
 
@@ -46,12 +47,20 @@ export async function startWorkerEngine(
     statePath === 'none' ? null : shardPath(stateFile6(statePath), i, count);
   let handed: Handover | null = null;
   let foreign: ReturnType<typeof loadForeign> = null;
+  let foreign6: ReturnType<typeof loadForeign> = null;
   try {
     await workers.open();
     handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
     // One state file per shard; the files of another worker count dealt to these workers.
     foreign = statePath === 'none' ? null : loadForeign(statePath, count, log);
-    workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: foreign?.imports[i] ?? null });
+    foreign6 =
+      statePath === 'none' || !ownsIpv6(cfg) ? null : loadForeign(stateFile6(statePath), count, log, CONN6_SPEC);
+    workers.shardState = (i) => ({
+      path: shard(i),
+      path6: shard6(i),
+      imported: foreign?.imports[i] ?? null,
+      imported6: foreign6?.imports[i] ?? null,
+    });
     await workers.run(handed?.neighbours ?? []);
   } catch (e) {
     await workers.stop();
@@ -60,7 +69,8 @@ export async function startWorkerEngine(
   }
   // Restored into the shards: the old files go, and a restart after a crash imports nothing again.
   removeForeign(foreign?.stats ?? null);
-  workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: null });
+  removeForeign(foreign6?.stats ?? null);
+  workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: null, imported6: null });
   // A predecessor knows ip_forward from before the first tsvsd turned it off.
   const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : was;
   if (handed !== null)
@@ -82,7 +92,15 @@ export async function startWorkerEngine(
   const handedOverBy = handed?.pid ?? null;
   daemon.addOp('engine.stats', () => {
     const s = workers.stats();
-    return { ...s, stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null, handedOverBy } };
+    return {
+      ...s,
+      stateFile: {
+        ...(s['stateFile'] as object),
+        reshard: foreign?.stats ?? null,
+        reshard6: foreign6?.stats ?? null,
+        handedOverBy,
+      },
+    };
   });
   for (const op of SINGLE_ENGINE_OPS)
     daemon.addOp(op, () => {
