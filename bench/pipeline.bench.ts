@@ -13,7 +13,7 @@
 //   BENCH_STATE_FILE=/dev/shm/tsvs-bench.conn-state node --import tsx bench/pipeline.bench.ts
 //
 // puts the connection table's columns in that mapped file, as tsvsd's state file does
-// (src/daemon/state-file.ts), instead of on the heap.
+// (src/daemon/state-file.ts), and the IPv6 table's in <file>6, instead of on the heap.
 //
 //   BENCH_FWD=fullnat node --import tsx bench/pipeline.bench.ts
 //
@@ -116,8 +116,25 @@ const memory =
         .tryLoadNative()!
         .mapState(stateFile, (await import('../src/conn/conn-layout.ts')).connLayout(cfg.connCapacity).totalBytes)
         .buffer;
-const engine = new Engine(io, cfg, table, { now: () => now, ...(memory !== undefined ? { conn: { memory } } : {}) });
-process.stdout.write(`connection table columns: ${memory !== undefined ? `mapped ${stateFile!}` : 'heap'}\n`);
+// The IPv6 table's file beside it (<state-file>6, laid out by conn-layout6.ts), mapped alike.
+const memory6 =
+  memory === undefined
+    ? undefined
+    : (await import('../src/io/native-binding.ts'))
+        .tryLoadNative()!
+        .mapState(
+          `${stateFile!}6`,
+          (await import('../src/conn/conn-layout.ts')).connLayout(
+            cfg.connCapacity,
+            (await import('../src/conn/conn-layout6.ts')).CONN6_COLUMNS,
+          ).totalBytes,
+        ).buffer;
+const engine = new Engine(io, cfg, table, {
+  now: () => now,
+  ...(memory !== undefined ? { conn: { memory } } : {}),
+  ...(memory6 !== undefined ? { memory6 } : {}),
+});
+process.stdout.write(`connection table columns: ${memory !== undefined ? `mapped ${stateFile!}(6)` : 'heap'}\n`);
 engine.start();
 const mac = (i: number) => Buffer.from([2, 0, 0, 0, 9, i]);
 engine.xmit.neigh.learn(ipToU32('192.168.88.10'), 0, mac(10), 0, now);

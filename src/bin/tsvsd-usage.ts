@@ -52,11 +52,12 @@ on: any non-RST packet does, the kernel's sloppy_tcp=1; consistent: only for ser
 scheduler is consistent, mh and sh, so a director adopts the flows another director started
 and picks the same real server). Changes on reload; tsvsadm --engine shows it and "adopted".
 Restarts: state-file PATH (default: beside the socket, /run/tsvs/tsvsd.conn-state; none = in
-memory only) holds the connection table, mapped shared: connections survive kill -9, SIGTERM
-+ start and an upgrade with the same layout; a missing, corrupt or foreign file is logged and
-replaced by an empty table. The resolved ARP neighbours are saved beside it (PATH.neigh) and
-come back STALE at the next start, so carried-over flows wait for no ARP reply. tsvsd
---takeover keeps that outage to the swap of two processes (systemctl reload runs it).
+memory only) holds the connection table (PATH6 the IPv6 one), mapped shared: connections
+survive kill -9, SIGTERM + start and an upgrade with the same layout; a missing, corrupt or
+foreign file is logged and replaced by an empty table. The resolved ARP neighbours are saved
+beside it (PATH.neigh) and come back STALE at the next start, so carried-over flows wait for no
+ARP reply. tsvsd --takeover keeps that outage to the swap of two processes (systemctl reload
+runs it).
 Cores: workers N|auto (default 1: the data path on the main thread; auto = one per usable CPU)
 runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
 its own connection shard, state file (PATH.wI-of-N) and full-NAT port slice; a start with

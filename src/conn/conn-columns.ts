@@ -9,7 +9,7 @@
 
 import type { Dest } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
-import { ColumnSource } from './conn-layout.ts';
+import { CONN_COLUMNS, ColumnSource, type ConnColumn } from './conn-layout.ts';
 
 export class ConnColumns {
   readonly capacity: number;
@@ -67,10 +67,10 @@ export class ConnColumns {
   readonly spSrvWin: Uint32Array;
   // --- end of the SYN proxy columns ---
 
-  /** cap entries, in memory laid out by connLayout(cap), or on the heap when memory is null. */
-  constructor(cap: number, memory: ArrayBuffer | null) {
+  /** cap entries, in memory laid out by connLayout(cap, columns), or on the heap when memory is null. */
+  constructor(cap: number, memory: ArrayBuffer | null, columns: readonly ConnColumn[] = CONN_COLUMNS) {
     this.capacity = cap;
-    const cols = new ColumnSource(cap, memory);
+    const cols = new ColumnSource(cap, memory, columns);
     this.protocol = cols.u8('protocol');
     this.caddr = cols.u32('caddr');
     this.cport = cols.u16('cport');

@@ -4,10 +4,11 @@
 // counterpart: IPVS has one ip_vs_conn_tab per netns and never splits it.
 //
 // A ConnImport holds `count` entries column by column (the persisted columns of conn-layout.ts,
-// plain typed arrays that cross postMessage), with `control` as an index into the import itself
-// (or -1), since the entries land at other ids here.
+// or of conn-layout6.ts for the IPv6 table: plain typed arrays that cross postMessage), with
+// `control` as an index into the import itself (or -1), since the entries land at other ids here.
+// A u128 column holds four words per entry.
 
-import { CONN_COLUMNS, ColumnSource, type ColumnType } from './conn-layout.ts';
+import { CONN_COLUMNS, ColumnSource, type ColumnType, type ConnColumn } from './conn-layout.ts';
 import { CONN_F_LIVE } from './conn-flags.ts';
 import type { ConnColumns } from './conn-columns.ts';
 
@@ -15,7 +16,9 @@ type Column = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array
 
 export interface ConnImport {
   count: number;
-  /** One array per CONN_COLUMNS name, `count` entries long. */
+  /** The persisted columns it holds: CONN_COLUMNS, or CONN6_COLUMNS for the IPv6 table. */
+  readonly columns: readonly ConnColumn[];
+  /** One array per column name, `count` entries long. */
   readonly cols: Record<string, Column>;
 }
 
@@ -31,26 +34,38 @@ function column(src: ColumnSource, name: string, type: ColumnType): Column {
       return src.i32(name);
     case 'f64':
       return src.f64(name);
+    case 'u128':
+      return src.u128(name);
   }
 }
 
 /** Every persisted column of `capacity` entries in `memory` (a state file's image), by name. */
-export function columnsOf(memory: ArrayBuffer | null, capacity: number): Record<string, Column> {
-  const src = new ColumnSource(capacity, memory);
+export function columnsOf(
+  memory: ArrayBuffer | null,
+  capacity: number,
+  columns: readonly ConnColumn[] = CONN_COLUMNS,
+): Record<string, Column> {
+  const src = new ColumnSource(capacity, memory, columns);
   const cols: Record<string, Column> = {};
-  for (const c of CONN_COLUMNS) cols[c.name] = column(src, c.name, c.type);
+  for (const c of columns) cols[c.name] = column(src, c.name, c.type);
   return cols;
 }
 
-/** An empty import with room for `room` entries. */
-export function newImport(room: number): ConnImport {
-  return { count: 0, cols: columnsOf(null, Math.max(1, room)) };
+/** An empty import of `columns` with room for `room` entries. */
+export function newImport(room: number, columns: readonly ConnColumn[] = CONN_COLUMNS): ConnImport {
+  return { count: 0, columns, cols: columnsOf(null, Math.max(1, room), columns) };
+}
+
+/** Copies entry `from` of column `src` to entry `to` of `dst`: one element, or four words for u128. */
+function copyEntry(c: ConnColumn, dst: Column, to: number, src: Column, from: number): void {
+  if (c.type !== 'u128') dst[to] = src[from]!;
+  else for (let i = 0; i < 4; i++) dst[to * 4 + i] = src[from * 4 + i]!;
 }
 
 /** Appends entry `id` of `from` (columns by name) to `imp`, its control link set to `control`; its index. */
 export function appendEntry(imp: ConnImport, from: Record<string, Column>, id: number, control: number): number {
   const k = imp.count++;
-  for (const c of CONN_COLUMNS) imp.cols[c.name]![k] = from[c.name]![id]!;
+  for (const c of imp.columns) copyEntry(c, imp.cols[c.name]!, k, from[c.name]!, id);
   imp.cols['control']![k] = control;
   imp.cols['nControl']![k] = 0;
   return k;
@@ -60,9 +75,10 @@ export function appendEntry(imp: ConnImport, from: Record<string, Column>, id: n
  * Writes the import's entries into free slots (not CONN_F_LIVE) of `table`, the lowest first, and
  * relinks `control` to the slots they landed in. Returns how many did not fit (dropped: the table
  * is full). restoreConns must run next: it rebuilds the indexes, the free list and the counters.
+ * `wide`: where the u128 columns live (ConnTable6's side columns), by name.
  */
-export function placeImport(table: ConnColumns, imp: ConnImport): number {
-  const cols = table as unknown as Record<string, Column>;
+export function placeImport(table: ConnColumns, imp: ConnImport, wide: Record<string, Uint32Array> = {}): number {
+  const cols = { ...(table as unknown as Record<string, Column>), ...wide };
   const flags = table.flags;
   const at = new Int32Array(imp.count).fill(-1);
   let slot = 0;
@@ -73,7 +89,7 @@ export function placeImport(table: ConnColumns, imp: ConnImport): number {
       noRoom++;
       continue;
     }
-    for (const c of CONN_COLUMNS) cols[c.name]![slot] = imp.cols[c.name]![k]!;
+    for (const c of imp.columns) copyEntry(c, cols[c.name]!, slot, imp.cols[c.name]!, k);
     at[k] = slot++;
   }
   for (let k = 0; k < imp.count; k++) {

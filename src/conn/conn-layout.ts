@@ -14,9 +14,11 @@
 //
 // A process attaches to a file only when every byte of the header is what its own layout would
 // write: same magic, version, capacity and column list (names, types, offsets), and the checksum
-// holds. Adding a column is one line in CONN_COLUMNS and a bump of CONN_LAYOUT_VERSION.
+// holds. Adding a column is one line in CONN_COLUMNS and a bump of CONN_LAYOUT_VERSION. The IPv6
+// table's file (conn-layout6.ts) is the same scheme with its own magic, version and column list.
 
-export type ColumnType = 'u8' | 'u16' | 'u32' | 'i32' | 'f64';
+/** u128: an IPv6 address, four host-order u32 words per entry (conn-table6.ts). */
+export type ColumnType = 'u8' | 'u16' | 'u32' | 'i32' | 'f64' | 'u128';
 
 export interface ConnColumn {
   readonly name: string;
@@ -57,13 +59,27 @@ export const CONN_COLUMNS: readonly ConnColumn[] = [
   { name: 'spSrvWin', type: 'u32' },
 ];
 
-const MAGIC = 'TSVSCONN';
+/** What a state file holds: its magic (8 ASCII bytes), its layout version and its columns. */
+export interface LayoutSpec {
+  readonly magic: string;
+  readonly version: number;
+  readonly columns: readonly ConnColumn[];
+}
+
+/** The IPv4 connection table's file. */
+export const CONN_SPEC: LayoutSpec = { magic: 'TSVSCONN', version: CONN_LAYOUT_VERSION, columns: CONN_COLUMNS };
+
 const DESC_BYTES = 32;
 const NAME_BYTES = 24;
 const FIXED_BYTES = 32;
 const ALIGN = 64;
-const TYPE_CODES: Record<ColumnType, number> = { u8: 1, u16: 2, u32: 3, i32: 4, f64: 5 };
-const TYPE_BYTES: Record<ColumnType, number> = { u8: 1, u16: 2, u32: 4, i32: 4, f64: 8 };
+const TYPE_CODES: Record<ColumnType, number> = { u8: 1, u16: 2, u32: 3, i32: 4, f64: 5, u128: 6 };
+const TYPE_BYTES: Record<ColumnType, number> = { u8: 1, u16: 2, u32: 4, i32: 4, f64: 8, u128: 16 };
+
+/** A bare column list stands for CONN_SPEC's magic and version with those columns. */
+function specOf(c: readonly ConnColumn[] | LayoutSpec): LayoutSpec {
+  return 'columns' in c ? c : { ...CONN_SPEC, columns: c };
+}
 
 export interface ConnLayout {
   readonly capacity: number;
@@ -97,11 +113,12 @@ function fnv1a(b: Uint8Array, end: number): number {
 }
 
 /** The header bytes this build writes for `layout`. */
-export function encodeHeader(layout: ConnLayout, columns: readonly ConnColumn[] = CONN_COLUMNS): Uint8Array {
+export function encodeHeader(layout: ConnLayout, spec: readonly ConnColumn[] | LayoutSpec = CONN_SPEC): Uint8Array {
+  const { magic, version, columns } = specOf(spec);
   const b = new Uint8Array(layout.headerBytes);
   const v = new DataView(b.buffer);
-  for (let i = 0; i < MAGIC.length; i++) b[i] = MAGIC.charCodeAt(i);
-  v.setUint32(8, CONN_LAYOUT_VERSION, true);
+  for (let i = 0; i < magic.length; i++) b[i] = magic.charCodeAt(i);
+  v.setUint32(8, version, true);
   v.setUint32(12, layout.headerBytes, true);
   v.setUint32(16, layout.capacity, true);
   v.setUint32(20, columns.length, true);
@@ -119,17 +136,21 @@ export function encodeHeader(layout: ConnLayout, columns: readonly ConnColumn[] 
  * Why the header at the start of `file` is not the one this build writes for `layout` (in a
  * sentence for the log), or null when a process may attach.
  */
-export function headerMismatch(file: Uint8Array, layout: ConnLayout, columns = CONN_COLUMNS): string | null {
-  const want = encodeHeader(layout, columns);
+export function headerMismatch(
+  file: Uint8Array,
+  layout: ConnLayout,
+  spec: readonly ConnColumn[] | LayoutSpec = CONN_SPEC,
+): string | null {
+  const { magic, version: own, columns } = specOf(spec);
+  const want = encodeHeader(layout, spec);
   if (file.length < want.length) return `it is shorter than its header (${file.length} bytes)`;
   const v = new DataView(file.buffer, file.byteOffset, want.length);
   let zero = true;
   for (let i = 0; i < want.length && zero; i++) if (file[i] !== 0) zero = false;
   if (zero) return 'it is new (all zero)';
-  for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC.charCodeAt(i)) return 'its magic is not TSVSCONN';
+  for (let i = 0; i < magic.length; i++) if (file[i] !== magic.charCodeAt(i)) return `its magic is not ${magic}`;
   const version = v.getUint32(8, true);
-  if (version !== CONN_LAYOUT_VERSION)
-    return `its layout version is ${version}, this build's is ${CONN_LAYOUT_VERSION}`;
+  if (version !== own) return `its layout version is ${version}, this build's is ${own}`;
   const capacity = v.getUint32(16, true);
   if (capacity !== layout.capacity) return `it holds ${capacity} entries, conn-capacity is ${layout.capacity}`;
   const ncols = v.getUint32(20, true);
@@ -142,7 +163,7 @@ export function headerMismatch(file: Uint8Array, layout: ConnLayout, columns = C
 
 /**
  * Where ConnTable's columns live: views at the layout's offsets in `memory` (a mapped state file),
- * else fresh heap arrays. A column missing from CONN_COLUMNS gets a heap array: it works but does
+ * else fresh heap arrays. A column missing from `columns` gets a heap array: it works but does
  * not outlive the process (test/conn/conn-layout.test.ts fails on such a column).
  */
 export class ColumnSource {
@@ -151,8 +172,9 @@ export class ColumnSource {
   constructor(
     readonly capacity: number,
     private readonly memory: ArrayBuffer | null,
+    columns: readonly ConnColumn[] = CONN_COLUMNS,
   ) {
-    this.layout = memory === null ? null : connLayout(capacity);
+    this.layout = memory === null ? null : connLayout(capacity, columns);
     if (memory !== null && memory.byteLength < this.layout!.totalBytes) {
       throw new RangeError(
         `conn state memory of ${memory.byteLength} bytes, the layout needs ${this.layout!.totalBytes}`,
@@ -187,5 +209,12 @@ export class ColumnSource {
   f64(name: string): Float64Array {
     const o = this.at(name);
     return o < 0 ? new Float64Array(this.capacity) : new Float64Array(this.memory!, o, this.capacity);
+  }
+
+  /** A u128 column: four words per entry, entry id at [4 * id .. 4 * id + 3]. */
+  u128(name: string): Uint32Array {
+    const o = this.at(name);
+    const n = this.capacity * 4;
+    return o < 0 ? new Uint32Array(n) : new Uint32Array(this.memory!, o, n);
   }
 }

@@ -21,6 +21,8 @@ import { LocalAddrs6 } from './local-addrs6.ts';
 export interface ConnManager6Options extends ConnManagerOptions {
   /** Full NAT local IPv6 addresses; without them an IPv6 full NAT dest gets DROP_PORTS_EXHAUSTED. */
   localAddrs6?: readonly Inet6[];
+  /** The IPv6 state file's mapping, laid out by conn-layout6.ts (`memory` is the IPv4 table's). */
+  memory6?: ArrayBuffer;
 }
 
 export class ConnManager6 {
@@ -34,12 +36,12 @@ export class ConnManager6 {
   private vaddr: Uint32Array = new Uint32Array(4);
 
   /**
-   * opts as ConnManager's, without a mapped memory (IPv6 entries have no state file layout); the
-   * local addresses are IPv6 ones (localAddrs6), whose folds key the port pools.
+   * opts as ConnManager's, with memory6 for the mapped memory (`memory` is the IPv4 table's and
+   * left out); the local addresses are IPv6 ones (localAddrs6), whose folds key the port pools.
    */
   constructor(opts: ConnManager6Options = {}) {
-    const { memory: _memory, localAddrs: _localAddrs, localAddrs6, table: _table, ...rest } = opts;
-    this.t6 = new ConnTable6(rest);
+    const { memory: _memory, memory6, localAddrs: _localAddrs, localAddrs6, table: _table, ...rest } = opts;
+    this.t6 = new ConnTable6(memory6 === undefined ? rest : { ...rest, memory: memory6 });
     this.laddrs = new LocalAddrs6(localAddrs6 ?? []);
     const folds = this.laddrs.folds();
     this.conns = new ConnManager({ ...rest, table: this.t6.table, ...(folds.length > 0 ? { localAddrs: folds } : {}) });

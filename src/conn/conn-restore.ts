@@ -12,6 +12,8 @@
 //     svcFwmark) is loaded, and that service has an available dest daddr:destPort with the
 //     same forwarding method
 //   full NAT: laddr is a configured local address and lport is in range and not held twice
+// The family decides only how an entry names its service, its real server and its local address
+// (RestoreMatch): numbers here, 128-bit words for the IPv6 table (conn-restore6.ts).
 // Then: controlling templates are relinked (nControl recounted), the dests' counters rebuilt as
 // ip_vs_bind_dest counts, the indexes, the free list and the embryonic list rebuilt, and every
 // kept entry re-armed at its own expiresMs (an absolute Date.now() time, shared by processes).
@@ -53,13 +55,41 @@ export interface RestoreStats {
   noLocalPort: number;
 }
 
-function findDest(svc: Service, addr: number, port: number): Dest | null {
-  for (const d of svc.dests) if (d.addr === addr && d.port === port) return d;
+/** How a restored entry names what it was bound to: one per address family. */
+export interface RestoreMatch {
+  /** False when the entry's fields disagree among themselves (torn: dropped and counted so). */
+  whole(id: number): boolean;
+  /** The loaded service entry `id` was bound to (its svc* columns), or null. */
+  service(id: number): Service | null;
+  /** Whether `d` is entry id's real server: its address and destPort. */
+  isDest(id: number, d: Dest): boolean;
+  /** Whether a full NAT entry's local address is one of this process's (before its pool takes the port). */
+  localAddr(id: number): boolean;
+}
+
+/** The IPv4 table's RestoreMatch: addresses are the numbers in the columns. */
+export function ipv4Match(m: ConnManager, resolve: ServiceResolver): RestoreMatch {
+  const t = m.table;
+  return {
+    whole: () => true,
+    service: (id) => resolve(t.svcProtocol[id]!, t.svcAddr[id]!, t.svcPort[id]!, t.svcFwmark[id]!),
+    isDest: (id, d) => d.addr === t.daddr[id] && d.port === t.destPort[id],
+    localAddr: () => true,
+  };
+}
+
+function findDest(svc: Service, id: number, match: RestoreMatch): Dest | null {
+  for (const d of svc.dests) if (match.isDest(id, d)) return d;
   return null;
 }
 
 /** Rebuild `m`'s table from its columns (a freshly attached state file). Run once, before traffic. */
 export function restoreConns(m: ConnManager, resolve: ServiceResolver, nowMs: number): RestoreStats {
+  return restoreEntries(m, ipv4Match(m, resolve), nowMs);
+}
+
+/** restoreConns for a table of either family, its entries matched by `match`. */
+export function restoreEntries(m: ConnManager, match: RestoreMatch, nowMs: number): RestoreStats {
   const t = m.table;
   const st: RestoreStats = {
     kept: 0,
@@ -89,7 +119,8 @@ export function restoreConns(m: ConnManager, resolve: ServiceResolver, nowMs: nu
     if (
       (f & CONN_F_COMMITTED) === 0 ||
       (f & CONN_F_ONE_PACKET) !== 0 ||
-      !(proto === IPPROTO_TCP || proto === IPPROTO_UDP || (tpl && proto === 0))
+      !(proto === IPPROTO_TCP || proto === IPPROTO_UDP || (tpl && proto === 0)) ||
+      !match.whole(id)
     ) {
       st.torn++;
       drop(id);
@@ -101,13 +132,13 @@ export function restoreConns(m: ConnManager, resolve: ServiceResolver, nowMs: nu
       drop(id);
       continue;
     }
-    const svc = resolve(t.svcProtocol[id]!, t.svcAddr[id]!, t.svcPort[id]!, t.svcFwmark[id]!);
+    const svc = match.service(id);
     if (svc === null) {
       st.noService++;
       drop(id);
       continue;
     }
-    const dest = findDest(svc, t.daddr[id]!, t.destPort[id]!);
+    const dest = findDest(svc, id, match);
     if (
       dest === null ||
       (dest.flags & DEST_F_AVAILABLE) === 0 ||
@@ -117,7 +148,10 @@ export function restoreConns(m: ConnManager, resolve: ServiceResolver, nowMs: nu
       drop(id);
       continue;
     }
-    if ((f & CONN_F_LPORT_POOLED) !== 0 && (m.fnat === null || !m.fnat.take(t.laddr[id]!, t.lport[id]!))) {
+    if (
+      (f & CONN_F_LPORT_POOLED) !== 0 &&
+      (m.fnat === null || !match.localAddr(id) || !m.fnat.take(t.laddr[id]!, t.lport[id]!))
+    ) {
       st.noLocalPort++;
       drop(id);
       continue;

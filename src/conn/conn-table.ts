@@ -12,6 +12,7 @@ import { CONN_F_HASHED, CONN_F_HASHED_OUT, CONN_F_LIVE, CONN_F_TEMPLATE } from '
 import { ConnIndex } from './conn-index.ts';
 import { EmbryonicList } from './embryonic-list.ts';
 import { ConnColumns } from './conn-columns.ts';
+import type { ConnColumn } from './conn-layout.ts';
 
 /** Template bit in word 3 of an IN key (templates and connections never match each other). */
 const KEY_TPL = 0x100;
@@ -27,8 +28,10 @@ export interface ConnTableOptions {
   seed?: number;
   /** Most embryonic TCP entries (EmbryonicList); 0 = no quota, the default. */
   embryonicQuota?: number;
-  /** Columns in this memory, laid out by connLayout(capacity) (a mapped state file); default: heap. */
+  /** Columns in this memory, laid out by connLayout(capacity, columns) (a mapped state file); default: heap. */
   memory?: ArrayBuffer;
+  /** The file's column list when it is not CONN_COLUMNS (the IPv6 table's, conn-layout6.ts). */
+  columns?: readonly ConnColumn[];
 }
 
 export class ConnTable extends ConnColumns {
@@ -49,7 +52,7 @@ export class ConnTable extends ConnColumns {
     if (!Number.isInteger(cap) || cap < 1 || cap > 0x7fffffff) throw new RangeError(`bad conn table capacity ${cap}`);
     const bits = opts.hashBits ?? Math.max(0, Math.ceil(Math.log2(cap)));
     if (!Number.isInteger(bits) || bits < 0 || bits > 30) throw new RangeError(`bad hash bits ${bits}`);
-    super(cap, opts.memory ?? null);
+    super(cap, opts.memory ?? null, opts.columns);
     this.count = 0;
     this.embryonic = new EmbryonicList(cap, opts.embryonicQuota ?? 0, this.svc);
     const seed = (opts.seed ?? Math.random() * 0x100000000) | 0;

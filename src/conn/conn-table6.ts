@@ -10,15 +10,17 @@
 //
 // Why a separate instance and not IPv6 words in every entry: IPv4 entries keep their 180 bytes
 // and their lookups stay as they are (no family branch, no wider key rows); an IPv6 entry costs
-// 72 bytes more, only in the IPv6 table. The side columns have no state file layout
-// (conn-layout.ts), so an IPv6 table refuses a mapped memory: IPv6 connections do not survive a
-// restart, and say so, rather than be silently half-restored.
+// 88 bytes more, only in the IPv6 table. With a mapped memory (the IPv6 state file, laid out by
+// conn-layout6.ts) every column but the next hops lives in it, svcAddr6 included: the bound
+// service's address, which setAddrs copies so that restoreConns6 (conn-restore6.ts) finds the
+// service again; the next hops are this process's own and start at 0.
 
-import { TsvsError } from '../lib/errors.ts';
 import { ConnTable, type ConnTableOptions } from './conn-table.ts';
+import { ColumnSource } from './conn-layout.ts';
+import { CONN6_COLUMNS } from './conn-layout6.ts';
 
-/** Bytes each IPv6 entry adds to a ConnTable's: four 16-byte address columns, two next hops. */
-export const CONN6_EXTRA_BYTES_PER_ENTRY = 72;
+/** Bytes each IPv6 entry adds to a ConnTable's: five 16-byte address columns, two next hops. */
+export const CONN6_EXTRA_BYTES_PER_ENTRY = 88;
 
 function fold(w: Uint32Array): number {
   return (w[0]! ^ w[1]! ^ w[2]! ^ w[3]!) >>> 0;
@@ -44,34 +46,37 @@ export class ConnTable6 {
   readonly vaddr6: Uint32Array;
   readonly daddr6: Uint32Array;
   readonly laddr6: Uint32Array;
+  /** The bound service's address (svc.addr6; :: for a fwmark service), set by setAddrs. */
+  readonly svcAddr6: Uint32Array;
   /** Next hop (Xmit6.resolve + 1) toward the real server and toward the client; 0 until the first packet. */
   readonly hopIn: Int32Array;
   readonly hopOut: Int32Array;
 
+  /** opts as ConnTable's; a memory is laid out by connLayout(capacity, CONN6_COLUMNS). */
   constructor(opts: ConnTableOptions = {}) {
-    if (opts.memory !== undefined) {
-      throw new TsvsError(
-        'CONN6_NO_STATE_FILE',
-        'IPv6 connections have no state file layout: the IPv6 connection table lives on the heap only',
-      );
-    }
-    this.table = new ConnTable(opts);
-    const n = this.table.capacity * 4;
-    this.caddr6 = new Uint32Array(n);
-    this.vaddr6 = new Uint32Array(n);
-    this.daddr6 = new Uint32Array(n);
-    this.laddr6 = new Uint32Array(n);
+    this.table = new ConnTable({ ...opts, columns: CONN6_COLUMNS });
+    const cols = new ColumnSource(this.table.capacity, opts.memory ?? null, CONN6_COLUMNS);
+    this.caddr6 = cols.u128('caddr6');
+    this.vaddr6 = cols.u128('vaddr6');
+    this.daddr6 = cols.u128('daddr6');
+    this.laddr6 = cols.u128('laddr6');
+    this.svcAddr6 = cols.u128('svcAddr6');
     this.hopIn = new Int32Array(this.table.capacity);
     this.hopOut = new Int32Array(this.table.capacity);
   }
 
-  /** Store the four addresses of entry id and their folds (before hashIn / hashOut). */
+  /**
+   * Store the four addresses of entry id and their folds (before hashIn / hashOut), and the bound
+   * service's address when the entry has one (bindDest ran).
+   */
   setAddrs(id: number, caddr: Uint32Array, vaddr: Uint32Array, daddr: Uint32Array, laddr: Uint32Array): void {
     const t = this.table;
     t.caddr[id] = put(this.caddr6, id, caddr);
     t.vaddr[id] = put(this.vaddr6, id, vaddr);
     t.daddr[id] = put(this.daddr6, id, daddr);
     t.laddr[id] = put(this.laddr6, id, laddr);
+    const svc = t.svc[id];
+    if (svc !== null && svc !== undefined) put(this.svcAddr6, id, svc.addr6);
     this.hopIn[id] = 0;
     this.hopOut[id] = 0;
   }

@@ -31,7 +31,8 @@
 //                                  #   absolute path, or a file name beside the control socket
 //   sloppy-tcp off                 # off | on | consistent: which non-SYN packets may create a
 //                                  #   TCP connection (consistent: mh/sh services only; ECMP)
-//   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file (none = in memory only)
+//   state-file /run/tsvs/tsvsd.conn-state  # the connection table's file, PATH6 the IPv6 table's
+//                                           #   (none = in memory only)
 //   workers 1                      # data-path threads, 1 to 64 or auto (one per usable CPU);
 //                                  #   1 runs the data path on the main thread (src/daemon/engine-workers.ts)
 //

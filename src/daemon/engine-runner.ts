@@ -16,8 +16,10 @@ import { AfPacketIo } from '../io/af-packet.ts';
 import { DEFAULT_SPIN_US } from '../io/af-packet-open.ts';
 import { addVrrpStateOp, engineVrrpStart, engineVrrpTarget } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
-import { defaultStateFile, openConnState } from './state-file.ts';
+import { defaultStateFile, openConnState, stateFile6 } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
+import { CONN6_SPEC } from '../conn/conn-layout6.ts';
+import { memory6Of, openConnState6, restoreState6, stateInfo6 } from './restore-state6.ts';
 import { loadForeign, removeForeign } from './state-reshard.ts';
 import { learnNeighbours, neighboursOf, type Handover } from './handover.ts';
 import { loadNeighbours, neighSnapshotPath, snapshotNeighbours } from './neigh-snapshot.ts';
@@ -60,10 +62,11 @@ export function startEngine(
   // The shards of a multi-worker run before this one (state-reshard.ts), read before this run's
   // file is created: they join this table.
   const shards = statePath === 'none' ? null : loadForeign(statePath, 1, log);
-  const state =
-    statePath === 'none'
-      ? null
-      : openConnState(statePath, cfg.connCapacity, log, handed === null ? 0 : HANDOVER_LOCK_WAIT_MS);
+  const shards6 =
+    statePath === 'none' || !ownsIpv6(cfg) ? null : loadForeign(stateFile6(statePath), 1, log, CONN6_SPEC);
+  const lockWait = handed === null ? 0 : HANDOVER_LOCK_WAIT_MS;
+  const state = statePath === 'none' ? null : openConnState(statePath, cfg.connCapacity, log, lockWait);
+  const state6 = state === null ? null : openConnState6(stateFile6(statePath), cfg, log, lockWait);
   // A handed-over VRRP state decides whether the engine answers for the VIP from its first frame.
   const handedVrrp = handed?.vrrp ?? null;
   const vrrpStart = engineVrrpStart(cfg.vrrpState, handedVrrp);
@@ -72,13 +75,16 @@ export function startEngine(
     io,
     engineCfg,
     daemon.table,
-    state === null ? { log } : { log, conn: { memory: state.memory } },
+    state === null ? { log } : { log, conn: { memory: state.memory }, ...memory6Of(state6) },
   );
   const foreign = state === null ? null : shards;
   const restored = restoreState(engine, daemon.table, state?.attach === true, foreign?.imports[0] ?? null, Date.now());
   if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: statePath, ...restored });
   removeForeign(foreign?.stats ?? null);
+  const foreign6 = state6 === null ? null : shards6;
+  const restored6 = restoreState6(engine, daemon.table, state6, foreign6?.imports[0] ?? null, log, Date.now());
+  removeForeign(foreign6?.stats ?? null);
   const neighbours = handed === null ? 0 : learnNeighbours(engine, handed.neighbours, Date.now());
   // After a kill or a stop (no predecessor to ask), the last snapshot's neighbours, as STALE.
   const neighPath = state === null ? null : neighSnapshotPath(statePath);
@@ -91,6 +97,7 @@ export function startEngine(
     path: state === null ? null : statePath,
     fresh: state?.fresh ?? '',
     restored,
+    ...stateInfo6(state6, restored6),
     handedOverBy: handed?.pid ?? null,
     neighboursHandedOver: neighbours,
     neighboursRestored,

@@ -24,6 +24,7 @@ import type { Service } from '../model/service.ts';
 import { engineConnSource } from './engine-data-plane.ts';
 import { openConnState } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
+import { memory6Of, openConnState6, restoreState6, stateInfo6 } from './restore-state6.ts';
 import { learnNeighbours } from './handover.ts';
 import { Logger } from '../lib/logger.ts';
 import { runWorkerOp } from './worker-ops.ts';
@@ -130,8 +131,10 @@ function report(e: Engine): void {
  */
 function start(m: ToWorker & { type: 'start' }): void {
   const state = m.state.path === null ? null : openConnState(m.state.path, init.cfg.connCapacity, log, 5000);
+  const state6 = openConnState6(m.state.path6, init.cfg, log, 5000);
   const e = new Engine(io, init.cfg, table, {
     log,
+    ...memory6Of(state6),
     conn: { lportSlot: init.index, lportSlots: init.workers, ...(state === null ? {} : { memory: state.memory }) },
     portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
   });
@@ -140,7 +143,8 @@ function start(m: ToWorker & { type: 'start' }): void {
   const restored = restoreState(e, table, state?.attach === true, m.state.imported, Date.now());
   if (restored !== null)
     log.info('connections carried over from the state file', { stateFile: state?.path ?? null, ...restored });
-  stateInfo = { path: state?.path ?? null, fresh: state?.fresh ?? '', restored };
+  const restored6 = restoreState6(e, table, state6, m.state.imported6, log, Date.now());
+  stateInfo = { path: state?.path ?? null, fresh: state?.fresh ?? '', restored, ...stateInfo6(state6, restored6) };
   learnNeighbours(e, m.neighbours, Date.now());
   if (init.index === 0) {
     // Every ARP frame reaches member 0: what it learns, the other workers learn through the main thread.

@@ -48,7 +48,7 @@ export class EngineWorkers {
   private readonly source: WorkersConnSource;
   crashes = 0;
   /** Worker `index`'s connection state at the next start (worker-runner.ts sets it). */
-  shardState: (index: number) => WorkerState = () => ({ path: null, imported: null });
+  shardState: (index: number) => WorkerState = () => ({ path: null, path6: null, imported: null, imported6: null });
   private threads: Worker[] = [];
   private reports: (WorkerReport | null)[] = [];
   private version = 0;

@@ -6,13 +6,13 @@
 
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { connLayout, encodeHeader, headerMismatch } from '../conn/conn-layout.ts';
+import { CONN_SPEC, connLayout, encodeHeader, headerMismatch, type LayoutSpec } from '../conn/conn-layout.ts';
 import type { Logger } from '../lib/logger.ts';
 import { nativeLoadError, tryLoadNative, type NativeBinding } from '../io/native-binding.ts';
 
 export interface ConnStateFile {
   readonly path: string;
-  /** The mapped file, laid out by connLayout(capacity). */
+  /** The mapped file, laid out by connLayout(capacity, spec.columns). */
   readonly memory: ArrayBuffer;
   /** True when the file holds a previous process's table to restore; false: it is empty. */
   readonly attach: boolean;
@@ -23,6 +23,14 @@ export interface ConnStateFile {
 /** `[engine] state-file` by default: beside the control socket, /run/tsvs/tsvsd.conn-state. */
 export function defaultStateFile(socketPath: string): string {
   return join(dirname(socketPath), `${basename(socketPath).replace(/\.sock$/, '')}.conn-state`);
+}
+
+/**
+ * The IPv6 table's state file beside the IPv4 one (conn-layout6.ts says why apart):
+ * `<state-file>6`, /run/tsvs/tsvsd.conn-state6; its shards `<state-file>6.w<i>-of-<N>`.
+ */
+export function stateFile6(statePath: string): string {
+  return `${statePath}6`;
 }
 
 function isLocked(e: unknown): boolean {
@@ -39,7 +47,8 @@ function sleepMs(ms: number): void {
  * Open and map the state file for a table of `capacity` entries. Null (logged) when it cannot be
  * used: no native addon, a file held by another process (for up to `lockWaitMs`: a predecessor
  * that handed over releases it as it exits), a path that cannot be created. A missing,
- * truncated, corrupt or foreign file becomes an empty table, logged with the reason.
+ * truncated, corrupt or foreign file becomes an empty table, logged with the reason. `spec`: the
+ * IPv4 table's layout, or the IPv6 table's (CONN6_SPEC).
  */
 export function openConnState(
   path: string,
@@ -47,6 +56,7 @@ export function openConnState(
   log: Logger,
   lockWaitMs = 0,
   native: NativeBinding | null = tryLoadNative(),
+  spec: LayoutSpec = CONN_SPEC,
 ): ConnStateFile | null {
   if (native === null || typeof native.mapState !== 'function') {
     log.warn('connections will not outlive tsvsd: the state file needs the native addon', {
@@ -55,7 +65,7 @@ export function openConnState(
     });
     return null;
   }
-  const layout = connLayout(capacity);
+  const layout = connLayout(capacity, spec.columns);
   let mapped: { buffer: ArrayBuffer; previousBytes: number };
   const deadline = performance.now() + lockWaitMs;
   try {
@@ -82,10 +92,10 @@ export function openConnState(
       ? 'it is new'
       : previousBytes !== layout.totalBytes
         ? `it had ${previousBytes} bytes, this layout and capacity need ${layout.totalBytes}`
-        : (headerMismatch(head, layout) ?? '');
+        : (headerMismatch(head, layout, spec) ?? '');
   if (fresh !== '') {
     new Uint8Array(buffer).fill(0);
-    head.set(encodeHeader(layout));
+    head.set(encodeHeader(layout, spec));
     const level = previousBytes === 0 || fresh === 'it is new (all zero)' ? 'info' : 'warn';
     log[level]('connection state file: starting with an empty connection table', {
       stateFile: path,

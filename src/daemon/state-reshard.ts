@@ -20,11 +20,13 @@
 // client's next connection may reach any of them and must find its real server there. What is
 // dealt is then checked by restoreConns in the worker like any restored entry (counted there), and
 // the old files are removed once every worker has restored (removeForeign), so a crash in between
-// leaves the new shards, which win at the next start.
+// leaves the new shards, which win at the next start. The IPv6 table's files (`<state-file>6...`,
+// CONN6_SPEC) are dealt alike: the fanout program hashes an IPv6 client as the fold of its address
+// (fanout-program6.ts), which is what the fold columns hold; the IN key adds the 128-bit words.
 
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { connLayout, headerMismatch } from '../conn/conn-layout.ts';
+import { CONN_SPEC, connLayout, headerMismatch, type LayoutSpec } from '../conn/conn-layout.ts';
 import { appendEntry, columnsOf, newImport, type ConnImport } from '../conn/conn-import.ts';
 import { CONN_F_LIVE, CONN_F_LPORT_POOLED, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
 import { fanoutWorker } from '../io/fanout-program.ts';
@@ -83,23 +85,24 @@ export interface ReshardStats {
 type Image = { capacity: number; cols: ReturnType<typeof columnsOf> };
 
 /** A state file's columns, read into memory, or why not. */
-function readImage(path: string): Image | string {
+function readImage(path: string, spec: LayoutSpec): Image | string {
   const buf = readFileSync(path);
   if (buf.length < 32) return `it has ${buf.length} bytes`;
   const capacity = buf.readUInt32LE(16);
-  const layout = connLayout(capacity);
+  const layout = connLayout(capacity, spec.columns);
   if (buf.length !== layout.totalBytes) return `it has ${buf.length} bytes, its header says ${layout.totalBytes}`;
   const mem = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
-  const why = headerMismatch(new Uint8Array(mem, 0, layout.headerBytes), layout);
-  return why !== null ? why : { capacity, cols: columnsOf(mem, capacity) };
+  const why = headerMismatch(new Uint8Array(mem, 0, layout.headerBytes), layout, spec);
+  return why !== null ? why : { capacity, cols: columnsOf(mem, capacity, spec.columns) };
 }
 
 const isTpl = (f: number): boolean => (f & (CONN_F_LIVE | CONN_F_TEMPLATE)) === (CONN_F_LIVE | CONN_F_TEMPLATE);
 const isConn = (f: number): boolean => (f & (CONN_F_LIVE | CONN_F_TEMPLATE)) === CONN_F_LIVE;
 
-/** The IN key of entry `id` (ConnTable.hashIn): a connection's copies and a client's templates share it. */
+/** Entry id's IN key (ConnTable.hashIn, plus the IPv6 words): shared by a connection's copies, a client's templates. */
 function inKey(c: Image['cols'], id: number): string {
-  return `${c['protocol']![id]}|${c['caddr']![id]}|${c['cport']![id]}|${c['vaddr']![id]}|${c['vport']![id]}`;
+  const w = (n: string): string => c[n]?.slice(id * 4, id * 4 + 4).join(':') ?? '';
+  return `${c['protocol']![id]}|${c['caddr']![id]}|${c['cport']![id]}|${c['vaddr']![id]}|${c['vport']![id]}|${w('caddr6')}|${w('vaddr6')}`;
 }
 
 /** One entry per IN key: the first seen, or for a connection the copy that owns its port; the later timer. */
@@ -135,7 +138,12 @@ function pickEntries(images: readonly Image[], tpl: boolean): Map<string, Pick> 
  * Every import starts with the same templates in the same order (template j is entry j in each),
  * and the connections link to the copy of their template's key.
  */
-export function dealEntries(images: readonly Image[], workers: number, st: ReshardStats): ConnImport[] {
+export function dealEntries(
+  images: readonly Image[],
+  workers: number,
+  st: ReshardStats,
+  spec: LayoutSpec = CONN_SPEC,
+): ConnImport[] {
   const tpls = pickEntries(images, true);
   const conns = pickEntries(images, false);
   /** [client side worker, reply worker]: one worker, unless a full-NAT port belongs to another. */
@@ -151,7 +159,7 @@ export function dealEntries(images: readonly Image[], workers: number, st: Resha
     room[w]!++;
     if (o !== w) room[o]!++;
   }
-  const imports = room.map((n) => newImport(n));
+  const imports = room.map((n) => newImport(n, spec.columns));
   const tplIndex = new Map<string, number>();
   for (const [key, p] of tpls) {
     st.templates++;
@@ -184,11 +192,13 @@ export function dealEntries(images: readonly Image[], workers: number, st: Resha
 /**
  * The entries of the state files of another worker count, dealt to `workers` imports, or null
  * when there are none. Logged; the caller removes the files (removeForeign) once restored.
+ * `spec`: the IPv4 table's files, or the IPv6 table's (CONN6_SPEC, `statePath` its `<state-file>6`).
  */
 export function loadForeign(
   statePath: string,
   workers: number,
   log: Logger,
+  spec: LayoutSpec = CONN_SPEC,
 ): { imports: ConnImport[]; stats: ReshardStats } | null {
   const files = foreignStateFiles(statePath, workers);
   if (files.length === 0) return null;
@@ -207,12 +217,12 @@ export function loadForeign(
     log.warn('state files of another worker count ignored: this count has its own (a re-shard was cut short)', {
       files: files.join(','),
     });
-    return { imports: own.map(() => newImport(0)), stats: st };
+    return { imports: own.map(() => newImport(0, spec.columns)), stats: st };
   }
   const images: Image[] = [];
   for (const f of files) {
     try {
-      const img = readImage(f);
+      const img = readImage(f, spec);
       if (typeof img === 'string') st.unreadable.push(`${f}: ${img}`);
       else images.push(img);
     } catch (e) {
@@ -220,7 +230,7 @@ export function loadForeign(
     }
     st.files.push(f);
   }
-  const imports = dealEntries(images, workers, st);
+  const imports = dealEntries(images, workers, st, spec);
   log.info(`connections of the state files of another worker count dealt to ${workers} worker(s)`, {
     files: st.files.join(','),
     connections: st.connections,

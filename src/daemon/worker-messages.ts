@@ -35,8 +35,12 @@ export interface WorkerInit {
 export interface WorkerState {
   /** The shard's state file, or null (`state-file none`). */
   readonly path: string | null;
+  /** The shard's IPv6 table's state file (restore-state6.ts), or null. */
+  readonly path6: string | null;
   /** Entries of the files of another worker count, for this worker; null: none. */
   readonly imported: ConnImport | null;
+  /** The same for the IPv6 table (`<state-file>6` shards). */
+  readonly imported6: ConnImport | null;
 }
 
 /** The five counters (STAT_* order of src/metrics/counters.ts). */

@@ -20,7 +20,8 @@ import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
 import { EngineWorkers } from './engine-workers.ts';
 import type { RunningEngine } from './engine-runner.ts';
 import { restoreForwarding, turnForwardingOff } from './open-engine.ts';
-import { defaultStateFile } from './state-file.ts';
+import { defaultStateFile, stateFile6 } from './state-file.ts';
+import { CONN6_SPEC } from '../conn/conn-layout6.ts';
 import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 import { requestHandover, type Handover } from './handover.ts';
 import { addWorkerOps, type WorkerOps } from './workers-ops.ts';
@@ -40,14 +41,24 @@ export async function startWorkerEngine(
   const workers = new EngineWorkers(daemon, cfg, log, count);
   const statePath = cfg.stateFile ?? defaultStateFile(daemon.socketPath);
   const shard = (i: number): string | null => (statePath === 'none' ? null : shardPath(statePath, i, count));
+  const shard6 = (i: number): string | null =>
+    statePath === 'none' ? null : shardPath(stateFile6(statePath), i, count);
   let handed: Handover | null = null;
   let foreign: ReturnType<typeof loadForeign> = null;
+  let foreign6: ReturnType<typeof loadForeign> = null;
   try {
     await workers.open();
     handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
     // One state file per shard; the files of another worker count dealt to these workers.
     foreign = statePath === 'none' ? null : loadForeign(statePath, count, log);
-    workers.shardState = (i) => ({ path: shard(i), imported: foreign?.imports[i] ?? null });
+    foreign6 =
+      statePath === 'none' || !ownsIpv6(cfg) ? null : loadForeign(stateFile6(statePath), count, log, CONN6_SPEC);
+    workers.shardState = (i) => ({
+      path: shard(i),
+      path6: shard6(i),
+      imported: foreign?.imports[i] ?? null,
+      imported6: foreign6?.imports[i] ?? null,
+    });
     await workers.run(handed?.neighbours ?? []);
   } catch (e) {
     await workers.stop();
@@ -56,7 +67,8 @@ export async function startWorkerEngine(
   }
   // Restored into the shards: the old files go, and a restart after a crash imports nothing again.
   removeForeign(foreign?.stats ?? null);
-  workers.shardState = (i) => ({ path: shard(i), imported: null });
+  removeForeign(foreign6?.stats ?? null);
+  workers.shardState = (i) => ({ path: shard(i), path6: shard6(i), imported: null, imported6: null });
   // A predecessor knows ip_forward from before the first tsvsd turned it off.
   const oldForward = handed !== null && handed.ipForward !== '' ? handed.ipForward : was;
   if (handed !== null)
@@ -94,7 +106,12 @@ export async function startWorkerEngine(
       ...s,
       vrrp: vrrp.info().state,
       vrrpFifo: fifo === null ? null : { path: fifo.path, ...fifo.stats },
-      stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null, handedOverBy },
+      stateFile: {
+        ...(s['stateFile'] as object),
+        reshard: foreign?.stats ?? null,
+        reshard6: foreign6?.stats ?? null,
+        handedOverBy,
+      },
     };
   });
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });

@@ -63,21 +63,22 @@ export function mergeWorkerStats(reports: readonly (WorkerReport | null)[]): Rec
 
 /**
  * The shards' state (state-reshard.ts) as the single engine shows its file: the restore counters
- * summed over the workers (null when none restored), each shard's path and why it started empty.
+ * of each table (restored: IPv4, restored6: IPv6) summed over the workers (null when none
+ * restored), each shard's paths and why it started empty.
  */
 function mergeStateFile(got: readonly WorkerReport[]): Record<string, unknown> {
-  const restored: Record<string, number> = {};
-  let any = false;
+  const sums: Record<'restored' | 'restored6', Record<string, number> | null> = { restored: null, restored6: null };
   const shards = got.map((r) => {
-    const s = (r.engine['stateFile'] ?? {}) as { path?: string | null; fresh?: string; restored?: unknown };
-    const res = s.restored;
-    if (typeof res === 'object' && res !== null) {
-      any = true;
-      for (const [k, v] of Object.entries(res)) if (typeof v === 'number') restored[k] = (restored[k] ?? 0) + v;
+    const s = (r.engine['stateFile'] ?? {}) as Record<string, unknown>;
+    for (const key of ['restored', 'restored6'] as const) {
+      const res = s[key];
+      if (typeof res !== 'object' || res === null) continue;
+      const sum = (sums[key] ??= {});
+      for (const [k, v] of Object.entries(res)) if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v;
     }
-    return { path: s.path ?? null, fresh: s.fresh ?? '' };
+    return { path: s['path'] ?? null, fresh: s['fresh'] ?? '', path6: s['path6'] ?? null, fresh6: s['fresh6'] ?? '' };
   });
-  return { shards, restored: any ? restored : null };
+  return { shards, ...sums };
 }
 
 /** A report's resolved neighbours (engineStats `neighbours`) as a handover names them: by interface. */

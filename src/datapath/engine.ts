@@ -24,6 +24,8 @@ import type { Logger } from '../lib/logger.ts';
 
 export interface EngineOptions {
   conn?: ConnManagerOptions;
+  /** The IPv6 connection table's mapped state file (conn-layout6.ts); default: the heap. */
+  memory6?: ArrayBuffer;
   /** Connection expiry period (ms); each run does bounded work. */
   expireEveryMs?: number;
   /** ARP retry/ageing period (ms). */
@@ -92,9 +94,10 @@ export class Engine {
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
     this.v6 = null;
     if (this.owned.entries6().length > 0) {
-      // One timeout table for both families (--set); ConnManager6 leaves out a mapped memory.
+      // One timeout table for both families (--set); ConnManager6 leaves out the IPv4 mapping.
       const fnat6 = (cfg.fullNatAddrs6?.length ?? 0) > 0 ? { localAddrs6: cfg.fullNatAddrs6!, ...ports } : {};
-      const cm6 = new ConnManager6({ ...base, ...fnat6, ...(opts.conn ?? {}), timeouts: this.conns.timeouts });
+      const mem6 = opts.memory6 === undefined ? {} : { memory6: opts.memory6 };
+      const cm6 = new ConnManager6({ ...base, ...fnat6, ...(opts.conn ?? {}), ...mem6, timeouts: this.conns.timeouts });
       const x6 = new Xmit6(io, cfg, this.xmit);
       this.v6 = new Pipeline6(services, cm6, this.owned, this.xmit, x6, this.pipeline, new Trace6(this.trace));
       this.pipeline.v6 = this.v6;

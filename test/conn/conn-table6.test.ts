@@ -2,6 +2,7 @@ import t from 'tap';
 import { CONN_F_TEMPLATE } from '../../src/conn/conn-flags.ts';
 import { ConnTable6 } from '../../src/conn/conn-table6.ts';
 import { connLayout } from '../../src/conn/conn-layout.ts';
+import { CONN6_COLUMNS } from '../../src/conn/conn-layout6.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { inet6Fold, inet6Of, parseInet6, type Inet6 } from '../../src/lib/inet6.ts';
 
@@ -75,12 +76,16 @@ t.test('a persistence template is found by client and VIP only, and only as a te
   t.equal(t6.lookupIn(IPPROTO_TCP, CLIENT, 0, VIP, 80), conn);
 });
 
-t.test('an IPv6 table refuses a state file mapping with a clear error', async (t) => {
-  const memory = new ArrayBuffer(connLayout(64).totalBytes);
-  t.throws(() => new ConnTable6({ capacity: 64, memory }), {
-    code: 'CONN6_NO_STATE_FILE',
-    message: 'IPv6 connections have no state file layout: the IPv6 connection table lives on the heap only',
-  });
+t.test('a second IPv6 table over the same state memory finds the 128-bit entries again', async (t) => {
+  const memory = new ArrayBuffer(connLayout(64, CONN6_COLUMNS).totalBytes);
+  const a = new ConnTable6({ capacity: 64, seed: 7, memory });
+  const id = put(a, IPPROTO_TCP, CLIENT, 40000, VIP, 80, RIP, 8080);
+  a.hopIn[id] = 3;
+  const b = new ConnTable6({ capacity: 64, seed: 9, memory });
+  t.same(Array.from(b.caddr6.subarray(id * 4, id * 4 + 4)), Array.from(CLIENT), 'caddr6 is in the memory');
+  t.same(Array.from(b.daddr6.subarray(id * 4, id * 4 + 4)), Array.from(RIP), 'daddr6 is in the memory');
+  t.equal(b.table.caddr[id], inet6Fold(CLIENT), 'the fold is in the memory');
+  t.equal(b.hopIn[id], 0, 'the next hops are per process, not in the memory');
 });
 
 t.test('a full IPv6 table hands out no slot', async (t) => {
