@@ -94,10 +94,12 @@ export function procConn(f: SyncFamily, e: SyncEntry, threshold: number, nowMs: 
     t.cport[id] = e.cport;
     t.vport[id] = e.vport;
     t.dport[id] = e.dport;
-    f.setAddrs(id, e);
     t.lport[id] = e.hasFullNat ? e.lport : e.cport;
     t.tsDelta[id] = e.hasFullNat ? e.tsDelta : 0;
     bindSynced(t, id, flags, dest, svc);
+    // After the binding: an IPv6 entry keeps its service's 128-bit address beside the addresses,
+    // which the state file's restore (conn-restore6.ts) checks the entry by.
+    f.setAddrs(id, e);
     t.hashIn(id);
     if (!tpl) t.hashOut(id);
     rc = PROC_CREATED;

@@ -125,6 +125,7 @@ t.test('an IPv6 connection and its template reach the backup as struct ip_vs_syn
   t.equal(t6.table.timeoutMs[id], 900_000);
   t.equal(t6.table.dest[id], b.web.dests[0]);
   t.equal(t6.hopIn[id], 0, 'next hops are found on the first packet');
+  t.same([...t6.svcAddr6.subarray(k, k + 4)], [...VIP], "the service's address is kept for the state file's restore");
   t.equal(t6.lookupOut(IPPROTO_TCP, RIP, 8080, CIP, 40000), id, "the real server's reply finds it too");
   const tpl = t6.lookupTemplate(IPPROTO_TCP, CIP, VIP, 80);
   t.ok(tpl >= 0 && tpl !== id, 'the template of the /128 prefix');
