@@ -4,11 +4,15 @@ import { type LabDaemon, say } from './lab-daemon.ts';
 
 interface StateStats {
   connections?: number;
+  connections6?: number;
   arpRequests?: number;
   stateFile?: {
     path: string | null;
     fresh: string;
     restored: Record<string, number> | null;
+    /** The IPv6 table's file (<state-file>6), when the engine owns IPv6 addresses. */
+    path6?: string | null;
+    restored6?: Record<string, number> | null;
     neighboursHandedOver?: number;
     neighboursRestored?: number;
   };
@@ -20,7 +24,10 @@ interface StateStats {
  */
 export async function restartDemo(d: LabDaemon, how: 'SIGTERM' | 'SIGKILL' | 'takeover'): Promise<void> {
   const before = (await d.request('engine.stats')) as StateStats;
-  say(`tsvsd pid ${d.pid()!}: ${before.connections ?? 0} entries in the connection table (connections + templates)`);
+  const v6 = (before.connections6 ?? 0) > 0 ? ` and ${before.connections6} in the IPv6 one` : '';
+  say(
+    `tsvsd pid ${d.pid()!}: ${before.connections ?? 0} entries in the connection table${v6} (connections + templates)`,
+  );
   say(
     how === 'takeover'
       ? `$ tsvsd --takeover, with the arguments of ${d.pid()!}: it asks ${d.pid()!} to hand over once it is ready`
@@ -46,6 +53,15 @@ export async function restartDemo(d: LabDaemon, how: 'SIGTERM' | 'SIGKILL' | 'ta
   say(
     `Carried over ${r['kept']} entries from ${sf.path}: ${r['connections']} connections, ${r['templates']} templates.`,
   );
+  say(droppedText(r));
+  const r6 = sf.restored6;
+  if (sf.path6 !== undefined && sf.path6 !== null && r6 !== undefined && r6 !== null) {
+    say(`IPv6: carried over ${r6['kept']} entries from ${sf.path6}. ${droppedText(r6)}`);
+  }
+}
+
+/** The restore's drop counters that are not zero, in a sentence. */
+function droppedText(r: Record<string, number>): string {
   const dropped = ['torn', 'expired', 'noService', 'noDest', 'noLocalPort'].filter((k) => (r[k] ?? 0) > 0);
-  say(dropped.length === 0 ? 'Dropped: none.' : `Dropped: ${dropped.map((k) => `${k}=${r[k]}`).join(' ')}.`);
+  return dropped.length === 0 ? 'Dropped: none.' : `Dropped: ${dropped.map((k) => `${k}=${r[k]}`).join(' ')}.`;
 }

@@ -220,6 +220,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     fragsMatched: p.frags.matched + (p.v6?.frags.matched ?? 0),
     drops,
     connections: engine.conns.count,
+    connections6: engine.v6?.cm.conns.count ?? 0,
     connCapacity: engine.conns.table.capacity,
     sloppyTcp: setup.sloppyTcp ? 'on' : setup.adoptConsistent ? 'consistent' : 'off',
     adopted: setup.adopted,

@@ -20,6 +20,7 @@ const SUMMED = [
   'fragsRecorded',
   'fragsMatched',
   'connections',
+  'connections6',
   'connCapacity',
   'adopted',
 ] as const;
