@@ -18,7 +18,7 @@ import { RXF_GSO, RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { TCP_CWR, TCP_ECE, TCP_FIN, TCP_SYN } from '../packet/tcp.ts';
 import { parseTcpOptions, TcpOptions, writeSynOptions } from '../packet/tcp-options.ts';
 import { SynproxyPending } from './synproxy-pending.ts';
-import { SynproxyAuto, SynproxyCounters, type SynproxyOptions } from './synproxy-auto.ts';
+import { SynproxyAuto, type SynproxyCounters, type SynproxyOptions } from './synproxy-auto.ts';
 import { SP_ADDRS_SAME, type SynproxyFamily } from './synproxy-family.ts';
 
 /** Returned when the pipeline goes on with the packet (translated, or not the proxy's). */

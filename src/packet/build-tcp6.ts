@@ -11,7 +11,7 @@ import { csumFold, csumPartial } from './checksum.ts';
 import { ETH_P_IPV6, writeEthHeader } from './ethernet.ts';
 import { IP6H_DADDR, IP6H_HOPLIMIT, IP6H_NEXTHDR, IP6H_PLEN, IP6H_SADDR, IPV6_HLEN, writeAddr6 } from './ipv6.ts';
 import type { ParsedFrame } from './parsed-frame.ts';
-import type { TcpSegment } from './build-tcp.ts';
+import { type TcpSegment, writeTcpHeader } from './build-tcp.ts';
 import { TCP_HLEN } from './tcp.ts';
 
 const IPPROTO_TCP = 6;
@@ -49,15 +49,7 @@ export function buildTcp6Headers(
   writeAddr6(out, ip + IP6H_SADDR, saddr, sAt);
   writeAddr6(out, ip + IP6H_DADDR, daddr, dAt);
   const th = ip + IPV6_HLEN;
-  wr16(out, th, s.sport);
-  wr16(out, th + 2, s.dport);
-  wr32(out, th + 4, s.seq);
-  wr32(out, th + 8, s.ack);
-  out[th + 12] = (thlen >>> 2) << 4;
-  out[th + 13] = s.flags;
-  wr16(out, th + 14, s.window);
-  wr16(out, th + 16, 0);
-  wr16(out, th + 18, 0);
+  writeTcpHeader(out, th, s, thlen);
   // csum_ipv6_magic: the pseudo-header's addresses are the bytes just written, summed with the
   // segment; then the 32-bit length and the next header.
   const sum = csumPartial(out, th, l4len, csumPartial(out, ip + IP6H_SADDR, 32, 0));
