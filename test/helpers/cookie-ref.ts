@@ -45,7 +45,7 @@ export function sip13(msg: Uint8Array, k0: bigint, k1: bigint): number {
   return Number((v0 ^ v1 ^ v2 ^ v3) & 0xffffffffn);
 }
 
-/** The key words of a fixed cookie key (8 words: H0's, then H1's) as SynCookies.useFixedKey takes them: (k0, k1) of hash c. */
+/** The (k0, k1) of hash c from a fixed cookie key (8 words: H0's, then H1's), as SynCookies.useFixedKey takes it. */
 export function cookieKey(key: Uint32Array, c: number): [bigint, bigint] {
   const k = (i: number): bigint => (BigInt(key[i]!) << 32n) | BigInt(key[i + 1]!);
   return [k(c * 4), k(c * 4 + 2)];
