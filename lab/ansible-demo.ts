@@ -5,7 +5,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AnsibleLab, recapText, type PlaybookRun } from './ansible-lab.ts';
+import { AnsibleLab } from './ansible-lab.ts';
+import { recapText, unconverged } from './ansible-recap.ts';
 import { tearDownLeftover } from './dr-demo.ts';
 import { LabDaemon, ROOT, say } from './lab-daemon.ts';
 import { VIP } from './topology.ts';
@@ -18,14 +19,6 @@ export function ansibleUnavailable(): string | null {
   if (!has('/usr/sbin/sshd')) return '/usr/sbin/sshd is missing (Debian: apt-get install openssh-server)';
   if (!has('ssh-keygen')) return 'ssh-keygen is missing (Debian: apt-get install openssh-client)';
   return null;
-}
-
-/** Hosts whose recap line says failed or unreachable, or that have none. */
-export function unconverged(run: PlaybookRun): string[] {
-  return ['lvs1', 'web1', 'web2'].filter((h) => {
-    const r = run.recap.get(h);
-    return r === undefined || r.failed > 0 || r.unreachable > 0;
-  });
 }
 
 /**

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ROOT } from './lab-daemon.ts';
 import { addNetns, addSwitch, addVeth, delNetns, ip, isAlive, nsExists, sh, spawnInNs, tryKill } from './netns.ts';
 import { LabTopology, RIP1, RIP2 } from './topology.ts';
+import { parseRecap, type PlaybookRun } from './ansible-recap.ts';
 
 export const MGMT_NET = '10.254.0';
 const HOSTS = [
@@ -25,20 +26,6 @@ const HOSTS = [
   ['web2', 200],
 ] as const;
 export type AnsibleHost = (typeof HOSTS)[number][0];
-
-/** One host's line of the PLAY RECAP. */
-export interface Recap {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-}
-
-export interface PlaybookRun {
-  status: number;
-  output: string;
-  recap: Map<string, Recap>;
-}
 
 export class AnsibleLab {
   readonly topo: LabTopology;
@@ -235,24 +222,6 @@ web2 ansible_host=${MGMT_NET}.200 web_listen=${RIP2} web_root=${r('web2')} web_s
     rmSync(this.runDir, { recursive: true, force: true });
     rmSync(this.rootDir, { recursive: true, force: true });
   }
-}
-
-/** `lvs1 : ok=20 changed=0 unreachable=0 failed=0 ...` lines after PLAY RECAP. */
-export function parseRecap(output: string): Map<string, Recap> {
-  const recap = new Map<string, Recap>();
-  const at = output.lastIndexOf('PLAY RECAP');
-  if (at < 0) return recap;
-  for (const line of output.slice(at).split('\n')) {
-    const m = /^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(line);
-    if (m !== null) recap.set(m[1]!, { ok: +m[2]!, changed: +m[3]!, unreachable: +m[4]!, failed: +m[5]! });
-  }
-  return recap;
-}
-
-/** The recap block as ansible printed it. */
-export function recapText(output: string): string {
-  const at = output.lastIndexOf('PLAY RECAP');
-  return at < 0 ? '(no PLAY RECAP: ansible-playbook did not finish)' : output.slice(at).trimEnd();
 }
 
 function waitSsh(ns: string, addr: string): void {

@@ -5,14 +5,16 @@ import { LabDaemon, say, typed } from './lab-daemon.ts';
 import { netnsUnavailable } from './netns.ts';
 import { LabTopology, VIP } from './topology.ts';
 import { DrTopology } from './dr-topology.ts';
-import { drDemo, tearDownLeftover } from './dr-demo.ts';
+import { drDemo } from './dr-demo.ts';
 import { tunDemo } from './tun-demo.ts';
 import { ansibleDemo } from './ansible-demo.ts';
 import { ecmpAdd, ecmpDemo } from './ecmp-demo.ts';
 import { DEFAULT_DIRECTORS, EcmpTopology, MAX_DIRECTORS } from './ecmp-topology.ts';
 import { AnsibleLab } from './ansible-lab.ts';
 import { drive, ratioText } from './traffic.ts';
-import { printTrace, watchTrace } from './lab-trace.ts';
+import { watchTrace } from './lab-trace.ts';
+import { natDemo, up } from './nat-demo.ts';
+import { restartDemo } from './restart-demo.ts';
 import { haCommand } from './ha-cli.ts';
 import { HaTopology } from './ha-topology.ts';
 import { floodDemo } from './flood-demo.ts';
@@ -84,100 +86,6 @@ TUN topology: tsvs-client --- tsvs-router --- tsvs-lvs1 (DIP 192.168.99.5, tsvsd
 With the default prefix, \`npx tsvsadm ...\` from the project root talks to the lab's tsvsd.
 `;
 
-async function up(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
-  tearDownLeftover(lab.prefix, d);
-  lab.up({ mode: 'tsvs', offloads });
-  const pid = await d.start();
-  say(`Lab up: ${lab.namespaces.join(', ')}; tsvsd pid ${pid} in ${lab.lvs} (log: ${d.logFile}).`);
-}
-
-async function demo(lab: LabTopology, d: LabDaemon, offloads: 'default' | 'off'): Promise<void> {
-  say('== tsvs: the LVS-NAT lab ==\n');
-  await up(lab, d, offloads);
-  say("\nThe tutorial's commands, as typed (tsvsadm is ipvsadm for tsvs):");
-  typed(d, ['-A', '-t', `${VIP}:80`, '-s', 'rr']);
-  typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-w', '1', '-m']);
-  typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-w', '2', '-m']);
-  typed(d, ['-Ln']);
-
-  say(`\n$ ping -c 1 ${VIP}   (from the client: tsvsd answers for the VIP in userspace)`);
-  const ping = spawnSync('ip', ['netns', 'exec', lab.client, 'ping', '-c', '1', '-W', '2', VIP], { encoding: 'utf8' });
-  say((ping.stdout ?? '').split('\n').find((l) => l.includes('bytes from')) ?? `ping failed: ${ping.stderr}`);
-
-  say('\nOne request, every rewrite (IN = client -> director, OUT = real server -> director):');
-  await printTrace(lab, d, () => drive(lab.client, 1));
-
-  say('\n300 requests from the client, a new connection each, scheduler rr:');
-  say(`  ${ratioText(drive(lab.client, 300))}`);
-  say('  rr takes turns and ignores the weights: 1:1, although web2 has weight 2.');
-  typed(d, ['-Ln', '--stats']);
-
-  say('\nSwitch to weighted round robin:');
-  typed(d, ['-E', '-t', `${VIP}:80`, '-s', 'wrr']);
-  say('300 more requests:');
-  say(`  ${ratioText(drive(lab.client, 300))}`);
-  say('  wrr honours the weights: web2 (weight 2) gets twice the connections of web1 (weight 1).');
-  typed(d, ['-Ln']);
-
-  say(`
-The lab stays up. Try:
-  npx tsvsadm -Lnc                  the connection table (state, expiry) as ipvsadm -Lnc prints it
-  npm run lab -- trace              watch every rewrite while you curl from another terminal
-  npm run lab -- shell client       a shell on the client: curl http://${VIP}/
-  npm run lab -- sched lc           try lc, wlc, sh, mh, ...
-  npm run lab -- mode fullnat       full NAT: the web servers see 192.168.99.6, not the client
-  npm run lab -- down               remove everything
-Exercises: lab/README.md`);
-}
-
-interface StateStats {
-  connections?: number;
-  arpRequests?: number;
-  stateFile?: {
-    path: string | null;
-    fresh: string;
-    restored: Record<string, number> | null;
-    neighboursHandedOver?: number;
-    neighboursRestored?: number;
-  };
-}
-
-/**
- * `restart [--kill|--takeover]`: the connection table before, the restart, what the new tsvsd
- * carried over.
- */
-async function restart(d: LabDaemon, how: 'SIGTERM' | 'SIGKILL' | 'takeover'): Promise<void> {
-  const before = (await d.request('engine.stats')) as StateStats;
-  say(`tsvsd pid ${d.pid()!}: ${before.connections ?? 0} entries in the connection table (connections + templates)`);
-  say(
-    how === 'takeover'
-      ? `$ tsvsd --takeover, with the arguments of ${d.pid()!}: it asks ${d.pid()!} to hand over once it is ready`
-      : `$ kill -${how === 'SIGKILL' ? '9' : 'TERM'} ${d.pid()!}; then tsvsd again with the same arguments`,
-  );
-  const { pid, ms } = how === 'takeover' ? await d.takeover() : await d.restart(how);
-  const after = (await d.request('engine.stats')) as StateStats;
-  const sf = after.stateFile;
-  say(
-    how === 'takeover'
-      ? `tsvsd pid ${pid} took over ${(ms / 1000).toFixed(2)} s after its start; ${sf?.neighboursHandedOver ?? 0} neighbours handed over, ${after.arpRequests ?? 0} ARP requests sent since.`
-      : `tsvsd pid ${pid} answers ${(ms / 1000).toFixed(2)} s after the ${how}; ${sf?.neighboursRestored ?? 0} neighbours restored (STALE) from the snapshot.`,
-  );
-  if (sf === undefined || sf.path === null) {
-    say('It runs without a state file (see its log): no connection was carried over.');
-    return;
-  }
-  const r = sf.restored;
-  if (r === null) {
-    say(`State file ${sf.path}: ${sf.fresh}; it started with an empty table.`);
-    return;
-  }
-  say(
-    `Carried over ${r['kept']} entries from ${sf.path}: ${r['connections']} connections, ${r['templates']} templates.`,
-  );
-  const dropped = ['torn', 'expired', 'noService', 'noDest', 'noLocalPort'].filter((k) => (r[k] ?? 0) > 0);
-  say(dropped.length === 0 ? 'Dropped: none.' : `Dropped: ${dropped.map((k) => `${k}=${r[k]}`).join(' ')}.`);
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let prefix = 'tsvs';
@@ -211,7 +119,7 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'demo':
       if (rest.includes('--ipv6')) await ipv6Demo(lab, d, offloads);
-      else await demo(lab, d, offloads);
+      else await natDemo(lab, d, offloads);
       break;
     case 'ansible':
       await ansibleDemo(prefix);
@@ -310,7 +218,7 @@ async function main(): Promise<void> {
       break;
     case 'restart':
       needUp();
-      await restart(d, rest.includes('--kill') ? 'SIGKILL' : rest.includes('--takeover') ? 'takeover' : 'SIGTERM');
+      await restartDemo(d, rest.includes('--kill') ? 'SIGKILL' : rest.includes('--takeover') ? 'takeover' : 'SIGTERM');
       break;
     case 'flood':
       await floodDemo(prefix, Number(rest[0] ?? 8));

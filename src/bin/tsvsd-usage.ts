@@ -60,8 +60,8 @@ come back STALE at the next start, so carried-over flows wait for no ARP reply. 
 Cores: workers N|auto (default 1: the data path on the main thread; auto = one per usable CPU)
 runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
 its own connection shard, state file (PATH.wI-of-N) and full-NAT port slice; a start with
-another N deals the old shards to the new workers; trace, capture, vrrp-state and sync need
-workers 1.
+another N deals the old shards to the new workers; trace merges the workers' events, capture
+writes PREFIX-wI-in/out.pcap per worker, vrrp-state switches them all; sync needs workers 1.
 
 An interface that goes away (deleted, or gone with its veth peer's namespace) is logged as an
 error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
   const engineCfg = daemon.engineConfig;
   const wantEngine = flags.backend !== 'none' && engineCfg !== null && engineCfg.ports.length > 0;
   const workers = engineCfg?.workers ?? 1;
+  /** The sync daemons a predecessor ran (--takeover): started again after the config's. */
+  let handedSync: readonly Record<string, unknown>[] = [];
   try {
     if (wantEngine && workers > 1) {
       engine = await startWorkerEngine(daemon, engineCfg, log, flags.backend ?? 'auto', takeover);
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     } else {
       const opened = wantEngine ? openEngine(engineCfg, log, flags.backend ?? 'auto') : null;
       const handed = takeover ? await requestHandover(daemon.socketPath, log) : null;
+      handedSync = handed?.sync ?? [];
       if (opened !== null) engine = startEngine(daemon, engineCfg!, log, opened, handed);
       if (takeover) await daemon.listen(HANDOVER_LISTEN_WAIT_MS);
     }
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
         engine.engine,
         log,
         flags.config !== undefined ? await readConfig(flags.config) : null,
+        handedSync,
       );
     } catch (e) {
       log.error('tsvsd cannot start its sync daemons', { error: (e as Error).message });
@@ -201,11 +205,12 @@ async function main(): Promise<void> {
       // First, as it may refuse: a refused handover leaves this tsvsd running.
       const h = (await engine?.handOver()) ?? { ipForward: '', neighbours: [] };
       stopping = true;
+      const syncDaemons = sync?.configs() ?? [];
       sync?.stopAll();
       void health?.stop();
       void metrics?.close();
       runtime?.stop();
-      return h;
+      return syncDaemons.length > 0 ? { ...h, sync: syncDaemons } : h;
     },
     () => {
       daemon.stop(true).then(

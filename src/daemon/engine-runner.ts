@@ -12,8 +12,9 @@ import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
 import { Engine } from '../datapath/engine.ts';
 import { installKernelFilter, ownsIpv6, type KernelFilter } from './kernel-filter.ts';
 import { diffEngineConfig, refusedMessage } from './engine-reload.ts';
-import { AfPacketIo, DEFAULT_SPIN_US } from '../io/af-packet.ts';
-import { addVrrpStateOp, engineVrrpStart } from './vrrp-state.ts';
+import { AfPacketIo } from '../io/af-packet.ts';
+import { DEFAULT_SPIN_US } from '../io/af-packet-open.ts';
+import { addVrrpStateOp, engineVrrpStart, engineVrrpTarget } from './vrrp-state.ts';
 import { followVrrpFifo, type VrrpFifoReader } from './vrrp-fifo.ts';
 import { defaultStateFile, openConnState } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
@@ -117,7 +118,7 @@ export function startEngine(
     filter?.remove();
     restoreForwarding(oldForward);
   };
-  const vrrp = addVrrpStateOp(daemon, engine, log, cfg.vrrpState, handedVrrp);
+  const vrrp = addVrrpStateOp(daemon, engineVrrpTarget(engine), log, cfg.vrrpState, handedVrrp);
   let fifo: VrrpFifoReader | null = null;
   try {
     const f = cfg.vrrpNotifyFifo;

@@ -26,6 +26,7 @@ import { openConnState } from './state-file.ts';
 import { restoreState } from './restore-state.ts';
 import { learnNeighbours } from './handover.ts';
 import { Logger } from '../lib/logger.ts';
+import { runWorkerOp } from './worker-ops.ts';
 import {
   REPORT_CONNS_MAX,
   type CounterRow,
@@ -201,6 +202,9 @@ port.on('message', (m: ToWorker) => {
     case 'rejoin':
       if (engine !== null) rejoin(engine, m.port, m.rx, m.jumbo);
       else post({ type: 'rejoined', port: m.port, ifindex: 0, rx: 0, jumbo: 0, error: 'the worker is not started' });
+      break;
+    case 'op':
+      post(runWorkerOp(engine, init.index, m.id, m.op, m.args));
       break;
     case 'stop':
       stop();

@@ -57,6 +57,8 @@ export class EngineWorkers {
   private restarting = false;
   private pushQueued = false;
   private readonly rejoins: WorkersRejoin;
+  /** Called after a crash restarted every worker from the config (worker-runner.ts: VRRP state). */
+  onRestarted: () => void = () => {};
 
   constructor(
     private readonly daemon: Pick<TsvsDaemon, 'table'>,
@@ -131,6 +133,11 @@ export class EngineWorkers {
     return { ...mergeWorkerStats(this.reports), workerCount: this.count, workerCrashes: this.crashes };
   }
 
+  /** The running threads, in member order (workers-ops.ts asks them). */
+  get threadList(): readonly Worker[] {
+    return this.threads;
+  }
+
   /** A neighbour every worker learns now, as if worker 0 had heard its ARP reply. */
   learnNeighbour(ip: number, port: number, mac: Uint8Array): void {
     for (const w of this.threads) w.postMessage({ type: 'neigh', ip, port, mac } satisfies ToWorker);
@@ -197,6 +204,7 @@ export class EngineWorkers {
     if (this.stopping) return;
     try {
       await this.start();
+      this.onRestarted();
       this.log.info('engine workers running again', { workers: this.count });
     } catch (e) {
       this.log.error('engine workers cannot start again', { error: (e as Error).message });

@@ -7,7 +7,7 @@
 //   rings open (frames queue in them)
 //   `handover` on the control socket  ---->   engine stopped, rings closed; the nft table and
 //                                             ip_forward left as they are
-//                                     <----   { pid, ipForward, neighbours, vrrp }
+//                                     <----   { pid, ipForward, neighbours, vrrp, sync }
 //   waits for the state file's lock           stops serving (the socket file stays), exits:
 //   state file attached, table restored       the exit releases the lock
 //   neighbours learnt, engine started         (the outage ends here)
@@ -19,7 +19,9 @@
 // to resume the flows it carries over, and its VRRP state (src/daemon/vrrp-state.ts), so that a
 // MASTER's successor answers for the VIP at once: keepalived writes to the notify FIFO only on a
 // change. A predecessor without `vrrp` in its reply leaves the successor to the config's
-// vrrp-state.
+// vrrp-state. Its running sync daemons go along too (`sync`: start arguments), so a daemon started
+// with `tsvsadm --start-daemon` keeps syncing across the swap, as the kernel's sync thread never
+// notices an ipvsadm restart.
 
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -47,6 +49,11 @@ export interface Handover {
   readonly neighbours: readonly HandedNeighbour[];
   /** The VRRP state the old engine had; absent from a tsvsd that did not hand it over. */
   readonly vrrp?: HandedVrrp;
+  /**
+   * The sync daemons the old tsvsd ran (their start arguments, defaults applied), also those a
+   * `tsvsadm --start-daemon` started at run time: the successor starts them again (sync-daemon.ts).
+   */
+  readonly sync?: readonly Record<string, unknown>[];
 }
 
 /** The resolved neighbours of a stopped engine, by interface name. */
@@ -136,6 +143,7 @@ function isHandover(v: unknown): v is Handover {
     typeof h.pid === 'number' &&
     typeof h.ipForward === 'string' &&
     (h.vrrp === undefined || isHandedVrrp(h.vrrp)) &&
+    (h.sync === undefined || (Array.isArray(h.sync) && h.sync.every((d) => typeof d === 'object' && d !== null))) &&
     Array.isArray(h.neighbours) &&
     h.neighbours.every(isHandedNeighbour)
   );

@@ -9,7 +9,7 @@ import { ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ipvsError } from '../model/ipvs-errors.ts';
 import type { Engine } from '../datapath/engine.ts';
-import type { SyncServices } from '../sync/sync-backup.ts';
+import type { SyncServices } from '../sync/sync-family.ts';
 import { SyncConnState } from '../sync/sync-conn-state.ts';
 import {
   DEFAULT_MCAST_IFN,
@@ -39,7 +39,9 @@ function ifaceAddr(name: string): string | null {
 
 export class SyncDaemons {
   private readonly running = new Map<SyncState, SyncThread>();
+  /** The sync fields of the IPv4 connections and of the IPv6 ones (null without IPv6), by conn id. */
   private readonly st: SyncConnState;
+  private readonly st6: SyncConnState | null;
 
   constructor(
     private readonly engine: Engine,
@@ -47,6 +49,7 @@ export class SyncDaemons {
     private readonly log: Logger,
   ) {
     this.st = new SyncConnState(engine.conns.table.capacity);
+    this.st6 = engine.v6 === null ? null : new SyncConnState(engine.v6.cm.t6.table.capacity);
   }
 
   /** ip_vs_genl_new_daemon + start_sync_thread. */
@@ -70,8 +73,8 @@ export class SyncDaemons {
       mcastTtl: req.mcastTtl === 0 ? DEFAULT_SYNC_TTL : req.mcastTtl,
     };
     const r = master
-      ? await startSyncMaster(this.engine, this.st, cfg, addr, this.log)
-      : await startSyncBackup(this.engine, this.services, this.st, cfg, addr);
+      ? await startSyncMaster(this.engine, this.st, this.st6, cfg, addr, this.log)
+      : await startSyncBackup(this.engine, this.services, this.st, this.st6, cfg, addr);
     this.running.set(cfg.state, r);
     this.log.info('sync daemon started', {
       state: cfg.state,
@@ -96,12 +99,24 @@ export class SyncDaemons {
   private close(r: SyncThread): void {
     r.cancel();
     if (r.master !== null && this.engine.pipeline.sync === r.master) this.engine.pipeline.sync = null;
+    const v6 = this.engine.v6;
+    if (r.master6 !== null && v6 !== null && v6.sync === r.master6) v6.sync = null;
     r.sock.close();
   }
 
   stopAll(): void {
     for (const r of this.running.values()) this.close(r);
     this.running.clear();
+  }
+
+  /** The running daemons' start arguments (defaults applied): what a handover passes on. */
+  configs(): Record<string, unknown>[] {
+    return [...this.running.values()].map((r) => ({ ...r.cfg }));
+  }
+
+  /** Whether a daemon of this state runs. */
+  has(state: SyncState): boolean {
+    return this.running.has(state);
   }
 
   /** ip_vs_genl_dump_daemons: master first, then backup. */
@@ -131,13 +146,16 @@ export class SyncDaemons {
  * Serves daemon.start / daemon.stop / daemon.list on tsvsd's socket over the running engine, and
  * starts the daemons the config's [rules] `--start-daemon` lines ask for. A line that does not
  * parse stops tsvsd's start (ECONFIG); a daemon that cannot start (no such interface) is logged
- * and tsvsd runs on without it, as the kernel keeps balancing when its sync thread fails.
+ * and tsvsd runs on without it, as the kernel keeps balancing when its sync thread fails. Then
+ * the daemons a predecessor handed over (`handed`, tsvsd --takeover) whose state the config did
+ * not start: a daemon started at run time keeps running across the swap.
  */
 export async function wireSync(
   daemon: TsvsDaemon,
   engine: Engine,
   log: Logger,
   config: DaemonConfig | null,
+  handed: readonly Record<string, unknown>[] = [],
 ): Promise<SyncDaemons> {
   const sync = new SyncDaemons(engine, daemon.table, log);
   daemon.addOp('daemon.start', (a) => sync.start(a).then(() => ({})));
@@ -150,6 +168,16 @@ export async function wireSync(
       } catch (e) {
         log.error('sync daemon not started', { state: String(args['state']), error: (e as Error).message });
       }
+    }
+  }
+  for (const args of handed) {
+    const state = args['state'];
+    if ((state !== 'master' && state !== 'backup') || sync.has(state)) continue;
+    try {
+      await sync.start(args);
+      log.info('sync daemon carried over from the handing-over tsvsd', { state });
+    } catch (e) {
+      log.error('handed-over sync daemon not started', { state, error: (e as Error).message });
     }
   }
   return sync;

@@ -7,9 +7,11 @@ import { TsvsError } from '../lib/errors.ts';
 import { inetAton, ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Engine } from '../datapath/engine.ts';
-import { SyncBackup, type SyncServices } from '../sync/sync-backup.ts';
+import { SyncBackup } from '../sync/sync-backup.ts';
+import { SyncFamily4, SyncFamily6, type SyncServices } from '../sync/sync-family.ts';
 import type { SyncConnState } from '../sync/sync-conn-state.ts';
 import { SyncMaster } from '../sync/sync-master.ts';
+import { SyncMaster6 } from '../sync/sync-master6.ts';
 import { SYNC_FRAME_HDR_LEN, SYNC_FRAME_HEADROOM, writeSyncFrame, type SyncFrameConfig } from '../sync/sync-frame.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { AfPacketIo } from '../io/af-packet.ts';
@@ -24,6 +26,8 @@ export interface SyncThread {
   readonly cfg: SyncDaemonConfig;
   readonly sock: dgram.Socket;
   master: SyncMaster | null;
+  /** The master's IPv6 side (same messages), when the engine has an IPv6 path. */
+  master6: SyncMaster6 | null;
   backup: SyncBackup | null;
   /** Clears the master's pending send timer. */
   cancel: () => void;
@@ -39,6 +43,7 @@ export interface SyncThread {
 export async function startSyncMaster(
   engine: Engine,
   st: SyncConnState,
+  st6: SyncConnState | null,
   cfg: SyncDaemonConfig,
   addr: string,
   log: Logger,
@@ -99,6 +104,7 @@ export async function startSyncMaster(
     cfg,
     sock,
     master: null,
+    master6: null,
     backup: null,
     cancel: () => {
       if (wakeTimer !== null) clearTimeout(wakeTimer);
@@ -131,6 +137,11 @@ export async function startSyncMaster(
   );
   r.master = m;
   engine.pipeline.sync = m;
+  const v6 = engine.v6;
+  if (v6 !== null && st6 !== null) {
+    r.master6 = new SyncMaster6(m, v6.cm.t6, st6);
+    v6.sync = r.master6;
+  }
   log.info('sync master sends', { via: ring ? `the engine's TX ring on ${cfg.mcastIfn}` : 'a UDP socket' });
   return r;
 }
@@ -140,6 +151,7 @@ export async function startSyncBackup(
   engine: Engine,
   services: SyncServices,
   st: SyncConnState,
+  st6: SyncConnState | null,
   cfg: SyncDaemonConfig,
   addr: string,
 ): Promise<SyncThread> {
@@ -147,8 +159,12 @@ export async function startSyncBackup(
   const group = ipToString(cfg.mcastGroup);
   await bindSocket(sock, { address: group, port: cfg.mcastPort });
   sock.addMembership(group, addr);
-  const conns = engine.conns;
-  const b = new SyncBackup(conns.table, conns.expiry, conns.timeouts, services, st, cfg.syncid);
+  const c = engine.conns;
+  const v4 = new SyncFamily4(c.table, c.expiry, c.timeouts, st, services);
+  const cm6 = engine.v6 === null ? null : engine.v6.cm;
+  const v6 =
+    cm6 === null || st6 === null ? null : new SyncFamily6(cm6.t6, cm6.conns.expiry, cm6.conns.timeouts, st6, services);
+  const b = new SyncBackup(v4, v6, cfg.syncid);
   sock.on('message', (msg) => {
     // The kernel reads at most sync_maxlen bytes: a longer datagram fails the size check.
     if (msg.length > cfg.syncMaxlen) {
@@ -158,7 +174,7 @@ export async function startSyncBackup(
     }
     b.processMessage(msg, msg.length, Date.now());
   });
-  return { cfg, sock, master: null, backup: b, cancel: () => {}, sendErrors: 0 };
+  return { cfg, sock, master: null, master6: null, backup: b, cancel: () => {}, sendErrors: 0 };
 }
 
 function bindSocket(sock: dgram.Socket, opts: dgram.BindOptions): Promise<void> {

@@ -21,6 +21,8 @@ import type { Logger } from '../lib/logger.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { Engine } from '../datapath/engine.ts';
 import { ipToString } from '../lib/inet.ts';
+import { formatInet6 } from '../lib/inet6.ts';
+import type { OwnedAddrs } from '../datapath/owned-addrs.ts';
 import type { TsvsDaemon } from './daemon.ts';
 
 /** keepalived's instance states as its notify scripts name them (vrrp_notify.c). */
@@ -78,6 +80,29 @@ export function engineVrrpStart(
   return handed.state === 'MASTER' ? 'master' : 'backup';
 }
 
+/** What the VRRP state drives: one engine (engineVrrpTarget) or the workers (workers-ops.ts). */
+export interface VrrpTarget {
+  /** The owned addresses, dotted. */
+  addresses(): string[];
+  /** Whether the data path answers for them now. */
+  answering(): boolean;
+  /** Hold them silent (true) or answer for them, announcing them on the way to answering. */
+  setStandby(standby: boolean): void;
+}
+
+/** The owned addresses of both families, as --vrrp-state lists them. */
+export function ownedAddressNames(owned: OwnedAddrs): string[] {
+  return [...owned.entries().map(([a]) => ipToString(a)), ...owned.entries6().map(([a]) => formatInet6(a))];
+}
+
+export function engineVrrpTarget(engine: Engine): VrrpTarget {
+  return {
+    addresses: () => ownedAddressNames(engine.owned),
+    answering: () => !engine.owned.standby,
+    setStandby: (standby) => engine.setStandby(standby),
+  };
+}
+
 export class VrrpStateKeeper {
   private state: VrrpState;
   private managed: boolean;
@@ -85,9 +110,9 @@ export class VrrpStateKeeper {
   private transitions = 0;
   private previous: VrrpState | null = null;
 
-  /** The engine must have been built with engineVrrpStart(start, handed) as its vrrpState. */
+  /** The engine(s) must have been built with engineVrrpStart(start, handed) as their vrrpState. */
   constructor(
-    private readonly engine: Engine,
+    private readonly target: VrrpTarget,
     private readonly log: Logger,
     start: 'master' | 'backup' | undefined,
     handed: HandedVrrp | null = null,
@@ -99,7 +124,7 @@ export class VrrpStateKeeper {
       this.managed = true;
       this.sinceMs = handed.sinceMs;
       log.info(`vrrp state ${handed.state} carried over from the handing-over tsvsd`, {
-        answering: !engine.owned.standby,
+        answering: target.answering(),
       });
     }
   }
@@ -113,8 +138,8 @@ export class VrrpStateKeeper {
     return {
       state: this.state,
       managed: this.managed,
-      addresses: this.engine.owned.entries().map(([a]) => ipToString(a)),
-      answering: !this.engine.owned.standby,
+      addresses: this.target.addresses(),
+      answering: this.target.answering(),
       sinceMs: this.sinceMs,
       transitions: this.transitions,
       previous: this.previous,
@@ -128,11 +153,8 @@ export class VrrpStateKeeper {
     this.state = next;
     this.sinceMs = Date.now();
     this.transitions++;
-    this.engine.setStandby(next !== 'MASTER');
-    const addresses = this.engine.owned
-      .entries()
-      .map(([a]) => ipToString(a))
-      .join(',');
+    this.target.setStandby(next !== 'MASTER');
+    const addresses = this.target.addresses().join(',');
     if (next === 'MASTER')
       this.log.info('vrrp state MASTER: answering for the owned addresses, gratuitous ARP sent', {
         was: this.previous,
@@ -146,12 +168,12 @@ export class VrrpStateKeeper {
 /** Serve the vrrp.state op for a running engine. */
 export function addVrrpStateOp(
   daemon: Pick<TsvsDaemon, 'addOp'>,
-  engine: Engine,
+  target: VrrpTarget,
   log: Logger,
   start?: 'master' | 'backup',
   handed: HandedVrrp | null = null,
 ): VrrpStateKeeper {
-  const keeper = new VrrpStateKeeper(engine, log, start, handed);
+  const keeper = new VrrpStateKeeper(target, log, start, handed);
   daemon.addOp('vrrp.state', (args) => {
     const want = args['state'];
     if (want === undefined) return keeper.info();

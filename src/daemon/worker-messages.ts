@@ -80,7 +80,17 @@ export type ToWorker =
   | { readonly type: 'neigh6'; readonly addr: Uint32Array; readonly port: number; readonly mac: Uint8Array }
   /** Re-attach port now and join its new fanout groups (0: create them; worker 0 does, first). */
   | { readonly type: 'rejoin'; readonly port: number; readonly rx: number; readonly jumbo: number }
+  /** A control op for this worker's engine (worker-ops.ts); answered by 'opReply' with the same id. */
+  | {
+      readonly type: 'op';
+      readonly id: number;
+      readonly op: WorkerOp;
+      readonly args: Readonly<Record<string, unknown>>;
+    }
   | { readonly type: 'stop' };
+
+/** The control ops a worker's engine answers itself (worker-ops.ts). */
+export type WorkerOp = 'trace' | 'capture' | 'standby';
 
 export type FromWorker =
   | { readonly type: 'joined'; readonly groupIds: FanoutGroups }
@@ -102,4 +112,6 @@ export type FromWorker =
       readonly jumbo: number;
       readonly error: string;
     }
+  /** The answer to an 'op': its result, or why it failed (error non-empty). */
+  | { readonly type: 'opReply'; readonly id: number; readonly result: unknown; readonly error: string }
   | { readonly type: 'error'; readonly message: string };

@@ -1,8 +1,8 @@
 // worker-runner: starts the packet engine as data-path threads inside tsvsd (`[engine] workers N`,
 // N > 1; engine-workers.ts): capabilities, the director's kernel forwarding (off while it runs),
 // the kernel filter, the workers with their shards of the state file (state-reshard.ts), and the
-// control ops over them. engine.stats merges the workers; the ops that reach into one engine
-// (trace, capture, the VRRP state) need `workers 1` and say so.
+// control ops over them. engine.stats merges the workers; trace, capture and the VRRP state ask
+// every worker (workers-ops.ts).
 //
 // --takeover (handover.ts) as with one engine: the workers open their rings and join their fanout
 // groups (frames queue there), the running tsvsd hands over (its engine or workers stopped first),
@@ -23,9 +23,7 @@ import { restoreForwarding, turnForwardingOff } from './open-engine.ts';
 import { defaultStateFile } from './state-file.ts';
 import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 import { requestHandover, type Handover } from './handover.ts';
-
-/** Ops of a single engine that a multi-worker engine does not offer. */
-const SINGLE_ENGINE_OPS = ['trace', 'capture', 'vrrp.state'] as const;
+import { addWorkerOps, type WorkerOps } from './workers-ops.ts';
 
 export async function startWorkerEngine(
   daemon: TsvsDaemon,
@@ -78,14 +76,27 @@ export async function startWorkerEngine(
     });
   daemon.attachDataPlane(workers.dp);
   const handedOverBy = handed?.pid ?? null;
+  let ops: WorkerOps;
+  try {
+    ops = addWorkerOps(daemon, () => workers.threadList, cfg, log, handed?.vrrp ?? null);
+  } catch (e) {
+    stopped = 'stop';
+    await workers.stop();
+    restoreForwarding(oldForward);
+    throw e;
+  }
+  ops.resync();
+  workers.onRestarted = ops.resync;
+  const { vrrp, fifo } = ops;
   daemon.addOp('engine.stats', () => {
     const s = workers.stats();
-    return { ...s, stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null, handedOverBy } };
+    return {
+      ...s,
+      vrrp: vrrp.info().state,
+      vrrpFifo: fifo === null ? null : { path: fifo.path, ...fifo.stats },
+      stateFile: { ...(s['stateFile'] as object), reshard: foreign?.stats ?? null, handedOverBy },
+    };
   });
-  for (const op of SINGLE_ENGINE_OPS)
-    daemon.addOp(op, () => {
-      throw new TsvsError('EWORKERS', `${op} needs [engine] workers 1 (this engine runs ${count} worker threads)`);
-    });
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });
   return {
     engine: null,
@@ -96,12 +107,14 @@ export async function startWorkerEngine(
     },
     async handOver() {
       stopped = 'handover';
+      fifo?.close();
       const neighbours = workers.neighbours();
       await workers.stop();
-      return { ipForward: oldForward, neighbours };
+      return { ipForward: oldForward, neighbours, vrrp: vrrp.handed() };
     },
     async stop() {
       stopped = 'stop';
+      fifo?.close();
       await workers.stop();
       filter?.remove();
       restoreForwarding(oldForward);

@@ -147,13 +147,13 @@ export class Engine {
 
   /**
    * Hold the owned addresses silently (standby: VRRP BACKUP or FAULT) or answer for them; taking
-   * them over announces them at once, as keepalived's vrrp_send_link_update() does for its VIPs.
+   * them over announces them at once (unless another worker does), as keepalived's vrrp_send_link_update().
    */
-  setStandby(standby: boolean): void {
+  setStandby(standby: boolean, announce = true): void {
     const was = this.owned.standby;
     this.owned.standby = standby;
     this.xmit.heldSenders = standby ? this.owned.entries().map(([a]) => a) : [];
-    if (!was || standby) return;
+    if (!was || standby || !announce) return;
     // keepalived's vrrp_state_become_master with its defaults: vrrp_garp_master_repeat (5)
     // gratuitous ARPs at once, so one lost frame does not leave a neighbour on the old MASTER's
     // MAC, and a second set vrrp_garp_master_delay (5 s) later.

@@ -54,15 +54,11 @@ import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.t
 import { TunnelXmit } from './tunnel-xmit.ts';
 import type { Xmit } from './xmit.ts';
 import type { Pipeline6, ServiceView6 } from './pipeline6.ts';
+import type { ConnSyncHook } from './conn-sync-hook.ts';
 
 /** The data plane's read-only view of the service table (ServiceTable.lookup, lookup6). */
 export interface ServiceView extends ServiceView6 {
   lookup(protocol: number, vaddr: number, vport: number): Service | null;
-}
-
-/** Connection sync on a master (src/sync/sync-master.ts): told after each forwarded inbound packet. */
-export interface ConnSyncHook {
-  syncConn(id: number, nowMs: number): void;
 }
 
 export class Pipeline {

@@ -62,6 +62,7 @@ import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
 import { type ClientForward, synproxyHandshakeDone, synproxyNewSegment } from './synproxy-steps.ts';
 import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
+import type { ConnSyncHook } from './conn-sync-hook.ts';
 
 /** The data plane's read-only view of the IPv6 services (ServiceTable.lookup6). */
 export interface ServiceView6 {
@@ -88,6 +89,8 @@ export class Pipeline6 {
   private readonly fnat: FullNat6;
   /** LVS-TUN over IPv6: ip6ip6 toward the real server (tunnel-xmit6.ts). */
   readonly tun: TunnelXmit6;
+  /** Set while a master sync daemon runs (sync-master6.ts): ip_vs_in_hook's ip_vs_sync_conn call. */
+  sync: ConnSyncHook | null = null;
   /** The SYN proxy for IPv6 services (synproxy.ts over SynproxyFamily6), counting with IPv4's. */
   readonly synproxy: SynProxy;
   /** The client path for the proxy's handshake completion (no ICMPv6 port: see forward). */
@@ -220,6 +223,7 @@ export class Pipeline6 {
     if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) this.fnat.in(buf, f, id, isNew !== 0, this.nowMs);
     this.n.forwardedIn++;
+    if (this.sync !== null) this.sync.syncConn(id, this.nowMs);
     if (this.tr.enabled)
       this.tr.rewrite(
         this.nowMs,

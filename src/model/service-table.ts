@@ -27,10 +27,7 @@ export type TableChange =
   | { readonly kind: 'zero'; readonly svc: Service };
 
 export interface ServiceTableOptions {
-  /**
-   * Scheduler registry (ip_vs_scheduler_get). Injected: the model sits below the schedulers, so
-   * callers pass findScheduler from src/sched/registry.ts (or a test's recording registry).
-   */
+  /** Scheduler registry (ip_vs_scheduler_get), injected: src/sched/registry.ts's findScheduler. */
   readonly findScheduler: (name: string) => SchedulerFactory | undefined;
   /** Clock for the dest trash; defaults to Date.now. */
   readonly nowMs?: () => number;
@@ -69,12 +66,17 @@ export class ServiceTable {
     return (this.view6 ?? this.buildView6()).lookup6(protocol, vaddr6, vport);
   }
 
+  /** The AF_INET service of a firewall mark. */
   lookupFwmark(fwmark: number): Service | null {
     return (this.view ?? this.buildView()).lookupFwmark(fwmark);
   }
 
-  // ---- queries -----------------------------------------------------------------------------
+  /** The AF_INET6 service of a firewall mark (__ip_vs_svc_fwm_find matches svc->af). */
+  lookupFwmark6(fwmark: number): Service | null {
+    return (this.view6 ?? this.buildView6()).lookupFwmark(fwmark);
+  }
 
+  // ---- queries -----------------------------------------------------------------------------
   /** The service with this identity (the lookup at the top of ip_vs_genl_set_cmd). */
   find(key: ServiceKey): Service | null {
     return this.byIdentity.get(serviceIdentity(key)) ?? null;
@@ -223,10 +225,7 @@ export class ServiceTable {
     this.byIdentity.delete(serviceIdentity(svc));
   }
 
-  /**
-   * The IPv4 data path's view holds AF_INET services only: an IPv6 service's `addr` is a fold,
-   * which an IPv4 destination address could equal.
-   */
+  /** AF_INET services only: an IPv6 service's `addr` is a fold, which an IPv4 address could equal. */
   private buildView(): ServiceLookup {
     this.view = new ServiceLookup(this.list.filter((s) => s.af === AF_INET));
     return this.view;

@@ -31,7 +31,8 @@
 //
 // The bounds were checked by parseFrame; nothing here allocates or throws.
 
-import { rd16, wr16, wr32 } from '../packet/bytes.ts';
+import { rd16, wr16 } from '../packet/bytes.ts';
+import { wr32v } from '../packet/buf-view.ts';
 import { csumFold, csumPartial, diff4, fold16, pseudoSum } from '../packet/checksum.ts';
 import { IPH_CHECK, IPH_DADDR, IPH_SADDR, IPH_TTL } from '../packet/ipv4.ts';
 import { IPPROTO_UDP } from '../lib/inet.ts';
@@ -84,7 +85,7 @@ export function rewriteDest(buf: Uint8Array, f: ParsedFrame, newAddr: number, ne
   newAddr >>>= 0; // callers pass int32 (src/packet/bytes.ts rd32i: addresses as arguments)
   const ip = f.l3Off;
   const aDiff = diff4(f.daddr, newAddr);
-  wr32(buf, ip + IPH_DADDR, newAddr);
+  wr32v(buf, ip + IPH_DADDR, newAddr);
   wr16(buf, ip + IPH_CHECK, csumFold((~rd16(buf, ip + IPH_CHECK) & 0xffff) + aDiff));
   f.daddr = newAddr;
   if (!hasPorts(f)) return;
@@ -99,7 +100,7 @@ export function rewriteSource(buf: Uint8Array, f: ParsedFrame, newAddr: number, 
   newAddr >>>= 0;
   const ip = f.l3Off;
   const aDiff = diff4(f.saddr, newAddr);
-  wr32(buf, ip + IPH_SADDR, newAddr);
+  wr32v(buf, ip + IPH_SADDR, newAddr);
   wr16(buf, ip + IPH_CHECK, csumFold((~rd16(buf, ip + IPH_CHECK) & 0xffff) + aDiff));
   f.saddr = newAddr;
   if (!hasPorts(f)) return;
@@ -123,8 +124,8 @@ export function rewriteBoth(
   newDaddr >>>= 0;
   const ip = f.l3Off;
   const aDiff = diff4(f.saddr, newSaddr) + diff4(f.daddr, newDaddr);
-  wr32(buf, ip + IPH_SADDR, newSaddr);
-  wr32(buf, ip + IPH_DADDR, newDaddr);
+  wr32v(buf, ip + IPH_SADDR, newSaddr);
+  wr32v(buf, ip + IPH_DADDR, newDaddr);
   wr16(buf, ip + IPH_CHECK, csumFold((~rd16(buf, ip + IPH_CHECK) & 0xffff) + aDiff));
   f.saddr = newSaddr;
   f.daddr = newDaddr;

@@ -16,29 +16,12 @@
 // An address change touches both kinds (addresses are in the pseudo-header); a port change
 // touches only a full checksum (ports are not in the pseudo-header).
 
+import { viewOf } from './buf-view.ts';
+
 /** Below this many bytes csumPartial reads bytes; from it on, 32-bit words through a DataView. */
 const WORDS_MIN_LEN = 64;
 /** 16-byte steps between folds in the word loop: keeps the accumulator below 2^31. */
 const STEPS_PER_FOLD = 2048;
-
-// A DataView per backing ArrayBuffer, made once and kept: the engine's frames live in one or two
-// long-lived buffers (the RX ring, a TX scratch), so after start-up this never allocates. Two
-// slots so that reading one buffer and writing another (ICMP error builders) does not thrash.
-let viewBuf0: ArrayBufferLike | null = null;
-let view0: DataView | null = null;
-let viewBuf1: ArrayBufferLike | null = null;
-let view1: DataView | null = null;
-
-function viewOf(buf: Uint8Array): DataView {
-  const ab = buf.buffer;
-  if (ab === viewBuf0) return view0!;
-  if (ab === viewBuf1) return view1!;
-  viewBuf1 = viewBuf0;
-  view1 = view0;
-  viewBuf0 = ab;
-  view0 = new DataView(ab);
-  return view0;
-}
 
 /** fold16: end-around-carry fold of a sum below 2^32 to 16 bits (NOT complemented). */
 export function fold16(sum: number): number {
@@ -64,8 +47,7 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, sum: numb
   const end = off + len;
   if (len >= WORDS_MIN_LEN) {
     const dv = viewOf(buf);
-    const base = buf.byteOffset;
-    let p = base + off;
+    let p = off;
     const end16 = p + (len & ~15);
     let steps = 0;
     while (p < end16) {
@@ -88,7 +70,7 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, sum: numb
         steps = 0;
       }
     }
-    i = p - base;
+    i = p;
   }
   while (i + 1 < end) {
     s += (buf[i]! << 8) | buf[i + 1]!;

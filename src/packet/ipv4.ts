@@ -8,7 +8,8 @@ import {
   DROP_BAD_IP_HEADER,
   DROP_BAD_IP_CHECKSUM,
 } from '../lib/drops.ts';
-import { rd16, rd32i } from './bytes.ts';
+import { rd16 } from './bytes.ts';
+import { rd32v } from './buf-view.ts';
 import { ipFastCsum } from './checksum.ts';
 import { GROUP_IP } from './clear-groups.ts';
 import type { ParsedFrame } from './parsed-frame.ts';
@@ -60,8 +61,8 @@ export function parseIpv4(buf: Uint8Array, f: ParsedFrame, frameEnd: number): nu
   f.fragOff = (frag & IP_OFFSET) << 3;
   f.ttl = buf[o + IPH_TTL]!;
   f.protocol = buf[o + IPH_PROTOCOL]!;
-  f.saddr = rd32i(buf, o + IPH_SADDR) >>> 0;
-  f.daddr = rd32i(buf, o + IPH_DADDR) >>> 0;
+  f.saddr = rd32v(buf, o + IPH_SADDR);
+  f.daddr = rd32v(buf, o + IPH_DADDR);
   f.l4Off = o + hlen;
   f.l4Len = tot - hlen;
   f.groups |= GROUP_IP;

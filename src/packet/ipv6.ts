@@ -3,7 +3,8 @@
 
 import { DROP_BAD_IP_HEADER, DROP_BAD_IP_VERSION, DROP_NONE, DROP_SHORT_FRAME } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { rd16, rd32 } from './bytes.ts';
+import { rd16 } from './bytes.ts';
+import { viewOf } from './buf-view.ts';
 import { Exthdr6Walk, walkExthdrs6 } from './ipv6-exthdr.ts';
 import { GROUP_IP, GROUP_IP6 } from './clear-groups.ts';
 import type { ParsedFrame } from './parsed-frame.ts';
@@ -20,10 +21,11 @@ const walk = new Exthdr6Walk();
 
 /** Read the 128-bit address at off into w (four host-order words, src/lib/inet6.ts); returns its fold. */
 export function readAddr6(buf: Uint8Array, off: number, w: Uint32Array): number {
-  const a = rd32(buf, off);
-  const b = rd32(buf, off + 4);
-  const c = rd32(buf, off + 8);
-  const d = rd32(buf, off + 12);
+  const v = viewOf(buf);
+  const a = v.getUint32(off);
+  const b = v.getUint32(off + 4);
+  const c = v.getUint32(off + 8);
+  const d = v.getUint32(off + 12);
   w[0] = a;
   w[1] = b;
   w[2] = c;
@@ -49,14 +51,11 @@ export function copyAddr6(dst: Uint32Array, w: Uint32Array, at: number): number 
  * pass a connection's column (conn-table6.ts: id << 2) without a subarray per packet.
  */
 export function writeAddr6(buf: Uint8Array, off: number, w: Uint32Array, at: number): void {
-  for (let i = 0; i < 4; i++) {
-    const v = w[at + i]!;
-    const o = off + 4 * i;
-    buf[o] = v >>> 24;
-    buf[o + 1] = v >>> 16;
-    buf[o + 2] = v >>> 8;
-    buf[o + 3] = v;
-  }
+  const v = viewOf(buf);
+  v.setUint32(off, w[at]!);
+  v.setUint32(off + 4, w[at + 1]!);
+  v.setUint32(off + 8, w[at + 2]!);
+  v.setUint32(off + 12, w[at + 3]!);
 }
 
 /**

@@ -4,18 +4,19 @@
 // (sb_queue_tail, next_sync_buff, sync_thread_master) in ip_vs_sync.c.
 //
 //   pipeline (per inbound packet) -> syncConn(id) -> cur [hdr|e|e|e..]  full or 20 ms old
+//   pipeline6 -> SyncMaster6.syncConn(id) ---------^ (IPv6 entries in the same messages)
 //                                                        |
 //   free list <- done(i) <- sender.send(buf, len)  <- queue ring of buffer indexes (<= qlenMax)
 //
 // Per packet nothing is allocated: buffers are made once; a full queue drops the message and
 // counts its entries (the kernel frees buffers beyond sync_qlen_max the same way).
 
-import { CONN_F_FWD_MASK, CONN_F_LIVE, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
+import { CONN_F_FWD_MASK, CONN_F_TEMPLATE } from '../conn/conn-flags.ts';
 import type { ConnTable } from '../conn/conn-table.ts';
 import { FWD_FULLNAT } from '../model/dest.ts';
-import { connV4Len, writeConnV4, writeMesgHeader } from './sync-codec.ts';
+import { connV4Len, connV6Len, writeConnV4, writeMesgHeader } from './sync-codec.ts';
 import type { SyncConnState } from './sync-conn-state.ts';
-import { syncNeeded } from './sync-needed.ts';
+import { syncWalk, type SyncEntryWriter } from './sync-walk.ts';
 import {
   SYNC_FLAGS_SENT_MASK,
   SYNC_FLUSH_TIME_MS,
@@ -36,7 +37,7 @@ export interface SyncSender {
   wake(delayMs: number): void;
 }
 
-export class SyncMaster {
+export class SyncMaster implements SyncEntryWriter {
   /** Entries written, messages queued and sent, entries lost to a full queue. */
   connsSynced = 0;
   messagesQueued = 0;
@@ -67,8 +68,9 @@ export class SyncMaster {
     /** Bytes kept free before each message (a sender that prepends Ethernet/IPv4/UDP headers). */
     readonly headroom = 0,
   ) {
-    // ip_vs_sync_buff_create: at least the header and one entry, whatever sync_maxlen says.
-    const size = headroom + Math.max(maxlen, SYNC_MESG_HEADER_LEN + connV4Len(true));
+    // ip_vs_sync_buff_create: at least the header and one entry (the largest: IPv6 with full NAT),
+    // whatever sync_maxlen says.
+    const size = headroom + Math.max(maxlen, SYNC_MESG_HEADER_LEN + connV6Len(true));
     const n = sysctls.qlenMax + 1;
     this.bufs = [];
     this.dones = [];
@@ -88,60 +90,23 @@ export class SyncMaster {
     return this.queued;
   }
 
-  /**
-   * ip_vs_sync_conn after an inbound packet of `id` (its in_pkts already counted): the
-   * connection if needed, then its controlling template with the template's own count.
-   */
+  /** ip_vs_sync_conn after an inbound packet of IPv4 connection `id` (sync-walk.ts). */
   syncConn(id: number, nowMs: number): void {
-    const t = this.t;
-    let cur = id;
-    let pkts: number;
-    // ONE_PACKET connections are never synced (and are freed already by ip_vs_conn_put).
-    const flags = t.flags[id]!;
-    if ((flags & CONN_F_LIVE) === 0 || flags & CONN_F_ONE_PACKET) return;
-    pkts = t.inPkts[id]!;
-    if (pkts === 1) this.st.reset(id, nowMs, this.sysctls.refreshPeriodMs > 0); // its first packet: fresh fields
-    for (;;) {
-      if (syncNeeded(t, this.st, this.sysctls, cur, pkts, nowMs)) this.write(cur, nowMs);
-      const ct = t.control[cur]!;
-      if (ct < 0) return;
-      if (t.flags[ct]! & CONN_F_TEMPLATE) {
-        const n = t.inPkts[ct]!;
-        pkts = n === 0xffffffff ? n : n + 1;
-        t.inPkts[ct] = pkts;
-        if (pkts === 1) this.st.reset(ct, nowMs, this.sysctls.refreshPeriodMs > 0);
-      } else {
-        pkts = this.sysctls.threshold;
-      }
-      cur = ct;
-    }
+    syncWalk(this.t, this.st, this.sysctls, this, id, nowMs);
   }
 
-  /** ip_vs_sync_conn's v1 writer: pad, queue the message if the entry does not fit, write. */
-  private write(id: number, nowMs: number): void {
+  /** ip_vs_sync_conn's writer for IPv4 entry `id`: struct ip_vs_sync_v4 (+ the full NAT option). */
+  writeConn(id: number, nowMs: number): void {
     const t = this.t;
     const flags = t.flags[id]!;
     const fullNat = (flags & CONN_F_FWD_MASK) === FWD_FULLNAT && (flags & CONN_F_TEMPLATE) === 0;
-    const len = connV4Len(fullNat);
-    if (this.cur >= 0) {
-      const pad = (4 - this.curLen) & 3;
-      // nr_conns is a u8: a message holds at most 255 entries.
-      if (this.curLen + pad + len > this.maxlen || this.curConns === 255) this.queueCur();
-    }
-    if (this.cur < 0 && !this.startMessage(nowMs)) {
-      this.connsDropped++;
-      return;
-    }
-    const buf = this.bufs[this.cur]!;
-    const h = this.headroom;
-    let len0 = this.curLen;
-    while ((len0 & 3) !== 0) buf[h + len0++] = 0; // entries start 4-byte aligned in the message
-    let off = h + len0;
+    const off = this.reserve(connV4Len(fullNat), nowMs);
+    if (off < 0) return;
     const svc = t.svc[id];
     // Addresses as int32 (`| 0`) and the full NAT columns only when sent: a uint32 above 2^31 is
     // a heap number when passed to a call that is not inlined.
-    off += writeConnV4(
-      buf,
+    const len = writeConnV4(
+      this.bufs[this.cur]!,
       off,
       t.protocol[id]!,
       flags & SYNC_FLAGS_SENT_MASK,
@@ -159,7 +124,39 @@ export class SyncMaster {
       fullNat ? t.lport[id]! : 0,
       fullNat ? t.tsDelta[id]! : 0,
     );
-    this.curLen = off - h;
+    this.commit(off + len);
+  }
+
+  /**
+   * Room for an entry of len bytes (ip_vs_sync_conn: pad, queue the message if the entry does not
+   * fit, ip_vs_sync_buff_create): its offset in curBuf, zero-padded to 4 bytes, or -1 when no
+   * buffer is free (the entry is counted dropped). The caller writes it, then calls commit.
+   */
+  reserve(len: number, nowMs: number): number {
+    if (this.cur >= 0) {
+      const pad = (4 - this.curLen) & 3;
+      // nr_conns is a u8: a message holds at most 255 entries.
+      if (this.curLen + pad + len > this.maxlen || this.curConns === 255) this.queueCur();
+    }
+    if (this.cur < 0 && !this.startMessage(nowMs)) {
+      this.connsDropped++;
+      return -1;
+    }
+    const buf = this.bufs[this.cur]!;
+    const h = this.headroom;
+    let len0 = this.curLen;
+    while ((len0 & 3) !== 0) buf[h + len0++] = 0; // entries start 4-byte aligned in the message
+    return h + len0;
+  }
+
+  /** The buffer of the message being filled (valid after reserve returned an offset). */
+  get curBuf(): Buffer {
+    return this.bufs[this.cur]!;
+  }
+
+  /** The entry reserve() made room for ends at `end`: it counts in the message. */
+  commit(end: number): void {
+    this.curLen = end - this.headroom;
     this.curConns++;
     this.connsSynced++;
   }

@@ -34,6 +34,13 @@ export const IP_VS_PENAME_MAXLEN = 16;
  */
 export const TSVS_OPT_FULLNAT = IPVS_OPT_F_PARAM | 0x10;
 export const TSVS_OPT_FULLNAT_LEN = 10;
+/**
+ * Its IPv6 sibling, on struct ip_vs_sync_v6 entries (IPVS_OPT_F_PARAM | 0x11 = 0x51), skipped by a
+ * kernel backup the same way. Data, 22 bytes: local address (in6_addr), local port (be16), TCP
+ * timestamp delta (be32).
+ */
+export const TSVS_OPT_FULLNAT6 = IPVS_OPT_F_PARAM | 0x11;
+export const TSVS_OPT_FULLNAT6_LEN = 22;
 
 /** Header flags sent: cp->flags & ~IP_VS_CONN_F_HASHED; only the kernel's 16 bits leave tsvs. */
 export const SYNC_FLAGS_SENT_MASK = 0xffff & ~0x0040;

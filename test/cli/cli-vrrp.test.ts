@@ -1,7 +1,7 @@
 // tsvsadm --vrrp-state: what keepalived's notify scripts run, against a real tsvsd control socket.
 import t from 'tap';
 import { cli, startDaemon } from './fixtures/harness.ts';
-import { addVrrpStateOp } from '../../src/daemon/vrrp-state.ts';
+import { addVrrpStateOp, engineVrrpTarget } from '../../src/daemon/vrrp-state.ts';
 import { formatVrrpState } from '../../src/cli/cli-vrrp.ts';
 import { Logger } from '../../src/lib/logger.ts';
 import { engineLab } from '../helpers/engine-lab.ts';
@@ -9,7 +9,7 @@ import { engineLab } from '../helpers/engine-lab.ts';
 t.test('--vrrp-state prints and sets the role; notify_backup silences the VIP', async (t) => {
   const { daemon, socket } = await startDaemon(t);
   const { engine } = engineLab({ dests: [{ ip: '192.168.99.100', mac: '02:00:00:00:99:01', weight: 1 }] });
-  addVrrpStateOp(daemon, engine, new Logger({ write: () => undefined }));
+  addVrrpStateOp(daemon, engineVrrpTarget(engine), new Logger({ write: () => undefined }));
   const shown = await cli(socket, ['--vrrp-state']);
   t.equal(shown.code, 0);
   t.equal(

@@ -12,9 +12,13 @@ import { TsvsError } from '../../src/lib/errors.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
+import { OwnedAddrs } from '../../src/datapath/owned-addrs.ts';
+import { config6, VIP6 } from '../helpers/engine-lab6.ts';
 import {
   addVrrpStateOp,
   engineVrrpStart,
+  engineVrrpTarget,
+  ownedAddressNames,
   parseVrrpState,
   VrrpStateKeeper,
   type HandedVrrp,
@@ -68,7 +72,12 @@ function director(configured?: 'master' | 'backup', handed: HandedVrrp | null = 
   engine.start();
   engine.xmit.neigh.learn(ipToU32(RIP), 1, parseMac('02:00:00:00:99:01'), 0, 1_000_000);
   const logs: string[] = [];
-  const keeper = new VrrpStateKeeper(engine, new Logger({ write: (l) => logs.push(l) }), configured, handed);
+  const keeper = new VrrpStateKeeper(
+    engineVrrpTarget(engine),
+    new Logger({ write: (l) => logs.push(l) }),
+    configured,
+    handed,
+  );
   return { io, engine, keeper, logs };
 }
 
@@ -158,7 +167,12 @@ t.test('without vrrp-state the director is a standalone MASTER', async (t) => {
 t.test('the vrrp.state op reads and sets the state; an unknown state is refused by name', async (t) => {
   const { engine } = director('backup');
   const ops = new Map<string, ExtraOp>();
-  addVrrpStateOp({ addOp: (n, fn) => ops.set(n, fn) }, engine, new Logger({ write: () => undefined }), 'backup');
+  addVrrpStateOp(
+    { addOp: (n, fn) => ops.set(n, fn) },
+    engineVrrpTarget(engine),
+    new Logger({ write: () => undefined }),
+    'backup',
+  );
   const op = ops.get('vrrp.state')!;
   t.match(op({}), { state: 'BACKUP' });
   t.match(op({ state: 'master' }), { state: 'MASTER' });
@@ -203,4 +217,12 @@ t.test('engineVrrpStart: a handed-over state wins over the config; a standalone 
   t.equal(engineVrrpStart('backup', h('MASTER', false)), 'backup', 'never managed: the config decides');
   t.equal(engineVrrpStart('backup', null), 'backup', 'no handover (or an old tsvsd without vrrp): the config');
   t.equal(engineVrrpStart(undefined, undefined), undefined);
+});
+
+t.test('ownedAddressNames lists the owned IPv6 addresses beside the IPv4 ones', (t) => {
+  const owned = new OwnedAddrs(config6());
+  const names = ownedAddressNames(owned);
+  t.ok(names.includes(VIP6), `${VIP6} listed (${names.join(', ')})`);
+  t.equal(names.length, owned.entries().length + owned.entries6().length, 'every owned address once');
+  t.end();
 });

@@ -5,8 +5,9 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AnsibleLab, recapText } from '../../lab/ansible-lab.ts';
-import { ensureAnsible, unconverged } from '../../lab/ansible-demo.ts';
+import { AnsibleLab } from '../../lab/ansible-lab.ts';
+import { recapText, unconverged } from '../../lab/ansible-recap.ts';
+import { ensureAnsible } from '../../lab/ansible-demo.ts';
 import { isAlive, listNetns, netnsUnavailable, uniqueSuffix } from '../../lab/netns.ts';
 import { drive } from '../../lab/traffic.ts';
 

@@ -5,45 +5,18 @@
 // service's 300 s, -L --daemon shows each daemon in ipvsadm's words, and a malformed datagram
 // sent to the group is counted by the backup without touching its table.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binArgs } from '../../lab/lab-daemon.ts';
-import { addSwitch, ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
-import { ControlClient } from '../../src/wire/client.ts';
+import { seconds, startTsvsd, twoDirectors, syncStats as stats, tsvsadm } from '../helpers/sync-lab.ts';
 
 const VIP = '192.168.88.5';
 const CIP = '192.168.88.10';
 const RIP = '192.168.99.100';
 const RULES = `-A -t ${VIP}:80 -s rr -p 300\n-a -t ${VIP}:80 -r ${RIP}:80 -m -w 1\n`;
-
-function tsvsadm(socket: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...binArgs('tsvsadm'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, TSVS_SOCKET: socket },
-  });
-  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-
-/** The first daemon's counters (daemon.list over the control socket). */
-async function stats(socket: string): Promise<Record<string, number>> {
-  const c = await ControlClient.connect(socket);
-  try {
-    const list = await c.request<{ stats: Record<string, number> }[]>('daemon.list');
-    return list[0]?.stats ?? {};
-  } finally {
-    c.close();
-  }
-}
-
-/** "mm:ss" of -Lc's expire column in seconds. */
-function seconds(mmss: string): number {
-  const [m, s] = mmss.split(':').map(Number);
-  return m! * 60 + s!;
-}
 
 const why = netnsUnavailable();
 if (why !== null) {
@@ -53,20 +26,7 @@ if (why !== null) {
     const ns = new NsSet();
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync-'));
     try {
-      const client = ns.add('cl');
-      const lvs1 = ns.add('l1');
-      const lvs2 = ns.add('l2');
-      const web = ns.add('w');
-      const sw88 = ns.add('s88');
-      const sw99 = ns.add('s99');
-      ns.veth(client, 'eth0', sw88, 'p-cl');
-      ns.veth(lvs1, 'eth0', sw88, 'p-l1');
-      ns.veth(lvs2, 'eth0', sw88, 'p-l2');
-      ns.veth(lvs1, 'eth1', sw99, 'p-l1');
-      ns.veth(lvs2, 'eth1', sw99, 'p-l2');
-      ns.veth(web, 'eth1', sw99, 'p-w');
-      addSwitch(sw88, ['p-cl', 'p-l1', 'p-l2']);
-      addSwitch(sw99, ['p-l1', 'p-l2', 'p-w']);
+      const { client, lvs1, lvs2, web } = twoDirectors(ns);
       ip('-n', client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
       ip('-n', client, 'route', 'add', 'default', 'via', VIP);
       ip('-n', lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');
@@ -79,33 +39,10 @@ if (why !== null) {
       // lvs1 owns the VIP; lvs2 has the same rules but owns only a spare address, so no client
       // traffic reaches it (the HA lab moves the VIP with keepalived; this test is about sync).
       const start = async (name: string, nsName: string, owned: string, extra: string): Promise<string> => {
-        const conf = join(dir, `${name}.conf`);
-        const socket = join(dir, `${name}.sock`);
-        writeFileSync(
-          conf,
+        const conf =
           `[engine]\ninterface eth0 owned ${owned} subnet 192.168.88.0/24\ninterface eth1 subnet 192.168.99.0/24\n` +
-            `[rules]\n${RULES}${extra}`,
-        );
-        const d = ns.spawn(nsName, process.execPath, [
-          ...binArgs('tsvsd'),
-          '--config',
-          conf,
-          '--rules',
-          join(dir, `${name}.rules`),
-          '--socket',
-          socket,
-        ]);
-        let log = '';
-        d.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-        const ping = async (): Promise<boolean> => {
-          const cl = await ControlClient.connect(socket);
-          cl.close();
-          return true;
-        };
-        await waitFor(`tsvsd ${name} answering`, ping, { timeoutMs: 40_000, intervalMs: 200 }).catch((e: unknown) => {
-          throw new Error(`${(e as Error).message}\n${log}`);
-        });
-        return socket;
+          `[rules]\n${RULES}${extra}`;
+        return (await startTsvsd(ns, nsName, dir, name, conf)).socket;
       };
       const [s1, s2] = await Promise.all([
         start('lvs1', lvs1, VIP, '--start-daemon master --mcast-interface eth1 --syncid 5\n'),

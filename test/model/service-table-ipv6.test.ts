@@ -142,3 +142,14 @@ t.test('ip_vs_add_service() / ip_vs_edit_service(): an IPv6 prefix length is 1..
   t.equal(tb.find(svc6(VIP6))!.netmask, 64);
   throwsIpvs(t, () => tb.editService(svc6(VIP6, { netmask: 129 })), 'EINVAL', EINVAL_TEXT);
 });
+
+t.test('a firewall mark names one service per family (__ip_vs_svc_fwm_find matches svc->af)', async (t) => {
+  const tb = table();
+  const mark = { addr: 0, addr6: inet6Of(0, 0, 0, 0), port: 0, fwmark: 9, protocol: 0 };
+  const { addr6: _none, ...four } = svc6(VIP6, mark);
+  const v4 = tb.addService({ ...four, af: AF_INET, netmask: 0xffffffff });
+  const v6 = tb.addService(svc6(VIP6, mark));
+  t.equal(tb.lookupFwmark(9), v4, 'the IPv4 lookup finds the AF_INET service');
+  t.equal(tb.lookupFwmark6(9), v6, 'the IPv6 lookup (sync of IPv6 entries) finds the AF_INET6 one');
+  t.equal(tb.lookupFwmark6(8), null);
+});

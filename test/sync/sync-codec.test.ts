@@ -1,20 +1,16 @@
 import t from 'tap';
+import { connV4Len, writeConnV4, writeMesgHeader } from '../../src/sync/sync-codec.ts';
+import { SyncEntry, SyncHeader } from '../../src/sync/sync-entry.ts';
 import {
-  connV4Len,
   readConn,
   readMesgHeader,
-  SyncEntry,
-  SyncHeader,
   SYNC_E_LEN,
   SYNC_E_OPT_LEN,
   SYNC_E_SEQ,
   SYNC_E_SHORT,
   SYNC_E_TYPE,
-  SYNC_SKIP_INET6,
   SYNC_SKIP_MANDATORY,
-  writeConnV4,
-  writeMesgHeader,
-} from '../../src/sync/sync-codec.ts';
+} from '../../src/sync/sync-read.ts';
 
 // Golden bytes written by hand from the C structs of net/netfilter/ipvs/ip_vs_sync.c (Linux 6.x):
 // struct ip_vs_sync_mesg { __u8 reserved; __u8 syncid; __be16 size; __u8 nr_conns; __s8 version;
@@ -140,7 +136,7 @@ t.test('malformed entries give the kernel codes: drop the rest, or skip one entr
     ['option of length 0', variant(() => {}, [0x41, 0x00, 0, 0]), SYNC_E_OPT_LEN],
     ['option past the entry', variant(() => {}, [0x41, 0x09, 0, 0]), SYNC_E_OPT_LEN],
     ['SEQ_DATA of 4 bytes', variant(() => {}, [0x01, 0x04, 1, 2, 3, 4]), SYNC_E_SEQ],
-    ['IPv6 entry (tsvs is IPv4 only)', variant((b) => (b[8] = 1)), SYNC_SKIP_INET6],
+    ['STYPE_F_INET6 on 36 bytes (an IPv6 entry needs 72)', variant((b) => (b[8] = 1)), SYNC_E_LEN],
     ['unknown mandatory option 9', variant(() => {}, [0x09, 0x02, 0, 0]), SYNC_SKIP_MANDATORY],
   ];
   for (const [what, buf, code] of cases) t.equal(readConn(buf, 8, buf.length, e), code, what);

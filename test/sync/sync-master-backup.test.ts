@@ -5,7 +5,8 @@ import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/conn/proto-tcp.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { FWD_FULLNAT, FWD_MASQ } from '../../src/model/dest.ts';
 import { SVC_F_PERSISTENT, type Service } from '../../src/model/service.ts';
-import { SyncBackup, type SyncServices } from '../../src/sync/sync-backup.ts';
+import { SyncBackup } from '../../src/sync/sync-backup.ts';
+import { SyncFamily4, type SyncServices } from '../../src/sync/sync-family.ts';
 import { SyncConnState } from '../../src/sync/sync-conn-state.ts';
 import { SyncMaster } from '../../src/sync/sync-master.ts';
 import { DEFAULT_SYNC_MAXLEN, defaultSyncSysctls } from '../../src/sync/sync-proto.ts';
@@ -21,8 +22,16 @@ function director(fwd = FWD_MASQ): { m: ConnManager; web: Service; services: Syn
   const services: SyncServices = {
     lookup: (p, a, port) => (p === web.protocol && a === web.addr && port === web.port ? web : null),
     lookupFwmark: () => null,
+    lookup6: () => null,
+    lookupFwmark6: () => null,
   };
   return { m, web, services };
+}
+
+/** A backup over director d's IPv4 connections (no IPv6 path). */
+function backupOf(d: { m: ConnManager; services: SyncServices }, syncid: number): SyncBackup {
+  const st = new SyncConnState(d.m.table.capacity);
+  return new SyncBackup(new SyncFamily4(d.m.table, d.m.expiry, d.m.timeouts, st, d.services), null, syncid);
 }
 
 /** A master over `m` whose messages land in `sent` (copies, as the socket would put them on the wire). */
@@ -83,7 +92,7 @@ t.test('a connection is synced at its 3rd inbound packet, its template with ever
   t.equal(msg.length, 8 + 4 * 36);
 
   const b = director();
-  const backup = new SyncBackup(b.m.table, b.m.expiry, b.m.timeouts, b.services, new SyncConnState(64), 0);
+  const backup = backupOf(b, 0);
   backup.processMessage(msg, msg.length, 5000);
   t.match(backup.stats, { messages: 1, entries: 4, created: 2, updated: 2, corrupt: 0, skipped: 0 });
   t.same(rows(b.m, 5000), [
@@ -115,7 +124,7 @@ t.test('full NAT connections carry their local address and port to the backup', 
   s.flushNow();
   s.sendQueued(10);
   const b = director(FWD_FULLNAT);
-  const backup = new SyncBackup(b.m.table, b.m.expiry, b.m.timeouts, b.services, new SyncConnState(64), 7);
+  const backup = backupOf(b, 7);
   backup.processMessage(sent[0]!, sent[0]!.length, 1000);
   const laddr = a.m.table.laddr[id]!;
   const lport = a.m.table.lport[id]!;
@@ -133,12 +142,12 @@ t.test('another syncid, a truncated or corrupt message are counted and leave the
   s.sendQueued(10);
   const msg = sent[0]!;
   const b = director();
-  const backup = new SyncBackup(b.m.table, b.m.expiry, b.m.timeouts, b.services, new SyncConnState(64), 9);
+  const backup = backupOf(b, 9);
   backup.processMessage(msg, msg.length, 1000);
   t.equal(backup.stats.otherSyncid, 1);
   t.equal(b.m.count, 0);
   const b2 = director();
-  const bk = new SyncBackup(b2.m.table, b2.m.expiry, b2.m.timeouts, b2.services, new SyncConnState(64), 0);
+  const bk = backupOf(b2, 0);
   bk.processMessage(msg, msg.length - 1, 1000);
   t.equal(bk.stats.badLength, 1, 'size != received length');
   const bad = Buffer.from(msg);
@@ -156,7 +165,7 @@ t.test('random corruption never throws and never leaves an entry without its rea
   s.sendQueued(10);
   const msg = sent[0]!;
   const b = director();
-  const bk = new SyncBackup(b.m.table, b.m.expiry, b.m.timeouts, b.services, new SyncConnState(64), 0);
+  const bk = backupOf(b, 0);
   let seed = 12345;
   const rnd = (n: number): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

@@ -1,0 +1,108 @@
+// Helpers of the connection sync lab tests (test/lab/sync.test.ts, sync6.test.ts): their two
+// directors' topology, tsvsd started from a config in a namespace and waited for on its control
+// socket, tsvsadm against a socket, the first sync daemon's counters, and -Lc's expire column.
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { binArgs } from '../../lab/lab-daemon.ts';
+import { addSwitch, type NsSet } from '../../lab/netns.ts';
+import { ControlClient } from '../../src/wire/client.ts';
+import { waitFor } from './wait-for.ts';
+
+export function tsvsadm(socket: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...binArgs('tsvsadm'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TSVS_SOCKET: socket },
+  });
+  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** The first daemon's counters (daemon.list over the control socket). */
+export async function syncStats(socket: string): Promise<Record<string, number>> {
+  const c = await ControlClient.connect(socket);
+  try {
+    const list = await c.request<{ stats: Record<string, number> }[]>('daemon.list');
+    return list[0]?.stats ?? {};
+  } finally {
+    c.close();
+  }
+}
+
+/** "mm:ss" of -Lc's expire column in seconds. */
+export function seconds(mmss: string): number {
+  const [m, s] = mmss.split(':').map(Number);
+  return m! * 60 + s!;
+}
+
+/**
+ * tsvsd `name` in namespace nsName with config text `conf` (written to dir/name.conf), its rules
+ * file and control socket in dir; resolves once the socket answers, with the socket's path and
+ * the child (to kill it by its pid).
+ */
+export async function startTsvsd(
+  ns: NsSet,
+  nsName: string,
+  dir: string,
+  name: string,
+  conf: string,
+): Promise<{ socket: string; child: ChildProcess }> {
+  const path = join(dir, `${name}.conf`);
+  const socket = join(dir, `${name}.sock`);
+  writeFileSync(path, conf);
+  const child = ns.spawn(nsName, process.execPath, [
+    ...binArgs('tsvsd'),
+    '--config',
+    path,
+    '--rules',
+    join(dir, `${name}.rules`),
+    '--socket',
+    socket,
+  ]);
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  const ping = async (): Promise<boolean> => {
+    const cl = await ControlClient.connect(socket);
+    cl.close();
+    return true;
+  };
+  await waitFor(`tsvsd ${name} answering`, ping, { timeoutMs: 40_000, intervalMs: 200 }).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\n${log}`);
+  });
+  return { socket, child };
+}
+
+/** The namespaces of twoDirectors. */
+export interface TwoDirectors {
+  readonly client: string;
+  readonly lvs1: string;
+  readonly lvs2: string;
+  readonly web: string;
+  readonly sw88: string;
+  readonly sw99: string;
+}
+
+/**
+ * Two directors between two switches, no addresses yet: client -- sw88 -- eth0 of lvs1 and lvs2,
+ * whose eth1 share sw99 with the real server web (the sync group runs on that segment).
+ */
+export function twoDirectors(ns: NsSet): TwoDirectors {
+  const h = {
+    client: ns.add('cl'),
+    lvs1: ns.add('l1'),
+    lvs2: ns.add('l2'),
+    web: ns.add('w'),
+    sw88: ns.add('s88'),
+    sw99: ns.add('s99'),
+  };
+  ns.veth(h.client, 'eth0', h.sw88, 'p-cl');
+  ns.veth(h.lvs1, 'eth0', h.sw88, 'p-l1');
+  ns.veth(h.lvs2, 'eth0', h.sw88, 'p-l2');
+  ns.veth(h.lvs1, 'eth1', h.sw99, 'p-l1');
+  ns.veth(h.lvs2, 'eth1', h.sw99, 'p-l2');
+  ns.veth(h.web, 'eth1', h.sw99, 'p-w');
+  addSwitch(h.sw88, ['p-cl', 'p-l1', 'p-l2']);
+  addSwitch(h.sw99, ['p-l1', 'p-l2', 'p-w']);
+  return h;
+}
