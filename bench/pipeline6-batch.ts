@@ -11,6 +11,7 @@ import { AF_INET6, FWD_MASQ } from '../src/model/dest.ts';
 import { IPPROTO_TCP } from '../src/lib/inet.ts';
 import { formatInet6, inet6Fold, parseInet6 } from '../src/lib/inet6.ts';
 import type { ServiceTable } from '../src/model/service-table.ts';
+import { SVC_F_SYNPROXY_NEVER } from '../src/model/synproxy-state.ts';
 import { buildFrame6 } from '../test/helpers/frames6.ts';
 
 export const VIP6 = '2001:db8:88::5';
@@ -22,7 +23,8 @@ const SLOT = 96;
 export function addService6(table: ServiceTable, fwd = FWD_MASQ): void {
   const vip = parseInet6(VIP6)!;
   const key = { af: AF_INET6, protocol: IPPROTO_TCP, addr: inet6Fold(vip), addr6: vip, port: 80, fwmark: 0 };
-  table.addService({ ...key, schedName: 'wlc', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
+  // The SYN proxy off, as for the IPv4 service (its auto mode would answer most set-up SYNs with cookies).
+  table.addService({ ...key, schedName: 'wlc', flags: SVC_F_SYNPROXY_NEVER, timeoutSec: 0, netmask: 128, peName: '' });
   for (const r of RIPS6)
     table.addDest(key, {
       af: AF_INET6,

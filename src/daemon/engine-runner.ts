@@ -225,7 +225,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     sloppyTcp: setup.sloppyTcp ? 'on' : setup.adoptConsistent ? 'consistent' : 'off',
     adopted: setup.adopted,
     defense: engine.defenseStats(),
-    synproxy: p.synproxy.stats(),
+    synproxy: p.synproxy.stats(p.v6?.synproxy ?? null),
     batchSizes: Array.from(engine.batchSizes),
     neighbours: engine.xmit.neigh.list(),
     neighbours6: engine.v6?.x6.list() ?? [],

@@ -175,6 +175,7 @@ export class Engine {
       this.conns.defenseWork(now);
       this.v6?.cm.conns.defenseWork(now);
       this.pipeline.synproxy.tick(now);
+      this.v6?.synproxy.tick(now);
       this.armDefense();
     }, DEFENSE_TIMER_PERIOD_MS);
   }

@@ -42,7 +42,9 @@ import { SchedInput } from '../model/scheduler.ts';
 import { FragTrack, FRAG_TIMEOUT_MS } from './frag-track.ts';
 import { handleIcmpError } from './icmp-path.ts';
 import { SynProxy } from './synproxy.ts';
+import { SynproxyFamily4 } from './synproxy-family.ts';
 import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
+import { type ClientForward, synproxyHandshakeDone, synproxyNewSegment } from './synproxy-steps.ts';
 import { handleArp, handleEcho } from './local.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
@@ -84,6 +86,8 @@ export class Pipeline {
   readonly frags = new FragTrack(4096, FRAG_TIMEOUT_MS);
   private readonly fragSrc = new Uint32Array(4);
   private readonly fragDst = new Uint32Array(4);
+  /** forwardIn for the SYN proxy's handshake completion (synproxy-steps.ts), bound once. */
+  private readonly fwdIn: ClientForward = (buf, f, flags, id, isNew) => this.forwardIn(buf, f, flags, id, isNew);
   /** The IPv6 path, set by the engine when it owns IPv6 addresses; null: IPv6 frames pass. */
   v6: Pipeline6 | null;
 
@@ -96,7 +100,7 @@ export class Pipeline {
     readonly trace: TraceRing,
   ) {
     this.orig = new Originate4(xmit, owned);
-    this.synproxy = new SynProxy(conns, xmit);
+    this.synproxy = new SynProxy(conns, new SynproxyFamily4(conns, xmit));
     this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
     this.v6 = null;
   }
@@ -206,20 +210,9 @@ export class Pipeline {
     inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
     if (proto === IPPROTO_TCP && (svc.flags & SVC_F_SYNPROXY_NEVER) === 0) {
       const sp = this.synproxy;
-      const v = sp.newSegment(buf, f, flags, svc, inp, this.nowMs);
-      if (v === SP_OPENED) {
-        // The SYN the director wrote for the client goes out as the connection's first packet.
-        parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
-        return this.forwardIn(sp.out, f, 0, sp.openedId, TR_F_NEW);
-      }
-      if (v !== SP_CONTINUE) {
-        // A reused port's SYN answered by a cookie made no connection to hash in front of the old
-        // one, so the ACK proving the cookie would match the old entry and be translated with its
-        // stale deltas into the real server's TIME_WAIT. The kernel's ip_vs_conn_expire_now() fires
-        // the old entry's timer at once; the wheel here fires up to a tick late, so delete it now.
-        if (reused >= 0 && t.nControl[reused] === 0) conns.deleteConn(reused, this.nowMs);
-        return v === DROP_NONE ? v : this.trace.drop4(this.nowMs, f, v);
-      }
+      const v = synproxyNewSegment(sp, conns, buf, f, flags, svc, inp, reused, this.nowMs);
+      if (v === SP_OPENED) return this.forwardIn(sp.out, f, 0, sp.openedId, TR_F_NEW);
+      if (v !== SP_CONTINUE) return v === DROP_NONE ? v : this.trace.drop4(this.nowMs, f, v);
     }
     id = conns.schedule(svc, inp, f.tcpFlags);
     if (id < 0) {
@@ -272,7 +265,9 @@ export class Pipeline {
     const t = this.conns.table;
     if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) {
       const v = this.synproxy.serverSegment(buf, f, id);
-      if (v === SP_ACK_READY) return this.serverHandshakeDone(f, id);
+      if (v === SP_ACK_READY) {
+        return synproxyHandshakeDone(this.synproxy, this.conns, this.drops, f, id, this.nowMs, this.fwdIn);
+      }
       if (v !== SP_CONTINUE) return v;
     }
     if (f.fragOff === 0) this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
@@ -309,33 +304,6 @@ export class Pipeline {
       );
     }
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
-  }
-
-  /**
-   * The real server's SYN-ACK of a proxied connection (consumed: the client had the cookie
-   * SYN-ACK): counted and run through the state machine, then the handshake's ACK and the
-   * client data kept meanwhile go to the server as client segments.
-   */
-  private serverHandshakeDone(f: ParsedFrame, id: number): number {
-    const sp = this.synproxy;
-    this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
-    this.conns.countOut(id, f.ipTotalLen);
-    const slot = sp.readySlot;
-    parseFrame(sp.out, sp.outOff, sp.outLen, 0, f);
-    sp.clientSegment(sp.out, f, 0, id);
-    const r = this.forwardIn(sp.out, f, 0, id, 0);
-    const p = sp.pending;
-    const len = p.dataLen[slot]!;
-    if (len > 0) {
-      const fl = p.dataFlags[slot]!;
-      const at = p.dataOff(slot);
-      if (parseFrame(p.data, at, len, fl, f) === DROP_NONE && sp.clientSegment(p.data, f, fl, id) === SP_CONTINUE) {
-        const r2 = this.forwardIn(p.data, f, fl, id, 0);
-        if (r2 !== DROP_NONE) this.drops.count(r2);
-      }
-    }
-    p.releaseAfterFlush(slot);
-    return r;
   }
 
   /** A fragment: FragTrack records a first one's ports or gives them to a later one (false: none). */

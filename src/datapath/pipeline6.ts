@@ -27,12 +27,14 @@ import {
   DROP_NO_SERVICE,
   DROP_NONE,
   DROP_TTL_EXCEEDED,
+  type DropCounters,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
-import { CONN_F_FWD_MASK } from '../conn/conn-flags.ts';
+import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
+import { CONN_F_FWD_MASK, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
 import type { ConnManager6 } from '../conn/conn-manager6.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
@@ -54,6 +56,10 @@ import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { TunnelXmit6 } from './tunnel-xmit6.ts';
+import { SynProxy } from './synproxy.ts';
+import { SynproxyFamily6 } from './synproxy-family6.ts';
+import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
+import { type ClientForward, synproxyHandshakeDone, synproxyNewSegment } from './synproxy-steps.ts';
 import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
 import type { ConnSyncHook } from './conn-sync-hook.ts';
@@ -63,12 +69,14 @@ export interface ServiceView6 {
   lookup6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null;
 }
 
-/** The path counters both families add to (the Pipeline's). */
+/** The path counters both families add to (the Pipeline's), its drop counters and SYN proxy's. */
 export interface PathCounters {
   passed: number;
   local: number;
   forwardedIn: number;
   forwardedOut: number;
+  readonly drops: DropCounters;
+  readonly synproxy: SynProxy;
 }
 
 export class Pipeline6 {
@@ -83,6 +91,10 @@ export class Pipeline6 {
   readonly tun: TunnelXmit6;
   /** Set while a master sync daemon runs (sync-master6.ts): ip_vs_in_hook's ip_vs_sync_conn call. */
   sync: ConnSyncHook | null = null;
+  /** The SYN proxy for IPv6 services (synproxy.ts over SynproxyFamily6), counting with IPv4's. */
+  readonly synproxy: SynProxy;
+  /** The client path for the proxy's handshake completion (no ICMPv6 port: see forward). */
+  private readonly fwdIn: ClientForward = (buf, f, flags, id, isNew) => this.forward(buf, f, flags, -1, id, isNew);
 
   constructor(
     private readonly services: ServiceView6,
@@ -96,12 +108,15 @@ export class Pipeline6 {
     this.orig = new Originate6(xmit);
     this.fnat = new FullNat6(cm.t6);
     this.tun = new TunnelXmit6(xmit, x6, owned);
+    const v4 = n.synproxy;
+    this.synproxy = new SynProxy(cm.conns, new SynproxyFamily6(cm, x6), { wscale: v4.wscale }, v4.n);
   }
 
   beginBatch(nowMs: number): void {
     this.nowMs = nowMs;
     this.orig.beginBatch();
     this.tun.beginBatch();
+    this.synproxy.startBatch();
     this.x6.setNow(nowMs);
   }
 
@@ -159,16 +174,27 @@ export class Pipeline6 {
     const proto = f.protocol;
     let id = cm.lookupIn(proto, f.saddr6, f.sport, f.daddr6, f.dport);
     let isNew = 0;
+    let reused = -1;
     if (id >= 0) {
       const v = conns.checkExisting(id, f.tcpFlags, this.nowMs);
       if (v === REUSE_DROP) return DROP_DEST_QUIESCED;
-      if (v === REUSE_RESCHEDULE) id = -1;
+      if (v === REUSE_RESCHEDULE) reused = id;
+      else if ((cm.t6.table.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.fragOff === 0) {
+        const r = this.synproxy.clientSegment(buf, f, flags, id);
+        if (r !== SP_CONTINUE) return r;
+      }
     }
-    if (id < 0) {
+    if (id < 0 || reused >= 0) {
       if (f.fragOff !== 0) return DROP_FRAGMENT; // only a first fragment schedules (pipeline.ts)
       const svc = this.services.lookup6(proto, f.daddr6, f.dport);
       if (svc === null) return DROP_NO_SERVICE;
       this.inp.set(proto, f.saddr, f.sport, f.daddr, f.dport, this.nowMs);
+      if (proto === IPPROTO_TCP && (svc.flags & SVC_F_SYNPROXY_NEVER) === 0) {
+        const sp = this.synproxy;
+        const v = synproxyNewSegment(sp, conns, buf, f, flags, svc, this.inp, reused, this.nowMs);
+        if (v === SP_OPENED) return this.forward(sp.out, f, 0, port, sp.openedId, TR_F_NEW);
+        if (v !== SP_CONTINUE) return v;
+      }
       id = cm.schedule(svc, this.inp, f.tcpFlags, f.saddr6, f.daddr6);
       if (id < 0) {
         if (-id === DROP_NO_DEST) this.orig.icmpError(buf, f, port, ICMPV6_DEST_UNREACH, f.daddr6);
@@ -176,6 +202,13 @@ export class Pipeline6 {
       }
       isNew = TR_F_NEW;
     }
+    return this.forward(buf, f, flags, port, id, isNew);
+  }
+
+  /** A client segment of connection id (isNew: TR_F_NEW when it made it); port -1: no ICMPv6 error. */
+  private forward(buf: Buffer, f: ParsedFrame, flags: number, port: number, id: number, isNew: number): number {
+    const cm = this.cm;
+    const conns = cm.conns;
     const t = cm.t6.table;
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
@@ -183,7 +216,7 @@ export class Pipeline6 {
     if (fwd !== FWD_MASQ && fwd !== FWD_ROUTE && fwd !== FWD_FULLNAT && fwd !== FWD_TUNNEL) return DROP_NO_DEST;
     // __ip_vs_get_out_rt_v6() -> decrement_ttl() (ip_vs_xmit.c), for DR as for NAT.
     if (!decHopLimit(buf, f)) {
-      this.orig.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
+      if (port >= 0) this.orig.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
       return DROP_TTL_EXCEEDED;
     }
     // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
@@ -215,6 +248,12 @@ export class Pipeline6 {
     if (fwd !== FWD_MASQ && fwd !== FWD_FULLNAT) {
       this.n.passed++;
       return DROP_NONE;
+    }
+    if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) {
+      const v = this.synproxy.serverSegment(buf, f, id);
+      if (v === SP_ACK_READY)
+        return synproxyHandshakeDone(this.synproxy, cm.conns, this.n.drops, f, id, this.nowMs, this.fwdIn);
+      if (v !== SP_CONTINUE) return v;
     }
     if (f.fragOff === 0) cm.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
     cm.conns.countOut(id, f.ipTotalLen);

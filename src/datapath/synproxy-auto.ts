@@ -16,7 +16,7 @@ export interface SynproxyOptions {
   svcThreshold?: number;
   /** Embryonic entries of the whole table above its floor that engage it for every auto service. */
   globalThreshold?: number;
-  /** The MSS the director announces to clients (the VIP side's MTU - 40). */
+  /** The MSS the director announces to clients (the VIP side's MTU - 40, or - 60 for IPv6). */
   mss?: number;
   /** The window scale the director announces to clients (Linux's for a 6 MiB tcp_rmem: 7). */
   wscale?: number;
@@ -24,12 +24,24 @@ export interface SynproxyOptions {
   cookieKey?: Uint32Array;
 }
 
-export class SynproxyAuto {
-  svcThreshold: number;
-  globalThreshold: number;
+/**
+ * The proxy's counters, one instance shared by the IPv4 and the IPv6 proxy (as the kernel's
+ * LINUX_MIB_SYNCOOKIES* count both families): the totals tsvsadm --engine and the metrics show.
+ */
+export class SynproxyCounters {
+  cookiesSent = 0;
+  cookiesValidated = 0;
+  cookiesFailed = 0;
+  /** Client segments kept while the real server's SYN-ACK was awaited. */
+  segmentsKept = 0;
   /** Services whose automatic mode engaged / disengaged. */
   engagements = 0;
   disengagements = 0;
+}
+
+export class SynproxyAuto {
+  svcThreshold: number;
+  globalThreshold: number;
   private globalFloor = 0;
   /** Services in auto mode that are engaged now. */
   private readonly engaged: Service[] = [];
@@ -37,9 +49,18 @@ export class SynproxyAuto {
   constructor(
     protected readonly conns: ConnManager,
     opts: SynproxyOptions,
+    readonly n: SynproxyCounters,
   ) {
     this.svcThreshold = opts.svcThreshold ?? 256;
     this.globalThreshold = opts.globalThreshold ?? 1024;
+  }
+
+  get engagements(): number {
+    return this.n.engagements;
+  }
+
+  get disengagements(): number {
+    return this.n.disengagements;
   }
 
   /** Whether the service's SYNs get cookies now (auto: engage / disengage, see synproxy-state.ts). */
@@ -57,7 +78,7 @@ export class SynproxyAuto {
     st.windowStartMs = nowMs;
     st.windowCookies = 0;
     st.windowValidated = 0;
-    this.engagements++;
+    this.n.engagements++;
     this.engaged.push(svc); // once per engagement, not per packet
     return true;
   }
@@ -79,7 +100,7 @@ export class SynproxyAuto {
     st.engaged = false;
     st.floor = svc.embryonic;
     this.globalFloor = this.conns.table.embryonic.count;
-    this.disengagements++;
+    this.n.disengagements++;
     const i = this.engaged.indexOf(svc);
     if (i >= 0) this.engaged.splice(i, 1);
     return false;

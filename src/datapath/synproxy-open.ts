@@ -3,22 +3,23 @@
 // real server answers (synproxy-pending.ts), and the SYN the client would have sent is written
 // toward the real server. Also the per-batch scratch slots every frame the proxy makes is
 // written into (nothing allocates per packet) and the proxy's verdict codes. SynProxy
-// (synproxy.ts) extends it.
+// (synproxy.ts) extends it; the address family's parts are a SynproxyFamily (synproxy-family.ts).
 
 import { DROP_SYNPROXY_PENDING, DROP_TX_FULL } from '../lib/drops.ts';
 import type { Service } from '../model/service.ts';
 import type { SchedInput } from '../model/scheduler.ts';
 import { CONN_F_LIVE, CONN_F_SP_PENDING, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
-import { COOKIE_MSS_TABLE, TS_OPT_ECN, TS_OPT_SACK } from '../conn/syn-cookie.ts';
+import { TS_OPT_ECN, TS_OPT_SACK } from '../conn/syn-cookie.ts';
 import { rd16 } from '../packet/bytes.ts';
-import { buildTcpHeaders, tcpOptionsAt, TcpSegment } from '../packet/build-tcp.ts';
+import { TcpSegment } from '../packet/build-tcp.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { RXF_GSO, RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { TCP_CWR, TCP_ECE, TCP_FIN, TCP_SYN } from '../packet/tcp.ts';
 import { parseTcpOptions, TcpOptions, writeSynOptions } from '../packet/tcp-options.ts';
 import { SynproxyPending } from './synproxy-pending.ts';
-import { SynproxyAuto, type SynproxyOptions } from './synproxy-auto.ts';
+import { SynproxyAuto, type SynproxyCounters, type SynproxyOptions } from './synproxy-auto.ts';
+import { SP_ADDRS_SAME, type SynproxyFamily } from './synproxy-family.ts';
 
 /** Returned when the pipeline goes on with the packet (translated, or not the proxy's). */
 export const SP_CONTINUE = -1;
@@ -29,7 +30,7 @@ export const SP_ACK_READY = -3;
 
 /** Frames the proxy may make in one batch; one more is a DROP_TX_FULL. */
 export const SCRATCH_SLOTS = 512;
-/** Bytes of one scratch slot: Ethernet + IPv4 + TCP with SYN options, with room. */
+/** Bytes of one scratch slot: Ethernet + 802.1Q + IPv6 (or IPv4) + TCP with SYN options, with room. */
 export const SCRATCH_BYTES = 128;
 /** A window scale nibble meaning "no window scaling". */
 export const WS_NONE = 15;
@@ -38,9 +39,6 @@ export class SynproxyOpen extends SynproxyAuto {
   readonly pending = new SynproxyPending();
   mss: number;
   wscale: number;
-  cookiesValidated = 0;
-  /** Client segments kept while the real server's SYN-ACK was awaited. */
-  segmentsKept = 0;
   /** The frame of SP_OPENED / SP_ACK_READY. */
   readonly out = Buffer.alloc(SCRATCH_SLOTS * SCRATCH_BYTES);
   outOff = 0;
@@ -52,15 +50,28 @@ export class SynproxyOpen extends SynproxyAuto {
   protected readonly seg = new TcpSegment();
   private readonly stale: (connId: number, slot: number) => boolean;
 
-  constructor(conns: ConnManager, opts: SynproxyOptions) {
-    super(conns, opts);
-    this.mss = opts.mss ?? 1460;
+  constructor(
+    conns: ConnManager,
+    protected readonly fam: SynproxyFamily,
+    opts: SynproxyOptions,
+    n: SynproxyCounters,
+  ) {
+    super(conns, opts, n);
+    this.mss = opts.mss ?? fam.defaultMss;
     this.wscale = opts.wscale ?? 7;
     const t = conns.table;
     this.stale = (id, slot) =>
       id < 0 ||
       (t.flags[id]! & (CONN_F_LIVE | CONN_F_SP_PENDING)) !== (CONN_F_LIVE | CONN_F_SP_PENDING) ||
       t.spSeqDelta[id] !== slot;
+  }
+
+  get cookiesValidated(): number {
+    return this.n.cookiesValidated;
+  }
+
+  get segmentsKept(): number {
+    return this.n.segmentsKept;
   }
 
   startBatch(): void {
@@ -93,14 +104,14 @@ export class SynproxyOpen extends SynproxyAuto {
       ecn = (opt & TS_OPT_ECN) !== 0;
       if ((opt & 0xf) !== WS_NONE) ws = opt & 0xf;
     }
-    const id = this.conns.schedule(svc, inp, TCP_SYN);
+    const id = this.fam.schedule(svc, inp, f);
     if (id < 0) return -id;
     const slot = this.pending.alloc(id, nowMs, this.stale);
     if (slot < 0) {
       this.conns.deleteConn(id, nowMs);
       return DROP_SYNPROXY_PENDING;
     }
-    this.cookiesValidated++;
+    this.n.cookiesValidated++;
     svc.synproxy.windowValidated++;
     const t = this.conns.table;
     t.flags[id] = t.flags[id]! | CONN_F_SYNPROXY | CONN_F_SP_PENDING;
@@ -121,27 +132,25 @@ export class SynproxyOpen extends SynproxyAuto {
     // The SYN the client would have sent, toward the VIP: the pipeline forwards it as a new connection.
     const at = this.used++ * SCRATCH_BYTES;
     const s = this.seg;
-    s.saddr = f.saddr;
-    s.daddr = f.daddr;
     s.sport = f.sport;
     s.dport = f.dport;
     s.seq = p.clientIsn[slot]!;
     s.ack = 0;
     s.flags = TCP_SYN | (ecn ? TCP_ECE | TCP_CWR : 0);
     s.window = Math.min(0xffff, p.clientWin[slot]! * 2 ** (ws < 0 ? 0 : ws));
-    s.ipId = f.ipId; // the client's ACK becomes the SYN it stands for
+    s.ipId = f.ipId; // the client's ACK becomes the SYN it stands for (IPv4)
     s.tos = f.ipTos;
     const optLen = writeSynOptions(
       this.out,
-      at + tcpOptionsAt(f),
-      COOKIE_MSS_TABLE[mssind]!,
+      at + this.fam.optionsAt(f),
+      this.fam.mssTable[mssind]!,
       sack,
       o.tsOk !== 0,
       o.tsval,
       0,
       ws,
     );
-    this.outLen = buildTcpHeaders(this.out, at, buf, f, s, optLen, 0);
+    this.outLen = this.fam.build(this.out, at, buf, f, s, SP_ADDRS_SAME, optLen);
     this.outOff = at;
     this.openedId = id;
     return SP_OPENED;
@@ -150,7 +159,7 @@ export class SynproxyOpen extends SynproxyAuto {
   protected keep(buf: Buffer, f: ParsedFrame, rxFlags: number, slot: number): boolean {
     if ((rxFlags & RXF_GSO) !== 0) return false;
     if (!this.pending.keep(slot, buf, f.frameOff, f.frameLen, rxFlags, (rxFlags & RXF_VNET_HDR) !== 0)) return false;
-    this.segmentsKept++;
+    this.n.segmentsKept++;
     return true;
   }
 }

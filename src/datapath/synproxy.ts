@@ -14,6 +14,9 @@
 // Modes per service (SVC_F_SYNPROXY_*): always, never, and auto (the default, synproxy-auto.ts).
 // This file answers SYNs and checks cookies (syn_proxy_syn_rcv) and handles the segments of a
 // proxied connection (syn_proxy_synack_rcv, translation); synproxy-open.ts makes the connection.
+// One instance per address family (Pipeline's for IPv4, Pipeline6's for IPv6), each bound to its
+// SynproxyFamily (synproxy-family.ts, synproxy-family6.ts) and its connection table, with the
+// counters shared (SynproxyCounters).
 
 import {
   DROP_NONE,
@@ -29,32 +32,34 @@ import { CONN_F_SP_PENDING } from '../conn/conn-flags.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
 import { cookieMssIndex, cookieTsval, SynCookies } from '../conn/syn-cookie.ts';
 import { rd16 } from '../packet/bytes.ts';
-import { buildTcpHeaders, tcpOptionsAt } from '../packet/build-tcp.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_RST, TCP_SYN } from '../packet/tcp.ts';
 import { parseTcpOptions, writeSynOptions, writeTsOption } from '../packet/tcp-options.ts';
 import { synproxyTranslateIn, synproxyTranslateOut, tcpAckSeq, tcpSeq } from '../nat/seq-translate.ts';
-import type { SynproxyOptions } from './synproxy-auto.ts';
+import { SynproxyCounters, type SynproxyOptions } from './synproxy-auto.ts';
+import { SP_ADDRS_REPLY, type SynproxyFamily } from './synproxy-family.ts';
 import { SCRATCH_BYTES, SCRATCH_SLOTS, SP_ACK_READY, SP_CONTINUE, SynproxyOpen, WS_NONE } from './synproxy-open.ts';
-import type { Xmit } from './xmit.ts';
 
 /** MAX_SYNCOOKIE_AGE minutes: ACKs are checked as cookies this long after the service's last cookie. */
 const COOKIE_LIFE_MS = 120_000;
 
 export class SynProxy extends SynproxyOpen {
   readonly cookies: SynCookies;
-  cookiesSent = 0;
-  cookiesFailed = 0;
   /** The kept data of the ready handshake (SP_ACK_READY): a SynproxyPending slot. */
   readySlot = -1;
 
-  constructor(
-    conns: ConnManager,
-    private readonly xmit: Xmit,
-    opts: SynproxyOptions = {},
-  ) {
-    super(conns, opts);
+  /** conns: the family's connections (ConnManager6.conns for IPv6); n: the counters to add to. */
+  constructor(conns: ConnManager, fam: SynproxyFamily, opts: SynproxyOptions = {}, n = new SynproxyCounters()) {
+    super(conns, fam, opts, n);
     this.cookies = new SynCookies(opts.cookieKey ?? null);
+  }
+
+  get cookiesSent(): number {
+    return this.n.cookiesSent;
+  }
+
+  get cookiesFailed(): number {
+    return this.n.cookiesFailed;
   }
 
   /**
@@ -78,9 +83,9 @@ export class SynProxy extends SynproxyOpen {
     }
     const seq = tcpSeq(buf, f);
     const ack = tcpAckSeq(buf, f);
-    const mssind = this.cookies.check(f.saddr, f.daddr, f.sport, f.dport, seq, ack, nowMs);
+    const mssind = this.fam.cookieCheck(this.cookies, f, seq, ack, nowMs);
     if (mssind < 0) {
-      this.cookiesFailed++;
+      this.n.cookiesFailed++;
       return DROP_SYNPROXY_BAD_COOKIE;
     }
     return this.open(buf, f, rxFlags, svc, inp, seq, ack, mssind, nowMs);
@@ -93,17 +98,16 @@ export class SynProxy extends SynproxyOpen {
     const o = this.o;
     parseTcpOptions(buf, f, o);
     const seq = tcpSeq(buf, f);
-    const mssind = cookieMssIndex(o.mss === 0 ? 536 : o.mss);
+    // No MSS option: RFC 9293's default, 536 (IPv4) or 1220 (IPv6, RFC 8200 5: 1280 - 60).
+    const mssind = cookieMssIndex(o.mss === 0 ? this.fam.mssTable[0]! : o.mss, this.fam.mssTable);
     const ecnOk = (f.tcpFlags & (TCP_ECE | TCP_CWR)) === (TCP_ECE | TCP_CWR);
     // Without timestamps a cookie cannot carry window scale and SACK: tcp_clear_options().
     const ts = o.tsOk !== 0;
     const tsval = ts ? cookieTsval(nowMs, o.wscale, o.sackOk !== 0, ecnOk) : 0;
     const s = this.seg;
-    s.saddr = f.daddr;
-    s.daddr = f.saddr;
     s.sport = f.dport;
     s.dport = f.sport;
-    s.seq = this.cookies.isn(f.saddr, f.daddr, f.sport, f.dport, seq, mssind, nowMs);
+    s.seq = this.fam.cookieIsn(this.cookies, f, seq, mssind, nowMs);
     s.ack = (seq + 1) >>> 0;
     s.flags = TCP_SYN | TCP_ACK | (ecnOk && ts ? TCP_ECE : 0);
     s.window = 65535;
@@ -111,7 +115,7 @@ export class SynProxy extends SynproxyOpen {
     s.tos = 0;
     const optLen = writeSynOptions(
       this.out,
-      at + tcpOptionsAt(f),
+      at + this.fam.optionsAt(f),
       this.mss,
       ts && o.sackOk !== 0,
       ts,
@@ -119,11 +123,11 @@ export class SynProxy extends SynproxyOpen {
       o.tsval,
       ts && o.wscale >= 0 ? this.wscale : -1,
     );
-    const len = buildTcpHeaders(this.out, at, buf, f, s, optLen, 0);
-    this.cookiesSent++;
+    const len = this.fam.build(this.out, at, buf, f, s, SP_ADDRS_REPLY, optLen);
+    this.n.cookiesSent++;
     svc.synproxy.windowCookies++;
     svc.synproxy.lastCookieMs = nowMs;
-    return this.xmit.toAddr(this.out, at, len, 0, f.saddr);
+    return this.fam.sendBack(this.out, at, len, f);
   }
 
   /**
@@ -212,8 +216,6 @@ export class SynProxy extends SynproxyOpen {
     // translates and forwards it like any client segment, then the kept data.
     const at = this.used++ * SCRATCH_BYTES;
     const s = this.seg;
-    s.saddr = t.caddr[id]!;
-    s.daddr = t.vaddr[id]!;
     s.sport = t.cport[id]!;
     s.dport = t.vport[id]!;
     s.seq = (p.clientIsn[slot]! + 1) >>> 0;
@@ -222,20 +224,21 @@ export class SynProxy extends SynproxyOpen {
     s.window = p.clientWin[slot]!;
     s.ipId = 0;
     s.tos = 0;
-    const optLen = ts ? writeTsOption(this.out, at + tcpOptionsAt(f), p.clientTs[slot]!, p.cookieTs[slot]!) : 0;
-    this.outLen = buildTcpHeaders(this.out, at, buf, f, s, optLen, 0);
+    const optLen = ts ? writeTsOption(this.out, at + this.fam.optionsAt(f), p.clientTs[slot]!, p.cookieTs[slot]!) : 0;
+    this.outLen = this.fam.build(this.out, at, buf, f, s, id, optLen);
     this.outOff = at;
     this.readySlot = slot;
     return SP_ACK_READY;
   }
 
-  stats(): Record<string, number> {
+  /** The counters (both families'), with the handshakes pending in this proxy and in `other`'s. */
+  stats(other: SynProxy | null = null): Record<string, number> {
     return {
       cookiesSent: this.cookiesSent,
       cookiesValidated: this.cookiesValidated,
       cookiesFailed: this.cookiesFailed,
       segmentsKept: this.segmentsKept,
-      pendingHandshakes: this.pending.inUse,
+      pendingHandshakes: this.pending.inUse + (other !== null && other !== this ? other.pending.inUse : 0),
       engagedServices: this.engagements - this.disengagements,
       engagements: this.engagements,
       svcThreshold: this.svcThreshold,

@@ -60,6 +60,14 @@ export function buildTcpHeaders(
   wr32(out, ip + IPH_DADDR, s.daddr);
   ipSendCheck(out, ip);
   const th = ip + IPV4_HLEN;
+  writeTcpHeader(out, th, s, thlen);
+  const l4len = thlen + payloadLen;
+  wr16(out, th + 16, csumFold(pseudoSum(s.saddr, s.daddr, IPPROTO_TCP, l4len) + csumPartial(out, th, l4len, 0)));
+  return th + l4len - off;
+}
+
+/** The fixed TCP header of s at out[th], thlen bytes with options, checksum and urgent pointer 0. */
+export function writeTcpHeader(out: Uint8Array, th: number, s: TcpSegment, thlen: number): void {
   wr16(out, th, s.sport);
   wr16(out, th + 2, s.dport);
   wr32(out, th + 4, s.seq);
@@ -69,9 +77,6 @@ export function buildTcpHeaders(
   wr16(out, th + 14, s.window);
   wr16(out, th + 16, 0);
   wr16(out, th + 18, 0);
-  const l4len = thlen + payloadLen;
-  wr16(out, th + 16, csumFold(pseudoSum(s.saddr, s.daddr, IPPROTO_TCP, l4len) + csumPartial(out, th, l4len, 0)));
-  return th + l4len - off;
 }
 
 /** Offset from the frame start of the TCP options buildTcpHeaders expects, for a template frame. */

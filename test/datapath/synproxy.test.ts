@@ -9,6 +9,7 @@ import { connStateName } from '../../src/conn/proto-state.ts';
 import { DROP_SYNPROXY_BAD_COOKIE, DROP_SYNPROXY_BAD_RST } from '../../src/lib/drops.ts';
 import { SVC_F_SYNPROXY_ALWAYS } from '../../src/model/synproxy-state.ts';
 import { buildFrame, hex, ipToU32 } from '../helpers/frames.ts';
+import { cookieKey, refCookie, refTsval, sip13 } from '../helpers/cookie-ref.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
 
 const RIP = '192.168.99.100';
@@ -16,54 +17,14 @@ const WMAC = '02:00:00:00:99:64';
 const NOW = 1_000_000; // the lab's clock: minute 16
 const KEY = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
 
-// --- reference cookie: SipHash-1-3 of 16 bytes (the 64-bit kernel's hsiphash), syncookies.c's sum
-const M64 = (1n << 64n) - 1n;
-const rotl = (x: bigint, b: bigint): bigint => ((x << b) | (x >> (64n - b))) & M64;
-function sip13(m0: bigint, m1: bigint, k0: bigint, k1: bigint): number {
-  let v0 = 0x736f6d6570736575n ^ k0;
-  let v1 = 0x646f72616e646f6dn ^ k1;
-  let v2 = 0x6c7967656e657261n ^ k0;
-  let v3 = 0x7465646279746573n ^ k1;
-  const round = (): void => {
-    v0 = (v0 + v1) & M64;
-    v1 = rotl(v1, 13n) ^ v0;
-    v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & M64;
-    v3 = rotl(v3, 16n) ^ v2;
-    v0 = (v0 + v3) & M64;
-    v3 = rotl(v3, 21n) ^ v0;
-    v2 = (v2 + v1) & M64;
-    v1 = rotl(v1, 17n) ^ v2;
-    v2 = rotl(v2, 32n);
-  };
-  for (const m of [m0, m1, 16n << 56n]) {
-    v3 ^= m;
-    round();
-    v0 ^= m;
-  }
-  v2 ^= 0xffn;
-  round();
-  round();
-  round();
-  return Number((v0 ^ v1 ^ v2 ^ v3) & 0xffffffffn);
-}
+// --- reference cookie: hsiphash (test/helpers/cookie-ref.ts) of 16 bytes, syncookies.c's sum
 function refHash(s: number, d: number, sp: number, dp: number, word: number, c: number): number {
-  const k = (i: number): bigint => (BigInt(KEY[i]!) << 32n) | BigInt(KEY[i + 1]!);
-  const m0 = (BigInt(d >>> 0) << 32n) | BigInt(s >>> 0);
-  const m1 = (BigInt(word >>> 0) << 32n) | BigInt(((sp << 16) | dp) >>> 0);
-  return sip13(m0, m1, k(c * 4), k(c * 4 + 2));
-}
-/** secure_tcp_syn_cookie(saddr, daddr, sport, dport, sseq, mssind) at minute `count`. */
-function refCookie(s: number, d: number, sp: number, dp: number, sseq: number, mssind: number, count: number): number {
-  const h0 = refHash(s, d, sp, dp, 0, 0);
-  const h1 = refHash(s, d, sp, dp, count, 1);
-  return (h0 + sseq + count * 2 ** 24 + ((h1 + mssind) % 2 ** 24)) % 2 ** 32;
-}
-/** cookie_init_timestamp: ms clock with the low 6 bits = wscale | SACK << 4 (| ECN << 5). */
-function refTsval(now: number, opts: number): number {
-  let ts = Math.floor(now / 64) * 64 + opts;
-  if (ts > now) ts -= 64;
-  return ts;
+  const m = Buffer.alloc(16);
+  m.writeUInt32LE(s >>> 0, 0);
+  m.writeUInt32LE(d >>> 0, 4);
+  m.writeUInt32LE(((sp << 16) | dp) >>> 0, 8);
+  m.writeUInt32LE(word >>> 0, 12);
+  return sip13(m, ...cookieKey(KEY, c));
 }
 
 const u32 = (n: number): Uint8Array => Uint8Array.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -98,7 +59,7 @@ for (const fullNat of [false, true]) {
       const cli = { dstMac: LVS0, srcMac: CMAC, src: CIP, dst: VIP, proto: 'tcp' as const, sport: 40000, dport: 80 };
       const c = ipToU32(CIP),
         v = ipToU32(VIP);
-      const cookie = refCookie(c, v, 40000, 80, 1000, 3, Math.floor(NOW / 60000));
+      const cookie = refCookie((n, k) => refHash(c, v, 40000, 80, n, k), 1000, 3, Math.floor(NOW / 60000));
       const cts = refTsval(NOW, 7 | 16);
 
       // 1. SYN -> the director's cookie SYN-ACK: MSS 1460, SACK_PERM + TS (TSecr = the client's), WS 7.

@@ -42,11 +42,17 @@ export function dest6(addr: string, port: number, fwd: number): DestSpec {
   return { af: AF_INET6, addr: inet6Fold(a), addr6: a, port, fwd, weight: 1, uThreshold: 0, lThreshold: 0 };
 }
 
-/** `-A -t|-u [VIP6]:port -s rr` and its real servers; returns the service's key. */
-export function addService6(services: ServiceTable, protocol: number, port: number, dests: readonly DestSpec[]) {
+/** `-A -t|-u [VIP6]:port -s rr` (service flags: e.g. --synproxy's) and its real servers; returns the service's key. */
+export function addService6(
+  services: ServiceTable,
+  protocol: number,
+  port: number,
+  dests: readonly DestSpec[],
+  flags = 0,
+) {
   const vip = parseInet6(VIP6)!;
   const key = { af: AF_INET6, protocol, addr: inet6Fold(vip), addr6: vip, port, fwmark: 0 };
-  services.addService({ ...key, schedName: 'rr', flags: 0, timeoutSec: 0, netmask: 128, peName: '' });
+  services.addService({ ...key, schedName: 'rr', flags, timeoutSec: 0, netmask: 128, peName: '' });
   for (const d of dests) services.addDest(key, d);
   return key;
 }

@@ -12,8 +12,14 @@ export interface Frame6Spec {
   readonly proto: 'tcp' | 'udp' | 'icmp6';
   readonly sport?: number;
   readonly dport?: number;
-  /** TCP flags as letters (S, A, F, R, P), default A. */
+  /** TCP flags as letters (S, A, F, R, P, E for ECE, C for CWR), default A. */
   readonly flags?: string;
+  /** TCP sequence and acknowledgment numbers (default 1000 and 0) and window (default 65535). */
+  readonly seq?: number;
+  readonly ack?: number;
+  readonly window?: number;
+  /** The traffic class (default 0). */
+  readonly tclass?: number;
   readonly hopLimit?: number;
   /** ICMPv6 type, code and the 4 bytes after the checksum (echo id << 16 | seq). */
   readonly icmpType?: number;
@@ -41,7 +47,7 @@ export function addr6Bytes(s: string): Buffer {
   return b;
 }
 
-const FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16 };
+const FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, E: 64, C: 128 };
 
 export function buildFrame6(s: Frame6Spec): Buffer {
   const payload = Buffer.from(s.payload ?? new Uint8Array(0));
@@ -54,10 +60,11 @@ export function buildFrame6(s: Frame6Spec): Buffer {
     l4 = Buffer.alloc(hl + payload.length);
     l4.writeUInt16BE(s.sport ?? 40000, 0);
     l4.writeUInt16BE(s.dport ?? 80, 2);
-    l4.writeUInt32BE(1000, 4);
+    l4.writeUInt32BE((s.seq ?? 1000) >>> 0, 4);
+    l4.writeUInt32BE((s.ack ?? 0) >>> 0, 8);
     l4[12] = (hl / 4) << 4;
     l4[13] = [...(s.flags ?? 'A')].reduce((v, c) => v | FLAG_BITS[c]!, 0);
-    l4.writeUInt16BE(65535, 14);
+    l4.writeUInt16BE(s.window ?? 65535, 14);
     Buffer.from(opts).copy(l4, 20);
     payload.copy(l4, hl);
   } else if (s.proto === 'udp') {
@@ -90,7 +97,7 @@ export function buildFrame6(s: Frame6Spec): Buffer {
     ext[8 * i + 3] = 4;
   }
   const ip = Buffer.alloc(40);
-  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt32BE((0x60000000 | ((s.tclass ?? 0) << 20)) >>> 0, 0);
   ip.writeUInt16BE(ext.length + l4.length, 4);
   ip[6] = n > 0 ? 60 : nh;
   ip[7] = s.hopLimit ?? 64;

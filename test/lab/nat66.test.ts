@@ -11,20 +11,11 @@ import { LabTopology } from '../../lab/topology.ts';
 import { drive } from '../../lab/traffic.ts';
 import { traceLines } from '../../lab/lab-trace.ts';
 import { buildFrame6 } from '../helpers/frames6.ts';
+import { sendRaw } from '../helpers/raw-frame.ts';
 
 interface EngineStats {
   drops: Record<string, number>;
   forwardedIn: number;
-}
-
-/** Send one raw Ethernet frame out of dev in ns (AF_PACKET from Python: the kernel's stack never sees it). */
-function sendRaw(ns: string, dev: string, frame: Buffer): void {
-  const py = `import socket,sys\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\ns.bind((sys.argv[1],0))\ns.send(bytes.fromhex(sys.argv[2]))\n`;
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'python3', '-c', py, dev, frame.toString('hex')], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  if (r.status !== 0) throw new Error(`raw send failed: ${r.stderr}`);
 }
 
 const why = netnsUnavailable();

@@ -4,6 +4,7 @@ import t from 'tap';
 import { HsiphashKey, hsiphash1u32, hsiphashBytes } from '../../src/lib/hsiphash.ts';
 import { MH_HASH1, MH_HASH2 } from '../../src/sched/mh.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
+import { sip13 } from '../helpers/cookie-ref.ts';
 
 // lib/siphash_kunit.c (BITS_PER_LONG == 64): key 00 01 .. 0f, input bytes 00 01 .. len-1.
 const kernelVectors = [
@@ -32,39 +33,9 @@ t.test('hsiphash matches the kernel self-test vectors', async (t) => {
   t.equal(hsiphash1u32(0x03020100, testKey) >>> 0, kernelVectors[4], 'hsiphash_1u32 equals hsiphash of the 4 LE bytes');
 });
 
-// An independent SipHash-1-3 in BigInt, straight from the SipHash paper's definitions.
-const M64 = (1n << 64n) - 1n;
-const rotl = (x: bigint, b: bigint): bigint => ((x << b) | (x >> (64n - b))) & M64;
+// An independent SipHash-1-3 in BigInt (test/helpers/cookie-ref.ts) of the word's 4 LE bytes.
 function refHsiphash32(v: number, k0: bigint, k1: bigint): number {
-  let v0 = 0x736f6d6570736575n ^ k0;
-  let v1 = 0x646f72616e646f6dn ^ k1;
-  let v2 = 0x6c7967656e657261n ^ k0;
-  let v3 = 0x7465646279746573n ^ k1;
-  const round = (): void => {
-    v0 = (v0 + v1) & M64;
-    v1 = rotl(v1, 13n);
-    v1 ^= v0;
-    v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & M64;
-    v3 = rotl(v3, 16n);
-    v3 ^= v2;
-    v0 = (v0 + v3) & M64;
-    v3 = rotl(v3, 21n);
-    v3 ^= v0;
-    v2 = (v2 + v1) & M64;
-    v1 = rotl(v1, 17n);
-    v1 ^= v2;
-    v2 = rotl(v2, 32n);
-  };
-  const b = (4n << 56n) | BigInt(v >>> 0);
-  v3 ^= b;
-  round();
-  v0 ^= b;
-  v2 ^= 0xffn;
-  round();
-  round();
-  round();
-  return Number((v0 ^ v1 ^ v2 ^ v3) & 0xffffffffn);
+  return sip13(Uint8Array.from([v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255]), k0, k1);
 }
 
 t.test('hsiphash_1u32 agrees with an independent BigInt SipHash-1-3 on random words and keys', async (t) => {
