@@ -26,9 +26,8 @@ export interface EngineOptions {
   conn?: ConnManagerOptions;
   /** The IPv6 connection table's mapped state file (conn-layout6.ts); default: the heap. */
   memory6?: ArrayBuffer;
-  /** Connection expiry period (ms); each run does bounded work. */
+  /** Connection expiry period (ms; each run does bounded work); ARP retry/ageing period (ms). */
   expireEveryMs?: number;
-  /** ARP retry/ageing period (ms). */
   neighEveryMs?: number;
   now?: () => number; // the clock, for tests
   /** Timers for the once-a-second defence work (a ManualTimers in tests); default RealTimers. */
@@ -37,10 +36,7 @@ export interface EngineOptions {
   log?: Logger;
   /** Period of the interface look-up (ms, default PORT_WATCH_MS). */
   portWatchMs?: number;
-  /**
-   * An interface returned: when set, the owner re-attaches the port (portWatch.reattach) instead
-   * of the watch, as a worker of tsvsd must, in fanout member order with the other workers.
-   */
+  /** An interface returned: the owner re-attaches the port in fanout member order (a worker of tsvsd). */
   portReturned?: (port: number, ifindex: number) => void;
 }
 

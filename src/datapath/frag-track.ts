@@ -40,6 +40,9 @@ export class FragTrack {
   /** When the entry stops answering (ms on the pipeline's clock); 0: free. */
   private readonly expires: Float64Array;
   private readonly timeoutMs: number;
+  /** An IPv4 fragment's addresses as four words each (track4), zeros after word 0. */
+  private readonly src4 = new Uint32Array(4);
+  private readonly dst4 = new Uint32Array(4);
   /** First fragments recorded; later fragments given their ports. */
   recorded = 0;
   matched = 0;
@@ -57,6 +60,13 @@ export class FragTrack {
     this.dport = new Uint16Array(capacity);
     this.expires = new Float64Array(capacity);
     this.timeoutMs = timeoutMs;
+  }
+
+  /** track() for an IPv4 fragment: its addresses (f.saddr, f.daddr) in word 0 of scratch words. */
+  track4(f: ParsedFrame, nowMs: number): boolean {
+    this.src4[0] = f.saddr;
+    this.dst4[0] = f.daddr;
+    return this.track(f, this.src4, this.dst4, nowMs);
   }
 
   /**

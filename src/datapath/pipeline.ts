@@ -3,13 +3,13 @@
 // transmitter bound to the connection (ip_vs_nat_xmit / ip_vs_dr_xmit / ip_vs_tunnel_xmit in
 // ip_vs_xmit.c).
 //
-//   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (local.ts)
+//   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (icmp4-frames.ts)
 //                  ├ IPv4 to an owned address
-//                  │   ├ ICMP echo ────── reply in place                          (local.ts)
-//                  │   ├ ICMP error ───── NAT outer + quoted headers              (icmp-path.ts)
+//                  │   ├ ICMP echo ────── reply in place                          (icmp4-frames.ts)
+//                  │   ├ ICMP error ───── NAT outer + quoted headers              (icmp4-frames.ts)
 //                  │   ├ TCP/UDP to a VIP: conn lookup | schedule ── "in" rewrite ─┐
-//                  │   └ TCP/UDP to a full-NAT local address: "out" rewrite ───────┤
-//                  ├ IPv4 from a real server (classic NAT reply): "out" rewrite ───┤
+//                  │   └ TCP/UDP to a full-NAT local address: "out" rewrite ───────┤  (reply4.ts)
+//                  ├ IPv4 from a real server (classic NAT reply): "out" rewrite ───┤  (reply4.ts)
 //                  │                                                                └ xmit
 //                  ├ IPv6 ─────────── Pipeline6 when the engine owns IPv6 addresses    (pipeline6.ts)
 //                  └ anything else ── PASS (the director's kernel has it too and decides)
@@ -32,26 +32,26 @@ import { CONN_F_FWD_MASK, CONN_F_SYNPROXY } from '../conn/conn-flags.ts';
 import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
 import type { ConnManager } from '../conn/conn-manager.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
-import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
+import { DIR_INPUT } from '../conn/direction.ts';
 import { ETH_P_ARP, ETH_P_IPV6 } from '../packet/ethernet.ts';
 import { parseFrame, ParsedFrame } from '../packet/frame.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../nat/rewrite.ts';
-import { LocalPortTsClock, tsTranslateOut } from '../nat/tcp-timestamp.ts';
+import { decTtl, rewriteDest } from '../nat/rewrite.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { FragTrack, FRAG_TIMEOUT_MS } from './frag-track.ts';
-import { handleIcmpError } from './icmp-path.ts';
 import { SynProxy } from './synproxy.ts';
 import { SynproxyFamily4 } from './synproxy-family.ts';
-import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
-import { type ClientForward, synproxyHandshakeDone, synproxyNewSegment } from './synproxy-steps.ts';
-import { handleArp, handleEcho } from './local.ts';
+import { SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
+import { type ClientForward, synproxyNewSegment } from './synproxy-steps.ts';
+import { Icmp4Frames } from './icmp4-frames.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { Originate4 } from './originate4.ts';
-import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT, type TraceRing } from './trace.ts';
+import { TR_F_FULLNAT, TR_F_NEW, TR_IN, type TraceRing } from './trace.ts';
 import { TunnelXmit } from './tunnel-xmit.ts';
+import { Reply4 } from './reply4.ts';
+import { FullNat4 } from './fullnat4.ts';
 import type { Xmit } from './xmit.ts';
 import type { Pipeline6, ServiceView6 } from './pipeline6.ts';
 import type { ConnSyncHook } from './conn-sync-hook.ts';
@@ -67,8 +67,9 @@ export class Pipeline {
   /** Frames the director originates in this batch (ICMP errors). */
   private readonly orig: Originate4;
   private nowMs = 0;
-  /** Full NAT: the timestamp clock toward the real servers. */
-  private readonly tsClock = new LocalPortTsClock();
+  /** Full NAT's rewrites, both directions (fullnat4.ts); ARP and ICMP (icmp4-frames.ts). */
+  private readonly fnat: FullNat4;
+  private readonly local4: Icmp4Frames;
   rxFrames = 0;
   passed = 0;
   local = 0;
@@ -84,10 +85,10 @@ export class Pipeline {
   readonly tun: TunnelXmit;
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(4096, FRAG_TIMEOUT_MS);
-  private readonly fragSrc = new Uint32Array(4);
-  private readonly fragDst = new Uint32Array(4);
   /** forwardIn for the SYN proxy's handshake completion (synproxy-steps.ts), bound once. */
   private readonly fwdIn: ClientForward = (buf, f, flags, id, isNew) => this.forwardIn(buf, f, flags, id, isNew);
+  /** The reply path (ip_vs_out): real server -> client. */
+  private readonly reply: Reply4;
   /** The IPv6 path, set by the engine when it owns IPv6 addresses; null: IPv6 frames pass. */
   v6: Pipeline6 | null;
 
@@ -102,6 +103,9 @@ export class Pipeline {
     this.orig = new Originate4(xmit, owned);
     this.synproxy = new SynProxy(conns, new SynproxyFamily4(conns, xmit));
     this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
+    this.fnat = new FullNat4(conns.table);
+    this.local4 = new Icmp4Frames(owned, xmit, conns, this);
+    this.reply = new Reply4(conns, this.fnat, xmit, trace, this, this.fwdIn);
     this.v6 = null;
   }
 
@@ -140,27 +144,16 @@ export class Pipeline {
       }
       return r;
     }
-    if (f.ethType === ETH_P_ARP) {
-      this.local++;
-      return handleArp(buf, f, port, this.owned, this.xmit, this.nowMs);
-    }
+    if (f.ethType === ETH_P_ARP) return this.local4.arp(buf, f, port, this.nowMs);
     const ownerPort = this.owned.portOf(f.daddr);
     const proto = f.protocol;
     this.gsoFrames += f.gso;
-    if ((f.fragOff | f.moreFrags) !== 0 && !this.fragment(f)) {
+    if ((f.fragOff | f.moreFrags) !== 0 && !this.frags.track4(f, this.nowMs)) {
       if (ownerPort >= 0) return DROP_FRAGMENT; // a later fragment whose first one was not seen
       this.passed++;
       return DROP_NONE;
     }
-    if (proto === IPPROTO_ICMP) {
-      if (f.icmpIsError !== 0) return handleIcmpError(buf, f, flags, ownerPort >= 0, this.conns, this.xmit);
-      if (ownerPort < 0) {
-        this.passed++;
-        return DROP_NONE;
-      }
-      this.local++;
-      return handleEcho(buf, f, port, this.xmit);
-    }
+    if (proto === IPPROTO_ICMP) return this.local4.icmp(buf, f, flags, port, ownerPort);
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
       this.passed++;
       return DROP_NONE;
@@ -168,7 +161,7 @@ export class Pipeline {
     if (ownerPort >= 0) {
       if (this.owned.isFullNat(f.daddr)) {
         const id = this.conns.lookupOut(proto, f.saddr | 0, f.sport, f.daddr | 0, f.dport);
-        return id < 0 ? DROP_NO_SERVICE : this.out(buf, f, flags, id);
+        return id < 0 ? DROP_NO_SERVICE : this.reply.packet(buf, f, flags, id, this.nowMs);
       }
       return this.in(buf, f, flags);
     }
@@ -177,7 +170,7 @@ export class Pipeline {
       this.passed++;
       return DROP_NONE;
     }
-    return this.out(buf, f, flags, id);
+    return this.reply.packet(buf, f, flags, id, this.nowMs);
   }
 
   /** Client -> VIP: find or create the connection, rewrite toward the real server, send. */
@@ -226,7 +219,6 @@ export class Pipeline {
   private forwardIn(buf: Buffer, f: ParsedFrame, flags: number, id: number, isNew: number): number {
     const conns = this.conns;
     const t = conns.table;
-    const proto = f.protocol;
     // A later fragment has no TCP flags: the state machine sees the datagram once, as IPVS does.
     if (f.fragOff === 0) conns.onPacket(id, DIR_INPUT, f.tcpFlags, this.nowMs);
     conns.countIn(id, f.ipTotalLen);
@@ -237,14 +229,8 @@ export class Pipeline {
       dport = f.dport;
     const fwd = t.flags[id]! & CONN_F_FWD_MASK;
     if (fwd === FWD_MASQ) rewriteDest(buf, f, t.daddr[id]! | 0, t.dport[id]!);
-    else if (fwd === FWD_FULLNAT) {
-      rewriteBoth(buf, f, t.laddr[id]! | 0, t.lport[id]!, t.daddr[id]! | 0, t.dport[id]!);
-      // One timestamp clock per local address toward the real servers (tcp-timestamp.ts).
-      const d = t.tsDelta[id]!;
-      if (proto === IPPROTO_TCP && (d !== 0 || isNew !== 0) && f.fragOff === 0) {
-        t.tsDelta[id] = this.tsClock.translateIn(buf, f, t.lport[id]!, d, isNew !== 0, this.nowMs);
-      }
-    } else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.trace.drop4(this.nowMs, f, DROP_NO_DEST);
+    else if (fwd === FWD_FULLNAT) this.fnat.in(buf, f, id, isNew !== 0, this.nowMs);
+    else if (fwd !== FWD_ROUTE && fwd !== FWD_TUNNEL) return this.trace.drop4(this.nowMs, f, DROP_NO_DEST);
     // __ip_vs_get_out_rt() -> decrement_ttl() (ip_vs_xmit.c) for a route that is not local; for a
     // tunnel, before the inner packet is wrapped (the outer header takes the decremented TTL).
     if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
@@ -258,58 +244,5 @@ export class Pipeline {
     if (fwd === FWD_TUNNEL) return this.tun.send(buf, f, flags, dest);
     // DR keeps the IP header and only changes the MACs: route toward the real server's address.
     return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, t.daddr[id]! | 0);
-  }
-
-  /** Real server -> client (or -> full-NAT local address): rewrite back to VIP -> client, send. */
-  private out(buf: Buffer, f: ParsedFrame, flags: number, id: number): number {
-    const t = this.conns.table;
-    if ((t.flags[id]! & CONN_F_SYNPROXY) !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) {
-      const v = this.synproxy.serverSegment(buf, f, id);
-      if (v === SP_ACK_READY) {
-        return synproxyHandshakeDone(this.synproxy, this.conns, this.drops, f, id, this.nowMs, this.fwdIn);
-      }
-      if (v !== SP_CONTINUE) return v;
-    }
-    if (f.fragOff === 0) this.conns.onPacket(id, DIR_OUTPUT, f.tcpFlags, this.nowMs);
-    this.conns.countOut(id, f.ipTotalLen);
-    const dest = t.dest[id];
-    const saddr = f.saddr,
-      sport = f.sport,
-      daddr = f.daddr,
-      dport = f.dport;
-    const fwd = t.flags[id]! & CONN_F_FWD_MASK;
-    if (fwd === FWD_FULLNAT) {
-      rewriteBoth(buf, f, t.vaddr[id]! | 0, t.vport[id]!, t.caddr[id]! | 0, t.cport[id]!);
-      const d = t.tsDelta[id]!;
-      if (d !== 0 && f.protocol === IPPROTO_TCP && f.fragOff === 0) tsTranslateOut(buf, f, d);
-    } else rewriteSource(buf, f, t.vaddr[id]! | 0, t.vport[id]!);
-    // Replies cross the director's FORWARD path in the kernel (ip_forward decrements TTL).
-    if (!decTtl(buf, f)) return DROP_TTL_EXCEEDED;
-    this.forwardedOut++;
-    if (this.trace.enabled) {
-      const fl = fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0;
-      const da = dest ? dest.addr : 0;
-      this.trace.rewrite4(
-        this.nowMs,
-        TR_OUT,
-        fl,
-        f,
-        saddr,
-        sport,
-        daddr,
-        dport,
-        t.state[id]!,
-        da,
-        dest ? dest.port : 0,
-      );
-    }
-    return this.xmit.toAddr(buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR, f.daddr | 0);
-  }
-
-  /** A fragment: FragTrack records a first one's ports or gives them to a later one (false: none). */
-  private fragment(f: ParsedFrame): boolean {
-    this.fragSrc[0] = f.saddr;
-    this.fragDst[0] = f.daddr;
-    return this.frags.track(f, this.fragSrc, this.fragDst, this.nowMs);
   }
 }

@@ -27,7 +27,6 @@ import {
   DROP_NO_SERVICE,
   DROP_NONE,
   DROP_TTL_EXCEEDED,
-  type DropCounters,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
 import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
@@ -39,18 +38,11 @@ import type { ConnManager6 } from '../conn/conn-manager6.ts';
 import { REUSE_DROP, REUSE_RESCHEDULE } from '../conn/conn-reuse.ts';
 import { DIR_INPUT, DIR_OUTPUT } from '../conn/direction.ts';
 import { decHopLimit, rewriteDest6, rewriteSource6 } from '../nat/rewrite6.ts';
-import {
-  ICMPV6_DEST_UNREACH,
-  ICMPV6_TIME_EXCEED,
-  NDISC_NEIGHBOUR_ADVERTISEMENT,
-  NDISC_NEIGHBOUR_SOLICITATION,
-} from '../packet/icmp6.ts';
+import { ICMPV6_DEST_UNREACH, ICMPV6_TIME_EXCEED } from '../packet/icmp6.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
-import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { FRAG6_TIMEOUT_MS, FragTrack } from './frag-track.ts';
 import { FullNat6 } from './fullnat6.ts';
-import { handleIcmp6Error } from './icmp6-path.ts';
-import { handleEcho6, handleNdisc6 } from './local6.ts';
+import { Icmp6Frames, type PathCounters } from './icmp6-frames.ts';
 import { Originate6 } from './originate6.ts';
 import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
@@ -69,20 +61,11 @@ export interface ServiceView6 {
   lookup6(protocol: number, vaddr6: Uint32Array, vport: number): Service | null;
 }
 
-/** The path counters both families add to (the Pipeline's), its drop counters and SYN proxy's. */
-export interface PathCounters {
-  passed: number;
-  local: number;
-  forwardedIn: number;
-  forwardedOut: number;
-  readonly drops: DropCounters;
-  readonly synproxy: SynProxy;
-}
-
 export class Pipeline6 {
   private readonly inp = new SchedInput();
   /** Frames the director originates in this batch (NA, ICMPv6 errors). */
   private readonly orig: Originate6;
+  private readonly icmp: Icmp6Frames;
   private nowMs = 0;
   /** Fragmented datagrams: their ports, from their first fragment (frag-track.ts). */
   readonly frags = new FragTrack(1024, FRAG6_TIMEOUT_MS);
@@ -106,6 +89,7 @@ export class Pipeline6 {
     private readonly tr: Trace6,
   ) {
     this.orig = new Originate6(xmit);
+    this.icmp = new Icmp6Frames(owned, xmit, x6, this.orig, cm, n);
     this.fnat = new FullNat6(cm.t6);
     this.tun = new TunnelXmit6(xmit, x6, owned);
     const v4 = n.synproxy;
@@ -129,20 +113,7 @@ export class Pipeline6 {
       this.n.passed++;
       return DROP_NONE;
     }
-    if (proto === IPPROTO_ICMPV6) {
-      const type = f.icmpType;
-      if (type === NDISC_NEIGHBOUR_SOLICITATION || type === NDISC_NEIGHBOUR_ADVERTISEMENT) {
-        this.n.local++;
-        return handleNdisc6(buf, f, port, this.owned, this.xmit, this.x6, this.orig.out, this.orig.slot(), this.nowMs);
-      }
-      if (f.icmpIsError !== 0) return handleIcmp6Error(buf, f, flags, ownerPort >= 0, this.cm, this.x6);
-      if (ownerPort < 0) {
-        this.n.passed++;
-        return DROP_NONE;
-      }
-      this.n.local++;
-      return handleEcho6(buf, f, port, this.xmit);
-    }
+    if (proto === IPPROTO_ICMPV6) return this.icmp.frame(buf, f, flags, port, ownerPort, this.nowMs);
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
       this.n.passed++;
       return DROP_NONE;
@@ -219,23 +190,14 @@ export class Pipeline6 {
       if (port >= 0) this.orig.icmpError(buf, f, port, ICMPV6_TIME_EXCEED, f.daddr6);
       return DROP_TTL_EXCEEDED;
     }
-    // DR keeps every IP and TCP/UDP byte; send() routes toward the real server's address.
+    // DR keeps every IP and TCP/UDP byte; sendConn() routes toward the real server's address.
     if (fwd === FWD_MASQ) rewriteDest6(buf, f, cm.t6.daddr6, id << 2, t.dport[id]!);
     else if (fwd === FWD_FULLNAT) this.fnat.in(buf, f, id, isNew !== 0, this.nowMs);
     this.n.forwardedIn++;
     if (this.sync !== null) this.sync.syncConn(id, this.nowMs);
     if (this.tr.enabled)
-      this.tr.rewrite(
-        this.nowMs,
-        TR_IN,
-        isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0),
-        f,
-        t.state[id]!,
-        cm.t6.daddr6,
-        id << 2,
-        t.dport[id]!,
-      );
-    if (fwd !== FWD_TUNNEL) return this.send(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
+      this.tr.conn(this.nowMs, TR_IN, isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0), f, cm.t6, id);
+    if (fwd !== FWD_TUNNEL) return this.x6.sendConn(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
     const hop = this.x6.connHop(cm.t6.hopIn, cm.t6.daddr6, id);
     return hop < 0 ? -hop : this.tun.send(buf, f, flags, t.dest[id]!, hop, cm.t6.daddr6, id << 2);
   }
@@ -267,26 +229,7 @@ export class Pipeline6 {
     if (fwd === FWD_FULLNAT) this.fnat.out(buf, f, id);
     else rewriteSource6(buf, f, cm.t6.vaddr6, id << 2, t.vport[id]!);
     this.n.forwardedOut++;
-    if (this.tr.enabled)
-      this.tr.rewrite(
-        this.nowMs,
-        TR_OUT,
-        fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0,
-        f,
-        t.state[id]!,
-        cm.t6.daddr6,
-        id << 2,
-        t.dport[id]!,
-      );
-    return this.send(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
-  }
-
-  /**
-   * Send toward the connection's address addrs[id << 2 ..] through the next hop kept in hops[id]
-   * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
-   */
-  private send(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
-    const hop = this.x6.connHop(hops, addrs, id);
-    return hop < 0 ? -hop : this.x6.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
+    if (this.tr.enabled) this.tr.conn(this.nowMs, TR_OUT, fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0, f, cm.t6, id);
+    return this.x6.sendConn(cm.t6.hopOut, cm.t6.caddr6, id, buf, f, flags);
   }
 }

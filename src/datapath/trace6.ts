@@ -6,6 +6,7 @@
 // saved addresses live in two preallocated arrays.
 
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
+import type { ConnTable6 } from '../conn/conn-table6.ts';
 import {
   TR_A6_DADDR,
   TR_A6_DEST,
@@ -35,6 +36,11 @@ export class Trace6 {
     this.daddr.set(f.daddr6);
     this.sport = f.sport;
     this.dport = f.dport;
+  }
+
+  /** rewrite() for entry id of the IPv6 table: its state, its real server's address and port. */
+  conn(nowMs: number, kind: number, flags: number, f: ParsedFrame, t6: ConnTable6, id: number): void {
+    this.rewrite(nowMs, kind, flags, f, t6.table.state[id]!, t6.daddr6, id << 2, t6.table.dport[id]!);
   }
 
   /**

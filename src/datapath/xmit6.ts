@@ -15,6 +15,8 @@ import type { NeighSink } from './neigh-state.ts';
 import type { PacketIo } from './packet-io.ts';
 import { prefixMask6, RouteTable6, sameNet6 } from './route6.ts';
 import type { Xmit } from './xmit.ts';
+import type { ParsedFrame } from '../packet/parsed-frame.ts';
+import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 
 /** An address that speaks for tsvs on a port: in the prefix net/mask, or anywhere when mask is all 0. */
 interface NsSource {
@@ -104,6 +106,15 @@ export class Xmit6 implements NeighSink {
       if (hop >= 0) hops[id] = hop + 1;
     }
     return hop;
+  }
+
+  /**
+   * Send a connection's frame toward addrs[id << 2 ..] through the next hop kept in hops[id]
+   * (ConnTable6.hopIn / hopOut), resolved on the connection's first packet in that direction.
+   */
+  sendConn(hops: Int32Array, addrs: Uint32Array, id: number, buf: Buffer, f: ParsedFrame, flags: number): number {
+    const hop = this.connHop(hops, addrs, id);
+    return hop < 0 ? -hop : this.sendVia(hop, buf, f.frameOff, f.frameLen, flags & RXF_VNET_HDR);
   }
 
   /** Queue the frame to a resolved next hop (resolve()), or hold it until the neighbour answers. */
