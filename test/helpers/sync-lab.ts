@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { binArgs } from '../../lab/lab-daemon.ts';
-import { addSwitch, type NsSet } from '../../lab/netns.ts';
+import { addSwitch, ip, type NsSet } from '../../lab/netns.ts';
 import { ControlClient } from '../../src/wire/client.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -105,4 +105,42 @@ export function twoDirectors(ns: NsSet): TwoDirectors {
   addSwitch(h.sw88, ['p-cl', 'p-l1', 'p-l2']);
   addSwitch(h.sw99, ['p-l1', 'p-l2', 'p-w']);
   return h;
+}
+
+/**
+ * The IPv4 addresses of twoDirectors' hosts, as the sync tests use them: the client CIP behind the
+ * VIP, lvs1 192.168.99.5 (the real server's gateway) and lvs2 192.168.99.4 on the sync segment,
+ * and the real server RIP answering "web1" on port 80.
+ */
+export function ipv4Hosts(ns: NsSet, h: TwoDirectors, vip: string, cip: string, rip: string): void {
+  ip('-n', h.client, 'addr', 'add', `${cip}/24`, 'dev', 'eth0');
+  ip('-n', h.client, 'route', 'add', 'default', 'via', vip);
+  ip('-n', h.lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');
+  ip('-n', h.lvs2, 'addr', 'add', '192.168.99.4/24', 'dev', 'eth1');
+  ip('-n', h.web, 'addr', 'add', `${rip}/24`, 'dev', 'eth1');
+  ip('-n', h.web, 'route', 'add', 'default', 'via', '192.168.99.5');
+  const webScript = new URL('../../lab/web-server.ts', import.meta.url).pathname;
+  ns.spawn(h.web, process.execPath, ['--import', 'tsx', webScript, 'web1', rip, '80']);
+}
+
+/**
+ * A keep-alive client for `node -e`: two requests over one connection to host:80 (SYN, ACK, two
+ * GETs and their ACKs: at least 3 inbound packets, the sync threshold), then "ready PORT", and
+ * the connection held open for holdMs at most.
+ */
+export function twoRequestsJs(host: string, holdMs: number): string {
+  return `
+    const net = require('node:net');
+    const s = net.connect({ host: '${host}', port: 80 });
+    let n = 0, buf = '';
+    const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n');
+    s.on('connect', ask);
+    s.on('data', (b) => {
+      buf += b;
+      if (!buf.includes('web1\\n')) return;
+      buf = '';
+      if (++n < 2) ask(); else console.log('ready ' + s.localPort);
+    });
+    s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
+    setTimeout(() => process.exit(0), ${holdMs});`;
 }

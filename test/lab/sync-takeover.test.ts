@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { binArgs } from '../../lab/lab-daemon.ts';
-import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
 import { ControlClient } from '../../src/wire/client.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
-import { startTsvsd, twoDirectors, syncStats, tsvsadm } from '../helpers/sync-lab.ts';
+import { ipv4Hosts, startTsvsd, twoDirectors, twoRequestsJs, syncStats, tsvsadm } from '../helpers/sync-lab.ts';
 
 const VIP = '192.168.88.5';
 const CIP = '192.168.88.10';
@@ -27,15 +27,9 @@ if (why !== null) {
     const ns = new NsSet();
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync-takeover-'));
     try {
-      const { client, lvs1, lvs2, web } = twoDirectors(ns);
-      ip('-n', client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
-      ip('-n', client, 'route', 'add', 'default', 'via', VIP);
-      ip('-n', lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');
-      ip('-n', lvs2, 'addr', 'add', '192.168.99.4/24', 'dev', 'eth1');
-      ip('-n', web, 'addr', 'add', `${RIP}/24`, 'dev', 'eth1');
-      ip('-n', web, 'route', 'add', 'default', 'via', '192.168.99.5');
-      const webScript = new URL('../../lab/web-server.ts', import.meta.url).pathname;
-      ns.spawn(web, process.execPath, ['--import', 'tsx', webScript, 'web1', RIP, '80']);
+      const h = twoDirectors(ns);
+      const { client, lvs1, lvs2, web } = h;
+      ipv4Hosts(ns, h, VIP, CIP, RIP);
 
       const conf = (owned: string): string =>
         `[engine]\ninterface eth0 owned ${owned} subnet 192.168.88.0/24\ninterface eth1 subnet 192.168.99.0/24\n` +
@@ -83,20 +77,7 @@ if (why !== null) {
       });
       // A keep-alive client through the new master: two requests (>= 3 inbound packets, the sync
       // threshold), then it holds the connection open (30 s at most).
-      const clientJs = `
-        const net = require('node:net');
-        const s = net.connect({ host: '${VIP}', port: 80 });
-        let n = 0, buf = '';
-        const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n');
-        s.on('connect', ask);
-        s.on('data', (b) => {
-          buf += b;
-          if (!buf.includes('web1\\n')) return;
-          buf = '';
-          if (++n < 2) ask(); else console.log('ready ' + s.localPort);
-        });
-        s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
-        setTimeout(() => process.exit(0), 30000);`;
+      const clientJs = twoRequestsJs(VIP, 30000);
       const c = ns.spawn(client, process.execPath, ['-e', clientJs]);
       const cport = (await waitLine(c, /ready \d+/, 20_000)).split(' ')[1]!.trim();
       await waitFor('the connection created on the new backup', async () => (await syncStats(s2))['created']! >= 1, {

@@ -8,10 +8,18 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
+import { netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
-import { seconds, startTsvsd, twoDirectors, syncStats as stats, tsvsadm } from '../helpers/sync-lab.ts';
+import {
+  ipv4Hosts,
+  seconds,
+  startTsvsd,
+  twoDirectors,
+  twoRequestsJs,
+  syncStats as stats,
+  tsvsadm,
+} from '../helpers/sync-lab.ts';
 
 const VIP = '192.168.88.5';
 const CIP = '192.168.88.10';
@@ -26,15 +34,9 @@ if (why !== null) {
     const ns = new NsSet();
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-sync-'));
     try {
-      const { client, lvs1, lvs2, web } = twoDirectors(ns);
-      ip('-n', client, 'addr', 'add', `${CIP}/24`, 'dev', 'eth0');
-      ip('-n', client, 'route', 'add', 'default', 'via', VIP);
-      ip('-n', lvs1, 'addr', 'add', '192.168.99.5/24', 'dev', 'eth1');
-      ip('-n', lvs2, 'addr', 'add', '192.168.99.4/24', 'dev', 'eth1');
-      ip('-n', web, 'addr', 'add', `${RIP}/24`, 'dev', 'eth1');
-      ip('-n', web, 'route', 'add', 'default', 'via', '192.168.99.5');
-      const webScript = new URL('../../lab/web-server.ts', import.meta.url).pathname;
-      ns.spawn(web, process.execPath, ['--import', 'tsx', webScript, 'web1', RIP, '80']);
+      const h = twoDirectors(ns);
+      const { client, lvs1, lvs2, web } = h;
+      ipv4Hosts(ns, h, VIP, CIP, RIP);
 
       // lvs1 owns the VIP; lvs2 has the same rules but owns only a spare address, so no client
       // traffic reaches it (the HA lab moves the VIP with keepalived; this test is about sync).
@@ -72,20 +74,7 @@ if (why !== null) {
 
       // A keep-alive client: two requests (SYN, ACK, two GETs and their ACKs: >= 3 inbound
       // packets, the sync threshold), then it holds the connection open (50 s at most).
-      const clientJs = `
-        const net = require('node:net');
-        const s = net.connect({ host: '${VIP}', port: 80 });
-        let n = 0, buf = '';
-        const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n');
-        s.on('connect', ask);
-        s.on('data', (b) => {
-          buf += b;
-          if (!buf.includes('web1\\n')) return;
-          buf = '';
-          if (++n < 2) ask(); else console.log('ready ' + s.localPort);
-        });
-        s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
-        setTimeout(() => process.exit(0), 50000);`;
+      const clientJs = twoRequestsJs(VIP, 50000);
       const c = ns.spawn(client, process.execPath, ['-e', clientJs]);
       const ready = await waitLine(c, /ready \d+/, 20_000);
       const cport = ready.split(' ')[1]!.trim();
