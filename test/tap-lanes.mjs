@@ -2,7 +2,8 @@
 // 2-core machine (its default is one job fewer than the cores), and most of the namespace suites'
 // time is waiting on real TCP stacks, not CPU. So the suites that build namespaces or open packet
 // sockets run in one lane, one file at a time as before (they share the lab's fixed names and are
-// sensitive to each other's load), while all the others run in a second lane alongside them.
+// sensitive to each other's load), while all the others run in a second lane alongside them,
+// two files at a time.
 //
 // The serial lane streams as it runs; the unit lane's TAP is kept in a file and printed after it,
 // then one combined "# { total: ... }" line (the sum of both lanes' tap summaries, which
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SUMMARY = /^# \{ total: .*\}$/;
+const UNIT_JOBS = 2;
 
 /**
  * Whether a test file belongs to the serial lane: the labs, and every suite that builds network
@@ -20,8 +22,16 @@ const SUMMARY = /^# \{ total: .*\}$/;
  * unix socket) are CPU work and run in the unit lane.
  */
 export function inSerialLane(file, text) {
+  if (UNIT_LANE_LABS.has(file)) return false;
   return file.startsWith('test/lab/') || /\bnetns|nativeLoadError\(/.test(text);
 }
+
+/**
+ * Namespace suites that run in the unit lane all the same: they use names of their own, assert
+ * nothing about timing or how load is shared, and spend their minutes on work of their own
+ * (the Ansible deployment: ssh round trips and an npm install of the packed tarball).
+ */
+const UNIT_LANE_LABS = new Set(['test/lab/ansible.test.ts']);
 
 /** The numbers in tap's "# { total: 6, pass: 5, fail: 1 }" line, or null. */
 export function parseSummary(line) {
@@ -57,8 +67,9 @@ function exitOf(child) {
 }
 
 /**
- * Runs tapBin over serialFiles and unitFiles in two concurrent lanes, one job each, with extra
- * tap arguments. Resolves to the combined exit status (non-zero if either lane failed).
+ * Runs tapBin over serialFiles and unitFiles in two concurrent lanes (the serial one a file at a
+ * time, the unit one UNIT_JOBS files at a time), with extra tap arguments. Resolves to the
+ * combined exit status (non-zero if either lane failed).
  */
 export async function runLanes(tapBin, serialFiles, unitFiles, extraArgs = []) {
   const tty = process.stdout.isTTY === true;
@@ -68,10 +79,15 @@ export async function runLanes(tapBin, serialFiles, unitFiles, extraArgs = []) {
   try {
     // Niced: the serial lane's suites drive real servers and measure how they share load (lc
     // against a slow server, reloads under wrk), so they get the CPU first and the unit lane the
-    // rest, which is plenty while they wait on their stacks.
-    const unit = spawn('nice', ['-n', '10', tapBin, '--jobs=1', '--reporter=tap', ...extraArgs, ...unitFiles], {
-      stdio: ['ignore', unitFd, unitFd],
-    });
+    // rest, which is plenty while they wait on their stacks. Two jobs: most of a unit file's time
+    // is node starting and loading TypeScript, and one file's wait is the other's CPU.
+    const unit = spawn(
+      'nice',
+      ['-n', '10', tapBin, `--jobs=${UNIT_JOBS}`, '--reporter=tap', ...extraArgs, ...unitFiles],
+      {
+        stdio: ['ignore', unitFd, unitFd],
+      },
+    );
     // At a terminal the serial lane keeps tap's own reporter; otherwise its TAP is forwarded as it
     // comes and its summary line read from it.
     const serial = spawn(tapBin, ['--jobs=1', ...extraArgs, ...serialFiles], {
