@@ -73,6 +73,8 @@ Commands:
   flood [SECONDS]      a fresh NAT lab, an hping3 SYN flood of SECONDS (default 8, at most 60) from
                        a flooder namespace, twice: SYN proxy off, then auto; prints the curls'
                        success rate and p99 connect time of each; removes the lab after
+  flood --ipv6 [SECONDS]  the same dual-stack, THC's thcsyn6 (random sources of its /64) at
+                       the IPv6 service [2001:db8:88::5]:80
   help                 this text
 
 NAT topology (names with the default prefix "tsvs"):
@@ -221,7 +223,7 @@ async function main(): Promise<void> {
       await restartDemo(d, rest.includes('--kill') ? 'SIGKILL' : rest.includes('--takeover') ? 'takeover' : 'SIGTERM');
       break;
     case 'flood':
-      await floodDemo(prefix, Number(rest[0] ?? 8));
+      await floodDemo(prefix, Number(rest.find((a) => a !== '--ipv6') ?? 8), rest.includes('--ipv6'));
       break;
     case 'trace':
       needUp();

@@ -1,15 +1,19 @@
-// `npm run lab -- flood [SECONDS]`: the same bounded hping3 SYN flood twice on the NAT lab, first
-// with the SYN proxy off (`--synproxy never`: IPVS's embryonic quota only), then in its default
-// automatic mode, curling the VIP throughout; prints the success rate and the p99 connect time of
-// each, the flood rate the director took, its CPU per SYN and its RSS.
+// `npm run lab -- flood [SECONDS] [--ipv6]`: the same bounded hping3 SYN flood twice on the NAT
+// lab, first with the SYN proxy off (`--synproxy never`: IPVS's embryonic quota only), then in its
+// default automatic mode, curling the VIP throughout; prints the success rate and the p99 connect
+// time of each, the flood rate the director took, its CPU per SYN and its RSS. With --ipv6 the lab
+// is dual-stack and the flood is THC's thcsyn6 at the IPv6 service [VIP6]:80 (lab/flood6.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tearDownLeftover } from './dr-demo.ts';
 import { addFlooder, flooderName, startFlood } from './flood.ts';
+import { addFlooder6, startFlood6 } from './flood6.ts';
+import { RIP1_6, RIP2_6, VIP6, VIP6_URL } from './ipv6.ts';
 import { runProbe, type ProbeResult } from './ha-lab.ts';
 import { LabDaemon, ROOT, say, typed } from './lab-daemon.ts';
 import { delNetns, isAlive } from './netns.ts';
+import type { ChildProcess } from 'node:child_process';
 import { LabTopology, VIP } from './topology.ts';
 
 const MAX_SECONDS = 60;
@@ -31,24 +35,39 @@ interface Round {
 const KEEPALIVE = 4;
 const KEEPALIVE_PAUSE_MS = 100;
 
+/** What a round floods and curls: the IPv4 service and hping3, or the IPv6 one and thcsyn6. */
+interface Target {
+  svc: string;
+  host: string;
+  url: string;
+  rips: readonly string[];
+  tool: string;
+  flood(lab: LabTopology, seconds: number): ChildProcess;
+}
+
+const TARGET4: Target = {
+  svc: `${VIP}:80`,
+  host: VIP,
+  url: `http://${VIP}/`,
+  rips: ['192.168.99.100:80', '192.168.99.200:80'],
+  tool: `hping3 -S --flood --rand-source ${VIP}`,
+  flood: (lab, seconds) => startFlood(flooderName(lab), seconds),
+};
+
+const TARGET6: Target = {
+  svc: `[${VIP6}]:80`,
+  host: VIP6,
+  url: VIP6_URL,
+  rips: [`[${RIP1_6}]:80`, `[${RIP2_6}]:80`],
+  tool: `thcsyn6 -r ${VIP6} 80`,
+  flood: (lab, seconds) => startFlood6(lab, flooderName(lab), seconds),
+};
+
 /** One curl: its connect time in ms, or -1 when it failed (3 s limit). */
-function curlConnectMs(ns: string): number {
+function curlConnectMs(ns: string, url: string): number {
   const r = spawnSync(
     'ip',
-    [
-      'netns',
-      'exec',
-      ns,
-      'curl',
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code} %{time_connect}',
-      '-m',
-      '3',
-      `http://${VIP}/`,
-    ],
+    ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code} %{time_connect}', '-m', '3', '-g', url],
     { encoding: 'utf8', timeout: 5000 },
   );
   const [code, t] = (r.stdout ?? '').split(' ');
@@ -70,8 +89,8 @@ function p99(xs: readonly number[]): number {
   return s[Math.min(s.length - 1, Math.ceil(0.99 * s.length) - 1)]!;
 }
 
-async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: number): Promise<Round> {
-  typed(d, ['-E', '-t', `${VIP}:80`, '-s', 'rr', '--synproxy', mode]);
+async function round(lab: LabTopology, d: LabDaemon, to: Target, mode: string, seconds: number): Promise<Round> {
+  typed(d, ['-E', '-t', to.svc, '-s', 'rr', '--synproxy', mode]);
   const pid = d.pid()!;
   const stats = async (): Promise<Record<string, number>> =>
     (await d.request('engine.stats')) as Record<string, number>;
@@ -79,13 +98,13 @@ async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: numb
   const u0 = procUsage(pid);
   // The keep-alive connections open first, ask through the whole flood and a second after it.
   let probe: ProbeResult | null = null;
-  const probed = runProbe(lab.client, KEEPALIVE, seconds + 2, 3000, KEEPALIVE_PAUSE_MS).then(
+  const probed = runProbe(lab.client, KEEPALIVE, seconds + 2, 3000, KEEPALIVE_PAUSE_MS, to.host).then(
     (p) => (probe = p),
     (e: Error) => say(`  the keep-alive probe failed: ${e.message}`),
   );
   await new Promise((res) => setTimeout(res, 500));
   const t0 = Date.now();
-  const flood = startFlood(flooderName(lab), seconds);
+  const flood = to.flood(lab, seconds);
   const r: Round = {
     mode,
     ok: 0,
@@ -99,7 +118,7 @@ async function round(lab: LabTopology, d: LabDaemon, mode: string, seconds: numb
   };
   while (flood.pid !== undefined && isAlive(flood.pid) && r.tried < 1000) {
     r.tried++;
-    const ms = curlConnectMs(lab.client);
+    const ms = curlConnectMs(lab.client, to.url);
     if (ms >= 0) {
       r.ok++;
       r.connectMs.push(ms);
@@ -130,26 +149,27 @@ function report(r: Round): string {
   );
 }
 
-export async function floodDemo(prefix: string, secondsArg: number): Promise<void> {
+export async function floodDemo(prefix: string, secondsArg: number, ipv6 = false): Promise<void> {
   const seconds = Math.max(1, Math.min(MAX_SECONDS, Math.floor(secondsArg) || 8));
   spawnSync(process.execPath, [join(ROOT, 'src', 'bin', 'ensure-setup.mjs'), 'flood'], { stdio: 'inherit' });
   const lab = new LabTopology(prefix);
   const d = new LabDaemon(lab);
   tearDownLeftover(prefix, d);
   const flooder = flooderName(lab);
+  const to = ipv6 ? TARGET6 : TARGET4;
   try {
-    say(`Building the NAT lab and a flooder namespace (${flooder}) behind the client...`);
-    lab.up({ mode: 'tsvs' });
+    say(`Building the NAT lab${ipv6 ? ' dual-stack' : ''} and a flooder namespace (${flooder}) behind the client...`);
+    lab.up({ mode: 'tsvs', ipv6 });
     addFlooder(lab, flooder);
+    if (ipv6) addFlooder6(lab, flooder);
     await d.start();
-    typed(d, ['-A', '-t', `${VIP}:80`, '-s', 'rr']);
-    typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.100:80', '-m']);
-    typed(d, ['-a', '-t', `${VIP}:80`, '-r', '192.168.99.200:80', '-m']);
-    say(`\nTwo ${seconds} s floods (hping3 -S --flood --rand-source ${VIP}), curling the VIP during each:`);
-    const off = await round(lab, d, 'never', seconds);
+    typed(d, ['-A', '-t', to.svc, '-s', 'rr']);
+    for (const rip of to.rips) typed(d, ['-a', '-t', to.svc, '-r', rip, '-m']);
+    say(`\nTwo ${seconds} s floods (${to.tool}), curling the VIP during each:`);
+    const off = await round(lab, d, to, 'never', seconds);
     say(report(off));
     await new Promise((res) => setTimeout(res, 2000));
-    const on = await round(lab, d, 'auto', seconds);
+    const on = await round(lab, d, to, 'auto', seconds);
     say(report(on));
     typed(d, ['--engine']);
   } finally {

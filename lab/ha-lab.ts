@@ -161,8 +161,9 @@ vrrp-notify-fifo ${VRRP_FIFO}
 }
 
 /**
- * lab/ha-probe.ts in namespace `ns` against the VIP: `conns` keep-alive connections asking every
- * `pauseMs` for `seconds`, and a new connection every `pauseMs`; resolves with its result.
+ * lab/ha-probe.ts in namespace `ns` against the VIP (or `host`, an IPv6 VIP): `conns` keep-alive
+ * connections asking every `pauseMs` for `seconds`, and a new connection every `pauseMs`;
+ * resolves with its result.
  */
 export function runProbe(
   ns: string,
@@ -170,6 +171,7 @@ export function runProbe(
   seconds: number,
   timeoutMs: number,
   pauseMs = 20,
+  host = VIP,
 ): Promise<ProbeResult> {
   const script = join(ROOT, 'lab', 'ha-probe.ts');
   const js = join(ROOT, 'dist', 'lab', 'ha-probe.js');
@@ -185,7 +187,7 @@ export function runProbe(
       String(seconds + 30),
       process.execPath,
       ...args,
-      VIP,
+      host,
       '80',
       String(conns),
       String(seconds),

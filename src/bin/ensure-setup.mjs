@@ -23,6 +23,7 @@ const APT = {
     tshark: 'tshark',
     nft: 'nftables',
     hping3: 'hping3',
+    'atk6-thcsyn6': 'thc-ipv6',
     wrk: 'wrk',
   },
   lab: {
@@ -74,13 +75,15 @@ const APT = {
     clang: 'clang',
     '/usr/include/bpf/bpf_helpers.h': 'libbpf-dev',
   },
-  // `npm run lab -- flood` asks for this mode itself (hping3 only for that lab).
+  // `npm run lab -- flood` asks for this mode itself (hping3, and THC's thcsyn6 for --ipv6, only
+  // for that lab).
   flood: {
     ip: 'iproute2',
     curl: 'curl',
     nginx: 'nginx-light',
     nft: 'nftables',
     hping3: 'hping3',
+    'atk6-thcsyn6': 'thc-ipv6',
   },
   bench: {
     ip: 'iproute2',
