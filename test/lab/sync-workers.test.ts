@@ -13,9 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fanoutWorker } from '../../src/io/fanout-program.ts';
-import { ControlClient } from '../../src/wire/client.ts';
 import { ip, netnsUnavailable, nsExec, NsSet } from '../../lab/netns.ts';
-import { ipv4Hosts, startTsvsd, syncStats, twoDirectors, tsvsadm } from '../helpers/sync-lab.ts';
+import { ipv4Hosts, startDaemonWhenReady, startTsvsd, syncStats, twoDirectors, tsvsadm } from '../helpers/sync-lab.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
 
@@ -110,22 +109,7 @@ if (why !== null) {
           tsvsadm(s1, ['-L', '--daemon']).stdout,
           'master sync daemon (mcast=eth1, syncid=9, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n',
         );
-        await waitFor(
-          'lvs2 starting its backup daemon',
-          async () => {
-            const c = await ControlClient.connect(s2);
-            try {
-              await c.request('daemon.start', { state: 'backup', mcastIfn: 'eth1', syncid: 9 });
-              return true;
-            } catch (e) {
-              if (/needs the packet engine/.test((e as Error).message)) return false;
-              throw e;
-            } finally {
-              c.close();
-            }
-          },
-          { timeoutMs: 30_000, intervalMs: 300 },
-        );
+        await startDaemonWhenReady(s2, { state: 'backup', mcastIfn: 'eth1', syncid: 9 });
         t.equal(
           tsvsadm(s2, ['-L', '--daemon']).stdout,
           'backup sync daemon (mcast=eth1, syncid=9, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n',
