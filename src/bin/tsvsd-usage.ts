@@ -62,7 +62,8 @@ Cores: workers N|auto (default 1: the data path on the main thread; auto = one p
 runs the data path in N threads, each with its own rings in a PACKET_FANOUT group per interface,
 its own connection shard, state file (PATH.wI-of-N) and full-NAT port slice; a start with
 another N deals the old shards to the new workers; trace merges the workers' events, capture
-writes PREFIX-wI-in/out.pcap per worker, vrrp-state switches them all; sync needs workers 1.
+writes PREFIX-wI-in/out.pcap per worker, vrrp-state switches them all, and each worker syncs
+its own connections while a backup deals synced entries to the worker their flow reaches.
 
 An interface that goes away (deleted, or gone with its veth peer's namespace) is logged as an
 error and shown by tsvsadm --engine and tsvs_interface_up 0; rules, connections and counters

@@ -16,6 +16,7 @@ import type { EngineConfig } from '../datapath/engine-config.ts';
 import { HealthWiring } from '../daemon/health-wiring.ts';
 import { readConfig } from '../daemon/config-file.ts';
 import { wireSync, type SyncDaemons } from '../daemon/sync-daemon.ts';
+import { engineSyncHost } from '../daemon/sync-host.ts';
 import { metricsSnapshot } from '../daemon/metrics-provider.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
 import { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
@@ -112,15 +113,15 @@ async function main(): Promise<void> {
   }
   startEngineCfg = engineCfg;
   let sync: SyncDaemons | null = null;
-  if (engine?.engine === null) log.info('connection sync is not available with [engine] workers above 1');
-  else if (engine !== null) {
+  if (engine !== null) {
     try {
+      const host = engine.engine !== null ? engineSyncHost(engine.engine, daemon.table, log) : engine.syncHost!;
       sync = await wireSync(
         daemon,
-        engine.engine,
+        host,
         log,
         flags.config !== undefined ? await readConfig(flags.config) : null,
-        handedSync,
+        engine.handedSync ?? handedSync,
       );
     } catch (e) {
       log.error('tsvsd cannot start its sync daemons', { error: (e as Error).message });

@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { SyncHost } from './sync-host.ts';
 import { DROP_NAMES } from '../lib/drops.ts';
 import type { EngineConfig } from '../datapath/engine-config.ts';
 import { EngineDataPlane, engineConnSource } from './engine-data-plane.ts';
@@ -41,6 +42,10 @@ export interface RunningEngine {
    * are, for the successor to keep; returns what it needs beside the state file.
    */
   handOver(): Omit<Handover, 'pid'> | Promise<Omit<Handover, 'pid'>>;
+  /** Where the sync daemons run when the data path is in worker threads (workers-sync.ts). */
+  readonly syncHost?: SyncHost;
+  /** The sync daemons a predecessor handed over to a start that asked for the handover itself. */
+  readonly handedSync?: readonly Record<string, unknown>[];
 }
 
 /**

@@ -28,6 +28,7 @@ import { memory6Of, openConnState6, restoreState6, stateInfo6 } from './restore-
 import { learnNeighbours } from './handover.ts';
 import { Logger } from '../lib/logger.ts';
 import { runWorkerOp } from './worker-ops.ts';
+import { WorkerSync } from './worker-sync.ts';
 import {
   REPORT_CONNS_MAX,
   type CounterRow,
@@ -82,6 +83,8 @@ const table = new ServiceTable({ findScheduler });
 const log = new Logger({ level: 'debug', format: 'json', write: (json) => post({ type: 'log', json }) });
 /** Built at 'start': the engine's columns live in the shard's state file, opened only then. */
 let engine: Engine | null = null;
+/** The sync daemons' part in this thread (worker-sync.ts), once the engine runs. */
+let sync: WorkerSync | null = null;
 let stateInfo: Record<string, unknown> = {};
 /** The newest rule set: applied at once once the engine runs, kept until then. */
 let latest: RuleSet = init.rules;
@@ -139,6 +142,7 @@ function start(m: ToWorker & { type: 'start' }): void {
     portReturned: (p, ifindex) => post({ type: 'portBack', port: p, ifindex }),
   });
   engine = e;
+  sync = new WorkerSync(e, table, init.index, init.workers, log);
   applyRules(e, latest);
   const restored = restoreState(e, table, state?.attach === true, m.state.imported, Date.now());
   if (restored !== null)
@@ -169,6 +173,7 @@ function start(m: ToWorker & { type: 'start' }): void {
 function stop(): void {
   if (reportTimer !== null) clearInterval(reportTimer);
   reportTimer = null;
+  sync?.stopAll(); // a sync socket would keep the thread alive
   if (engine !== null) engine.stop();
   else io.close();
   port.close();
@@ -208,7 +213,16 @@ port.on('message', (m: ToWorker) => {
       else post({ type: 'rejoined', port: m.port, ifindex: 0, rx: 0, jumbo: 0, error: 'the worker is not started' });
       break;
     case 'op':
-      post(runWorkerOp(engine, init.index, m.id, m.op, m.args));
+      if (m.op !== 'sync') post(runWorkerOp(engine, init.index, m.id, m.op, m.args));
+      else if (sync === null) post(runWorkerOp(null, init.index, m.id, m.op, m.args));
+      else
+        sync.op(m.args).then(
+          (result) => post({ type: 'opReply', id: m.id, result, error: '' }),
+          (err: unknown) => post({ type: 'opReply', id: m.id, result: null, error: (err as Error).message }),
+        );
+      break;
+    case 'syncMessage':
+      sync?.message(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
       break;
     case 'stop':
       stop();

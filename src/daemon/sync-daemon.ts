@@ -1,16 +1,14 @@
 // The connection sync daemons of tsvsd: --start-daemon / --stop-daemon / -L --daemon over the
 // control socket, each daemon a UDP multicast socket in tsvsd's network namespace
 // (start_sync_thread, stop_sync_thread in ip_vs_sync.c; ip_vs_genl_new_daemon /
-// ip_vs_genl_dump_daemons in ip_vs_ctl.c); each running daemon is a SyncThread (sync-thread.ts).
+// ip_vs_genl_dump_daemons in ip_vs_ctl.c); each running daemon is a SyncRun of a SyncHost
+// (sync-host.ts): on the engine of this thread, or on the data-path threads (workers-sync.ts).
 
 import { networkInterfaces } from 'node:os';
 import { TsvsError } from '../lib/errors.ts';
 import { ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ipvsError } from '../model/ipvs-errors.ts';
-import type { Engine } from '../datapath/engine.ts';
-import type { SyncServices } from '../sync/sync-family.ts';
-import { SyncConnState } from '../sync/sync-conn-state.ts';
 import {
   DEFAULT_MCAST_IFN,
   DEFAULT_SYNC_GROUP,
@@ -21,7 +19,7 @@ import {
   MIN_BACKUP_MAXLEN,
 } from '../sync/sync-proto.ts';
 import { parseSyncRequest, startDaemonRequests, type SyncDaemonConfig, type SyncState } from './sync-request.ts';
-import { startSyncBackup, startSyncMaster, type SyncThread } from './sync-thread.ts';
+import type { SyncHost, SyncRun } from './sync-host.ts';
 import type { TsvsDaemon } from './daemon.ts';
 import type { DaemonConfig } from './config-file.ts';
 
@@ -38,19 +36,12 @@ function ifaceAddr(name: string): string | null {
 }
 
 export class SyncDaemons {
-  private readonly running = new Map<SyncState, SyncThread>();
-  /** The sync fields of the IPv4 connections and of the IPv6 ones (null without IPv6), by conn id. */
-  private readonly st: SyncConnState;
-  private readonly st6: SyncConnState | null;
+  private readonly running = new Map<SyncState, SyncRun>();
 
   constructor(
-    private readonly engine: Engine,
-    private readonly services: SyncServices,
+    private readonly host: SyncHost,
     private readonly log: Logger,
-  ) {
-    this.st = new SyncConnState(engine.conns.table.capacity);
-    this.st6 = engine.v6 === null ? null : new SyncConnState(engine.v6.cm.t6.table.capacity);
-  }
+  ) {}
 
   /** ip_vs_genl_new_daemon + start_sync_thread. */
   async start(raw: Record<string, unknown>): Promise<void> {
@@ -72,10 +63,7 @@ export class SyncDaemons {
       mcastPort: req.mcastPort === 0 ? DEFAULT_SYNC_PORT : req.mcastPort,
       mcastTtl: req.mcastTtl === 0 ? DEFAULT_SYNC_TTL : req.mcastTtl,
     };
-    const r = master
-      ? await startSyncMaster(this.engine, this.st, this.st6, cfg, addr, this.log)
-      : await startSyncBackup(this.engine, this.services, this.st, this.st6, cfg, addr);
-    this.running.set(cfg.state, r);
+    this.running.set(cfg.state, await this.host.start(cfg, addr));
     this.log.info('sync daemon started', {
       state: cfg.state,
       mcast: cfg.mcastIfn,
@@ -91,21 +79,13 @@ export class SyncDaemons {
     if (state !== 'master' && state !== 'backup') throw new TsvsError('EBADREQ', 'state must be master or backup');
     const r = this.running.get(state);
     if (r === undefined) throw ipvsError('stop-daemon', 'ESRCH');
-    this.close(r);
+    r.close();
     this.running.delete(state);
     this.log.info('sync daemon stopped', { state });
   }
 
-  private close(r: SyncThread): void {
-    r.cancel();
-    if (r.master !== null && this.engine.pipeline.sync === r.master) this.engine.pipeline.sync = null;
-    const v6 = this.engine.v6;
-    if (r.master6 !== null && v6 !== null && v6.sync === r.master6) v6.sync = null;
-    r.sock.close();
-  }
-
   stopAll(): void {
-    for (const r of this.running.values()) this.close(r);
+    for (const r of this.running.values()) r.close();
     this.running.clear();
   }
 
@@ -120,23 +100,11 @@ export class SyncDaemons {
   }
 
   /** ip_vs_genl_dump_daemons: master first, then backup. */
-  list(): SyncDaemonInfo[] {
+  async list(): Promise<SyncDaemonInfo[]> {
     const out: SyncDaemonInfo[] = [];
     for (const state of ['master', 'backup'] as const) {
       const r = this.running.get(state);
-      if (r === undefined) continue;
-      const m = r.master;
-      const stats: Record<string, number> = m
-        ? {
-            connsSynced: m.connsSynced,
-            messagesSent: m.messagesSent,
-            bytesSent: m.bytesSent,
-            queued: m.queueLength,
-            connsDropped: m.connsDropped,
-            sendErrors: r.sendErrors,
-          }
-        : { ...r.backup!.stats };
-      out.push({ ...r.cfg, stats });
+      if (r !== undefined) out.push({ ...r.cfg, stats: await r.stats() });
     }
     return out;
   }
@@ -152,12 +120,12 @@ export class SyncDaemons {
  */
 export async function wireSync(
   daemon: TsvsDaemon,
-  engine: Engine,
+  host: SyncHost,
   log: Logger,
   config: DaemonConfig | null,
   handed: readonly Record<string, unknown>[] = [],
 ): Promise<SyncDaemons> {
-  const sync = new SyncDaemons(engine, daemon.table, log);
+  const sync = new SyncDaemons(host, log);
   daemon.addOp('daemon.start', (a) => sync.start(a).then(() => ({})));
   daemon.addOp('daemon.stop', (a) => (sync.stop(a), {}));
   daemon.addOp('daemon.list', () => sync.list());

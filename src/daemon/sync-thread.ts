@@ -7,7 +7,7 @@ import { TsvsError } from '../lib/errors.ts';
 import { inetAton, ipToString } from '../lib/inet.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Engine } from '../datapath/engine.ts';
-import { SyncBackup } from '../sync/sync-backup.ts';
+import { SyncBackup, type SyncEntryFilter } from '../sync/sync-backup.ts';
 import { SyncFamily4, SyncFamily6, type SyncServices } from '../sync/sync-family.ts';
 import type { SyncConnState } from '../sync/sync-conn-state.ts';
 import { SyncMaster } from '../sync/sync-master.ts';
@@ -47,6 +47,8 @@ export async function startSyncMaster(
   cfg: SyncDaemonConfig,
   addr: string,
   log: Logger,
+  /** The rate bound of this master: a share of SYNC_MAX_MESSAGES_PER_SEC when several threads send. */
+  maxPerSec = SYNC_MAX_MESSAGES_PER_SEC,
 ): Promise<SyncThread> {
   const io = engine.io;
   const port = io.ports.findIndex((p) => p.name === cfg.mcastIfn);
@@ -75,19 +77,19 @@ export async function startSyncMaster(
   // the kernel's own sync socket. libpcap sends bytes as they are: the checksum is summed here.
   const offload = io instanceof AfPacketIo;
   let wakeTimer: NodeJS.Timeout | null = null;
-  let tokens = SYNC_MAX_MESSAGES_PER_SEC;
+  let tokens = maxPerSec;
   let lastRefill = Date.now();
   // The rate bound: a token bucket of messages; what it holds back stays queued. A partly filled
   // message is queued here once old enough; its timer was armed by its first entry (wake).
   const drain = (): void => {
     const now = Date.now();
     m.flushOld(now);
-    tokens = Math.min(SYNC_MAX_MESSAGES_PER_SEC, tokens + ((now - lastRefill) * SYNC_MAX_MESSAGES_PER_SEC) / 1000);
+    tokens = Math.min(maxPerSec, tokens + ((now - lastRefill) * maxPerSec) / 1000);
     lastRefill = now;
     const n = m.sendQueued(Math.floor(tokens));
     tokens -= n;
     if (ring && n > 0) io.flush();
-    if (m.queueLength > 0) wake(Math.max(1, Math.ceil(1000 / SYNC_MAX_MESSAGES_PER_SEC)));
+    if (m.queueLength > 0) wake(Math.max(1, Math.ceil(1000 / maxPerSec)));
     else {
       const due = m.flushDueInMs(now);
       if (due >= 0) wake(Math.max(1, due));
@@ -146,7 +148,42 @@ export async function startSyncMaster(
   return r;
 }
 
-/** make_receive_sock: bound to group:port with reuse, joined on the interface. */
+/** The backup's reading of messages into the engine's tables (ip_vs_process_message's target). */
+export function syncBackupOf(
+  engine: Engine,
+  services: SyncServices,
+  st: SyncConnState,
+  st6: SyncConnState | null,
+  syncid: number,
+  filter: SyncEntryFilter | null = null,
+): SyncBackup {
+  const c = engine.conns;
+  const v4 = new SyncFamily4(c.table, c.expiry, c.timeouts, st, services);
+  const cm6 = engine.v6 === null ? null : engine.v6.cm;
+  const v6 =
+    cm6 === null || st6 === null ? null : new SyncFamily6(cm6.t6, cm6.conns.expiry, cm6.conns.timeouts, st6, services);
+  return new SyncBackup(v4, v6, syncid, 3, filter);
+}
+
+/**
+ * make_receive_sock: bound to group:port with reuse, joined on the interface. A datagram longer
+ * than sync_maxlen fails the kernel's size check (it reads at most that many bytes): tooLong().
+ */
+export async function openSyncReceiver(
+  cfg: SyncDaemonConfig,
+  addr: string,
+  onMessage: (msg: Buffer) => void,
+  tooLong: () => void,
+): Promise<dgram.Socket> {
+  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const group = ipToString(cfg.mcastGroup);
+  await bindSocket(sock, { address: group, port: cfg.mcastPort });
+  sock.addMembership(group, addr);
+  sock.on('message', (msg) => (msg.length > cfg.syncMaxlen ? tooLong() : onMessage(msg)));
+  return sock;
+}
+
+/** A backup daemon over this thread's engine. */
 export async function startSyncBackup(
   engine: Engine,
   services: SyncServices,
@@ -155,26 +192,41 @@ export async function startSyncBackup(
   cfg: SyncDaemonConfig,
   addr: string,
 ): Promise<SyncThread> {
-  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-  const group = ipToString(cfg.mcastGroup);
-  await bindSocket(sock, { address: group, port: cfg.mcastPort });
-  sock.addMembership(group, addr);
-  const c = engine.conns;
-  const v4 = new SyncFamily4(c.table, c.expiry, c.timeouts, st, services);
-  const cm6 = engine.v6 === null ? null : engine.v6.cm;
-  const v6 =
-    cm6 === null || st6 === null ? null : new SyncFamily6(cm6.t6, cm6.conns.expiry, cm6.conns.timeouts, st6, services);
-  const b = new SyncBackup(v4, v6, cfg.syncid);
-  sock.on('message', (msg) => {
-    // The kernel reads at most sync_maxlen bytes: a longer datagram fails the size check.
-    if (msg.length > cfg.syncMaxlen) {
+  const b = syncBackupOf(engine, services, st, st6, cfg.syncid);
+  const sock = await openSyncReceiver(
+    cfg,
+    addr,
+    (msg) => b.processMessage(msg, msg.length, Date.now()),
+    () => {
       b.stats.messages++;
       b.stats.badLength++;
-      return;
-    }
-    b.processMessage(msg, msg.length, Date.now());
-  });
+    },
+  );
   return { cfg, sock, master: null, master6: null, backup: b, cancel: () => {}, sendErrors: 0 };
+}
+
+/** Stops a daemon: its timer, its hooks in the engine's pipelines, its socket. */
+export function closeSyncThread(engine: Engine, r: SyncThread): void {
+  r.cancel();
+  if (r.master !== null && engine.pipeline.sync === r.master) engine.pipeline.sync = null;
+  const v6 = engine.v6;
+  if (r.master6 !== null && v6 !== null && v6.sync === r.master6) v6.sync = null;
+  r.sock.close();
+}
+
+/** A daemon's counters as -L --daemon --stats shows them. */
+export function syncThreadStats(r: SyncThread): Record<string, number> {
+  const m = r.master;
+  return m
+    ? {
+        connsSynced: m.connsSynced,
+        messagesSent: m.messagesSent,
+        bytesSent: m.bytesSent,
+        queued: m.queueLength,
+        connsDropped: m.connsDropped,
+        sendErrors: r.sendErrors,
+      }
+    : { ...r.backup!.stats };
 }
 
 function bindSocket(sock: dgram.Socket, opts: dgram.BindOptions): Promise<void> {

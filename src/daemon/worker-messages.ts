@@ -91,10 +91,12 @@ export type ToWorker =
       readonly op: WorkerOp;
       readonly args: Readonly<Record<string, unknown>>;
     }
+  /** A datagram the backup sync daemon's socket received, for this worker's SyncBackup (worker-sync.ts). */
+  | { readonly type: 'syncMessage'; readonly data: Uint8Array }
   | { readonly type: 'stop' };
 
-/** The control ops a worker's engine answers itself (worker-ops.ts). */
-export type WorkerOp = 'trace' | 'capture' | 'standby';
+/** The control ops a worker's engine answers itself (worker-ops.ts; 'sync': worker-sync.ts). */
+export type WorkerOp = 'trace' | 'capture' | 'standby' | 'sync';
 
 export type FromWorker =
   | { readonly type: 'joined'; readonly groupIds: FanoutGroups }

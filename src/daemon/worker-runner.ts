@@ -25,6 +25,7 @@ import { CONN6_SPEC } from '../conn/conn-layout6.ts';
 import { loadForeign, removeForeign, shardPath } from './state-reshard.ts';
 import { requestHandover, type Handover } from './handover.ts';
 import { addWorkerOps, type WorkerOps } from './workers-ops.ts';
+import { WorkersSyncHost } from './workers-sync.ts';
 
 export async function startWorkerEngine(
   daemon: TsvsDaemon,
@@ -98,7 +99,11 @@ export async function startWorkerEngine(
     throw e;
   }
   ops.resync();
-  workers.onRestarted = ops.resync;
+  const syncHost = new WorkersSyncHost(() => workers.threadList, log);
+  workers.onRestarted = () => {
+    ops.resync();
+    syncHost.restarted();
+  };
   const { vrrp, fifo } = ops;
   daemon.addOp('engine.stats', () => {
     const s = workers.stats();
@@ -117,6 +122,8 @@ export async function startWorkerEngine(
   log.info('packet engine running', { backend: 'af_packet', ports: ifnames.join(','), workers: count });
   return {
     engine: null,
+    syncHost,
+    handedSync: handed?.sync ?? [],
     reconfigure(next) {
       for (const f of diffEngineConfig(cfg, next).refused) log.warn(refusedMessage(f));
       for (const f of diffEngineConfig(cfg, next).live)

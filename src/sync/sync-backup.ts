@@ -40,6 +40,14 @@ export class SyncBackupStats {
   tableFull = 0;
 }
 
+/**
+ * Which entries of a message this backup installs: with several data-path threads each has its
+ * own table and takes the entries whose frames the fanout program hands it (src/daemon/sync-deal.ts).
+ */
+export interface SyncEntryFilter {
+  takes(e: SyncEntry): boolean;
+}
+
 export class SyncBackup {
   readonly stats = new SyncBackupStats();
   private readonly h = new SyncHeader();
@@ -54,6 +62,8 @@ export class SyncBackup {
     readonly syncid: number,
     /** sync_threshold: a synced entry's in_pkts. */
     private readonly threshold = 3,
+    /** null: every entry is this backup's (one table). An entry not taken is not counted here. */
+    private readonly filter: SyncEntryFilter | null = null,
   ) {}
 
   /** ip_vs_process_message: one received datagram. */
@@ -81,11 +91,12 @@ export class SyncBackup {
         s.corrupt++;
         return;
       }
+      p = e.next;
+      if (this.filter !== null && !this.filter.takes(e)) continue;
       s.entries++;
       const f = e.inet6 ? this.v6 : this.v4;
       if (rc > 0 || f === null || !this.valid(e)) s.skipped++;
       else this.count(procConn(f, e, this.threshold, nowMs));
-      p = e.next;
     }
   }
 

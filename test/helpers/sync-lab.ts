@@ -30,6 +30,29 @@ export async function syncStats(socket: string): Promise<Record<string, number>>
   }
 }
 
+/**
+ * daemon.start over the control socket, asked again while the engine is not yet running (the
+ * socket answers before the engine starts, its workers take a while): resolves once started.
+ */
+export async function startDaemonWhenReady(socket: string, args: Record<string, unknown>): Promise<void> {
+  await waitFor(
+    `the ${String(args['state'])} sync daemon started`,
+    async () => {
+      const c = await ControlClient.connect(socket);
+      try {
+        await c.request('daemon.start', args);
+        return true;
+      } catch (e) {
+        if (/needs the packet engine/.test((e as Error).message)) return false;
+        throw e;
+      } finally {
+        c.close();
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 300 },
+  );
+}
+
 /** "mm:ss" of -Lc's expire column in seconds. */
 export function seconds(mmss: string): number {
   const [m, s] = mmss.split(':').map(Number);
