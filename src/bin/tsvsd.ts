@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   });
   try {
     await daemon.prepare();
+    daemon.startGate.hold();
     if (!takeover) await daemon.listen();
   } catch (e) {
     log.error('tsvsd cannot start', { error: (e as Error).message });
@@ -223,6 +224,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   started = true;
+  daemon.startGate.open();
   if (flags.pidFile !== undefined) writePidFile(flags.pidFile, log);
   if (hupWaiting) {
     log.info('SIGHUP during the start: reloading the config now');

@@ -23,6 +23,7 @@ import { resolveGroup } from './config-daemon.ts';
 import { LEVELS, type Level, type Logger } from '../lib/logger.ts';
 import type { ForwardLookup } from '../ipvsadm/resolve-hosts.ts';
 import { findScheduler } from '../sched/registry.ts';
+import { StartGate } from './start-gate.ts';
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -53,6 +54,8 @@ export class TsvsDaemon {
   private rulesFile: string;
   private socketFile: string;
   private readonly extraOps = new Map<string, ExtraOp>();
+  /** Requests for ops the start adds, asked before it added them (start-gate.ts). */
+  readonly startGate = new StartGate();
   private trashTimer: NodeJS.Timeout | null = null;
   private configRules: ConfigRules | null = null;
   private readonly reloadHooks: ReloadHook[] = [];
@@ -177,8 +180,9 @@ export class TsvsDaemon {
     const handlers = new ControlHandlers({ ...ctx, persist: () => this.persist() });
     this.server = new ControlServer({
       path: this.socketPath,
-      handle: (op, args) => {
+      handle: async (op, args) => {
         this.log.debug('control request', { op });
+        await this.startGate.before(op, this.extraOps.has(op));
         const extra = this.extraOps.get(op);
         if (extra !== undefined)
           return Promise.resolve(

@@ -31,26 +31,17 @@ export async function syncStats(socket: string): Promise<Record<string, number>>
 }
 
 /**
- * daemon.start over the control socket, asked again while the engine is not yet running (the
- * socket answers before the engine starts, its workers take a while): resolves once started.
+ * daemon.start over the control socket, as `tsvsadm --start-daemon` asks it. Asked right after
+ * tsvsd answers -Ln, while its workers may still be starting: tsvsd holds the request until its
+ * start is over (src/daemon/start-gate.ts), so it must succeed the first time.
  */
-export async function startDaemonWhenReady(socket: string, args: Record<string, unknown>): Promise<void> {
-  await waitFor(
-    `the ${String(args['state'])} sync daemon started`,
-    async () => {
-      const c = await ControlClient.connect(socket);
-      try {
-        await c.request('daemon.start', args);
-        return true;
-      } catch (e) {
-        if (/needs the packet engine/.test((e as Error).message)) return false;
-        throw e;
-      } finally {
-        c.close();
-      }
-    },
-    { timeoutMs: 30_000, intervalMs: 300 },
-  );
+export async function startSyncDaemon(socket: string, args: Record<string, unknown>): Promise<void> {
+  const c = await ControlClient.connect(socket);
+  try {
+    await c.request('daemon.start', args);
+  } finally {
+    c.close();
+  }
 }
 
 /** "mm:ss" of -Lc's expire column in seconds. */

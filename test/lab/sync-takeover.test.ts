@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 import { waitLine } from '../helpers/wait-line.ts';
 import {
   ipv4Hosts,
-  startDaemonWhenReady,
+  startSyncDaemon,
   startTsvsd,
   twoDirectors,
   twoRequestsJs,
@@ -53,8 +53,8 @@ if (why !== null) {
         const master = 'master sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n';
         const backup = 'backup sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n';
         // The control socket answers before the engine runs: asked until the engine serves the op.
-        await startDaemonWhenReady(s1, { state: 'master', mcastIfn: 'eth1', syncid: 7 });
-        await startDaemonWhenReady(s2, { state: 'backup', mcastIfn: 'eth1', syncid: 7 });
+        await startSyncDaemon(s1, { state: 'master', mcastIfn: 'eth1', syncid: 7 });
+        await startSyncDaemon(s2, { state: 'backup', mcastIfn: 'eth1', syncid: 7 });
         t.equal(tsvsadm(s1, ['-L', '--daemon']).stdout, master, 'lvs1 runs the master daemon');
         t.equal(tsvsadm(s2, ['-L', '--daemon']).stdout, backup, 'lvs2 runs the backup daemon');
 
