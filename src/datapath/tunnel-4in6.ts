@@ -17,10 +17,12 @@
 // device's MTU less the outer IPv6 header (and GUE), less than IPV6_MIN_MTU of room fails the
 // route; ensure_mtu_is_adequate() then applies the rules of the packet's own family, IPv4's: with
 // DF over the room, ICMP fragmentation needed with mtu = the room from the VIP, dropped. Without DF
-// the kernel sends it with ignore_df and ip6_fragment() cuts the outer IPv6 packet into fragments;
-// tsvs does not build IPv6 fragments: that case stays a counted tunnel_family drop.
+// the kernel sends it with ignore_df and ip6_fragment() cuts the outer IPv6 packet into fragments
+// (tunnel-frag6.ts).
+//
+//   too big, no DF: [vnet][eth 0x86dd][outer IPv6 40, nh 44][frag 8][UDP + GUE]?[inner IPv4 ...] -> fragments
 
-import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../lib/drops.ts';
+import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../lib/drops.ts';
 import { IPPROTO_UDP } from '../lib/inet.ts';
 import { TUN_TYPE_GUE, type Dest } from '../model/dest.ts';
 import { IPV6_MIN_MTU } from '../packet/build-icmp6.ts';
@@ -28,6 +30,8 @@ import { ETH_P_IPV6 } from '../packet/ethernet.ts';
 import type { ParsedFrame } from '../packet/parsed-frame.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { gueLen, gueRemcsum } from './gue-encap.ts';
+import { completePartialCsum } from './tunnel-frag.ts';
+import { FRAGH, TunnelFrag6 } from './tunnel-frag6.ts';
 import { tunnelHeadroom } from './tunnel-headroom.ts';
 import { gueOver6, IP6H, IPPROTO_IPIP, outerSource6, setEthType, writeOuter6 } from './tunnel-outer.ts';
 import type { TunnelSend, TunnelXmit } from './tunnel-xmit.ts';
@@ -35,12 +39,22 @@ import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
 
 export class Tunnel4in6 implements TunnelSend {
+  /** The outer IPv6 packets of IPv4 packets without DF over the room (ip6_fragment()). */
+  readonly frag: TunnelFrag6;
+
   constructor(
     /** The IPv4 transmitter: its ICMP fragmentation-needed errors (the inner family's rule). */
     private readonly tun4: TunnelXmit,
     private readonly xmit: Xmit,
     private readonly x6: Xmit6,
-  ) {}
+  ) {
+    this.frag = new TunnelFrag6(x6);
+  }
+
+  /** Per batch: the fragment slots are free again once the previous batch was flushed. */
+  beginBatch(): void {
+    this.frag.beginBatch();
+  }
 
   /** Encapsulate the IPv4 packet toward the IPv6 dest and send it; DROP_NONE or the drop reason. */
   send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest): number {
@@ -56,21 +70,30 @@ export class Tunnel4in6 implements TunnelSend {
     if (mtu < IPV6_MIN_MTU) return DROP_NO_ROUTE; // "mtu less than 1280": the route fails
     if (f.gso !== 0) return DROP_TUNNEL_GSO;
     const innerLen = f.ipTotalLen;
-    if (innerLen > mtu) {
-      if (f.dontFrag === 0) return DROP_TUNNEL_FAMILY; // ip6_fragment() of the outer packet: not built
+    const tooBig = innerLen > mtu;
+    if (tooBig && f.dontFrag !== 0) {
       this.tun4.fragNeeded(buf, f, mtu);
       return DROP_FRAG_NEEDED;
     }
+    // A packet that leaves in fragments gets its inner checksum now (skb_checksum_help() in
+    // ip6_fragment()), unless the remote end completes it (GUE remote checksum).
+    if (f.csumPartial !== 0 && tooBig && !remcsum) completePartialCsum(buf, f);
+    const fh = tooBig ? FRAGH : 0; // room for the fragment header ip6_fragment() inserts
     const vnet = flags & RXF_VNET_HDR;
     const l2 = f.l3Off - f.frameOff;
-    const no = tunnelHeadroom(buf, f.frameOff, l2, hlen, vnet, remcsum);
+    const no = tunnelHeadroom(buf, f.frameOff, l2, hlen + fh, vnet, tooBig || remcsum);
     const o = no + l2;
     setEthType(buf, o, ETH_P_IPV6);
     const gue = dest.tunType === TUN_TYPE_GUE;
-    writeOuter6(buf, o, f.ipTos, innerLen + hlen - IP6H, gue ? IPPROTO_UDP : IPPROTO_IPIP, f.ttl, saddr, rip, 0);
+    const nh = gue ? IPPROTO_UDP : IPPROTO_IPIP;
+    writeOuter6(buf, o, f.ipTos, innerLen + hlen - IP6H, nh, f.ttl, saddr, rip, 0);
     if (gue) {
-      const lco = f.csumPartial !== 0 && !remcsum;
-      gueOver6(buf, f, o + IP6H, innerLen + hlen - IP6H, dest, remcsum, lco, IPPROTO_IPIP, saddr, rip);
+      const lco = f.csumPartial !== 0 && !tooBig && !remcsum;
+      gueOver6(buf, f, o + IP6H + fh, innerLen + hlen - IP6H, dest, remcsum, lco, IPPROTO_IPIP, saddr, rip);
+    }
+    if (tooBig) {
+      buf[o + IP6H] = nh; // the fragment header's next header; TunnelFrag6 fills the rest
+      return this.frag.send(buf, no, l2, f.frameLen + hlen + fh, this.xmit.mtus[port]!, hop);
     }
     return this.x6.sendVia(hop, buf, no, f.frameLen + hlen, vnet);
   }

@@ -28,11 +28,10 @@ import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { gueLen, gueRemcsum } from './gue-encap.ts';
 import { tunnelHeadroom } from './tunnel-headroom.ts';
 import { gueOver4, IPH, IPPROTO_IPV6, setEthType, writeOuter4 } from './tunnel-outer.ts';
-import type { TunnelSend } from './tunnel-xmit.ts';
 import type { TunnelXmit6 } from './tunnel-xmit6.ts';
 import type { Xmit } from './xmit.ts';
 
-export class Tunnel6in4 implements TunnelSend {
+export class Tunnel6in4 {
   /** ip_select_ident(): the outer packets' ids (never DF, so always numbered). */
   private ipId = 1;
 

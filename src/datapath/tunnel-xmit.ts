@@ -30,6 +30,8 @@ import type { Xmit } from './xmit.ts';
 /** A transmitter of one connection's packets toward its real server: DROP_NONE or a drop reason. */
 export interface TunnelSend {
   send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest): number;
+  /** Per batch: slots of the previous batch are free again. */
+  beginBatch(): void;
 }
 
 const ICMP_SLOTS = 16;
@@ -59,6 +61,7 @@ export class TunnelXmit {
   beginBatch(): void {
     this.icmpUsed = 0;
     this.frag.beginBatch();
+    this.to6?.beginBatch();
   }
 
   /**

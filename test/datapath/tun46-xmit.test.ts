@@ -122,7 +122,7 @@ t.test('4in6: the IPv4 packet inside IPv6 DIP6 -> RIP6, next header 4, TOS and T
   t.equal(engine.pipeline.forwardedIn, 1);
 });
 
-t.test('4in6 too big: DF gets ICMP fragmentation needed with MTU less 40; no DF is a tunnel_family drop', async (t) => {
+t.test('4in6 too big with DF: ICMP fragmentation needed with MTU less 40, from the VIP', async (t) => {
   const { io, engine } = lab4in6(dest6());
   io.inject(0, buildFrame(syn4));
   io.deliver();
@@ -134,15 +134,41 @@ t.test('4in6 too big: DF gets ICMP fragmentation needed with MTU less 40; no DF 
   const icmp = io.sent[0]!.frame;
   t.equal(icmp.readUInt16BE(12), 0x0800, 'IPv4: the rule of the packet family');
   t.same([icmp[14 + 9], icmp[34], icmp[35], icmp.readUInt16BE(34 + 6)], [1, 3, 4, 1460], 'frag needed, mtu 1460');
+  t.equal(hex(icmp.subarray(26, 30)), hex(Buffer.from([192, 168, 88, 5])), 'from the VIP');
   t.equal(engine.drops.counts[DROP_FRAG_NEEDED], 1);
   io.sent.length = 0;
-  io.inject(0, buildFrame({ ...big, df: false }));
-  io.deliver();
-  t.equal(io.sent.length, 0, 'no IPv6 fragments are built');
-  t.equal(engine.drops.counts[DROP_TUNNEL_FAMILY], 1, 'counted as tunnel_family');
   io.inject(0, buildFrame({ ...big, payload: 'x'.repeat(1460 - 40) }));
   io.deliver();
-  t.equal(io.sent[0]!.frame.length, 14 + 1500, '1460 bytes fit: a 1500-byte outer packet');
+  t.equal(io.sent[0]!.frame.length, 14 + 1500, '1460 bytes fit: a 1500-byte outer packet, no fragment header');
+  t.equal(io.sent[0]!.frame[20], 4, 'next header 4');
+});
+
+t.test('4in6 too big without DF: the outer IPv6 packet in fragments, as ip6_fragment() cuts it', async (t) => {
+  const { io, engine } = lab4in6(dest6());
+  const big = { ...syn4, df: false, flags: 'PA', payload: 'y'.repeat(2000 - 40) };
+  io.inject(0, buildFrame(syn4));
+  io.inject(0, buildFrame(big));
+  io.deliver();
+  t.equal(io.sent.length, 3, 'the SYN, then two fragments');
+  const inner = buildFrame({ ...big, ttl: 62 }).subarray(14);
+  const frags = io.sent.slice(1).map((s) => s.frame);
+  frags.sort((a, b) => (a.readUInt16BE(56) & ~7) - (b.readUInt16BE(56) & ~7));
+  const [first, second] = frags as [Buffer, Buffer];
+  const chunk = (1500 - 40 - 8) & ~7; // 1448
+  const fragHdr = (offsetAndM: number, id: number): Buffer => {
+    const h = Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]);
+    h.writeUInt16BE(offsetAndM, 2);
+    h.writeUInt32BE(id, 4);
+    return h;
+  };
+  const id = first.readUInt32BE(58);
+  const want1 = Buffer.concat([eth(0x86dd), outer6(0x28, 8 + chunk, 44, 62), fragHdr(1, id), inner.subarray(0, chunk)]);
+  const rest = inner.subarray(chunk);
+  const want2 = Buffer.concat([eth(0x86dd), outer6(0x28, 8 + rest.length, 44, 62), fragHdr(chunk, id), rest]);
+  t.equal(hex(first), hex(want1), 'first: offset 0, M set, 1448 bytes of the inner packet');
+  t.equal(hex(second), hex(want2), 'last: offset 1448, M clear, the rest, the same identification');
+  t.equal(first.length, 14 + 1496, 'the first: 40 + 8 + 1448 = 1496 bytes, a multiple of 8 that fits 1500');
+  t.equal(engine.drops.counts[DROP_TUNNEL_FAMILY], 0, 'nothing dropped');
 });
 
 t.test('4in6 GUE: IPv6 + UDP to the tunnel port + GUE proto_ctype 4, UDP checksum over IPv6', async (t) => {
