@@ -163,7 +163,7 @@ interface eth0 owned ${VIP}${owned6} subnet ${TUN_DIP}/24${subnet6} gateway ${RO
   chain forwarded {
     type filter hook forward priority 0; policy accept;
     ip daddr ${VIP} tcp dport 80 counter name requests
-    ip saddr ${TUN_DIP} ip daddr 10.0.77.0/24 ip protocol { 4, 17 } counter name tunnelled
+    ip saddr ${TUN_DIP} ip daddr 10.0.77.0/24 ip protocol { 4, 17, 41 } counter name tunnelled
     ip saddr ${VIP} tcp sport 80 counter name replies
   }
 }
@@ -174,7 +174,7 @@ table ip6 tsvslab {
   chain forwarded {
     type filter hook forward priority 0; policy accept;
     ip6 daddr ${VIP6} tcp dport 80 counter name requests
-    ip6 saddr ${DIP6} ip6 daddr 2001:db8:77::/64 ip6 nexthdr 41 counter name tunnelled
+    ip6 saddr ${DIP6} ip6 daddr 2001:db8:77::/64 ip6 nexthdr { 4, 17, 41 } counter name tunnelled
     ip6 saddr ${VIP6} tcp sport 80 counter name replies
   }
 }

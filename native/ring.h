@@ -49,7 +49,7 @@
 /* Bytes before each RX frame's vnet header that belong to the frame (PACKET_RESERVE in the rings,
  * an offset in the big slots): the pipeline grows a frame at its front there to encapsulate it
  * (LVS-TUN), as RX_HEADROOM in src/datapath/packet-io.ts promises. */
-#define TSVS_RX_HEADROOM 48
+#define TSVS_RX_HEADROOM 80
 
 /* Per-frame flags, as src/datapath/packet-io.ts RXF_*. */
 #define TSVS_RXF_CSUM_PARTIAL 0x01

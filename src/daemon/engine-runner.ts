@@ -235,6 +235,7 @@ export function engineStats(engine: Engine): Record<string, unknown> {
     neighbours: engine.xmit.neigh.list(),
     neighbours6: engine.v6?.x6.list() ?? [],
     arpRequests: engine.xmit.arpRequests,
+    nsRequests: engine.v6?.x6.nsRequests ?? 0,
     neighWaits: engine.xmit.neighWaits,
     interfaces: engine.portWatch.links,
     io: (engine.io as { stats?: () => unknown }).stats?.() ?? null,

@@ -27,6 +27,7 @@ import type { TsvsDaemon } from './daemon.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ControlClient } from '../wire/client.ts';
 import { ipToString, parseDottedQuad } from '../lib/inet.ts';
+import { parseInet6 } from '../lib/inet6.ts';
 import { TsvsError } from '../lib/errors.ts';
 import type { Engine } from '../datapath/engine.ts';
 import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh-state.ts';
@@ -56,19 +57,32 @@ export interface Handover {
   readonly sync?: readonly Record<string, unknown>[];
 }
 
-/** The resolved neighbours of a stopped engine, by interface name. */
-export function neighboursOf(engine: Engine): HandedNeighbour[] {
-  const names = engine.io.ports.map((p) => p.name);
-  return engine.xmit.neigh
-    .list()
+/** A neighbour table's row for display (NeighTable.list(), Xmit6.list()) with its address as text. */
+export interface NeighbourRow {
+  readonly ip: string;
+  readonly mac: string;
+  readonly state: number;
+  readonly port: number;
+}
+
+/** The rows a successor can use (REACHABLE or STALE: resolved), by interface name. */
+export function handedNeighbours(rows: readonly NeighbourRow[], names: readonly string[]): HandedNeighbour[] {
+  return rows
     .filter((n) => n.state === NUD_REACHABLE || n.state === NUD_STALE)
-    .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: names[n.port] ?? '' }));
+    .map((n) => ({ ip: n.ip, mac: n.mac, ifname: names[n.port] ?? '' }));
+}
+
+/** The resolved neighbours of a stopped engine, IPv4 (ARP) and IPv6 (neighbour discovery), by interface name. */
+export function neighboursOf(engine: Engine): HandedNeighbour[] {
+  const v4 = engine.xmit.neigh.list().map((n) => ({ ...n, ip: ipToString(n.ip) }));
+  const names = engine.io.ports.map((p) => p.name);
+  return handedNeighbours([...v4, ...(engine.v6?.x6.list() ?? [])], names);
 }
 
 /**
  * Learns the handed-over neighbours on the interfaces this engine has, REACHABLE (just confirmed
  * by the running predecessor) or, for a snapshot of unknown age (neigh-snapshot.ts), STALE;
- * returns how many.
+ * returns how many. An IPv6 address goes to the IPv6 neighbour table (none without an IPv6 path).
  */
 export function learnNeighbours(
   engine: Engine,
@@ -79,14 +93,23 @@ export function learnNeighbours(
   const names = engine.io.ports.map((p) => p.name);
   const mac = new Uint8Array(6);
   const neigh = engine.xmit.neigh;
+  const x6 = engine.v6?.x6;
   let n = 0;
   for (const e of list) {
     const port = names.indexOf(e.ifname);
-    const ip = parseDottedQuad(e.ip);
-    if (port < 0 || ip === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.mac)) continue;
+    if (port < 0 || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.mac)) continue;
     e.mac.split(':').forEach((h, i) => (mac[i] = parseInt(h, 16)));
-    if (stale) neigh.restoreStale(ip, port, mac, 0, nowMs);
-    else neigh.learn(ip, port, mac, 0, nowMs);
+    const ip = parseDottedQuad(e.ip);
+    if (ip !== null) {
+      if (stale) neigh.restoreStale(ip, port, mac, 0, nowMs);
+      else neigh.learn(ip, port, mac, 0, nowMs);
+    } else {
+      const w = parseInet6(e.ip);
+      const id = w === null || x6 === undefined ? -1 : x6.index.intern(w, 0);
+      if (id < 0) continue;
+      if (stale) x6!.neigh.restoreStale(id, port, mac, 0, nowMs);
+      else x6!.neigh.learn(id, port, mac, 0, nowMs);
+    }
     n++;
   }
   return n;

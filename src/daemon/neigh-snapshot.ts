@@ -4,11 +4,12 @@
 // mirrored: the kernel's neighbour table, net/core/neighbour.c, lives as long as the machine.)
 //
 // The connection table is a shared mapping that every store reaches at once (state-file.ts); the
-// neighbour table changes a few times a minute, so it is written as a small JSON file when it has
-// changed, at most once per SNAPSHOT_EVERY_MS, through a temporary file and rename() so that a
-// kill at any moment leaves the previous snapshot or the new one, never half of one. A start
-// puts the entries back as STALE (NeighTable.restoreStale): used at once, re-confirmed by ARP
-// once a packet used them, as the kernel treats an entry it has not confirmed lately.
+// neighbour tables (ARP's and IPv6's) change a few times a minute, so they are written as a small
+// JSON file when one has changed, at most once per SNAPSHOT_EVERY_MS, through a temporary file
+// and rename() so that a kill at any moment leaves the previous snapshot or the new one, never
+// half of one. A start puts the entries back as STALE (NeighTable.restoreStale): used at once,
+// re-confirmed by ARP or neighbour solicitation once a packet used them, as the kernel treats an
+// entry it has not confirmed lately.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../lib/logger.ts';
@@ -72,14 +73,16 @@ export function loadNeighbours(path: string, log: Logger): HandedNeighbour[] {
  * the returned function stops it after a last write (a stop that is not a kill saves the latest).
  */
 export function snapshotNeighbours(path: string, engine: Engine, log: Logger): () => void {
-  const neigh = engine.xmit.neigh;
+  // Both tables, IPv4's and IPv6's: their versions only grow, so a change shows in the sum.
+  const version = (): number => engine.xmit.neigh.version + (engine.v6?.x6.neigh.version ?? 0);
   let saved = -1;
   let failed = false;
   const save = (): void => {
-    if (neigh.version === saved) return;
+    const v = version();
+    if (v === saved) return;
     try {
       saveNeighbours(path, engine);
-      saved = neigh.version;
+      saved = v;
       failed = false;
     } catch (e) {
       if (!failed) log.warn('cannot write the neighbour snapshot', { path, error: (e as Error).message });

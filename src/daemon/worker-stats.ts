@@ -4,8 +4,7 @@
 // per-worker summary under `workers`.
 
 import type { WorkerReport } from './worker-messages.ts';
-import type { HandedNeighbour } from './handover.ts';
-import { NUD_REACHABLE, NUD_STALE } from '../datapath/neigh-state.ts';
+import { handedNeighbours, type HandedNeighbour, type NeighbourRow } from './handover.ts';
 import { ipToString } from '../lib/inet.ts';
 
 /** engineStats fields that are counters: summed over the workers. */
@@ -82,14 +81,18 @@ function mergeStateFile(got: readonly WorkerReport[]): Record<string, unknown> {
   return { shards, ...sums };
 }
 
-/** A report's resolved neighbours (engineStats `neighbours`) as a handover names them: by interface. */
+/** A report's resolved neighbours (engineStats `neighbours`, `neighbours6`) as a handover names them: by interface. */
 export function reportedNeighbours(
   r: WorkerReport | null,
   ports: readonly { readonly name: string }[],
 ): HandedNeighbour[] {
-  type Row = { ip: number; mac: string; state: number; port: number };
-  const list = (r?.engine['neighbours'] ?? []) as Row[];
-  return list
-    .filter((n) => n.state === NUD_REACHABLE || n.state === NUD_STALE)
-    .map((n) => ({ ip: ipToString(n.ip), mac: n.mac, ifname: ports[n.port]?.name ?? '' }));
+  const v4 = ((r?.engine['neighbours'] ?? []) as (Omit<NeighbourRow, 'ip'> & { ip: number })[]).map((n) => ({
+    ...n,
+    ip: ipToString(n.ip),
+  }));
+  const v6 = (r?.engine['neighbours6'] ?? []) as NeighbourRow[];
+  return handedNeighbours(
+    [...v4, ...v6],
+    ports.map((p) => p.name),
+  );
 }

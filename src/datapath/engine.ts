@@ -50,7 +50,7 @@ export class Engine {
   readonly owned: OwnedAddrs;
   readonly xmit: Xmit;
   readonly pipeline: Pipeline;
-  /** The IPv6 path (its connections, neighbours and routes) when the config owns IPv6 addresses, else null. */
+  /** The IPv6 path (connections, neighbours, routes) when the config has IPv6 addresses or prefixes, else null. */
   readonly v6: Pipeline6 | null;
   /** The state of each port's interface: gone or attached (PortWatch). */
   readonly portWatch: PortWatch;
@@ -89,7 +89,7 @@ export class Engine {
     this.setStandby(cfg.vrrpState === 'backup');
     this.pipeline = new Pipeline(services, this.conns, this.owned, this.xmit, this.drops, this.trace);
     this.v6 = null;
-    if (this.owned.entries6().length > 0) {
+    if (this.owned.entries6().length > 0 || cfg.ports.some((p) => (p.subnets6?.length ?? 0) > 0)) {
       // One timeout table for both families (--set); ConnManager6 leaves out the IPv4 mapping.
       const fnat6 = (cfg.fullNatAddrs6?.length ?? 0) > 0 ? { localAddrs6: cfg.fullNatAddrs6!, ...ports } : {};
       const mem6 = opts.memory6 === undefined ? {} : { memory6: opts.memory6 };

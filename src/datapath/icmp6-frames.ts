@@ -12,6 +12,7 @@ import { handleEcho6, handleNdisc6 } from './local6.ts';
 import type { Originate6 } from './originate6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { SynProxy } from './synproxy.ts';
+import type { TunnelXmit } from './tunnel-xmit.ts';
 import type { Xmit } from './xmit.ts';
 import type { Xmit6 } from './xmit6.ts';
 
@@ -23,6 +24,8 @@ export interface PathCounters {
   forwardedOut: number;
   readonly drops: DropCounters;
   readonly synproxy: SynProxy;
+  /** The IPv4 path's LVS-TUN transmitter, whose IPv6 real servers (4in6) the IPv6 path reaches. */
+  readonly tun: TunnelXmit;
 }
 
 export class Icmp6Frames {

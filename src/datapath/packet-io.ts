@@ -7,10 +7,12 @@
 /**
  * Headroom every backend leaves in front of each RX frame: the RX_HEADROOM bytes before the frame
  * (before its virtio_net_hdr when RXF_VNET_HDR) belong to that frame alone, so the pipeline may
- * grow it at the front in place, as LVS-TUN's encapsulation does (an outer IPv4 header, plus UDP
- * and GUE: at most 40 bytes), with its Ethernet and vnet headers moved forward.
+ * grow it at the front in place, as LVS-TUN's encapsulation does, with its Ethernet and vnet
+ * headers moved forward: at most an outer IPv6 header (40), the fragment header ip6_fragment()
+ * inserts (8, 4in6 without DF), UDP (8) and GUE with its remote checksum option (4 + 8) = 68 bytes,
+ * rounded up to a multiple of 16.
  */
-export const RX_HEADROOM = 48;
+export const RX_HEADROOM = 80;
 
 export class RxBatch {
   /** Memory the frames live in. Frames may be rewritten in place until the next poll. */

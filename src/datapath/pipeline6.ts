@@ -29,7 +29,7 @@ import {
   DROP_TTL_EXCEEDED,
 } from '../lib/drops.ts';
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
+import { AF_INET6, FWD_FULLNAT, FWD_MASQ, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import type { Service } from '../model/service.ts';
 import { SchedInput } from '../model/scheduler.ts';
 import { SVC_F_SYNPROXY_NEVER } from '../model/synproxy-state.ts';
@@ -48,6 +48,8 @@ import { TR_F_FULLNAT, TR_F_NEW, TR_IN, TR_OUT } from './trace.ts';
 import type { Trace6 } from './trace6.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { TunnelXmit6 } from './tunnel-xmit6.ts';
+import { Tunnel6in4 } from './tunnel-6in4.ts';
+import { Tunnel4in6 } from './tunnel-4in6.ts';
 import { SynProxy } from './synproxy.ts';
 import { SynproxyFamily6 } from './synproxy-family6.ts';
 import { SP_ACK_READY, SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
@@ -72,6 +74,8 @@ export class Pipeline6 {
   private readonly fnat: FullNat6;
   /** LVS-TUN over IPv6: ip6ip6 toward the real server (tunnel-xmit6.ts). */
   readonly tun: TunnelXmit6;
+  /** LVS-TUN of IPv6 packets toward IPv4 real servers: 6in4 (tunnel-6in4.ts). */
+  readonly tun4: Tunnel6in4;
   /** Set while a master sync daemon runs (sync-master6.ts): ip_vs_in_hook's ip_vs_sync_conn call. */
   sync: ConnSyncHook | null = null;
   /** The SYN proxy for IPv6 services (synproxy.ts over SynproxyFamily6), counting with IPv4's. */
@@ -92,6 +96,8 @@ export class Pipeline6 {
     this.icmp = new Icmp6Frames(owned, xmit, x6, this.orig, cm, n);
     this.fnat = new FullNat6(cm.t6);
     this.tun = new TunnelXmit6(xmit, x6, owned);
+    this.tun4 = new Tunnel6in4(xmit, this.tun);
+    n.tun.to6 = new Tunnel4in6(n.tun, xmit, x6);
     const v4 = n.synproxy;
     this.synproxy = new SynProxy(cm.conns, new SynproxyFamily6(cm, x6), { wscale: v4.wscale }, v4.n);
   }
@@ -198,8 +204,10 @@ export class Pipeline6 {
     if (this.tr.enabled)
       this.tr.conn(this.nowMs, TR_IN, isNew | (fwd === FWD_FULLNAT ? TR_F_FULLNAT : 0), f, cm.t6, id);
     if (fwd !== FWD_TUNNEL) return this.x6.sendConn(cm.t6.hopIn, cm.t6.daddr6, id, buf, f, flags);
+    const dest = t.dest[id]!;
+    if (dest.af !== AF_INET6) return this.tun4.send(buf, f, flags, dest); // 6in4 (tunnel-6in4.ts)
     const hop = this.x6.connHop(cm.t6.hopIn, cm.t6.daddr6, id);
-    return hop < 0 ? -hop : this.tun.send(buf, f, flags, t.dest[id]!, hop, cm.t6.daddr6, id << 2);
+    return hop < 0 ? -hop : this.tun.send(buf, f, flags, dest, hop, cm.t6.daddr6, id << 2);
   }
 
   /** Real server -> client: rewrite the source back to VIP6:vport, send. */

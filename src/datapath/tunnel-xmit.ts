@@ -11,31 +11,28 @@
 // room for the inner packet is the output device's MTU less the tunnel headers; an inner packet
 // with DF over it gets ICMP fragmentation-needed with that room (icmp_send() from the VIP) and is
 // dropped; without DF the outer packet leaves with DF clear and is fragmented as ip_fragment()
-// does it (tunnel-frag.ts).
+// does it (tunnel-frag.ts). An IPv6 real server of an IPv4 service is tunnel-4in6.ts's (to6).
 
-import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../lib/drops.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../lib/inet.ts';
-import { AF_INET, TUN_F_CSUM, TUN_F_REMCSUM, TUN_TYPE_GUE, type Dest } from '../model/dest.ts';
+import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../lib/drops.ts';
+import { IPPROTO_UDP } from '../lib/inet.ts';
+import { AF_INET, TUN_TYPE_GUE, type Dest } from '../model/dest.ts';
 import { buildIcmpFragNeeded, icmpErrorAllowed } from '../packet/build-icmp.ts';
-import { rd16, wr16, wr32 } from '../packet/bytes.ts';
-import { csumPartial, csumTcpudpMagic, ipSendCheck } from '../packet/checksum.ts';
 import type { ParsedFrame } from '../packet/frame.ts';
 import { IP_DF } from '../packet/ipv4.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
 import { completePartialCsum, TunnelFrag } from './tunnel-frag.ts';
 import { tunnelHeadroom } from './tunnel-headroom.ts';
+import { gueOver4, IPH, IPPROTO_IPIP, writeOuter4 } from './tunnel-outer.ts';
+import { gueLen, gueRemcsum } from './gue-encap.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { Xmit } from './xmit.ts';
 
-const IPPROTO_IPIP = 4;
-const IPH = 20;
-const UDPH = 8;
-const GUEH = 4;
-/** GUE_LEN_PRIV + GUE_PLEN_REMCSUM (include/net/gue.h). */
-const GUE_REMCSUM_OPT = 8;
-/** The kernel's default net.ipv4.ip_local_port_range, which udp_flow_src_port() spreads over. */
-const PORT_MIN = 32768;
-const PORT_MAX = 60999;
+/** A transmitter of one connection's packets toward its real server: DROP_NONE or a drop reason. */
+export interface TunnelSend {
+  send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest): number;
+  /** Per batch: slots of the previous batch are free again. */
+  beginBatch(): void;
+}
 
 const ICMP_SLOTS = 16;
 const ICMP_SLOT_BYTES = 640;
@@ -48,6 +45,8 @@ export class TunnelXmit {
   readonly frag: TunnelFrag;
   /** ICMP fragmentation-needed errors sent, and packets sent fragmented. */
   fragNeededSent = 0;
+  /** The transmitter toward IPv6 real servers (4in6), set by the engine when it has an IPv6 path. */
+  to6: TunnelSend | null = null;
 
   constructor(
     private readonly xmit: Xmit,
@@ -62,6 +61,7 @@ export class TunnelXmit {
   beginBatch(): void {
     this.icmpUsed = 0;
     this.frag.beginBatch();
+    this.to6?.beginBatch();
   }
 
   /**
@@ -69,9 +69,9 @@ export class TunnelXmit {
    * `flags` are the frame's RX flags. Returns DROP_NONE or the drop reason.
    */
   send(buf: Buffer, f: ParsedFrame, flags: number, dest: Dest): number {
-    // An IPv6 real server of an IPv4 service (ip_vs_tunnel_xmit_v6() with an IPv4 inner packet)
-    // is accepted by the control plane as the kernel does, but not tunnelled: a counted drop.
-    if (dest.af !== AF_INET) return DROP_TUNNEL_FAMILY;
+    // An IPv6 real server of an IPv4 service: ip_vs_tunnel_xmit_v6() with an IPv4 inner packet
+    // (cp->daf, 4in6, tunnel-4in6.ts), through the IPv6 path when the engine has one.
+    if (dest.af !== AF_INET) return this.to6 === null ? DROP_NO_ROUTE : this.to6.send(buf, f, flags, dest);
     const daddr = dest.addr >>> 0;
     const xmit = this.xmit;
     const port = xmit.route.lookup(daddr);
@@ -80,8 +80,8 @@ export class TunnelXmit {
     const saddr = xmit.arpSender(port, xmit.route.nextHop) >>> 0;
     const gue = dest.tunType === TUN_TYPE_GUE;
     // ipvs_gue_encap(): the remote-checksum option only for a packet whose checksum is still partial.
-    const remcsum = gue && (dest.tunFlags & TUN_F_REMCSUM) !== 0 && f.csumPartial !== 0;
-    const hlen = gue ? IPH + UDPH + GUEH + (remcsum ? GUE_REMCSUM_OPT : 0) : IPH;
+    const remcsum = gueRemcsum(dest, f);
+    const hlen = IPH + gueLen(dest, remcsum);
     const devMtu = this.mtus[port]!;
     const mtu = devMtu - hlen;
     if (mtu < 68) return DROP_NO_ROUTE; // "mtu less than 68": __ip_vs_get_out_rt() fails the route
@@ -104,23 +104,12 @@ export class TunnelXmit {
     // ip_select_ident(): id 0 with DF (the packet is not yet ignore_df), else a counter.
     const o = no + l2;
     const df = f.dontFrag !== 0 ? IP_DF : 0;
-    buf[o] = 0x45;
-    buf[o + 1] = f.ipTos;
-    wr16(buf, o + 2, innerLen + hlen);
-    if (df !== 0) wr16(buf, o + 4, 0);
-    else {
-      this.ipId = (this.ipId + 1) & 0xffff;
-      wr16(buf, o + 4, this.ipId);
-    }
-    wr16(buf, o + 6, df);
-    buf[o + 8] = f.ttl;
-    buf[o + 9] = gue ? IPPROTO_UDP : IPPROTO_IPIP;
-    wr32(buf, o + 12, saddr);
-    wr32(buf, o + 16, daddr);
-    ipSendCheck(buf, o);
+    if (df === 0) this.ipId = (this.ipId + 1) & 0xffff;
+    const proto = gue ? IPPROTO_UDP : IPPROTO_IPIP;
+    writeOuter4(buf, o, f.ipTos, innerLen + hlen, df !== 0 ? 0 : this.ipId, df, f.ttl, proto, saddr, daddr);
     if (gue) {
       const lco = f.csumPartial !== 0 && !tooBig && !remcsum;
-      this.writeGue(buf, f, o + IPH, innerLen + hlen - IPH, dest, remcsum, lco, saddr, daddr);
+      gueOver4(buf, f, o + IPH, innerLen + hlen - IPH, dest, remcsum, lco, IPPROTO_IPIP, saddr, daddr);
     }
 
     const len = f.frameLen + hlen;
@@ -128,52 +117,8 @@ export class TunnelXmit {
     return xmit.toAddr(buf, no, len, vnet, daddr);
   }
 
-  /** ipvs_gue_encap() and udp_set_csum(): UDP and GUE headers at u, udpLen bytes of UDP in all. */
-  private writeGue(
-    buf: Buffer,
-    f: ParsedFrame,
-    u: number,
-    udpLen: number,
-    dest: Dest,
-    remcsum: boolean,
-    lco: boolean,
-    saddr: number,
-    daddr: number,
-  ): void {
-    // udp_flow_src_port(): a hash of the inner flow spread over the local port range.
-    let h = Math.imul(f.saddr ^ Math.imul(f.daddr, 0x9e3779b1), 0x85ebca6b) ^ ((f.sport << 16) | f.dport);
-    h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35) ^ f.protocol;
-    h = (h ^ (h >>> 13)) >>> 0;
-    wr16(buf, u, Math.floor((h * (PORT_MAX - PORT_MIN)) / 4294967296) + PORT_MIN);
-    wr16(buf, u + 2, dest.tunPort);
-    wr16(buf, u + 4, udpLen);
-    wr16(buf, u + 6, 0);
-    const g = u + UDPH;
-    // struct guehdr: version 0, control 0, hlen = option words; proto_ctype = IPPROTO_IPIP.
-    buf[g] = remcsum ? GUE_REMCSUM_OPT >>> 2 : 0;
-    buf[g + 1] = IPPROTO_IPIP;
-    wr16(buf, g + 2, remcsum ? 1 : 0); // GUE_FLAG_PRIV
-    if (remcsum) {
-      // GUE_PFLAG_REMCSUM, then where the inner checksum starts and where it goes, from the inner IP.
-      wr32(buf, g + 4, 0x80000000);
-      const start = f.l4Off - f.l3Off;
-      wr16(buf, g + 8, start);
-      wr16(buf, g + 10, start + (f.protocol === IPPROTO_TCP ? 16 : 6));
-    }
-    if ((dest.tunFlags & (TUN_F_CSUM | TUN_F_REMCSUM)) === 0) return; // udp_set_csum(nocheck): 0
-    let sum: number;
-    if (lco) {
-      // lco_csum(): the inner checksum field holds its pseudo-header seed, whose complement stands for
-      // the inner L4 bytes the kernel sums later; add our headers up to where the inner sum starts.
-      const check = rd16(buf, f.l4Off + (f.protocol === IPPROTO_TCP ? 16 : 6));
-      sum = csumPartial(buf, u, f.l4Off - u, ~check & 0xffff);
-    } else sum = csumPartial(buf, u, udpLen, 0);
-    const c = csumTcpudpMagic(saddr, daddr, udpLen, IPPROTO_UDP, sum);
-    wr16(buf, u + 6, c === 0 ? 0xffff : c); // CSUM_MANGLED_0
-  }
-
   /** icmp_send(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu) from the VIP back to the client. */
-  private fragNeeded(buf: Buffer, f: ParsedFrame, mtu: number): void {
+  fragNeeded(buf: Buffer, f: ParsedFrame, mtu: number): void {
     if (this.icmpUsed >= ICMP_SLOTS || !icmpErrorAllowed(buf, f)) return;
     const off = this.icmpUsed++ * ICMP_SLOT_BYTES;
     this.ipId = (this.ipId + 1) & 0xffff;

@@ -3,7 +3,7 @@
 // scheduling is for UDP, the default scheduler, DR/TUN real servers take the service port,
 // tunnel options only with -i, and conflicting listing options.
 
-import { AF_INET6, FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
+import { FWD_ROUTE, FWD_TUNNEL } from '../model/dest.ts';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT } from '../model/service.ts';
 import { IPPROTO_UDP } from '../lib/inet.ts';
 import { DEFAULT_SCHED } from '../model/rule-spec.ts';
@@ -56,12 +56,8 @@ export function checkCommand(
     if (tunOpts.some((t) => options.has(t)) && dest.fwd !== FWD_TUNNEL)
       fail(2, 'Tunnel options conflict with forward method');
     checkTunnelGrid(tunType, options);
-    // tsvs encapsulates in IPIP and GUE (src/datapath/tunnel-xmit.ts), not in GRE; toward an IPv6
-    // real server in IPv6 only (tunnel-xmit6.ts).
+    // tsvs encapsulates in IPIP and GUE over either family (src/datapath/tunnel-*.ts), not in GRE.
     if (tunType === O.TUN_TYPE_GRE) fail(2, "tunnel type `gre' is not supported by tsvs");
-    if (tunType === O.TUN_TYPE_GUE && dest.af === AF_INET6) {
-      fail(2, "tunnel type `gue' toward an IPv6 real server is not supported by tsvs");
-    }
   }
 
   if (cmd === O.CMD_LIST) {

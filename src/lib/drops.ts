@@ -28,7 +28,7 @@ export const DROP_SYNPROXY_BAD_RST = 24; // SYN proxy: a client RST outside the 
 export const DROP_FRAG_NEEDED = 25; // too big for the tunnel: ICMP frag needed / ICMPv6 packet too big sent back
 export const DROP_TUNNEL_GSO = 26; // GSO superpacket toward a tunnel: no virtio GSO type for IPIP/GUE
 export const DROP_BAD_IPV6_EXTHDR = 27; // IPv6 extension header chain not walked: unknown kind, too many, misplaced
-export const DROP_TUNNEL_FAMILY = 28; // tunnel to a real server of the packet's other family (4in6, 6in4): not done
+export const DROP_TUNNEL_FAMILY = 28; // unused: TUN crosses families (tunnel-4in6.ts, -6in4.ts); slot kept
 export const DROP_COUNT = 29;
 
 export const DROP_NAMES: readonly string[] = [

@@ -41,10 +41,6 @@ function checkDestSpec(op: IpvsOp, spec: DestSpec): void {
   if (spec.fwd === FWD_TUNNEL) {
     const type = spec.tunType ?? TUN_TYPE_IPIP;
     if (type === TUN_TYPE_GRE) throw ipvsError(op, 'EINVAL', 'GRE tunnels are not supported by tsvs');
-    // tunnel-xmit6.ts wraps IPv6 in IPv6 only (ip6ip6); GUE in IPv6 + UDP is not built.
-    if (type === TUN_TYPE_GUE && spec.af === AF_INET6) {
-      throw ipvsError(op, 'EINVAL', 'GUE tunnels to IPv6 real servers are not supported by tsvs');
-    }
     if (type !== TUN_TYPE_IPIP && type !== TUN_TYPE_GUE) throw ipvsError(op, 'EINVAL', 'unknown tunnel type');
     // ip_vs_add_dest() / ip_vs_edit_dest(): "tunnel port is zero" for GUE.
     if (type === TUN_TYPE_GUE && (spec.tunPort ?? 0) === 0) throw ipvsError(op, 'EINVAL', 'tunnel port is zero');

@@ -19,7 +19,7 @@ import {
   TUN_TYPE_IPIP,
 } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
-import { DROP_FRAG_NEEDED, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
+import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
@@ -303,13 +303,13 @@ t.test('a partial checksum stays partial: csum_start moves with the frame by the
 });
 
 t.test(
-  'an IPv6 real server of an IPv4 service (4in6) is a counted tunnel_family drop, not IPIP to its fold',
+  'an IPv6 real server of an IPv4 service (4in6) on a director without IPv6: no_route, not IPIP to its fold',
   async (t) => {
     const rip6 = parseInet6('2001:db8:77::100')!;
     const { io, engine } = tunLab({ ...IPIP, af: AF_INET6, addr: inet6Fold(rip6), addr6: rip6 });
     io.inject(0, buildFrame(syn));
     io.deliver();
     t.equal(io.sent.length, 0, 'nothing sent');
-    t.equal(engine.drops.counts[DROP_TUNNEL_FAMILY], 1, 'counted as tunnel_family');
+    t.equal(engine.drops.counts[DROP_NO_ROUTE], 1, 'no IPv6 route toward it: counted as no_route');
   },
 );

@@ -9,7 +9,7 @@ import { Engine } from '../../src/datapath/engine.ts';
 import { MemoryIo } from '../../src/io/memory-io.ts';
 import { AF_INET, AF_INET6, FWD_TUNNEL, TUN_F_NOCSUM, TUN_TYPE_GUE, type Dest } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
-import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_FAMILY, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
+import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../../src/lib/drops.ts';
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import type { DestSpec } from '../../src/model/rule-spec.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
@@ -177,19 +177,16 @@ t.test('a partial checksum stays partial: csum_start moves by 40, GSO is a count
   t.equal(engine.drops.counts[DROP_TUNNEL_GSO], 1);
 });
 
-t.test('across families: a counted tunnel_family drop, and no GUE toward an IPv6 real server', async (t) => {
+t.test('across families: an IPv4 real server without an IPv4 route is no_route; GUE is accepted', async (t) => {
   const v4dest: DestSpec = { ...v6dest(RIP6), af: AF_INET, addr: ipToU32('10.0.77.100') };
   delete (v4dest as { addr6?: unknown }).addr6;
   const v4 = tun6Lab(1500, v4dest);
   v4.io.inject(0, buildFrame6(syn));
   v4.io.deliver();
-  t.equal(v4.io.sent.length, 0, 'an IPv6 service with an IPv4 -i real server sends nothing');
-  t.equal(v4.engine.drops.counts[DROP_TUNNEL_FAMILY], 1, 'counted as tunnel_family');
-  t.throws(
-    () => tun6Lab(1500, { ...v6dest(RIP6), tunType: TUN_TYPE_GUE, tunPort: 6080, tunFlags: TUN_F_NOCSUM }),
-    { code: 'EINVAL', cause: 'GUE tunnels to IPv6 real servers are not supported by tsvs' },
-    'GUE toward an IPv6 real server is refused by the control plane',
-  );
+  t.equal(v4.io.sent.length, 0, 'an IPv6 service with an IPv4 -i real server and no IPv4 route sends nothing');
+  t.equal(v4.engine.drops.counts[DROP_NO_ROUTE], 1, 'counted as no_route (6in4: tun46-xmit.test.ts)');
+  const gue = tun6Lab(1500, { ...v6dest(RIP6), tunType: TUN_TYPE_GUE, tunPort: 6080, tunFlags: TUN_F_NOCSUM });
+  t.equal(gue.dest.tunType, TUN_TYPE_GUE, 'GUE toward an IPv6 real server is taken, as ip_vs_add_dest() does');
 });
 
 t.test('the outer source is the DIP6 even where tsvs owns the VIP6 on the same port', async (t) => {

@@ -298,23 +298,6 @@ const rejected: { argv: string[]; exit: number; text: string; why: string }[] = 
     argv: [
       '-a',
       '-t',
-      '[2001:db8::5]:80',
-      '-r',
-      '[2001:db8:77::100]:80',
-      '-i',
-      '--tun-type',
-      'gue',
-      '--tun-port',
-      '6080',
-    ],
-    exit: 2,
-    text: "tunnel type `gue' toward an IPv6 real server is not supported by tsvs\n",
-    why: 'tsvs tunnels IPv6 real servers in ip6ip6 only',
-  },
-  {
-    argv: [
-      '-a',
-      '-t',
       '1.2.3.4:80',
       '-r',
       '10.0.0.1',

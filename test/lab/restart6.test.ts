@@ -104,6 +104,14 @@ if (why !== null) {
       t.equal(st2.handedOverBy, old, 'after a takeover: the new tsvsd says who handed over');
       t.equal(st2.restored6?.connections, 2, 'after a takeover: both IPv6 connections carried over');
       await answers('after a takeover');
+      // The IPv6 neighbours were handed over with the IPv4 ones (REACHABLE for 30 s): the new tsvsd
+      // forwarded both connections without one neighbour solicitation.
+      const st3 = (await d.request('engine.stats')) as {
+        nsRequests: number;
+        stateFile: { neighboursHandedOver: number };
+      };
+      t.ok(st3.stateFile.neighboursHandedOver >= 2, `${st3.stateFile.neighboursHandedOver} neighbours handed over`);
+      t.equal(st3.nsRequests, 0, 'after a takeover: no neighbour solicitation');
       t.equal(nat.count('ok '), 4, 'the NAT66 connection answered all four requests');
       t.equal(fnat.count('ok '), 4, 'the FNAT66 connection answered all four requests');
     } finally {
