@@ -1,9 +1,10 @@
 // Benchmark: the whole established-flow path of the director, Pipeline.processBatch over a batch
 // of 256 frames: parse + connection lookup + TCP state + NAT rewrite (incremental checksums) +
 // TTL + route + ARP lookup + queueTx, on 60-byte TCP ACKs spread over 1,024 established
-// connections, both directions; then the same over IPv6 (NAT66, 74-byte ACKs, pipeline6-batch.ts)
-// on the same dual-stack engine. The I/O is a null backend (queueTx counts), so this is the
-// per-packet CPU cost of the JS data plane alone; native I/O costs come on top (bench/io).
+// connections, both directions (pipeline4-batch.ts); then the same over IPv6 (NAT66, 74-byte ACKs,
+// pipeline6-batch.ts) on the same dual-stack engine. The I/O is a null backend (queueTx counts),
+// so this is the per-packet CPU cost of the JS data plane alone; native I/O costs come on top
+// (bench/io).
 //
 //   node --import tsx bench/pipeline.bench.ts
 //
@@ -24,20 +25,17 @@
 import b from 'benny';
 import { Engine } from '../src/datapath/engine.ts';
 import type { EngineConfig } from '../src/datapath/engine-config.ts';
-import { RxBatch, type PacketIo, type PortInfo } from '../src/datapath/packet-io.ts';
-import { AF_INET, FWD_FULLNAT, FWD_MASQ } from '../src/model/dest.ts';
-import { IPPROTO_TCP } from '../src/lib/inet.ts';
+import type { RxBatch, PacketIo, PortInfo } from '../src/datapath/packet-io.ts';
+import { FWD_FULLNAT, FWD_MASQ } from '../src/model/dest.ts';
 import { parseInet6 } from '../src/lib/inet6.ts';
 import { ServiceTable } from '../src/model/service-table.ts';
-import { buildFrame, ipToU32, u32ToIp } from '../test/helpers/frames.ts';
+import { ipToU32 } from '../test/helpers/frames.ts';
 import { findScheduler } from '../src/sched/registry.ts';
-import { SVC_F_SYNPROXY_NEVER } from '../src/model/synproxy-state.ts';
+import { addService4, makeBatch4 } from './pipeline4-batch.ts';
 import { addService6, makeBatch6 } from './pipeline6-batch.ts';
 
 const BATCH = 256;
 const CONNS = 1024;
-const LVS0 = '02:00:00:00:00:01';
-const LVS1 = '02:00:00:00:00:02';
 
 class NullIo implements PacketIo {
   readonly name = 'null';
@@ -83,28 +81,7 @@ const cfg: EngineConfig = {
   connCapacity: 1 << 16,
 };
 const table = new ServiceTable({ findScheduler });
-const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: ipToU32('192.168.88.5'), port: 80, fwmark: 0 };
-// SYN proxy off: its automatic mode engages at 256 embryonic entries and would answer most of the
-// 1,024 SYNs with cookies, leaving those flows without a connection (their ACKs then measure a drop).
-table.addService({
-  ...key,
-  schedName: 'wlc',
-  flags: SVC_F_SYNPROXY_NEVER,
-  timeoutSec: 0,
-  netmask: 0xffffffff,
-  peName: '',
-});
-const rips = ['192.168.99.100', '192.168.99.200'];
-for (const r of rips)
-  table.addDest(key, {
-    af: AF_INET,
-    addr: ipToU32(r),
-    port: 80,
-    fwd: fullNat4 ? FWD_FULLNAT : FWD_MASQ,
-    weight: 1,
-    uThreshold: 0,
-    lThreshold: 0,
-  });
+addService4(table, fullNat4 ? FWD_FULLNAT : FWD_MASQ);
 addService6(table, fullNat6 ? FWD_FULLNAT : FWD_MASQ);
 let now = 1_000_000;
 const stateFile = process.env['BENCH_STATE_FILE'];
@@ -137,81 +114,8 @@ const engine = new Engine(io, cfg, table, {
 process.stdout.write(`connection table columns: ${memory !== undefined ? `mapped ${stateFile!}(6)` : 'heap'}\n`);
 engine.start();
 const mac = (i: number) => Buffer.from([2, 0, 0, 0, 9, i]);
-engine.xmit.neigh.learn(ipToU32('192.168.88.10'), 0, mac(10), 0, now);
-rips.forEach((r, i) => engine.xmit.neigh.learn(ipToU32(r), 1, mac(i), 0, now));
 
-// Establish CONNS connections with a SYN each, then note which real server each got.
-const syns = new RxBatch(BATCH);
-syns.buf = Buffer.alloc(BATCH * 64);
-for (let c = 0; c < CONNS; c += BATCH) {
-  for (let i = 0; i < BATCH; i++) {
-    const f = buildFrame({
-      dstMac: LVS0,
-      srcMac: '02:00:00:00:09:0a',
-      src: '192.168.88.10',
-      dst: '192.168.88.5',
-      proto: 'tcp',
-      sport: 10000 + c + i,
-      dport: 80,
-      flags: 'S',
-    });
-    f.copy(syns.buf, i * 64);
-    syns.off[i] = i * 64;
-    syns.len[i] = f.length;
-    syns.port[i] = 0;
-  }
-  syns.count = BATCH;
-  engine.pipeline.processBatch(syns, now);
-}
-
-/** A batch alternating client ACKs (in) and server ACKs (out) over the established connections. */
-function makeBatch(): { batch: RxBatch; pristine: Buffer } {
-  const batch = new RxBatch(BATCH);
-  const pristine = Buffer.alloc(BATCH * 64);
-  for (let i = 0; i < BATCH; i++) {
-    const c = (i * 7) % CONNS;
-    const cport = 10000 + c;
-    const id = engine.conns.lookupIn(IPPROTO_TCP, ipToU32('192.168.88.10'), cport, ipToU32('192.168.88.5'), 80);
-    const t = engine.conns.table;
-    const rip = u32ToIp(t.daddr[id]!);
-    // A real server answers the client (NAT) or the local address and port (full NAT).
-    const replyTo = fullNat4 ? u32ToIp(t.laddr[id]!) : '192.168.88.10';
-    const replyPort = fullNat4 ? t.lport[id]! : cport;
-    const f =
-      i % 2 === 0
-        ? buildFrame({
-            dstMac: LVS0,
-            srcMac: '02:00:00:00:09:0a',
-            src: '192.168.88.10',
-            dst: '192.168.88.5',
-            proto: 'tcp',
-            sport: cport,
-            dport: 80,
-            flags: 'A',
-            pad: 6,
-          })
-        : buildFrame({
-            dstMac: LVS1,
-            srcMac: '02:00:00:00:09:00',
-            src: rip,
-            dst: replyTo,
-            proto: 'tcp',
-            sport: 80,
-            dport: replyPort,
-            flags: 'A',
-            pad: 6,
-          });
-    f.copy(pristine, i * 64);
-    batch.off[i] = i * 64;
-    batch.len[i] = f.length;
-    batch.port[i] = i % 2 === 0 ? 0 : 1;
-  }
-  batch.count = BATCH;
-  batch.buf = Buffer.alloc(pristine.length);
-  return { batch, pristine };
-}
-
-const { batch, pristine } = makeBatch();
+const { batch, pristine } = makeBatch4(engine, BATCH, CONNS, now, mac, fullNat4);
 // Move every connection to ESTABLISHED first (client ACK, server ACK).
 for (let k = 0; k < 8; k++) {
   pristine.copy(batch.buf);

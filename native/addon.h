@@ -1,5 +1,5 @@
-/* addon.h: the state behind one tsvs_native handle, shared by addon.c (N-API functions) and
- * loop.c (the event-loop side: readiness, adaptive polling, one JS call per batch). */
+/* addon.h: the state behind one tsvs_native handle, shared by addon-*.c (N-API functions) and
+ * loop.c, loop-batch.c (the event-loop side: readiness, adaptive polling, one JS call per batch). */
 #ifndef TSVS_ADDON_H
 #define TSVS_ADDON_H
 
@@ -41,6 +41,12 @@ int loop_start(struct addon_io *a, uv_loop_t *loop);
 /* Re-opens port i on the interface now holding its name (tsvs_port_reopen), its poll handle taken
  * out of epoll meanwhile. 0 or -errno with err[] set. */
 int loop_reattach(struct addon_io *a, uint32_t i, char *err, size_t errlen);
+/* Runs up to max_batches batches (loop-batch.c); returns the frames handled. */
+uint32_t loop_run_batches(struct addon_io *a);
+/* Busy polling after a wakeup that found frames: batches while the rings keep getting frames, for
+ * spin_us after the last (loop-batch.c). *full set when the session hit its 1 ms cap (a flood).
+ * Returns the frames handled. */
+uint32_t loop_spin(struct addon_io *a, int *full);
 /* Stops and closes the uv handles (a is freed once they are closed and it was finalized). */
 void loop_stop(struct addon_io *a);
 void loop_free_if_done(struct addon_io *a);

@@ -1,5 +1,5 @@
-/* loop.c: the event-loop side of the addon. Per batch, one JS call (napi_make_callback), then one
- * sendmmsg per port and the RX slots go back to the kernel.
+/* loop.c: the event-loop side of the addon: when to run batches (loop-batch.c: per batch, one JS
+ * call, then one sendmmsg per port and the RX slots go back to the kernel).
  *
  * Adaptive wakeups, as NAPI does for a NIC (net/core/dev.c, napi_schedule / busy polling):
  *   interrupt mode  uv_poll on each RX socket: woken for the first frame (TPACKET_V2 readies the
@@ -19,107 +19,12 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addon.h"
 
 void loop_free_if_done(struct addon_io *a) {
   if (a->finalized && a->pending_close == 0) free(a);
-}
-
-/* Runs up to max_batches batches; returns the frames handled. */
-static uint32_t run_batches(struct addon_io *a) {
-  napi_env env = a->env;
-  napi_handle_scope scope;
-  napi_value fn, recv, arg, res;
-  uint32_t b, total = 0;
-  if (a->closing || a->in_cb || !a->on_rx) return 0;
-  /* N-API failures here cannot be thrown to a caller (the event loop called us): the batch ends
-   * and the frames go back to the kernel, as when JS throws. */
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
-  if (napi_get_reference_value(env, a->on_rx, &fn) != napi_ok || !fn || napi_get_global(env, &recv) != napi_ok) {
-    (void)napi_close_handle_scope(env, scope);
-    return 0;
-  }
-  for (b = 0; b < a->max_batches; b++) {
-    uint32_t n = tsvs_io_collect(&a->io, a->rx_off, a->rx_len, a->rx_flags, a->rx_port, a->rx_cap);
-    uint32_t ntx = 0;
-    napi_status st;
-    if (n == 0) {
-      tsvs_io_release(&a->io); /* frames skipped in collect (truncated, our own) */
-      break;
-    }
-    total += n;
-    a->batches++;
-    st = napi_create_uint32(env, n, &arg);
-    if (st == napi_ok) {
-      a->in_cb = 1;
-      st = napi_make_callback(env, a->actx, recv, fn, 1, &arg, &res);
-      a->in_cb = 0;
-    }
-    if (st != napi_ok) {
-      napi_value exc;
-      if (!a->closing) tsvs_io_release(&a->io);
-      /* An exception from onRx goes to process 'uncaughtException', as from any event callback. */
-      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok && napi_fatal_exception(env, exc) != napi_ok)
-        napi_fatal_error("tsvs_native", NAPI_AUTO_LENGTH, "onRx threw and the exception could not be reported",
-                         NAPI_AUTO_LENGTH);
-      break;
-    }
-    if (a->closing) break;
-    if (napi_get_value_uint32(env, res, &ntx) == napi_ok && ntx > 0)
-      tsvs_io_send(&a->io, a->tx_off, a->tx_len, a->tx_flags, a->tx_port, ntx < a->tx_cap ? ntx : a->tx_cap);
-    tsvs_io_release(&a->io);
-    /* No break on a short batch: go on while the rings hold frames. Our own sends put some there
-     * (a real server's kernel answers a SYN with its SYN-ACK inside our sendmmsg, on a veth), and
-     * in polling mode they would otherwise wait a whole tick, which costs short connections most.
-     * The next collect finding nothing ends the loop. */
-  }
-  (void)napi_close_handle_scope(env, scope); /* fails only for a scope mismatch, which cannot happen here */
-  return total;
-}
-
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Busy polling (what SO_BUSY_POLL does for a socket, net/core/dev.c napi_busy_loop), in
- * interrupt mode: after a wakeup that found frames, keep looking at the rings for spin_us more
- * before sleeping again. Frames that arrive meanwhile are handled without a wakeup (no
- * ep_poll_callback, no IPI, no context switch: costly in a VM) and at once (no poll-timer delay);
- * each batch found restarts the window. A session ends after SPIN_MAX_NS so timers and the control
- * socket keep their turn, and *full is set when traffic never paused that long: that is a flood,
- * better served by the poll timer's bigger batches. Returns the frames handled. */
-#define SPIN_MAX_NS 1000000u
-static uint32_t spin(struct addon_io *a, int *full) {
-  uint64_t start, last, t, win = (uint64_t)a->spin_us * 1000u;
-  uint32_t total = 0;
-  *full = 0;
-  if (win == 0) return 0;
-  start = last = now_ns();
-  for (;;) {
-    if (tsvs_io_ready(&a->io)) {
-      total += run_batches(a);
-      if (a->closing) break;
-      last = now_ns();
-      if (last - start > SPIN_MAX_NS) {
-        *full = 1;
-        break;
-      }
-      continue;
-    }
-    t = now_ns();
-    if (t - last >= win || t - start > SPIN_MAX_NS) break;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-  a->spins++;
-  a->spin_frames += total;
-  return total;
 }
 
 static void arm(struct addon_io *a, uint32_t us) {
@@ -138,7 +43,7 @@ static void on_tick(uv_poll_t *h, int status, int events) {
   if (read(a->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN) return;
   if (a->closing || !a->polling) return;
   a->ticks++;
-  n = run_batches(a);
+  n = loop_run_batches(a);
   if (a->closing) return;
   /* A backlog is max_batches full batches' worth of frames, not merely max_batches batches: a
    * flood met in small batches would otherwise re-arm at 1 us again and again and keep the
@@ -185,12 +90,12 @@ static void on_ring(uv_poll_t *h, int status, int events) {
   if (a->closing || a->polling) return;
   if (status < 0) port_error(a, h); /* and look at the rings all the same */
   a->wakeups++;
-  n = run_batches(a);
+  n = loop_run_batches(a);
   if (a->closing) return;
   if (a->spin_us > 0 && n > 0) {
     /* Busy polling on: the poll timer takes over only for a flood, a spin session that never
      * paused for 1 ms and handled >= 16 x poll_enter frames (256: >= 256k frames/s). */
-    uint32_t s = spin(a, &full);
+    uint32_t s = loop_spin(a, &full);
     if (a->closing) return;
     busy = full && n + s >= 16u * a->poll_enter;
   } else {

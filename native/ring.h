@@ -1,6 +1,6 @@
 /* ring.h: AF_PACKET sockets with TPACKET_V2/V3 RX rings mapped into one region, batched
  * receive and batched sendmmsg transmit (the userspace side of net/packet/af_packet.c).
- * Plain C, no N-API: addon.c is the glue.
+ * Plain C, no N-API: addon*.c is the glue.
  *
  * One region of virtual memory holds everything JS can see, so one Buffer covers it and every
  * frame is addressed by one offset, whatever port it came from or goes to:
@@ -133,13 +133,17 @@ void tsvs_opts_default(struct tsvs_opts *o);
 /* Interface facts by name (works unprivileged). 0 or -errno. */
 int tsvs_if_info(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
 
+/* Sets err[] to "what on ifname: <strerror(errno)>" and returns -errno: how a failed step of
+ * opening a port reports itself (ring.c, port-socket.c). */
+int tsvs_fail(char *err, size_t errlen, const char *what, const char *ifname);
+
 /* Opens one socket per interface and maps the region. 0, or -errno with err[] saying which step;
  * on failure every socket, TX queue and mapping taken so far is released. */
 int tsvs_io_open(struct tsvs_io *io, const char *const *names, uint32_t n, const struct tsvs_opts *o,
                  char *err, size_t errlen);
 
 /* The sockets of port p (RX with its ring geometry already in p, and the three TX sockets), not
- * yet mapped nor bound (ring.c). 0, or -errno with err[] saying which step; p's fds that were
+ * yet mapped nor bound (port-socket.c). 0, or -errno with err[] saying which step; p's fds that were
  * opened stay in p for the caller to close. */
 int tsvs_port_socket(struct tsvs_io *io, struct tsvs_port *p, const struct tsvs_opts *o, char *err, size_t errlen);
 

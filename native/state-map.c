@@ -1,5 +1,5 @@
 /* state-map.c: open, lock and map the state file (state-map.h); no N-API here, the glue is in
- * addon.c and the C harness (native/test/harness.c) runs this on a temporary file. */
+ * addon-state.c and the C harness (native/test/harness.c) runs this on a temporary file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,5 +1,5 @@
 /* stats-columns.h: the columns of the addon's stats(), one row per port, in this order. This list
- * is their only definition: addon.c fills the rows and exports the names (statColumns) from it,
+ * is their only definition: addon-stats.c fills the rows and exports the names (statColumns) from it,
  * and gen-stats.mjs writes src/io/native-stats.ts (names and documentation for TypeScript) from
  * it. After a change here, run `node native/gen-stats.mjs`; test/io/native-harness.test.ts fails
  * while the TypeScript file is stale, and native-binding.ts refuses an addon built from another

@@ -15,6 +15,7 @@ import {
   type Sample,
   type TestName,
 } from './results.ts';
+import type { Options } from './options.ts';
 
 function num(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '-';
@@ -168,4 +169,39 @@ export function engineTable(results: readonly PeerResult[]): string[] {
     }
   }
   return out;
+}
+
+/** The whole report.md: the header, the tables, the ratios against nft, targets and health (cpus: the box's). */
+export function reportMarkdown(
+  all: readonly PeerResult[],
+  head: readonly string[],
+  o: Options,
+  aborted: boolean,
+  cpus: number,
+): string {
+  return [
+    `### bench/compare${aborted ? ' (ABORTED: partial)' : ''}`,
+    '',
+    ...head,
+    '',
+    ...mainTable(all),
+    '',
+    ...cpuTable(all, cpus),
+    '',
+    'Ratios (median of the peer / median of nft' +
+      (o.order === 'interleaved'
+        ? `; in brackets the spread of the per-round ratios; "clean rounds": median of the per-round ratios where both runs had the box idle before (<= ${o.idleMax}%) and other tenants < 5% of a core during the run`
+        : '') +
+      '):',
+    '',
+    ...ratioTable(all, o.order === 'interleaved', o.idleMax),
+    '',
+    ...targetTable(all),
+    ...engineTable(all),
+    '',
+    'Health (sums over the reps) and idle checks:',
+    '',
+    ...healthLines(all),
+    '',
+  ].join('\n');
 }

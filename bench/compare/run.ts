@@ -12,59 +12,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { LabTopology, RIP1, RIP2 } from '../../lab/topology.ts';
 import { measure, measureDist, raw, type MeasureContext } from './measure.ts';
 import { parseOptions, UsageError, USAGE, type Options } from './options.ts';
-import { kernelPeer, killPid, type Peer, type PeerContext } from './peers.ts';
-import { cpuTable, engineTable, healthLines, mainTable, ratioTable, targetTable } from './report.ts';
+import { killPid, type Peer, type PeerContext } from './peers.ts';
+import { header, makePeer, need, schedule } from './plan.ts';
+import { reportMarkdown } from './report.ts';
 import { emptyResult, TESTS, type PeerResult } from './results.ts';
 import { nsMust, nsRun, sleepMs, timeWaitCount } from './sys.ts';
-import { REPO_ROOT, TsvsDrPeer, TsvsPeer, TsvsTunPeer } from './tsvs-peer.ts';
+import { REPO_ROOT } from './tsvs-peer.ts';
 
 let aborted = false;
 
 function say(msg: string): void {
   process.stderr.write(`[compare] ${msg}\n`);
-}
-
-function need(cmds: readonly string[]): void {
-  const missing = cmds.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status !== 0);
-  if (missing.length > 0)
-    throw new UsageError(
-      `missing tools: ${missing.join(' ')} (run: node src/bin/ensure-setup.mjs bench; nginx stream also needs libnginx-mod-stream)`,
-    );
-}
-
-function makePeer(name: string, ctx: PeerContext, o: Options): Peer {
-  const variant = o.variants.get(name);
-  if (name === 'tsvs-dr') {
-    return new TsvsDrPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
-  }
-  if (name === 'tsvs-tun') {
-    return new TsvsTunPeer(ctx, { name, build: o.tsvsBuild, connCapacity: o.connCapacity, engineLines: [] });
-  }
-  if (name === 'tsvs' || name === 'tsvs-fullnat' || name === 'tsvs-synproxy' || variant !== undefined) {
-    return new TsvsPeer(ctx, {
-      name,
-      fwd: name === 'tsvs-fullnat' ? '-F' : '-m',
-      synproxy: name === 'tsvs-synproxy',
-      build: o.tsvsBuild,
-      connCapacity: o.connCapacity,
-      engineLines: variant ?? [],
-    });
-  }
-  const p = kernelPeer(name, ctx);
-  if (p === null) throw new UsageError(`unknown peer ${name}`);
-  return p;
-}
-
-/** The (round, peer) visits in order: interleaved = every peer once per round. */
-function schedule(o: Options): [number, string][] {
-  const out: [number, string][] = [];
-  if (o.order === 'interleaved') for (let r = 1; r <= o.reps; r++) for (const p of o.peers) out.push([r, p]);
-  else for (const p of o.peers) for (let r = 1; r <= o.reps; r++) out.push([r, p]);
-  return out;
 }
 
 function drain(lab: LabTopology): void {
@@ -86,20 +47,6 @@ function drain(lab: LabTopology): void {
  */
 function warmUp(lab: LabTopology, peer: Peer): void {
   nsRun(lab.client, 'bash', ['-c', `for i in 1 2 3 4; do curl -s -o /dev/null -m 2 http://${peer.target}/; done`], 15);
-}
-
-function header(o: Options): string[] {
-  const v = (cmd: string, args: string[]): string => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]!.trim();
-  };
-  return [
-    `- date: ${new Date().toISOString()}; kernel ${v('uname', ['-r'])}; ${v('nproc', [])} CPUs; node ${process.version}; load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
-    `- tools: ${v('wrk', ['-v'])}; ${v('iperf3', ['-v'])}; ${v('haproxy', ['-v'])}; ${v('nginx', ['-v'])}; ${v('nft', ['-v'])}`,
-    `- command: node --import tsx bench/compare/run.ts ${process.argv.slice(2).join(' ')}`,
-    `- settings: peers ${o.peers.join(',')}; reps ${o.reps} (${o.order}); wrk -t1 -c${o.conns} -d${o.durationS}s; iperf3 -t ${o.iperfS}; ` +
-      `${o.curls} curls; offloads ${o.offloads}; lb-workers ${o.lbWorkers}; tsvs ${o.tsvsBuild}; idle <= ${o.idleMax}% (wait <= ${o.waitIdleS} s); drain ${o.drain}`,
-  ];
 }
 
 async function main(): Promise<number> {
@@ -232,31 +179,7 @@ async function main(): Promise<number> {
     say('lab down');
   }
   const all: PeerResult[] = o.peers.map((p) => results.get(p)!);
-  const md = [
-    `### bench/compare${aborted ? ' (ABORTED: partial)' : ''}`,
-    '',
-    ...head,
-    '',
-    ...mainTable(all),
-    '',
-    ...cpuTable(all, availableParallelism()),
-    '',
-    'Ratios (median of the peer / median of nft' +
-      (o.order === 'interleaved'
-        ? `; in brackets the spread of the per-round ratios; "clean rounds": median of the per-round ratios where both runs had the box idle before (<= ${o.idleMax}%) and other tenants < 5% of a core during the run`
-        : '') +
-      '):',
-    '',
-    ...ratioTable(all, o.order === 'interleaved', o.idleMax),
-    '',
-    ...targetTable(all),
-    ...engineTable(all),
-    '',
-    'Health (sums over the reps) and idle checks:',
-    '',
-    ...healthLines(all),
-    '',
-  ].join('\n');
+  const md = reportMarkdown(all, head, o, aborted, availableParallelism());
   writeFileSync(join(o.out, 'report.md'), md);
   writeFileSync(
     join(o.out, 'results.json'),

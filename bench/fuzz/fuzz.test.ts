@@ -29,11 +29,11 @@ t.test('100k fuzzed frames of seed 1: no exception, no broken frame, a consisten
   const fz = new Fuzzer({ seed: 1 });
   fz.run(100_000);
   t.equal(fz.exceptions, 0, 'no exception escapes');
-  t.equal(fz.frameViolations, 0, 'every emitted frame keeps the frame invariants');
-  t.equal(fz.tableViolations, 0, 'the table stays consistent');
-  t.same(fz.log.findings, []);
+  t.equal(fz.checks.frameViolations, 0, 'every emitted frame keeps the frame invariants');
+  t.equal(fz.checks.tableViolations, 0, 'the table stays consistent');
+  t.same(fz.checks.log.findings, []);
   // The run reached the NAT paths, not only the header checks.
-  const k = fz.emittedKinds;
+  const k = fz.checks.emittedKinds;
   t.ok(
     k.tcp > 1000 && k.udp > 1000 && k.icmpError > 100,
     `emitted TCP ${k.tcp}, UDP ${k.udp}, ICMP errors ${k.icmpError}`,
@@ -61,7 +61,7 @@ t.test('the same seed replays the same frames and outcomes; another seed does no
     });
     fz.run(20_000);
     fz.close();
-    return `${seen.join()} ${fz.emitted} ${fz.lab.engine.drops.counts.join()}`;
+    return `${seen.join()} ${fz.checks.emitted} ${fz.lab.engine.drops.counts.join()}`;
   };
   t.equal(run(1), run(1));
   t.not(run(1), run(2));
@@ -209,8 +209,12 @@ t.test('an exception in the pipeline is a finding naming the frame of the batch,
   const first = fz.index;
   fz.sendBatch(frames.map((frame) => ({ frame, port: 0, flags: 0, vnet: null })));
   t.equal(fz.exceptions, 1);
-  t.match(fz.log.findings[0], { kind: 'exception', seed: 9, index: first + 1, detail: /^Error: boom/ });
-  t.equal(fz.log.findings[0]!.input!.frame.toString('hex'), frames[1]!.toString('hex'), 'the second frame threw');
+  t.match(fz.checks.log.findings[0], { kind: 'exception', seed: 9, index: first + 1, detail: /^Error: boom/ });
+  t.equal(
+    fz.checks.log.findings[0]!.input!.frame.toString('hex'),
+    frames[1]!.toString('hex'),
+    'the second frame threw',
+  );
   t.not(fz.lab.engine.pipeline, pipeline, 'the lab was rebuilt');
   fz.run(first + 2000);
   t.equal(fz.exceptions, 1, 'and runs on');

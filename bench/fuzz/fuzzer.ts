@@ -1,6 +1,6 @@
 // Fuzzer: drives the whole director pipeline over MemoryIo with mutated frames and checks the
-// invariants after every frame (bench/fuzz/frame-invariants.ts on each emitted frame,
-// bench/fuzz/table-invariants.ts on the connection table). Everything follows from the seed:
+// invariants after every frame (output-checks.ts: bench/fuzz/frame-invariants.ts on each emitted
+// frame, bench/fuzz/table-invariants.ts on the connection table). Everything follows from the seed:
 // frame i of seed s is the same frame on every run, so a finding replays from (seed, index).
 //
 //   every MAINTAIN_EVERY frames: clock forward, expiry, ARP and defence timers, sometimes a
@@ -13,18 +13,12 @@
 // An exception escaping the pipeline is a finding; the lab is then rebuilt from scratch.
 
 import { DROP_COUNT, DROP_NAMES } from '../../src/lib/drops.ts';
-import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
 import { Rng } from '../sim/rng.ts';
 import { goldenCorpus, type SeedFrame } from './corpus.ts';
-import { checkTxFrame, type TxOrigin } from './frame-invariants.ts';
-import { frameKind, ipv4Shape, l4Residual } from './frame-view.ts';
-import { churn, fuzzLab, isSynproxyFrame, type FuzzLab } from './fuzz-lab.ts';
-import { FindingLog } from './findings.ts';
+import { churn, fuzzLab, type FuzzLab } from './fuzz-lab.ts';
 import { LiveTraffic, synFlood } from './live-traffic.ts';
 import { Mutator, type FuzzFrame } from './mutate.ts';
-import { RecentResiduals } from './recent-residuals.ts';
-import { checkRewrite } from './rewrite-invariants.ts';
-import { checkConnTable, embryonicExcess } from './table-invariants.ts';
+import { OutputChecks } from './output-checks.ts';
 
 export interface FuzzOptions {
   readonly seed: number;
@@ -38,22 +32,14 @@ export interface FuzzOptions {
 
 const MAINTAIN_EVERY = 256;
 const MIN_FLOWS = 24;
-const RECENT_BAD = 512;
 
 export class Fuzzer {
   readonly seed: number;
   /** Frames injected so far (the next frame's index). */
   index = 0;
-  emitted = 0;
   exceptions = 0;
-  frameViolations = 0;
-  tableViolations = 0;
-  /** What broke, kept by kind (findings.ts). */
-  readonly log = new FindingLog();
-  /** Emitted frames by kind: TCP, UDP, ICMP errors (NATed or built), other ICMP, ARP. */
-  readonly emittedKinds = { tcp: 0, udp: 0, icmpError: 0, icmp: 0, arp: 0 };
-  /** Table checks that found the embryonic list over its quota, the first such frame, the most. */
-  readonly embryonicOver = { checks: 0, firstIndex: -1, max: 0 };
+  /** The checks of what the director queued and of its table, their counts and findings. */
+  readonly checks: OutputChecks;
   /** Drop reasons of the labs rebuilt after an exception (the current lab counts its own). */
   readonly drops = new Float64Array(DROP_COUNT);
   lab: FuzzLab;
@@ -63,13 +49,13 @@ export class Fuzzer {
   private readonly corpus: SeedFrame[];
   private readonly tableEvery: number;
   private readonly capacity: number;
-  private readonly recentBad = new RecentResiduals(RECENT_BAD);
   /** run()'s frame count: batches and floods stop there. */
   private limit = Infinity;
   private nextMaintain = 0;
 
   constructor(private readonly opts: FuzzOptions) {
     this.seed = opts.seed >>> 0;
+    this.checks = new OutputChecks(this.seed);
     this.rng = new Rng(this.seed);
     this.mutator = new Mutator(this.rng.fork('mutate'));
     this.corpus = goldenCorpus();
@@ -122,13 +108,7 @@ export class Fuzzer {
     const first = this.index;
     this.index += ms.length;
     const { io, engine } = this.lab;
-    const origins = ms.map((m): TxOrigin => {
-      const partial = (m.flags & RXF_CSUM_PARTIAL) !== 0;
-      const s = ipv4Shape(m.frame);
-      const residual = s === null ? -1 : l4Residual(m.frame, s, partial);
-      if (residual >= 0 && residual !== 0xffff) this.recentBad.add(residual);
-      return { partial, residual, recentBad: this.recentBad };
-    });
+    const origins = ms.map((m) => this.checks.origin(m));
     const before = this.opts.watch === undefined ? null : Float64Array.from(engine.drops.counts);
     try {
       for (const m of ms) io.inject(m.port, m.frame, m.flags, m.vnet ?? undefined);
@@ -140,7 +120,7 @@ export class Fuzzer {
       return;
     }
     const sent = io.sent;
-    this.checkSent(first, ms, origins);
+    this.checks.sent(this.lab, this.live, first, ms, origins);
     if (this.opts.watch !== undefined) {
       const after = engine.drops.counts;
       const drops: string[] = [];
@@ -158,7 +138,7 @@ export class Fuzzer {
     sent.length = 0;
     io.origins.length = 0;
     if (Math.floor((first + ms.length - 1) / this.tableEvery) !== Math.floor((first - 1) / this.tableEvery))
-      this.checkTable(first + ms.length - 1, ms[ms.length - 1]!);
+      this.checks.table(this.lab, first + ms.length - 1, ms[ms.length - 1]!);
   }
 
   /** Live entries in the connection table now. */
@@ -182,7 +162,7 @@ export class Fuzzer {
       this.exception(-1, null, e);
       return;
     }
-    this.checkSent(-1, [], []); // ARP probes, frames the ARP queue gave up on
+    this.checks.sent(lab, this.live, -1, [], []); // ARP probes, frames the ARP queue gave up on
     lab.io.sent.length = 0;
     lab.io.origins.length = 0;
     if (rng.next() < 0.9) lab.learn();
@@ -204,56 +184,10 @@ export class Fuzzer {
     }
   }
 
-  /**
-   * Check every frame queued since the last check. Frame k came from received frame
-   * io.origins[k] of the batch (frames[j], index first + j, described by origins[j]) or, at -1,
-   * from director memory.
-   */
-  private checkSent(first: number, frames: readonly FuzzFrame[], origins: readonly TxOrigin[]): void {
-    const io = this.lab.io;
-    const unknown: TxOrigin = { partial: null, residual: -1, recentBad: this.recentBad };
-    const sent = io.sent;
-    for (let k = 0; k < sent.length; k++) {
-      const out = sent[k]!;
-      const j = io.origins[k]!;
-      const v =
-        checkTxFrame(out.frame, io.ports[out.port]!.mac, origins[j] ?? unknown) ??
-        (j >= 0 ? checkRewrite(frames[j]!.frame, out.frame, isSynproxyFrame(out.frame)) : null);
-      if (v !== null) {
-        this.frameViolations++;
-        const index = j >= 0 ? first + j : first;
-        const input = frames[Math.max(j, 0)] ?? null;
-        this.log.report({
-          kind: 'frame',
-          seed: this.seed,
-          index,
-          detail: v,
-          input,
-          outputHex: out.frame.toString('hex'),
-        });
-      }
-      this.emittedKinds[frameKind(out.frame)]++;
-      if (out.frame.length >= 34) this.live.remember(out.frame, out.port);
-    }
-    this.emitted += sent.length;
-  }
-
-  private checkTable(index: number, m: FuzzFrame | null): void {
-    const x = embryonicExcess(this.lab.engine.conns.table);
-    if (x > 0) {
-      if (this.embryonicOver.checks++ === 0) this.embryonicOver.firstIndex = index;
-      this.embryonicOver.max = Math.max(this.embryonicOver.max, x);
-    }
-    const v = checkConnTable(this.lab.engine.conns.table, 4);
-    if (v.length === 0) return;
-    this.tableViolations++;
-    this.log.report({ kind: 'table', seed: this.seed, index, detail: v.join('; '), input: m, outputHex: null });
-  }
-
   private exception(index: number, m: FuzzFrame | null, e: unknown): void {
     this.exceptions++;
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    this.log.report({ kind: 'exception', seed: this.seed, index, detail, input: m, outputHex: null });
+    this.checks.log.report({ kind: 'exception', seed: this.seed, index, detail, input: m, outputHex: null });
     // The MemoryIo still holds the frame and the pipeline may be half way: start afresh.
     const c = this.lab.engine.drops.counts;
     for (let r = 1; r < DROP_COUNT; r++) this.drops[r]! += c[r]!;

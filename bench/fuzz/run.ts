@@ -60,11 +60,11 @@ function dropSummary(fz: Fuzzer): [string, number][] {
 }
 
 function report(fz: Fuzzer, index = -1): void {
-  const mine = index < 0 ? fz.log.findings : fz.log.findings.filter((f) => f.index === index);
+  const mine = index < 0 ? fz.checks.log.findings : fz.checks.log.findings.filter((f) => f.index === index);
   for (const f of mine) console.log(formatFinding(f));
-  if (index < 0 && fz.log.signatures.size > 0) {
+  if (index < 0 && fz.checks.log.signatures.size > 0) {
     console.log('findings by kind:');
-    for (const [sig, n] of fz.log.signatures) console.log(`  ${n}  ${sig}`);
+    for (const [sig, n] of fz.checks.log.signatures) console.log(`  ${n}  ${sig}`);
   }
 }
 
@@ -96,7 +96,7 @@ if (values.replay !== undefined) {
     if (frames > step) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `  ${done} frames, ${s.toFixed(0)} s, ${Math.round(done / s)} frames/s, ${fz.log.findings.length} findings`,
+        `  ${done} frames, ${s.toFixed(0)} s, ${Math.round(done / s)} frames/s, ${fz.checks.log.findings.length} findings`,
       );
     }
   }
@@ -104,7 +104,7 @@ if (values.replay !== undefined) {
   const p = fz.lab.engine.pipeline;
   console.log(`seed ${seed}: ${fz.index} frames in ${s.toFixed(1)} s = ${Math.round(fz.index / s)} frames/s`);
   console.log(
-    `  emitted ${fz.emitted}; last lab: forwarded in ${p.forwardedIn}, out ${p.forwardedOut}, answered ${p.local}, ` +
+    `  emitted ${fz.checks.emitted}; last lab: forwarded in ${p.forwardedIn}, out ${p.forwardedOut}, answered ${p.local}, ` +
       `passed ${p.passed}; ${fz.conns} live entries`,
   );
   const sp = p.synproxy;
@@ -112,7 +112,7 @@ if (values.replay !== undefined) {
     `  SYN proxy: cookies sent ${sp.cookiesSent}, validated ${sp.cookiesValidated}, failed ${sp.cookiesFailed}, ` +
       `segments kept ${sp.segmentsKept}`,
   );
-  const k = fz.emittedKinds;
+  const k = fz.checks.emittedKinds;
   console.log(`  emitted TCP ${k.tcp}, UDP ${k.udp}, ICMP errors ${k.icmpError}, other ICMP ${k.icmp}, ARP ${k.arp}`);
   console.log(
     `  drops: ${dropSummary(fz)
@@ -120,14 +120,14 @@ if (values.replay !== undefined) {
       .join(', ')}`,
   );
   console.log(
-    `  exceptions ${fz.exceptions}, frame violations ${fz.frameViolations}, table violations ${fz.tableViolations}`,
+    `  exceptions ${fz.exceptions}, frame violations ${fz.checks.frameViolations}, table violations ${fz.checks.tableViolations}`,
   );
-  const eo = fz.embryonicOver;
+  const eo = fz.checks.embryonicOver;
   if (eo.checks > 0)
     console.log(
       `  embryonic list over its quota after ${eo.checks} frames (first frame ${eo.firstIndex}, by up to ${eo.max})`,
     );
   report(fz);
   fz.close();
-  process.exitCode = fz.exceptions + fz.frameViolations + fz.tableViolations > 0 ? 1 : 0;
+  process.exitCode = fz.exceptions + fz.checks.frameViolations + fz.checks.tableViolations > 0 ? 1 : 0;
 }

@@ -10,7 +10,7 @@ import { TsvsError } from '../../src/lib/errors.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { SCENARIO_DIR, loadScenario } from './scenario.ts';
 import { runBench, writeReport } from './run.ts';
-import { summaryTableMd } from './report-text.ts';
+import { summaryTableMd } from './report-markdown.ts';
 import { ECMP_SCENARIOS, ecmpReport } from './ecmp.ts';
 
 const REPO = resolve(SCENARIO_DIR, '..', '..');

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no script, no network) with the
 // headline table, the plots and the method. No kernel counterpart.
 
-import { esc } from './svg.ts';
+import { esc } from './svg-axis.ts';
 import {
   LATENCY_NOTE,
   SUMMARY_COLUMNS,
@@ -13,20 +13,11 @@ import {
   fmtX,
   type Report,
 } from './report-data.ts';
-import {
-  churnOverTime,
-  costChart,
-  duplicates,
-  eventMarkers,
-  failedOverTime,
-  latencyCdf,
-  latencyTail,
-  p95OverTime,
-  schedColor,
-  shareOverTime,
-  shareVsWeight,
-  slowQueueOverTime,
-} from './charts.ts';
+import { duplicates, eventMarkers, schedColor } from './chart-style.ts';
+import { latencyCdf, latencyTail, p95OverTime } from './chart-latency.ts';
+import { shareOverTime, shareVsWeight } from './chart-share.ts';
+import { churnOverTime, failedOverTime, slowQueueOverTime } from './chart-timeline.ts';
+import { costChart } from './chart-cost.ts';
 
 const FULL = 1260;
 const HALF = 620;

@@ -9,7 +9,8 @@ import { slowestServer, summarize, type SchedResult } from './summary.ts';
 import { measureCost, type CostRow } from './cost.ts';
 import type { Report } from './report-data.ts';
 import { renderHtml } from './report-html.ts';
-import { renderCsv, renderMarkdown } from './report-text.ts';
+import { renderMarkdown } from './report-markdown.ts';
+import { renderCsv } from './report-csv.ts';
 
 export interface RunOptions {
   readonly scenario: Scenario;

@@ -11,7 +11,7 @@ export interface NumLimits {
   readonly int?: boolean;
 }
 
-function bad(where: string, what: string): TsvsError {
+export function bad(where: string, what: string): TsvsError {
   return new TsvsError('EINVAL', `${where}: ${what}`);
 }
 

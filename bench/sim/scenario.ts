@@ -1,6 +1,7 @@
 // Scenario files of the scheduler simulator (bench/scenarios/*.json): the types, and a loader
-// that checks every field and fills the defaults. No kernel counterpart; the servers, weights,
-// thresholds, persistence and -b flags it describes are what ipvsadm -A/-a would be given.
+// that checks every field and fills the defaults (arrivals and demand: scenario-traffic.ts). No
+// kernel counterpart; the servers, weights, thresholds, persistence and -b flags it describes are
+// what ipvsadm -A/-a would be given.
 
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,35 +10,13 @@ import { TsvsError } from '../../src/lib/errors.ts';
 import { parseDottedQuad } from '../../src/lib/inet.ts';
 import { SVC_F_SCHED1, SVC_F_SCHED2 } from '../../src/model/service.ts';
 import { expandServers, type ServerSpec } from './scenario-servers.ts';
-import { field, list, num, obj, oneOf, optNum, str, type Raw } from './scenario-fields.ts';
+import { bad, field, list, num, obj, oneOf, optNum, str, type Raw } from './scenario-fields.ts';
+import { parseArrivals, parseDemand, type ArrivalSpec, type DemandSpec } from './scenario-traffic.ts';
 
 export type { ServerSpec } from './scenario-servers.ts';
 
 /** bench/scenarios, next to this folder. */
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
-
-export interface RatePhase {
-  readonly fromSec: number;
-  readonly toSec: number;
-  readonly ratePerSec: number;
-}
-
-export type ArrivalSpec =
-  | { readonly kind: 'poisson'; readonly ratePerSec: number; readonly phases: readonly RatePhase[] }
-  | {
-      readonly kind: 'onoff';
-      readonly onRatePerSec: number;
-      readonly offRatePerSec: number;
-      readonly meanOnSec: number;
-      readonly meanOffSec: number;
-    }
-  /** Rows "time_ms,demand_ms[,client]" or "time_ms,bytes[,client]" (with a header naming bytes). */
-  | { readonly kind: 'trace'; readonly file: string; readonly bytesPerMs: number; readonly loop: boolean };
-
-export type DemandSpec =
-  | { readonly kind: 'exp'; readonly meanMs: number }
-  | { readonly kind: 'pareto'; readonly meanMs: number; readonly alpha: number }
-  | { readonly kind: 'fixed'; readonly ms: number };
 
 export type ServerModel = { readonly kind: 'ps' } | { readonly kind: 'fifo'; readonly slots: number };
 
@@ -93,10 +72,6 @@ export interface Scenario {
 }
 
 const SCHED_FLAG_NAMES = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'];
-
-function bad(where: string, what: string): TsvsError {
-  return new TsvsError('EINVAL', `${where}: ${what}`);
-}
 
 /** The file a --scenario argument names: a path, or a name in bench/scenarios. */
 export function scenarioPath(arg: string): string {
@@ -201,50 +176,6 @@ function parseModel(raw: unknown, where: string): ServerModel {
   const kind = oneOf(r, 'kind', where, ['ps', 'fifo'] as const);
   if (kind === 'ps') return { kind };
   return { kind, slots: optNum(r, 'slots', where, 1, { min: 1, max: 100000, int: true }) };
-}
-
-function parseArrivals(raw: unknown, where: string): ArrivalSpec {
-  const r = obj(raw, where);
-  const kind = oneOf(r, 'kind', where, ['poisson', 'onoff', 'trace'] as const);
-  if (kind === 'poisson') {
-    const phases = list(r, 'phases', where).map((p, i) => {
-      const w = `${where}.phases[${i}]`;
-      const o = obj(p, w);
-      const ph = {
-        fromSec: num(o, 'fromSec', w, { min: 0 }),
-        toSec: num(o, 'toSec', w, { min: 0 }),
-        ratePerSec: num(o, 'ratePerSec', w, { min: 0 }),
-      };
-      if (ph.toSec <= ph.fromSec) throw bad(w, 'toSec must be after fromSec');
-      return ph;
-    });
-    return { kind, ratePerSec: num(r, 'ratePerSec', where, { min: 0 }), phases };
-  }
-  if (kind === 'onoff') {
-    return {
-      kind,
-      onRatePerSec: num(r, 'onRatePerSec', where, { min: 0 }),
-      offRatePerSec: optNum(r, 'offRatePerSec', where, 0, { min: 0 }),
-      meanOnSec: num(r, 'meanOnSec', where, { min: 0.001 }),
-      meanOffSec: num(r, 'meanOffSec', where, { min: 0.001 }),
-    };
-  }
-  return {
-    kind,
-    file: str(r, 'file', where),
-    bytesPerMs: optNum(r, 'bytesPerMs', where, 12500, { min: 1e-9 }),
-    loop: r['loop'] === true,
-  };
-}
-
-function parseDemand(raw: unknown, where: string): DemandSpec {
-  const r = obj(raw, where);
-  const kind = oneOf(r, 'kind', where, ['exp', 'pareto', 'fixed'] as const);
-  if (kind === 'exp') return { kind, meanMs: num(r, 'meanMs', where, { min: 1e-6 }) };
-  if (kind === 'pareto') {
-    return { kind, meanMs: num(r, 'meanMs', where, { min: 1e-6 }), alpha: num(r, 'alpha', where, { min: 1.0001 }) };
-  }
-  return { kind, ms: num(r, 'ms', where, { min: 1e-6 }) };
 }
 
 function parseEvent(raw: unknown, where: string, names: Set<string>): ScenarioEvent {

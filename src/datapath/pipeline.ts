@@ -3,10 +3,10 @@
 // transmitter bound to the connection (ip_vs_nat_xmit / ip_vs_dr_xmit / ip_vs_tunnel_xmit in
 // ip_vs_xmit.c).
 //
-//   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (icmp4-frames.ts)
+//   frame ─ parse ─┬ ARP ─────────────── learn / answer for owned addresses      (local4-frames.ts)
 //                  ├ IPv4 to an owned address
-//                  │   ├ ICMP echo ────── reply in place                          (icmp4-frames.ts)
-//                  │   ├ ICMP error ───── NAT outer + quoted headers              (icmp4-frames.ts)
+//                  │   ├ ICMP echo ────── reply in place                          (local4-frames.ts)
+//                  │   ├ ICMP error ───── NAT outer + quoted headers              (local4-frames.ts)
 //                  │   ├ TCP/UDP to a VIP: conn lookup | schedule ── "in" rewrite ─┐
 //                  │   └ TCP/UDP to a full-NAT local address: "out" rewrite ───────┤  (reply4.ts)
 //                  ├ IPv4 from a real server (classic NAT reply): "out" rewrite ───┤  (reply4.ts)
@@ -43,7 +43,7 @@ import { SynProxy } from './synproxy.ts';
 import { SynproxyFamily4 } from './synproxy-family.ts';
 import { SP_CONTINUE, SP_OPENED } from './synproxy-open.ts';
 import { type ClientForward, synproxyNewSegment } from './synproxy-steps.ts';
-import { Icmp4Frames } from './icmp4-frames.ts';
+import { Local4Frames } from './local4-frames.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import { type RxBatch } from './packet-io.ts';
 import { RXF_VNET_HDR } from '../packet/rx-flags.ts';
@@ -67,9 +67,9 @@ export class Pipeline {
   /** Frames the director originates in this batch (ICMP errors). */
   private readonly orig: Originate4;
   private nowMs = 0;
-  /** Full NAT's rewrites, both directions (fullnat4.ts); ARP and ICMP (icmp4-frames.ts). */
+  /** Full NAT's rewrites, both directions (fullnat4.ts); ARP and ICMP (local4-frames.ts). */
   private readonly fnat: FullNat4;
-  private readonly local4: Icmp4Frames;
+  private readonly local4: Local4Frames;
   rxFrames = 0;
   passed = 0;
   local = 0;
@@ -104,7 +104,7 @@ export class Pipeline {
     this.synproxy = new SynProxy(conns, new SynproxyFamily4(conns, xmit));
     this.tun = new TunnelXmit(xmit, xmit.mtus, owned);
     this.fnat = new FullNat4(conns.table);
-    this.local4 = new Icmp4Frames(owned, xmit, conns, this);
+    this.local4 = new Local4Frames(owned, xmit, conns, this);
     this.reply = new Reply4(conns, this.fnat, xmit, trace, this, this.fwdIn);
     this.v6 = null;
   }

@@ -11,7 +11,8 @@ import { AF_INET, FWD_ROUTE } from '../../src/model/dest.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, type FrameSpec } from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, type FrameSpec } from '../helpers/frames.ts';
+import { verifyIpChecksum, verifyL4Checksum } from '../helpers/frame-checks.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
 
 const LVS = '02:00:00:00:99:05'; // the director's one port on the segment

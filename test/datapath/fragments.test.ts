@@ -6,15 +6,8 @@ import t from 'tap';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DROP_FRAGMENT } from '../../src/lib/drops.ts';
 import { TCP_S_ESTABLISHED } from '../../src/conn/proto-tcp.ts';
-import {
-  buildFrame,
-  expectedIpChecksum,
-  hex,
-  ipToU32,
-  verifyIpChecksum,
-  verifyL4Checksum,
-  type FrameSpec,
-} from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, type FrameSpec } from '../helpers/frames.ts';
+import { expectedIpChecksum, verifyIpChecksum, verifyL4Checksum } from '../helpers/frame-checks.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, RIP1, RIP2, VIP, W1MAC, W2MAC } from '../helpers/engine-lab.ts';
 
 const L3 = 14;

@@ -14,7 +14,8 @@ import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { buildFrame6, icmp6Err, nd, type Frame6Spec } from '../helpers/frames6.ts';
 import { CIP6, VIP6, addService6, config6, dest6 } from '../helpers/engine-lab6.ts';
-import { hex, naiveSum } from '../helpers/frames.ts';
+import { hex } from '../helpers/frames.ts';
+import { naiveSum } from '../helpers/frame-checks.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';

@@ -10,15 +10,8 @@ import { RXF_CSUM_PARTIAL } from '../../src/packet/rx-flags.ts';
 import { IPPROTO_TCP } from '../../src/lib/inet.ts';
 import { DROP_PORTS_EXHAUSTED } from '../../src/lib/drops.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, VIP } from '../helpers/engine-lab.ts';
-import {
-  buildFrame,
-  hex,
-  ipToU32,
-  verifyIpChecksum,
-  verifyL4Checksum,
-  verifyPartialChecksum,
-  type FrameSpec,
-} from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, type FrameSpec } from '../helpers/frames.ts';
+import { verifyIpChecksum, verifyL4Checksum, verifyPartialChecksum } from '../helpers/frame-checks.ts';
 
 const W1MAC = '02:00:00:00:99:64';
 const RIP = '192.168.99.100';

@@ -4,15 +4,8 @@ import t from 'tap';
 import { AF_INET, FWD_MASQ } from '../../src/model/dest.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/lib/inet.ts';
 import { DROP_NOT_SYN, DROP_NO_SERVICE } from '../../src/lib/drops.ts';
-import {
-  buildFrame,
-  fromHex,
-  ipToU32,
-  verifyIpChecksum,
-  verifyL4Checksum,
-  hex,
-  type FrameSpec,
-} from '../helpers/frames.ts';
+import { buildFrame, fromHex, ipToU32, hex, type FrameSpec } from '../helpers/frames.ts';
+import { verifyIpChecksum, verifyL4Checksum } from '../helpers/frame-checks.ts';
 import { loadGolden6 } from '../fixtures/packets/golden6.ts';
 import { CIP, CMAC, engineLab, LIP, LVS0, LVS1, RIP1, RIP2, VIP, W1MAC, W2MAC } from '../helpers/engine-lab.ts';
 

@@ -23,7 +23,8 @@ import { DROP_FRAG_NEEDED, DROP_NO_ROUTE, DROP_TUNNEL_GSO } from '../../src/lib/
 import { inet6Fold, parseInet6 } from '../../src/lib/inet6.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
-import { buildFrame, hex, ipToU32, verifyIpChecksum, verifyL4Checksum, type FrameSpec } from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, type FrameSpec } from '../helpers/frames.ts';
+import { verifyIpChecksum, verifyL4Checksum } from '../helpers/frame-checks.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO } from '../../src/packet/rx-flags.ts';
 

@@ -18,7 +18,8 @@ import { parseMac } from '../../src/packet/ethernet.ts';
 import { RXF_CSUM_PARTIAL, RXF_GSO } from '../../src/packet/rx-flags.ts';
 import { addr6Bytes, buildFrame6, type Frame6Spec } from '../helpers/frames6.ts';
 import { CIP6, DIP6, VIP6, addService6, config6, dip6Port, vip6Port } from '../helpers/engine-lab6.ts';
-import { hex, ipToU32, macToBytes, naiveSum } from '../helpers/frames.ts';
+import { hex, ipToU32, macToBytes } from '../helpers/frames.ts';
+import { naiveSum } from '../helpers/frame-checks.ts';
 
 const LVS0 = '02:00:00:00:00:01';
 const LVS1 = '02:00:00:00:00:02';

@@ -2,7 +2,8 @@
 // the code under test: addresses through node:net's own parser (no src/lib/inet6.ts), checksums
 // summed naively over the RFC 8200 8.1 pseudo-header (helpers in ./frames.ts).
 import { SocketAddress } from 'node:net';
-import { macToBytes, naiveSum } from './frames.ts';
+import { macToBytes } from './frames.ts';
+import { naiveSum } from './frame-checks.ts';
 
 export interface Frame6Spec {
   readonly src: string;

@@ -8,18 +8,14 @@ import { DROP_NONE } from '../../src/lib/drops.ts';
 import { natIcmpFull } from '../../src/nat/nat-icmp.ts';
 import { decTtl, rewriteBoth, rewriteDest, rewriteSource } from '../../src/nat/rewrite.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
+import { buildFrame, hex, u32ToIp, type FrameSpec, ipToU32 } from '../helpers/frames.ts';
 import {
-  buildFrame,
-  hex,
   l3Offset,
   naiveSum,
-  u32ToIp,
   verifyIpChecksum,
   verifyL4Checksum,
   verifyPartialChecksum,
-  type FrameSpec,
-  ipToU32,
-} from '../helpers/frames.ts';
+} from '../helpers/frame-checks.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
 
 const CASES = 3000;

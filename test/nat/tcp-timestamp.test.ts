@@ -13,15 +13,13 @@ import {
   tsTranslateOut,
 } from '../../src/nat/tcp-timestamp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
+import { buildFrame, hex, type FrameSpec } from '../helpers/frames.ts';
 import {
-  buildFrame,
   expectedL4Checksum,
-  hex,
   l4ChecksumField,
   verifyL4Checksum,
   verifyPartialChecksum,
-  type FrameSpec,
-} from '../helpers/frames.ts';
+} from '../helpers/frame-checks.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ import { DROP_NONE } from '../../src/lib/drops.ts';
 import { ARP_MAX_FRAME, buildArpReply, buildArpRequest, buildGratuitousArp } from '../../src/packet/build-arp.ts';
 import { ICMP_ERROR_MAX_FRAME, buildIcmpTimeExceeded, icmpErrorAllowed } from '../../src/packet/build-icmp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
-import { buildFrame, hex, ipToU32, macToBytes, verifyIpChecksum, verifyL4Checksum } from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, macToBytes } from '../helpers/frames.ts';
+import { verifyIpChecksum, verifyL4Checksum } from '../helpers/frame-checks.ts';
 
 const MY = macToBytes('02:00:00:00:00:02');
 const VIP = ipToU32('192.168.88.5');

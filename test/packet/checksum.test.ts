@@ -12,7 +12,7 @@ import {
   ipSendCheck,
   pseudoSum,
 } from '../../src/packet/checksum.ts';
-import { naiveSum } from '../helpers/frames.ts';
+import { naiveSum } from '../helpers/frame-checks.ts';
 import { Mulberry32 } from '../../src/lib/rng.ts';
 
 t.test('the RFC 1071 section 3 example sums to ddf2 (checksum 220d)', async (t) => {

@@ -9,16 +9,14 @@ import { arpReplyInPlace } from '../../src/packet/build-arp.ts';
 import { ICMP_ERROR_MAX_FRAME, buildIcmpPortUnreach, icmpEchoReplyInPlace } from '../../src/packet/build-icmp.ts';
 import { icmpChecksumOk } from '../../src/packet/icmp.ts';
 import { ParsedFrame, parseFrame } from '../../src/packet/frame.ts';
+import { fromHex, hex, ipToU32 } from '../helpers/frames.ts';
 import {
   expectedL4Checksum,
-  fromHex,
-  hex,
-  ipToU32,
   l4ChecksumField,
   verifyIpChecksum,
   verifyL4Checksum,
   verifyPartialChecksum,
-} from '../helpers/frames.ts';
+} from '../helpers/frame-checks.ts';
 import { loadKernelFrames, type KernelFrame } from '../fixtures/packets/golden.ts';
 
 const frames = loadKernelFrames();

@@ -13,7 +13,7 @@ import { handleArp, handleEcho } from './local.ts';
 import type { OwnedAddrs } from './owned-addrs.ts';
 import type { Xmit } from './xmit.ts';
 
-export class Icmp4Frames {
+export class Local4Frames {
   constructor(
     private readonly owned: OwnedAddrs,
     private readonly xmit: Xmit,
