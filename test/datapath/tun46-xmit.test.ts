@@ -17,7 +17,8 @@ import type { DestSpec } from '../../src/model/rule-spec.ts';
 import { ServiceTable } from '../../src/model/service-table.ts';
 import { findScheduler } from '../../src/sched/registry.ts';
 import { parseMac } from '../../src/packet/ethernet.ts';
-import { buildFrame, hex, ipToU32, macToBytes, naiveSum, verifyIpChecksum, type FrameSpec } from '../helpers/frames.ts';
+import { buildFrame, hex, ipToU32, macToBytes, type FrameSpec } from '../helpers/frames.ts';
+import { naiveSum, verifyIpChecksum } from '../helpers/frame-checks.ts';
 import { addr6Bytes, buildFrame6, type Frame6Spec } from '../helpers/frames6.ts';
 import { addService6, CIP6, config6, DIP6, dip6Port, VIP6, vip6Port } from '../helpers/engine-lab6.ts';
 
