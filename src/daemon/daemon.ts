@@ -180,16 +180,19 @@ export class TsvsDaemon {
     const handlers = new ControlHandlers({ ...ctx, persist: () => this.persist() });
     this.server = new ControlServer({
       path: this.socketPath,
-      handle: async (op, args) => {
+      handle: (op, args) => {
         this.log.debug('control request', { op });
-        await this.startGate.before(op, this.extraOps.has(op));
-        const extra = this.extraOps.get(op);
-        if (extra !== undefined)
-          return Promise.resolve(
-            extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}),
-          );
-        if (op === 'reload') return this.reloadOrThrow();
-        return handlers.handle(op, args);
+        const dispatch = (): Promise<unknown> => {
+          const extra = this.extraOps.get(op);
+          if (extra !== undefined)
+            return Promise.resolve(
+              extra(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {}),
+            );
+          if (op === 'reload') return this.reloadOrThrow();
+          return handlers.handle(op, args);
+        };
+        const held = this.startGate.before(op, this.extraOps.has(op));
+        return held === null ? dispatch() : held.then(dispatch);
       },
       onProtocolError: (message) => this.log.warn(message),
       onWarning: (message) => this.log.warn(message),

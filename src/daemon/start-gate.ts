@@ -36,11 +36,11 @@ export class StartGate {
   }
 
   /**
-   * Resolves at once unless the start is running and `op` is one it adds but has not added yet
-   * (`served` false); then when the start ends.
+   * null (go on at once, in the same tick) unless the start is running and `op` is one it adds
+   * but has not added yet (`served` false); then a promise of the start's end.
    */
-  before(op: string, served: boolean): Promise<void> {
-    if (this.gate === null || served || !HELD_DURING_START.has(op)) return Promise.resolve();
+  before(op: string, served: boolean): Promise<void> | null {
+    if (this.gate === null || served || !HELD_DURING_START.has(op)) return null;
     return this.gate;
   }
 }

@@ -110,7 +110,10 @@ export class ControlServer {
       if (!st.isSocket()) throw new TsvsError('ESOCKET', `${this.path} exists and is not a socket; not replacing it`);
       if (await isLive(this.path))
         throw new TsvsError('EALREADY', `another tsvsd is already listening on ${this.path}`);
-      await unlink(this.path);
+      // A predecessor that handed over may have its server's close remove the file meanwhile.
+      await unlink(this.path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
     }
     const server = createServer((sock) => this.serve(sock));
     const oldMask = process.umask(0o177);
