@@ -11,6 +11,7 @@ import { IPPROTO_TCP } from '../src/lib/inet.ts';
 import type { ServiceTable } from '../src/model/service-table.ts';
 import { SVC_F_SYNPROXY_NEVER } from '../src/model/synproxy-state.ts';
 import { buildFrame, ipToU32, u32ToIp } from '../test/helpers/frames.ts';
+import { openBySyns } from './pipeline-open.ts';
 
 export const VIP4 = '192.168.88.5';
 export const CIP4 = '192.168.88.10';
@@ -51,28 +52,18 @@ export function makeBatch4(
   engine.xmit.neigh.learn(ipToU32(CIP4), 0, mac(10), 0, now);
   RIPS4.forEach((r, i) => engine.xmit.neigh.learn(ipToU32(r), 1, mac(i), 0, now));
   // Establish the connections with a SYN each.
-  const syns = new RxBatch(size);
-  syns.buf = Buffer.alloc(size * SLOT);
-  for (let c = 0; c < conns; c += size) {
-    for (let i = 0; i < size; i++) {
-      const f = buildFrame({
-        dstMac: LVS0,
-        srcMac: '02:00:00:00:09:0a',
-        src: CIP4,
-        dst: VIP4,
-        proto: 'tcp',
-        sport: 10000 + c + i,
-        dport: 80,
-        flags: 'S',
-      });
-      f.copy(syns.buf, i * SLOT);
-      syns.off[i] = i * SLOT;
-      syns.len[i] = f.length;
-      syns.port[i] = 0;
-    }
-    syns.count = size;
-    engine.pipeline.processBatch(syns, now);
-  }
+  openBySyns(engine, size, conns, now, SLOT, (sport) =>
+    buildFrame({
+      dstMac: LVS0,
+      srcMac: '02:00:00:00:09:0a',
+      src: CIP4,
+      dst: VIP4,
+      proto: 'tcp',
+      sport,
+      dport: 80,
+      flags: 'S',
+    }),
+  );
   const batch = new RxBatch(size);
   const pristine = Buffer.alloc(size * SLOT);
   for (let i = 0; i < size; i++) {

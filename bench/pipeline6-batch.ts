@@ -13,6 +13,7 @@ import { formatInet6, inet6Fold, parseInet6 } from '../src/lib/inet6.ts';
 import type { ServiceTable } from '../src/model/service-table.ts';
 import { SVC_F_SYNPROXY_NEVER } from '../src/model/synproxy-state.ts';
 import { buildFrame6 } from '../test/helpers/frames6.ts';
+import { openBySyns } from './pipeline-open.ts';
 
 export const VIP6 = '2001:db8:88::5';
 export const CIP6 = '2001:db8:88::10';
@@ -49,19 +50,9 @@ export function makeBatch6(
   const v6 = engine.v6!;
   v6.x6.learn(parseInet6(CIP6)!, 0, mac(10), 0, now);
   RIPS6.forEach((r, i) => v6.x6.learn(parseInet6(r)!, 1, mac(i), 0, now));
-  const syns = new RxBatch(size);
-  syns.buf = Buffer.alloc(size * SLOT);
-  for (let c = 0; c < conns; c += size) {
-    for (let i = 0; i < size; i++) {
-      const f = buildFrame6({ src: CIP6, dst: VIP6, proto: 'tcp', sport: 10000 + c + i, dport: 80, flags: 'S' });
-      f.copy(syns.buf, i * SLOT);
-      syns.off[i] = i * SLOT;
-      syns.len[i] = f.length;
-      syns.port[i] = 0;
-    }
-    syns.count = size;
-    engine.pipeline.processBatch(syns, now);
-  }
+  openBySyns(engine, size, conns, now, SLOT, (sport) =>
+    buildFrame6({ src: CIP6, dst: VIP6, proto: 'tcp', sport, dport: 80, flags: 'S' }),
+  );
   const batch = new RxBatch(size);
   const pristine = Buffer.alloc(size * SLOT);
   const cip = parseInet6(CIP6)!;
